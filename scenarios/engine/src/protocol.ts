@@ -1,0 +1,128 @@
+/**
+ * The wire protocol and the engine ↔ runner contract. Servers, the engine and the runner all
+ * import these names, so the three libraries cannot drift apart.
+ */
+
+/** The libraries under test. */
+export type Lib = 'ws' | 'socketio' | 'sockjs';
+export const LIBS: readonly Lib[] = ['ws', 'socketio', 'sockjs'];
+
+/** Socket.IO transports: `websocket` only, or `polling` first and then upgrade. */
+export type Transport = 'websocket' | 'polling';
+export const TRANSPORTS: readonly Transport[] = ['websocket', 'polling'];
+
+/** Sent by the server once per connection, right after it connects. */
+export interface WelcomeMessage {
+  type: 'welcome';
+  /** server send time (ms since epoch, fractional) */
+  t: number;
+}
+
+/** Sent by a client; the server sends it back unchanged. */
+export interface EchoMessage {
+  type: 'echo';
+  id: number;
+  /** client send time (ms, the client's own clock) */
+  t: number;
+}
+
+/** Sent by the server to every client on a control request. */
+export interface BroadcastMessage {
+  type: 'broadcast';
+  /** increases by one per broadcast, starting at 1 */
+  seq: number;
+  /** server send time (ms since epoch, fractional) */
+  t: number;
+}
+
+export type WireMessage = WelcomeMessage | EchoMessage | BroadcastMessage;
+
+/** Socket.IO carries every message on this one event name. */
+export const SOCKETIO_EVENT = 'message';
+/** SockJS endpoints live under this prefix. */
+export const SOCKJS_PREFIX = '/sockjs';
+/** `POST` here makes the server broadcast one message to every client; answers `{"seq":N,"clients":C}`. */
+export const CONTROL_BROADCAST_PATH = '/control/broadcast';
+
+/** Epoch milliseconds with sub-millisecond resolution, from the monotonic clock. */
+export function epochMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** `config.engines.bench` in an Artillery script. */
+export interface EngineConfig {
+  /** library to speak; default `$BENCH_LIB`, else `ws` */
+  lib?: Lib;
+  /** Socket.IO client transports; default `websocket` */
+  transport?: Transport;
+  /** ask for per-message deflate where the client supports it; default false */
+  deflate?: boolean;
+  /** give up on a connection attempt after this long (ms); default 30000 */
+  connectTimeoutMs?: number;
+}
+
+/** Histograms the engine keeps (values recorded in microseconds). */
+export const METRICS = [
+  'connectMs',
+  'firstMessageMs',
+  'echoMs',
+  'broadcastMs',
+  'probeConnectMs',
+  'probeFirstMessageMs',
+] as const;
+export type MetricName = (typeof METRICS)[number];
+
+/** Artillery custom metric names, usable in `ensure` (e.g. `bench.connect.p99`). */
+export const ARTILLERY_METRIC: Record<MetricName, string> = {
+  connectMs: 'bench.connect',
+  firstMessageMs: 'bench.first_message',
+  echoMs: 'bench.echo',
+  broadcastMs: 'bench.broadcast',
+  probeConnectMs: 'bench.probe.connect',
+  probeFirstMessageMs: 'bench.probe.first_message',
+};
+
+/** Counts the engine keeps. `connected`/`failed` are main clients; probes are counted apart. */
+export interface EngineCounts {
+  connected: number;
+  failed: number;
+  /** main clients open right now */
+  open: number;
+  probesConnected: number;
+  probesFailed: number;
+  echoSent: number;
+  echoReceived: number;
+  broadcastsReceived: number;
+  /** client-side errors by code */
+  errors: Record<string, number>;
+}
+
+/** Event-loop delay of the engine's thread (ms). */
+export interface LoopDelay {
+  p50: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+/**
+ * Lines the engine appends (NDJSON) to `$BENCH_ENGINE_DIR/engine-<pid>-<threadId>.ndjson`
+ * when that variable is set. `t` is ms since epoch.
+ */
+export type EngineEvent =
+  | { event: 'started'; t: number; pid: number; threadId: number; lib: Lib; rssBytes: number }
+  | { event: 'phase'; t: number; name: string; index: number; state: 'started' | 'completed' }
+  | { event: 'progress'; t: number; counts: EngineCounts; loopDelayMs: LoopDelay }
+  | {
+      event: 'snapshot' | 'final';
+      t: number;
+      counts: EngineCounts;
+      loopDelayMs: LoopDelay;
+      /** HDR histograms (µs), `encodeIntoCompressedBase64` */
+      histograms: Partial<Record<MetricName, string>>;
+    };
+
+/** Env var: folder where the engine writes its event files. */
+export const ENGINE_DIR_ENV = 'BENCH_ENGINE_DIR';
+/** Env var: default library when the script does not name one. */
+export const LIB_ENV = 'BENCH_LIB';
