@@ -1,4 +1,4 @@
-import type { Lib, Transport } from 'artillery-engine-bench';
+import type { Lib, Transport } from 'artillery-engine-bench/protocol';
 
 /** Options every server takes. Resolved: no field is optional. */
 export interface ServerOptions {

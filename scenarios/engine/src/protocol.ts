@@ -93,11 +93,29 @@ export interface EngineCounts {
   echoSent: number;
   echoReceived: number;
   broadcastsReceived: number;
+  /** control requests the engine's broadcast leader sent and the server accepted */
+  broadcastsSent?: number;
   /** client-side errors by code */
   errors: Record<string, number>;
 }
 
-/** Event-loop delay of the engine's thread (ms). */
+/** Counts that are also Artillery counters (`metrics.counter`), under these names. */
+export type CounterName = Exclude<keyof EngineCounts, 'open' | 'errors'>;
+export const ARTILLERY_COUNTER: Record<CounterName, string> = {
+  connected: 'bench.connected',
+  failed: 'bench.failed',
+  probesConnected: 'bench.probe.connected',
+  probesFailed: 'bench.probe.failed',
+  echoSent: 'bench.echo.sent',
+  echoReceived: 'bench.echo.received',
+  broadcastsReceived: 'bench.broadcast.received',
+  broadcastsSent: 'bench.broadcast.sent',
+};
+
+/**
+ * Event-loop delay of the engine's thread (ms): over the last second in `progress` lines, since
+ * the engine started in `snapshot` and `final` lines.
+ */
 export interface LoopDelay {
   p50: number;
   p99: number;
@@ -110,9 +128,39 @@ export interface LoopDelay {
  * when that variable is set. `t` is ms since epoch.
  */
 export type EngineEvent =
-  | { event: 'started'; t: number; pid: number; threadId: number; lib: Lib; rssBytes: number }
-  | { event: 'phase'; t: number; name: string; index: number; state: 'started' | 'completed' }
-  | { event: 'progress'; t: number; counts: EngineCounts; loopDelayMs: LoopDelay }
+  | {
+      event: 'started';
+      t: number;
+      pid: number;
+      threadId: number;
+      lib: Lib;
+      rssBytes: number;
+      /** the engine's target URL */
+      target?: string;
+      /** client transports asked for */
+      transport?: Transport;
+      /** client side per-message deflate: `unsupported` when the client library cannot ask for it */
+      deflate?: 'on' | 'off' | 'unsupported';
+      /** installed version of the client library */
+      clientVersion?: string;
+    }
+  | {
+      event: 'phase';
+      t: number;
+      name: string;
+      index: number;
+      state: 'started' | 'completed';
+    }
+  | {
+      event: 'progress';
+      t: number;
+      counts: EngineCounts;
+      loopDelayMs: LoopDelay;
+      /** the whole Artillery process's resident set (all its threads) */
+      rssBytes?: number;
+      /** this thread's V8 heap in use */
+      heapUsedBytes?: number;
+    }
   | {
       event: 'snapshot' | 'final';
       t: number;

@@ -1,0 +1,138 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import * as YAML from 'yaml';
+import { ENGINE_DIR_ENV, LIB_ENV, type EngineConfig } from 'artillery-engine-bench/protocol';
+import { OutputTail, spawnNode } from './children';
+import { UsageError } from './errors';
+import type { ResolvedRunOptions } from './options';
+import { artilleryPreload } from './paths';
+
+/** Artillery phases for one built-in run: ramp, hold, probe. */
+export interface PhaseSpec {
+  name: string;
+  duration?: string;
+  arrivalCount?: number;
+  pause?: string;
+}
+
+/** Durations as "Nms" strings: Artillery rejects a fractional number of seconds. */
+const millis = (ms: number) => `${Math.max(1, Math.round(ms))}ms`;
+
+/** Ramp at the arrival rate, hold, then probes one at a time (at most 4 per second). */
+export function buildPhases(clients: number, arrivalRate: number, holdSeconds: number, probes: number): PhaseSpec[] {
+  const phases: PhaseSpec[] = [
+    { name: 'ramp', duration: millis((clients / arrivalRate) * 1000), arrivalCount: clients },
+  ];
+  if (holdSeconds > 0) phases.push({ name: 'hold', pause: millis(holdSeconds * 1000) });
+  if (probes > 0) phases.push({ name: 'probe', duration: millis(probes * 250), arrivalCount: probes });
+  return phases;
+}
+
+type Json = Record<string, unknown>;
+
+/**
+ * Our scenario file with this run's target, phases, engine options and hold intervals filled in.
+ * The file itself stays unchanged, so it still runs with plain `artillery run`.
+ */
+export function buildScript(templateFile: string, o: ResolvedRunOptions, target: string): Json {
+  const script = YAML.parse(fs.readFileSync(templateFile, 'utf8')) as Json;
+  const config = (script.config ?? {}) as Json;
+  const engines = (config.engines ?? {}) as Json;
+  const engine: EngineConfig = {
+    ...((engines.bench ?? {}) as EngineConfig),
+    lib: o.lib,
+    transport: o.transport,
+    deflate: o.deflate,
+    connectTimeoutMs: o.connectTimeoutMs,
+  };
+  script.config = {
+    ...config,
+    target,
+    phases: buildPhases(o.clients ?? 0, o.arrivalRate, o.holdSeconds, o.probes),
+    engines: { ...engines, bench: engine },
+  };
+  for (const scenario of (script.scenarios ?? []) as Json[]) {
+    for (const step of (scenario.flow ?? []) as Json[]) {
+      const hold = step.hold as Json | undefined;
+      if (hold && typeof hold === 'object') {
+        if ('echoEveryMs' in hold) hold.echoEveryMs = o.echoEveryMs;
+        if ('broadcastEveryMs' in hold) hold.broadcastEveryMs = o.broadcastEveryMs;
+      }
+    }
+  }
+  return script;
+}
+
+/** Reads a user's Artillery script just far enough to refuse what cannot run. */
+export function checkCustomScript(file: string): void {
+  let script: Json;
+  try {
+    script = YAML.parse(fs.readFileSync(file, 'utf8')) as Json;
+  } catch (err) {
+    throw new UsageError(`--scenario ${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const config = script?.config as Json | undefined;
+  if (!config || !Array.isArray(config.phases) || !Array.isArray(script.scenarios)) {
+    throw new UsageError(`--scenario ${file} is not an Artillery script: it needs config.phases and scenarios.`);
+  }
+}
+
+export interface ArtilleryProcess {
+  child: ChildProcess;
+  output: OutputTail;
+  reportFile: string;
+}
+
+const artilleryBin = () => path.join(path.dirname(require.resolve('artillery/package.json')), 'bin', 'run');
+
+/** Runs `artillery run` on a script file; its stdout/stderr go to `logFile`. */
+export function spawnArtillery(opts: {
+  scriptFile: string;
+  target: string;
+  runDir: string;
+  lib: string;
+  env?: NodeJS.ProcessEnv;
+}): ArtilleryProcess {
+  const reportFile = path.join(opts.runDir, 'artillery-report.json');
+  const log = fs.createWriteStream(path.join(opts.runDir, 'artillery.log'));
+  const child = spawnNode(
+    [artilleryBin(), 'run', opts.scriptFile, '--target', opts.target, '--output', reportFile],
+    {
+      cwd: path.dirname(opts.scriptFile),
+      env: {
+        ...process.env,
+        ...opts.env,
+        [ENGINE_DIR_ENV]: opts.runDir,
+        [LIB_ENV]: opts.lib,
+        ARTILLERY_DISABLE_TELEMETRY: 'true',
+      },
+    },
+    artilleryPreload,
+  );
+  const output = new OutputTail();
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.on('data', (d: Buffer) => {
+      output.push(d);
+      log.write(d);
+    });
+  }
+  child.once('exit', () => log.end());
+  return { child, output, reportFile };
+}
+
+/** Artillery's own aggregate metrics, kept in the result as Artillery wrote them. */
+export interface ArtilleryMetrics {
+  counters: Record<string, number>;
+  summaries: Record<string, Record<string, number>>;
+}
+
+export function readArtilleryReport(file: string): ArtilleryMetrics | null {
+  try {
+    const report = JSON.parse(fs.readFileSync(file, 'utf8')) as { aggregate?: Partial<ArtilleryMetrics> };
+    const agg = report.aggregate ?? {};
+    return { counters: agg.counters ?? {}, summaries: agg.summaries ?? {} };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,256 @@
+import yargs, { type Argv } from 'yargs';
+import { LIBS, TRANSPORTS } from 'artillery-engine-bench/protocol';
+import { isUserFacing, UsageError } from './errors';
+import { resolveRunOptions, RUN_DEFAULTS, SCENARIOS, type RunOptions, type ResolvedRunOptions } from './options';
+import type { Progress } from './run';
+import type { ServeOptions } from './serve';
+import { stopAllChildren } from './children';
+
+const COMMANDS = ['run', 'serve'];
+const EPILOG = 'Docs: README.md. Results follow DESIGN.md "The result file" (schemaVersion 1).';
+
+function runFlags(y: Argv) {
+  return y
+    .option('lib', { type: 'string', choices: undefined, describe: `library under test: ${LIBS.join(' | ')}` })
+    .option('clients', { type: 'string', describe: 'clients to connect and hold (1 to 100000)' })
+    .option('scenario', {
+      type: 'string',
+      describe: `${SCENARIOS.join(' | ')} or the path of your own Artillery script`,
+      default: RUN_DEFAULTS.scenario,
+    })
+    .option('arrival-rate', {
+      type: 'string',
+      describe: 'new clients per second during the ramp',
+      default: String(RUN_DEFAULTS.arrivalRate),
+    })
+    .option('hold', {
+      type: 'string',
+      describe: 'seconds to hold all clients after the ramp',
+      default: String(RUN_DEFAULTS.holdSeconds),
+    })
+    .option('probes', {
+      type: 'string',
+      describe: 'clients that connect one at a time after the hold',
+      default: String(RUN_DEFAULTS.probes),
+    })
+    .option('transport', {
+      type: 'string',
+      describe: `Socket.IO only: ${TRANSPORTS.join(' | ')} (polling then upgrade)`,
+    })
+    .option('deflate', {
+      type: 'boolean',
+      describe: 'per-message deflate, where the library supports it',
+      default: false,
+    })
+    .option('ping-interval', {
+      type: 'string',
+      describe: 'server heartbeat interval (ms)',
+      default: String(RUN_DEFAULTS.pingIntervalMs),
+    })
+    .option('target', {
+      type: 'string',
+      describe: 'URL of a server already running (bench serve); no local server is started',
+    })
+    .option('allow-remote-target', { type: 'boolean', describe: 'allow a --target outside loopback and 198.18.0.0/15' })
+    .option('out', { type: 'string', describe: 'result file (default results/<time>-<lib>-<scenario>-<clients>.json)' })
+    .option('json', { type: 'boolean', describe: 'also print the result JSON on stdout' })
+    .option('sample-interval', {
+      type: 'string',
+      describe: 'RSS/CPU sampling interval (ms)',
+      default: String(RUN_DEFAULTS.sampleIntervalMs),
+    })
+    .option('echo-every', {
+      type: 'string',
+      describe: 'echo interval per client during the hold (ms)',
+      default: String(RUN_DEFAULTS.echoEveryMs),
+    })
+    .option('broadcast-every', {
+      type: 'string',
+      describe: 'broadcast interval in the broadcast scenario (ms)',
+      default: String(RUN_DEFAULTS.broadcastEveryMs),
+    })
+    .option('connect-timeout', {
+      type: 'string',
+      describe: 'a connection attempt fails after this long (ms)',
+      default: String(RUN_DEFAULTS.connectTimeoutMs),
+    })
+    .option('max-loop-delay', {
+      type: 'string',
+      describe: 'generator event-loop delay p99 (ms) above which the run is invalid',
+      default: String(RUN_DEFAULTS.maxLoopDelayMs),
+    })
+    .option('quiet', { type: 'boolean', describe: 'no progress on stderr' });
+}
+
+function serveFlags(y: Argv) {
+  return y
+    .option('lib', { type: 'string', describe: `library: ${LIBS.join(' | ')}` })
+    .option('port', { type: 'string', describe: 'TCP port; 0 picks a free one', default: '0' })
+    .option('host', {
+      type: 'string',
+      describe: 'address to bind; anything but loopback must be asked for',
+      default: '127.0.0.1',
+    })
+    .option('transport', { type: 'string', describe: `Socket.IO only: ${TRANSPORTS.join(' | ')}` })
+    .option('deflate', {
+      type: 'boolean',
+      describe: 'per-message deflate, where the library supports it',
+      default: false,
+    })
+    .option('ping-interval', {
+      type: 'string',
+      describe: 'heartbeat interval (ms)',
+      default: String(RUN_DEFAULTS.pingIntervalMs),
+    });
+}
+
+export function buildParser(argv: readonly string[]) {
+  return yargs([...argv])
+    .scriptName('bench')
+    .usage('$0 <command> [options]')
+    .command('run', 'start a server, drive it with Artillery, write one result file', runFlags)
+    .command('serve', 'serve one library until SIGINT/SIGTERM (prints one JSON ready line)', serveFlags)
+    .demandCommand(1, 'Name a command: bench run or bench serve. Run bench --help for the list.')
+    .strict()
+    .help()
+    .version(false)
+    .epilog(EPILOG)
+    .wrap(Math.min(110, process.stderr.columns ?? 110))
+    .exitProcess(false)
+    .fail((msg, err) => {
+      if (err) throw err;
+      if (msg.includes('--help')) throw new UsageError(msg);
+      const command = COMMANDS.includes(argv[0] ?? '') ? `${argv[0]} ` : '';
+      throw new UsageError(`${msg.replace(/\.?$/, '.')} Run "bench ${command}--help" for the options.`);
+    });
+}
+
+/** Turns the yargs object into our raw options; numbers stay strings until resolved. */
+function pickRunOptions(a: Record<string, unknown>): RunOptions {
+  const s = (k: string) => (a[k] === undefined ? undefined : String(a[k]));
+  return {
+    lib: s('lib'),
+    clients: s('clients'),
+    scenario: s('scenario'),
+    arrivalRate: s('arrivalRate'),
+    hold: s('hold'),
+    probes: s('probes'),
+    transport: s('transport'),
+    deflate: a.deflate === true,
+    pingInterval: s('pingInterval'),
+    target: s('target'),
+    allowRemoteTarget: a.allowRemoteTarget === true,
+    out: s('out'),
+    json: a.json === true,
+    sampleInterval: s('sampleInterval'),
+    echoEvery: s('echoEvery'),
+    broadcastEvery: s('broadcastEvery'),
+    connectTimeout: s('connectTimeout'),
+    maxLoopDelay: s('maxLoopDelay'),
+    quiet: a.quiet === true,
+  };
+}
+
+function progressReporter(o: ResolvedRunOptions): { update(p: Progress): void; stop(): void } {
+  if (o.quiet) return { update() {}, stop() {} };
+  const total = o.clients ?? 0;
+  if (process.stderr.isTTY && total > 0) {
+    const cliProgress = require('cli-progress') as typeof import('cli-progress');
+    const bar = new cliProgress.SingleBar(
+      {
+        stream: process.stderr,
+        format: '{phase} |{bar}| {value}/{total} connected · {failed} failed · {open} open · {elapsed}s',
+        hideCursor: true,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(total, 0, { phase: 'starting', failed: 0, open: 0, elapsed: 0 });
+    return {
+      update: (p) =>
+        bar.update(p.connected, {
+          phase: p.phase.padEnd(8),
+          failed: p.failed,
+          open: p.open,
+          elapsed: Math.round(p.elapsedMs / 1000),
+        }),
+      stop: () => bar.stop(),
+    };
+  }
+  let lastPhase = '';
+  return {
+    update(p) {
+      if (p.phase === lastPhase) return;
+      lastPhase = p.phase;
+      process.stderr.write(
+        `[${Math.round(p.elapsedMs / 1000)}s] ${p.phase}: ${p.connected} connected, ${p.failed} failed\n`,
+      );
+    },
+    stop() {},
+  };
+}
+
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+// Commands load their modules on demand: `bench serve` is the process whose memory is
+// measured, so it must not carry the runner, Artillery helpers or progress bars.
+async function commandRun(a: Record<string, unknown>): Promise<number> {
+  const { runBench } = require('./run') as typeof import('./run');
+  const { writeJsonAtomic } = require('./output') as typeof import('./output');
+  const { formatSummary } = require('./summary') as typeof import('./summary');
+  const o = resolveRunOptions(pickRunOptions(a));
+  const controller = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => controller.abort(sig);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const progress = progressReporter(o);
+  try {
+    const result = await runBench(o, { signal: controller.signal, onProgress: (p) => progress.update(p) });
+    progress.stop();
+    writeJsonAtomic(o.out, result);
+    if (o.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    process.stderr.write(formatSummary(result, o.out) + '\n');
+    if (result.status === 'aborted') return SIGNAL_EXIT[String(controller.signal.reason)] ?? 130;
+    return result.status === 'completed' ? 0 : 1;
+  } finally {
+    progress.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function commandServe(a: Record<string, unknown>): Promise<number> {
+  const { resolveServeOptions, serve } = require('./serve') as typeof import('./serve');
+  const raw: ServeOptions = {
+    lib: a.lib as string | undefined,
+    port: a.port as string | undefined,
+    host: a.host as string | undefined,
+    transport: a.transport as string | undefined,
+    deflate: a.deflate === true,
+    pingInterval: a.pingInterval as string | undefined,
+  };
+  return serve(resolveServeOptions(raw), (line) => process.stdout.write(line));
+}
+
+/** The one place that prints "Error:" and sets the exit code. */
+export async function main(argv: readonly string[]): Promise<void> {
+  let code: number;
+  try {
+    const parser = buildParser(argv);
+    const a = (await parser.parseAsync()) as Record<string, unknown> & { _: (string | number)[]; help?: boolean };
+    const command = String(a._[0] ?? '');
+    if (a.help) code = 0;
+    else if (command === 'run') code = await commandRun(a);
+    else if (command === 'serve') code = await commandServe(a);
+    else throw new UsageError(`Unknown command "${command}". Use bench run or bench serve; bench --help lists them.`);
+  } catch (err) {
+    if (isUserFacing(err)) {
+      process.stderr.write(`Error: ${err.message}\n`);
+      code = err.exitCode;
+    } else {
+      process.stderr.write(`Error: internal failure, please report it: ${(err as Error)?.stack ?? String(err)}\n`);
+      code = 1;
+    }
+    await stopAllChildren();
+  }
+  process.exitCode = code;
+}

@@ -1,0 +1,125 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { EngineCounts, EngineEvent, LoopDelay, MetricName } from 'artillery-engine-bench/protocol';
+
+/** Phase boundaries as the engine saw them (ms since epoch). */
+export interface PhaseTimes {
+  startedAt?: number;
+  completedAt?: number;
+}
+
+/** Everything the engine workers have reported so far, summed over workers. */
+export interface EngineState {
+  /** workers that wrote a `started` line */
+  workers: number;
+  /** earliest worker start (ms since epoch) */
+  startedAt: number | null;
+  phases: Record<string, PhaseTimes>;
+  counts: EngineCounts;
+  /** the worst worker's event-loop delay */
+  loopDelayMs: LoopDelay | null;
+  /** each worker's latest encoded histogram per metric */
+  histograms: Partial<Record<MetricName, string[]>>;
+  /** every worker wrote its final line */
+  final: boolean;
+}
+
+export function emptyCounts(): EngineCounts {
+  return {
+    connected: 0,
+    failed: 0,
+    open: 0,
+    probesConnected: 0,
+    probesFailed: 0,
+    echoSent: 0,
+    echoReceived: 0,
+    broadcastsReceived: 0,
+    errors: {},
+  };
+}
+
+function addCounts(into: EngineCounts, c: EngineCounts): void {
+  into.connected += c.connected;
+  into.failed += c.failed;
+  into.open += c.open;
+  into.probesConnected += c.probesConnected;
+  into.probesFailed += c.probesFailed;
+  into.echoSent += c.echoSent;
+  into.echoReceived += c.echoReceived;
+  into.broadcastsReceived += c.broadcastsReceived;
+  for (const [code, n] of Object.entries(c.errors)) into.errors[code] = (into.errors[code] ?? 0) + n;
+}
+
+function parseLines(text: string): EngineEvent[] {
+  const events: EngineEvent[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      events.push(JSON.parse(line) as EngineEvent);
+    } catch {
+      // A line still being written when we read; the next read gets it whole.
+    }
+  }
+  return events;
+}
+
+/** Reads every engine worker's event file in `dir`. */
+export function readEngineState(dir: string): EngineState {
+  const state: EngineState = {
+    workers: 0,
+    startedAt: null,
+    phases: {},
+    counts: emptyCounts(),
+    loopDelayMs: null,
+    histograms: {},
+    final: false,
+  };
+  let files: string[] = [];
+  try {
+    files = fs.readdirSync(dir).filter((f) => f.startsWith('engine-') && f.endsWith('.ndjson'));
+  } catch {
+    return state;
+  }
+  let finals = 0;
+  for (const file of files) {
+    const events = parseLines(fs.readFileSync(path.join(dir, file), 'utf8'));
+    let counts: EngineCounts | undefined;
+    let loop: LoopDelay | undefined;
+    let histograms: Partial<Record<MetricName, string>> | undefined;
+    for (const e of events) {
+      switch (e.event) {
+        case 'started':
+          state.workers += 1;
+          state.startedAt = state.startedAt === null ? e.t : Math.min(state.startedAt, e.t);
+          break;
+        case 'phase': {
+          const p = (state.phases[e.name] ??= {});
+          if (e.state === 'started') p.startedAt = Math.min(p.startedAt ?? e.t, e.t);
+          else p.completedAt = Math.max(p.completedAt ?? e.t, e.t);
+          break;
+        }
+        case 'progress':
+          counts = e.counts;
+          loop = e.loopDelayMs;
+          break;
+        case 'snapshot':
+        case 'final':
+          counts = e.counts;
+          loop = e.loopDelayMs;
+          histograms = e.histograms;
+          if (e.event === 'final') finals += 1;
+          break;
+      }
+    }
+    if (counts) addCounts(state.counts, counts);
+    if (loop) {
+      const worst = state.loopDelayMs;
+      state.loopDelayMs = worst === null || loop.p99 > worst.p99 ? loop : worst;
+    }
+    for (const [name, encoded] of Object.entries(histograms ?? {})) {
+      (state.histograms[name as MetricName] ??= []).push(encoded);
+    }
+  }
+  state.final = files.length > 0 && finals === files.length;
+  return state;
+}

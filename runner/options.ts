@@ -1,0 +1,222 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as net from 'node:net';
+import { LIBS, TRANSPORTS, type Lib, type Transport } from 'artillery-engine-bench/protocol';
+import { UsageError } from './errors';
+import { packageRoot } from './paths';
+
+export const SCENARIOS = ['echo', 'connect', 'broadcast'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+/** `bench run` options as the user gave them. Everything is optional; strings are raw input. */
+export interface RunOptions {
+  lib?: string;
+  clients?: string | number;
+  scenario?: string;
+  arrivalRate?: string | number;
+  hold?: string | number;
+  probes?: string | number;
+  transport?: string;
+  deflate?: boolean;
+  pingInterval?: string | number;
+  target?: string;
+  allowRemoteTarget?: boolean;
+  out?: string;
+  json?: boolean;
+  sampleInterval?: string | number;
+  echoEvery?: string | number;
+  broadcastEvery?: string | number;
+  connectTimeout?: string | number;
+  maxLoopDelay?: string | number;
+  quiet?: boolean;
+}
+
+/** A built-in scenario of ours, or the user's own Artillery script. */
+export type ScenarioRef =
+  { kind: 'builtin'; name: ScenarioName; file: string } | { kind: 'custom'; name: string; file: string };
+
+/** `bench run` options with every default filled in and every value checked. */
+export interface ResolvedRunOptions {
+  lib: Lib;
+  /** clients to connect and hold; null for a custom script, whose phases set the load */
+  clients: number | null;
+  scenario: ScenarioRef;
+  /** new clients per second during the ramp */
+  arrivalRate: number;
+  /** seconds to hold all clients after the ramp */
+  holdSeconds: number;
+  /** clients that connect one at a time after the hold */
+  probes: number;
+  transport: Transport;
+  deflate: boolean;
+  /** server heartbeat interval (ms) */
+  pingIntervalMs: number;
+  /** a server already running; null starts one on loopback */
+  target: string | null;
+  /** where the result file goes */
+  out: string;
+  /** also print the result JSON on stdout */
+  json: boolean;
+  /** RSS/CPU sampling interval (ms) */
+  sampleIntervalMs: number;
+  /** each client's echo interval during the hold (ms) */
+  echoEveryMs: number;
+  /** interval between broadcasts in the broadcast scenario (ms) */
+  broadcastEveryMs: number;
+  /** a connection attempt fails after this long (ms) */
+  connectTimeoutMs: number;
+  /** the generator counts as saturated above this event-loop delay p99 (ms) */
+  maxLoopDelayMs: number;
+  /** no progress on stderr */
+  quiet: boolean;
+}
+
+export const RUN_DEFAULTS = {
+  scenario: 'echo' as ScenarioName,
+  arrivalRate: 500,
+  holdSeconds: 10,
+  probes: 10,
+  transport: 'websocket' as Transport,
+  pingIntervalMs: 25_000,
+  sampleIntervalMs: 250,
+  echoEveryMs: 1_000,
+  broadcastEveryMs: 1_000,
+  connectTimeoutMs: 30_000,
+  maxLoopDelayMs: 100,
+};
+
+export const MAX_CLIENTS = 100_000;
+
+function wholeNumber(flag: string, raw: unknown, min: number, max: number, example: string): number {
+  const text = String(raw).trim();
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(
+      `--${flag} must be a whole number from ${min} to ${max} (got "${text}"). Example: --${flag} ${example}`,
+    );
+  }
+  return n;
+}
+
+function oneOf<T extends string>(flag: string, raw: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new UsageError(
+      `--${flag} must be one of ${allowed.join(', ')} (got "${raw}"). Example: --${flag} ${allowed[0]}`,
+    );
+  }
+  return raw as T;
+}
+
+/** Loopback, or the 198.18.0.0/15 benchmark range that bench's own namespaces use. */
+export function isBenchmarkAddress(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '');
+  if (h === 'localhost' || h === '::1') return true;
+  if (net.isIPv4(h)) {
+    const [a, b] = h.split('.').map(Number);
+    return a === 127 || (a === 198 && (b === 18 || b === 19));
+  }
+  return false;
+}
+
+function resolveTarget(raw: string, allowRemote: boolean): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(
+      `--target must be a URL such as ws://127.0.0.1:8080/ or http://127.0.0.1:8080 (got "${raw}"). Use the "url" from the ready line of bench serve.`,
+    );
+  }
+  if (!['ws:', 'wss:', 'http:', 'https:'].includes(url.protocol)) {
+    throw new UsageError(
+      `--target must use ws://, wss://, http:// or https:// (got "${url.protocol}"). Use the "url" from the ready line of bench serve.`,
+    );
+  }
+  if (!allowRemote && !isBenchmarkAddress(url.hostname)) {
+    throw new UsageError(
+      `--target ${url.hostname} is not a loopback or 198.18.0.0/15 address. To load a server on another machine you own, add --allow-remote-target.`,
+    );
+  }
+  return url.toString();
+}
+
+function resolveScenario(raw: string): ScenarioRef {
+  if ((SCENARIOS as readonly string[]).includes(raw)) {
+    const name = raw as ScenarioName;
+    return { kind: 'builtin', name, file: path.join(packageRoot, 'scenarios', `${name}.yml`) };
+  }
+  if (/\.ya?ml$/i.test(raw) || raw.includes('/')) {
+    const file = path.resolve(raw);
+    if (!fs.existsSync(file)) {
+      throw new UsageError(`--scenario file not found: ${raw}. Give the path of an Artillery script (.yml).`);
+    }
+    return { kind: 'custom', name: path.basename(file).replace(/\.ya?ml$/i, ''), file };
+  }
+  throw new UsageError(
+    `--scenario must be one of ${SCENARIOS.join(', ')} or the path of an Artillery script ending in .yml (got "${raw}").`,
+  );
+}
+
+function defaultOutFile(lib: Lib, scenario: string, clients: number | null, now: Date): string {
+  const stamp = now.toISOString().replace(/[:.]/g, '-');
+  return path.resolve('results', `${stamp}-${lib}-${scenario}-${clients ?? 'script'}.json`);
+}
+
+/** Checks every option once and fills in the defaults. Throws UsageError naming the flag and the fix. */
+export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRunOptions {
+  if (raw.lib === undefined) {
+    throw new UsageError(`Missing --lib. Choose one of ${LIBS.join(', ')}, e.g. --lib socketio.`);
+  }
+  const lib = oneOf('lib', String(raw.lib), LIBS);
+  const scenario = resolveScenario(raw.scenario ?? RUN_DEFAULTS.scenario);
+
+  let clients: number | null = null;
+  if (scenario.kind === 'builtin') {
+    if (raw.clients === undefined) {
+      throw new UsageError('Missing --clients. Say how many clients to connect, e.g. --clients 1000.');
+    }
+    clients = wholeNumber('clients', raw.clients, 1, MAX_CLIENTS, '1000');
+  } else if (raw.clients !== undefined) {
+    throw new UsageError(
+      `--clients does not apply to your own script ${scenario.file}: its config.phases set the load. Remove --clients.`,
+    );
+  }
+
+  const transport = oneOf('transport', raw.transport ?? RUN_DEFAULTS.transport, TRANSPORTS);
+  if (raw.transport !== undefined && lib !== 'socketio') {
+    throw new UsageError(
+      `--transport applies to --lib socketio only; ${lib} clients always use websocket. Remove --transport.`,
+    );
+  }
+
+  const target = raw.target === undefined ? null : resolveTarget(raw.target, raw.allowRemoteTarget === true);
+  const num = (flag: string, value: unknown, fallback: number, min: number, max: number, example: string) =>
+    value === undefined ? fallback : wholeNumber(flag, value, min, max, example);
+
+  const resolved: ResolvedRunOptions = {
+    lib,
+    clients,
+    scenario,
+    arrivalRate: num('arrival-rate', raw.arrivalRate, RUN_DEFAULTS.arrivalRate, 1, 100_000, '500'),
+    holdSeconds: num('hold', raw.hold, RUN_DEFAULTS.holdSeconds, 0, 86_400, '10'),
+    probes: num('probes', raw.probes, RUN_DEFAULTS.probes, 0, 1_000, '10'),
+    transport,
+    deflate: raw.deflate === true,
+    pingIntervalMs: num('ping-interval', raw.pingInterval, RUN_DEFAULTS.pingIntervalMs, 100, 3_600_000, '25000'),
+    target,
+    out: raw.out === undefined ? defaultOutFile(lib, scenario.name, clients, now) : path.resolve(raw.out),
+    json: raw.json === true,
+    sampleIntervalMs: num('sample-interval', raw.sampleInterval, RUN_DEFAULTS.sampleIntervalMs, 10, 60_000, '250'),
+    echoEveryMs: num('echo-every', raw.echoEvery, RUN_DEFAULTS.echoEveryMs, 10, 3_600_000, '1000'),
+    broadcastEveryMs: num('broadcast-every', raw.broadcastEvery, RUN_DEFAULTS.broadcastEveryMs, 10, 3_600_000, '1000'),
+    connectTimeoutMs: num('connect-timeout', raw.connectTimeout, RUN_DEFAULTS.connectTimeoutMs, 100, 600_000, '30000'),
+    maxLoopDelayMs: num('max-loop-delay', raw.maxLoopDelay, RUN_DEFAULTS.maxLoopDelayMs, 1, 60_000, '100'),
+    quiet: raw.quiet === true,
+  };
+  if (raw.out !== undefined && fs.existsSync(resolved.out) && fs.statSync(resolved.out).isDirectory()) {
+    throw new UsageError(
+      `--out ${raw.out} is a folder. Give a file name, e.g. --out ${path.join(raw.out, 'result.json')}.`,
+    );
+  }
+  return resolved;
+}

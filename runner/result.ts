@@ -1,0 +1,295 @@
+import type { LoopDelay, MetricName } from 'artillery-engine-bench/protocol';
+import type { ArtilleryMetrics } from './artillery';
+import type { EngineState, PhaseTimes } from './engine-events';
+import type { RunEnv } from './env';
+import { mergeEncoded, toStats, type LatencyStats } from './histograms';
+import type { ResolvedRunOptions } from './options';
+import type { ProcSample } from './proc-stats';
+import type { ReadyLine } from './server-process';
+
+export const SCHEMA_VERSION = 1;
+
+/** RSS of a process over a run (bytes); null where no sample covers that moment. */
+export interface RssSummary {
+  /** before any client (server) or before the first arrival (generator) */
+  idle: number | null;
+  /** median over the second half of the hold, all clients connected */
+  steady: number | null;
+  /** highest sample */
+  peak: number | null;
+}
+
+/** A sample as stored in the result: t is ms since the run started. */
+export interface StoredSample {
+  t: number;
+  rssBytes: number;
+  cpuPercent: number;
+}
+
+interface RunResultBase {
+  schemaVersion: typeof SCHEMA_VERSION;
+  lib: ResolvedRunOptions['lib'];
+  /** built-in scenario name, or the custom script's base name */
+  scenario: string;
+  /** ISO 8601 */
+  startedAt: string;
+  finishedAt: string;
+  durationSeconds: number;
+  options: {
+    clients: number | null;
+    arrivalRate: number;
+    holdSeconds: number;
+    probes: number;
+    transport: string;
+    deflate: boolean;
+    pingIntervalMs: number;
+    echoEveryMs: number;
+    broadcastEveryMs: number;
+    connectTimeoutMs: number;
+    target: string | null;
+    scenarioFile: string;
+  };
+  clients: { requested: number | null; connected: number; failed: number };
+  /** connection attempt started → library's connected event (ms) */
+  connectMs: LatencyStats | null;
+  /** connected event → welcome message (ms) */
+  firstMessageMs: LatencyStats | null;
+  /** echo round trip during the hold (ms) */
+  echoMs: LatencyStats | null;
+  /** server send → client receive of a broadcast (ms) */
+  broadcastMs: LatencyStats | null;
+  echo: { sent: number; received: number };
+  broadcasts: { received: number };
+  /** new connections made one at a time after the hold, with every client still connected */
+  probe: {
+    requested: number;
+    connected: number;
+    failed: number;
+    connectMs: LatencyStats | null;
+    firstMessageMs: LatencyStats | null;
+  };
+  server: {
+    pid: number | null;
+    url: string | null;
+    /** per-message deflate as the server applied it */
+    deflate: string;
+    transports: string[];
+    pingIntervalMs: number;
+    rssBytes: RssSummary;
+    /** (steady − idle) / connected */
+    bytesPerClient: number | null;
+    /** mean CPU from the first arrival to the end of the probes (% of one core) */
+    cpuPercent: number | null;
+    samples: StoredSample[];
+  };
+  loadgen: {
+    pid: number | null;
+    /** mean CPU from the first arrival to the end of the probes (% of one core) */
+    cpuPercent: number | null;
+    /** peak RSS of the Artillery process */
+    rssBytes: number | null;
+    rss: RssSummary;
+    /** (steady − idle) / connected: the generator's memory per client */
+    bytesPerClient: number | null;
+    loopDelayMs: LoopDelay | null;
+    valid: boolean;
+    /** why the run is not valid; empty when it is */
+    invalidReasons: string[];
+    samples: StoredSample[];
+  };
+  /** phase boundaries, ms since the run started */
+  phases: Record<string, PhaseTimes>;
+  /** client errors by code */
+  errors: Record<string, number>;
+  /** Artillery's own aggregate counters and summaries */
+  artillery: ArtilleryMetrics | null;
+  env: RunEnv;
+}
+
+/** One run. Discriminated on `status`: an errored or aborted run keeps what it measured. */
+export type RunResult =
+  | (RunResultBase & { status: 'completed' })
+  | (RunResultBase & { status: 'errored'; error: string })
+  | (RunResultBase & { status: 'aborted'; error: string });
+
+export type RunOutcome = { status: 'completed' } | { status: 'errored' | 'aborted'; error: string };
+
+/** Everything a run measured, before it is summarised. */
+export interface Measurements {
+  options: ResolvedRunOptions;
+  startedAt: number;
+  finishedAt: number;
+  /** when Artillery was started (ms since epoch); null if it never was */
+  loadStartedAt: number | null;
+  server: { ready: ReadyLine | null; samples: ProcSample[] };
+  loadgen: { pid: number | null; samples: ProcSample[] };
+  engine: EngineState;
+  artillery: ArtilleryMetrics | null;
+  env: RunEnv;
+  outcome: RunOutcome;
+}
+
+export function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+const mean = (values: readonly number[]) =>
+  values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
+
+/** [from, to] of the steady state: the second half of the hold, else ramp end → probe start. */
+export function steadyWindow(phases: Record<string, PhaseTimes>): [number, number] | null {
+  const hold = phases.hold;
+  if (hold?.startedAt !== undefined && hold.completedAt !== undefined) {
+    return [hold.startedAt + (hold.completedAt - hold.startedAt) / 2, hold.completedAt];
+  }
+  const rampEnd = phases.ramp?.completedAt;
+  const probeStart = phases.probe?.startedAt;
+  if (rampEnd !== undefined && probeStart !== undefined) return [rampEnd, probeStart];
+  return null;
+}
+
+/** Summarises RSS samples around the run's phases. */
+export function summariseRss(
+  samples: readonly ProcSample[],
+  idleBefore: number | null,
+  window: [number, number] | null,
+): RssSummary {
+  if (samples.length === 0) return { idle: null, steady: null, peak: null };
+  // The last few samples before the load: a process still starting up has not settled earlier.
+  const before = idleBefore === null ? [] : samples.filter((s) => s.t < idleBefore).slice(-3);
+  const idle = median(before.map((s) => s.rssBytes));
+  let steady: number | null = null;
+  if (window) {
+    const inside = samples.filter((s) => s.t >= window[0] && s.t <= window[1]);
+    const chosen = inside.length > 0 ? inside : samples.filter((s) => s.t <= window[1]).slice(-1);
+    steady = median(chosen.map((s) => s.rssBytes));
+  }
+  return { idle, steady, peak: Math.max(...samples.map((s) => s.rssBytes)) };
+}
+
+function perClient(rss: RssSummary, connected: number): number | null {
+  if (rss.idle === null || rss.steady === null || connected === 0) return null;
+  return Math.round((rss.steady - rss.idle) / connected);
+}
+
+function activeCpu(samples: readonly ProcSample[], from: number | null, to: number | null): number | null {
+  if (from === null || to === null) return null;
+  const m = mean(samples.filter((s) => s.t > from && s.t <= to).map((s) => s.cpuPercent));
+  return m === null ? null : Math.round(m * 10) / 10;
+}
+
+const store = (samples: readonly ProcSample[], t0: number): StoredSample[] =>
+  samples.map((s) => ({ t: s.t - t0, rssBytes: s.rssBytes, cpuPercent: Math.round(s.cpuPercent * 10) / 10 }));
+
+function stats(engine: EngineState, name: MetricName): LatencyStats | null {
+  return toStats(mergeEncoded(engine.histograms[name] ?? []));
+}
+
+/** Why a run's numbers cannot be trusted; empty when they can. */
+export function invalidReasons(m: Measurements): string[] {
+  const reasons: string[] = [];
+  const custom = m.options.scenario.kind === 'custom';
+  if (!custom && m.engine.workers === 0) {
+    reasons.push('the engine reported nothing: no client was measured');
+  }
+  const loop = m.engine.loopDelayMs;
+  if (loop && loop.p99 > m.options.maxLoopDelayMs) {
+    reasons.push(
+      `the load generator was saturated: its event-loop delay p99 was ${loop.p99} ms (limit ${m.options.maxLoopDelayMs} ms, --max-loop-delay), so latencies include its own queueing`,
+    );
+  }
+  return reasons;
+}
+
+export function buildResult(m: Measurements): RunResult {
+  const o = m.options;
+  const t0 = m.startedAt;
+  const window = steadyWindow(m.engine.phases);
+  const counts = m.engine.counts;
+  const custom = o.scenario.kind === 'custom';
+  const artilleryCounters = m.artillery?.counters ?? {};
+  const connected = custom ? (artilleryCounters['vusers.completed'] ?? 0) : counts.connected;
+  const failed = custom ? (artilleryCounters['vusers.failed'] ?? 0) : counts.failed;
+  const activeFrom = m.engine.phases.ramp?.startedAt ?? m.loadStartedAt;
+  const activeTo = m.engine.phases.probe?.completedAt ?? m.engine.phases.hold?.completedAt ?? m.finishedAt;
+
+  const serverRss = summariseRss(m.server.samples, m.loadStartedAt, window);
+  const loadgenRss = summariseRss(m.loadgen.samples, m.engine.phases.ramp?.startedAt ?? null, window);
+  const reasons = invalidReasons(m);
+  const relPhases: Record<string, PhaseTimes> = {};
+  for (const [name, p] of Object.entries(m.engine.phases)) {
+    relPhases[name] = {
+      ...(p.startedAt !== undefined && { startedAt: p.startedAt - t0 }),
+      ...(p.completedAt !== undefined && { completedAt: p.completedAt - t0 }),
+    };
+  }
+  const ready = m.server.ready;
+  const base: RunResultBase = {
+    schemaVersion: SCHEMA_VERSION,
+    lib: o.lib,
+    scenario: o.scenario.name,
+    startedAt: new Date(m.startedAt).toISOString(),
+    finishedAt: new Date(m.finishedAt).toISOString(),
+    durationSeconds: Math.round((m.finishedAt - m.startedAt) / 100) / 10,
+    options: {
+      clients: o.clients,
+      arrivalRate: o.arrivalRate,
+      holdSeconds: o.holdSeconds,
+      probes: o.probes,
+      transport: o.lib === 'socketio' ? o.transport : 'websocket',
+      deflate: o.deflate,
+      pingIntervalMs: o.pingIntervalMs,
+      echoEveryMs: o.echoEveryMs,
+      broadcastEveryMs: o.broadcastEveryMs,
+      connectTimeoutMs: o.connectTimeoutMs,
+      target: o.target,
+      scenarioFile: o.scenario.file,
+    },
+    clients: { requested: o.clients, connected, failed },
+    connectMs: stats(m.engine, 'connectMs'),
+    firstMessageMs: stats(m.engine, 'firstMessageMs'),
+    echoMs: stats(m.engine, 'echoMs'),
+    broadcastMs: stats(m.engine, 'broadcastMs'),
+    echo: { sent: counts.echoSent, received: counts.echoReceived },
+    broadcasts: { received: counts.broadcastsReceived },
+    probe: {
+      requested: custom ? 0 : o.probes,
+      connected: counts.probesConnected,
+      failed: counts.probesFailed,
+      connectMs: stats(m.engine, 'probeConnectMs'),
+      firstMessageMs: stats(m.engine, 'probeFirstMessageMs'),
+    },
+    server: {
+      pid: o.target === null ? (ready?.pid ?? null) : null,
+      url: ready?.url ?? o.target,
+      deflate: ready?.deflate ?? (o.deflate ? 'on' : 'off'),
+      transports: ready?.transports ?? [o.lib === 'socketio' ? o.transport : 'websocket'],
+      pingIntervalMs: ready?.pingIntervalMs ?? o.pingIntervalMs,
+      rssBytes: serverRss,
+      bytesPerClient: perClient(serverRss, connected),
+      cpuPercent: activeCpu(m.server.samples, activeFrom, activeTo),
+      samples: store(m.server.samples, t0),
+    },
+    loadgen: {
+      pid: m.loadgen.pid,
+      cpuPercent: activeCpu(m.loadgen.samples, activeFrom, activeTo),
+      rssBytes: loadgenRss.peak,
+      rss: loadgenRss,
+      bytesPerClient: perClient(loadgenRss, connected),
+      loopDelayMs: m.engine.loopDelayMs,
+      valid: reasons.length === 0,
+      invalidReasons: reasons,
+      samples: store(m.loadgen.samples, t0),
+    },
+    phases: relPhases,
+    errors: counts.errors,
+    artillery: m.artillery,
+    env: { ...m.env, versions: { ...m.env.versions, ...(ready?.versions ?? {}) } },
+  };
+  return m.outcome.status === 'completed'
+    ? { ...base, status: 'completed' }
+    : { ...base, status: m.outcome.status, error: m.outcome.error };
+}

@@ -1,0 +1,195 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import * as YAML from 'yaml';
+import { buildPhases, buildScript, checkCustomScript, readArtilleryReport, spawnArtillery } from './artillery';
+import { exited, hasExited, stopChild } from './children';
+import { readEngineState, type EngineState } from './engine-events';
+import { collectEnv } from './env';
+import type { ResolvedRunOptions } from './options';
+import { checkLimits, readLimits, type SystemLimits } from './preflight';
+import { ProcSampler } from './proc-stats';
+import { buildResult, type RunOutcome, type RunResult } from './result';
+import { startServerProcess, type ServerProcess } from './server-process';
+
+/** What the CLI shows while a run goes on. */
+export interface Progress {
+  phase: string;
+  connected: number;
+  failed: number;
+  /** main clients open right now */
+  open: number;
+  elapsedMs: number;
+}
+
+export interface RunHooks {
+  onProgress?: (p: Progress) => void;
+  /** abort() with the signal name ("SIGINT"/"SIGTERM") as reason to stop the run */
+  signal?: AbortSignal;
+  /** limits to check against; read from the OS when absent */
+  limits?: SystemLimits;
+}
+
+/** Seconds the scripted phases take, for a generous upper bound on the whole run. */
+function phaseSeconds(o: ResolvedRunOptions): number {
+  if (o.clients === null) return 3_600;
+  return buildPhases(o.clients, o.arrivalRate, o.holdSeconds, o.probes).reduce((sum, p) => {
+    const ms = Number.parseInt(p.duration ?? p.pause ?? '0', 10);
+    return sum + ms / 1000;
+  }, 0);
+}
+
+/** Checks the machine's limits against what the options ask for. Throws PreflightError. */
+export function preflight(o: ResolvedRunOptions, limits: SystemLimits = readLimits()): void {
+  if (o.scenario.kind === 'custom') {
+    checkCustomScript(o.scenario.file);
+    return;
+  }
+  checkLimits(
+    {
+      connections: (o.clients ?? 0) + o.probes,
+      socketsPerClient: o.lib === 'socketio' && o.transport === 'polling' ? 2 : 1,
+    },
+    limits,
+  );
+}
+
+function currentPhase(engine: EngineState): string {
+  let name = 'starting';
+  let latest = -Infinity;
+  for (const [phase, t] of Object.entries(engine.phases)) {
+    if (t.startedAt !== undefined && t.startedAt > latest && t.completedAt === undefined) {
+      latest = t.startedAt;
+      name = phase;
+    }
+  }
+  if (name === 'starting' && Object.keys(engine.phases).length > 0) name = 'teardown';
+  return name;
+}
+
+/**
+ * One run: start the server (unless --target), sample it, drive it with Artillery, and return
+ * the result. Never throws once the server is up: failures become `errored`/`aborted` results
+ * that keep what was measured.
+ */
+export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Promise<RunResult> {
+  preflight(o, hooks.limits);
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-run-'));
+  const startedAt = Date.now();
+  let server: ServerProcess | null = null;
+  let serverSampler: ProcSampler | null = null;
+  let loadgenSampler: ProcSampler | null = null;
+  let loadStartedAt: number | null = null;
+  let outcome: RunOutcome = { status: 'completed' };
+  let artilleryPid: number | null = null;
+
+  try {
+    if (o.target === null) {
+      server = await startServerProcess({
+        lib: o.lib,
+        transport: o.transport,
+        deflate: o.deflate,
+        pingIntervalMs: o.pingIntervalMs,
+      });
+      serverSampler = new ProcSampler(server.ready.pid, o.sampleIntervalMs).start();
+    }
+    // Idle memory: a few samples before any client arrives.
+    await sleep(Math.max(1_000, 3 * o.sampleIntervalMs), undefined, { signal: hooks.signal }).catch(() => {});
+    const target = o.target ?? server!.ready.url;
+    let scriptFile = o.scenario.file;
+    if (o.scenario.kind === 'builtin') {
+      scriptFile = path.join(runDir, `${o.scenario.name}.yml`);
+      fs.writeFileSync(scriptFile, YAML.stringify(buildScript(o.scenario.file, o, target)));
+    }
+    if (hooks.signal?.aborted) throw hooks.signal.reason;
+
+    const artillery = spawnArtillery({ scriptFile, target, runDir, lib: o.lib });
+    loadStartedAt = Date.now();
+    artilleryPid = artillery.child.pid ?? null;
+    if (artilleryPid !== null) loadgenSampler = new ProcSampler(artilleryPid, o.sampleIntervalMs).start();
+
+    const deadlineMs = (phaseSeconds(o) + o.connectTimeoutMs / 1000 + 120) * 1000;
+    const why = await new Promise<RunOutcome>((resolve) => {
+      const timers: NodeJS.Timeout[] = [];
+      const done = (r: RunOutcome) => {
+        timers.forEach(clearInterval);
+        hooks.signal?.removeEventListener('abort', onAbort);
+        server?.child.off('exit', onServerExit);
+        resolve(r);
+      };
+      const onAbort = () =>
+        done({ status: 'aborted', error: `interrupted by ${String(hooks.signal?.reason ?? 'a signal')}` });
+      const onServerExit = (code: number | null, sig: string | null) => {
+        const tail = server?.stderr.lastLines(3);
+        done({
+          status: 'errored',
+          error: `the ${o.lib} server exited during the run (${sig ?? `code ${code}`})${tail ? `: ${tail}` : ''}`,
+        });
+      };
+      if (hooks.signal?.aborted) return onAbort();
+      hooks.signal?.addEventListener('abort', onAbort, { once: true });
+      server?.child.once('exit', onServerExit);
+      artillery.child.once('exit', (code, sig) => {
+        if (code === 0) return done({ status: 'completed' });
+        const tail = artillery.output.lastLines(5);
+        done({ status: 'errored', error: `Artillery exited with ${sig ?? `code ${code}`}${tail ? `: ${tail}` : ''}` });
+      });
+      timers.push(
+        setTimeout(
+          () => done({ status: 'errored', error: `the run did not finish within ${Math.round(deadlineMs / 1000)} s` }),
+          deadlineMs,
+        ),
+      );
+      if (hooks.onProgress) {
+        timers.push(
+          setInterval(() => {
+            const e = readEngineState(runDir);
+            hooks.onProgress!({
+              phase: currentPhase(e),
+              connected: e.counts.connected,
+              failed: e.counts.failed,
+              open: e.counts.open,
+              elapsedMs: Date.now() - startedAt,
+            });
+          }, 1_000),
+        );
+      }
+    });
+    outcome = why;
+    loadgenSampler?.sample();
+    serverSampler?.sample();
+    await stopChild(artillery.child);
+  } catch (err) {
+    outcome = hooks.signal?.aborted
+      ? { status: 'aborted', error: `interrupted by ${String(hooks.signal.reason)}` }
+      : { status: 'errored', error: (err as Error).message };
+  } finally {
+    loadgenSampler?.stop();
+    serverSampler?.stop();
+    if (server) {
+      const diedEarly = hasExited(server.child);
+      await server.stop();
+      await exited(server.child);
+      if (!diedEarly && outcome.status === 'completed' && server.child.exitCode !== 0) {
+        outcome = { status: 'errored', error: `the ${o.lib} server exited with code ${server.child.exitCode} on stop` };
+      }
+    }
+  }
+
+  const engine = readEngineState(runDir);
+  const result = buildResult({
+    options: o,
+    startedAt,
+    finishedAt: Date.now(),
+    loadStartedAt,
+    server: { ready: server?.ready ?? null, samples: serverSampler?.samples ?? [] },
+    loadgen: { pid: artilleryPid, samples: loadgenSampler?.samples ?? [] },
+    engine,
+    artillery: readArtilleryReport(path.join(runDir, 'artillery-report.json')),
+    env: collectEnv(),
+    outcome,
+  });
+  fs.rmSync(runDir, { recursive: true, force: true });
+  return result;
+}

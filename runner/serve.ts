@@ -1,0 +1,86 @@
+import * as net from 'node:net';
+import { LIBS, TRANSPORTS, type Lib, type Transport } from 'artillery-engine-bench/protocol';
+import { createServer } from '../servers/index';
+import type { ServerOptions } from '../servers/types';
+import { UsageError } from './errors';
+import { RUN_DEFAULTS } from './options';
+import type { ReadyLine } from './server-process';
+
+/** `bench serve` options as the user gave them. */
+export interface ServeOptions {
+  lib?: string;
+  port?: string | number;
+  host?: string;
+  transport?: string;
+  deflate?: boolean;
+  pingInterval?: string | number;
+}
+
+export interface ResolvedServeOptions extends ServerOptions {
+  lib: Lib;
+}
+
+export function resolveServeOptions(raw: ServeOptions): ResolvedServeOptions {
+  if (raw.lib === undefined) throw new UsageError(`Missing --lib. Choose one of ${LIBS.join(', ')}, e.g. --lib ws.`);
+  if (!(LIBS as readonly string[]).includes(raw.lib)) {
+    throw new UsageError(`--lib must be one of ${LIBS.join(', ')} (got "${raw.lib}"). Example: --lib ws`);
+  }
+  const lib = raw.lib as Lib;
+  const portText = String(raw.port ?? 0);
+  const port = /^\d+$/.test(portText) ? Number(portText) : NaN;
+  if (!(port >= 0 && port <= 65535)) {
+    throw new UsageError(`--port must be a whole number from 0 to 65535 (got "${portText}"). Use 0 for a free port.`);
+  }
+  const host = raw.host ?? '127.0.0.1';
+  if (host !== 'localhost' && net.isIP(host) === 0) {
+    throw new UsageError(`--host must be an IP address such as 127.0.0.1 or 0.0.0.0 (got "${host}").`);
+  }
+  const transport = raw.transport ?? RUN_DEFAULTS.transport;
+  if (!(TRANSPORTS as readonly string[]).includes(transport)) {
+    throw new UsageError(
+      `--transport must be one of ${TRANSPORTS.join(', ')} (got "${transport}"). Example: --transport websocket`,
+    );
+  }
+  if (raw.transport !== undefined && lib !== 'socketio') {
+    throw new UsageError(
+      `--transport applies to --lib socketio only; ${lib} always uses websocket. Remove --transport.`,
+    );
+  }
+  const pingText = String(raw.pingInterval ?? RUN_DEFAULTS.pingIntervalMs);
+  const pingIntervalMs = /^\d+$/.test(pingText) ? Number(pingText) : NaN;
+  if (!(pingIntervalMs >= 100)) {
+    throw new UsageError(
+      `--ping-interval must be a whole number of ms, 100 or more (got "${pingText}"). Example: --ping-interval 25000`,
+    );
+  }
+  return { lib, port, host, transport: transport as Transport, deflate: raw.deflate === true, pingIntervalMs };
+}
+
+/**
+ * Serves until SIGINT or SIGTERM. Prints exactly one JSON line on stdout once listening.
+ * Resolves with the exit code.
+ */
+export async function serve(o: ResolvedServeOptions, write: (line: string) => void): Promise<number> {
+  const server = createServer(o.lib, o);
+  const d = await server.listen();
+  const ready: ReadyLine = {
+    event: 'ready',
+    lib: o.lib,
+    port: d.port,
+    pid: process.pid,
+    url: d.url,
+    host: d.host,
+    deflate: d.deflate,
+    transports: d.transports,
+    pingIntervalMs: d.pingIntervalMs,
+    versions: d.versions,
+  };
+  write(JSON.stringify(ready) + '\n');
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  void signal;
+  await server.close();
+  return 0;
+}

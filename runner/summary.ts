@@ -1,0 +1,47 @@
+import type { LatencyStats } from './histograms';
+import type { RunResult } from './result';
+
+const MB = 1024 * 1024;
+const mb = (b: number | null) => (b === null ? '–' : `${(b / MB).toFixed(1)} MB`);
+const kb = (b: number | null) => (b === null ? '–' : `${(b / 1024).toFixed(1)} KB`);
+const num = (n: number | null | undefined, digits = 1) => (n === null || n === undefined ? '–' : n.toFixed(digits));
+
+function latencyRow(label: string, s: LatencyStats | null): string {
+  if (s === null) return `  ${label.padEnd(16)} –`;
+  return `  ${label.padEnd(16)} p50 ${num(s.p50, 2).padStart(8)}  p90 ${num(s.p90, 2).padStart(8)}  p99 ${num(s.p99, 2).padStart(8)}  max ${num(s.max, 2).padStart(8)}  (n=${s.count})`;
+}
+
+/** The human summary of one run (for stderr). Returns a string; the caller prints it. */
+export function formatSummary(r: RunResult, outFile?: string): string {
+  const lines: string[] = [];
+  const opts = r.options;
+  lines.push(
+    `${r.lib} · ${r.scenario} · ${opts.clients ?? 'script'} clients · transport ${opts.transport} · deflate ${r.server.deflate} · ${r.status}`,
+  );
+  if (r.status !== 'completed') lines.push(`  ${r.status}: ${r.error}`);
+  const req = r.clients.requested === null ? '' : ` of ${r.clients.requested}`;
+  lines.push(`  clients          ${r.clients.connected}${req} connected, ${r.clients.failed} failed`);
+  lines.push('  latency (ms)');
+  lines.push(latencyRow('connect', r.connectMs));
+  lines.push(latencyRow('first message', r.firstMessageMs));
+  lines.push(latencyRow('echo', r.echoMs));
+  if (r.broadcastMs) lines.push(latencyRow('broadcast', r.broadcastMs));
+  if (r.probe.requested > 0) {
+    lines.push(`  probes           ${r.probe.connected} of ${r.probe.requested} connected`);
+    lines.push(latencyRow('probe connect', r.probe.connectMs));
+    lines.push(latencyRow('probe first msg', r.probe.firstMessageMs));
+  }
+  const s = r.server;
+  lines.push(
+    `  server RSS       idle ${mb(s.rssBytes.idle)}  steady ${mb(s.rssBytes.steady)}  peak ${mb(s.rssBytes.peak)}  per client ${kb(s.bytesPerClient)}  CPU ${num(s.cpuPercent)}%`,
+  );
+  const g = r.loadgen;
+  lines.push(
+    `  generator        CPU ${num(g.cpuPercent)}%  RSS peak ${mb(g.rssBytes)}  per client ${kb(g.bytesPerClient)}  loop delay p99 ${num(g.loopDelayMs?.p99)} ms`,
+  );
+  lines.push(g.valid ? '  valid            yes' : `  valid            NO: ${g.invalidReasons.join('; ')}`);
+  const errors = Object.entries(r.errors);
+  if (errors.length > 0) lines.push(`  errors           ${errors.map(([c, n]) => `${c} ×${n}`).join(', ')}`);
+  if (outFile) lines.push(`  result           ${outFile}`);
+  return lines.join('\n');
+}

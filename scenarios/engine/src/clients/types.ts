@@ -1,0 +1,66 @@
+import type { Transport } from '../protocol';
+
+/** What a library's client reports back; the session behind it does all timing. */
+export interface ClientHandlers {
+  /** the library's own "connected" event */
+  onOpen(): void;
+  /** one decoded message from the server */
+  onMessage(message: unknown): void;
+  /** the connection is gone (after `close()` too) */
+  onClose(code: string): void;
+  /** something failed; `code` is short (`ECONNREFUSED`, `sockjs.close_1002`) */
+  onError(code: string): void;
+}
+
+/** Options every adapter takes; an adapter ignores what its library cannot do. */
+export interface ClientOptions {
+  transport: Transport;
+  deflate: boolean;
+  /** the session gives up after this long (ms); libraries with their own timeouts get it too */
+  connectTimeoutMs: number;
+}
+
+/** One open (or opening) connection. */
+export interface BenchClient {
+  send(message: object): void;
+  /** idempotent; never throws */
+  close(): void;
+}
+
+/** One per library. `connect` creates the library's client object synchronously. */
+export interface ClientAdapter {
+  connect(url: string, options: ClientOptions, handlers: ClientHandlers): BenchClient;
+  /** what this adapter does with `deflate: true`: `on`, or `unsupported` when it cannot ask for it */
+  deflateSupport: 'on' | 'unsupported';
+}
+
+/** A short, stable code for an error from any library (`ECONNREFUSED`, `ETIMEDOUT`, ...). */
+export function errorCode(err: unknown, fallback: string): string {
+  let e: unknown = err;
+  // Socket.IO and SockJS wrap the socket's error; look a few levels down for a Node code.
+  for (let depth = 0; depth < 4 && e !== null && typeof e === 'object'; depth++) {
+    const o = e as {
+      code?: unknown;
+      errors?: unknown[];
+      description?: unknown;
+      error?: unknown;
+      cause?: unknown;
+    };
+    if (typeof o.code === 'string' && o.code !== '') return o.code;
+    if (Array.isArray(o.errors) && o.errors.length > 0) e = o.errors[0];
+    else e = o.description ?? o.error ?? o.cause;
+  }
+  return fallback;
+}
+
+/** Parses one text frame; a frame that is not JSON is reported as an error, never thrown into the library. */
+export function parseJson(text: string, h: ClientHandlers): void {
+  let message: unknown;
+  try {
+    message = JSON.parse(text);
+  } catch {
+    h.onError('bench.bad_json');
+    return;
+  }
+  h.onMessage(message);
+}

@@ -1,0 +1,40 @@
+import WebSocket from 'ws';
+import {
+  errorCode,
+  parseJson,
+  type BenchClient,
+  type ClientAdapter,
+  type ClientHandlers,
+  type ClientOptions,
+} from './types';
+
+/** Raw WebSocket through `ws`: connected event is `open`; messages are JSON text. */
+class WsClient implements BenchClient {
+  private readonly socket: WebSocket;
+
+  constructor(url: string, options: ClientOptions, h: ClientHandlers) {
+    this.socket = new WebSocket(url, { perMessageDeflate: options.deflate });
+    this.socket.on('open', () => h.onOpen());
+    this.socket.on('message', (data) => parseJson(String(data), h));
+    this.socket.on('error', (err) => h.onError(errorCode(err, 'ws.error')));
+    this.socket.on('close', (code) => h.onClose(`ws.close_${code}`));
+  }
+
+  send(message: object): void {
+    this.socket.send(JSON.stringify(message));
+  }
+
+  close(): void {
+    try {
+      this.socket.close();
+    } catch {
+      // `close()` before the handshake finished throws in ws; terminate instead.
+      this.socket.terminate();
+    }
+  }
+}
+
+export const wsAdapter: ClientAdapter = {
+  deflateSupport: 'on',
+  connect: (url, options, handlers) => new WsClient(url, options, handlers),
+};

@@ -1,0 +1,143 @@
+/**
+ * Resolves what the engine reads from an Artillery script, once, with errors that name the fix:
+ * `config.engines.bench`, the target, the phases and the flow steps.
+ */
+import { LIBS, LIB_ENV, TRANSPORTS, type EngineConfig, type Lib, type Transport } from './protocol';
+
+/** Thrown when the script asks for something the engine cannot do. */
+export class EngineConfigError extends Error {
+  override name = 'EngineConfigError';
+}
+
+/** `config.engines.bench` with every default filled in. */
+export interface ResolvedEngineConfig {
+  lib: Lib;
+  transport: Transport;
+  deflate: boolean;
+  connectTimeoutMs: number;
+}
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+
+const isLib = (s: string): s is Lib => (LIBS as readonly string[]).includes(s);
+const isTransport = (s: string): s is Transport => (TRANSPORTS as readonly string[]).includes(s);
+
+/** `lib` from the script, else `$BENCH_LIB`, else `ws`. */
+export function resolveEngineConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): ResolvedEngineConfig {
+  const c = (raw ?? {}) as EngineConfig & Record<string, unknown>;
+  const lib: string = c.lib ?? (env[LIB_ENV] || 'ws');
+  if (!isLib(lib)) {
+    const from = c.lib !== undefined ? 'config.engines.bench.lib' : `$${LIB_ENV}`;
+    throw new EngineConfigError(`Unknown library '${lib}' in ${from}. Use one of: ${LIBS.join(', ')}.`);
+  }
+  const transport: string = c.transport ?? 'websocket';
+  if (!isTransport(transport)) {
+    throw new EngineConfigError(
+      `Unknown transport '${transport}' in config.engines.bench.transport. Use one of: ${TRANSPORTS.join(', ')}.`,
+    );
+  }
+  const deflate = c.deflate ?? false;
+  if (typeof deflate !== 'boolean') {
+    throw new EngineConfigError(`config.engines.bench.deflate must be true or false, got '${String(deflate)}'.`);
+  }
+  const connectTimeoutMs = Number(c.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+  if (!(connectTimeoutMs > 0)) {
+    throw new EngineConfigError(
+      `config.engines.bench.connectTimeoutMs must be a positive number of ms, got '${String(c.connectTimeoutMs)}'.`,
+    );
+  }
+  return { lib, transport, deflate, connectTimeoutMs };
+}
+
+/** One step of a scenario flow, parsed. */
+export type Step =
+  | { kind: 'connect' }
+  | { kind: 'hold'; echoEveryMs: number; broadcastEveryMs: number }
+  | { kind: 'disconnect' }
+  | { kind: 'think'; ms: number };
+
+const STEP_NAMES = ['connect', 'hold', 'disconnect', 'think'] as const;
+
+function positiveOrZero(value: unknown, what: string): number {
+  if (value === undefined || value === null) return 0;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) {
+    throw new EngineConfigError(`${what} must be a number >= 0, got '${String(value)}'.`);
+  }
+  return n;
+}
+
+/** Parses a flow; throws on a step the engine does not know. */
+export function compileFlow(flow: unknown, scenarioName: string): Step[] {
+  if (!Array.isArray(flow)) {
+    throw new EngineConfigError(
+      `Scenario '${scenarioName}' has no flow. Give it a list of steps: ${STEP_NAMES.join(', ')}.`,
+    );
+  }
+  return flow.map((raw: unknown, i): Step => {
+    const keys = raw !== null && typeof raw === 'object' ? Object.keys(raw) : [];
+    const key = keys[0];
+    if (keys.length !== 1 || !STEP_NAMES.includes(key as (typeof STEP_NAMES)[number])) {
+      throw new EngineConfigError(
+        `Scenario '${scenarioName}', step ${i + 1}: unknown step ${JSON.stringify(raw)}. ` +
+          `The bench engine supports: ${STEP_NAMES.join(', ')}.`,
+      );
+    }
+    const arg = (raw as Record<string, unknown>)[key as string];
+    const where = `Scenario '${scenarioName}', step ${i + 1} (${key})`;
+    switch (key) {
+      case 'hold': {
+        const h = (arg ?? {}) as Record<string, unknown>;
+        return {
+          kind: 'hold',
+          echoEveryMs: positiveOrZero(h.echoEveryMs, `${where}: echoEveryMs`),
+          broadcastEveryMs: positiveOrZero(h.broadcastEveryMs, `${where}: broadcastEveryMs`),
+        };
+      }
+      case 'think':
+        return {
+          kind: 'think',
+          ms: positiveOrZero(arg, `${where}: seconds`) * 1000,
+        };
+      case 'connect':
+        return { kind: 'connect' };
+      default:
+        return { kind: 'disconnect' };
+    }
+  });
+}
+
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  sec: 1000,
+  m: 60_000,
+  min: 60_000,
+  h: 3_600_000,
+};
+
+/** Seconds from an Artillery duration (`5`, `"5"`, `"5s"`, `"2m"`); 0 when absent or unreadable. */
+export function durationSeconds(value: unknown): number {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : 0;
+  if (typeof value !== 'string') return 0;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);
+  if (!m) return 0;
+  const unit = (m[2] ?? '').toLowerCase();
+  if (unit === '') return Number(m[1]);
+  const factor = UNIT_MS[unit];
+  return factor === undefined ? 0 : (Number(m[1]) * factor) / 1000;
+}
+
+/** The part of an Artillery phase spec the engine reads. */
+export interface PhaseSpec {
+  name?: string;
+  index?: number;
+  pause?: unknown;
+  duration?: unknown;
+  arrivalCount?: unknown;
+}
+
+/** Sum of every phase's length (s): the longest a run can legitimately take to launch its VUs. */
+export function totalPhaseSeconds(phases: readonly PhaseSpec[]): number {
+  return phases.reduce((sum, p) => sum + durationSeconds(p.pause ?? p.duration), 0);
+}

@@ -1,0 +1,300 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { threadId } from 'node:worker_threads';
+import { ADAPTERS, type ClientAdapter, type ClientOptions } from './clients';
+import { errorCode } from './clients/types';
+import {
+  EngineConfigError,
+  compileFlow,
+  resolveEngineConfig,
+  totalPhaseSeconds,
+  type PhaseSpec,
+  type ResolvedEngineConfig,
+  type Step,
+} from './config';
+import { Recorder, type ScenarioEmitter } from './metrics';
+import { CONTROL_BROADCAST_PATH, ENGINE_DIR_ENV, epochMs } from './protocol';
+import { Reporter } from './reporter';
+import { ConnectionError, Session, type SessionHost } from './session';
+
+/** Phase names the engine gives meaning to. */
+export const HOLD_PHASE = 'hold';
+export const PROBE_PHASE = 'probe';
+/** Added to the sum of all phase lengths to bound every wait. */
+export const HOLD_CAP_MARGIN_MS = 60_000;
+
+/** The runner's emitter (eventemitter3), as Artillery passes it to an engine. */
+interface RunnerEmitter {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- listeners take what each event carries
+  on(event: string, listener: (...args: any[]) => void): unknown;
+}
+
+/** The part of an Artillery script the engine reads. */
+export interface ArtilleryScript {
+  config: {
+    target?: string;
+    phases?: PhaseSpec[];
+    engines?: Record<string, unknown>;
+  };
+  scenarios?: { name?: string; engine?: string; flow?: unknown }[];
+}
+
+export interface ScenarioSpec {
+  name?: string;
+  flow?: unknown;
+}
+
+type Done = (err: Error | null, context: unknown) => void;
+
+/** `http(s)://host:port` + the control path, for a target of any library. */
+function controlUrl(target: string): string {
+  const u = new URL(target);
+  const scheme = u.protocol === 'wss:' || u.protocol === 'https:' ? 'https:' : 'http:';
+  return `${scheme}//${u.host}${CONTROL_BROADCAST_PATH}`;
+}
+
+/**
+ * Artillery engine `bench`: connects with ws, socket.io-client or sockjs-client and measures
+ * them through one code path (see session.ts).
+ *
+ * Flow steps: `connect: {}`, `hold: { echoEveryMs?, broadcastEveryMs? }`, `disconnect: {}`,
+ * `think: <seconds>`. Phase names `hold` and `probe` carry meaning:
+ * - a `hold` step keeps the connection until the `probe` phase (else the last phase) completes;
+ *   echoes and broadcasts run only while the `hold` phase runs (or, with no such phase, for the
+ *   whole hold);
+ * - a VU that arrives during `probe` is a probe: it is measured apart, probes connect one at a
+ *   time, and its `hold` returns at once.
+ * Every wait ends at the latest after the sum of all phase lengths + 60 s.
+ */
+export class Engine implements SessionHost {
+  readonly config: ResolvedEngineConfig;
+  readonly adapter: ClientAdapter;
+  readonly url: string;
+  readonly clientOptions: ClientOptions;
+  readonly recorder = new Recorder();
+
+  private readonly reporter: Reporter | null = null;
+  private readonly holders = new Set<Session>();
+  private readonly hasHoldPhase: boolean;
+  private readonly hasProbePhase: boolean;
+  private readonly lastPhaseIndex: number;
+  private currentPhase: string | undefined;
+  private trafficOn: boolean;
+  private released = false;
+  private readonly capTimer: NodeJS.Timeout;
+  private probeQueue: Promise<void> = Promise.resolve();
+  private echoId = 0;
+  private broadcastEveryMs = 0;
+  private broadcastTimer: NodeJS.Timeout | null = null;
+  private broadcastInFlight = false;
+  /** the last scenario emitter seen, so engine-level errors reach Artillery too */
+  private ee: ScenarioEmitter | null = null;
+
+  constructor(script: ArtilleryScript, runnerEE: RunnerEmitter, _helpers?: unknown) {
+    this.config = resolveEngineConfig(script.config.engines?.bench);
+    this.adapter = ADAPTERS[this.config.lib];
+    const target = script.config.target;
+    if (!target) {
+      throw new EngineConfigError('No target. Set config.target in the script or pass --target <url>.');
+    }
+    this.url = target;
+    this.clientOptions = {
+      transport: this.config.transport,
+      deflate: this.config.deflate,
+      connectTimeoutMs: this.config.connectTimeoutMs,
+    };
+    for (const s of script.scenarios ?? []) {
+      if (s.engine === 'bench') compileFlow(s.flow, s.name ?? 'unnamed');
+    }
+
+    const phases = script.config.phases ?? [];
+    this.hasHoldPhase = phases.some((p) => p.name === HOLD_PHASE);
+    this.hasProbePhase = phases.some((p) => p.name === PROBE_PHASE);
+    this.lastPhaseIndex = phases.length - 1;
+    this.trafficOn = !this.hasHoldPhase;
+    const capMs = totalPhaseSeconds(phases) * 1000 + HOLD_CAP_MARGIN_MS;
+    this.capTimer = setTimeout(() => this.release('bench.hold_capped'), capMs).unref();
+
+    runnerEE.on('phaseStarted', (spec: PhaseSpec) => this.onPhaseStarted(spec));
+    runnerEE.on('phaseCompleted', (spec: PhaseSpec) => this.onPhaseCompleted(spec));
+    runnerEE.on('done', () => this.onDone());
+
+    const dir = process.env[ENGINE_DIR_ENV];
+    if (dir) {
+      this.reporter = new Reporter(dir, this.recorder);
+      this.reporter.write({
+        event: 'started',
+        t: epochMs(),
+        pid: process.pid,
+        threadId,
+        lib: this.config.lib,
+        rssBytes: process.memoryUsage().rss,
+        target,
+        transport: this.config.transport,
+        deflate: this.config.deflate ? this.adapter.deflateSupport : 'off',
+      });
+      this.reporter.start();
+    }
+  }
+
+  createScenario(spec: ScenarioSpec, ee: ScenarioEmitter): (context: unknown, done: Done) => void {
+    const steps = compileFlow(spec.flow, spec.name ?? 'unnamed');
+    return (context, done) => {
+      ee.emit('started');
+      this.ee = ee;
+      const probe = this.currentPhase === PROBE_PHASE;
+      let run: Promise<void>;
+      if (probe) {
+        run = this.probeQueue.then(() => this.runFlow(steps, new Session(this, true, ee)));
+        this.probeQueue = run.then(noop, noop);
+      } else {
+        run = this.runFlow(steps, new Session(this, false, ee));
+      }
+      run.then(
+        () => done(null, context),
+        (err: Error) => {
+          // Connection failures were already counted and emitted by the session.
+          if (!(err instanceof ConnectionError)) ee.emit('error', err.message);
+          done(err, context);
+        },
+      );
+    };
+  }
+
+  nextEchoId(): number {
+    return ++this.echoId;
+  }
+
+  forget(session: Session): void {
+    this.holders.delete(session);
+  }
+
+  private async runFlow(steps: readonly Step[], session: Session): Promise<void> {
+    try {
+      for (const step of steps) {
+        switch (step.kind) {
+          case 'connect':
+            await session.connect();
+            break;
+          case 'hold':
+            await this.hold(session, step.echoEveryMs, step.broadcastEveryMs);
+            break;
+          case 'disconnect':
+            session.close();
+            break;
+          case 'think':
+            await sleep(step.ms);
+            break;
+        }
+      }
+    } finally {
+      session.close();
+    }
+  }
+
+  private hold(session: Session, echoEveryMs: number, broadcastEveryMs: number): Promise<void> {
+    if (session.probe || this.released) return Promise.resolve();
+    const held = session.hold(echoEveryMs);
+    this.holders.add(session);
+    if (broadcastEveryMs > 0 && this.broadcastEveryMs === 0) {
+      this.broadcastEveryMs = broadcastEveryMs;
+      if (this.trafficOn) this.startBroadcasts();
+    }
+    if (this.trafficOn) session.startTraffic();
+    return held;
+  }
+
+  private onPhaseStarted(spec: PhaseSpec): void {
+    this.currentPhase = spec.name;
+    this.reporter?.write({
+      event: 'phase',
+      t: epochMs(),
+      name: phaseName(spec),
+      index: spec.index ?? -1,
+      state: 'started',
+    });
+    if (spec.name === HOLD_PHASE) this.setTraffic(true);
+    // Artillery never completes an `arrivalCount: 0` phase (it skips it silently).
+    if (spec.pause === undefined && spec.arrivalCount !== undefined && Number(spec.arrivalCount) === 0) {
+      this.onPhaseCompleted(spec);
+    }
+  }
+
+  private onPhaseCompleted(spec: PhaseSpec): void {
+    if (this.currentPhase === spec.name) this.currentPhase = undefined;
+    this.reporter?.write({
+      event: 'phase',
+      t: epochMs(),
+      name: phaseName(spec),
+      index: spec.index ?? -1,
+      state: 'completed',
+    });
+    if (spec.name === HOLD_PHASE) this.setTraffic(false);
+    const releases = this.hasProbePhase ? spec.name === PROBE_PHASE : spec.index === this.lastPhaseIndex;
+    if (releases) this.release();
+  }
+
+  private setTraffic(on: boolean): void {
+    if (this.trafficOn === on) return;
+    this.trafficOn = on;
+    for (const s of this.holders) {
+      if (on) s.startTraffic();
+      else s.stopTraffic();
+    }
+    if (on) this.startBroadcasts();
+    else this.stopBroadcasts();
+  }
+
+  /** Ends every hold, now and for VUs still to come. */
+  private release(cappedCode?: string): void {
+    if (this.released) return;
+    this.released = true;
+    clearTimeout(this.capTimer);
+    this.setTraffic(false);
+    for (const s of this.holders) {
+      if (cappedCode) this.recorder.error(cappedCode, null);
+      s.release();
+    }
+    this.holders.clear();
+  }
+
+  private onDone(): void {
+    this.release();
+    this.reporter?.stop();
+  }
+
+  // One leader per engine: one control request per interval, whatever the number of VUs.
+  private startBroadcasts(): void {
+    if (this.broadcastEveryMs <= 0 || this.broadcastTimer !== null) return;
+    const url = controlUrl(this.url);
+    this.broadcastTimer = setInterval(() => void this.postBroadcast(url), this.broadcastEveryMs);
+  }
+
+  private stopBroadcasts(): void {
+    if (this.broadcastTimer !== null) clearInterval(this.broadcastTimer);
+    this.broadcastTimer = null;
+  }
+
+  private async postBroadcast(url: string): Promise<void> {
+    if (this.broadcastInFlight) return;
+    this.broadcastInFlight = true;
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        signal: AbortSignal.timeout(this.config.connectTimeoutMs),
+      });
+      await res.arrayBuffer();
+      if (res.ok) this.recorder.count('broadcastsSent', this.ee);
+      else this.recorder.error(`bench.broadcast_http_${res.status}`, this.ee);
+    } catch (err) {
+      this.recorder.error(errorCode(err, 'bench.broadcast_failed'), this.ee);
+    } finally {
+      this.broadcastInFlight = false;
+    }
+  }
+}
+
+function noop(): void {}
+
+function phaseName(spec: PhaseSpec): string {
+  return spec.name ?? `phase-${spec.index ?? '?'}`;
+}

@@ -1,0 +1,16 @@
+/**
+ * The package's one public API.
+ *
+ * Artillery requires `artillery-engine-<name>` and calls `new` on what it gets back
+ * (`new Engine(script, ee, helpers)`), so the module itself must be the constructor. TypeScript consumers import named exports
+ * (`import { Engine, LIBS, type Lib } from 'artillery-engine-bench'`); those stay reachable
+ * because every named export is also copied onto the constructor below.
+ */
+import { Engine } from './engine';
+
+export * from './protocol';
+export { Engine, HOLD_PHASE, PROBE_PHASE, HOLD_CAP_MARGIN_MS } from './engine';
+export { EngineConfigError, compileFlow, resolveEngineConfig, type ResolvedEngineConfig, type Step } from './config';
+export { ConnectionError } from './session';
+
+module.exports = Object.assign(Engine, exports);

@@ -1,0 +1,81 @@
+import * as hdr from 'hdr-histogram-js';
+import {
+  ARTILLERY_COUNTER,
+  ARTILLERY_METRIC,
+  METRICS,
+  type CounterName,
+  type EngineCounts,
+  type MetricName,
+} from './protocol';
+
+/** The per-scenario emitter Artillery hands to `createScenario`. */
+export interface ScenarioEmitter {
+  emit(event: string, ...args: unknown[]): unknown;
+}
+
+/** 1 µs to one hour at 3 significant digits; `packed` keeps an idle histogram a few KB. */
+function buildHistogram(): hdr.Histogram {
+  return hdr.build({
+    bitBucketSize: 'packed',
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
+}
+
+export function emptyCounts(): EngineCounts {
+  return {
+    connected: 0,
+    failed: 0,
+    open: 0,
+    probesConnected: 0,
+    probesFailed: 0,
+    echoSent: 0,
+    echoReceived: 0,
+    broadcastsReceived: 0,
+    broadcastsSent: 0,
+    errors: {},
+  };
+}
+
+/**
+ * Every measurement of one engine goes through here, once: into an HDR histogram (µs) for the
+ * runner, and as the same value (ms) into Artillery's own metrics for `ensure` and reports.
+ */
+export class Recorder {
+  readonly counts: EngineCounts = emptyCounts();
+  private readonly histograms = Object.fromEntries(METRICS.map((m) => [m, buildHistogram()])) as Record<
+    MetricName,
+    hdr.Histogram
+  >;
+
+  latency(name: MetricName, ms: number, ee: ScenarioEmitter): void {
+    // A clock step (broadcasts compare two epoch clocks) must not make a negative latency.
+    const clamped = ms > 0 ? ms : 0;
+    this.histograms[name].recordValue(Math.round(clamped * 1000));
+    ee.emit('histogram', ARTILLERY_METRIC[name], clamped);
+  }
+
+  count(name: CounterName, ee: ScenarioEmitter | null): void {
+    this.counts[name] = (this.counts[name] ?? 0) + 1;
+    ee?.emit('counter', ARTILLERY_COUNTER[name], 1);
+  }
+
+  /** Counts an error by code; `ee` also makes Artillery count `errors.<code>`. */
+  error(code: string, ee: ScenarioEmitter | null): void {
+    this.counts.errors[code] = (this.counts.errors[code] ?? 0) + 1;
+    ee?.emit('error', code);
+  }
+
+  totalCount(name: MetricName): number {
+    return this.histograms[name].totalCount;
+  }
+
+  /** Every histogram, encoded for the runner to merge across workers. */
+  encode(): Record<MetricName, string> {
+    return Object.fromEntries(METRICS.map((m) => [m, hdr.encodeIntoCompressedBase64(this.histograms[m])])) as Record<
+      MetricName,
+      string
+    >;
+  }
+}

@@ -1,0 +1,103 @@
+import { WebSocket, WebSocketServer } from 'ws';
+import type { BenchServer, ServerFactory, ServerOptions } from './types';
+import { HttpHost, urlHost } from './http';
+import { broadcastMessage, isEchoText, welcomeMessage } from './messages';
+import { versionsOf } from './versions';
+
+/**
+ * Raw WebSocket (`ws`) on `ws://HOST:PORT/`.
+ *
+ * - `port` {number} TCP port; 0 picks a free one
+ * - `host` {string} address to bind
+ * - `transport` ignored: always `websocket`
+ * - `deflate` {boolean} per-message deflate with ws's defaults (threshold 1024 bytes)
+ * - `pingIntervalMs` {number} ping every client this often; one that has not answered the
+ *   previous ping by then is terminated
+ */
+class WsServer implements BenchServer {
+  readonly lib = 'ws' as const;
+  private readonly host: HttpHost;
+  private readonly wss: WebSocketServer;
+  private readonly awaitingPong = new WeakSet<WebSocket>();
+  private heartbeat: NodeJS.Timeout | undefined;
+  private seq = 0;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly options: ServerOptions) {
+    this.host = new HttpHost(() => this.broadcast());
+    this.wss = new WebSocketServer({
+      server: this.host.server,
+      path: '/',
+      perMessageDeflate: options.deflate,
+    });
+    // ws re-emits the http server's errors here; `listen()` already rejects with them.
+    this.wss.on('error', () => {});
+    this.wss.on('connection', (socket) => this.onConnection(socket));
+  }
+
+  private onConnection(socket: WebSocket): void {
+    // A client's protocol error closes its socket; unhandled, it would crash the server.
+    socket.on('error', () => {});
+    socket.on('pong', () => this.awaitingPong.delete(socket));
+    socket.on('message', (data, isBinary) => {
+      if (isEchoText(data.toString())) socket.send(data, { binary: isBinary });
+    });
+    socket.send(JSON.stringify(welcomeMessage()));
+  }
+
+  private ping(): void {
+    for (const socket of this.wss.clients) {
+      if (this.awaitingPong.has(socket)) {
+        socket.terminate();
+        continue;
+      }
+      this.awaitingPong.add(socket);
+      socket.ping();
+    }
+  }
+
+  async listen() {
+    const port = await this.host.listen(this.options.port, this.options.host);
+    this.heartbeat = setInterval(() => this.ping(), this.options.pingIntervalMs);
+    this.heartbeat.unref();
+    return {
+      lib: this.lib,
+      url: `ws://${urlHost(this.options.host)}:${port}/`,
+      port,
+      host: this.options.host,
+      transports: ['websocket'] as ['websocket'],
+      deflate: this.options.deflate ? ('on' as const) : ('off' as const),
+      pingIntervalMs: this.options.pingIntervalMs,
+      versions: versionsOf([['ws']]),
+    };
+  }
+
+  broadcast() {
+    const text = JSON.stringify(broadcastMessage(++this.seq));
+    let clients = 0;
+    for (const socket of this.wss.clients) {
+      if (socket.readyState !== WebSocket.OPEN) continue;
+      socket.send(text);
+      clients++;
+    }
+    return { seq: this.seq, clients };
+  }
+
+  clientCount(): number {
+    return this.wss.clients.size;
+  }
+
+  close(): Promise<void> {
+    return (this.closing ??= this.shutdown());
+  }
+
+  private async shutdown(): Promise<void> {
+    clearInterval(this.heartbeat);
+    // terminate, not close: a closing handshake waits up to 30 s for clients that may be gone.
+    for (const socket of this.wss.clients) socket.terminate();
+    this.wss.close();
+    await this.host.close();
+  }
+}
+
+export const create: ServerFactory = (options) => new WsServer(options);

@@ -1,0 +1,67 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { runBin } from '../helpers/bin';
+
+/** Each case: args → the exact one-line error. Exit 2, no stack trace. */
+const CASES: Array<[string[], string]> = [
+  [
+    ['run', '--lib', 'mqtt', '--clients', '10'],
+    'Error: --lib must be one of ws, socketio, sockjs (got "mqtt"). Example: --lib ws',
+  ],
+  [
+    ['run', '--lib', 'ws', '--clients', 'lots'],
+    'Error: --clients must be a whole number from 1 to 100000 (got "lots"). Example: --clients 1000',
+  ],
+  [['run', '--lib', 'ws'], 'Error: Missing --clients. Say how many clients to connect, e.g. --clients 1000.'],
+  [
+    ['run', '--lib', 'ws', '--clients', '5', '--hold', '1.5'],
+    'Error: --hold must be a whole number from 0 to 86400 (got "1.5"). Example: --hold 10',
+  ],
+  [
+    ['run', '--lib', 'sockjs', '--clients', '5', '--transport', 'polling'],
+    'Error: --transport applies to --lib socketio only; sockjs clients always use websocket. Remove --transport.',
+  ],
+  [
+    ['run', '--lib', 'ws', '--clients', '5', '--target', 'ws://203.0.113.9:80/'],
+    'Error: --target 203.0.113.9 is not a loopback or 198.18.0.0/15 address. To load a server on another machine you own, add --allow-remote-target.',
+  ],
+  [
+    ['run', '--lib', 'ws', '--clients', '5', '--bogus'],
+    'Error: Unknown argument: bogus. Run "bench run --help" for the options.',
+  ],
+  [
+    ['serve', '--lib', 'ws', '--port', '70000'],
+    'Error: --port must be a whole number from 0 to 65535 (got "70000"). Use 0 for a free port.',
+  ],
+  [['serve'], 'Error: Missing --lib. Choose one of ws, socketio, sockjs, e.g. --lib ws.'],
+  [[], 'Error: Name a command: bench run or bench serve. Run bench --help for the list.'],
+];
+
+describe('bench (real bin) on bad input', () => {
+  for (const [args, expected] of CASES) {
+    it(`bench ${args.join(' ') || '(nothing)'}`, async () => {
+      const r = await runBin(args, { timeoutMs: 30_000 });
+      assert.equal(r.code, 2, `exit code; stderr: ${r.stderr}`);
+      assert.equal(r.stderr.trimEnd(), expected);
+      assert.equal(r.stderr.trimEnd().split('\n').length, 1, 'one line');
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+      assert.equal(r.stdout, '');
+    });
+  }
+
+  it('refuses more clients than ulimit -n allows, naming the limit and the fix', async () => {
+    const r = await runBin(['run', '--lib', 'ws', '--clients', '99000'], { timeoutMs: 30_000 });
+    assert.equal(r.code, 2);
+    assert.match(
+      r.stderr.trimEnd(),
+      /^Error: (ulimit -n is [\d,]+|The hard limit on open files is [\d,]+), but 99,010 connections need at least 99,138\b/,
+    );
+  });
+
+  it('prints help and exits 0', async () => {
+    const r = await runBin(['run', '--help'], { timeoutMs: 30_000 });
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /--clients/);
+    assert.match(r.stdout, /--arrival-rate/);
+  });
+});

@@ -1,0 +1,28 @@
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+
+/** The real `bench` bin, as a user runs it. */
+export const BENCH_BIN = path.resolve(__dirname, '../../../bin/bench.js');
+
+export interface BinResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `bench <args>` to completion, killing it after `timeoutMs` (a bound, not an assertion). */
+export function runBin(args: string[], opts: { timeoutMs?: number; cwd?: string } = {}): Promise<BinResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BENCH_BIN, ...args], { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}

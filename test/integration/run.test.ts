@@ -1,0 +1,100 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { LIBS } from 'artillery-engine-bench/protocol';
+import { runBin } from '../helpers/bin';
+import type { RunResult } from '../../runner/result';
+
+const CLIENTS = 200;
+const LIB_PACKAGE = { ws: 'ws', socketio: 'socket.io', sockjs: 'sockjs' } as const;
+
+let dir: string;
+before(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-run-test-'));
+});
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('bench run (real servers, real Artillery)', () => {
+  for (const lib of LIBS) {
+    it(`${lib}: ${CLIENTS} clients end to end, result meets the contract`, async () => {
+      const out = path.join(dir, `${lib}.json`);
+      const r = await runBin(
+        [
+          'run',
+          '--lib',
+          lib,
+          '--clients',
+          String(CLIENTS),
+          '--arrival-rate',
+          '200',
+          '--hold',
+          '3',
+          '--probes',
+          '3',
+          '--out',
+          out,
+          '--quiet',
+        ],
+        { timeoutMs: 180_000 },
+      );
+      assert.equal(r.code, 0, r.stderr);
+      const res = JSON.parse(fs.readFileSync(out, 'utf8')) as RunResult;
+      assert.equal(res.schemaVersion, 1);
+      assert.equal(res.status, 'completed');
+      assert.equal(res.lib, lib);
+      assert.equal(res.scenario, 'echo');
+      assert.deepEqual(res.clients, { requested: CLIENTS, connected: CLIENTS, failed: 0 });
+      assert.equal(res.connectMs?.count, CLIENTS);
+      assert.equal(res.firstMessageMs?.count, CLIENTS);
+      assert.ok((res.echoMs?.count ?? 0) >= CLIENTS, `echo count ${res.echoMs?.count}`);
+      assert.equal(res.echo.received, res.echoMs?.count);
+      assert.equal(res.probe.connected, 3);
+      assert.equal(res.probe.connectMs?.count, 3);
+      for (const s of [res.connectMs!, res.firstMessageMs!, res.echoMs!]) {
+        assert.ok(s.p50 <= s.p90 && s.p90 <= s.p99 && s.p99 <= s.max, JSON.stringify(s));
+      }
+      const rss = res.server.rssBytes;
+      assert.ok(rss.idle! > 0 && rss.steady! > 0 && rss.peak! > 0, JSON.stringify(rss));
+      assert.ok(rss.peak! >= rss.steady! && rss.peak! >= rss.idle!, JSON.stringify(rss));
+      assert.ok(res.server.samples.length > 0);
+      assert.ok(res.loadgen.rssBytes! > 0);
+      assert.equal(typeof res.loadgen.valid, 'boolean');
+      assert.equal(res.env.versions[LIB_PACKAGE[lib]] !== undefined, true);
+      assert.equal(res.env.versions.artillery, '2.0.21');
+      assert.match(r.stderr, new RegExp(`${CLIENTS} of ${CLIENTS} connected, 0 failed`));
+    });
+  }
+
+  it('--json prints the same result on stdout', async () => {
+    const out = path.join(dir, 'json.json');
+    const r = await runBin(
+      [
+        'run',
+        '--lib',
+        'ws',
+        '--clients',
+        '20',
+        '--hold',
+        '1',
+        '--probes',
+        '1',
+        '--scenario',
+        'connect',
+        '--json',
+        '--out',
+        out,
+        '--quiet',
+      ],
+      {
+        timeoutMs: 120_000,
+      },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const printed = JSON.parse(r.stdout) as RunResult;
+    assert.deepEqual(printed, JSON.parse(fs.readFileSync(out, 'utf8')));
+    assert.equal(printed.clients.connected, 20);
+    assert.equal(printed.echoMs, null);
+  });
+});

@@ -1,0 +1,120 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { resolveRunOptions, isBenchmarkAddress, RUN_DEFAULTS } from '../../runner/options';
+import { UsageError } from '../../runner/errors';
+
+const now = new Date('2026-01-02T03:04:05.678Z');
+
+function usageMessage(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof UsageError, `expected UsageError, got ${String(err)}`);
+    return err.message;
+  }
+  assert.fail('expected a UsageError');
+}
+
+describe('resolveRunOptions', () => {
+  it('fills every default once', () => {
+    const o = resolveRunOptions({ lib: 'socketio', clients: '1000' }, now);
+    assert.equal(o.lib, 'socketio');
+    assert.equal(o.clients, 1000);
+    assert.equal(o.scenario.kind, 'builtin');
+    assert.equal(o.scenario.name, 'echo');
+    assert.ok(o.scenario.file.endsWith(path.join('scenarios', 'echo.yml')));
+    assert.equal(o.arrivalRate, RUN_DEFAULTS.arrivalRate);
+    assert.equal(o.holdSeconds, RUN_DEFAULTS.holdSeconds);
+    assert.equal(o.probes, RUN_DEFAULTS.probes);
+    assert.equal(o.transport, 'websocket');
+    assert.equal(o.deflate, false);
+    assert.equal(o.target, null);
+    assert.equal(o.out, path.resolve('results', '2026-01-02T03-04-05-678Z-socketio-echo-1000.json'));
+  });
+
+  it('names the flag and the fix for a bad value', () => {
+    assert.equal(
+      usageMessage(() => resolveRunOptions({ lib: 'mqtt', clients: '5' })),
+      '--lib must be one of ws, socketio, sockjs (got "mqtt"). Example: --lib ws',
+    );
+    assert.equal(
+      usageMessage(() => resolveRunOptions({ lib: 'ws', clients: 'ten' })),
+      '--clients must be a whole number from 1 to 100000 (got "ten"). Example: --clients 1000',
+    );
+    assert.equal(
+      usageMessage(() => resolveRunOptions({ lib: 'ws', clients: '0' })),
+      '--clients must be a whole number from 1 to 100000 (got "0"). Example: --clients 1000',
+    );
+    assert.equal(
+      usageMessage(() => resolveRunOptions({ lib: 'ws', clients: '10', arrivalRate: '-3' })),
+      '--arrival-rate must be a whole number from 1 to 100000 (got "-3"). Example: --arrival-rate 500',
+    );
+    assert.equal(
+      usageMessage(() => resolveRunOptions({ lib: 'ws' })),
+      'Missing --clients. Say how many clients to connect, e.g. --clients 1000.',
+    );
+    assert.equal(
+      usageMessage(() => resolveRunOptions({ clients: '10' })),
+      'Missing --lib. Choose one of ws, socketio, sockjs, e.g. --lib socketio.',
+    );
+  });
+
+  it('refuses --transport for libraries that have none', () => {
+    assert.equal(
+      usageMessage(() => resolveRunOptions({ lib: 'ws', clients: '10', transport: 'polling' })),
+      '--transport applies to --lib socketio only; ws clients always use websocket. Remove --transport.',
+    );
+    const o = resolveRunOptions({ lib: 'socketio', clients: '10', transport: 'polling' });
+    assert.equal(o.transport, 'polling');
+  });
+
+  it('accepts only loopback and 198.18.0.0/15 targets unless told otherwise', () => {
+    assert.equal(
+      resolveRunOptions({ lib: 'ws', clients: '1', target: 'ws://127.0.0.1:9000/' }).target,
+      'ws://127.0.0.1:9000/',
+    );
+    assert.equal(
+      usageMessage(() => resolveRunOptions({ lib: 'ws', clients: '1', target: 'ws://10.0.0.5:9000/' })),
+      '--target 10.0.0.5 is not a loopback or 198.18.0.0/15 address. To load a server on another machine you own, add --allow-remote-target.',
+    );
+    assert.equal(
+      resolveRunOptions({ lib: 'ws', clients: '1', target: 'ws://10.0.0.5:9000/', allowRemoteTarget: true }).target,
+      'ws://10.0.0.5:9000/',
+    );
+    assert.equal(
+      usageMessage(() => resolveRunOptions({ lib: 'ws', clients: '1', target: 'ftp://127.0.0.1/' })),
+      '--target must use ws://, wss://, http:// or https:// (got "ftp:"). Use the "url" from the ready line of bench serve.',
+    );
+  });
+
+  it('takes a custom script, which sets its own load', () => {
+    const file = path.resolve(__dirname, '../../../scenarios/echo.yml');
+    const o = resolveRunOptions({ lib: 'socketio', scenario: file });
+    assert.equal(o.scenario.kind, 'custom');
+    assert.equal(o.clients, null);
+    assert.match(
+      usageMessage(() => resolveRunOptions({ lib: 'socketio', scenario: file, clients: '5' })),
+      /^--clients does not apply to your own script .*echo\.yml: its config\.phases set the load\. Remove --clients\.$/,
+    );
+    assert.equal(
+      usageMessage(() => resolveRunOptions({ lib: 'ws', scenario: './nope.yml' })),
+      '--scenario file not found: ./nope.yml. Give the path of an Artillery script (.yml).',
+    );
+    assert.equal(
+      usageMessage(() => resolveRunOptions({ lib: 'ws', clients: '1', scenario: 'chat' })),
+      '--scenario must be one of echo, connect, broadcast or the path of an Artillery script ending in .yml (got "chat").',
+    );
+  });
+});
+
+describe('isBenchmarkAddress', () => {
+  it('knows loopback and the benchmark range', () => {
+    for (const h of ['127.0.0.1', '127.9.9.9', 'localhost', '::1', '[::1]', '198.18.0.1', '198.19.255.254']) {
+      assert.equal(isBenchmarkAddress(h), true, h);
+    }
+    for (const h of ['10.0.0.1', '192.168.1.1', '198.20.0.1', '8.8.8.8', 'example.com']) {
+      assert.equal(isBenchmarkAddress(h), false, h);
+    }
+  });
+});

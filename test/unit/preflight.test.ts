@@ -1,0 +1,56 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkLimits, parseLimits, FD_OVERHEAD } from '../../runner/preflight';
+import { PreflightError } from '../../runner/errors';
+
+const LIMITS_TEXT = `Limit                     Soft Limit           Hard Limit           Units
+Max cpu time              unlimited            unlimited            seconds
+Max open files            1024                 20000                files
+`;
+
+describe('parseLimits', () => {
+  it('reads the open-file limits and the port range', () => {
+    assert.deepEqual(parseLimits(LIMITS_TEXT, '32768\t60999\n'), {
+      openFilesSoft: 1024,
+      openFilesHard: 20000,
+      ephemeralPorts: { low: 32768, high: 60999 },
+    });
+    assert.deepEqual(parseLimits(null, null), { openFilesSoft: null, openFilesHard: null, ephemeralPorts: null });
+  });
+});
+
+describe('checkLimits', () => {
+  const limits = parseLimits(LIMITS_TEXT, '32768 60999');
+  it('passes what fits', () => {
+    checkLimits({ connections: 1024 - FD_OVERHEAD, socketsPerClient: 1 }, limits);
+  });
+  it('names the soft limit and the command that raises it', () => {
+    assert.throws(
+      () => checkLimits({ connections: 10_010, socketsPerClient: 1 }, limits),
+      (err: unknown) =>
+        err instanceof PreflightError &&
+        err.message ===
+          'ulimit -n is 1,024, but 10,010 connections need at least 10,138 open files per process. Raise it in this shell with: ulimit -n 20000',
+    );
+  });
+  it('names the hard limit when the soft one cannot be raised enough', () => {
+    assert.throws(
+      () => checkLimits({ connections: 30_000, socketsPerClient: 1 }, limits),
+      /^PreflightError: The hard limit on open files is 20,000, but 30,000 connections need at least 30,128\. Raise "nofile"/,
+    );
+  });
+  it('counts ephemeral ports, two per client while polling upgrades', () => {
+    const roomy = parseLimits(
+      LIMITS_TEXT.replace('1024                 20000', '100000               100000'),
+      '32768 60999',
+    );
+    checkLimits({ connections: 28_000, socketsPerClient: 1 }, roomy);
+    assert.throws(
+      () => checkLimits({ connections: 15_000, socketsPerClient: 2 }, roomy),
+      (err: unknown) =>
+        err instanceof PreflightError &&
+        err.message ===
+          'The ephemeral port range 32768-60999 gives 28,232 ports, but 15,000 connections need 30,000. Widen it with: sudo sysctl -w net.ipv4.ip_local_port_range="1024 65535"',
+    );
+  });
+});

@@ -1,0 +1,165 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as hdr from 'hdr-histogram-js';
+import { buildResult, median, steadyWindow, summariseRss, type Measurements } from '../../runner/result';
+import { emptyCounts, type EngineState } from '../../runner/engine-events';
+import { buildHistogram, mergeEncoded, toStats } from '../../runner/histograms';
+import { resolveRunOptions } from '../../runner/options';
+import { collectEnv } from '../../runner/env';
+import type { ProcSample } from '../../runner/proc-stats';
+
+function encoded(valuesUs: number[]): string {
+  const h = buildHistogram();
+  for (const v of valuesUs) h.recordValue(v);
+  return hdr.encodeIntoCompressedBase64(h);
+}
+
+const sample = (t: number, rssMb: number, cpuPercent = 10): ProcSample => ({
+  t,
+  rssBytes: rssMb * 1_000_000,
+  cpuPercent,
+});
+
+function engineState(over: Partial<EngineState> = {}): EngineState {
+  return {
+    workers: 1,
+    startedAt: 1_000,
+    phases: {
+      ramp: { startedAt: 2_000, completedAt: 3_000 },
+      hold: { startedAt: 3_000, completedAt: 5_000 },
+      probe: { startedAt: 5_000, completedAt: 6_000 },
+    },
+    counts: { ...emptyCounts(), connected: 100, failed: 0, probesConnected: 2, echoSent: 300, echoReceived: 300 },
+    loopDelayMs: { p50: 10, p99: 20, max: 40, mean: 11 },
+    histograms: {
+      connectMs: [
+        encoded(Array.from({ length: 50 }, (_, i) => 1000 + i)),
+        encoded(Array.from({ length: 50 }, () => 3000)),
+      ],
+      firstMessageMs: [encoded(Array.from({ length: 100 }, () => 500))],
+      probeConnectMs: [encoded([2000, 4000])],
+    },
+    final: true,
+    ...over,
+  };
+}
+
+function measurements(over: Partial<Measurements> = {}): Measurements {
+  return {
+    options: resolveRunOptions({ lib: 'ws', clients: '100', out: '/tmp/x.json' }),
+    startedAt: 0,
+    finishedAt: 7_000,
+    loadStartedAt: 1_500,
+    server: {
+      ready: {
+        event: 'ready',
+        lib: 'ws',
+        port: 1234,
+        pid: 42,
+        url: 'ws://127.0.0.1:1234/',
+        deflate: 'off',
+        versions: { ws: '8.18.3' },
+      },
+      // idle 50 MB; steady (hold's second half, 4000–5000) 60 MB; a 70 MB peak during the ramp
+      samples: [
+        sample(500, 50),
+        sample(1_000, 50),
+        sample(1_400, 50),
+        sample(2_500, 70),
+        sample(3_500, 61),
+        sample(4_200, 60),
+        sample(4_800, 60),
+      ],
+    },
+    loadgen: { pid: 43, samples: [sample(1_900, 100, 50), sample(3_500, 101, 80), sample(4_500, 102, 90)] },
+    engine: engineState(),
+    artillery: null,
+    env: collectEnv(),
+    outcome: { status: 'completed' },
+    ...over,
+  };
+}
+
+describe('histograms', () => {
+  it('merges workers by adding counts, never by averaging percentiles', () => {
+    const merged = mergeEncoded([encoded([1000, 1000, 1000]), encoded([9000])]);
+    const s = toStats(merged);
+    assert.equal(s?.count, 4);
+    assert.equal(s?.p50, 1);
+    // HDR keeps 3 significant digits: 9 ms comes back within 0.1%.
+    assert.ok(Math.abs((s?.max ?? 0) - 9) <= 0.009, String(s?.max));
+    assert.equal(toStats(mergeEncoded([])), null);
+  });
+});
+
+describe('summariseRss', () => {
+  it('takes idle before the load, steady in the window, peak over all', () => {
+    const m = measurements();
+    const rss = summariseRss(m.server.samples, 1_500, steadyWindow(m.engine.phases));
+    assert.deepEqual(rss, { idle: 50_000_000, steady: 60_000_000, peak: 70_000_000 });
+  });
+  it('uses the second half of the hold, else ramp end to probe start', () => {
+    assert.deepEqual(steadyWindow({ hold: { startedAt: 10, completedAt: 30 } }), [20, 30]);
+    assert.deepEqual(steadyWindow({ ramp: { completedAt: 5 }, probe: { startedAt: 9 } }), [5, 9]);
+    assert.equal(steadyWindow({ ramp: { startedAt: 1 } }), null);
+  });
+  it('median of even and odd counts', () => {
+    assert.equal(median([3, 1, 2]), 2);
+    assert.equal(median([4, 1, 3, 2]), 2.5);
+    assert.equal(median([]), null);
+  });
+});
+
+describe('buildResult', () => {
+  it('meets the result contract', () => {
+    const r = buildResult(measurements());
+    assert.equal(r.schemaVersion, 1);
+    assert.equal(r.status, 'completed');
+    assert.equal(r.lib, 'ws');
+    assert.equal(r.scenario, 'echo');
+    assert.deepEqual(r.clients, { requested: 100, connected: 100, failed: 0 });
+    assert.equal(r.connectMs?.count, 100);
+    assert.equal(r.firstMessageMs?.count, 100);
+    assert.equal(r.echoMs, null);
+    assert.equal(r.probe.connectMs?.count, 2);
+    assert.deepEqual(r.server.rssBytes, { idle: 50_000_000, steady: 60_000_000, peak: 70_000_000 });
+    assert.equal(r.server.bytesPerClient, 100_000);
+    assert.equal(r.server.pid, 42);
+    assert.equal(r.server.samples.length, 7);
+    assert.equal(r.env.versions.ws, '8.18.3');
+    assert.equal(r.loadgen.valid, true);
+    assert.deepEqual(r.loadgen.invalidReasons, []);
+    assert.equal(r.loadgen.rssBytes, 102_000_000);
+    assert.deepEqual(Object.keys(r.connectMs ?? {}), ['p50', 'p90', 'p99', 'max', 'mean', 'count']);
+    assert.deepEqual(r.phases.hold, { startedAt: 3_000, completedAt: 5_000 });
+  });
+
+  it('marks a saturated generator invalid, with the reason', () => {
+    const r = buildResult(
+      measurements({ engine: engineState({ loopDelayMs: { p50: 50, p99: 250, max: 900, mean: 60 } }) }),
+    );
+    assert.equal(r.loadgen.valid, false);
+    assert.deepEqual(r.loadgen.invalidReasons, [
+      'the load generator was saturated: its event-loop delay p99 was 250 ms (limit 100 ms, --max-loop-delay), so latencies include its own queueing',
+    ]);
+  });
+
+  it('keeps what was measured when a run errors', () => {
+    const r = buildResult(
+      measurements({ outcome: { status: 'errored', error: 'the ws server exited during the run (SIGKILL)' } }),
+    );
+    assert.equal(r.status, 'errored');
+    assert.equal(r.status === 'errored' && r.error, 'the ws server exited during the run (SIGKILL)');
+    assert.equal(r.connectMs?.count, 100);
+    assert.equal(r.server.rssBytes.peak, 70_000_000);
+  });
+
+  it('reports nothing measured as invalid, not as zero', () => {
+    const r = buildResult(
+      measurements({ engine: engineState({ workers: 0, histograms: {}, counts: emptyCounts(), loopDelayMs: null }) }),
+    );
+    assert.equal(r.connectMs, null);
+    assert.equal(r.loadgen.valid, false);
+    assert.deepEqual(r.loadgen.invalidReasons, ['the engine reported nothing: no client was measured']);
+  });
+});
