@@ -6,10 +6,16 @@
  * reach out of the machine, and on an offline machine the failed DNS lookup holds the
  * process open for about 10 s per run. So the PostHog client is replaced with one that sends
  * nothing, before Artillery loads it.
+ *
+ * It also swaps `nanotimer`, the timer of Artillery's arrival scheduler, for CoarseTimer: the
+ * original spins a whole core during every ramp (see coarse-timer.ts).
+ *
+ * Node runs preloads in every worker thread too, so each thread's module cache gets both.
  */
 import * as path from 'node:path';
 import Module = require('node:module');
 import './parent-watch';
+import { CoarseTimer } from './coarse-timer';
 
 class SilentPostHog {
   capture(): void {}
@@ -17,14 +23,20 @@ class SilentPostHog {
   async shutdownAsync(): Promise<void> {}
 }
 
-try {
-  const artilleryDir = path.dirname(require.resolve('artillery/package.json'));
-  const file = require.resolve('posthog-node', { paths: [artilleryDir] });
-  const stub = new Module(file);
-  stub.filename = file;
-  stub.loaded = true;
-  stub.exports = { PostHog: SilentPostHog };
-  require.cache[file] = stub;
-} catch {
-  // Artillery without posthog-node sends nothing: nothing to silence.
+/** Makes `require(name)`, as `fromPackage` would resolve it, return `exports`. */
+function replaceModule(name: string, fromPackage: string, exports: unknown): void {
+  try {
+    const fromDir = path.dirname(require.resolve(`${fromPackage}/package.json`));
+    const file = require.resolve(name, { paths: [fromDir] });
+    const stub = new Module(file);
+    stub.filename = file;
+    stub.loaded = true;
+    stub.exports = exports;
+    require.cache[file] = stub;
+  } catch {
+    // Not installed there: nothing to replace.
+  }
 }
+
+replaceModule('posthog-node', 'artillery', { PostHog: SilentPostHog });
+replaceModule('nanotimer', 'arrivals', CoarseTimer);

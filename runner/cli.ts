@@ -61,8 +61,8 @@ function runFlags(y: Argv) {
     })
     .option('echo-every', {
       type: 'string',
-      describe: 'echo interval per client during the hold (ms)',
-      default: String(RUN_DEFAULTS.echoEveryMs),
+      describe:
+        'echo interval per client during the hold (ms); default 1000, or clients ms when that is longer (1,000 echoes/s in all at most)',
     })
     .option('broadcast-every', {
       type: 'string',

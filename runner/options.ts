@@ -79,13 +79,25 @@ export const RUN_DEFAULTS = {
   transport: 'websocket' as Transport,
   pingIntervalMs: 25_000,
   sampleIntervalMs: 250,
+  /** per client; the default grows with the clients so that all of them echo 1,000 times/s at most */
   echoEveryMs: 1_000,
+  /** the most echoes per second, over all clients, that the default interval makes */
+  maxEchoesPerSecond: 1_000,
   broadcastEveryMs: 1_000,
   connectTimeoutMs: 30_000,
   maxLoopDelayMs: 100,
 };
 
 export const MAX_CLIENTS = 100_000;
+
+/**
+ * Default echo interval per client: 1 s, or longer so that all clients together send at most
+ * 1,000 echoes/s. Echo latency samples the steady state; it is not a throughput test, and at
+ * 10,000 clients × 1/s the generator, not the server, would set the numbers.
+ */
+export function autoEchoEveryMs(clients: number | null): number {
+  return Math.max(RUN_DEFAULTS.echoEveryMs, Math.ceil(((clients ?? 0) / RUN_DEFAULTS.maxEchoesPerSecond) * 1000));
+}
 
 function wholeNumber(flag: string, raw: unknown, min: number, max: number, example: string): number {
   const text = String(raw).trim();
@@ -207,7 +219,7 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
     out: raw.out === undefined ? defaultOutFile(lib, scenario.name, clients, now) : path.resolve(raw.out),
     json: raw.json === true,
     sampleIntervalMs: num('sample-interval', raw.sampleInterval, RUN_DEFAULTS.sampleIntervalMs, 10, 60_000, '250'),
-    echoEveryMs: num('echo-every', raw.echoEvery, RUN_DEFAULTS.echoEveryMs, 10, 3_600_000, '1000'),
+    echoEveryMs: num('echo-every', raw.echoEvery, autoEchoEveryMs(clients), 10, 3_600_000, '1000'),
     broadcastEveryMs: num('broadcast-every', raw.broadcastEvery, RUN_DEFAULTS.broadcastEveryMs, 10, 3_600_000, '1000'),
     connectTimeoutMs: num('connect-timeout', raw.connectTimeout, RUN_DEFAULTS.connectTimeoutMs, 100, 600_000, '30000'),
     maxLoopDelayMs: num('max-loop-delay', raw.maxLoopDelay, RUN_DEFAULTS.maxLoopDelayMs, 1, 60_000, '100'),

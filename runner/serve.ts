@@ -1,4 +1,5 @@
 import * as net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { LIBS, TRANSPORTS, type Lib, type Transport } from 'artillery-engine-bench/protocol';
 import { createServer } from '../servers/index';
 import type { ServerOptions } from '../servers/types';
@@ -15,6 +16,9 @@ export interface ServeOptions {
   deflate?: boolean;
   pingInterval?: string | number;
 }
+
+/** How long a stopping server may take to close its connections (ms). */
+export const CLOSE_GRACE_MS = 2_000;
 
 export interface ResolvedServeOptions extends ServerOptions {
   lib: Lib;
@@ -76,11 +80,19 @@ export async function serve(o: ResolvedServeOptions, write: (line: string) => vo
     versions: d.versions,
   };
   write(JSON.stringify(ready) + '\n');
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
   });
-  void signal;
-  await server.close();
+  // Closing thousands of connections gracefully can take seconds (SockJS waits for each
+  // session); measuring is over by now, so give it a bounded time and then exit regardless.
+  const clients = server.clientCount();
+  const closed = await Promise.race([server.close().then(() => true), sleep(CLOSE_GRACE_MS).then(() => false)]);
+  if (!closed) {
+    process.stderr.write(
+      `bench serve: closing ${clients} connections took over ${CLOSE_GRACE_MS / 1000} s; exiting without waiting\n`,
+    );
+    process.exit(0);
+  }
   return 0;
 }

@@ -77,5 +77,6 @@ export async function startServerProcess(o: ServerProcessOptions): Promise<Serve
     const onExit = (code: number | null, signal: string | null) => fail(`it exited (${signal ?? `code ${code}`})`);
     child.once('exit', onExit);
   });
-  return { child, ready, stderr, stop: () => stopChild(child) };
+  // bench serve closes within its own grace (CLOSE_GRACE_MS); SIGKILL only if it hangs past that.
+  return { child, ready, stderr, stop: () => stopChild(child, 10_000) };
 }

@@ -30,6 +30,9 @@ describe('resolveRunOptions', () => {
     assert.equal(o.transport, 'websocket');
     assert.equal(o.deflate, false);
     assert.equal(o.target, null);
+    assert.equal(o.echoEveryMs, 1000);
+    assert.equal(resolveRunOptions({ lib: 'ws', clients: '10000' }).echoEveryMs, 10_000, '1,000 echoes/s in all');
+    assert.equal(resolveRunOptions({ lib: 'ws', clients: '10000', echoEvery: '500' }).echoEveryMs, 500);
     assert.equal(o.out, path.resolve('results', '2026-01-02T03-04-05-678Z-socketio-echo-1000.json'));
   });
 

@@ -230,7 +230,9 @@ export class Engine implements SessionHost {
     });
     if (spec.name === HOLD_PHASE) this.setTraffic(false);
     const releases = this.hasProbePhase ? spec.name === PROBE_PHASE : spec.index === this.lastPhaseIndex;
-    if (releases) this.release();
+    // The last probe arrives as its phase completes: let it finish before every held client
+    // disconnects at once, or it measures that teardown instead of a connection at N clients.
+    if (releases) void this.probeQueue.then(() => this.release());
   }
 
   private setTraffic(on: boolean): void {
