@@ -19,11 +19,27 @@ export interface PhaseSpec {
 /** Durations as "Nms" strings: Artillery rejects a fractional number of seconds. */
 const millis = (ms: number) => `${Math.max(1, Math.round(ms))}ms`;
 
-/** Ramp at the arrival rate, hold, then probes one at a time (at most 4 per second). */
-export function buildPhases(clients: number, arrivalRate: number, holdSeconds: number, probes: number): PhaseSpec[] {
-  const phases: PhaseSpec[] = [
-    { name: 'ramp', duration: millis((clients / arrivalRate) * 1000), arrivalCount: clients },
-  ];
+/** How long the server rests after the warm-up; its idle memory is read in the second half. */
+export const SETTLE_MS = 2_000;
+
+/**
+ * Warm-up (connect and leave, unmeasured) and a settling pause, a ramp at the arrival rate,
+ * the hold, then probes one at a time (at most 4 per second).
+ */
+export function buildPhases(p: {
+  clients: number;
+  arrivalRate: number;
+  warmup: number;
+  holdSeconds: number;
+  probes: number;
+}): PhaseSpec[] {
+  const { clients, arrivalRate, warmup, holdSeconds, probes } = p;
+  const phases: PhaseSpec[] = [];
+  if (warmup > 0) {
+    phases.push({ name: 'warmup', duration: millis((warmup / arrivalRate) * 1000), arrivalCount: warmup });
+    phases.push({ name: 'settle', pause: millis(SETTLE_MS) });
+  }
+  phases.push({ name: 'ramp', duration: millis((clients / arrivalRate) * 1000), arrivalCount: clients });
   if (holdSeconds > 0) phases.push({ name: 'hold', pause: millis(holdSeconds * 1000) });
   if (probes > 0) phases.push({ name: 'probe', duration: millis(probes * 250), arrivalCount: probes });
   return phases;
@@ -49,7 +65,7 @@ export function buildScript(templateFile: string, o: ResolvedRunOptions, target:
   script.config = {
     ...config,
     target,
-    phases: buildPhases(o.clients ?? 0, o.arrivalRate, o.holdSeconds, o.probes),
+    phases: buildPhases({ ...o, clients: o.clients ?? 0 }),
     engines: { ...engines, bench: engine },
   };
   for (const scenario of (script.scenarios ?? []) as Json[]) {

@@ -23,6 +23,11 @@ function runFlags(y: Argv) {
       describe: 'new clients per second during the ramp',
       default: String(RUN_DEFAULTS.arrivalRate),
     })
+    .option('warmup', {
+      type: 'string',
+      describe: 'clients that connect and leave before the ramp, unmeasured, so it does not start cold',
+      default: String(RUN_DEFAULTS.warmup),
+    })
     .option('hold', {
       type: 'string',
       describe: 'seconds to hold all clients after the ramp',
@@ -133,6 +138,7 @@ function pickRunOptions(a: Record<string, unknown>): RunOptions {
     clients: s('clients'),
     scenario: s('scenario'),
     arrivalRate: s('arrivalRate'),
+    warmup: s('warmup'),
     hold: s('hold'),
     probes: s('probes'),
     transport: s('transport'),

@@ -47,6 +47,8 @@ function addCounts(into: EngineCounts, c: EngineCounts): void {
   into.echoSent += c.echoSent;
   into.echoReceived += c.echoReceived;
   into.broadcastsReceived += c.broadcastsReceived;
+  into.warmupConnected = (into.warmupConnected ?? 0) + (c.warmupConnected ?? 0);
+  into.warmupFailed = (into.warmupFailed ?? 0) + (c.warmupFailed ?? 0);
   for (const [code, n] of Object.entries(c.errors)) into.errors[code] = (into.errors[code] ?? 0) + n;
 }
 

@@ -14,6 +14,7 @@ export interface RunOptions {
   clients?: string | number;
   scenario?: string;
   arrivalRate?: string | number;
+  warmup?: string | number;
   hold?: string | number;
   probes?: string | number;
   transport?: string;
@@ -43,6 +44,8 @@ export interface ResolvedRunOptions {
   scenario: ScenarioRef;
   /** new clients per second during the ramp */
   arrivalRate: number;
+  /** clients that connect and leave before the ramp, unmeasured, to warm up both sides */
+  warmup: number;
   /** seconds to hold all clients after the ramp */
   holdSeconds: number;
   /** clients that connect one at a time after the hold */
@@ -74,6 +77,7 @@ export interface ResolvedRunOptions {
 export const RUN_DEFAULTS = {
   scenario: 'echo' as ScenarioName,
   arrivalRate: 500,
+  warmup: 100,
   holdSeconds: 10,
   probes: 10,
   transport: 'websocket' as Transport,
@@ -210,6 +214,7 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
     clients,
     scenario,
     arrivalRate: num('arrival-rate', raw.arrivalRate, RUN_DEFAULTS.arrivalRate, 1, 100_000, '500'),
+    warmup: num('warmup', raw.warmup, RUN_DEFAULTS.warmup, 0, MAX_CLIENTS, '100'),
     holdSeconds: num('hold', raw.hold, RUN_DEFAULTS.holdSeconds, 0, 86_400, '10'),
     probes: num('probes', raw.probes, RUN_DEFAULTS.probes, 0, 1_000, '10'),
     transport,

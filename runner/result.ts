@@ -38,6 +38,7 @@ interface RunResultBase {
   options: {
     clients: number | null;
     arrivalRate: number;
+    warmup: number;
     holdSeconds: number;
     probes: number;
     transport: string;
@@ -59,6 +60,8 @@ interface RunResultBase {
   /** server send → client receive of a broadcast (ms) */
   broadcastMs: LatencyStats | null;
   echo: { sent: number; received: number };
+  /** clients that connected and left before the ramp, so the measured ramp does not start cold */
+  warmup: { requested: number; connected: number; failed: number };
   broadcasts: { received: number };
   /** new connections made one at a time after the hold, with every client still connected */
   probe: {
@@ -151,16 +154,35 @@ export function steadyWindow(phases: Record<string, PhaseTimes>): [number, numbe
   return null;
 }
 
+/**
+ * When idle memory is read: the second half of the `settle` pause after the warm-up (no client
+ * connected, code paths already warm), else the last samples before `fallbackBefore`.
+ */
+export function idleWindow(phases: Record<string, PhaseTimes>, fallbackBefore: number | null): IdleWindow {
+  const settle = phases.settle;
+  if (settle?.startedAt !== undefined && settle.completedAt !== undefined) {
+    return { window: [settle.startedAt + (settle.completedAt - settle.startedAt) / 2, settle.completedAt] };
+  }
+  return { before: fallbackBefore };
+}
+
+export type IdleWindow = { window: [number, number] } | { before: number | null };
+
 /** Summarises RSS samples around the run's phases. */
 export function summariseRss(
   samples: readonly ProcSample[],
-  idleBefore: number | null,
+  idleAt: IdleWindow,
   window: [number, number] | null,
 ): RssSummary {
   if (samples.length === 0) return { idle: null, steady: null, peak: null };
-  // The last few samples before the load: a process still starting up has not settled earlier.
-  const before = idleBefore === null ? [] : samples.filter((s) => s.t < idleBefore).slice(-3);
-  const idle = median(before.map((s) => s.rssBytes));
+  // Before the load, the last few samples: a process still starting up has not settled earlier.
+  const idleSamples =
+    'window' in idleAt
+      ? samples.filter((s) => s.t >= idleAt.window[0] && s.t <= idleAt.window[1])
+      : idleAt.before === null
+        ? []
+        : samples.filter((s) => s.t < idleAt.before!).slice(-3);
+  const idle = median(idleSamples.map((s) => s.rssBytes));
   let steady: number | null = null;
   if (window) {
     const inside = samples.filter((s) => s.t >= window[0] && s.t <= window[1]);
@@ -216,8 +238,13 @@ export function buildResult(m: Measurements): RunResult {
   const activeFrom = m.engine.phases.ramp?.startedAt ?? m.loadStartedAt;
   const activeTo = m.engine.phases.probe?.completedAt ?? m.engine.phases.hold?.completedAt ?? m.finishedAt;
 
-  const serverRss = summariseRss(m.server.samples, m.loadStartedAt, window);
-  const loadgenRss = summariseRss(m.loadgen.samples, m.engine.phases.ramp?.startedAt ?? null, window);
+  const phases = m.engine.phases;
+  const serverRss = summariseRss(m.server.samples, idleWindow(phases, m.loadStartedAt), window);
+  const loadgenRss = summariseRss(
+    m.loadgen.samples,
+    idleWindow(phases, phases.warmup?.startedAt ?? phases.ramp?.startedAt ?? null),
+    window,
+  );
   const reasons = invalidReasons(m);
   const relPhases: Record<string, PhaseTimes> = {};
   for (const [name, p] of Object.entries(m.engine.phases)) {
@@ -237,6 +264,7 @@ export function buildResult(m: Measurements): RunResult {
     options: {
       clients: o.clients,
       arrivalRate: o.arrivalRate,
+      warmup: o.warmup,
       holdSeconds: o.holdSeconds,
       probes: o.probes,
       transport: o.lib === 'socketio' ? o.transport : 'websocket',
@@ -254,6 +282,11 @@ export function buildResult(m: Measurements): RunResult {
     echoMs: stats(m.engine, 'echoMs'),
     broadcastMs: stats(m.engine, 'broadcastMs'),
     echo: { sent: counts.echoSent, received: counts.echoReceived },
+    warmup: {
+      requested: custom ? 0 : o.warmup,
+      connected: counts.warmupConnected ?? 0,
+      failed: counts.warmupFailed ?? 0,
+    },
     broadcasts: { received: counts.broadcastsReceived },
     probe: {
       requested: custom ? 0 : o.probes,

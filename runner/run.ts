@@ -34,7 +34,7 @@ export interface RunHooks {
 /** Seconds the scripted phases take, for a generous upper bound on the whole run. */
 function phaseSeconds(o: ResolvedRunOptions): number {
   if (o.clients === null) return 3_600;
-  return buildPhases(o.clients, o.arrivalRate, o.holdSeconds, o.probes).reduce((sum, p) => {
+  return buildPhases({ ...o, clients: o.clients }).reduce((sum, p) => {
     const ms = Number.parseInt(p.duration ?? p.pause ?? '0', 10);
     return sum + ms / 1000;
   }, 0);

@@ -24,10 +24,7 @@ describe("bench run --scenario <a user's Artillery script>", () => {
   let ackRun: RunResult;
 
   it('runs a socketio-v3 engine script against our server, sampling server RSS, keeping Artillery metrics', async () => {
-    ackRun = await run(
-      ['--lib', 'socketio', '--scenario', path.join(EXAMPLES, 'socketio-v3-echo.yml')],
-      'socketio-v3',
-    );
+    ackRun = await run(['--lib', 'socketio', '--scenario', path.join(EXAMPLES, 'socketio-v3-echo.yml')], 'socketio-v3');
     assert.equal(ackRun.status, 'completed');
     assert.equal(ackRun.scenario, 'socketio-v3-echo');
     assert.equal(ackRun.clients.requested, null);
@@ -50,7 +47,20 @@ describe("bench run --scenario <a user's Artillery script>", () => {
   it("agrees with artillery-engine-socketio-v3's acknowledged round trip (within 1 ms or 50%)", async () => {
     assert.ok(ackRun, 'the socketio-v3 run above');
     const ours = await run(
-      ['--lib', 'socketio', '--clients', '20', '--arrival-rate', '10', '--hold', '3', '--probes', '0', '--echo-every', '200'],
+      [
+        '--lib',
+        'socketio',
+        '--clients',
+        '20',
+        '--arrival-rate',
+        '10',
+        '--hold',
+        '3',
+        '--probes',
+        '0',
+        '--echo-every',
+        '200',
+      ],
       'ours',
     );
     const ourP50 = ours.echoMs!.p50;

@@ -95,7 +95,7 @@ describe('histograms', () => {
 describe('summariseRss', () => {
   it('takes idle before the load, steady in the window, peak over all', () => {
     const m = measurements();
-    const rss = summariseRss(m.server.samples, 1_500, steadyWindow(m.engine.phases));
+    const rss = summariseRss(m.server.samples, { before: 1_500 }, steadyWindow(m.engine.phases));
     assert.deepEqual(rss, { idle: 50_000_000, steady: 60_000_000, peak: 70_000_000 });
   });
   it('uses the second half of the hold, else ramp end to probe start', () => {

@@ -12,13 +12,14 @@ import {
   type Step,
 } from './config';
 import { Recorder, type ScenarioEmitter } from './metrics';
-import { CONTROL_BROADCAST_PATH, ENGINE_DIR_ENV, epochMs } from './protocol';
+import { CONTROL_BROADCAST_PATH, ENGINE_DIR_ENV, epochMs, type Role } from './protocol';
 import { Reporter } from './reporter';
 import { ConnectionError, Session, type SessionHost } from './session';
 
 /** Phase names the engine gives meaning to. */
 export const HOLD_PHASE = 'hold';
 export const PROBE_PHASE = 'probe';
+export const WARMUP_PHASE = 'warmup';
 /** Added to the sum of all phase lengths to bound every wait. */
 export const HOLD_CAP_MARGIN_MS = 60_000;
 
@@ -45,6 +46,12 @@ export interface ScenarioSpec {
 
 type Done = (err: Error | null, context: unknown) => void;
 
+function roleIn(phase: string | undefined): Role {
+  if (phase === PROBE_PHASE) return 'probe';
+  if (phase === WARMUP_PHASE) return 'warmup';
+  return 'main';
+}
+
 /** `http(s)://host:port` + the control path, for a target of any library. */
 function controlUrl(target: string): string {
   const u = new URL(target);
@@ -61,6 +68,8 @@ function controlUrl(target: string): string {
  * - a `hold` step keeps the connection until the `probe` phase (else the last phase) completes;
  *   echoes and broadcasts run only while the `hold` phase runs (or, with no such phase, for the
  *   whole hold);
+ * - a VU that arrives during `warmup` connects, is counted apart and leaves at once: it only
+ *   warms up code paths on both sides, so the measured ramp does not start cold;
  * - a VU that arrives during `probe` is a probe: it is measured apart, probes connect one at a
  *   time, and its `hold` returns at once.
  * Every wait ends at the latest after the sum of all phase lengths + 60 s.
@@ -141,13 +150,13 @@ export class Engine implements SessionHost {
     return (context, done) => {
       ee.emit('started');
       this.ee = ee;
-      const probe = this.currentPhase === PROBE_PHASE;
+      const role = roleIn(this.currentPhase);
       let run: Promise<void>;
-      if (probe) {
-        run = this.probeQueue.then(() => this.runFlow(steps, new Session(this, true, ee)));
+      if (role === 'probe') {
+        run = this.probeQueue.then(() => this.runFlow(steps, new Session(this, role, ee)));
         this.probeQueue = run.then(noop, noop);
       } else {
-        run = this.runFlow(steps, new Session(this, false, ee));
+        run = this.runFlow(steps, new Session(this, role, ee));
       }
       run.then(
         () => done(null, context),
@@ -192,7 +201,7 @@ export class Engine implements SessionHost {
   }
 
   private hold(session: Session, echoEveryMs: number, broadcastEveryMs: number): Promise<void> {
-    if (session.probe || this.released) return Promise.resolve();
+    if (session.role !== 'main' || this.released) return Promise.resolve();
     const held = session.hold(echoEveryMs);
     this.holders.add(session);
     if (broadcastEveryMs > 0 && this.broadcastEveryMs === 0) {

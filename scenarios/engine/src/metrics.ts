@@ -34,6 +34,8 @@ export function emptyCounts(): EngineCounts {
     echoReceived: 0,
     broadcastsReceived: 0,
     broadcastsSent: 0,
+    warmupConnected: 0,
+    warmupFailed: 0,
     errors: {},
   };
 }

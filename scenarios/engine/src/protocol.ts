@@ -95,6 +95,9 @@ export interface EngineCounts {
   broadcastsReceived: number;
   /** control requests the engine's broadcast leader sent and the server accepted */
   broadcastsSent?: number;
+  /** warm-up clients (phase `warmup`): connected and closed again, never measured */
+  warmupConnected?: number;
+  warmupFailed?: number;
   /** client-side errors by code */
   errors: Record<string, number>;
 }
@@ -110,7 +113,12 @@ export const ARTILLERY_COUNTER: Record<CounterName, string> = {
   echoReceived: 'bench.echo.received',
   broadcastsReceived: 'bench.broadcast.received',
   broadcastsSent: 'bench.broadcast.sent',
+  warmupConnected: 'bench.warmup.connected',
+  warmupFailed: 'bench.warmup.failed',
 };
+
+/** What a virtual user is for: measured and held, a probe after the hold, or warm-up. */
+export type Role = 'main' | 'probe' | 'warmup';
 
 /**
  * Event-loop delay of the engine's thread (ms): over the last second in `progress` lines, since

@@ -12,9 +12,11 @@
 import type { BenchClient, ClientAdapter, ClientHandlers, ClientOptions } from './clients';
 import { errorCode } from './clients/types';
 import type { Recorder, ScenarioEmitter } from './metrics';
-import { epochMs } from './protocol';
+import { epochMs, type Role } from './protocol';
 
 /** A connection attempt or an open connection failed; `code` is what Artillery counts. */
+const FAILED_COUNTER = { main: 'failed', probe: 'probesFailed', warmup: 'warmupFailed' } as const;
+
 export class ConnectionError extends Error {
   override name = 'ConnectionError';
   constructor(readonly code: string) {
@@ -55,7 +57,7 @@ export class Session implements ClientHandlers {
 
   constructor(
     private readonly host: SessionHost,
-    readonly probe: boolean,
+    readonly role: Role,
     private readonly ee: ScenarioEmitter,
   ) {}
 
@@ -110,7 +112,7 @@ export class Session implements ClientHandlers {
     this.clearTimer();
     const wasOpen = this.state === State.Open;
     this.state = State.Closed;
-    if (wasOpen && !this.probe) this.host.recorder.counts.open--;
+    if (wasOpen && this.role === 'main') this.host.recorder.counts.open--;
     this.host.forget(this);
     const client = this.client;
     this.client = null;
@@ -160,10 +162,12 @@ export class Session implements ClientHandlers {
     // Some libraries could deliver the first message in the same tick as "connected".
     const tOpen = this.tOpen || now;
     const { recorder } = this.host;
-    if (this.probe) {
+    if (this.role === 'probe') {
       recorder.latency('probeConnectMs', tOpen - this.t0, this.ee);
       recorder.latency('probeFirstMessageMs', now - tOpen, this.ee);
       recorder.count('probesConnected', this.ee);
+    } else if (this.role === 'warmup') {
+      recorder.count('warmupConnected', this.ee);
     } else {
       recorder.latency('connectMs', tOpen - this.t0, this.ee);
       recorder.latency('firstMessageMs', now - tOpen, this.ee);
@@ -177,7 +181,7 @@ export class Session implements ClientHandlers {
   private fail(code: string): void {
     if (this.state === State.Connecting) {
       this.clearTimer();
-      this.host.recorder.count(this.probe ? 'probesFailed' : 'failed', this.ee);
+      this.host.recorder.count(FAILED_COUNTER[this.role], this.ee);
     } else if (this.state !== State.Open) {
       return;
     }
