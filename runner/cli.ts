@@ -6,7 +6,7 @@ import type { Progress } from './run';
 import type { ServeOptions } from './serve';
 import { stopAllChildren } from './children';
 
-const COMMANDS = ['run', 'serve'];
+const COMMANDS = ['run', 'serve', 'sweep', 'report'];
 const EPILOG = 'Docs: README.md. Results follow DESIGN.md "The result file" (schemaVersion 1).';
 
 function runFlags(y: Argv) {
@@ -109,13 +109,62 @@ function serveFlags(y: Argv) {
     });
 }
 
+/** `bench run` flags a sweep passes through to every cell, when given. */
+const PASS_THROUGH = [
+  'arrival-rate',
+  'warmup',
+  'hold',
+  'probes',
+  'transport',
+  'ping-interval',
+  'echo-every',
+  'broadcast-every',
+  'connect-timeout',
+  'sample-interval',
+  'max-loop-delay',
+] as const;
+
+function sweepFlags(y: Argv) {
+  let b = y
+    .option('libs', { type: 'string', describe: `libraries, comma-separated (default ${LIBS.join(',')})` })
+    .option('clients', {
+      type: 'string',
+      describe: 'client levels, comma-separated (default 100,500,1000,2000,5000,7000,10000)',
+    })
+    .option('trials', { type: 'string', describe: 'runs per library and level', default: '1' })
+    .option('scenario', { type: 'string', describe: 'echo | connect | broadcast', default: 'echo' })
+    .option('out', {
+      type: 'string',
+      describe: 'folder for the manifest and one result file per cell (default results/sweep-<time>)',
+    })
+    .option('resume', { type: 'boolean', describe: 'run only the cells of --out that have not completed' })
+    .option('preset', {
+      type: 'string',
+      describe: 'paper-2020 (Socket.IO as its 2.x defaults: deflate, polling) | modern (today’s defaults)',
+    })
+    .option('deflate', { type: 'boolean', describe: 'per-message deflate in every cell' })
+    .option('quiet', { type: 'boolean', describe: 'no progress on stderr' });
+  for (const flag of PASS_THROUGH)
+    b = b.option(flag, { type: 'string', describe: `passed to every bench run (see bench run --help)` });
+  return b;
+}
+
+function reportFlags(y: Argv) {
+  return y
+    .positional('inputs', { type: 'string', array: true, describe: 'a sweep folder, or result .json files' })
+    .option('html', { type: 'string', describe: 'write a self-contained HTML report here' })
+    .option('markdown', { type: 'string', describe: 'write a Markdown summary here' });
+}
+
 export function buildParser(argv: readonly string[]) {
   return yargs([...argv])
     .scriptName('bench')
     .usage('$0 <command> [options]')
     .command('run', 'start a server, drive it with Artillery, write one result file', runFlags)
     .command('serve', 'serve one library until SIGINT/SIGTERM (prints one JSON ready line)', serveFlags)
-    .demandCommand(1, 'Name a command: bench run or bench serve. Run bench --help for the list.')
+    .command('sweep', 'run libraries × client levels × trials, one fresh server per cell, into one folder', sweepFlags)
+    .command('report <inputs..>', 'render result files or a sweep folder as HTML and/or Markdown', reportFlags)
+    .demandCommand(1, 'Name a command: bench run, serve, sweep or report. Run bench --help for the list.')
     .strict()
     .help()
     .version(false)
@@ -237,6 +286,113 @@ async function commandServe(a: Record<string, unknown>): Promise<number> {
   return serve(resolveServeOptions(raw), (line) => process.stdout.write(line));
 }
 
+async function commandSweep(a: Record<string, unknown>): Promise<number> {
+  const { resolveSweepOptions, runSweep } = require('./sweep') as typeof import('./sweep');
+  const runArgs: string[] = [];
+  for (const flag of PASS_THROUGH) {
+    const camel = flag.replace(/-(\w)/g, (_m, c: string) => c.toUpperCase());
+    if (a[camel] !== undefined) runArgs.push(`--${flag}`, String(a[camel]));
+  }
+  if (a.deflate === true) runArgs.push('--deflate');
+  const o = resolveSweepOptions({
+    libs: a.libs as string | undefined,
+    clients: a.clients as string | undefined,
+    trials: a.trials as string | undefined,
+    scenario: a.scenario as string | undefined,
+    out: a.out as string | undefined,
+    resume: a.resume === true,
+    preset: a.preset as string | undefined,
+    runArgs,
+    quiet: a.quiet === true,
+  });
+  const controller = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => controller.abort(sig);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const progress = sweepProgress(o.quiet);
+  try {
+    const manifest = await runSweep(o, {
+      signal: controller.signal,
+      onCellStart: (e) => progress.start(e),
+      onCellEnd: (e) => progress.end(e),
+    });
+    progress.stop();
+    const { formatSweepSummary } = require('./summary') as typeof import('./summary');
+    process.stderr.write(formatSweepSummary(manifest, o.out) + '\n');
+    if (controller.signal.aborted) return SIGNAL_EXIT[String(controller.signal.reason)] ?? 130;
+    return manifest.cells.every((c) => c.status === 'completed') ? 0 : 1;
+  } finally {
+    progress.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+type CellEvent = import('./sweep').CellEvent;
+
+function clock(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/** Cell i of n, library, level, elapsed and ETA: a bar on a terminal, a line per cell elsewhere. */
+function sweepProgress(quiet: boolean): { start(e: CellEvent): void; end(e: CellEvent): void; stop(): void } {
+  if (quiet) return { start() {}, end() {}, stop() {} };
+  const eta = (e: CellEvent, done: number) => (done === 0 ? '–' : clock((e.elapsedSeconds / done) * (e.total - done)));
+  if (process.stderr.isTTY) {
+    const cliProgress = require('cli-progress') as typeof import('cli-progress');
+    const bar = new cliProgress.SingleBar(
+      {
+        stream: process.stderr,
+        format: 'cell {value}/{total} |{bar}| {lib} · {clients} clients · {elapsed} elapsed · ETA {etaText}',
+        hideCursor: true,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    let started = false;
+    return {
+      start(e) {
+        const payload = {
+          lib: e.cell.lib,
+          clients: e.cell.clients,
+          elapsed: clock(e.elapsedSeconds),
+          etaText: eta(e, e.position - 1),
+        };
+        if (!started) bar.start(e.total, e.position - 1, payload);
+        else bar.update(e.position - 1, payload);
+        started = true;
+      },
+      end(e) {
+        bar.update(e.position, { elapsed: clock(e.elapsedSeconds), etaText: eta(e, e.position) });
+      },
+      stop() {
+        if (started) bar.stop();
+        started = false;
+      },
+    };
+  }
+  return {
+    start(e) {
+      process.stderr.write(
+        `[${e.position}/${e.total}] ${e.cell.lib} · ${e.cell.clients} clients · trial ${e.cell.trial} · ${clock(e.elapsedSeconds)} elapsed · ETA ${eta(e, e.position - 1)}\n`,
+      );
+    },
+    end(e) {
+      if (e.cell.status !== 'completed') process.stderr.write(`  ${e.cell.status}: ${e.cell.error ?? ''}\n`);
+    },
+    stop() {},
+  };
+}
+
+function commandReport(a: Record<string, unknown>): number {
+  const { resolveReportOptions, writeReport } = require('../reports/index') as typeof import('../reports/index');
+  const o = resolveReportOptions({ inputs: a.inputs, html: a.html, markdown: a.markdown });
+  const written = writeReport(o);
+  const files = [written.html, written.markdown].filter(Boolean).join(', ');
+  process.stderr.write(`report: ${written.cells} cells → ${files}\n`);
+  return 0;
+}
+
 /** The one place that prints "Error:" and sets the exit code. */
 export async function main(argv: readonly string[]): Promise<void> {
   let code: number;
@@ -247,7 +403,12 @@ export async function main(argv: readonly string[]): Promise<void> {
     if (a.help) code = 0;
     else if (command === 'run') code = await commandRun(a);
     else if (command === 'serve') code = await commandServe(a);
-    else throw new UsageError(`Unknown command "${command}". Use bench run or bench serve; bench --help lists them.`);
+    else if (command === 'sweep') code = await commandSweep(a);
+    else if (command === 'report') code = commandReport(a);
+    else
+      throw new UsageError(
+        `Unknown command "${command}". Use bench run, serve, sweep or report; bench --help lists them.`,
+      );
   } catch (err) {
     if (isUserFacing(err)) {
       process.stderr.write(`Error: ${err.message}\n`);

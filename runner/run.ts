@@ -94,8 +94,11 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
       });
       serverSampler = new ProcSampler(server.ready.pid, o.sampleIntervalMs).start();
     }
-    // Idle memory: a few samples before any client arrives.
-    await sleep(Math.max(1_000, 3 * o.sampleIntervalMs), undefined, { signal: hooks.signal }).catch(() => {});
+    // Idle memory is read in the pause after the warm-up; without a warm-up, sample a moment
+    // before any client arrives.
+    if (o.warmup === 0 || o.scenario.kind === 'custom') {
+      await sleep(Math.max(1_000, 3 * o.sampleIntervalMs), undefined, { signal: hooks.signal }).catch(() => {});
+    }
     const target = o.target ?? server!.ready.url;
     let scriptFile = o.scenario.file;
     if (o.scenario.kind === 'builtin') {

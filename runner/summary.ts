@@ -1,4 +1,5 @@
 import type { LatencyStats } from './histograms';
+import type { SweepManifest } from './manifest';
 import type { RunResult } from './result';
 
 const MB = 1024 * 1024;
@@ -43,5 +44,26 @@ export function formatSummary(r: RunResult, outFile?: string): string {
   const errors = Object.entries(r.errors);
   if (errors.length > 0) lines.push(`  errors           ${errors.map(([c, n]) => `${c} ×${n}`).join(', ')}`);
   if (outFile) lines.push(`  result           ${outFile}`);
+  return lines.join('\n');
+}
+
+/** The end-of-sweep summary: counts, the fixed cost per cell, and every cell that did not complete. */
+export function formatSweepSummary(m: SweepManifest, dir: string): string {
+  const by = (s: string) => m.cells.filter((c) => c.status === s).length;
+  const invalid = m.cells.filter((c) => c.status === 'completed' && c.valid === false).length;
+  const lines = [
+    `sweep · ${m.cells.length} cells · ${by('completed')} completed, ${by('errored')} errored, ${by('aborted')} aborted, ${by('pending')} pending · ${invalid} invalid · ${m.wallSeconds} s`,
+  ];
+  if (m.fixedCost) {
+    const f = m.fixedCost;
+    lines.push(
+      `  fixed cost per cell (median of ${f.cells}): startup ${f.startupSeconds} s, teardown ${f.teardownSeconds} s, all overhead ${f.overheadSeconds} s`,
+    );
+  }
+  for (const c of m.cells.filter((c) => c.status !== 'completed' || c.valid === false)) {
+    const why = c.status === 'completed' ? 'invalid' : c.status;
+    lines.push(`  ${c.lib} ${c.clients} t${c.trial}: ${why}${c.error ? `: ${c.error}` : ''}`);
+  }
+  lines.push(`  folder           ${dir}`);
   return lines.join('\n');
 }

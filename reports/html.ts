@@ -1,0 +1,723 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { LatencyStats } from '../runner/histograms';
+import { escapeHtml as h, jsonForScript, scriptSource } from './escape';
+import type { LoadedReport, ReportCell, RunOptions } from './load';
+import {
+  acrossTrials,
+  flagReason,
+  groupCells,
+  isFlagged,
+  KB,
+  MB,
+  numbersOf,
+  type CellGroup,
+  type CellNumbers,
+} from './metrics';
+import {
+  SOCKJS_FAILED_ABOVE,
+  STUDY_2020_CITATION,
+  STUDY_2020_POINTS,
+  type StudyFigure,
+  type StudyPoint,
+} from './study-2020';
+
+/** chart.js's UMD build, read when a report is rendered so the report carries the installed version. */
+export function chartJsSource(): string {
+  const file = path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.js');
+  return fs.readFileSync(file, 'utf8');
+}
+
+interface ChartPoint {
+  x: number;
+  y: number;
+  lo: number | null;
+  hi: number | null;
+  trials: number;
+  /** only errored or invalid trials had this number */
+  flagged: boolean;
+}
+
+interface ChartSeries {
+  name: string;
+  color: string;
+  fill: string;
+  dash: boolean;
+  points: ChartPoint[];
+}
+
+/** An errored or invalid cell, drawn as a red cross; y null when it measured nothing. */
+interface ChartFailure {
+  x: number;
+  y: number | null;
+  text: string;
+}
+
+interface ChartStudyPoint {
+  x: number;
+  y: number;
+  color: string;
+  label: string;
+  text: string;
+}
+
+/** What the page script needs to draw one figure. */
+interface FigureData {
+  id: string;
+  figure: string;
+  unit: string;
+  yTitle: string;
+  yLog: boolean;
+  /** name of the shaded band, or null for none */
+  band: string | null;
+  levels: number[];
+  series: ChartSeries[];
+  failures: ChartFailure[];
+  study: ChartStudyPoint[];
+}
+
+interface FigureDef {
+  id: string;
+  figure: string;
+  title: string;
+  unit: string;
+  yTitle: string;
+  yLog: boolean;
+  band: string | null;
+  line: (n: CellNumbers) => number | null;
+  lo?: (n: CellNumbers) => number | null;
+  hi?: (n: CellNumbers) => number | null;
+  study: StudyFigure | null;
+  explain: string;
+}
+
+const p = (pick: (n: CellNumbers) => LatencyStats | null, key: keyof LatencyStats) => (n: CellNumbers) =>
+  pick(n)?.[key] ?? null;
+const mb = (v: number | null) => (v === null ? null : v / MB);
+
+const FIGURES: FigureDef[] = [
+  {
+    id: 'fig-connect',
+    figure: 'connect',
+    title: '1. Connect latency',
+    unit: 'ms',
+    yTitle: 'connect latency (ms, log scale)',
+    yLog: true,
+    band: 'p90–p99',
+    line: p((n) => n.connectMs, 'p50'),
+    lo: p((n) => n.connectMs, 'p90'),
+    hi: p((n) => n.connectMs, 'p99'),
+    study: 'connect',
+    explain:
+      'From the moment a client object is created (the connection attempt starts) to the library’s own connected event: <code>open</code> for ws and SockJS (SockJS includes its <code>/info</code> request), <code>connect</code> for Socket.IO (the Engine.IO handshake plus the namespace CONNECT). Measured for every client of the ramp; the line is the p50, the shaded band runs from p90 to p99.',
+  },
+  {
+    id: 'fig-first-message',
+    figure: 'first-message',
+    title: '2. Time to the first message',
+    unit: 'ms',
+    yTitle: 'first-message latency (ms, log scale)',
+    yLog: true,
+    band: 'p90–p99',
+    line: p((n) => n.firstMessageMs, 'p50'),
+    lo: p((n) => n.firstMessageMs, 'p90'),
+    hi: p((n) => n.firstMessageMs, 'p99'),
+    study: 'firstMessage',
+    explain:
+      'From the connected event to the arrival of the server’s <code>welcome</code> message, which every server sends as soon as a client connects. The line is the p50, the shaded band runs from p90 to p99.',
+  },
+  {
+    id: 'fig-memory',
+    figure: 'memory',
+    title: '3. Server memory (RSS)',
+    unit: 'MB',
+    yTitle: 'server RSS (MB, log scale)',
+    yLog: true,
+    band: 'idle–peak',
+    line: (n) => mb(n.rssSteadyBytes),
+    lo: (n) => mb(n.rssIdleBytes),
+    hi: (n) => mb(n.rssPeakBytes),
+    study: 'memory',
+    explain:
+      'The server process’s resident set, read from outside (<code>/proc/&lt;pid&gt;/status</code> VmRSS) at a fixed interval. The line is the steady RSS (median of the samples in the second half of the hold, all clients connected); the shaded band runs from idle (before any client) to the peak. MB = 1,048,576 bytes.',
+  },
+  {
+    id: 'fig-bytes-per-client',
+    figure: 'bytes-per-client',
+    title: '4. Server memory per client',
+    unit: 'KB',
+    yTitle: 'server memory per client (KB)',
+    yLog: false,
+    band: null,
+    line: (n) => (n.bytesPerClient === null ? null : n.bytesPerClient / KB),
+    study: null,
+    explain:
+      'What one more connected client costs the server: (steady RSS − idle RSS) / connected clients. KB = 1,024 bytes.',
+  },
+  {
+    id: 'fig-probe-connect',
+    figure: 'probe-connect',
+    title: '5. Connect latency of a new client with N connected',
+    unit: 'ms',
+    yTitle: 'probe connect latency p50 (ms, log scale)',
+    yLog: true,
+    band: null,
+    line: p((n) => n.probeConnectMs, 'p50'),
+    study: null,
+    explain:
+      'After the hold, a few probe clients connect one at a time while all the others stay connected: how long does a new connection take with N clients connected? Unlike figure 1, no other client is arriving at the same time. The line is the p50 over the probes.',
+  },
+];
+
+const PALETTES: Record<string, string[]> = {
+  ws: ['#1f77b4', '#08519c', '#6baed6'],
+  socketio: ['#ff7f0e', '#a63603', '#fd8d3c'],
+  sockjs: ['#2ca02c', '#006d2c', '#74c476'],
+  other: ['#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'],
+};
+
+const LIB_COLORS: Record<string, string> = { ws: '#1f77b4', socketio: '#ff7f0e', sockjs: '#2ca02c' };
+
+function rgba(hex: string, alpha: number): string {
+  const n = parseInt(hex.slice(1), 16);
+  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
+}
+
+interface SeriesStyle {
+  color: string;
+  dash: boolean;
+}
+
+function seriesStyles(cells: readonly ReportCell[]): Map<string, SeriesStyle> {
+  const styles = new Map<string, SeriesStyle>();
+  const used: Record<string, number> = {};
+  for (const c of cells) {
+    if (styles.has(c.series)) continue;
+    const family = PALETTES[c.lib] ? c.lib : 'other';
+    const palette = PALETTES[family]!;
+    const i = used[family] ?? 0;
+    used[family] = i + 1;
+    styles.set(c.series, { color: palette[i % palette.length]!, dash: family !== 'other' && i > 0 });
+  }
+  return styles;
+}
+
+const fmtClients = (n: number) => n.toLocaleString('en-US');
+
+function fmt(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
+  const a = Math.abs(v);
+  return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : a >= 1 ? v.toFixed(2) : v.toFixed(3);
+}
+
+const cellName = (c: ReportCell) => `${c.series} × ${fmtClients(c.clients)} clients, trial ${c.trial}`;
+
+function studyLabel(s: StudyPoint): string {
+  const lib = { ws: 'ws', socketio: 'Socket.IO', sockjs: 'SockJS' }[s.lib] ?? s.lib;
+  const approx = s.note?.startsWith('approximate') ? '≈' : '';
+  const at =
+    s.lib === 'sockjs' && s.clients === SOCKJS_FAILED_ABOVE ? ` @${SOCKJS_FAILED_ABOVE / 1000}k, failed above` : '';
+  return `2020 ${lib} ${approx}${s.value} ${s.unit}${at}`;
+}
+
+function figureData(def: FigureDef, groups: CellGroup[], cells: readonly ReportCell[]): FigureData {
+  const styles = seriesStyles(cells);
+  const bySeries = new Map<string, ChartPoint[]>();
+  for (const g of groups) {
+    const line = acrossTrials(g.cells, def.line);
+    if (!bySeries.has(g.series)) bySeries.set(g.series, []);
+    if (!line) continue;
+    const lo = def.lo ? acrossTrials(g.cells, def.lo) : null;
+    const hi = def.hi ? acrossTrials(g.cells, def.hi) : null;
+    bySeries.get(g.series)!.push({
+      x: g.clients,
+      y: line.value,
+      lo: lo?.value ?? null,
+      hi: hi?.value ?? null,
+      trials: line.trials,
+      flagged: line.flagged,
+    });
+  }
+  const series: ChartSeries[] = [...bySeries].map(([name, points]) => {
+    const style = styles.get(name)!;
+    return {
+      name,
+      color: style.color,
+      fill: rgba(style.color, 0.15),
+      dash: style.dash,
+      points: points.sort((a, b) => a.x - b.x),
+    };
+  });
+  const failures: ChartFailure[] = cells.filter(isFlagged).map((c) => ({
+    x: c.clients,
+    y: def.line(numbersOf(c)),
+    text: `${cellName(c)}: ${flagReason(c)}`,
+  }));
+  const study: ChartStudyPoint[] = def.study
+    ? STUDY_2020_POINTS.filter((s) => s.figure === def.study).map((s) => ({
+        x: s.clients,
+        y: s.value,
+        color: LIB_COLORS[s.lib] ?? '#555555',
+        label: studyLabel(s),
+        text: `2020 study, ${s.lib} at ${fmtClients(s.clients)} clients: ${s.value} ${s.unit}${s.note ? ` (${s.note})` : ''}`,
+      }))
+    : [];
+  const levels = [...new Set([...cells.map((c) => c.clients), ...study.map((s) => s.x)])]
+    .filter((x) => x > 0)
+    .sort((a, b) => a - b);
+  return {
+    id: def.id,
+    figure: def.figure,
+    unit: def.unit,
+    yTitle: def.yTitle,
+    yLog: def.yLog,
+    band: def.band,
+    levels,
+    series,
+    failures,
+    study,
+  };
+}
+
+const statusBadge = (status: string) => `<span class="badge status-${h(status)}">${h(status)}</span>`;
+
+function validBadge(c: ReportCell): string {
+  if (c.valid === null) return '<span class="badge unknown">–</span>';
+  return c.valid ? '<span class="badge valid">yes</span>' : '<span class="badge invalid">INVALID</span>';
+}
+
+const td = (text: string, cls = 'num') => `<td class="${cls}">${h(text)}</td>`;
+const bytesMb = (b: number | null) => (b === null ? '–' : (b / MB).toFixed(1));
+
+function cellRow(c: ReportCell): string {
+  const n = numbersOf(c);
+  const cls = [c.status !== 'completed' ? 'row-errored' : '', c.valid === false ? 'row-invalid' : '']
+    .filter(Boolean)
+    .join(' ');
+  const reasons = [...(c.error ? [`${c.status}: ${c.error}`] : []), ...c.invalidReasons.map((r) => `invalid: ${r}`)];
+  const lat = (s: LatencyStats | null) => [td(fmt(s?.p50)), td(fmt(s?.p99))].join('');
+  const connected =
+    n.connected === null ? '–' : `${fmtClients(n.connected)} / ${n.failed === null ? '–' : fmtClients(n.failed)}`;
+  return `<tr class="${cls}">
+<td>${h(c.series)}</td>${td(fmtClients(c.clients))}${td(String(c.trial))}<td>${statusBadge(c.status)}</td><td>${validBadge(c)}</td>${td(connected)}${lat(n.connectMs)}${lat(n.firstMessageMs)}${lat(n.echoMs)}${td(bytesMb(n.rssIdleBytes))}${td(bytesMb(n.rssSteadyBytes))}${td(bytesMb(n.rssPeakBytes))}${td(n.bytesPerClient === null ? '–' : (n.bytesPerClient / KB).toFixed(1))}
+<td class="reasons">${reasons.map((r) => `<div>${h(r)}</div>`).join('')}</td></tr>`;
+}
+
+function cellsTable(cells: readonly ReportCell[]): string {
+  return `<div class="scroll"><table class="cells">
+<thead>
+<tr><th rowspan="2">library</th><th rowspan="2">clients</th><th rowspan="2">trial</th><th rowspan="2">status</th><th rowspan="2">valid</th><th rowspan="2">connected / failed</th><th colspan="2">connect (ms)</th><th colspan="2">first message (ms)</th><th colspan="2">echo (ms)</th><th colspan="3">server RSS (MB)</th><th rowspan="2">KB / client</th><th rowspan="2">error / invalid reasons</th></tr>
+<tr><th>p50</th><th>p99</th><th>p50</th><th>p99</th><th>p50</th><th>p99</th><th>idle</th><th>steady</th><th>peak</th></tr>
+</thead>
+<tbody>
+${cells.map(cellRow).join('\n')}
+</tbody>
+</table></div>`;
+}
+
+const dl = (rows: [string, string][]) =>
+  `<dl>${rows.map(([k, v]) => `<dt>${h(k)}</dt><dd>${h(v)}</dd>`).join('')}</dl>`;
+
+function optionsTable(options: Record<string, RunOptions>): string {
+  const rows = Object.entries(options);
+  if (rows.length === 0) return '<p>No result file records its run options.</p>';
+  const head = [
+    'series',
+    'scenario file',
+    'transport',
+    'deflate',
+    'arrival rate (clients/s)',
+    'warm-up clients',
+    'hold (s)',
+    'probes',
+    'ping interval (ms)',
+    'echo every (ms)',
+    'connect timeout (ms)',
+    'target',
+  ];
+  const body = rows.map(([series, o]) => {
+    const cells = [
+      series,
+      o.scenarioFile ? path.basename(String(o.scenarioFile)) : '–',
+      o.transport,
+      o.deflate ? 'on' : 'off',
+      o.arrivalRate,
+      o.warmup,
+      o.holdSeconds,
+      o.probes,
+      o.pingIntervalMs,
+      o.echoEveryMs,
+      o.connectTimeoutMs,
+      o.target ?? 'local server',
+    ];
+    return `<tr>${cells.map((v) => `<td>${h(v ?? '–')}</td>`).join('')}</tr>`;
+  });
+  return `<div class="scroll"><table><thead><tr>${head.map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>${body.join('')}</tbody></table></div>`;
+}
+
+function conditions(report: LoadedReport): string {
+  const { env, options, differs } = report.conditions;
+  const parts: string[] = ['<section id="conditions"><h2>Conditions</h2>'];
+  if (env) {
+    parts.push('<h3>Machine and software</h3>');
+    parts.push(
+      dl([
+        ['Node', env.node],
+        ['CPU', env.cpu],
+        ['cores', String(env.cores)],
+        ['memory', typeof env.memoryBytes === 'number' ? `${(env.memoryBytes / 1024 ** 3).toFixed(1)} GiB` : '–'],
+        ['OS', env.os],
+        ['kernel', env.kernel],
+        ['arch', env.arch],
+        ['profile', env.profile],
+      ]),
+    );
+    const versions = Object.entries(env.versions ?? {});
+    parts.push('<h3>Versions</h3>');
+    parts.push(
+      versions.length
+        ? `<ul class="versions">${versions.map(([k, v]) => `<li><code>${h(k)}</code> ${h(v)}</li>`).join('')}</ul>`
+        : '<p>No versions recorded.</p>',
+    );
+  } else {
+    parts.push('<p>No result file or manifest records the machine.</p>');
+  }
+  const diff = Object.entries(differs);
+  if (diff.length) {
+    parts.push('<h3 class="warn">Not the same in every result</h3><ul class="warn">');
+    parts.push(...diff.map(([k, v]) => `<li><code>${h(k)}</code>: ${v.map(h).join(' | ')}</li>`));
+    parts.push('</ul>');
+  }
+  parts.push('<h3>Run options</h3>', optionsTable(options));
+  for (const { folder, manifest: m } of report.sweeps) {
+    parts.push(`<h3>Sweep <code>${h(path.basename(folder))}</code></h3>`);
+    parts.push(
+      dl([
+        ['preset', m.preset ?? 'none'],
+        ['libraries', (m.options?.libs ?? []).join(', ')],
+        ['client levels', (m.options?.clients ?? []).map(fmtClients).join(', ')],
+        ['trials', String(m.options?.trials ?? '–')],
+        ['scenario', String(m.options?.scenario ?? '–')],
+        ['bench run flags', (m.options?.runArgs ?? []).join(' ') || '(none)'],
+        ['created', String(m.createdAt ?? '–')],
+        ['updated', String(m.updatedAt ?? '–')],
+        ['wall time', typeof m.wallSeconds === 'number' ? `${m.wallSeconds.toFixed(0)} s` : '–'],
+      ]),
+    );
+    if (Array.isArray(m.assumptions) && m.assumptions.length) {
+      parts.push('<p>What the preset assumes:</p><ul>', ...m.assumptions.map((a) => `<li>${h(a)}</li>`), '</ul>');
+    }
+    if (m.fixedCost) {
+      const f = m.fixedCost;
+      parts.push(
+        `<p>Fixed cost per cell (medians over ${h(f.cells)} cells, not measurement): start-up ${h(fmt(f.startupSeconds))} s, teardown ${h(fmt(f.teardownSeconds))} s, overhead besides the scripted phases ${h(fmt(f.overheadSeconds))} s.</p>`,
+      );
+    }
+  }
+  parts.push(
+    `<h3>Inputs</h3><ul>${report.inputs.map((i) => `<li><code>${h(i)}</code></li>`).join('')}</ul>`,
+    '</section>',
+  );
+  return parts.join('\n');
+}
+
+function figureSection(def: FigureDef, data: FigureData, flagged: readonly ReportCell[]): string {
+  const notes: string[] = [];
+  if (data.series.every((s) => s.points.length === 0)) notes.push('No result has this number.');
+  if (def.study === 'connect' || def.study === 'memory') {
+    notes.push(
+      `2020 study: SockJS failed above ${fmtClients(SOCKJS_FAILED_ABOVE)} clients, so its points are at ${fmtClients(SOCKJS_FAILED_ABOVE)}.`,
+    );
+  }
+  if (def.study === 'memory')
+    notes.push('2020 study: Socket.IO at 10,000 clients was published as “almost 2 GB”, drawn at 2,000 MB.');
+  const failed = flagged.length
+    ? `<div class="note failed"><strong>Errored or invalid runs</strong> (red ×; a run that measured nothing is drawn at the bottom):<ul>${flagged
+        .map((c) => `<li>${h(cellName(c))}: ${h(flagReason(c))}</li>`)
+        .join('')}</ul></div>`
+    : '';
+  return `<section class="figure">
+<h3>${h(def.title)}</h3>
+<p class="explain">${def.explain}</p>
+<div class="chart-box"><canvas id="${h(def.id)}" data-figure="${h(def.figure)}" role="img" aria-label="${h(def.title)}"></canvas></div>
+${notes.map((n) => `<p class="note">${h(n)}</p>`).join('')}
+${failed}
+</section>`;
+}
+
+function summaryLine(report: LoadedReport): string {
+  const cells = report.cells;
+  const libs = [...new Set(cells.map((c) => c.series))];
+  const levels = [...new Set(cells.map((c) => c.clients))].sort((a, b) => a - b);
+  const scenarios = [...new Set(cells.map((c) => c.scenario))];
+  const completed = cells.filter((c) => c.status === 'completed').length;
+  const invalid = cells.filter((c) => c.valid === false).length;
+  const starts = cells.flatMap((c) => (c.result?.startedAt ? [String(c.result.startedAt)] : [])).sort();
+  const when = starts.length ? `, started between ${starts[0]} and ${starts[starts.length - 1]}` : '';
+  return `${cells.length} runs (${completed} completed, ${cells.length - completed} not, ${invalid} invalid) of ${libs.join(', ')} at ${levels.map(fmtClients).join(', ')} clients; scenario ${scenarios.join(', ')}${when}.`;
+}
+
+function studySection(): string {
+  const rows = STUDY_2020_POINTS.map(
+    (s) =>
+      `<tr><td>${h(s.figure)}</td><td>${h(s.lib)}</td><td class="num">${h(fmtClients(s.clients))}</td><td class="num">${h(String(s.value))} ${h(s.unit)}</td><td>${h(s.note ?? '')}</td></tr>`,
+  ).join('');
+  return `<section id="study"><h2>The 2020 study's published points</h2>
+<p>${h(STUDY_2020_CITATION)}.</p>
+<p>Drawn as triangles on figures 1–3 in the library’s colour. They come from other machines, Socket.IO 2.x and a method that is only loosely described and was never published (its “time to establish a connection” may include waiting behind other arriving clients), so they give orders of magnitude, not a baseline. <strong>SockJS failed above ${h(fmtClients(SOCKJS_FAILED_ABOVE))} clients in the study</strong>; its points are at ${h(fmtClients(SOCKJS_FAILED_ABOVE))}.</p>
+<div class="scroll"><table><thead><tr><th>figure</th><th>library</th><th>clients</th><th>value</th><th>note</th></tr></thead><tbody>${rows}</tbody></table></div>
+</section>`;
+}
+
+const CSS = `
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1b1f24; margin: 0 auto; padding: 16px 24px 48px; max-width: 1400px; background: #fff; }
+h1 { font-size: 24px; margin: 8px 0 4px; } h2 { font-size: 19px; margin-top: 32px; border-bottom: 1px solid #d0d7de; padding-bottom: 4px; } h3 { font-size: 16px; margin: 18px 0 6px; }
+.lead { color: #444; margin-top: 0; }
+.controls { position: sticky; top: 0; background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; padding: 6px 12px; margin: 12px 0; z-index: 1; display: flex; gap: 24px; flex-wrap: wrap; }
+.controls label { cursor: pointer; user-select: none; }
+.figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(560px, 1fr)); gap: 8px 28px; }
+.figure { min-width: 0; }
+.chart-box { position: relative; height: 380px; }
+.explain { color: #333; margin: 0 0 8px; font-size: 13px; }
+.note { font-size: 12.5px; color: #555; margin: 4px 0; }
+.note.failed { color: #8a1c1c; } .note ul { margin: 2px 0 0; padding-left: 20px; }
+.scroll { overflow-x: auto; }
+table { border-collapse: collapse; font-size: 12.5px; margin: 6px 0; }
+th, td { border: 1px solid #d0d7de; padding: 3px 6px; text-align: left; vertical-align: top; }
+th { background: #f6f8fa; font-weight: 600; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.reasons { max-width: 480px; color: #8a1c1c; }
+tr.row-errored td { background: #fdecec; } tr.row-invalid td { background: #fff4d6; }
+.badge { display: inline-block; padding: 0 6px; border-radius: 10px; font-size: 11.5px; font-weight: 600; white-space: nowrap; }
+.status-completed, .valid { background: #dafbe1; color: #116329; }
+.status-errored, .status-aborted, .invalid { background: #d62728; color: #fff; }
+.status-pending, .status-running, .unknown { background: #eaeef2; color: #57606a; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 4px 0; } dt { color: #57606a; } dd { margin: 0; }
+ul.versions { columns: 3 220px; padding-left: 20px; }
+.warn { color: #8a4b00; }
+code { font-size: 12.5px; background: #f6f8fa; padding: 0 3px; border-radius: 3px; }
+`;
+
+/** The page's own script: builds every chart from the embedded data. */
+const PAGE_SCRIPT = String.raw`
+(function () {
+  'use strict';
+  var report = JSON.parse(document.getElementById('report-data').textContent);
+  Chart.defaults.animation = false;
+  Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", sans-serif';
+  Chart.defaults.color = '#333';
+
+  function fmt(v) {
+    if (v === null || v === undefined || !isFinite(v)) return '–';
+    var a = Math.abs(v);
+    return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : a >= 1 ? v.toFixed(2) : String(Number(v.toPrecision(2)));
+  }
+  function compact(n) {
+    return n >= 1000 && n % 1000 === 0 ? n / 1000 + 'k' : n >= 1000 ? (n / 1000).toFixed(1) + 'k' : String(n);
+  }
+  function wrap(text, width) {
+    var words = String(text).split(' '), lines = [], line = '';
+    words.forEach(function (w) {
+      if (line && (line + ' ' + w).length > width) { lines.push(line); line = w; } else { line = line ? line + ' ' + w : w; }
+    });
+    if (line) lines.push(line);
+    return lines;
+  }
+  // Each study point's label next to it; labels at one x are pushed apart so they never overlap.
+  var studyLabels = {
+    id: 'studyLabels',
+    afterDatasetsDraw: function (chart) {
+      var area = chart.chartArea, ctx = chart.ctx, groups = {};
+      chart.data.datasets.forEach(function (ds, i) {
+        if (!ds.study || !chart.isDatasetVisible(i)) return;
+        chart.getDatasetMeta(i).data.forEach(function (el, j) {
+          var key = Math.round(el.x);
+          (groups[key] = groups[key] || []).push({ x: el.x, y: el.y, text: ds.data[j].s.label, color: ds.data[j].s.color });
+        });
+      });
+      ctx.save();
+      ctx.font = '600 11px ' + Chart.defaults.font.family;
+      ctx.textBaseline = 'middle';
+      Object.keys(groups).forEach(function (key) {
+        var items = groups[key].sort(function (a, b) { return a.y - b.y; });
+        var last = -Infinity;
+        items.forEach(function (it) {
+          var y = Math.max(it.y, last + 14);
+          last = y;
+          var right = it.x > (area.left + area.right) / 2;
+          ctx.textAlign = right ? 'right' : 'left';
+          ctx.fillStyle = it.color;
+          ctx.fillText(it.text, it.x + (right ? -11 : 11), y);
+        });
+      });
+      ctx.restore();
+    }
+  };
+
+  function buildChart(spec) {
+    var canvas = document.getElementById(spec.id);
+    var datasets = [];
+    var ys = [];
+    var clampY = function (y) { return spec.yLog ? Math.max(y, 0.001) : y; };
+    spec.series.forEach(function (s) {
+      s.points.forEach(function (p) { ys.push(p.y); if (p.lo !== null) ys.push(p.lo); if (p.hi !== null) ys.push(p.hi); });
+      datasets.push({
+        label: s.name, role: 'line',
+        data: s.points.map(function (p) { return { x: p.x, y: clampY(p.y), p: p }; }),
+        borderColor: s.color, backgroundColor: s.color, borderDash: s.dash ? [6, 4] : [],
+        borderWidth: 2, pointRadius: 4, pointHoverRadius: 6, tension: 0, order: 1
+      });
+      var band = s.points.filter(function (p) { return p.lo !== null && p.hi !== null; });
+      if (spec.band && band.length) {
+        datasets.push({
+          label: s.name + ' ' + spec.band + ' (low)', role: 'band',
+          data: band.map(function (p) { return { x: p.x, y: clampY(p.lo) }; }),
+          borderWidth: 0, pointRadius: 0, pointHitRadius: 0, fill: false, order: 3
+        });
+        datasets.push({
+          label: s.name + ' ' + spec.band, role: 'band',
+          data: band.map(function (p) { return { x: p.x, y: clampY(p.hi) }; }),
+          borderWidth: 0, pointRadius: 0, pointHitRadius: 0, backgroundColor: s.fill, fill: '-1', order: 3
+        });
+      }
+    });
+    spec.study.forEach(function (s) { ys.push(s.y); });
+    var positive = ys.filter(function (y) { return y > 0; });
+    var bottom = spec.yLog ? (positive.length ? Math.min.apply(null, positive) / 2 : 0.1) : 0;
+    if (spec.failures.length) {
+      datasets.push({
+        label: 'errored / invalid run', role: 'failure',
+        data: spec.failures.map(function (f) { return { x: f.x, y: f.y === null ? bottom : clampY(f.y), f: f }; }),
+        showLine: false, pointStyle: 'crossRot', pointRadius: 9, pointHoverRadius: 11, borderWidth: 3,
+        borderColor: '#d62728', backgroundColor: '#d62728', order: 0
+      });
+    }
+    if (spec.study.length) {
+      datasets.push({
+        label: '2020 study (published)', role: 'study', study: true,
+        data: spec.study.map(function (s) { return { x: s.x, y: s.y, s: s }; }),
+        showLine: false, pointStyle: 'triangle', pointRadius: 8, pointHoverRadius: 10, borderWidth: 1,
+        pointBackgroundColor: spec.study.map(function (s) { return s.color; }),
+        pointBorderColor: '#222', backgroundColor: '#999', borderColor: '#222', order: 0
+      });
+    }
+    var levels = spec.levels.length ? spec.levels : [1];
+    var xmin = Math.min.apply(null, levels), xmax = Math.max.apply(null, levels);
+    return new Chart(canvas, {
+      type: 'line',
+      data: { datasets: datasets },
+      plugins: [studyLabels],
+      options: {
+        animation: false, responsive: true, maintainAspectRatio: false,
+        layout: { padding: { right: 8 } },
+        interaction: { mode: 'nearest', intersect: true },
+        scales: {
+          x: {
+            type: 'logarithmic', min: xmin / 1.35, max: xmax * 1.35,
+            title: { display: true, text: 'clients connected (log scale)' },
+            afterBuildTicks: function (axis) { axis.ticks = levels.map(function (v) { return { value: v }; }); },
+            ticks: { autoSkip: false, maxRotation: 0, callback: function (v) { return compact(Number(v)); } },
+            grid: { color: '#e6e6e6' }
+          },
+          y: {
+            type: spec.yLog ? 'logarithmic' : 'linear', beginAtZero: !spec.yLog,
+            min: spec.yLog ? undefined : 0,
+            title: { display: true, text: spec.yTitle },
+            ticks: {
+              callback: function (v, i, ticks) {
+                if (spec.yLog) {
+                  var m = Number(v) / Math.pow(10, Math.floor(Math.log10(Number(v)) + 1e-9));
+                  if (Math.abs(m - 1) > 1e-6 && Math.abs(m - 2) > 1e-6 && Math.abs(m - 5) > 1e-6) return '';
+                }
+                return fmt(Number(v));
+              }
+            },
+            grid: { color: '#e6e6e6' }
+          }
+        },
+        plugins: {
+          legend: {
+            position: 'bottom',
+            labels: {
+              usePointStyle: true, boxHeight: 8,
+              filter: function (item, data) { return data.datasets[item.datasetIndex].role !== 'band'; }
+            }
+          },
+          tooltip: {
+            callbacks: {
+              title: function (items) { return items.length ? Number(items[0].raw.x).toLocaleString('en-US') + ' clients' : ''; },
+              label: function (ctx) {
+                var ds = ctx.dataset, raw = ctx.raw;
+                if (ds.role === 'study') return wrap(raw.s.text, 70);
+                if (ds.role === 'failure') return wrap(raw.f.text + (raw.f.y === null ? ' (measured nothing)' : ''), 70);
+                if (ds.role === 'band') return ds.label + ': ' + fmt(raw.y) + ' ' + spec.unit;
+                var p = raw.p, t = ds.label + ': ' + fmt(p.y) + ' ' + spec.unit;
+                if (spec.band && p.lo !== null && p.hi !== null) t += ' (' + spec.band + ' ' + fmt(p.lo) + '–' + fmt(p.hi) + ')';
+                if (p.trials > 1) t += ', median of ' + p.trials + ' trials';
+                if (p.flagged) t += ' — only errored or invalid runs measured this';
+                return t;
+              }
+            }
+          }
+        }
+      }
+    });
+  }
+
+  var charts = report.figures.map(buildChart);
+  function toggle(id, test) {
+    var box = document.getElementById(id);
+    box.addEventListener('change', function () {
+      charts.forEach(function (chart) {
+        chart.data.datasets.forEach(function (ds, i) { if (test(ds)) chart.setDatasetVisibility(i, box.checked); });
+        chart.update('none');
+      });
+    });
+  }
+  toggle('toggle-study', function (ds) { return ds.study === true; });
+  toggle('toggle-bands', function (ds) { return ds.role === 'band'; });
+  window.__benchReportCharts = charts;
+  window.__benchReportReady = true;
+})();
+`;
+
+/** One self-contained HTML file: chart.js and the data inlined, nothing loaded from anywhere. */
+export function renderHtml(report: LoadedReport): string {
+  const groups = groupCells(report.cells);
+  const flagged = report.cells.filter(isFlagged);
+  const figures = FIGURES.map((def) => ({ def, data: figureData(def, groups, report.cells) }));
+  const title = 'realtime-bench report';
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
+<title>${h(title)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<h1>${h(title)}: Socket.IO, SockJS and ws</h1>
+<p class="lead">${h(summaryLine(report))} Lines are medians across trials; points of errored or invalid runs are marked with a red ×. Click a legend entry to hide that line.</p>
+<div class="controls">
+<label><input type="checkbox" id="toggle-study" checked> Show the 2020 study's published points</label>
+<label><input type="checkbox" id="toggle-bands" checked> Show the shaded bands (p90–p99; for memory idle–peak)</label>
+</div>
+<section id="figures"><h2>Figures</h2>
+<div class="figures">
+${figures.map(({ def, data }) => figureSection(def, data, flagged)).join('\n')}
+</div>
+</section>
+<section id="cells"><h2>Every run</h2>
+<p>One row per run. Red rows errored, were aborted or left no result; yellow rows were marked invalid because the load generator was saturated, so their latencies include its own queueing. Connected / failed counts the clients of the ramp.</p>
+${cellsTable(report.cells)}
+</section>
+${conditions(report)}
+${studySection()}
+<script>${scriptSource(chartJsSource())}</script>
+<script type="application/json" id="report-data">${jsonForScript({ figures: figures.map((f) => f.data) })}</script>
+<script>${PAGE_SCRIPT}</script>
+</body>
+</html>
+`;
+}

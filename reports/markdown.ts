@@ -1,0 +1,115 @@
+import { escapeMarkdown as md } from './escape';
+import type { LoadedReport, ReportCell } from './load';
+import { acrossTrials, flagReason, groupCells, isFlagged, KB, MB, type CellGroup, type CellNumbers } from './metrics';
+
+/** Packages that are the library under test, for the conditions footer. */
+const LIB_PACKAGES: Record<string, string[]> = {
+  ws: ['ws'],
+  socketio: ['socket.io', 'engine.io'],
+  sockjs: ['sockjs'],
+};
+
+function fmt(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
+  const a = Math.abs(v);
+  return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : a >= 1 ? v.toFixed(2) : v.toFixed(3);
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+function statusText(cells: readonly ReportCell[]): string {
+  const by = new Map<string, number>();
+  for (const c of cells) by.set(c.status, (by.get(c.status) ?? 0) + 1);
+  if (by.size === 1) return cells.length === 1 ? cells[0]!.status : `${cells.length} ${cells[0]!.status}`;
+  return [...by].map(([s, n]) => `${n} ${s}`).join(', ');
+}
+
+function validText(cells: readonly ReportCell[]): string {
+  const known = cells.filter((c) => c.valid !== null);
+  if (known.length === 0) return '–';
+  const valid = known.filter((c) => c.valid).length;
+  if (valid === known.length) return 'yes';
+  if (valid === 0) return '**no**';
+  return `**${valid} of ${known.length}**`;
+}
+
+function row(g: CellGroup): string {
+  const at = (pick: (n: CellNumbers) => number | null, scale = 1) => {
+    const a = acrossTrials(g.cells, pick);
+    return a === null ? '–' : `${fmt(a.value / scale)}${a.flagged ? '\\*' : ''}`;
+  };
+  const connected = acrossTrials(g.cells, (n) => n.connected);
+  const connectedText = `${connected === null ? '–' : count(Math.round(connected.value))}/${count(g.clients)}`;
+  return [
+    md(g.series),
+    count(g.clients),
+    String(g.cells.length),
+    md(statusText(g.cells)),
+    validText(g.cells),
+    connectedText,
+    at((n) => n.connectMs?.p50 ?? null),
+    at((n) => n.connectMs?.p99 ?? null),
+    at((n) => n.firstMessageMs?.p50 ?? null),
+    at((n) => n.firstMessageMs?.p99 ?? null),
+    at((n) => n.echoMs?.p50 ?? null),
+    at((n) => n.rssSteadyBytes, MB),
+    at((n) => n.bytesPerClient, KB),
+  ].join(' | ');
+}
+
+function footer(report: LoadedReport): string {
+  const env = report.conditions.env;
+  if (!env) return '_Conditions: not recorded._';
+  const libs = [...new Set(report.cells.map((c) => c.lib))];
+  // Each library's versions as its own runs saw them (the server's view wins in a result).
+  const versionsOf = (lib: string) => report.cells.find((c) => c.lib === lib && c.result)?.result?.env?.versions ?? {};
+  const pkgs = libs.flatMap((lib) =>
+    (LIB_PACKAGES[lib] ?? [lib]).flatMap((p) => {
+      const v = versionsOf(lib)[p] ?? env.versions?.[p];
+      return v === undefined ? [] : [`${p} ${v}`];
+    }),
+  );
+  const parts = [
+    ...pkgs,
+    `Node ${env.node}`,
+    env.cpu,
+    `${env.cores} cores`,
+    ...(report.manifest?.preset ? [`preset ${report.manifest.preset}`] : []),
+  ];
+  const differs = Object.keys(report.conditions.differs);
+  const warn = differs.length ? ` Not the same in every result: ${md(differs.join(', '))}.` : '';
+  return `_Conditions: ${md(parts.join(' · '))}.${warn}_`;
+}
+
+/** A compact summary for pull-request comments and the README: one table per scenario. */
+export function renderMarkdown(report: LoadedReport): string {
+  const out: string[] = [];
+  const scenarios = [...new Set(report.cells.map((c) => c.scenario))];
+  const groups = groupCells(report.cells);
+  const multiTrial = groups.some((g) => g.cells.length > 1);
+  for (const scenario of scenarios) {
+    out.push(`### Scenario \`${scenario.replace(/`/g, "'")}\``, '');
+    out.push(
+      '| library | clients | trials | status | valid | connected | connect p50 (ms) | connect p99 (ms) | first message p50 (ms) | first message p99 (ms) | echo p50 (ms) | server RSS steady (MB) | KB per client |',
+      '|---|--:|--:|---|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+    );
+    for (const g of groups.filter((x) => x.scenario === scenario)) out.push(`| ${row(g)} |`);
+    out.push('');
+    const notes: string[] = [];
+    if (multiTrial) notes.push('Numbers are medians across the completed, valid trials.');
+    if (groups.some((g) => g.scenario === scenario && g.cells.some(isFlagged))) {
+      notes.push('\\* only errored or invalid runs measured this number.');
+    }
+    if (notes.length) out.push(notes.join(' '), '');
+    const flagged = report.cells.filter((c) => c.scenario === scenario && isFlagged(c));
+    if (flagged.length) {
+      out.push('Errored or invalid runs:', '');
+      for (const c of flagged) {
+        out.push(`- ${md(c.series)} × ${count(c.clients)} clients, trial ${c.trial}: ${md(flagReason(c))}`);
+      }
+      out.push('');
+    }
+  }
+  out.push(footer(report), '');
+  return out.join('\n');
+}

@@ -1,0 +1,354 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+import { LIBS, type Lib } from 'artillery-engine-bench/protocol';
+import { OutputTail, spawnNode } from './children';
+import { collectEnv } from './env';
+import { UsageError } from './errors';
+import { MANIFEST_FILE, type FixedCost, type SweepCell, type SweepManifest } from './manifest';
+import { MAX_CLIENTS, SCENARIOS } from './options';
+import { writeJsonAtomic } from './output';
+import { cliEntry } from './paths';
+import { median, type RunResult } from './result';
+
+export const SWEEP_DEFAULTS = {
+  libs: [...LIBS] as Lib[],
+  clients: [100, 500, 1000, 2000, 5000, 7000, 10000],
+  trials: 1,
+  scenario: 'echo',
+};
+
+/** A preset: `bench run` flags per library, and what they assume, for the manifest and report. */
+export interface Preset {
+  name: string;
+  description: string;
+  argsFor: (lib: Lib) => string[];
+  assumptions: string[];
+}
+
+export const PRESETS: Record<string, Preset> = {
+  modern: {
+    name: 'modern',
+    description: "today's library defaults",
+    argsFor: (lib) => (lib === 'socketio' ? ['--transport', 'polling'] : []),
+    assumptions: [
+      'Socket.IO 4 defaults: long-polling first, then upgrade to WebSocket; per-message deflate off (off by default since Socket.IO 3 / engine.io 4).',
+      'ws 8 defaults: per-message deflate off on the server.',
+      'SockJS: no per-message deflate (sockjs-node does not offer it); the client tries WebSocket first.',
+    ],
+  },
+  'paper-2020': {
+    name: 'paper-2020',
+    description: 'the 2020 study (Hansson, LIU-IDA/LITH-EX-G-20/025-SE) as far as its conditions are known',
+    argsFor: (lib) => (lib === 'socketio' ? ['--transport', 'polling', '--deflate'] : []),
+    assumptions: [
+      'Client levels 100 to 10,000 as in the study; the study published neither its code nor its arrival rate, so the ramp uses bench run defaults (500 clients/s, 100 warm-up clients, 10 s hold).',
+      'Socket.IO as its 2.x defaults configured it: per-message deflate on (engine.io 3 default, threshold 1 KiB) and long-polling first, then upgrade. Today’s Socket.IO 4 runs with those options; the 2.x code itself is not used.',
+      'Per-message deflate costs memory per connection (a zlib context each side keeps) even when no message is large enough to be compressed; the study’s near-2 GB for Socket.IO at 10,000 clients is consistent with that.',
+      'ws with its defaults (per-message deflate off on the server in ws 7, as in ws 8). SockJS without deflate (not offered).',
+      'The study ran the server on an i3-8300 and the clients on an i5-4690K; a sweep on one machine shares its cores between both sides (hardware profiles come with a later issue).',
+    ],
+  },
+};
+
+/** `bench sweep` options as the user gave them. */
+export interface SweepOptions {
+  libs?: string;
+  clients?: string;
+  trials?: string | number;
+  scenario?: string;
+  out?: string;
+  resume?: boolean;
+  preset?: string;
+  /** flags passed through to every `bench run` */
+  runArgs?: string[];
+  quiet?: boolean;
+}
+
+export interface ResolvedSweepOptions {
+  libs: Lib[];
+  clients: number[];
+  trials: number;
+  scenario: string;
+  out: string;
+  resume: boolean;
+  preset: Preset | null;
+  runArgs: string[];
+  quiet: boolean;
+}
+
+function listOf(flag: string, raw: string): string[] {
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (items.length === 0)
+    throw new UsageError(
+      `--${flag} needs at least one value, e.g. --${flag} ${flag === 'libs' ? 'ws,socketio' : '100,1000'}.`,
+    );
+  return items;
+}
+
+export function resolveSweepOptions(raw: SweepOptions, now = new Date()): ResolvedSweepOptions {
+  const libs = raw.libs === undefined ? SWEEP_DEFAULTS.libs : listOf('libs', raw.libs);
+  for (const lib of libs) {
+    if (!(LIBS as readonly string[]).includes(lib)) {
+      throw new UsageError(
+        `--libs takes ${LIBS.join(', ')} separated by commas (got "${lib}"). Example: --libs ws,socketio`,
+      );
+    }
+  }
+  const clients =
+    raw.clients === undefined
+      ? SWEEP_DEFAULTS.clients
+      : listOf('clients', raw.clients).map((c) => {
+          const n = /^\d+$/.test(c) ? Number(c) : NaN;
+          if (!(n >= 1 && n <= MAX_CLIENTS)) {
+            throw new UsageError(
+              `--clients takes whole numbers from 1 to ${MAX_CLIENTS} separated by commas (got "${c}"). Example: --clients 100,1000,10000`,
+            );
+          }
+          return n;
+        });
+  const trialsText = String(raw.trials ?? SWEEP_DEFAULTS.trials);
+  const trials = /^\d+$/.test(trialsText) ? Number(trialsText) : NaN;
+  if (!(trials >= 1 && trials <= 100)) {
+    throw new UsageError(`--trials must be a whole number from 1 to 100 (got "${trialsText}"). Example: --trials 3`);
+  }
+  const scenario = raw.scenario ?? SWEEP_DEFAULTS.scenario;
+  if (!(SCENARIOS as readonly string[]).includes(scenario)) {
+    throw new UsageError(`--scenario must be one of ${SCENARIOS.join(', ')} for a sweep (got "${scenario}").`);
+  }
+  let preset: Preset | null = null;
+  if (raw.preset !== undefined) {
+    preset = PRESETS[raw.preset] ?? null;
+    if (!preset) {
+      throw new UsageError(
+        `--preset must be one of ${Object.keys(PRESETS).join(', ')} (got "${raw.preset}"). Example: --preset paper-2020`,
+      );
+    }
+  }
+  const runArgs = raw.runArgs ?? [];
+  if (preset && runArgs.some((a) => a === '--transport' || a === '--deflate')) {
+    throw new UsageError(
+      `--preset ${preset.name} sets --transport and --deflate itself. Remove them, or drop --preset.`,
+    );
+  }
+  const stamp = now.toISOString().replace(/[:.]/g, '-');
+  return {
+    libs: [...new Set(libs)] as Lib[],
+    clients: [...new Set(clients)].sort((a, b) => a - b),
+    trials,
+    scenario,
+    out: path.resolve(raw.out ?? path.join('results', `sweep-${stamp}`)),
+    resume: raw.resume === true,
+    preset,
+    runArgs,
+    quiet: raw.quiet === true,
+  };
+}
+
+/**
+ * The run order: level by level, trial by trial, with the libraries rotated at every step, so
+ * that no library always runs first (or right after another) and slow drift of the machine
+ * hits every library alike.
+ */
+export function planCells(
+  o: Pick<ResolvedSweepOptions, 'libs' | 'clients' | 'trials' | 'scenario' | 'runArgs' | 'preset'>,
+): SweepCell[] {
+  const cells: SweepCell[] = [];
+  let step = 0;
+  for (const clients of o.clients) {
+    for (let trial = 1; trial <= o.trials; trial++, step++) {
+      for (let i = 0; i < o.libs.length; i++) {
+        const lib = o.libs[(i + step) % o.libs.length]!;
+        const file = path.join('cells', `${lib}-${clients}-t${trial}.json`);
+        const args = [
+          'run',
+          '--lib',
+          lib,
+          '--clients',
+          String(clients),
+          '--scenario',
+          o.scenario,
+          ...(o.preset?.argsFor(lib) ?? []),
+          ...o.runArgs,
+        ];
+        cells.push({ index: cells.length, lib, clients, trial, file, args, status: 'pending' });
+      }
+    }
+  }
+  return cells;
+}
+
+/** Medians over completed cells of what is not measurement. */
+export function fixedCost(results: readonly { result: RunResult; wallSeconds: number }[]): FixedCost | null {
+  const rows = results
+    .map(({ result, wallSeconds }) => {
+      const ph = Object.values(result.phases);
+      const starts = ph.map((p) => p.startedAt).filter((t): t is number => t !== undefined);
+      const ends = ph.map((p) => p.completedAt).filter((t): t is number => t !== undefined);
+      if (starts.length === 0 || ends.length === 0) return null;
+      const firstMs = Math.min(...starts);
+      const lastMs = Math.max(...ends);
+      const startup = firstMs / 1000 + (wallSeconds - result.durationSeconds);
+      return {
+        startup,
+        teardown: result.durationSeconds - lastMs / 1000,
+        overhead: wallSeconds - (lastMs - firstMs) / 1000,
+      };
+    })
+    .filter((r): r is { startup: number; teardown: number; overhead: number } => r !== null);
+  if (rows.length === 0) return null;
+  const r1 = (n: number | null) => Math.round((n ?? 0) * 10) / 10;
+  return {
+    startupSeconds: r1(median(rows.map((r) => r.startup))),
+    teardownSeconds: r1(median(rows.map((r) => r.teardown))),
+    overheadSeconds: r1(median(rows.map((r) => r.overhead))),
+    cells: rows.length,
+  };
+}
+
+export function readManifest(dir: string): SweepManifest | null {
+  const file = path.join(dir, MANIFEST_FILE);
+  if (!fs.existsSync(file)) return null;
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as SweepManifest;
+  } catch {
+    throw new UsageError(`${file} is not a readable sweep manifest. Use another --out folder, or delete that file.`);
+  }
+}
+
+function sameOptions(a: SweepManifest['options'], b: SweepManifest['options']): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+export interface CellEvent {
+  cell: SweepCell;
+  position: number;
+  total: number;
+  elapsedSeconds: number;
+}
+
+export interface SweepHooks {
+  onCellStart?: (e: CellEvent) => void;
+  onCellEnd?: (e: CellEvent) => void;
+  signal?: AbortSignal;
+}
+
+/** What a `bench run` exit code means for its cell. */
+export function cellStatusOf(exitCode: number | null): SweepCell['status'] {
+  if (exitCode === 0) return 'completed';
+  if (exitCode === 130 || exitCode === 143) return 'aborted';
+  return 'errored';
+}
+
+/** Runs one cell as a `bench run` child; resolves with its exit code and stderr tail. */
+function runCell(args: string[], signal?: AbortSignal): Promise<{ code: number | null; tail: string }> {
+  const child = spawnNode([cliEntry, ...args]);
+  const tail = new OutputTail(2_000);
+  child.stderr?.on('data', (d: Buffer) => tail.push(d));
+  child.stdout?.resume();
+  const onAbort = () => child.kill('SIGINT');
+  signal?.addEventListener('abort', onAbort, { once: true });
+  return new Promise((resolve) => {
+    child.once('exit', (code) => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve({ code, tail: tail.lastLines(3) });
+    });
+  });
+}
+
+/** The first line of a cell's stderr that says what went wrong. */
+function errorLine(tail: string): string {
+  const lines = tail.split('\n').map((l) => l.trim());
+  return (
+    lines
+      .find((l) => l.startsWith('Error:'))
+      ?.slice('Error:'.length)
+      .trim() ??
+    lines.find((l) => /errored|aborted/.test(l)) ??
+    (lines.at(-1) || 'no output')
+  );
+}
+
+/**
+ * Runs every cell in a fresh `bench run` (so a fresh server process), writing the manifest whole
+ * after each. A failing cell is recorded and the sweep goes on; an abort stops after the
+ * current cell is recorded.
+ */
+export async function runSweep(o: ResolvedSweepOptions, hooks: SweepHooks = {}): Promise<SweepManifest> {
+  const options: SweepManifest['options'] = {
+    libs: o.libs,
+    clients: o.clients,
+    trials: o.trials,
+    scenario: o.scenario,
+    runArgs: o.runArgs,
+  };
+  const existing = readManifest(o.out);
+  if (existing && !o.resume) {
+    throw new UsageError(`${o.out} already holds a sweep. Add --resume to finish it, or choose another --out folder.`);
+  }
+  if (existing && (!sameOptions(existing.options, options) || existing.preset !== (o.preset?.name ?? null))) {
+    throw new UsageError(
+      `--resume: ${o.out} holds a sweep with other options (${JSON.stringify(existing.options)}). Give the same options, or another --out folder.`,
+    );
+  }
+  fs.mkdirSync(path.join(o.out, 'cells'), { recursive: true });
+  const now = new Date().toISOString();
+  const manifest: SweepManifest = existing ?? {
+    schemaVersion: 1,
+    kind: 'bench-sweep',
+    createdAt: now,
+    updatedAt: now,
+    preset: o.preset?.name ?? null,
+    assumptions: o.preset?.assumptions ?? [],
+    options,
+    env: collectEnv(),
+    cells: planCells(o),
+    fixedCost: null,
+    wallSeconds: 0,
+  };
+  const manifestFile = path.join(o.out, MANIFEST_FILE);
+  const started = Date.now();
+  const priorWall = manifest.wallSeconds;
+  const save = () => {
+    manifest.updatedAt = new Date().toISOString();
+    manifest.wallSeconds = Math.round(priorWall + (Date.now() - started) / 1000);
+    writeJsonAtomic(manifestFile, manifest);
+  };
+  // A cell left `running` by a killed sweep is run again.
+  const todo = manifest.cells.filter((c) => !(c.status === 'completed' && fs.existsSync(path.join(o.out, c.file))));
+  save();
+
+  const measured: { result: RunResult; wallSeconds: number }[] = [];
+  let position = 0;
+  for (const cell of todo) {
+    if (hooks.signal?.aborted) break;
+    position++;
+    const event = () => ({ cell, position, total: todo.length, elapsedSeconds: (Date.now() - started) / 1000 });
+    cell.status = 'running';
+    cell.startedAt = new Date().toISOString();
+    delete cell.error;
+    save();
+    hooks.onCellStart?.(event());
+    const t0 = Date.now();
+    const { code, tail } = await runCell([...cell.args, '--out', path.join(o.out, cell.file), '--quiet'], hooks.signal);
+    cell.wallSeconds = Math.round((Date.now() - t0) / 100) / 10;
+    cell.status = cellStatusOf(code);
+    const resultFile = path.join(o.out, cell.file);
+    if (fs.existsSync(resultFile)) {
+      const result = JSON.parse(fs.readFileSync(resultFile, 'utf8')) as RunResult;
+      cell.valid = result.loadgen.valid;
+      if (result.status !== 'completed') cell.error = result.error;
+      if (result.status === 'completed') measured.push({ result, wallSeconds: cell.wallSeconds });
+    } else if (cell.status !== 'completed') {
+      cell.error = errorLine(tail);
+    }
+    manifest.fixedCost = fixedCost(measured) ?? manifest.fixedCost;
+    save();
+    hooks.onCellEnd?.(event());
+  }
+  save();
+  return manifest;
+}

@@ -1,0 +1,123 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { writeReport } from '../../reports/index';
+import { tempDir, writeSweepFolder } from '../helpers/report-fixtures';
+
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = fs.existsSync(CHROMIUM);
+
+/** What the page says about one chart, read through Chart.js. */
+interface ChartState {
+  id: string;
+  figure: string;
+  drawnPixels: number;
+  studyHidden: boolean[];
+}
+
+/** Runs in the page (no DOM types in this project, hence a string). */
+const READ_CHARTS = `[...document.querySelectorAll('canvas[data-figure]')].map((canvas) => {
+  const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let drawn = 0;
+  for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) drawn++;
+  const chart = Chart.getChart(canvas);
+  return {
+    id: canvas.id,
+    figure: canvas.dataset.figure,
+    drawnPixels: drawn,
+    studyHidden: chart.data.datasets.flatMap((ds, i) => (ds.study ? [!chart.isDatasetVisible(i)] : [])),
+  };
+})`;
+
+const chartStates = (page: Page) => page.evaluate<ChartState[]>(READ_CHARTS);
+
+describe(
+  'HTML report in a browser',
+  { skip: haveChromium ? false : 'chromium not installed: apt-get install -y chromium' },
+  () => {
+    let dir: string;
+    let browser: Browser;
+    let page: Page;
+    let url: string;
+    const consoleErrors: string[] = [];
+    const requests: string[] = [];
+
+    before(async () => {
+      dir = tempDir('bench-report-browser-');
+      const sweep = path.join(dir, 'sweep');
+      writeSweepFolder(sweep);
+      const html = path.join(dir, 'report.html');
+      writeReport({ inputs: [sweep], html });
+      url = pathToFileURL(html).href;
+      const { chromium } = await import('playwright-core');
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--no-first-run',
+        ],
+      });
+      page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      page.on('console', (msg) => {
+        if (msg.type() === 'error') consoleErrors.push(msg.text());
+      });
+      page.on('pageerror', (err) => consoleErrors.push(String(err)));
+      page.on('request', (req) => requests.push(req.url()));
+      await page.goto(url);
+      await page.waitForFunction('window.__benchReportReady === true');
+    });
+
+    after(async () => {
+      await browser?.close();
+      if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('loads without errors and without any request besides the file itself', () => {
+      assert.deepEqual(consoleErrors, []);
+      assert.deepEqual(requests, [url]);
+    });
+
+    it('draws every chart', async () => {
+      const states = await chartStates(page);
+      assert.ok(states.length >= 5, `${states.length} charts`);
+      for (const s of states) assert.ok(s.drawnPixels > 0, `${s.id} has drawn pixels`);
+    });
+
+    it('toggles the 2020 study points on every chart with one checkbox', async () => {
+      const shown = await chartStates(page);
+      const withStudy = shown.filter((s) => s.studyHidden.length > 0);
+      assert.deepEqual(
+        withStudy.map((s) => s.figure),
+        ['connect', 'first-message', 'memory'],
+      );
+      for (const s of withStudy) assert.deepEqual(s.studyHidden, [false], `${s.id} shows the study at first`);
+
+      await page.click('#toggle-study');
+      assert.equal(await page.isChecked('#toggle-study'), false);
+      for (const s of (await chartStates(page)).filter((x) => x.studyHidden.length > 0)) {
+        assert.deepEqual(s.studyHidden, [true], `${s.id} hides the study`);
+      }
+
+      await page.click('#toggle-study');
+      for (const s of (await chartStates(page)).filter((x) => x.studyHidden.length > 0)) {
+        assert.deepEqual(s.studyHidden, [false], `${s.id} shows the study again`);
+      }
+      assert.deepEqual(consoleErrors, []);
+    });
+
+    it('saves a full-page screenshot', async () => {
+      const file = path.join(dir, 'report.png');
+      await page.screenshot({ path: file, fullPage: true });
+      assert.ok(fs.statSync(file).size > 10_000);
+      const wanted = process.env.BENCH_SCREENSHOT;
+      if (wanted) fs.copyFileSync(file, wanted);
+    });
+  },
+);

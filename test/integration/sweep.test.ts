@@ -1,0 +1,117 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BENCH_BIN, runBin } from '../helpers/bin';
+import { descendants, isAlive, waitFor } from '../helpers/procs';
+import type { SweepManifest } from '../../runner/manifest';
+import type { RunResult } from '../../runner/result';
+
+const SMALL = ['--hold', '1', '--probes', '1', '--warmup', '5', '--arrival-rate', '100'];
+let root: string;
+before(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-sweep-'));
+});
+after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+const readManifest = (dir: string) =>
+  JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as SweepManifest;
+
+describe('bench sweep', () => {
+  const dir = () => path.join(root, 'small');
+
+  it('runs every cell in a fresh server, records a failing cell as data and goes on', async () => {
+    // 100,000 clients exceed this machine's open-file limit or its ephemeral port range: that cell fails its preflight.
+    const r = await runBin(['sweep', '--libs', 'ws,sockjs', '--clients', '20,100000', '--out', dir(), ...SMALL], {
+      timeoutMs: 300_000,
+    });
+    assert.equal(r.code, 1, r.stderr);
+    const m = readManifest(dir());
+    assert.equal(m.kind, 'bench-sweep');
+    assert.equal(m.cells.length, 4);
+    assert.deepEqual(
+      m.cells.map((c) => `${c.clients}:${c.lib}:${c.status}`),
+      ['20:ws:completed', '20:sockjs:completed', '100000:sockjs:errored', '100000:ws:errored'],
+    );
+    const failed = m.cells[2]!;
+    assert.match(failed.error ?? '', /open files|ephemeral port range/);
+    for (const c of m.cells.slice(0, 2)) {
+      const res = JSON.parse(fs.readFileSync(path.join(dir(), c.file), 'utf8')) as RunResult;
+      assert.equal(res.status, 'completed');
+      assert.equal(res.lib, c.lib);
+      assert.equal(res.clients.connected, 20);
+      assert.equal(c.valid, res.loadgen.valid);
+    }
+    const pids = m.cells
+      .slice(0, 2)
+      .map((c) => (JSON.parse(fs.readFileSync(path.join(dir(), c.file), 'utf8')) as RunResult).server.pid);
+    assert.notEqual(pids[0], pids[1], 'a fresh server process per cell');
+    assert.ok(m.fixedCost && m.fixedCost.cells === 2 && m.fixedCost.overheadSeconds > 0);
+    assert.match(r.stderr, /\[1\/4\] ws · 20 clients · trial 1/);
+    assert.match(r.stderr, /sweep · 4 cells · 2 completed, 2 errored/);
+  });
+
+  it('--resume runs only what did not complete', async () => {
+    const before = readManifest(dir());
+    const r = await runBin(
+      ['sweep', '--libs', 'ws,sockjs', '--clients', '20,100000', '--out', dir(), '--resume', ...SMALL],
+      {
+        timeoutMs: 300_000,
+      },
+    );
+    assert.equal(r.code, 1, r.stderr);
+    const m = readManifest(dir());
+    assert.equal(m.cells[0]!.startedAt, before.cells[0]!.startedAt, 'completed cell skipped');
+    assert.equal(m.cells[1]!.startedAt, before.cells[1]!.startedAt, 'completed cell skipped');
+    assert.notEqual(m.cells[2]!.startedAt, before.cells[2]!.startedAt, 'errored cell run again');
+    assert.match(r.stderr, /\[1\/2\] sockjs · 100000 clients/);
+  });
+
+  it('refuses to mix options into an existing sweep, and to overwrite one', async () => {
+    let r = await runBin(['sweep', '--libs', 'ws', '--clients', '20', '--out', dir(), '--resume'], {
+      timeoutMs: 30_000,
+    });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^Error: --resume: .* holds a sweep with other options/);
+    r = await runBin(['sweep', '--libs', 'ws', '--clients', '20', '--out', dir()], { timeoutMs: 30_000 });
+    assert.equal(r.code, 2);
+    assert.equal(
+      r.stderr.trim(),
+      `Error: ${dir()} already holds a sweep. Add --resume to finish it, or choose another --out folder.`,
+    );
+  });
+
+  it('Ctrl-C leaves the manifest consistent and no process behind', async () => {
+    const out = path.join(root, 'interrupted');
+    const child = spawn(
+      process.execPath,
+      [BENCH_BIN, 'sweep', '--libs', 'ws,socketio', '--clients', '50', '--out', out, '--hold', '30', '--warmup', '0'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    try {
+      const running = await waitFor(() => descendants(child.pid!).length >= 3, 60_000, 200);
+      assert.ok(running, stderr);
+      const kids = descendants(child.pid!);
+      child.kill('SIGINT');
+      assert.equal(await exited, 130, stderr);
+      assert.ok(await waitFor(() => kids.every((p) => !isAlive(p)), 15_000), 'children gone');
+      const m = readManifest(out);
+      assert.deepEqual(
+        m.cells.map((c) => c.status),
+        ['aborted', 'pending'],
+      );
+      const res = JSON.parse(fs.readFileSync(path.join(out, m.cells[0]!.file), 'utf8')) as RunResult;
+      assert.equal(res.status, 'aborted');
+      assert.deepEqual(fs.readdirSync(out).sort(), ['cells', 'manifest.json']);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});

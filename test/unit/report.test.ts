@@ -1,0 +1,331 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { UsageError } from '../../runner/errors';
+import { escapeHtml, escapeMarkdown, jsonForScript } from '../../reports/escape';
+import { chartJsSource } from '../../reports/html';
+import {
+  loadInputs,
+  renderHtml,
+  renderMarkdown,
+  resolveReportOptions,
+  STUDY_2020_POINTS,
+  writeReport,
+} from '../../reports/index';
+import {
+  baseResult,
+  FIXTURE_RESULT,
+  HOSTILE_ERROR,
+  HOSTILE_REASON,
+  makeResult,
+  MISSING_CELL_ERROR,
+  tempDir,
+  writeJson,
+  writeResultsFolder,
+  writeSweepFolder,
+} from '../helpers/report-fixtures';
+
+const usage = (message: string) => (err: unknown) => {
+  assert.ok(err instanceof UsageError, `expected a UsageError, got ${String(err)}`);
+  assert.equal(err.message, message);
+  return true;
+};
+
+let root: string;
+let loose: string;
+let looseFiles: Record<string, string>;
+let sweep: string;
+
+before(() => {
+  root = tempDir();
+  loose = path.join(root, 'loose');
+  looseFiles = writeResultsFolder(loose);
+  sweep = path.join(root, 'sweep');
+  writeSweepFolder(sweep);
+});
+
+after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+describe('loadInputs', () => {
+  it('reads a folder of result files without a manifest', () => {
+    const r = loadInputs([loose]);
+    assert.equal(r.cells.length, 6);
+    assert.equal(r.manifest, null);
+    assert.deepEqual(
+      r.cells.map((c) => `${c.lib}/${c.clients}/${c.trial}/${c.status}/${c.valid}`),
+      [
+        'ws/1000/1/completed/true',
+        'ws/10000/1/completed/true',
+        'socketio/1000/1/errored/true',
+        'socketio/10000/1/completed/true',
+        'sockjs/1000/1/completed/false',
+        'sockjs/10000/1/completed/true',
+      ],
+    );
+    const sio = r.cells.find((c) => c.lib === 'socketio' && c.clients === 1000)!;
+    assert.equal(sio.error, HOSTILE_ERROR);
+    assert.deepEqual(r.cells.find((c) => c.valid === false)!.invalidReasons, [HOSTILE_REASON]);
+    assert.equal(r.conditions.env?.node, baseResult().env.node);
+  });
+
+  it('reads single result files and counts trials per library and level', () => {
+    const second = writeJson(path.join(root, 'ws-1000-again.json'), {
+      ...makeResult('ws', 1000),
+      startedAt: '2099-01-01T00:00:00.000Z',
+    });
+    const r = loadInputs([looseFiles.ws1k!, second, looseFiles.ws1k!]);
+    assert.deepEqual(
+      r.cells.map((c) => [c.file, c.trial]),
+      [
+        [looseFiles.ws1k, 1],
+        [second, 2],
+      ],
+    );
+  });
+
+  it('lists a sweep cell that errored without a result file, from the manifest', () => {
+    const r = loadInputs([sweep]);
+    assert.equal(r.cells.length, 8);
+    assert.equal(r.manifest?.preset, 'paper-2020');
+    assert.equal(r.sweeps.length, 1);
+    const missing = r.cells.find((c) => c.lib === 'socketio' && c.clients === 10000)!;
+    assert.equal(missing.result, null);
+    assert.equal(missing.status, 'errored');
+    assert.equal(missing.valid, null);
+    assert.match(missing.error!, new RegExp(`^${MISSING_CELL_ERROR} \\(no result file: socketio-10000-t1.json`));
+    assert.deepEqual(
+      r.cells.filter((c) => c.lib === 'ws').map((c) => `${c.clients}/${c.trial}`),
+      ['1000/1', '1000/2', '10000/1', '10000/2'],
+    );
+  });
+
+  it('names series by the options that tell one library’s cells apart', () => {
+    const dir = path.join(root, 'deflate');
+    writeJson(path.join(dir, 'a.json'), makeResult('socketio', 1000));
+    const on = makeResult('socketio', 1000);
+    on.options.deflate = true;
+    writeJson(path.join(dir, 'b.json'), on);
+    writeJson(path.join(dir, 'c.json'), makeResult('ws', 1000));
+    const r = loadInputs([dir]);
+    assert.deepEqual(r.cells.map((c) => c.series).sort(), ['socketio · deflate off', 'socketio · deflate on', 'ws']);
+  });
+
+  it('refuses a path that does not exist', () => {
+    const p = path.join(root, 'nope');
+    assert.throws(
+      () => loadInputs([p]),
+      usage(`report: ${p} does not exist. Give a sweep folder (with manifest.json) or result .json files.`),
+    );
+  });
+
+  it('refuses a folder with no result file', () => {
+    const dir = path.join(root, 'empty');
+    writeJson(path.join(dir, 'other.json'), { hello: 'world' });
+    assert.throws(
+      () => loadInputs([dir]),
+      usage(`report: no result files in ${dir}. Give a sweep folder (with manifest.json) or result .json files.`),
+    );
+  });
+
+  it('refuses a JSON file that is not a result', () => {
+    const file = writeJson(path.join(root, 'a.json'), { schemaVersion: 2, lib: 'ws', status: 'completed' });
+    assert.throws(() => loadInputs([file]), usage(`report: ${file} is not a bench result (no schemaVersion 1).`));
+  });
+
+  it('refuses a file that is not JSON', () => {
+    const file = path.join(root, 'b.json');
+    fs.writeFileSync(file, 'not json');
+    assert.throws(
+      () => loadInputs([file]),
+      usage(`report: ${file} is not JSON. Give a sweep folder (with manifest.json) or result .json files.`),
+    );
+  });
+
+  it('refuses a manifest that is not a sweep manifest', () => {
+    const dir = path.join(root, 'badsweep');
+    writeJson(path.join(dir, 'manifest.json'), { kind: 'other' });
+    assert.throws(
+      () => loadInputs([dir]),
+      usage(
+        `report: ${path.join(dir, 'manifest.json')} is not a sweep manifest (no kind "bench-sweep" with cells). Give a folder written by bench sweep, or its result .json files.`,
+      ),
+    );
+  });
+});
+
+describe('escape', () => {
+  it('escapeHtml escapes markup and quotes', () => {
+    assert.equal(escapeHtml(`<a href="x">'&'</a>`), '&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+  });
+
+  it('jsonForScript cannot close a script element and parses back to the same value', () => {
+    const value = { s: '</script><!-- \u2028 \u2029 & ]]>' };
+    const text = jsonForScript(value);
+    assert.doesNotMatch(text, /<\/script|<!--|\u2028|\u2029|]]>/i);
+    assert.deepEqual(JSON.parse(text), value);
+  });
+
+  it('escapeMarkdown keeps a table cell on one line and escapes pipes and markup', () => {
+    assert.equal(escapeMarkdown('a|b\n<i>c</i>'), 'a\\|b &lt;i&gt;c&lt;/i&gt;');
+  });
+});
+
+/** The HTML without chart.js's own source, which names its home page in a comment. */
+const withoutChartJs = (html: string) => html.replace(chartJsSource(), '');
+
+describe('renderHtml', () => {
+  let html: string;
+  before(() => {
+    html = renderHtml(loadInputs([sweep]));
+  });
+
+  it('escapes every text from the results', () => {
+    assert.ok(html.includes(escapeHtml(HOSTILE_ERROR)));
+    assert.ok(html.includes(escapeHtml(HOSTILE_REASON)));
+    assert.ok(html.includes(escapeHtml('Socket.IO with per-message deflate <on> | as in 2.x')));
+    assert.doesNotMatch(html, /<script>alert/i);
+    assert.doesNotMatch(html, /<b>250/);
+    assert.doesNotMatch(html, /<on>/);
+  });
+
+  it('is self-contained: chart.js inlined, no URL outside chart.js’s own source', () => {
+    assert.ok(html.includes(chartJsSource()), 'chart.js is inlined');
+    assert.doesNotMatch(html, /(src|href)\s*=\s*["']?\s*(https?:)?\/\//i);
+    assert.doesNotMatch(html, /url\(\s*["']?(https?:)?\/\//i);
+    assert.doesNotMatch(withoutChartJs(html), /https?:\/\//i);
+    assert.doesNotMatch(html, /<link\b|<img\b|@import/i);
+  });
+
+  it('gives every figure a canvas with an id and a data-figure', () => {
+    const canvases = [...html.matchAll(/<canvas id="([^"]+)" data-figure="([^"]+)"/g)];
+    assert.deepEqual(
+      canvases.map((m) => m[2]),
+      ['connect', 'first-message', 'memory', 'bytes-per-client', 'probe-connect'],
+    );
+    assert.equal(new Set(canvases.map((m) => m[1])).size, 5);
+  });
+
+  it('embeds the chart data as JSON that parses, with the study points on figures 1–3', () => {
+    const m = /<script type="application\/json" id="report-data">([^<]*)<\/script>/.exec(html);
+    assert.ok(m, 'data script present');
+    const data = JSON.parse(m[1]!) as {
+      figures: { figure: string; study: unknown[]; failures: { y: number | null; text: string }[] }[];
+    };
+    assert.deepEqual(
+      data.figures.map((f) => [f.figure, f.study.length]),
+      [
+        ['connect', 3],
+        ['first-message', 3],
+        ['memory', 6],
+        ['bytes-per-client', 0],
+        ['probe-connect', 0],
+      ],
+    );
+    const failures = data.figures[0]!.failures;
+    assert.equal(failures.length, 3, 'errored, errored without result, invalid');
+    assert.ok(failures.some((f) => f.y === null && f.text.includes(MISSING_CELL_ERROR)));
+    assert.ok(
+      failures.some((f) => f.text.includes(HOSTILE_ERROR)),
+      'raw text, drawn on the canvas only',
+    );
+  });
+
+  it('marks errored and invalid cells in the table', () => {
+    assert.equal((html.match(/<tr class="row-errored">/g) ?? []).length, 2);
+    assert.equal((html.match(/<tr class="row-invalid">/g) ?? []).length, 1);
+    assert.ok(html.includes('<span class="badge invalid">INVALID</span>'));
+    assert.ok(html.includes('<span class="badge status-errored">errored</span>'));
+  });
+
+  it('shows the conditions and the sweep', () => {
+    const env = baseResult().env;
+    for (const text of [env.node, env.cpu, env.kernel, 'paper-2020', 'Fixed cost per cell', 'Show the 2020 study']) {
+      assert.ok(html.includes(escapeHtml(text)), text);
+    }
+    assert.ok(html.includes('SockJS failed above 7,000 clients'));
+  });
+});
+
+describe('renderMarkdown', () => {
+  let text: string;
+  before(() => {
+    text = renderMarkdown(loadInputs([loose]));
+  });
+
+  it('has one row per library and level', () => {
+    const rows = text.split('\n').filter((l) => /^\| (ws|socketio|sockjs) \|/.test(l));
+    assert.equal(rows.length, 6);
+    assert.match(text, /^### Scenario `echo`$/m);
+    assert.match(rows[0]!, /^\| ws \| 1,000 \| 1 \| completed \| yes \| 1,000\/1,000 \| /);
+  });
+
+  it('lists errored and invalid cells with their reasons, pipes and markup escaped', () => {
+    assert.ok(text.includes('server died: &lt;script&gt;alert(1)&lt;/script&gt; and a\\|b'));
+    assert.ok(text.includes('p99 &lt;b&gt;250 ms&lt;/b&gt; \\| limit 100 ms'));
+    assert.doesNotMatch(text, /<script>|a\|b|<b>/);
+    assert.match(text, /^- socketio × 1,000 clients, trial 1: errored: /m);
+    assert.match(text, /^- sockjs × 1,000 clients, trial 1: invalid: /m);
+  });
+
+  it('ends with a one-line conditions footer', () => {
+    const env = baseResult().env;
+    const last = text.trim().split('\n').pop()!;
+    assert.ok(last.startsWith('_Conditions: ws 8.18.3'), last);
+    assert.ok(last.includes(`Node ${env.node}`) && last.includes(`${env.cores} cores`), last);
+  });
+});
+
+describe('resolveReportOptions', () => {
+  it('needs an input', () => {
+    assert.throws(
+      () => resolveReportOptions({ html: 'r.html' }),
+      usage(
+        'Missing input. Give a sweep folder or result files, e.g. bench report results/sweep-1 --html report.html.',
+      ),
+    );
+    assert.throws(() => resolveReportOptions({ inputs: [], html: 'r.html' }), UsageError);
+  });
+
+  it('needs something to write', () => {
+    assert.throws(
+      () => resolveReportOptions({ inputs: ['x'] }),
+      usage('Say what to write: --html FILE and/or --markdown FILE.'),
+    );
+  });
+
+  it('takes one input or several', () => {
+    assert.deepEqual(resolveReportOptions({ inputs: 'a', markdown: 'r.md' }), { inputs: ['a'], markdown: 'r.md' });
+    assert.deepEqual(resolveReportOptions({ inputs: ['a', 'b'], html: 'r.html' }), {
+      inputs: ['a', 'b'],
+      html: 'r.html',
+    });
+  });
+});
+
+describe('writeReport', () => {
+  it('writes each file asked for and says what it wrote', () => {
+    const out = path.join(root, 'out');
+    const html = path.join(out, 'report.html');
+    const markdown = path.join(out, 'report.md');
+    const written = writeReport({ inputs: [sweep, FIXTURE_RESULT], html, markdown });
+    assert.deepEqual(written, { cells: 9, html, markdown });
+    assert.match(fs.readFileSync(html, 'utf8'), /^<!DOCTYPE html>/);
+    assert.match(fs.readFileSync(markdown, 'utf8'), /^### Scenario/);
+    assert.deepEqual(fs.readdirSync(out).sort(), ['report.html', 'report.md'], 'no temp files left');
+  });
+});
+
+describe('STUDY_2020_POINTS', () => {
+  it('holds the published points, the approximate one marked', () => {
+    assert.equal(STUDY_2020_POINTS.length, 12);
+    const sio = STUDY_2020_POINTS.find((p) => p.figure === 'memory' && p.lib === 'socketio' && p.clients === 10000);
+    assert.equal(sio?.value, 2000);
+    assert.match(sio?.note ?? '', /approximate/);
+    assert.ok(
+      STUDY_2020_POINTS.filter((p) => p.lib === 'sockjs' && p.figure !== 'firstMessage').every(
+        (p) => p.clients === 7000,
+      ),
+    );
+  });
+});
