@@ -243,7 +243,7 @@ function figureData(def: FigureDef, groups: CellGroup[], cells: readonly ReportC
     return {
       name,
       color: style.color,
-      fill: rgba(style.color, 0.15),
+      fill: rgba(style.color, def.figure === 'memory' ? 0.1 : 0.18),
       dash: style.dash,
       points: points.sort((a, b) => a.x - b.x),
     };
@@ -523,32 +523,43 @@ const PAGE_SCRIPT = String.raw`
     if (line) lines.push(line);
     return lines;
   }
-  // Each study point's label next to it; labels at one x are pushed apart so they never overlap.
+  // Each study point's label beside it: left of points in the right half, right of the others,
+  // moved down until it overlaps no label already placed.
   var studyLabels = {
     id: 'studyLabels',
     afterDatasetsDraw: function (chart) {
-      var area = chart.chartArea, ctx = chart.ctx, groups = {};
+      var area = chart.chartArea, ctx = chart.ctx, items = [], placed = [];
       chart.data.datasets.forEach(function (ds, i) {
         if (!ds.study || !chart.isDatasetVisible(i)) return;
         chart.getDatasetMeta(i).data.forEach(function (el, j) {
-          var key = Math.round(el.x);
-          (groups[key] = groups[key] || []).push({ x: el.x, y: el.y, text: ds.data[j].s.label, color: ds.data[j].s.color });
+          items.push({ x: el.x, y: el.y, s: ds.data[j].s });
         });
       });
       ctx.save();
       ctx.font = '600 11px ' + Chart.defaults.font.family;
       ctx.textBaseline = 'middle';
-      Object.keys(groups).forEach(function (key) {
-        var items = groups[key].sort(function (a, b) { return a.y - b.y; });
-        var last = -Infinity;
-        items.forEach(function (it) {
-          var y = Math.max(it.y, last + 14);
-          last = y;
-          var right = it.x > (area.left + area.right) / 2;
-          ctx.textAlign = right ? 'right' : 'left';
-          ctx.fillStyle = it.color;
-          ctx.fillText(it.text, it.x + (right ? -11 : 11), y);
-        });
+      items.sort(function (a, b) { return a.y - b.y; }).forEach(function (it) {
+        var width = ctx.measureText(it.s.label).width;
+        var right = it.x > (area.left + area.right) / 2;
+        var x0 = right ? it.x - 11 - width : it.x + 11, x1 = x0 + width, y = it.y;
+        for (var moved = true; moved; ) {
+          moved = false;
+          placed.forEach(function (b) {
+            if (x0 < b.x1 && b.x0 < x1 && Math.abs(y - b.y) < 12.5) { y = b.y + 13; moved = true; }
+          });
+        }
+        placed.push({ x0: x0, x1: x1, y: y });
+        if (Math.abs(y - it.y) > 6) {
+          ctx.strokeStyle = it.s.color;
+          ctx.lineWidth = 1;
+          ctx.beginPath();
+          ctx.moveTo(it.x + (right ? -6 : 6), it.y);
+          ctx.lineTo(right ? x1 + 2 : x0 - 2, y);
+          ctx.stroke();
+        }
+        ctx.fillStyle = it.s.color;
+        ctx.textAlign = 'left';
+        ctx.fillText(it.s.label, x0, y);
       });
       ctx.restore();
     }
@@ -603,6 +614,13 @@ const PAGE_SCRIPT = String.raw`
     }
     var levels = spec.levels.length ? spec.levels : [1];
     var xmin = Math.min.apply(null, levels), xmax = Math.max.apply(null, levels);
+    // Log axes get room above and below the data (chart.js adds none), and the bottom markers fit.
+    if (spec.failures.some(function (f) { return f.y === null; })) positive.push(bottom);
+    var ymin = spec.yLog && positive.length ? Math.min.apply(null, positive) / 1.3 : undefined;
+    var ymax = spec.yLog && positive.length ? Math.max.apply(null, positive) * 1.3 : undefined;
+    // Which log ticks get a label: all of them over a narrow range, fewer as the range grows.
+    var decades = ymin && ymax ? Math.log10(ymax / ymin) : 3;
+    var labelled = decades < 1 ? [1, 2, 3, 4, 5, 6, 7, 8, 9] : decades < 2.5 ? [1, 2, 3, 5] : [1, 2, 5];
     return new Chart(canvas, {
       type: 'line',
       data: { datasets: datasets },
@@ -621,15 +639,15 @@ const PAGE_SCRIPT = String.raw`
           },
           y: {
             type: spec.yLog ? 'logarithmic' : 'linear', beginAtZero: !spec.yLog,
-            min: spec.yLog ? undefined : 0,
+            min: spec.yLog ? ymin : 0, max: ymax, grace: spec.yLog ? undefined : '5%',
             title: { display: true, text: spec.yTitle },
             ticks: {
-              callback: function (v, i, ticks) {
+              callback: function (v) {
                 if (spec.yLog) {
                   var m = Number(v) / Math.pow(10, Math.floor(Math.log10(Number(v)) + 1e-9));
-                  if (Math.abs(m - 1) > 1e-6 && Math.abs(m - 2) > 1e-6 && Math.abs(m - 5) > 1e-6) return '';
+                  if (!labelled.some(function (l) { return Math.abs(m - l) < 1e-6; })) return '';
                 }
-                return fmt(Number(v));
+                return String(Number(Number(v).toPrecision(3)));
               }
             },
             grid: { color: '#e6e6e6' }

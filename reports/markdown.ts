@@ -69,8 +69,16 @@ function footer(report: LoadedReport): string {
       return v === undefined ? [] : [`${p} ${v}`];
     }),
   );
+  // Transport and deflate change the numbers most; name them once, or per series when they differ.
+  const perSeries = Object.entries(report.conditions.options).map(
+    ([series, o]) => [series, `${o.transport}, deflate ${o.deflate ? 'on' : 'off'}`] as const,
+  );
+  const distinct = new Set(perSeries.map(([, text]) => text));
+  const transport =
+    distinct.size === 1 ? [...distinct] : distinct.size > 1 ? [perSeries.map(([k, t]) => `${k}: ${t}`).join('; ')] : [];
   const parts = [
     ...pkgs,
+    ...transport,
     `Node ${env.node}`,
     env.cpu,
     `${env.cores} cores`,
