@@ -19,12 +19,15 @@ export interface PhaseSpec {
 /** Durations as "Nms" strings: Artillery rejects a fractional number of seconds. */
 const millis = (ms: number) => `${Math.max(1, Math.round(ms))}ms`;
 
+/** Time between probes; each takes a few ms, and the engine also runs them strictly one at a time. */
+export const PROBE_SPACING_MS = 150;
+
 /** How long the server rests after the warm-up; its idle memory is read in the second half. */
-export const SETTLE_MS = 2_000;
+export const SETTLE_MS = 1_500;
 
 /**
  * Warm-up (connect and leave, unmeasured) and a settling pause, a ramp at the arrival rate,
- * the hold, then probes one at a time (at most 4 per second).
+ * the hold, then probes one at a time.
  */
 export function buildPhases(p: {
   clients: number;
@@ -41,7 +44,7 @@ export function buildPhases(p: {
   }
   phases.push({ name: 'ramp', duration: millis((clients / arrivalRate) * 1000), arrivalCount: clients });
   if (holdSeconds > 0) phases.push({ name: 'hold', pause: millis(holdSeconds * 1000) });
-  if (probes > 0) phases.push({ name: 'probe', duration: millis(probes * 250), arrivalCount: probes });
+  if (probes > 0) phases.push({ name: 'probe', duration: millis(probes * PROBE_SPACING_MS), arrivalCount: probes });
   return phases;
 }
 

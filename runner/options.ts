@@ -77,7 +77,7 @@ export interface ResolvedRunOptions {
 export const RUN_DEFAULTS = {
   scenario: 'echo' as ScenarioName,
   arrivalRate: 500,
-  warmup: 100,
+  warmup: 500,
   holdSeconds: 10,
   probes: 10,
   transport: 'websocket' as Transport,

@@ -38,8 +38,12 @@ export function readLimits(): SystemLimits {
 export interface PreflightDemand {
   /** connections held at once (clients plus probes) */
   connections: number;
-  /** connections per client: 2 while Socket.IO long-polling upgrades */
-  socketsPerClient: number;
+  /**
+   * sockets open for a moment besides those: a Socket.IO client upgrading from long-polling
+   * holds its polling socket and its WebSocket at once (measured: at steady state one socket
+   * per client remains)
+   */
+  transientSockets: number;
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -49,7 +53,7 @@ const fmt = (n: number) => n.toLocaleString('en-US');
  * is its own process and inherits this process's limit.
  */
 export function checkLimits(demand: PreflightDemand, limits: SystemLimits): void {
-  const sockets = demand.connections * demand.socketsPerClient;
+  const sockets = demand.connections + demand.transientSockets;
   const files = sockets + FD_OVERHEAD;
   const soft = limits.openFilesSoft;
   if (soft !== null && soft < files) {

@@ -49,7 +49,8 @@ export function preflight(o: ResolvedRunOptions, limits: SystemLimits = readLimi
   checkLimits(
     {
       connections: (o.clients ?? 0) + o.probes,
-      socketsPerClient: o.lib === 'socketio' && o.transport === 'polling' ? 2 : 1,
+      // Upgrades in flight: at most one second of arrivals.
+      transientSockets: o.lib === 'socketio' && o.transport === 'polling' ? o.arrivalRate : 0,
     },
     limits,
   );

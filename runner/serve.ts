@@ -65,6 +65,11 @@ export function resolveServeOptions(raw: ServeOptions): ResolvedServeOptions {
  * Resolves with the exit code.
  */
 export async function serve(o: ResolvedServeOptions, write: (line: string) => void): Promise<number> {
+  // Listen for the stop signals before the ready line: a parent may signal right after reading it.
+  const stopRequested = new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
   const server = createServer(o.lib, o);
   const d = await server.listen();
   const ready: ReadyLine = {
@@ -80,14 +85,11 @@ export async function serve(o: ResolvedServeOptions, write: (line: string) => vo
     versions: d.versions,
   };
   write(JSON.stringify(ready) + '\n');
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
+  await stopRequested;
   // Closing thousands of connections gracefully can take seconds (SockJS waits for each
   // session); measuring is over by now, so give it a bounded time and then exit regardless.
   const clients = server.clientCount();
-  const closed = await Promise.race([server.close().then(() => true), sleep(CLOSE_GRACE_MS).then(() => false)]);
+  const closed = await Promise.race([server.close().then(() => true), sleep(CLOSE_GRACE_MS, false, { ref: false })]);
   if (!closed) {
     process.stderr.write(
       `bench serve: closing ${clients} connections took over ${CLOSE_GRACE_MS / 1000} s; exiting without waiting\n`,

@@ -22,11 +22,11 @@ describe('parseLimits', () => {
 describe('checkLimits', () => {
   const limits = parseLimits(LIMITS_TEXT, '32768 60999');
   it('passes what fits', () => {
-    checkLimits({ connections: 1024 - FD_OVERHEAD, socketsPerClient: 1 }, limits);
+    checkLimits({ connections: 1024 - FD_OVERHEAD, transientSockets: 0 }, limits);
   });
   it('names the soft limit and the command that raises it', () => {
     assert.throws(
-      () => checkLimits({ connections: 10_010, socketsPerClient: 1 }, limits),
+      () => checkLimits({ connections: 10_010, transientSockets: 0 }, limits),
       (err: unknown) =>
         err instanceof PreflightError &&
         err.message ===
@@ -35,22 +35,22 @@ describe('checkLimits', () => {
   });
   it('names the hard limit when the soft one cannot be raised enough', () => {
     assert.throws(
-      () => checkLimits({ connections: 30_000, socketsPerClient: 1 }, limits),
+      () => checkLimits({ connections: 30_000, transientSockets: 0 }, limits),
       /^PreflightError: The hard limit on open files is 20,000, but 30,000 connections need at least 30,128\. Raise "nofile"/,
     );
   });
-  it('counts ephemeral ports, two per client while polling upgrades', () => {
+  it('counts ephemeral ports, with the sockets of upgrades in flight', () => {
     const roomy = parseLimits(
       LIMITS_TEXT.replace('1024                 20000', '100000               100000'),
       '32768 60999',
     );
-    checkLimits({ connections: 28_000, socketsPerClient: 1 }, roomy);
+    checkLimits({ connections: 28_000, transientSockets: 0 }, roomy);
     assert.throws(
-      () => checkLimits({ connections: 15_000, socketsPerClient: 2 }, roomy),
+      () => checkLimits({ connections: 28_000, transientSockets: 500 }, roomy),
       (err: unknown) =>
         err instanceof PreflightError &&
         err.message ===
-          'The ephemeral port range 32768-60999 gives 28,232 ports, but 15,000 connections need 30,000. Widen it with: sudo sysctl -w net.ipv4.ip_local_port_range="1024 65535"',
+          'The ephemeral port range 32768-60999 gives 28,232 ports, but 28,000 connections need 28,500. Widen it with: sudo sysctl -w net.ipv4.ip_local_port_range="1024 65535"',
     );
   });
 });
