@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as readline from 'node:readline';
 import { LIBS, type Lib } from 'artillery-engine-bench/protocol';
 import { OutputTail, spawnNode } from './children';
 import { collectEnv } from './env';

@@ -34,7 +34,16 @@ const CASES: Array<[string[], string]> = [
     'Error: --port must be a whole number from 0 to 65535 (got "70000"). Use 0 for a free port.',
   ],
   [['serve'], 'Error: Missing --lib. Choose one of ws, socketio, sockjs, e.g. --lib ws.'],
-  [[], 'Error: Name a command: bench run or bench serve. Run bench --help for the list.'],
+  [[], 'Error: Name a command: bench run, serve, sweep or report. Run bench --help for the list.'],
+  [
+    ['sweep', '--libs', 'ws,mqtt'],
+    'Error: --libs takes ws, socketio, sockjs separated by commas (got "mqtt"). Example: --libs ws,socketio',
+  ],
+  [
+    ['sweep', '--preset', 'paper-2019'],
+    'Error: --preset must be one of modern, paper-2020 (got "paper-2019"). Example: --preset paper-2020',
+  ],
+  [['report', 'docs'], 'Error: Say what to write: --html FILE and/or --markdown FILE.'],
 ];
 
 describe('bench (real bin) on bad input', () => {
