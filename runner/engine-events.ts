@@ -1,6 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { EngineCounts, EngineEvent, LoopDelay, MetricName } from 'artillery-engine-bench/protocol';
+import {
+  emptyCounts,
+  type EngineCounts,
+  type EngineEvent,
+  type LoopDelay,
+  type MetricName,
+} from 'artillery-engine-bench/protocol';
 
 /** Phase boundaries as the engine saw them (ms since epoch). */
 export interface PhaseTimes {
@@ -24,19 +30,7 @@ export interface EngineState {
   final: boolean;
 }
 
-export function emptyCounts(): EngineCounts {
-  return {
-    connected: 0,
-    failed: 0,
-    open: 0,
-    probesConnected: 0,
-    probesFailed: 0,
-    echoSent: 0,
-    echoReceived: 0,
-    broadcastsReceived: 0,
-    errors: {},
-  };
-}
+export { emptyCounts };
 
 function addCounts(into: EngineCounts, c: EngineCounts): void {
   into.connected += c.connected;

@@ -16,6 +16,7 @@ import {
   ConnectionError,
   Engine,
   ENGINE_DIR_ENV,
+  emptyCounts,
   LIBS,
   LIB_ENV,
   METRICS,
@@ -149,21 +150,6 @@ async function runArtillery(scenario: string, target: string, lib: Lib, dir: str
     }
   }
   return { code, output, counts, recorded, files, report: JSON.parse(fs.readFileSync(report, 'utf8')) };
-}
-
-function emptyCounts(): EngineCounts {
-  return {
-    connected: 0,
-    failed: 0,
-    open: 0,
-    probesConnected: 0,
-    probesFailed: 0,
-    echoSent: 0,
-    echoReceived: 0,
-    broadcastsReceived: 0,
-    broadcastsSent: 0,
-    errors: {},
-  };
 }
 
 async function withServer<T>(lib: Lib, fn: (url: string) => Promise<T>): Promise<T> {

@@ -3,6 +3,7 @@ import {
   ARTILLERY_COUNTER,
   ARTILLERY_METRIC,
   METRICS,
+  emptyCounts,
   type CounterName,
   type EngineCounts,
   type MetricName,
@@ -21,23 +22,6 @@ function buildHistogram(): hdr.Histogram {
     highestTrackableValue: 3_600_000_000,
     numberOfSignificantValueDigits: 3,
   });
-}
-
-export function emptyCounts(): EngineCounts {
-  return {
-    connected: 0,
-    failed: 0,
-    open: 0,
-    probesConnected: 0,
-    probesFailed: 0,
-    echoSent: 0,
-    echoReceived: 0,
-    broadcastsReceived: 0,
-    broadcastsSent: 0,
-    warmupConnected: 0,
-    warmupFailed: 0,
-    errors: {},
-  };
 }
 
 /**

@@ -102,6 +102,24 @@ export interface EngineCounts {
   errors: Record<string, number>;
 }
 
+/** Counts before anything happened; the one definition the engine, runner and tests share. */
+export function emptyCounts(): EngineCounts {
+  return {
+    connected: 0,
+    failed: 0,
+    open: 0,
+    probesConnected: 0,
+    probesFailed: 0,
+    echoSent: 0,
+    echoReceived: 0,
+    broadcastsReceived: 0,
+    broadcastsSent: 0,
+    warmupConnected: 0,
+    warmupFailed: 0,
+    errors: {},
+  };
+}
+
 /** Counts that are also Artillery counters (`metrics.counter`), under these names. */
 export type CounterName = Exclude<keyof EngineCounts, 'open' | 'errors'>;
 export const ARTILLERY_COUNTER: Record<CounterName, string> = {
