@@ -6,7 +6,7 @@ import type { Progress } from './run';
 import type { ServeOptions } from './serve';
 import { stopAllChildren } from './children';
 
-const COMMANDS = ['run', 'serve', 'sweep', 'report'];
+const COMMANDS = ['run', 'serve', 'sweep', 'report', 'profile'];
 const EPILOG = 'Docs: README.md. Results follow DESIGN.md "The result file" (schemaVersion 1).';
 
 function runFlags(y: Argv) {
@@ -164,6 +164,11 @@ export function buildParser(argv: readonly string[]) {
     .command('serve', 'serve one library until SIGINT/SIGTERM (prints one JSON ready line)', serveFlags)
     .command('sweep', 'run libraries × client levels × trials, one fresh server per cell, into one folder', sweepFlags)
     .command('report <inputs..>', 'render result files or a sweep folder as HTML and/or Markdown', reportFlags)
+    .command('profile <action> [name]', 'hardware profiles: bench profile list | bench profile show NAME', (y) =>
+      y
+        .positional('action', { type: 'string', describe: 'list | show' })
+        .positional('name', { type: 'string', describe: 'profile name (for show)' }),
+    )
     .demandCommand(1, 'Name a command: bench run, serve, sweep or report. Run bench --help for the list.')
     .strict()
     .help()
@@ -393,6 +398,23 @@ function commandReport(a: Record<string, unknown>): number {
   return 0;
 }
 
+function commandProfile(a: Record<string, unknown>): number {
+  const { loadProfiles, findProfile, formatProfileList } = require('./profiles') as typeof import('./profiles');
+  if (a.action === 'list') {
+    process.stdout.write(formatProfileList(loadProfiles()) + '\n');
+    return 0;
+  }
+  if (a.action !== 'show') {
+    throw new UsageError(
+      `Unknown profile action "${String(a.action)}". Use bench profile list or bench profile show NAME.`,
+    );
+  }
+  if (typeof a.name !== 'string') throw new UsageError('Name the profile to show, e.g. bench profile show paper-2020.');
+  const YAML = require('yaml') as typeof import('yaml');
+  process.stdout.write(YAML.stringify(findProfile(a.name)));
+  return 0;
+}
+
 /** The one place that prints "Error:" and sets the exit code. */
 export async function main(argv: readonly string[]): Promise<void> {
   let code: number;
@@ -405,6 +427,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     else if (command === 'serve') code = await commandServe(a);
     else if (command === 'sweep') code = await commandSweep(a);
     else if (command === 'report') code = commandReport(a);
+    else if (command === 'profile') code = commandProfile(a);
     else
       throw new UsageError(
         `Unknown command "${command}". Use bench run, serve, sweep or report; bench --help lists them.`,

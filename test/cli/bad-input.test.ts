@@ -44,6 +44,11 @@ const CASES: Array<[string[], string]> = [
     'Error: --preset must be one of modern, paper-2020 (got "paper-2019"). Example: --preset paper-2020',
   ],
   [['report', 'docs'], 'Error: Say what to write: --html FILE and/or --markdown FILE.'],
+  [
+    ['profile', 'show', 'i9'],
+    'Error: No profile named "i9". Known: ci-small, i3-8300-server, i5-4690k-workstation, local, paper-2020. Run bench profile list.',
+  ],
+  [['profile', 'frob'], 'Error: Unknown profile action "frob". Use bench profile list or bench profile show NAME.'],
 ];
 
 describe('bench (real bin) on bad input', () => {
@@ -65,6 +70,14 @@ describe('bench (real bin) on bad input', () => {
       r.stderr.trimEnd(),
       /^Error: (ulimit -n is [\d,]+|The hard limit on open files is [\d,]+), but 99,010 connections need at least 99,138\b/,
     );
+  });
+
+  it('bench profile list prints every profile and exits 0', async () => {
+    const r = await runBin(['profile', 'list'], { timeoutMs: 30_000 });
+    assert.equal(r.code, 0, r.stderr);
+    for (const name of ['paper-2020', 'local', 'ci-small', 'i3-8300-server', 'i5-4690k-workstation']) {
+      assert.match(r.stdout, new RegExp(`\\b${name}\\b`));
+    }
   });
 
   it('prints help and exits 0', async () => {
