@@ -86,9 +86,4 @@ export class ProcSampler {
     this.timer = undefined;
     return this.samples;
   }
-
-  /** Samples taken in [from, to] (ms since epoch). */
-  between(from: number, to: number): ProcSample[] {
-    return this.samples.filter((s) => s.t >= from && s.t <= to);
-  }
 }

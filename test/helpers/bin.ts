@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 
 /** The real `bench` bin, as a user runs it. */
@@ -25,4 +25,22 @@ export function runBin(args: string[], opts: { timeoutMs?: number; cwd?: string 
       resolve({ code, signal, stdout, stderr });
     });
   });
+}
+
+/** A `bench` process started in the background, for tests that signal or inspect it mid-run. */
+export interface StartedBin {
+  child: ChildProcess;
+  /** everything it wrote to stderr so far */
+  stderr(): string;
+  /** resolves with its exit code */
+  exited: Promise<number | null>;
+}
+
+export function startBin(args: string[]): StartedBin {
+  const child = spawn(process.execPath, [BENCH_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout.resume();
+  const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  return { child, stderr: () => stderr, exited };
 }

@@ -1,10 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BENCH_BIN } from '../helpers/bin';
+import { startBin } from '../helpers/bin';
 import { descendants, isAlive, waitFor } from '../helpers/procs';
 import type { RunResult } from '../../runner/result';
 
@@ -16,36 +15,28 @@ describe('bench run on a signal', () => {
     it(`${signal}: stops every child, writes an aborted result, exits ${code}`, async () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-cleanup-'));
       const out = path.join(dir, 'r.json');
-      const child = spawn(
-        process.execPath,
-        [
-          BENCH_BIN,
-          'run',
-          '--lib',
-          'socketio',
-          '--clients',
-          '100',
-          '--arrival-rate',
-          '50',
-          '--hold',
-          '60',
-          '--out',
-          out,
-          '--quiet',
-        ],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+      const { child, stderr, exited } = startBin([
+        'run',
+        '--lib',
+        'socketio',
+        '--clients',
+        '100',
+        '--arrival-rate',
+        '50',
+        '--hold',
+        '60',
+        '--out',
+        out,
+        '--quiet',
+      ]);
       try {
         // Wait until the server and Artillery are both running under bench.
         const both = await waitFor(() => descendants(child.pid!).length >= 2, 60_000, 200);
-        assert.ok(both, `bench never started its children; stderr: ${stderr}`);
+        assert.ok(both, `bench never started its children; stderr: ${stderr()}`);
         await waitFor(() => false, 3_000); // let some clients connect
         const kids = descendants(child.pid!);
         child.kill(signal);
-        assert.equal(await exited, code, stderr);
+        assert.equal(await exited, code, stderr());
         const gone = await waitFor(() => kids.every((p) => !isAlive(p)), 10_000);
         assert.ok(gone, `still alive: ${kids.filter(isAlive).join(', ')}`);
         const res = JSON.parse(fs.readFileSync(out, 'utf8')) as RunResult;
@@ -63,31 +54,23 @@ describe('bench run on a signal', () => {
   it('a server that dies mid-run ends the run errored, exit 1, keeping what was measured', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-servdie-'));
     const out = path.join(dir, 'r.json');
-    const child = spawn(
-      process.execPath,
-      [
-        BENCH_BIN,
-        'run',
-        '--lib',
-        'ws',
-        '--clients',
-        '50',
-        '--arrival-rate',
-        '50',
-        '--hold',
-        '60',
-        '--out',
-        out,
-        '--quiet',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    const { child, stderr, exited } = startBin([
+      'run',
+      '--lib',
+      'ws',
+      '--clients',
+      '50',
+      '--arrival-rate',
+      '50',
+      '--hold',
+      '60',
+      '--out',
+      out,
+      '--quiet',
+    ]);
     try {
       const both = await waitFor(() => descendants(child.pid!).length >= 2, 60_000, 200);
-      assert.ok(both, stderr);
+      assert.ok(both, stderr());
       await waitFor(() => false, 3_000);
       // The server is the `serve` child.
       const serverPid = descendants(child.pid!).find((p) =>
@@ -95,12 +78,12 @@ describe('bench run on a signal', () => {
       );
       assert.ok(serverPid, 'found the server process');
       process.kill(serverPid, 'SIGKILL');
-      assert.equal(await exited, 1, stderr);
+      assert.equal(await exited, 1, stderr());
       const res = JSON.parse(fs.readFileSync(out, 'utf8')) as RunResult;
       assert.equal(res.status, 'errored');
       assert.match(res.status === 'errored' ? res.error : '', /^the ws server exited during the run \(SIGKILL\)/);
       assert.ok(res.server.samples.length > 0);
-      assert.match(stderr, /errored/);
+      assert.match(stderr(), /errored/);
     } finally {
       child.kill('SIGKILL');
       fs.rmSync(dir, { recursive: true, force: true });

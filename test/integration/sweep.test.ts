@@ -1,10 +1,9 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BENCH_BIN, runBin } from '../helpers/bin';
+import { runBin, startBin } from '../helpers/bin';
 import { descendants, isAlive, waitFor } from '../helpers/procs';
 import type { SweepManifest } from '../../runner/manifest';
 import type { RunResult } from '../../runner/result';
@@ -85,22 +84,25 @@ describe('bench sweep', () => {
 
   it('Ctrl-C leaves the manifest consistent and no process behind', async () => {
     const out = path.join(root, 'interrupted');
-    const child = spawn(
-      process.execPath,
-      [BENCH_BIN, 'sweep', '--libs', 'ws,socketio', '--clients', '50', '--out', out, '--hold', '30', '--warmup', '0'],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    const { child, stderr, exited } = startBin([
+      'sweep',
+      '--libs',
+      'ws,socketio',
+      '--clients',
+      '50',
+      '--out',
+      out,
+      '--hold',
+      '30',
+      '--warmup',
+      '0',
+    ]);
     try {
       const running = await waitFor(() => descendants(child.pid!).length >= 3, 60_000, 200);
-      assert.ok(running, stderr);
+      assert.ok(running, stderr());
       const kids = descendants(child.pid!);
       child.kill('SIGINT');
-      assert.equal(await exited, 130, stderr);
+      assert.equal(await exited, 130, stderr());
       assert.ok(await waitFor(() => kids.every((p) => !isAlive(p)), 15_000), 'children gone');
       const m = readManifest(out);
       assert.deepEqual(

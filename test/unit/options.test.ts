@@ -2,19 +2,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { resolveRunOptions, isBenchmarkAddress, RUN_DEFAULTS } from '../../runner/options';
-import { UsageError } from '../../runner/errors';
+import { usageMessage } from '../helpers/usage';
 
 const now = new Date('2026-01-02T03:04:05.678Z');
-
-function usageMessage(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof UsageError, `expected UsageError, got ${String(err)}`);
-    return err.message;
-  }
-  assert.fail('expected a UsageError');
-}
 
 describe('resolveRunOptions', () => {
   it('fills every default once', () => {

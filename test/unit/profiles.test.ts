@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { findProfile, loadProfiles, parseProfile } from '../../runner/profiles';
-import { UsageError } from '../../runner/errors';
+import { usageMessage } from '../helpers/usage';
 
 const GOOD_MACHINE = `kind: machine
 name: box
@@ -16,16 +16,6 @@ facts:
   memoryBytes: { value: 1024, source: me }
   os: { value: Debian 12, source: me }
 `;
-
-const message = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof UsageError, String(err));
-    return err.message;
-  }
-  assert.fail('expected a UsageError');
-};
 
 let dir: string;
 before(() => {
@@ -60,13 +50,15 @@ describe('the shipped hardware profiles', () => {
 describe('parseProfile errors name the file, the field and what is expected', () => {
   it('a wrong type', () => {
     assert.equal(
-      message(() => parseProfile(file('box.yaml'), GOOD_MACHINE.replace('cores: { value: 4', 'cores: { value: four'))),
+      usageMessage(() =>
+        parseProfile(file('box.yaml'), GOOD_MACHINE.replace('cores: { value: 4', 'cores: { value: four')),
+      ),
       `${shown('box.yaml')}: facts.cores.value must be integer (got "four").`,
     );
   });
   it('a missing source', () => {
     assert.equal(
-      message(() =>
+      usageMessage(() =>
         parseProfile(
           file('box.yaml'),
           GOOD_MACHINE.replace('os: { value: Debian 12, source: me }', 'os: { value: Debian 12 }'),
@@ -77,15 +69,15 @@ describe('parseProfile errors name the file, the field and what is expected', ()
   });
   it('an unknown field, an unknown kind, a name that is not the file name', () => {
     assert.equal(
-      message(() => parseProfile(file('box.yaml'), GOOD_MACHINE + 'gpu: yes\n')),
+      usageMessage(() => parseProfile(file('box.yaml'), GOOD_MACHINE + 'gpu: yes\n')),
       `${shown('box.yaml')}: (top level) has an unknown field "gpu". Remove it, or check its spelling.`,
     );
     assert.equal(
-      message(() => parseProfile(file('box.yaml'), 'kind: rack\nname: box\n')),
+      usageMessage(() => parseProfile(file('box.yaml'), 'kind: rack\nname: box\n')),
       `${shown('box.yaml')}: kind must be "machine" or "topology" (got "rack").`,
     );
     assert.equal(
-      message(() => parseProfile(file('other.yaml'), GOOD_MACHINE)),
+      usageMessage(() => parseProfile(file('other.yaml'), GOOD_MACHINE)),
       `${shown('other.yaml')}: name "box" must match the file name "other".`,
     );
   });
@@ -93,13 +85,13 @@ describe('parseProfile errors name the file, the field and what is expected', ()
     fs.writeFileSync(file('box.yaml'), GOOD_MACHINE);
     fs.writeFileSync(file('lab.yaml'), 'kind: topology\nname: lab\nserver: box\nloadgen: laptop\n');
     assert.equal(
-      message(() => loadProfiles(dir)),
+      usageMessage(() => loadProfiles(dir)),
       `${shown('lab.yaml')}: loadgen names machine "laptop", but there is no machine profile laptop.yaml in ${dir}.`,
     );
   });
   it('an unknown profile name lists the known ones', () => {
     assert.match(
-      message(() => findProfile('i9')),
+      usageMessage(() => findProfile('i9')),
       /^No profile named "i9"\. Known: ci-small, i3-8300-server, .*\. Run bench profile list\.$/,
     );
   });

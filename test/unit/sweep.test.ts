@@ -2,18 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { cellStatusOf, fixedCost, planCells, resolveSweepOptions, PRESETS } from '../../runner/sweep';
-import { UsageError } from '../../runner/errors';
 import type { RunResult } from '../../runner/result';
-
-const usage = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof UsageError, String(err));
-    return err.message;
-  }
-  assert.fail('expected a UsageError');
-};
+import { usageMessage } from '../helpers/usage';
 
 describe('resolveSweepOptions', () => {
   it('defaults to the study’s levels and all three libraries', () => {
@@ -25,23 +15,23 @@ describe('resolveSweepOptions', () => {
   });
   it('names the flag and the fix', () => {
     assert.equal(
-      usage(() => resolveSweepOptions({ libs: 'ws,mqtt' })),
+      usageMessage(() => resolveSweepOptions({ libs: 'ws,mqtt' })),
       '--libs takes ws, socketio, sockjs separated by commas (got "mqtt"). Example: --libs ws,socketio',
     );
     assert.equal(
-      usage(() => resolveSweepOptions({ clients: '100,lots' })),
+      usageMessage(() => resolveSweepOptions({ clients: '100,lots' })),
       '--clients takes whole numbers from 1 to 100000 separated by commas (got "lots"). Example: --clients 100,1000,10000',
     );
     assert.equal(
-      usage(() => resolveSweepOptions({ trials: '0' })),
+      usageMessage(() => resolveSweepOptions({ trials: '0' })),
       '--trials must be a whole number from 1 to 100 (got "0"). Example: --trials 3',
     );
     assert.equal(
-      usage(() => resolveSweepOptions({ preset: 'paper-2019' })),
+      usageMessage(() => resolveSweepOptions({ preset: 'paper-2019' })),
       '--preset must be one of modern, paper-2020 (got "paper-2019"). Example: --preset paper-2020',
     );
     assert.equal(
-      usage(() => resolveSweepOptions({ preset: 'paper-2020', runArgs: ['--deflate'] })),
+      usageMessage(() => resolveSweepOptions({ preset: 'paper-2020', runArgs: ['--deflate'] })),
       '--preset paper-2020 sets --transport and --deflate itself. Remove them, or drop --preset.',
     );
   });
