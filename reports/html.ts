@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LatencyStats } from '../runner/histograms';
+import { profileName, type RunEnv } from '../runner/env';
 import { escapeHtml as h, jsonForScript, scriptSource } from './escape';
 import type { LoadedReport, ReportCell, RunOptions } from './load';
 import {
@@ -355,6 +356,22 @@ function optionsTable(options: Record<string, RunOptions>): string {
   return `<div class="scroll"><table><thead><tr>${head.map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>${body.join('')}</tbody></table></div>`;
 }
 
+/** What the hardware profile applied and skipped on the machine that ran. */
+function profileSection(env: RunEnv): string {
+  if (typeof env.profile === 'string' || (!env.profile.applied.length && !env.profile.skipped.length)) {
+    return `<p>Profile <code>${h(profileName(env))}</code>: nothing applied; server and load generator shared this machine as it is.</p>`;
+  }
+  const { applied, skipped } = env.profile;
+  const li = (what: string, text: string) => `<li><b>${h(what)}</b>: ${h(text)}</li>`;
+  return [
+    `<h3>Profile <code>${h(env.profile.name)}</code></h3>`,
+    applied.length ? `<p>Applied:</p><ul>${applied.map((a) => li(a.what, a.detail)).join('')}</ul>` : '<p>Nothing applied.</p>',
+    skipped.length
+      ? `<p class="warn">Skipped:</p><ul class="warn">${skipped.map((a) => li(a.what, a.reason)).join('')}</ul>`
+      : '<p>Nothing skipped.</p>',
+  ].join('');
+}
+
 function conditions(report: LoadedReport): string {
   const { env, options, differs } = report.conditions;
   const parts: string[] = ['<section id="conditions"><h2>Conditions</h2>'];
@@ -369,9 +386,11 @@ function conditions(report: LoadedReport): string {
         ['OS', env.os],
         ['kernel', env.kernel],
         ['arch', env.arch],
-        ['profile', env.profile],
+        ['fingerprint', env.fingerprint ?? '–'],
+        ['profile', profileName(env)],
       ]),
     );
+    parts.push(profileSection(env));
     const versions = Object.entries(env.versions ?? {});
     parts.push('<h3>Versions</h3>');
     parts.push(

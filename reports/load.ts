@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LIBS } from 'artillery-engine-bench/protocol';
-import type { RunEnv } from '../runner/env';
+import { profileName, type RunEnv } from '../runner/env';
 import { UsageError } from '../runner/errors';
 import { MANIFEST_FILE, type CellStatus, type SweepManifest } from '../runner/manifest';
 import { SCHEMA_VERSION, type RunResult } from '../runner/result';
@@ -210,7 +210,8 @@ function nameSeries(cells: Pending[]): Map<Pending, string> {
 
 function conditionsOf(cells: ReportCell[], manifest: SweepManifest | null): ReportConditions {
   const results = cells.flatMap((c) => (c.result ? [c.result] : []));
-  const env = manifest?.env ?? results[0]?.env ?? null;
+  // A result's env holds what its profile applied; a manifest's is read before any cell ran.
+  const env = results[0]?.env ?? manifest?.env ?? null;
   const options: Record<string, RunOptions> = {};
   for (const c of cells) if (c.result && !options[c.series]) options[c.series] = c.result.options;
   const seen: Record<string, Set<string>> = {};
@@ -221,9 +222,10 @@ function conditionsOf(cells: ReportCell[], manifest: SweepManifest | null): Repo
   for (const r of results) {
     const e = r.env;
     if (e) {
-      for (const k of ['node', 'cpu', 'cores', 'memoryBytes', 'os', 'kernel', 'arch', 'profile'] as const) {
+      for (const k of ['node', 'cpu', 'cores', 'memoryBytes', 'os', 'kernel', 'arch', 'fingerprint'] as const) {
         note(`env.${k}`, e[k]);
       }
+      note('env.profile', profileName(e));
       // Per library: Socket.IO's engine.io loads its own ws, so `ws` legitimately differs across libraries.
       for (const [pkg, v] of Object.entries(e.versions ?? {})) note(`versions.${pkg} (${r.lib} runs)`, v);
     }

@@ -112,6 +112,8 @@ export function spawnArtillery(opts: {
   runDir: string;
   lib: string;
   env?: NodeJS.ProcessEnv;
+  /** command prefix that places the load generator (see spawnNode) */
+  prefix?: readonly string[];
 }): ArtilleryProcess {
   const reportFile = path.join(opts.runDir, 'artillery-report.json');
   const log = fs.createWriteStream(path.join(opts.runDir, 'artillery.log'));
@@ -128,6 +130,7 @@ export function spawnArtillery(opts: {
       },
     },
     artilleryPreload,
+    opts.prefix,
   );
   const output = new OutputTail();
   for (const stream of [child.stdout, child.stderr]) {

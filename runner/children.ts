@@ -7,9 +7,19 @@ import { parentWatch } from './paths';
  */
 const live = new Set<ChildProcess>();
 
-/** Starts `node <args>` with `preload` (parent-watch, or a module that includes it) preloaded. */
-export function spawnNode(args: readonly string[], options: SpawnOptions = {}, preload = parentWatch): ChildProcess {
-  const child = spawn(process.execPath, ['--require', preload, ...args], {
+/**
+ * Starts `node <args>` with `preload` (parent-watch, or a module that includes it) preloaded.
+ * `prefix` is a command that execs the rest (a profile's cgroup, CPU set and namespace), so
+ * the child's pid is node's own.
+ */
+export function spawnNode(
+  args: readonly string[],
+  options: SpawnOptions = {},
+  preload = parentWatch,
+  prefix: readonly string[] = [],
+): ChildProcess {
+  const argv = [...prefix, process.execPath, '--require', preload, ...args];
+  const child = spawn(argv[0]!, argv.slice(1), {
     stdio: ['ignore', 'pipe', 'pipe'],
     // Own process group: a terminal's Ctrl-C reaches bench alone, which then stops the children
     // in order and records the run as aborted rather than as a server that died.

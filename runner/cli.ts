@@ -57,6 +57,11 @@ function runFlags(y: Argv) {
       describe: 'URL of a server already running (bench serve); no local server is started',
     })
     .option('allow-remote-target', { type: 'boolean', describe: 'allow a --target outside loopback and 198.18.0.0/15' })
+    .option('server-metrics', {
+      type: 'string',
+      describe: 'with --target: the metrics URL of a bench serve --metrics-token, read for server RSS and CPU',
+    })
+    .option('metrics-token', { type: 'string', describe: 'the token of --server-metrics (or $BENCH_METRICS_TOKEN)' })
     .option('out', { type: 'string', describe: 'result file (default results/<time>-<lib>-<scenario>-<clients>.json)' })
     .option('json', { type: 'boolean', describe: 'also print the result JSON on stdout' })
     .option('sample-interval', {
@@ -84,7 +89,13 @@ function runFlags(y: Argv) {
       describe: 'generator event-loop delay p99 (ms) above which the run is invalid',
       default: String(RUN_DEFAULTS.maxLoopDelayMs),
     })
-    .option('quiet', { type: 'boolean', describe: 'no progress on stderr' });
+    .option('quiet', { type: 'boolean', describe: 'no progress on stderr' })
+    .option('profile', {
+      type: 'string',
+      describe: 'topology from hardware-profiles/ (bench profile list): namespaces, CPU sets, memory cap, link',
+      default: 'local',
+    })
+    .option('strict', { type: 'boolean', describe: 'refuse to run when any part of --profile cannot be applied' });
 }
 
 function serveFlags(y: Argv) {
@@ -106,6 +117,10 @@ function serveFlags(y: Argv) {
       type: 'string',
       describe: 'heartbeat interval (ms)',
       default: String(RUN_DEFAULTS.pingIntervalMs),
+    })
+    .option('metrics-token', {
+      type: 'string',
+      describe: 'serve own RSS/CPU samples at /metrics/samples to holders of this token (or $BENCH_METRICS_TOKEN)',
     });
 }
 
@@ -122,6 +137,7 @@ const PASS_THROUGH = [
   'connect-timeout',
   'sample-interval',
   'max-loop-delay',
+  'profile',
 ] as const;
 
 function sweepFlags(y: Argv) {
@@ -143,6 +159,7 @@ function sweepFlags(y: Argv) {
       describe: 'paper-2020 (Socket.IO as its 2.x defaults: deflate, polling) | modern (today’s defaults)',
     })
     .option('deflate', { type: 'boolean', describe: 'per-message deflate in every cell' })
+    .option('strict', { type: 'boolean', describe: 'every cell refuses to run when a part of --profile cannot be applied' })
     .option('quiet', { type: 'boolean', describe: 'no progress on stderr' });
   for (const flag of PASS_THROUGH)
     b = b.option(flag, { type: 'string', describe: `passed to every bench run (see bench run --help)` });
@@ -208,6 +225,10 @@ function pickRunOptions(a: Record<string, unknown>): RunOptions {
     connectTimeout: s('connectTimeout'),
     maxLoopDelay: s('maxLoopDelay'),
     quiet: a.quiet === true,
+    profile: s('profile'),
+    strict: a.strict === true,
+    serverMetrics: s('serverMetrics'),
+    metricsToken: s('metricsToken'),
   };
 }
 
@@ -264,7 +285,11 @@ async function commandRun(a: Record<string, unknown>): Promise<number> {
   process.on('SIGTERM', onSignal);
   const progress = progressReporter(o);
   try {
-    const result = await runBench(o, { signal: controller.signal, onProgress: (p) => progress.update(p) });
+    const result = await runBench(o, {
+      signal: controller.signal,
+      onProgress: (p) => progress.update(p),
+      onNotice: (line) => process.stderr.write(line + '\n'),
+    });
     progress.stop();
     writeJsonAtomic(o.out, result);
     if (o.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
@@ -287,6 +312,7 @@ async function commandServe(a: Record<string, unknown>): Promise<number> {
     transport: a.transport as string | undefined,
     deflate: a.deflate === true,
     pingInterval: a.pingInterval as string | undefined,
+    metricsToken: a.metricsToken as string | undefined,
   };
   return serve(resolveServeOptions(raw), (line) => process.stdout.write(line));
 }
@@ -299,6 +325,12 @@ async function commandSweep(a: Record<string, unknown>): Promise<number> {
     if (a[camel] !== undefined) runArgs.push(`--${flag}`, String(a[camel]));
   }
   if (a.deflate === true) runArgs.push('--deflate');
+  if (a.strict === true) runArgs.push('--strict');
+  if (a.profile !== undefined) {
+    // A bad profile, or --strict where it cannot apply, should stop the sweep before its first cell.
+    const { checkProfile } = require('./isolation/index') as typeof import('./isolation/index');
+    checkProfile(String(a.profile), a.strict === true);
+  }
   const o = resolveSweepOptions({
     libs: a.libs as string | undefined,
     clients: a.clients as string | undefined,

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import * as os from 'node:os';
 import { packageVersion } from '../servers/versions';
+import type { ProfileRecord } from './isolation/plan';
 
 /** The conditions of a run: enough to tell two machines apart. */
 export interface RunEnv {
@@ -12,7 +14,24 @@ export interface RunEnv {
   os: string;
   kernel: string;
   arch: string;
-  profile: string;
+  /** the topology profile and what it did here; a bare name in results from before profiles applied anything */
+  profile: ProfileRecord | string;
+  /**
+   * Short hash of cpu, cores, memoryBytes, kernel, node and versions: results with the same
+   * fingerprint came from the same machine and software.
+   */
+  fingerprint: string;
+}
+
+/** The profile's name, whichever form the result stores it in. */
+export function profileName(env: Pick<RunEnv, 'profile'>): string {
+  return typeof env.profile === 'string' ? env.profile : env.profile.name;
+}
+
+/** What goes into a fingerprint; the same on one machine with one install. */
+export function fingerprintOf(e: Pick<RunEnv, 'cpu' | 'cores' | 'memoryBytes' | 'kernel' | 'node' | 'versions'>): string {
+  const facts = [e.cpu, e.cores, e.memoryBytes, e.kernel, e.node, JSON.stringify(e.versions, Object.keys(e.versions).sort())];
+  return createHash('sha256').update(facts.join('\n')).digest('hex').slice(0, 16);
 }
 
 export const VERSIONED_PACKAGES = [
@@ -30,14 +49,14 @@ export const VERSIONED_PACKAGES = [
   'hdr-histogram-js',
 ] as const;
 
-export function collectEnv(profile = 'local'): RunEnv {
+export function collectEnv(profile: ProfileRecord = { name: 'local', applied: [], skipped: [] }): RunEnv {
   const versions: Record<string, string> = {};
   for (const name of VERSIONED_PACKAGES) {
     const v = packageVersion(name);
     if (v) versions[name] = v;
   }
   const cpus = os.cpus();
-  return {
+  const machine = {
     node: process.version,
     versions,
     cpu: cpus[0]?.model.trim() ?? 'unknown',
@@ -46,6 +65,6 @@ export function collectEnv(profile = 'local'): RunEnv {
     os: `${os.type()} ${os.release()}`,
     kernel: os.release(),
     arch: os.arch(),
-    profile,
   };
+  return { ...machine, profile, fingerprint: fingerprintOf(machine) };
 }

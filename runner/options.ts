@@ -4,6 +4,11 @@ import * as net from 'node:net';
 import { LIBS, TRANSPORTS, type Lib, type Transport } from 'artillery-engine-bench/protocol';
 import { UsageError } from './errors';
 import { packageRoot } from './paths';
+import { METRICS_PATH, METRICS_TOKEN_ENV } from './metrics-endpoint';
+import { findTopology } from './profiles';
+
+/** The default profile: this machine as it is. */
+export const LOCAL_PROFILE = 'local';
 
 export const SCENARIOS = ['echo', 'connect', 'broadcast'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -30,6 +35,10 @@ export interface RunOptions {
   connectTimeout?: string | number;
   maxLoopDelay?: string | number;
   quiet?: boolean;
+  profile?: string;
+  strict?: boolean;
+  serverMetrics?: string;
+  metricsToken?: string;
 }
 
 /** A built-in scenario of ours, or the user's own Artillery script. */
@@ -72,6 +81,12 @@ export interface ResolvedRunOptions {
   maxLoopDelayMs: number;
   /** no progress on stderr */
   quiet: boolean;
+  /** topology profile from hardware-profiles/ to apply (`local`: nothing) */
+  profile: string;
+  /** refuse to run when a part of the profile cannot be applied */
+  strict: boolean;
+  /** a remote bench serve's metrics endpoint, read for server RSS/CPU with --target; null: none */
+  serverMetrics: { url: string; token: string } | null;
 }
 
 export const RUN_DEFAULTS = {
@@ -173,6 +188,58 @@ function resolveScenario(raw: string): ScenarioRef {
   );
 }
 
+function resolveServerMetrics(raw: RunOptions, target: string | null): ResolvedRunOptions['serverMetrics'] {
+  if (raw.serverMetrics === undefined) {
+    if (raw.metricsToken !== undefined) {
+      throw new UsageError(
+        '--metrics-token needs --server-metrics URL, the "metrics" URL from the ready line of bench serve.',
+      );
+    }
+    return null;
+  }
+  if (target === null) {
+    throw new UsageError(
+      '--server-metrics reads a remote bench serve and needs --target; without --target bench samples its own server.',
+    );
+  }
+  let url: URL;
+  try {
+    url = new URL(raw.serverMetrics);
+  } catch {
+    url = new URL('invalid://');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(
+      `--server-metrics must be an http:// or https:// URL (got "${raw.serverMetrics}"). Use the "metrics" URL from the ready line of bench serve.`,
+    );
+  }
+  if (url.pathname === '/') url.pathname = METRICS_PATH;
+  if (raw.allowRemoteTarget !== true && !isBenchmarkAddress(url.hostname)) {
+    throw new UsageError(
+      `--server-metrics ${url.hostname} is not a loopback or 198.18.0.0/15 address. For a server on another machine you own, add --allow-remote-target.`,
+    );
+  }
+  const token = raw.metricsToken ?? process.env[METRICS_TOKEN_ENV];
+  if (token === undefined || token === '') {
+    throw new UsageError(
+      `--server-metrics needs --metrics-token (or ${METRICS_TOKEN_ENV}): the token bench serve was started with.`,
+    );
+  }
+  return { url: url.toString(), token };
+}
+
+function resolveProfileName(raw: string | undefined, target: string | null): string {
+  const name = raw ?? LOCAL_PROFILE;
+  // Checks the name now: a typo should not wait for the server to start.
+  findTopology(name);
+  if (name !== LOCAL_PROFILE && target !== null) {
+    throw new UsageError(
+      `--profile ${name} places the server bench starts; it cannot apply to --target. Remove --profile, or apply it on the server host.`,
+    );
+  }
+  return name;
+}
+
 function defaultOutFile(lib: Lib, scenario: string, clients: number | null, now: Date): string {
   const stamp = now.toISOString().replace(/[:.]/g, '-');
   return path.resolve('results', `${stamp}-${lib}-${scenario}-${clients ?? 'script'}.json`);
@@ -229,6 +296,9 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
     connectTimeoutMs: num('connect-timeout', raw.connectTimeout, RUN_DEFAULTS.connectTimeoutMs, 100, 600_000, '30000'),
     maxLoopDelayMs: num('max-loop-delay', raw.maxLoopDelay, RUN_DEFAULTS.maxLoopDelayMs, 1, 60_000, '100'),
     quiet: raw.quiet === true,
+    profile: resolveProfileName(raw.profile, target),
+    strict: raw.strict === true,
+    serverMetrics: resolveServerMetrics(raw, target),
   };
   if (raw.out !== undefined && fs.existsSync(resolved.out) && fs.statSync(resolved.out).isDirectory()) {
     throw new UsageError(

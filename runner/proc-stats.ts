@@ -58,6 +58,8 @@ export class ProcSampler {
   constructor(
     readonly pid: number,
     readonly intervalMs: number,
+    /** oldest samples are dropped beyond this many */
+    readonly maxSamples = Infinity,
   ) {}
 
   start(): this {
@@ -78,6 +80,7 @@ export class ProcSampler {
     this.last = { t, cpuSeconds };
     const s: ProcSample = { t, rssBytes, cpuPercent: Math.max(0, cpuPercent) };
     this.samples.push(s);
+    if (this.samples.length > this.maxSamples) this.samples.splice(0, this.samples.length - this.maxSamples);
     return s;
   }
 

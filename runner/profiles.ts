@@ -198,6 +198,16 @@ export function findProfile(name: string, dir = PROFILES_DIR): Profile {
   return p;
 }
 
+/** A topology by name, for --profile. Throws UsageError for an unknown or a machine profile. */
+export function findTopology(name: string, dir = PROFILES_DIR): TopologyProfile {
+  const p = findProfile(name, dir);
+  if (p.kind !== 'topology') {
+    const topologies = [...loadProfiles(dir).values()].filter((t) => t.kind === 'topology').map((t) => t.name);
+    throw new UsageError(`--profile ${name} is a machine profile; --profile takes a topology: ${topologies.join(', ')}.`);
+  }
+  return p;
+}
+
 /** `bench profile list`: one line per profile. */
 export function formatProfileList(profiles: Map<string, Profile>): string {
   const rows = [...profiles.values()].map((p) => `${p.kind.padEnd(9)} ${p.name.padEnd(22)} ${p.description ?? ''}`);

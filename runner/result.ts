@@ -5,6 +5,7 @@ import type { RunEnv } from './env';
 import { mergeEncoded, toStats, type LatencyStats } from './histograms';
 import type { ResolvedRunOptions } from './options';
 import type { ProcSample } from './proc-stats';
+import type { MemoryCapReport } from './isolation/linux';
 import type { ReadyLine } from './server-process';
 
 export const SCHEMA_VERSION = 1;
@@ -83,6 +84,10 @@ interface RunResultBase {
     bytesPerClient: number | null;
     /** mean CPU from the first arrival to the end of the probes (% of one core) */
     cpuPercent: number | null;
+    /** where the samples came from: /proc on this machine, a remote `bench serve --metrics-token`, or nowhere */
+    samplesFrom: 'local' | 'remote' | 'none';
+    /** the profile's memory cap on the server, and what it saw; null without one */
+    memoryCap: MemoryCapReport | null;
     samples: StoredSample[];
   };
   loadgen: {
@@ -124,7 +129,13 @@ export interface Measurements {
   finishedAt: number;
   /** when Artillery was started (ms since epoch); null if it never was */
   loadStartedAt: number | null;
-  server: { ready: ReadyLine | null; samples: ProcSample[] };
+  server: {
+    ready: ReadyLine | null;
+    samples: ProcSample[];
+    /** a remote server's pid, from its metrics endpoint */
+    remotePid?: number | null;
+    memoryCap?: MemoryCapReport | null;
+  };
   loadgen: { pid: number | null; samples: ProcSample[] };
   engine: EngineState;
   artillery: ArtilleryMetrics | null;
@@ -296,7 +307,7 @@ export function buildResult(m: Measurements): RunResult {
       firstMessageMs: stats(m.engine, 'probeFirstMessageMs'),
     },
     server: {
-      pid: o.target === null ? (ready?.pid ?? null) : null,
+      pid: o.target === null ? (ready?.pid ?? null) : (m.server.remotePid ?? null),
       url: ready?.url ?? o.target,
       deflate: ready?.deflate ?? (o.deflate ? 'on' : 'off'),
       transports: ready?.transports ?? [o.lib === 'socketio' ? o.transport : 'websocket'],
@@ -304,6 +315,8 @@ export function buildResult(m: Measurements): RunResult {
       rssBytes: serverRss,
       bytesPerClient: perClient(serverRss, connected),
       cpuPercent: activeCpu(m.server.samples, activeFrom, activeTo),
+      samplesFrom: m.server.samples.length === 0 ? 'none' : m.server.remotePid != null ? 'remote' : 'local',
+      memoryCap: m.server.memoryCap ?? null,
       samples: store(m.server.samples, t0),
     },
     loadgen: {

@@ -4,12 +4,16 @@ import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as YAML from 'yaml';
 import { buildPhases, buildScript, checkCustomScript, readArtilleryReport, spawnArtillery } from './artillery';
+import type { ChildProcess } from 'node:child_process';
 import { exited, hasExited, stopChild } from './children';
 import { readEngineState, type EngineState } from './engine-events';
 import { collectEnv } from './env';
+import { applyProfile } from './isolation/index';
+import type { MemoryCapReport } from './isolation/linux';
 import type { ResolvedRunOptions } from './options';
 import { checkLimits, readLimits, type SystemLimits } from './preflight';
 import { ProcSampler } from './proc-stats';
+import { RemoteSampler } from './remote-sampler';
 import { buildResult, type RunOutcome, type RunResult } from './result';
 import { startServerProcess, type ServerProcess } from './server-process';
 
@@ -29,6 +33,8 @@ export interface RunHooks {
   signal?: AbortSignal;
   /** limits to check against; read from the OS when absent */
   limits?: SystemLimits;
+  /** told about namespaces and cgroups of killed runs that were removed before this one */
+  onNotice?: (line: string) => void;
 }
 
 /** Seconds the scripted phases take, for a generous upper bound on the whole run. */
@@ -76,6 +82,21 @@ function currentPhase(engine: EngineState): string {
  */
 export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Promise<RunResult> {
   preflight(o, hooks.limits);
+  const iso = applyProfile(o.profile, {
+    strict: o.strict,
+    onStaleRemoved: (what) => hooks.onNotice?.(`profile: removed leftovers of a killed run: ${what.join(', ')}`),
+  });
+  let remote: RemoteSampler | null = null;
+  if (o.serverMetrics) {
+    remote = new RemoteSampler(new URL(o.serverMetrics.url), o.serverMetrics.token, Math.max(500, o.sampleIntervalMs));
+    try {
+      await remote.check();
+    } catch (err) {
+      iso.cleanup();
+      throw err;
+    }
+    remote.start();
+  }
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-run-'));
   const startedAt = Date.now();
   let server: ServerProcess | null = null;
@@ -84,6 +105,8 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
   let loadStartedAt: number | null = null;
   let outcome: RunOutcome = { status: 'completed' };
   let artilleryPid: number | null = null;
+  let artilleryChild: ChildProcess | null = null;
+  let memoryCap: MemoryCapReport | null = null;
 
   try {
     if (o.target === null) {
@@ -92,6 +115,8 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
         transport: o.transport,
         deflate: o.deflate,
         pingIntervalMs: o.pingIntervalMs,
+        host: iso.serverHost,
+        prefix: iso.prefix('server'),
       });
       serverSampler = new ProcSampler(server.ready.pid, o.sampleIntervalMs).start();
     }
@@ -108,7 +133,8 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
     }
     if (hooks.signal?.aborted) throw hooks.signal.reason;
 
-    const artillery = spawnArtillery({ scriptFile, target, runDir, lib: o.lib });
+    const artillery = spawnArtillery({ scriptFile, target, runDir, lib: o.lib, prefix: iso.prefix('loadgen') });
+    artilleryChild = artillery.child;
     loadStartedAt = Date.now();
     artilleryPid = artillery.child.pid ?? null;
     if (artilleryPid !== null) loadgenSampler = new ProcSampler(artilleryPid, o.sampleIntervalMs).start();
@@ -171,6 +197,7 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
   } finally {
     loadgenSampler?.stop();
     serverSampler?.stop();
+    if (artilleryChild) await stopChild(artilleryChild);
     if (server) {
       const diedEarly = hasExited(server.child);
       await server.stop();
@@ -179,6 +206,15 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
         outcome = { status: 'errored', error: `the ${o.lib} server exited with code ${server.child.exitCode} on stop` };
       }
     }
+    if (remote) await remote.stop();
+    memoryCap = iso.memoryReport('server');
+    iso.cleanup();
+  }
+  if (outcome.status === 'errored' && memoryCap?.capHits) {
+    outcome = {
+      ...outcome,
+      error: `${outcome.error} (the server reached the profile's memory cap of ${memoryCap.capBytes} bytes ${memoryCap.capHits} times)`,
+    };
   }
 
   const engine = readEngineState(runDir);
@@ -187,11 +223,16 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
     startedAt,
     finishedAt: Date.now(),
     loadStartedAt,
-    server: { ready: server?.ready ?? null, samples: serverSampler?.samples ?? [] },
+    server: {
+      ready: server?.ready ?? null,
+      samples: remote?.samples ?? serverSampler?.samples ?? [],
+      remotePid: remote?.pid,
+      memoryCap,
+    },
     loadgen: { pid: artilleryPid, samples: loadgenSampler?.samples ?? [] },
     engine,
     artillery: readArtilleryReport(path.join(runDir, 'artillery-report.json')),
-    env: collectEnv(),
+    env: collectEnv(iso.record),
     outcome,
   });
   fs.rmSync(runDir, { recursive: true, force: true });

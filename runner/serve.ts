@@ -5,7 +5,10 @@ import { createServer } from '../servers/index';
 import type { ServerOptions } from '../servers/types';
 import { UsageError } from './errors';
 import { RUN_DEFAULTS } from './options';
+import { METRICS_PATH, METRICS_TOKEN_ENV, MIN_TOKEN_LENGTH, metricsHandler } from './metrics-endpoint';
+import { ProcSampler } from './proc-stats';
 import type { ReadyLine } from './server-process';
+import { urlHost } from '../servers/http';
 
 /** `bench serve` options as the user gave them. */
 export interface ServeOptions {
@@ -15,6 +18,8 @@ export interface ServeOptions {
   transport?: string;
   deflate?: boolean;
   pingInterval?: string | number;
+  /** serve this process's RSS/CPU samples at /metrics/samples to holders of this token */
+  metricsToken?: string;
 }
 
 /** How long a stopping server may take to close its connections (ms). */
@@ -22,7 +27,13 @@ export const CLOSE_GRACE_MS = 2_000;
 
 export interface ResolvedServeOptions extends ServerOptions {
   lib: Lib;
+  /** null: no metrics endpoint */
+  metricsToken: string | null;
 }
+
+/** Samples the metrics endpoint keeps: an hour at the sampling interval. */
+const METRICS_SAMPLE_INTERVAL_MS = 250;
+const METRICS_MAX_SAMPLES = 14_400;
 
 export function resolveServeOptions(raw: ServeOptions): ResolvedServeOptions {
   if (raw.lib === undefined) throw new UsageError(`Missing --lib. Choose one of ${LIBS.join(', ')}, e.g. --lib ws.`);
@@ -57,7 +68,21 @@ export function resolveServeOptions(raw: ServeOptions): ResolvedServeOptions {
       `--ping-interval must be a whole number of ms, 100 or more (got "${pingText}"). Example: --ping-interval 25000`,
     );
   }
-  return { lib, port, host, transport: transport as Transport, deflate: raw.deflate === true, pingIntervalMs };
+  const metricsToken = raw.metricsToken ?? process.env[METRICS_TOKEN_ENV] ?? null;
+  if (metricsToken !== null && metricsToken.length < MIN_TOKEN_LENGTH) {
+    throw new UsageError(
+      `--metrics-token must have at least ${MIN_TOKEN_LENGTH} characters (got ${metricsToken.length}). Example: --metrics-token "$(openssl rand -hex 16)"`,
+    );
+  }
+  return {
+    lib,
+    port,
+    host,
+    transport: transport as Transport,
+    deflate: raw.deflate === true,
+    pingIntervalMs,
+    metricsToken,
+  };
 }
 
 /**
@@ -71,6 +96,10 @@ export async function serve(o: ResolvedServeOptions, write: (line: string) => vo
     process.once('SIGTERM', () => resolve());
   });
   const server = createServer(o.lib, o);
+  if (o.metricsToken !== null) {
+    const sampler = new ProcSampler(process.pid, METRICS_SAMPLE_INTERVAL_MS, METRICS_MAX_SAMPLES).start();
+    server.route(METRICS_PATH, metricsHandler(sampler.samples, o.metricsToken, METRICS_SAMPLE_INTERVAL_MS));
+  }
   const d = await server.listen();
   const ready: ReadyLine = {
     event: 'ready',
@@ -83,6 +112,7 @@ export async function serve(o: ResolvedServeOptions, write: (line: string) => vo
     transports: d.transports,
     pingIntervalMs: d.pingIntervalMs,
     versions: d.versions,
+    ...(o.metricsToken !== null && { metrics: `http://${urlHost(o.host)}:${d.port}${METRICS_PATH}` }),
   };
   write(JSON.stringify(ready) + '\n');
   await stopRequested;

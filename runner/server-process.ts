@@ -17,6 +17,8 @@ export interface ReadyLine {
   transports?: Transport[];
   pingIntervalMs?: number;
   versions?: Record<string, string>;
+  /** the metrics endpoint, when served (bench serve --metrics-token) */
+  metrics?: string;
 }
 
 export interface ServerProcessOptions {
@@ -26,9 +28,13 @@ export interface ServerProcessOptions {
   pingIntervalMs: number;
   /** give up waiting for the ready line after this long (ms) */
   startTimeoutMs?: number;
+  /** address to bind (default 127.0.0.1) */
+  host?: string;
+  /** command prefix that places the server (see spawnNode) */
+  prefix?: readonly string[];
 }
 
-/** A `bench serve` child on 127.0.0.1, port 0. */
+/** A `bench serve` child on port 0 (127.0.0.1 unless a profile places it elsewhere). */
 export interface ServerProcess {
   child: ChildProcess;
   ready: ReadyLine;
@@ -47,11 +53,11 @@ export function parseReadyLine(line: string): ReadyLine | null {
 }
 
 export async function startServerProcess(o: ServerProcessOptions): Promise<ServerProcess> {
-  const args = [cliEntry, 'serve', '--lib', o.lib, '--port', '0', '--host', '127.0.0.1'];
+  const args = [cliEntry, 'serve', '--lib', o.lib, '--port', '0', '--host', o.host ?? '127.0.0.1'];
   args.push('--ping-interval', String(o.pingIntervalMs));
   if (o.lib === 'socketio') args.push('--transport', o.transport);
   if (o.deflate) args.push('--deflate');
-  const child = spawnNode(args);
+  const child = spawnNode(args, {}, undefined, o.prefix);
   const stderr = new OutputTail();
   child.stderr?.on('data', (d: Buffer) => stderr.push(d));
   const timeoutMs = o.startTimeoutMs ?? 20_000;

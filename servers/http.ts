@@ -10,6 +10,7 @@ export const HEALTHZ_PATH = '/healthz';
  *
  * - `POST /control/broadcast` → broadcasts once, answers `{"seq":N,"clients":C}`
  * - `GET /healthz` → `ok`
+ * - paths added with `route()` (bench serve's metrics endpoint)
  * - anything else the library does not claim → 404
  *
  * The control routes are this server's own `request` listener. Socket.IO and SockJS wrap the
@@ -23,11 +24,15 @@ export class HttpHost {
   private closing: Promise<void> | null = null;
   private listened = false;
   private closed = false;
+  private readonly routes = new Map<string, http.RequestListener>();
 
   constructor(broadcast: () => { seq: number; clients: number }) {
     this.server = http.createServer((req, res) => {
-      const path = (req.url ?? '/').split('?')[0];
-      if (path === CONTROL_BROADCAST_PATH && req.method === 'POST') {
+      const path = (req.url ?? '/').split('?')[0]!;
+      const extra = this.routes.get(path);
+      if (extra) {
+        extra(req, res);
+      } else if (path === CONTROL_BROADCAST_PATH && req.method === 'POST') {
         req.resume();
         sendText(res, 200, 'application/json', JSON.stringify(broadcast()));
       } else if (path === HEALTHZ_PATH && req.method === 'GET') {
@@ -41,6 +46,11 @@ export class HttpHost {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
     });
+  }
+
+  /** Serves one more path (exact match, any method), ahead of the built-in routes. */
+  route(path: string, handler: http.RequestListener): void {
+    this.routes.set(path, handler);
   }
 
   /** Binds; resolves with the port actually bound (port 0 picks a free one). */

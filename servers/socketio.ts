@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import { SOCKETIO_EVENT } from 'artillery-engine-bench/protocol';
 import type { BenchServer, ServerFactory, ServerOptions } from './types';
@@ -76,6 +77,10 @@ class SocketIoServer implements BenchServer {
     // The adapter encodes the packet once for all sockets.
     this.io.emit(SOCKETIO_EVENT, broadcastMessage(++this.seq));
     return { seq: this.seq, clients };
+  }
+
+  route(path: string, handler: RequestListener): void {
+    this.host.route(path, handler);
   }
 
   clientCount(): number {

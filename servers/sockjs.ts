@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import * as sockjs from 'sockjs';
 import { SOCKJS_PREFIX } from 'artillery-engine-bench/protocol';
 import type { BenchServer, ServerFactory, ServerOptions } from './types';
@@ -72,6 +73,10 @@ class SockJsServer implements BenchServer {
       clients++;
     }
     return { seq: this.seq, clients };
+  }
+
+  route(path: string, handler: RequestListener): void {
+    this.host.route(path, handler);
   }
 
   clientCount(): number {

@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import type { Lib, Transport } from 'artillery-engine-bench/protocol';
 
 /** Options every server takes. Resolved: no field is optional. */
@@ -40,6 +41,8 @@ export interface BenchServer {
   broadcast(): { seq: number; clients: number };
   /** Clients connected right now. */
   clientCount(): number;
+  /** Serves one more HTTP path on the same port (exact match), ahead of the library's own. */
+  route(path: string, handler: RequestListener): void;
   /** Closes every client and the listener. */
   close(): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { BenchServer, ServerFactory, ServerOptions } from './types';
 import { HttpHost, urlHost } from './http';
@@ -81,6 +82,10 @@ class WsServer implements BenchServer {
       clients++;
     }
     return { seq: this.seq, clients };
+  }
+
+  route(path: string, handler: RequestListener): void {
+    this.host.route(path, handler);
   }
 
   clientCount(): number {
