@@ -356,6 +356,13 @@ function optionsTable(options: Record<string, RunOptions>): string {
   return `<div class="scroll"><table><thead><tr>${head.map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>${body.join('')}</tbody></table></div>`;
 }
 
+/** bench calibrate's score for the machine, or how to get one. */
+function calibrationText(env: RunEnv): string {
+  const c = env.calibration;
+  if (!c) return 'not measured: run bench calibrate on that machine, then rerun';
+  return `CPU ${c.cpu.roundsPerSecond} rounds/s (${c.cpu.workload}); ${c.connections.perSecond} ws connections/s on loopback; measured ${c.measuredAt}`;
+}
+
 /** What the hardware profile applied and skipped on the machine that ran. */
 function profileSection(env: RunEnv): string {
   if (typeof env.profile === 'string' || (!env.profile.applied.length && !env.profile.skipped.length)) {
@@ -387,6 +394,7 @@ function conditions(report: LoadedReport): string {
         ['kernel', env.kernel],
         ['arch', env.arch],
         ['fingerprint', env.fingerprint ?? '–'],
+        ['calibration', calibrationText(env)],
         ['profile', profileName(env)],
       ]),
     );

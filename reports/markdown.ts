@@ -1,3 +1,4 @@
+import { profileName } from '../runner/env';
 import { escapeMarkdown as md } from './escape';
 import type { LoadedReport, ReportCell } from './load';
 import { acrossTrials, flagReason, groupCells, isFlagged, KB, MB, type CellGroup, type CellNumbers } from './metrics';
@@ -83,6 +84,10 @@ function footer(report: LoadedReport): string {
     env.cpu,
     `${env.cores} cores`,
     ...(report.manifest?.preset ? [`preset ${report.manifest.preset}`] : []),
+    ...(profileName(env) !== 'local' ? [`profile ${profileName(env)}`] : []),
+    ...(env.calibration
+      ? [`calibration ${env.calibration.cpu.roundsPerSecond} CPU rounds/s, ${env.calibration.connections.perSecond} conn/s`]
+      : []),
   ];
   const differs = Object.keys(report.conditions.differs);
   const warn = differs.length ? ` Not the same in every result: ${md(differs.join(', '))}.` : '';

@@ -6,7 +6,7 @@ import type { Progress } from './run';
 import type { ServeOptions } from './serve';
 import { stopAllChildren } from './children';
 
-const COMMANDS = ['run', 'serve', 'sweep', 'report', 'profile'];
+const COMMANDS = ['run', 'serve', 'sweep', 'report', 'profile', 'calibrate'];
 const EPILOG = 'Docs: README.md. Results follow DESIGN.md "The result file" (schemaVersion 1).';
 
 function runFlags(y: Argv) {
@@ -185,6 +185,11 @@ export function buildParser(argv: readonly string[]) {
       y
         .positional('action', { type: 'string', describe: 'list | show' })
         .positional('name', { type: 'string', describe: 'profile name (for show)' }),
+    )
+    .command(
+      'calibrate',
+      'score this machine (a fixed CPU workload and a loopback connection rate) so results from two machines compare',
+      (y) => y.option('json', { type: 'boolean', describe: 'print the calibration JSON on stdout' }),
     )
     .demandCommand(1, 'Name a command: bench run, serve, sweep or report. Run bench --help for the list.')
     .strict()
@@ -447,6 +452,15 @@ function commandProfile(a: Record<string, unknown>): number {
   return 0;
 }
 
+async function commandCalibrate(a: Record<string, unknown>): Promise<number> {
+  const { calibrate, formatCalibration } = require('./calibrate') as typeof import('./calibrate');
+  process.stderr.write('calibrating: CPU workload, then 2,000 ws connections on loopback…\n');
+  const { calibration, file } = await calibrate();
+  if (a.json === true) process.stdout.write(JSON.stringify(calibration, null, 2) + '\n');
+  process.stderr.write(formatCalibration(calibration, file) + '\n');
+  return 0;
+}
+
 /** The one place that prints "Error:" and sets the exit code. */
 export async function main(argv: readonly string[]): Promise<void> {
   let code: number;
@@ -460,9 +474,10 @@ export async function main(argv: readonly string[]): Promise<void> {
     else if (command === 'sweep') code = await commandSweep(a);
     else if (command === 'report') code = commandReport(a);
     else if (command === 'profile') code = commandProfile(a);
+    else if (command === 'calibrate') code = await commandCalibrate(a);
     else
       throw new UsageError(
-        `Unknown command "${command}". Use bench run, serve, sweep or report; bench --help lists them.`,
+        `Unknown command "${command}". Use bench run, serve, sweep, report, profile or calibrate; bench --help lists them.`,
       );
   } catch (err) {
     if (isUserFacing(err)) {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as os from 'node:os';
 import { packageVersion } from '../servers/versions';
+import { loadCalibration, type Calibration } from './calibration-store';
 import type { ProfileRecord } from './isolation/plan';
 
 /** The conditions of a run: enough to tell two machines apart. */
@@ -21,6 +22,8 @@ export interface RunEnv {
    * fingerprint came from the same machine and software.
    */
   fingerprint: string;
+  /** `bench calibrate`'s score for this fingerprint, when it was measured; null when not */
+  calibration: Calibration | null;
 }
 
 /** The profile's name, whichever form the result stores it in. */
@@ -66,5 +69,6 @@ export function collectEnv(profile: ProfileRecord = { name: 'local', applied: []
     kernel: os.release(),
     arch: os.arch(),
   };
-  return { ...machine, profile, fingerprint: fingerprintOf(machine) };
+  const fingerprint = fingerprintOf(machine);
+  return { ...machine, profile, fingerprint, calibration: loadCalibration(fingerprint) };
 }

@@ -45,7 +45,7 @@ export const PRESETS: Record<string, Preset> = {
       'Socket.IO as its 2.x defaults configured it: per-message deflate on (engine.io 3 default, threshold 1 KiB) and long-polling first, then upgrade. Today’s Socket.IO 4 runs with those options; the 2.x code itself is not used.',
       'Per-message deflate costs memory per connection (a zlib context each side keeps) even when no message is large enough to be compressed; the study’s near-2 GB for Socket.IO at 10,000 clients is consistent with that.',
       'ws with its defaults (per-message deflate off on the server in ws 7, as in ws 8). SockJS without deflate (not offered).',
-      'The study ran the server on an i3-8300 and the clients on an i5-4690K; a sweep on one machine shares its cores between both sides (hardware profiles come with a later issue).',
+      'The study ran the server on an i3-8300 and the clients on an i5-4690K; a sweep on one machine shares its cores between both sides unless --profile paper-2020 gives each side its own CPUs, memory and network namespace.',
     ],
   },
 };
