@@ -372,7 +372,9 @@ function profileSection(env: RunEnv): string {
   const li = (what: string, text: string) => `<li><b>${h(what)}</b>: ${h(text)}</li>`;
   return [
     `<h3>Profile <code>${h(env.profile.name)}</code></h3>`,
-    applied.length ? `<p>Applied:</p><ul>${applied.map((a) => li(a.what, a.detail)).join('')}</ul>` : '<p>Nothing applied.</p>',
+    applied.length
+      ? `<p>Applied:</p><ul>${applied.map((a) => li(a.what, a.detail)).join('')}</ul>`
+      : '<p>Nothing applied.</p>',
     skipped.length
       ? `<p class="warn">Skipped:</p><ul class="warn">${skipped.map((a) => li(a.what, a.reason)).join('')}</ul>`
       : '<p>Nothing skipped.</p>',

@@ -86,7 +86,9 @@ function footer(report: LoadedReport): string {
     ...(report.manifest?.preset ? [`preset ${report.manifest.preset}`] : []),
     ...(profileName(env) !== 'local' ? [`profile ${profileName(env)}`] : []),
     ...(env.calibration
-      ? [`calibration ${env.calibration.cpu.roundsPerSecond} CPU rounds/s, ${env.calibration.connections.perSecond} conn/s`]
+      ? [
+          `calibration ${env.calibration.cpu.roundsPerSecond} CPU rounds/s, ${env.calibration.connections.perSecond} conn/s`,
+        ]
       : []),
   ];
   const differs = Object.keys(report.conditions.differs);

@@ -54,7 +54,12 @@ export async function measureConnections(
   total = CONNECTIONS,
   concurrency = CONCURRENCY,
 ): Promise<Calibration['connections']> {
-  const server = await startServerProcess({ lib: 'ws', transport: 'websocket', deflate: false, pingIntervalMs: 25_000 });
+  const server = await startServerProcess({
+    lib: 'ws',
+    transport: 'websocket',
+    deflate: false,
+    pingIntervalMs: 25_000,
+  });
   const open: WebSocket[] = [];
   let opened = 0;
   let started = 0;

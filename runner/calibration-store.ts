@@ -53,4 +53,3 @@ export function loadCalibration(fingerprint: string): Calibration | null {
     return null;
   }
 }
-

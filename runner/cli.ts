@@ -159,7 +159,10 @@ function sweepFlags(y: Argv) {
       describe: 'paper-2020 (Socket.IO as its 2.x defaults: deflate, polling) | modern (today’s defaults)',
     })
     .option('deflate', { type: 'boolean', describe: 'per-message deflate in every cell' })
-    .option('strict', { type: 'boolean', describe: 'every cell refuses to run when a part of --profile cannot be applied' })
+    .option('strict', {
+      type: 'boolean',
+      describe: 'every cell refuses to run when a part of --profile cannot be applied',
+    })
     .option('quiet', { type: 'boolean', describe: 'no progress on stderr' });
   for (const flag of PASS_THROUGH)
     b = b.option(flag, { type: 'string', describe: `passed to every bench run (see bench run --help)` });
@@ -191,7 +194,10 @@ export function buildParser(argv: readonly string[]) {
       'score this machine (a fixed CPU workload and a loopback connection rate) so results from two machines compare',
       (y) => y.option('json', { type: 'boolean', describe: 'print the calibration JSON on stdout' }),
     )
-    .demandCommand(1, 'Name a command: bench run, serve, sweep or report. Run bench --help for the list.')
+    .demandCommand(
+      1,
+      'Name a command: bench run, serve, sweep, report, profile or calibrate. Run bench --help for the list.',
+    )
     .strict()
     .help()
     .version(false)

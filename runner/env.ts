@@ -32,8 +32,17 @@ export function profileName(env: Pick<RunEnv, 'profile'>): string {
 }
 
 /** What goes into a fingerprint; the same on one machine with one install. */
-export function fingerprintOf(e: Pick<RunEnv, 'cpu' | 'cores' | 'memoryBytes' | 'kernel' | 'node' | 'versions'>): string {
-  const facts = [e.cpu, e.cores, e.memoryBytes, e.kernel, e.node, JSON.stringify(e.versions, Object.keys(e.versions).sort())];
+export function fingerprintOf(
+  e: Pick<RunEnv, 'cpu' | 'cores' | 'memoryBytes' | 'kernel' | 'node' | 'versions'>,
+): string {
+  const facts = [
+    e.cpu,
+    e.cores,
+    e.memoryBytes,
+    e.kernel,
+    e.node,
+    JSON.stringify(e.versions, Object.keys(e.versions).sort()),
+  ];
   return createHash('sha256').update(facts.join('\n')).digest('hex').slice(0, 16);
 }
 

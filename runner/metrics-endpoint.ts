@@ -52,9 +52,14 @@ export function metricsHandler(
   return (req, res) => {
     req.resume();
     if (!tokenMatches(req, expected)) {
-      send(res, 401, { error: 'missing or wrong token: send Authorization: Bearer <the --metrics-token of bench serve>' }, {
-        'www-authenticate': 'Bearer',
-      });
+      send(
+        res,
+        401,
+        { error: 'missing or wrong token: send Authorization: Bearer <the --metrics-token of bench serve>' },
+        {
+          'www-authenticate': 'Bearer',
+        },
+      );
       return;
     }
     if (req.method !== 'GET') {

@@ -203,7 +203,9 @@ export function findTopology(name: string, dir = PROFILES_DIR): TopologyProfile 
   const p = findProfile(name, dir);
   if (p.kind !== 'topology') {
     const topologies = [...loadProfiles(dir).values()].filter((t) => t.kind === 'topology').map((t) => t.name);
-    throw new UsageError(`--profile ${name} is a machine profile; --profile takes a topology: ${topologies.join(', ')}.`);
+    throw new UsageError(
+      `--profile ${name} is a machine profile; --profile takes a topology: ${topologies.join(', ')}.`,
+    );
   }
   return p;
 }

@@ -29,7 +29,8 @@ export function findMemoryCgroup(): HostFacts['memoryCgroup'] {
   for (const root of ['/sys/fs/cgroup', '/sys/fs/cgroup/unified']) {
     if (controllers(path.join(root, 'cgroup.controllers')).includes('memory')) return { version: 2, root };
   }
-  if (fs.existsSync('/sys/fs/cgroup/memory/memory.limit_in_bytes')) return { version: 1, root: '/sys/fs/cgroup/memory' };
+  if (fs.existsSync('/sys/fs/cgroup/memory/memory.limit_in_bytes'))
+    return { version: 1, root: '/sys/fs/cgroup/memory' };
   return null;
 }
 

@@ -7,7 +7,6 @@ import { planIsolation, requestedParts, type HostFacts, type ProfileRecord } fro
 export type { Isolation } from './linux';
 export type { ProfileRecord, AppliedPart, SkippedPart, Role } from './plan';
 
-
 function unconstrained(record: ProfileRecord): Isolation {
   return { record, serverHost: '127.0.0.1', prefix: () => [], memoryReport: () => null, cleanup: () => {} };
 }

@@ -89,9 +89,7 @@ function removeCgroup(dir: string): void {
 
 function removeNetns(name: string): void {
   try {
-    killAll(
-      execFileSync('ip', ['netns', 'pids', name], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number),
-    );
+    killAll(execFileSync('ip', ['netns', 'pids', name], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number));
   } catch {
     // no such namespace, or nothing in it
   }
@@ -267,7 +265,17 @@ export function applyOnLinux(plan: IsolationPlan, host: HostFacts, owner = proce
           const burst = Math.max(15_000, Math.ceil(rateBytes * 0.004));
           for (const role of ['server', 'loadgen'] as const) {
             const tbf = ['qdisc', 'add', 'dev', veth[role], 'root', 'handle', '1:', 'tbf'];
-            run('tc', ['-n', names[role], ...tbf, 'rate', `${bandwidthMbit}mbit`, 'burst', String(burst), 'latency', '50ms']);
+            run('tc', [
+              '-n',
+              names[role],
+              ...tbf,
+              'rate',
+              `${bandwidthMbit}mbit`,
+              'burst',
+              String(burst),
+              'latency',
+              '50ms',
+            ]);
           }
           applied.push({
             what: 'link bandwidth',
@@ -285,9 +293,23 @@ export function applyOnLinux(plan: IsolationPlan, host: HostFacts, owner = proce
           for (const role of ['server', 'loadgen'] as const) {
             const where = bandwidthMbit !== null ? ['parent', '1:1', 'handle', '10:'] : ['root'];
             // One-way delay on each side adds up to the profile's round trip.
-            run('tc', ['-n', names[role], 'qdisc', 'add', 'dev', veth[role], ...where, 'netem', 'delay', `${latencyMs / 2}ms`]);
+            run('tc', [
+              '-n',
+              names[role],
+              'qdisc',
+              'add',
+              'dev',
+              veth[role],
+              ...where,
+              'netem',
+              'delay',
+              `${latencyMs / 2}ms`,
+            ]);
           }
-          applied.push({ what: 'link latency', detail: `netem ${latencyMs / 2} ms each way (${latencyMs} ms round trip)` });
+          applied.push({
+            what: 'link latency',
+            detail: `netem ${latencyMs / 2} ms each way (${latencyMs} ms round trip)`,
+          });
         } catch (err) {
           const msg = (err as Error).message;
           skipped.push({

@@ -34,7 +34,7 @@ const CASES: Array<[string[], string]> = [
     'Error: --port must be a whole number from 0 to 65535 (got "70000"). Use 0 for a free port.',
   ],
   [['serve'], 'Error: Missing --lib. Choose one of ws, socketio, sockjs, e.g. --lib ws.'],
-  [[], 'Error: Name a command: bench run, serve, sweep or report. Run bench --help for the list.'],
+  [[], 'Error: Name a command: bench run, serve, sweep, report, profile or calibrate. Run bench --help for the list.'],
   [
     ['sweep', '--libs', 'ws,mqtt'],
     'Error: --libs takes ws, socketio, sockjs separated by commas (got "mqtt"). Example: --libs ws,socketio',
@@ -49,6 +49,18 @@ const CASES: Array<[string[], string]> = [
     'Error: No profile named "i9". Known: ci-small, i3-8300-server, i5-4690k-workstation, local, paper-2020. Run bench profile list.',
   ],
   [['profile', 'frob'], 'Error: Unknown profile action "frob". Use bench profile list or bench profile show NAME.'],
+  [
+    ['serve', '--lib', 'ws', '--metrics-token', 'short'],
+    'Error: --metrics-token must have at least 8 characters (got 5). Example: --metrics-token "$(openssl rand -hex 16)"',
+  ],
+  [
+    ['run', '--lib', 'ws', '--clients', '5', '--profile', 'i5-4690k-workstation'],
+    'Error: --profile i5-4690k-workstation is a machine profile; --profile takes a topology: ci-small, local, paper-2020.',
+  ],
+  [
+    ['sweep', '--profile', 'lan'],
+    'Error: No profile named "lan". Known: ci-small, i3-8300-server, i5-4690k-workstation, local, paper-2020. Run bench profile list.',
+  ],
 ];
 
 describe('bench (real bin) on bad input', () => {

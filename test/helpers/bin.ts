@@ -11,10 +11,28 @@ export interface BinResult {
   stderr: string;
 }
 
+export interface BinOptions {
+  /** a bound, not an assertion */
+  timeoutMs?: number;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** a command that execs the rest, e.g. `ip netns exec NS` or `setpriv --reuid=…` */
+  prefix?: string[];
+}
+
+function spawnBin(args: string[], opts: BinOptions) {
+  const argv = [...(opts.prefix ?? []), process.execPath, BENCH_BIN, ...args];
+  return spawn(argv[0]!, argv.slice(1), {
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
 /** Runs `bench <args>` to completion, killing it after `timeoutMs` (a bound, not an assertion). */
-export function runBin(args: string[], opts: { timeoutMs?: number; cwd?: string } = {}): Promise<BinResult> {
+export function runBin(args: string[], opts: BinOptions = {}): Promise<BinResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BENCH_BIN, ...args], { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnBin(args, opts);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -36,8 +54,8 @@ export interface StartedBin {
   exited: Promise<number | null>;
 }
 
-export function startBin(args: string[]): StartedBin {
-  const child = spawn(process.execPath, [BENCH_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function startBin(args: string[], opts: BinOptions = {}): StartedBin {
+  const child = spawnBin(args, opts);
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   child.stdout.resume();

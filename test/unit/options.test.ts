@@ -101,6 +101,68 @@ describe('resolveRunOptions', () => {
   });
 });
 
+describe('resolveRunOptions: profiles and remote server metrics', () => {
+  const base = { lib: 'ws', clients: '10' };
+  const target = 'ws://198.18.0.1:8080/';
+  it('defaults to the local profile and checks a given one at once', () => {
+    assert.equal(resolveRunOptions(base).profile, 'local');
+    assert.equal(resolveRunOptions({ ...base, profile: 'paper-2020', strict: true }).strict, true);
+    assert.equal(
+      usageMessage(() => resolveRunOptions({ ...base, profile: 'paper' })),
+      'No profile named "paper". Known: ci-small, i3-8300-server, i5-4690k-workstation, local, paper-2020. Run bench profile list.',
+    );
+    assert.equal(
+      usageMessage(() => resolveRunOptions({ ...base, profile: 'ci-small', target })),
+      '--profile ci-small places the server bench starts; it cannot apply to --target. Remove --profile, or apply it on the server host.',
+    );
+  });
+  it('takes the metrics URL of a bench serve, with its token', () => {
+    const o = resolveRunOptions({
+      ...base,
+      target,
+      serverMetrics: 'http://198.18.0.1:8080',
+      metricsToken: 'secret-123',
+    });
+    assert.deepEqual(o.serverMetrics, { url: 'http://198.18.0.1:8080/metrics/samples', token: 'secret-123' });
+    assert.equal(resolveRunOptions({ ...base, target }).serverMetrics, null);
+  });
+  it('names what is missing or wrong about remote metrics', () => {
+    const cases: [Record<string, string | boolean>, string][] = [
+      [
+        { serverMetrics: 'http://127.0.0.1:1/metrics/samples', metricsToken: 'secret-123' },
+        '--server-metrics reads a remote bench serve and needs --target; without --target bench samples its own server.',
+      ],
+      [
+        { target, metricsToken: 'secret-123' },
+        '--metrics-token needs --server-metrics URL, the "metrics" URL from the ready line of bench serve.',
+      ],
+      [
+        { target, serverMetrics: 'ws://198.18.0.1:8080', metricsToken: 'secret-123' },
+        '--server-metrics must be an http:// or https:// URL (got "ws://198.18.0.1:8080"). Use the "metrics" URL from the ready line of bench serve.',
+      ],
+      [
+        { target, serverMetrics: 'http://10.1.2.3:8080', metricsToken: 'secret-123', allowRemoteTarget: false },
+        '--server-metrics 10.1.2.3 is not a loopback or 198.18.0.0/15 address. For a server on another machine you own, add --allow-remote-target.',
+      ],
+      [
+        { target, serverMetrics: 'http://198.18.0.1:8080' },
+        '--server-metrics needs --metrics-token (or BENCH_METRICS_TOKEN): the token bench serve was started with.',
+      ],
+    ];
+    const saved = process.env.BENCH_METRICS_TOKEN;
+    delete process.env.BENCH_METRICS_TOKEN;
+    try {
+      for (const [extra, message] of cases)
+        assert.equal(
+          usageMessage(() => resolveRunOptions({ ...base, ...extra })),
+          message,
+        );
+    } finally {
+      if (saved !== undefined) process.env.BENCH_METRICS_TOKEN = saved;
+    }
+  });
+});
+
 describe('isBenchmarkAddress', () => {
   it('knows loopback and the benchmark range', () => {
     for (const h of ['127.0.0.1', '127.9.9.9', 'localhost', '::1', '[::1]', '198.18.0.1', '198.19.255.254']) {

@@ -247,6 +247,44 @@ describe('renderHtml', () => {
   });
 });
 
+describe('renderHtml: the machine a run came from', () => {
+  it('shows the profile’s applied and skipped parts, the fingerprint and the calibration score', () => {
+    const r = makeResult('ws', 1000);
+    r.env.fingerprint = 'abcdef0123456789';
+    r.env.profile = {
+      name: 'paper-2020',
+      applied: [{ what: 'CPU set (server)', detail: 'server pinned to CPU 0 <x>' }],
+      skipped: [{ what: 'link latency', reason: 'netem (latency emulation) is not available on this kernel' }],
+    };
+    r.env.calibration = {
+      version: 1,
+      fingerprint: 'abcdef0123456789',
+      measuredAt: '2026-11-29T05:00:00.000Z',
+      cpu: { workload: 'w', rounds: 7, medianRoundMs: 40, fastestRoundMs: 35, roundsPerSecond: 28.57 },
+      connections: { attempted: 2000, opened: 2000, concurrency: 50, perSecond: 1700 },
+    };
+    const dir = path.join(root, 'profiled');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'ws.json'), JSON.stringify(r));
+    const html = renderHtml(loadInputs([dir]));
+    for (const text of [
+      '<dt>fingerprint</dt><dd>abcdef0123456789</dd>',
+      '<h3>Profile <code>paper-2020</code></h3>',
+      '<li><b>CPU set (server)</b>: server pinned to CPU 0 &lt;x&gt;</li>',
+      '<li><b>link latency</b>: netem (latency emulation) is not available on this kernel</li>',
+      'CPU 28.57 rounds/s (w); 1700 ws connections/s on loopback',
+    ]) {
+      assert.ok(html.includes(text), text);
+    }
+    const md = renderMarkdown(loadInputs([dir]));
+    assert.match(md, /profile paper-2020 · calibration 28\.57 CPU rounds\/s, 1700 conn\/s/);
+  });
+  it('says how to get a calibration when a result has none', () => {
+    const html = renderHtml(loadInputs([loose]));
+    assert.ok(html.includes('not measured: run bench calibrate on that machine, then rerun'));
+  });
+});
+
 describe('renderMarkdown', () => {
   let text: string;
   before(() => {
