@@ -95,7 +95,13 @@ function runFlags(y: Argv) {
       describe: 'topology from hardware-profiles/ (bench profile list): namespaces, CPU sets, memory cap, link',
       default: 'local',
     })
-    .option('strict', { type: 'boolean', describe: 'refuse to run when any part of --profile cannot be applied' });
+    .option('strict', { type: 'boolean', describe: 'refuse to run when any part of --profile cannot be applied' })
+    .option('ensure', {
+      type: 'string',
+      array: true,
+      describe:
+        'SLO to check, repeatable: e.g. "connect.p99<500ms" "rss.steady<300MB" "failed==0"; exit 1 if one fails',
+    });
 }
 
 function serveFlags(y: Argv) {
@@ -240,6 +246,7 @@ function pickRunOptions(a: Record<string, unknown>): RunOptions {
     strict: a.strict === true,
     serverMetrics: s('serverMetrics'),
     metricsToken: s('metricsToken'),
+    ensure: Array.isArray(a.ensure) ? a.ensure.map(String) : undefined,
   };
 }
 
@@ -289,6 +296,7 @@ async function commandRun(a: Record<string, unknown>): Promise<number> {
   const { runBench } = require('./run') as typeof import('./run');
   const { writeJsonAtomic } = require('./output') as typeof import('./output');
   const { formatSummary } = require('./summary') as typeof import('./summary');
+  const { evaluateEnsure, formatEnsure } = require('./ensure') as typeof import('./ensure');
   const o = resolveRunOptions(pickRunOptions(a));
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => controller.abort(sig);
@@ -302,11 +310,13 @@ async function commandRun(a: Record<string, unknown>): Promise<number> {
       onNotice: (line) => process.stderr.write(line + '\n'),
     });
     progress.stop();
+    if (o.ensure.length > 0) result.ensure = evaluateEnsure(o.ensure, result);
     writeJsonAtomic(o.out, result);
     if (o.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     process.stderr.write(formatSummary(result, o.out) + '\n');
+    if (result.ensure) process.stderr.write(formatEnsure(result.ensure) + '\n');
     if (result.status === 'aborted') return SIGNAL_EXIT[String(controller.signal.reason)] ?? 130;
-    return result.status === 'completed' ? 0 : 1;
+    return result.status === 'completed' && (result.ensure ?? []).every((e) => e.ok) ? 0 : 1;
   } finally {
     progress.stop();
     process.off('SIGINT', onSignal);

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as net from 'node:net';
 import { LIBS, TRANSPORTS, type Lib, type Transport } from 'artillery-engine-bench/protocol';
+import { parseEnsure, type EnsureCheck } from './ensure';
 import { UsageError } from './errors';
 import { packageRoot } from './paths';
 import { METRICS_PATH, METRICS_TOKEN_ENV } from './metrics-endpoint';
@@ -39,6 +40,8 @@ export interface RunOptions {
   strict?: boolean;
   serverMetrics?: string;
   metricsToken?: string;
+  /** SLO expressions such as `connect.p99<500ms`; the run exits 1 when one fails */
+  ensure?: string | string[];
 }
 
 /** A built-in scenario of ours, or the user's own Artillery script. */
@@ -87,6 +90,8 @@ export interface ResolvedRunOptions {
   strict: boolean;
   /** a remote bench serve's metrics endpoint, read for server RSS/CPU with --target; null: none */
   serverMetrics: { url: string; token: string } | null;
+  /** checks on the result; any that fails makes the run exit 1 */
+  ensure: EnsureCheck[];
 }
 
 export const RUN_DEFAULTS = {
@@ -299,6 +304,7 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
     profile: resolveProfileName(raw.profile, target),
     strict: raw.strict === true,
     serverMetrics: resolveServerMetrics(raw, target),
+    ensure: (raw.ensure === undefined ? [] : [raw.ensure].flat()).map(parseEnsure),
   };
   if (raw.out !== undefined && fs.existsSync(resolved.out) && fs.statSync(resolved.out).isDirectory()) {
     throw new UsageError(

@@ -1,6 +1,7 @@
 import type { LoopDelay, MetricName } from 'artillery-engine-bench/protocol';
 import type { ArtilleryMetrics } from './artillery';
 import type { EngineState, PhaseTimes } from './engine-events';
+import type { EnsureOutcome } from './ensure';
 import type { RunEnv } from './env';
 import { mergeEncoded, toStats, type LatencyStats } from './histograms';
 import type { ResolvedRunOptions } from './options';
@@ -112,6 +113,8 @@ interface RunResultBase {
   /** Artillery's own aggregate counters and summaries */
   artillery: ArtilleryMetrics | null;
   env: RunEnv;
+  /** the run's --ensure checks and how each came out; absent when none were given */
+  ensure?: EnsureOutcome[];
 }
 
 /** One run. Discriminated on `status`: an errored or aborted run keeps what it measured. */

@@ -97,4 +97,23 @@ describe('bench run (real servers, real Artillery)', () => {
     assert.equal(printed.clients.connected, 20);
     assert.equal(printed.echoMs, null);
   });
+  it('--ensure: a violated SLO exits 1, and the result keeps every check', async () => {
+    const out = path.join(dir, 'ensure.json');
+    const args = ['run', '--lib', 'ws', '--clients', '20', '--hold', '1', '--probes', '1', '--quiet', '--out', out];
+    const r = await runBin([...args, '--ensure', 'connect.p50<0.000001ms', '--ensure', 'connected==20'], {
+      timeoutMs: 120_000,
+    });
+    assert.equal(r.code, 1, r.stderr);
+    const result = JSON.parse(fs.readFileSync(out, 'utf8')) as RunResult;
+    assert.equal(result.status, 'completed');
+    assert.deepEqual(
+      result.ensure?.map((e) => [e.expression, e.ok]),
+      [
+        ['connect.p50<0.000001ms', false],
+        ['connected==20', true],
+      ],
+    );
+    assert.match(r.stderr, /^ {2}ensure {2}FAIL {2}connect\.p50<0\.000001ms: [0-9.]+ ms$/m);
+    assert.match(r.stderr, /^ {2}ensure {2}ok {4}connected==20: 20$/m);
+  });
 });

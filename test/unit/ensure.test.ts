@@ -1,0 +1,75 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { evaluateEnsure, formatEnsure, parseEnsure } from '../../runner/ensure';
+import { baseResult } from '../helpers/report-fixtures';
+import { usageMessage } from '../helpers/usage';
+
+describe('parseEnsure', () => {
+  it('reads metric, operator and limit in the metric’s base unit', () => {
+    assert.deepEqual(parseEnsure('connect.p99<500ms'), {
+      expression: 'connect.p99<500ms',
+      metric: 'connect.p99',
+      operator: '<',
+      limit: 500,
+    });
+    assert.equal(parseEnsure('connect.p99 < 0.5s').limit, 500);
+    assert.equal(parseEnsure('echo.p50<=2').limit, 2);
+    assert.equal(parseEnsure('rss.steady<300MB').limit, 300e6);
+    assert.equal(parseEnsure('bytesPerClient<16KiB').limit, 16 * 1024);
+    assert.equal(parseEnsure('rss.peak<1.5GiB').limit, 1.5 * 2 ** 30);
+    assert.deepEqual([parseEnsure('failed==0').operator, parseEnsure('connected>=1000').operator], ['==', '>=']);
+  });
+  it('names a bad expression, metric or unit, and the fix', () => {
+    assert.equal(
+      usageMessage(() => parseEnsure('p99 under 500')),
+      '--ensure "p99 under 500" is not METRIC OP VALUE[UNIT]. Examples: --ensure "connect.p99<500ms" --ensure "rss.steady<300MB" --ensure "failed==0"',
+    );
+    assert.match(
+      usageMessage(() => parseEnsure('latency.p99<5')),
+      /^--ensure "latency\.p99<5": unknown metric "latency\.p99"\. Known: connect\.p50, connect\.p90, .*, failed, probe\.failed, cpu\.$/,
+    );
+    assert.equal(
+      usageMessage(() => parseEnsure('connect.p99<5MB')),
+      '--ensure "connect.p99<5MB": connect.p99 takes ms or s (got "MB").',
+    );
+    assert.equal(
+      usageMessage(() => parseEnsure('rss.steady<5ms')),
+      '--ensure "rss.steady<5ms": rss.steady takes B, KB, MB, GB, KiB, MiB or GiB (got "ms").',
+    );
+    assert.equal(
+      usageMessage(() => parseEnsure('failed==0ms')),
+      '--ensure "failed==0ms": failed takes no unit (got "ms").',
+    );
+  });
+});
+
+describe('evaluateEnsure', () => {
+  it('checks each expression against the result, and a missing metric fails', () => {
+    const r = baseResult();
+    const p99 = r.connectMs!.p99;
+    const out = evaluateEnsure(
+      [
+        parseEnsure(`connect.p99<${p99 + 1}`),
+        parseEnsure(`connect.p99<${p99}`),
+        parseEnsure(`connect.p99<=${p99}`),
+        parseEnsure('failed==0'),
+        parseEnsure('broadcast.p50<1000'),
+      ],
+      r,
+    );
+    assert.deepEqual(
+      out.map((o) => [o.ok, o.actual]),
+      [
+        [true, p99],
+        [false, p99],
+        [true, p99],
+        [true, 0],
+        [false, null],
+      ],
+    );
+    const text = formatEnsure(out).split('\n');
+    assert.equal(text.length, 5);
+    assert.equal(text[1], `  ensure  FAIL  connect.p99<${p99}: ${Math.round(p99 * 100) / 100} ms`);
+    assert.equal(text[4], '  ensure  FAIL  broadcast.p50<1000: not measured');
+  });
+});
