@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { parentWatch } from './paths';
+import { PARENT_PID_ENV, parentWatch } from './paths';
 
 /**
  * Every child process bench starts, so that one call can stop them all (on Ctrl-C, on error,
@@ -25,6 +25,7 @@ export function spawnNode(
     // in order and records the run as aborted rather than as a server that died.
     detached: true,
     ...options,
+    env: { ...(options.env ?? process.env), [PARENT_PID_ENV]: String(process.pid) },
   });
   live.add(child);
   child.once('exit', () => live.delete(child));

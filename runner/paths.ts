@@ -8,3 +8,5 @@ export const cliEntry = path.join(packageRoot, 'bin', 'bench.js');
 export const parentWatch = path.join(packageRoot, 'dist', 'runner', 'parent-watch.js');
 /** Preloaded into Artillery: parent-watch, and no telemetry leaves the machine. */
 export const artilleryPreload = path.join(packageRoot, 'dist', 'runner', 'artillery-preload.js');
+/** Tells a child which pid is bench, for parent-watch. */
+export const PARENT_PID_ENV = 'BENCH_PARENT_PID';

@@ -1,4 +1,5 @@
 import { describe, it } from 'node:test';
+import { spawn } from 'node:child_process';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -88,5 +89,25 @@ describe('bench run on a signal', () => {
       child.kill('SIGKILL');
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a child whose parent dies before the child reaches node', () => {
+  it('still exits: it knows its parent from the environment, not from its ppid at start', async () => {
+    // The parent starts a child through a prefix that takes a second before exec'ing node (as a
+    // profile's cgroup, taskset and `ip netns exec` do, only slower), prints its pid, and is
+    // SIGKILLed at once: the child reaches node already orphaned.
+    const children = path.resolve(__dirname, '../../runner/children.js');
+    const script = `
+      const { spawnNode } = require(${JSON.stringify(children)});
+      const c = spawnNode(['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' }, undefined,
+        ['sh', '-c', 'sleep 1; exec "$@"', 'sh']);
+      console.log(c.pid);
+      setInterval(() => {}, 1000);`;
+    const parent = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const pid = await new Promise<number>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(Number(d))));
+    parent.kill('SIGKILL');
+    assert.ok(isAlive(pid), 'the child is still on its way to node');
+    assert.ok(await waitFor(() => !isAlive(pid), 10_000), `child ${pid} outlived its parent`);
   });
 });
