@@ -6,7 +6,7 @@ import type { Progress } from './run';
 import type { ServeOptions } from './serve';
 import { stopAllChildren } from './children';
 
-const COMMANDS = ['run', 'serve', 'sweep', 'report', 'profile', 'calibrate'];
+const COMMANDS = ['run', 'serve', 'sweep', 'report', 'profile', 'calibrate', 'gate', 'capacity'];
 const EPILOG = 'Docs: README.md. Results follow DESIGN.md "The result file" (schemaVersion 1).';
 
 function runFlags(y: Argv) {
@@ -200,9 +200,46 @@ export function buildParser(argv: readonly string[]) {
       'score this machine (a fixed CPU workload and a loopback connection rate) so results from two machines compare',
       (y) => y.option('json', { type: 'boolean', describe: 'print the calibration JSON on stdout' }),
     )
+    .command('gate', 'compare current runs with a baseline; exit 1 on a regression (for CI)', (y) =>
+      y
+        .option('baseline', { type: 'string', array: true, describe: 'sweep folder or result files of the baseline' })
+        .option('current', { type: 'string', array: true, describe: 'sweep folder or result files to check' })
+        .option('threshold', {
+          type: 'string',
+          array: true,
+          describe: 'METRIC=PERCENT, repeatable, e.g. connect.p99=20 (defaults in the README)',
+        })
+        .option('ignore-option', {
+          type: 'string',
+          array: true,
+          describe: 'pair cells across this run option, to compare two configurations (e.g. deflate)',
+        })
+        .option('markdown', { type: 'string', describe: 'write a Markdown summary (for a PR comment) here' })
+        .option('junit', {
+          type: 'string',
+          describe: 'write a JUnit XML report (one test case per cell and metric) here',
+        })
+        .option('json', { type: 'boolean', describe: 'print the gate report JSON on stdout' }),
+    )
+    .command('capacity <inputs..>', 'fit a sweep and predict clients per server and servers needed', (y) =>
+      y
+        .positional('inputs', { type: 'string', array: true, describe: 'a sweep folder, or result files' })
+        .option('memory', {
+          type: 'string',
+          describe: 'server memory to plan for, e.g. 8GiB (default: the sweep machine’s)',
+        })
+        .option('cpu-headroom', {
+          type: 'string',
+          describe: 'fraction of each server to fill, leaving the rest for bursts and CPU (default 0.7)',
+        })
+        .option('slo', { type: 'string', array: true, describe: 'latency SLO, repeatable, e.g. "connect.p99<500ms"' })
+        .option('users', { type: 'string', describe: 'users to plan for: prints the servers needed' })
+        .option('html', { type: 'string', describe: 'write a self-contained HTML capacity page here' })
+        .option('json', { type: 'boolean', describe: 'print the capacity report JSON on stdout' }),
+    )
     .demandCommand(
       1,
-      'Name a command: bench run, serve, sweep, report, profile or calibrate. Run bench --help for the list.',
+      'Name a command: bench run, serve, sweep, report, gate, capacity, profile or calibrate. Run bench --help for the list.',
     )
     .strict()
     .help()
@@ -477,6 +514,45 @@ async function commandCalibrate(a: Record<string, unknown>): Promise<number> {
   return 0;
 }
 
+function commandGate(a: Record<string, unknown>): number {
+  const gate = require('../analysis/gate') as typeof import('../analysis/gate');
+  const { writeFileAtomic } = require('./output') as typeof import('./output');
+  const report = gate.runGate(
+    gate.resolveGateOptions({
+      baseline: a.baseline,
+      current: a.current,
+      threshold: a.threshold,
+      ignoreOption: a.ignoreOption,
+    }),
+  );
+  if (typeof a.markdown === 'string') writeFileAtomic(a.markdown, gate.formatGateMarkdown(report));
+  if (typeof a.junit === 'string') writeFileAtomic(a.junit, gate.formatGateJUnit(report));
+  if (a.json === true) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  process.stderr.write(gate.formatGateText(report));
+  return gate.gateExitCode(report);
+}
+
+function commandCapacity(a: Record<string, unknown>): number {
+  const capacity = require('../analysis/capacity') as typeof import('../analysis/capacity');
+  const { writeFileAtomic } = require('./output') as typeof import('./output');
+  const report = capacity.runCapacity(
+    capacity.resolveCapacityOptions({
+      inputs: a.inputs,
+      memory: a.memory,
+      cpuHeadroom: a.cpuHeadroom,
+      slo: a.slo,
+      users: a.users,
+    }),
+  );
+  if (typeof a.html === 'string') {
+    const { renderCapacityHtml } = require('../reports/capacity-html') as typeof import('../reports/capacity-html');
+    writeFileAtomic(a.html, renderCapacityHtml(report));
+  }
+  if (a.json === true) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  process.stderr.write(capacity.formatCapacityText(report));
+  return 0;
+}
+
 /** The one place that prints "Error:" and sets the exit code. */
 export async function main(argv: readonly string[]): Promise<void> {
   let code: number;
@@ -491,9 +567,11 @@ export async function main(argv: readonly string[]): Promise<void> {
     else if (command === 'report') code = commandReport(a);
     else if (command === 'profile') code = commandProfile(a);
     else if (command === 'calibrate') code = await commandCalibrate(a);
+    else if (command === 'gate') code = commandGate(a);
+    else if (command === 'capacity') code = commandCapacity(a);
     else
       throw new UsageError(
-        `Unknown command "${command}". Use bench run, serve, sweep, report, profile or calibrate; bench --help lists them.`,
+        `Unknown command "${command}". Use bench run, serve, sweep, report, gate, capacity, profile or calibrate; bench --help lists them.`,
       );
   } catch (err) {
     if (isUserFacing(err)) {

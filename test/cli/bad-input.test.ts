@@ -34,7 +34,10 @@ const CASES: Array<[string[], string]> = [
     'Error: --port must be a whole number from 0 to 65535 (got "70000"). Use 0 for a free port.',
   ],
   [['serve'], 'Error: Missing --lib. Choose one of ws, socketio, sockjs, e.g. --lib ws.'],
-  [[], 'Error: Name a command: bench run, serve, sweep, report, profile or calibrate. Run bench --help for the list.'],
+  [
+    [],
+    'Error: Name a command: bench run, serve, sweep, report, gate, capacity, profile or calibrate. Run bench --help for the list.',
+  ],
   [
     ['sweep', '--libs', 'ws,mqtt'],
     'Error: --libs takes ws, socketio, sockjs separated by commas (got "mqtt"). Example: --libs ws,socketio',
