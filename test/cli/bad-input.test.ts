@@ -53,6 +53,30 @@ const CASES: Array<[string[], string]> = [
   ],
   [['profile', 'frob'], 'Error: Unknown profile action "frob". Use bench profile list or bench profile show NAME.'],
   [
+    ['gate', '--current', 'results/pr'],
+    'Error: Missing --baseline. Give a sweep folder or result files on each side, e.g. bench gate --baseline results/main --current results/pr.',
+  ],
+  [
+    ['gate', '--baseline', '/nonexistent', '--current', 'b'],
+    'Error: --baseline: /nonexistent does not exist. Give a sweep folder (with manifest.json) or result .json files.',
+  ],
+  [
+    ['gate', '--baseline', 'a', '--current', 'b', '--threshold', 'p99=5'],
+    'Error: --threshold "p99=5": unknown metric "p99". Known: connect.p50, connect.p99, firstMessage.p50, firstMessage.p99, echo.p50, echo.p99, rss.steady, bytesPerClient, connected, failed.',
+  ],
+  [
+    ['capacity', 'results/sweep', '--memory', '8'],
+    'Error: --memory "8" needs a unit: B, KB, MB, GB, TB, KiB, MiB, GiB or TiB. Example: --memory 8GiB',
+  ],
+  [
+    ['capacity', 'results/sweep', '--slo', 'connect<5'],
+    'Error: --slo "connect<5": unknown metric "connect". Known: connect.p50, connect.p90, connect.p99, firstMessage.p50, firstMessage.p90, firstMessage.p99.',
+  ],
+  [
+    ['run', '--lib', 'ws', '--clients', '5', '--ensure', 'p99<5'],
+    'Error: --ensure "p99<5": unknown metric "p99". Known: connect.p50, connect.p90, connect.p99, connect.max, connect.mean, firstMessage.p50, firstMessage.p90, firstMessage.p99, firstMessage.max, firstMessage.mean, echo.p50, echo.p90, echo.p99, echo.max, echo.mean, broadcast.p50, broadcast.p90, broadcast.p99, broadcast.max, broadcast.mean, probe.connect.p50, probe.connect.p90, probe.connect.p99, probe.connect.max, probe.connect.mean, probe.firstMessage.p50, probe.firstMessage.p90, probe.firstMessage.p99, probe.firstMessage.max, probe.firstMessage.mean, rss.idle, rss.steady, rss.peak, bytesPerClient, loadgen.bytesPerClient, connected, failed, probe.failed, cpu.',
+  ],
+  [
     ['serve', '--lib', 'ws', '--metrics-token', 'short'],
     'Error: --metrics-token must have at least 8 characters (got 5). Example: --metrics-token "$(openssl rand -hex 16)"',
   ],
