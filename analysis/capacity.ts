@@ -1,7 +1,8 @@
 /**
  * `bench capacity`: from a sweep (one library at several client levels), fits how server memory,
  * CPU and latency grow with connected clients, and predicts how many clients one server holds
- * within a memory limit, a CPU headroom and latency SLOs, and how many servers N users need.
+ * within a memory limit and latency SLOs, and how many servers N users need when each server is
+ * filled only to a headroom.
  * The logic returns a typed {@link CapacityReport}; the formatters return strings.
  */
 import { UsageError } from '../runner/errors';
@@ -86,7 +87,7 @@ export function parseSlo(expression: string): Slo {
   return { expression, metric: metric as SloMetric, limitMs };
 }
 
-/** Default share of one core the server may use (see {@link CapacityOptions.cpuHeadroom}). */
+/** Default share of each server's limit to plan for (see {@link CapacityOptions.cpuHeadroom}). */
 export const DEFAULT_CPU_HEADROOM = 0.7;
 
 /** Below this R², a fit gets a warning: its points do not follow the model. */
@@ -277,7 +278,7 @@ export type CapacityConstraint = 'memory' | 'slo';
 /** How many clients one server holds under one constraint. */
 export interface CapacityLimit {
   constraint: CapacityConstraint;
-  /** `memory 8.00 GiB`, `CPU 70 % of one core`, `connect.p99<500ms` */
+  /** `memory 8.00 GiB`, `connect.p99<500ms` */
   name: string;
   /** null when this constraint does not limit the clients (see `detail`) */
   maxClients: number | null;

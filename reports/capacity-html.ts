@@ -341,7 +341,7 @@ function conditionsList(report: CapacityReport): string {
         ? 'none (give --memory)'
         : `${bytes(report.memoryBytes)}${report.memorySource === 'sweep machine' ? ' (the machine that ran the sweep)' : ''}`,
     ],
-    ['CPU headroom', `${fmt(report.cpuHeadroom * 100)} % of one core (Node runs a server’s JavaScript on one thread)`],
+    ['headroom', `servers planned at ${fmt(report.cpuHeadroom * 100)} % of their measured limit (--cpu-headroom)`],
     ['SLOs', report.slos.map((s) => s.expression).join(', ') || 'none'],
     ['users', report.users === null ? '–' : count(report.users)],
   ];

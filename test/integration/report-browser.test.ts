@@ -4,6 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
+import { resolveCapacityOptions, runCapacity } from '../../analysis/capacity';
+import { renderCapacityHtml } from '../../reports/capacity-html';
 import { writeReport } from '../../reports/index';
 import { tempDir, writeSweepFolder } from '../helpers/report-fixtures';
 
@@ -120,6 +122,50 @@ if (!haveChromium) {
       assert.ok(fs.statSync(file).size > 10_000);
       const wanted = process.env.BENCH_SCREENSHOT;
       if (wanted) fs.copyFileSync(file, wanted);
+    });
+
+    it('the capacity page loads, draws every chart and requests nothing', async () => {
+      const report = runCapacity(
+        resolveCapacityOptions({
+          inputs: [path.join(dir, 'sweep')],
+          memory: '8GiB',
+          slo: ['connect.p99<500ms'],
+          users: '200000',
+        }),
+      );
+      const file = path.join(dir, 'capacity.html');
+      fs.writeFileSync(file, renderCapacityHtml(report));
+      const capacityUrl = pathToFileURL(file).href;
+      const p = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      const errors: string[] = [];
+      const asked: string[] = [];
+      p.on('console', (msg) => {
+        if (msg.type() === 'error') errors.push(msg.text());
+      });
+      p.on('pageerror', (err) => errors.push(String(err)));
+      p.on('request', (req) => asked.push(req.url()));
+      await p.goto(capacityUrl);
+      await p.waitForFunction('window.__benchReportReady === true');
+      const drawn = await p.evaluate<{ figure: string; pixels: number }[]>(
+        `[...document.querySelectorAll('canvas[data-figure]')].map((c) => {
+          const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+          let n = 0;
+          for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+          return { figure: c.dataset.figure, pixels: n };
+        })`,
+      );
+      assert.deepEqual(errors, []);
+      assert.deepEqual(asked, [capacityUrl]);
+      assert.deepEqual(
+        drawn.map((d) => d.figure),
+        ['memory', 'connect.p99'],
+      );
+      for (const d of drawn) assert.ok(d.pixels > 0, `${d.figure} has drawn pixels`);
+      const shot = path.join(dir, 'capacity.png');
+      await p.screenshot({ path: shot, fullPage: true });
+      const wanted = process.env.BENCH_CAPACITY_SCREENSHOT;
+      if (wanted) fs.copyFileSync(shot, wanted);
+      await p.close();
     });
   });
 }
