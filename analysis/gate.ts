@@ -213,22 +213,6 @@ export interface GateKey {
   remote: boolean;
 }
 
-const KEY_FIELDS = [
-  'lib',
-  'scenario',
-  'clients',
-  'transport',
-  'deflate',
-  'arrivalRate',
-  'holdSeconds',
-  'pingIntervalMs',
-  'echoEveryMs',
-  'broadcastEveryMs',
-  'warmup',
-  'probes',
-  'remote',
-] as const satisfies readonly (keyof GateKey)[];
-
 type Loose<T> = { [K in keyof T]?: T[K] | null };
 
 /** The run options `--ignore-option` may leave out of the pairing. */
@@ -245,6 +229,8 @@ export const GATE_OPTIONS = [
   'remote',
 ] as const satisfies readonly (keyof GateKey)[];
 export type GateOption = (typeof GATE_OPTIONS)[number];
+
+const KEY_FIELDS = ['lib', 'scenario', 'clients', ...GATE_OPTIONS] as const satisfies readonly (keyof GateKey)[];
 
 function keyOf(c: ReportCell, ignore: readonly GateOption[]): GateKey | null {
   const key = fullKeyOf(c);

@@ -5,6 +5,7 @@
 import type { CapacityLimit, CapacityReport, GrowthModel, SeriesCapacity, SloMetric } from '../analysis/capacity';
 import { describeModel, predict } from '../analysis/capacity';
 import { bytes, count, fmt, MIB } from '../analysis/format';
+import { pageStart } from './page';
 import { escapeHtml as h, jsonForScript, scriptSource } from './escape';
 import { chartJsSource } from './html';
 
@@ -352,16 +353,7 @@ function conditionsList(report: CapacityReport): string {
 export function renderCapacityHtml(report: CapacityReport): string {
   const figs = figures(report);
   const title = 'realtime-bench capacity';
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
-<title>${h(title)}</title>
-<style>${CSS}</style>
-</head>
-<body>
+  return `${pageStart(title, CSS)}
 <h1>${h(title)}</h1>
 <p class="lead">Least-squares fits of each library’s measured runs against connected clients (dots: runs; dashed: fit; dotted: where a limit is reached; red: the limit). Predictions beyond the largest measured level are extrapolations and say so below.</p>
 ${conditionsList(report)}

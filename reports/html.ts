@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LatencyStats } from '../runner/histograms';
 import { profileName, type RunEnv } from '../runner/env';
+import { pageStart } from './page';
 import { escapeHtml as h, jsonForScript, scriptSource } from './escape';
 import type { LoadedReport, ReportCell, RunOptions } from './load';
 import {
@@ -734,16 +735,7 @@ export function renderHtml(report: LoadedReport): string {
   const flagged = report.cells.filter(isFlagged);
   const figures = FIGURES.map((def) => ({ def, data: figureData(def, groups, report.cells) }));
   const title = 'realtime-bench report';
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
-<title>${h(title)}</title>
-<style>${CSS}</style>
-</head>
-<body>
+  return `${pageStart(title, CSS)}
 <h1>${h(title)}: Socket.IO, SockJS and ws</h1>
 <p class="lead">${h(summaryLine(report))} Lines are medians across trials; points of errored or invalid runs are marked with a red ×. Click a legend entry to hide that line.</p>
 <div class="controls">

@@ -34,6 +34,15 @@ const READ_CHARTS = `[...document.querySelectorAll('canvas[data-figure]')].map((
   };
 })`;
 
+/** Collects a page's console errors, uncaught errors and every URL it requests. */
+function watch(page: Page, errors: string[], requests: string[]): void {
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(msg.text());
+  });
+  page.on('pageerror', (err) => errors.push(String(err)));
+  page.on('request', (req) => requests.push(req.url()));
+}
+
 const chartStates = (page: Page) => page.evaluate<ChartState[]>(READ_CHARTS);
 
 if (!haveChromium) {
@@ -69,11 +78,7 @@ if (!haveChromium) {
         ],
       });
       page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      page.on('console', (msg) => {
-        if (msg.type() === 'error') consoleErrors.push(msg.text());
-      });
-      page.on('pageerror', (err) => consoleErrors.push(String(err)));
-      page.on('request', (req) => requests.push(req.url()));
+      watch(page, consoleErrors, requests);
       await page.goto(url);
       await page.waitForFunction('window.__benchReportReady === true');
     });
@@ -139,11 +144,7 @@ if (!haveChromium) {
       const p = await browser.newPage({ viewport: { width: 1400, height: 900 } });
       const errors: string[] = [];
       const asked: string[] = [];
-      p.on('console', (msg) => {
-        if (msg.type() === 'error') errors.push(msg.text());
-      });
-      p.on('pageerror', (err) => errors.push(String(err)));
-      p.on('request', (req) => asked.push(req.url()));
+      watch(p, errors, asked);
       await p.goto(capacityUrl);
       await p.waitForFunction('window.__benchReportReady === true');
       const drawn = await p.evaluate<{ figure: string; pixels: number }[]>(
