@@ -510,6 +510,10 @@ export function analyseCapacity(runs: LoadedReport, options: Omit<CapacityOption
   const series = [...bySeries].map(([name, cells]) =>
     seriesCapacity(name, cells, { ...options, memoryBytes, memoryName }),
   );
+  // What a fit of the server process cannot see, however good its R².
+  notes.push(
+    'not modelled: the kernel’s own memory for each TCP connection (outside the server’s RSS; see /proc/net/sockstat), file descriptors (ulimit -n) and the ephemeral ports of each client address (about 28,000 on Linux by default); check them before trusting a prediction far beyond the measured range',
+  );
   const scenarios = new Set(runs.cells.map((c) => c.scenario));
   if (scenarios.size > 1) {
     notes.push(`runs of ${scenarios.size} scenarios (${[...scenarios].join(', ')}) are fitted together per series`);
