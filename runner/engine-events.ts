@@ -33,16 +33,11 @@ export interface EngineState {
 export { emptyCounts };
 
 function addCounts(into: EngineCounts, c: EngineCounts): void {
-  into.connected += c.connected;
-  into.failed += c.failed;
-  into.open += c.open;
-  into.probesConnected += c.probesConnected;
-  into.probesFailed += c.probesFailed;
-  into.echoSent += c.echoSent;
-  into.echoReceived += c.echoReceived;
-  into.broadcastsReceived += c.broadcastsReceived;
-  into.warmupConnected = (into.warmupConnected ?? 0) + (c.warmupConnected ?? 0);
-  into.warmupFailed = (into.warmupFailed ?? 0) + (c.warmupFailed ?? 0);
+  // Every count but the errors is a number to add up, whichever the engine's version knows.
+  const sum = into as unknown as Record<string, number>;
+  for (const [key, n] of Object.entries(c)) {
+    if (key !== 'errors' && typeof n === 'number') sum[key] = (sum[key] ?? 0) + n;
+  }
   for (const [code, n] of Object.entries(c.errors)) into.errors[code] = (into.errors[code] ?? 0) + n;
 }
 

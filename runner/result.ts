@@ -65,6 +65,21 @@ interface RunResultBase {
   /** clients that connected and left before the ramp, so the measured ramp does not start cold */
   warmup: { requested: number; connected: number; failed: number };
   broadcasts: { received: number };
+  /**
+   * Broadcast delivery: every broadcast the server accepted, the deliveries it promised (the
+   * clients it sent each to), and what the clients got. Always `delivered + lost ==
+   * expectedDeliveries`; `lost` is negative only if clients got more than promised. Null when
+   * the run sent no broadcast.
+   */
+  broadcast: {
+    sent: number;
+    expectedDeliveries: number;
+    delivered: number;
+    lost: number;
+    outOfOrder: number;
+    duplicates: number;
+    latencyMs: LatencyStats | null;
+  } | null;
   /** new connections made one at a time after the hold, with every client still connected */
   probe: {
     requested: number;
@@ -302,6 +317,18 @@ export function buildResult(m: Measurements): RunResult {
       failed: counts.warmupFailed ?? 0,
     },
     broadcasts: { received: counts.broadcastsReceived },
+    broadcast:
+      (counts.broadcastsSent ?? 0) > 0
+        ? {
+            sent: counts.broadcastsSent ?? 0,
+            expectedDeliveries: counts.broadcastsExpected ?? 0,
+            delivered: counts.broadcastsReceived,
+            lost: (counts.broadcastsExpected ?? 0) - counts.broadcastsReceived,
+            outOfOrder: counts.broadcastOutOfOrder ?? 0,
+            duplicates: counts.broadcastDuplicates ?? 0,
+            latencyMs: stats(m.engine, 'broadcastMs'),
+          }
+        : null,
     probe: {
       requested: custom ? 0 : o.probes,
       connected: counts.probesConnected,

@@ -27,6 +27,12 @@ export function formatSummary(r: RunResult, outFile?: string): string {
   lines.push(latencyRow('first message', r.firstMessageMs));
   lines.push(latencyRow('echo', r.echoMs));
   if (r.broadcastMs) lines.push(latencyRow('broadcast', r.broadcastMs));
+  if (r.broadcast) {
+    const b = r.broadcast;
+    lines.push(
+      `  broadcasts       ${b.sent} sent · ${b.delivered} of ${b.expectedDeliveries} deliveries · ${b.lost} lost · ${b.outOfOrder} out of order · ${b.duplicates} duplicates`,
+    );
+  }
   if (r.probe.requested > 0) {
     lines.push(`  probes           ${r.probe.connected} of ${r.probe.requested} connected`);
     lines.push(latencyRow('probe connect', r.probe.connectMs));

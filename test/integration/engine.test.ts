@@ -11,6 +11,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as hdr from 'hdr-histogram-js';
+import { WebSocketServer } from 'ws';
 import {
   ARTILLERY_METRIC,
   ConnectionError,
@@ -355,6 +356,54 @@ describe('bench engine, driven directly', () => {
       ]);
       assert.equal(engine.recorder.counts.open, 0);
     });
+  });
+
+  it('ws: counts each broadcast once per client, and what arrives out of order or twice', async () => {
+    // A server that sends seq 1, 3, 2, 2, 4: one late arrival and one duplicate.
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await new Promise((r) => wss.once('listening', r));
+    wss.on('connection', (socket) => {
+      socket.send(JSON.stringify({ type: 'welcome', t: Date.now() }));
+      for (const seq of [1, 3, 2, 2, 4]) socket.send(JSON.stringify({ type: 'broadcast', seq, t: Date.now() }));
+    });
+    try {
+      const runner = new EventEmitter();
+      const phases = [
+        { name: 'ramp', index: 0 },
+        { name: 'hold', index: 1 },
+        { name: 'probe', index: 2 },
+      ];
+      const { port } = wss.address() as net.AddressInfo;
+      const engine = new Engine(
+        {
+          config: {
+            target: `ws://127.0.0.1:${port}/`,
+            engines: { bench: { lib: 'ws' } },
+            phases: phases.map((p) => ({ ...p, pause: 1 })),
+          },
+        },
+        runner,
+      );
+      const vu = engine.createScenario({ flow: [{ connect: {} }, { hold: {} }, { disconnect: {} }] }, { emit() {} });
+      runner.emit('phaseStarted', phases[0]);
+      const done = new Promise<void>((resolve, reject) => vu({}, (err) => (err ? reject(err) : resolve())));
+      const c = engine.recorder.counts;
+      // Bounded wait (not a timing assertion): all five messages handled.
+      for (let i = 0; i < 1000 && c.broadcastsReceived + (c.broadcastDuplicates ?? 0) < 5; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      for (const p of phases) {
+        runner.emit('phaseStarted', p);
+        runner.emit('phaseCompleted', p);
+      }
+      await done;
+      runner.emit('done');
+      assert.equal(c.broadcastsReceived, 4, 'seq 1, 2, 3 and 4 once each');
+      assert.equal(c.broadcastDuplicates, 1);
+      assert.equal(c.broadcastOutOfOrder, 1, 'seq 2 after seq 3');
+    } finally {
+      await new Promise((r) => wss.close(r));
+    }
   });
 
   it('rejects an unknown library with the allowed values', () => {

@@ -116,4 +116,37 @@ describe('bench run (real servers, real Artillery)', () => {
     assert.match(r.stderr, /^ {2}ensure {2}FAIL {2}connect\.p50<0\.000001ms: [0-9.]+ ms$/m);
     assert.match(r.stderr, /^ {2}ensure {2}ok {4}connected==20: 20$/m);
   });
+  it('broadcast scenario: every delivery the server promised arrives once and in order', async () => {
+    const out = path.join(dir, 'broadcast.json');
+    const r = await runBin(
+      [
+        'run',
+        '--lib',
+        'ws',
+        '--scenario',
+        'broadcast',
+        '--clients',
+        '50',
+        '--hold',
+        '3',
+        '--probes',
+        '1',
+        '--quiet',
+        '--out',
+        out,
+      ],
+      { timeoutMs: 120_000 },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const b = (JSON.parse(fs.readFileSync(out, 'utf8')) as RunResult).broadcast!;
+    assert.ok(b.sent > 0, 'broadcasts were sent');
+    assert.equal(b.expectedDeliveries, b.sent * 50, 'each went to all 50 clients');
+    assert.equal(b.delivered + b.lost, b.expectedDeliveries);
+    assert.deepEqual([b.lost, b.outOfOrder, b.duplicates], [0, 0, 0]);
+    assert.equal(b.latencyMs?.count, b.delivered);
+    assert.match(
+      r.stderr,
+      new RegExp(`broadcasts +${b.sent} sent · ${b.delivered} of ${b.expectedDeliveries} deliveries · 0 lost`),
+    );
+  });
 });

@@ -293,9 +293,13 @@ export class Engine implements SessionHost {
         method: 'POST',
         signal: AbortSignal.timeout(this.config.connectTimeoutMs),
       });
-      await res.arrayBuffer();
-      if (res.ok) this.recorder.count('broadcastsSent', this.ee);
-      else this.recorder.error(`bench.broadcast_http_${res.status}`, this.ee);
+      const body = await res.text();
+      if (res.ok) {
+        this.recorder.count('broadcastsSent', this.ee);
+        // The server says how many clients it sent this one to: the deliveries to expect.
+        const clients = (JSON.parse(body) as { clients?: unknown }).clients;
+        if (typeof clients === 'number') this.recorder.count('broadcastsExpected', this.ee, clients);
+      } else this.recorder.error(`bench.broadcast_http_${res.status}`, this.ee);
     } catch (err) {
       this.recorder.error(errorCode(err, 'bench.broadcast_failed'), this.ee);
     } finally {

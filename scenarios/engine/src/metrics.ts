@@ -42,9 +42,9 @@ export class Recorder {
     ee.emit('histogram', ARTILLERY_METRIC[name], clamped);
   }
 
-  count(name: CounterName, ee: ScenarioEmitter | null): void {
-    this.counts[name] = (this.counts[name] ?? 0) + 1;
-    ee?.emit('counter', ARTILLERY_COUNTER[name], 1);
+  count(name: CounterName, ee: ScenarioEmitter | null, by = 1): void {
+    this.counts[name] = (this.counts[name] ?? 0) + by;
+    ee?.emit('counter', ARTILLERY_COUNTER[name], by);
   }
 
   /** Counts an error by code; `ee` also makes Artillery count `errors.<code>`. */

@@ -92,9 +92,16 @@ export interface EngineCounts {
   probesFailed: number;
   echoSent: number;
   echoReceived: number;
+  /** broadcasts received, each (client, seq) once */
   broadcastsReceived: number;
   /** control requests the engine's broadcast leader sent and the server accepted */
   broadcastsSent?: number;
+  /** deliveries the server promised: the sum over broadcasts of the clients it sent each to */
+  broadcastsExpected?: number;
+  /** a (client, seq) received again */
+  broadcastDuplicates?: number;
+  /** a broadcast that arrived after one with a higher seq, on the same client */
+  broadcastOutOfOrder?: number;
   /** warm-up clients (phase `warmup`): connected and closed again, never measured */
   warmupConnected?: number;
   warmupFailed?: number;
@@ -114,6 +121,9 @@ export function emptyCounts(): EngineCounts {
     echoReceived: 0,
     broadcastsReceived: 0,
     broadcastsSent: 0,
+    broadcastsExpected: 0,
+    broadcastDuplicates: 0,
+    broadcastOutOfOrder: 0,
     warmupConnected: 0,
     warmupFailed: 0,
     errors: {},
@@ -131,6 +141,9 @@ export const ARTILLERY_COUNTER: Record<CounterName, string> = {
   echoReceived: 'bench.echo.received',
   broadcastsReceived: 'bench.broadcast.received',
   broadcastsSent: 'bench.broadcast.sent',
+  broadcastsExpected: 'bench.broadcast.expected',
+  broadcastDuplicates: 'bench.broadcast.duplicates',
+  broadcastOutOfOrder: 'bench.broadcast.out_of_order',
   warmupConnected: 'bench.warmup.connected',
   warmupFailed: 'bench.warmup.failed',
 };

@@ -47,6 +47,9 @@ export class Session implements ClientHandlers {
   private client: BenchClient | null = null;
   private t0 = 0;
   private tOpen = 0;
+  /** broadcast seqs this client has received, for duplicates and order */
+  private readonly seenSeqs = new Set<number>();
+  private maxSeq = 0;
   /** connect timeout while connecting, then the echo timer while holding */
   private timer: NodeJS.Timeout | null = null;
   /** settles the step in progress (connect or hold) */
@@ -139,10 +142,24 @@ export class Session implements ClientHandlers {
         recorder.latency('echoMs', now - m.t, this.ee);
         recorder.count('echoReceived', this.ee);
         break;
-      case 'broadcast':
+      case 'broadcast': {
+        const seq = (m as { seq?: unknown }).seq;
+        if (typeof seq !== 'number') {
+          recorder.error('bench.bad_message', this.ee);
+          break;
+        }
+        // Each (client, seq) counts once; a seq below the highest seen arrived out of order.
+        if (this.seenSeqs.has(seq)) {
+          recorder.count('broadcastDuplicates', this.ee);
+          break;
+        }
+        this.seenSeqs.add(seq);
+        if (seq < this.maxSeq) recorder.count('broadcastOutOfOrder', this.ee);
+        this.maxSeq = Math.max(this.maxSeq, seq);
         recorder.latency('broadcastMs', epochMs() - m.t, this.ee);
         recorder.count('broadcastsReceived', this.ee);
         break;
+      }
       default:
         recorder.error('bench.bad_message', this.ee);
     }
