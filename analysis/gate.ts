@@ -211,6 +211,9 @@ export interface GateKey {
   probes: number;
   /** true when the server was a remote --target */
   remote: boolean;
+  /** server nodes and what synced them (1 and `none` for results from before scale-out) */
+  nodes: number;
+  adapter: string;
 }
 
 type Loose<T> = { [K in keyof T]?: T[K] | null };
@@ -227,6 +230,8 @@ export const GATE_OPTIONS = [
   'warmup',
   'probes',
   'remote',
+  'nodes',
+  'adapter',
 ] as const satisfies readonly (keyof GateKey)[];
 export type GateOption = (typeof GATE_OPTIONS)[number];
 
@@ -257,6 +262,8 @@ function fullKeyOf(c: ReportCell): GateKey | null {
     warmup: Number(o.warmup),
     probes: Number(o.probes),
     remote: o.target !== null && o.target !== undefined,
+    nodes: Number(o.nodes ?? 1),
+    adapter: String(o.adapter ?? 'none'),
   };
 }
 
@@ -282,6 +289,10 @@ function describeField(k: GateKey, f: (typeof KEY_FIELDS)[number]): string {
       return `warm-up ${k.warmup}`;
     case 'probes':
       return `${k.probes} probes`;
+    case 'nodes':
+      return `${k.nodes} node${k.nodes === 1 ? '' : 's'}`;
+    case 'adapter':
+      return `adapter ${k.adapter}`;
     default:
       return String(k[f]);
   }

@@ -171,10 +171,22 @@ function loadFolder(dir: string, shown: string): Pending[] {
 }
 
 /** Options a cell without a result ran with, from its `bench` arguments in the manifest. */
-function optionsFromArgs(args: readonly string[], lib: string): Pick<RunOptions, 'transport' | 'deflate'> {
-  const i = args.indexOf('--transport');
-  const transport = lib === 'socketio' && i >= 0 && args[i + 1] ? args[i + 1]! : 'websocket';
-  return { transport, deflate: args.includes('--deflate') };
+function optionsFromArgs(
+  args: readonly string[],
+  lib: string,
+): Pick<RunOptions, 'transport' | 'deflate' | 'nodes' | 'adapter'> {
+  const value = (flag: string) => {
+    const i = args.indexOf(flag);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const transport = lib === 'socketio' ? (value('--transport') ?? 'websocket') : 'websocket';
+  const nodes = Number(value('--nodes') ?? 1);
+  return {
+    transport,
+    deflate: args.includes('--deflate'),
+    nodes,
+    adapter: value('--adapter') ?? (nodes > 1 ? 'redis' : 'none'),
+  };
 }
 
 /** The options that can tell two series of one library apart. */
@@ -184,6 +196,8 @@ function variantFields(c: Pending): Record<string, string> {
     scenario: c.scenario,
     transport: String(o.transport),
     deflate: o.deflate ? 'deflate on' : 'deflate off',
+    nodes: `${o.nodes ?? 1} node${(o.nodes ?? 1) === 1 ? '' : 's'}`,
+    adapter: `adapter ${o.adapter ?? 'none'}`,
   };
 }
 

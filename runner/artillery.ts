@@ -54,7 +54,7 @@ type Json = Record<string, unknown>;
  * Our scenario file with this run's target, phases, engine options and hold intervals filled in.
  * The file itself stays unchanged, so it still runs with plain `artillery run`.
  */
-export function buildScript(templateFile: string, o: ResolvedRunOptions, target: string): Json {
+export function buildScript(templateFile: string, o: ResolvedRunOptions, target: string, controlUrl?: string): Json {
   const script = YAML.parse(fs.readFileSync(templateFile, 'utf8')) as Json;
   const config = (script.config ?? {}) as Json;
   const engines = (config.engines ?? {}) as Json;
@@ -64,6 +64,7 @@ export function buildScript(templateFile: string, o: ResolvedRunOptions, target:
     transport: o.transport,
     deflate: o.deflate,
     connectTimeoutMs: o.connectTimeoutMs,
+    ...(controlUrl && { controlUrl }),
   };
   script.config = {
     ...config,

@@ -96,6 +96,19 @@ function runFlags(y: Argv) {
       default: 'local',
     })
     .option('strict', { type: 'boolean', describe: 'refuse to run when any part of --profile cannot be applied' })
+    .option('nodes', {
+      type: 'string',
+      describe: 'server nodes behind HAProxy (sticky for long-polling), synced by --adapter (default 1)',
+    })
+    .option('adapter', {
+      type: 'string',
+      describe: 'what carries broadcasts between nodes: redis | postgres | cluster (Socket.IO), redis (ws, SockJS)',
+    })
+    .option('redis-url', { type: 'string', describe: 'Redis for --adapter redis (default redis://127.0.0.1:6379)' })
+    .option('pg-url', {
+      type: 'string',
+      describe: 'PostgreSQL for --adapter postgres (default postgres://postgres@127.0.0.1:5432/test)',
+    })
     .option('ensure', {
       type: 'string',
       array: true,
@@ -144,6 +157,10 @@ const PASS_THROUGH = [
   'sample-interval',
   'max-loop-delay',
   'profile',
+  'nodes',
+  'adapter',
+  'redis-url',
+  'pg-url',
 ] as const;
 
 function sweepFlags(y: Argv) {
@@ -284,6 +301,10 @@ function pickRunOptions(a: Record<string, unknown>): RunOptions {
     serverMetrics: s('serverMetrics'),
     metricsToken: s('metricsToken'),
     ensure: Array.isArray(a.ensure) ? a.ensure.map(String) : undefined,
+    nodes: s('nodes'),
+    adapter: s('adapter'),
+    redisUrl: s('redisUrl'),
+    pgUrl: s('pgUrl'),
   };
 }
 

@@ -42,6 +42,10 @@ export interface RunOptions {
   metricsToken?: string;
   /** SLO expressions such as `connect.p99<500ms`; the run exits 1 when one fails */
   ensure?: string | string[];
+  nodes?: string | number;
+  adapter?: string;
+  redisUrl?: string;
+  pgUrl?: string;
 }
 
 /** A built-in scenario of ours, or the user's own Artillery script. */
@@ -92,6 +96,14 @@ export interface ResolvedRunOptions {
   serverMetrics: { url: string; token: string } | null;
   /** checks on the result; any that fails makes the run exit 1 */
   ensure: EnsureCheck[];
+  /** server nodes; more than one sit behind a load balancer and share broadcasts via `adapter` */
+  nodes: number;
+  /** what carries broadcasts between nodes */
+  adapter: AdapterKind;
+  /** Redis for `--adapter redis` */
+  redisUrl: string;
+  /** PostgreSQL for `--adapter postgres` */
+  pgUrl: string;
 }
 
 export const RUN_DEFAULTS = {
@@ -191,6 +203,59 @@ function resolveScenario(raw: string): ScenarioRef {
   throw new UsageError(
     `--scenario must be one of ${SCENARIOS.join(', ')} or the path of an Artillery script ending in .yml (got "${raw}").`,
   );
+}
+
+export const ADAPTERS = ['none', 'redis', 'postgres', 'cluster'] as const;
+export type AdapterKind = (typeof ADAPTERS)[number];
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+export const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
+export const MAX_NODES = 16;
+
+function resolveNodes(
+  raw: RunOptions,
+  lib: Lib,
+  target: string | null,
+): Pick<ResolvedRunOptions, 'nodes' | 'adapter' | 'redisUrl' | 'pgUrl'> {
+  const nodes = raw.nodes === undefined ? 1 : wholeNumber('nodes', raw.nodes, 1, MAX_NODES, '3');
+  const adapter = oneOf('adapter', raw.adapter ?? (nodes > 1 ? 'redis' : 'none'), ADAPTERS);
+  if (nodes > 1 && adapter === 'none') {
+    throw new UsageError(
+      `--nodes ${nodes} needs an --adapter to carry broadcasts between the nodes: redis, postgres or cluster.`,
+    );
+  }
+  if ((adapter === 'postgres' || adapter === 'cluster') && lib !== 'socketio') {
+    throw new UsageError(
+      `--adapter ${adapter} exists for Socket.IO only; ${lib} nodes share broadcasts through --adapter redis.`,
+    );
+  }
+  if (target !== null && (nodes > 1 || adapter !== 'none')) {
+    throw new UsageError(
+      '--nodes and --adapter start servers of their own; they cannot apply to --target. Remove one of them.',
+    );
+  }
+  const url = (flag: string, value: string, schemes: string[]) => {
+    let u: URL;
+    try {
+      u = new URL(value);
+    } catch {
+      u = new URL('invalid://');
+    }
+    if (!schemes.includes(u.protocol)) {
+      throw new UsageError(`--${flag} must be a ${schemes.join(' or ')}// URL (got "${value}").`);
+    }
+    if (!isBenchmarkAddress(u.hostname)) {
+      throw new UsageError(
+        `--${flag} ${u.hostname} is not a loopback address. Use the ${flag === 'redis-url' ? 'Redis' : 'PostgreSQL'} running on this machine.`,
+      );
+    }
+    return value;
+  };
+  return {
+    nodes,
+    adapter,
+    redisUrl: url('redis-url', raw.redisUrl ?? DEFAULT_REDIS_URL, ['redis:']),
+    pgUrl: url('pg-url', raw.pgUrl ?? DEFAULT_PG_URL, ['postgres:', 'postgresql:']),
+  };
 }
 
 function resolveServerMetrics(raw: RunOptions, target: string | null): ResolvedRunOptions['serverMetrics'] {
@@ -305,6 +370,7 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
     strict: raw.strict === true,
     serverMetrics: resolveServerMetrics(raw, target),
     ensure: (raw.ensure === undefined ? [] : [raw.ensure].flat()).map(parseEnsure),
+    ...resolveNodes(raw, lib, target),
   };
   if (raw.out !== undefined && fs.existsSync(resolved.out) && fs.statSync(resolved.out).isDirectory()) {
     throw new UsageError(

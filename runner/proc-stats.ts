@@ -45,22 +45,33 @@ export function readCpuSeconds(pid: number): number | null {
   }
 }
 
-/** Samples one process's RSS and CPU at a fixed interval until stopped or the process is gone. */
+/**
+ * Samples the RSS and CPU of one process, or the sum over several (the nodes of one service), at
+ * a fixed interval until stopped. A process that is gone counts as nothing; the sampler stops
+ * recording once all are gone.
+ */
 export class ProcSampler {
   readonly samples: ProcSample[] = [];
+  readonly pids: readonly number[];
   private timer: NodeJS.Timeout | undefined;
   private last: { t: number; cpuSeconds: number } | undefined;
 
   /**
-   * @param pid process to watch
+   * @param pid process to watch, or processes to add up
    * @param intervalMs sampling interval (ms)
    */
   constructor(
-    readonly pid: number,
+    pid: number | readonly number[],
     readonly intervalMs: number,
     /** oldest samples are dropped beyond this many */
     readonly maxSamples = Infinity,
-  ) {}
+  ) {
+    this.pids = typeof pid === 'number' ? [pid] : pid;
+  }
+
+  get pid(): number {
+    return this.pids[0]!;
+  }
 
   start(): this {
     this.sample();
@@ -69,12 +80,21 @@ export class ProcSampler {
     return this;
   }
 
-  /** Takes one sample now; returns it, or null when the process is gone. */
+  /** Takes one sample now; returns it, or null when every process is gone. */
   sample(): ProcSample | null {
     const t = Date.now();
-    const rssBytes = readRssBytes(this.pid);
-    const cpuSeconds = readCpuSeconds(this.pid);
-    if (rssBytes === null || cpuSeconds === null) return null;
+    let rssBytes = 0;
+    let cpuSeconds = 0;
+    let alive = 0;
+    for (const pid of this.pids) {
+      const rss = readRssBytes(pid);
+      const cpu = readCpuSeconds(pid);
+      if (rss === null || cpu === null) continue;
+      rssBytes += rss;
+      cpuSeconds += cpu;
+      alive++;
+    }
+    if (alive === 0) return null;
     const cpuPercent =
       this.last && t > this.last.t ? ((cpuSeconds - this.last.cpuSeconds) / ((t - this.last.t) / 1000)) * 100 : 0;
     this.last = { t, cpuSeconds };

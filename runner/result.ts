@@ -51,6 +51,9 @@ interface RunResultBase {
     connectTimeoutMs: number;
     target: string | null;
     scenarioFile: string;
+    /** server nodes, and what carried broadcasts between them (absent in results before scale-out) */
+    nodes?: number;
+    adapter?: string;
   };
   clients: { requested: number | null; connected: number; failed: number };
   /** connection attempt started → library's connected event (ms) */
@@ -128,6 +131,12 @@ interface RunResultBase {
   /** Artillery's own aggregate counters and summaries */
   artillery: ArtilleryMetrics | null;
   env: RunEnv;
+  /**
+   * Each server node's memory and CPU, when the run had several; `server` holds their sum (the
+   * service as a whole). Null with one node.
+   */
+  nodes:
+    { nodeId: string; pid: number; rssBytes: RssSummary; cpuPercent: number | null; samples: StoredSample[] }[] | null;
   /** the run's --ensure checks and how each came out; absent when none were given */
   ensure?: EnsureOutcome[];
 }
@@ -154,6 +163,8 @@ export interface Measurements {
     remotePid?: number | null;
     memoryCap?: MemoryCapReport | null;
   };
+  /** per-node samples, with several nodes */
+  nodes?: { nodeId: string; pid: number; samples: ProcSample[] }[];
   loadgen: { pid: number | null; samples: ProcSample[] };
   engine: EngineState;
   artillery: ArtilleryMetrics | null;
@@ -304,6 +315,8 @@ export function buildResult(m: Measurements): RunResult {
       connectTimeoutMs: o.connectTimeoutMs,
       target: o.target,
       scenarioFile: o.scenario.file,
+      nodes: o.nodes,
+      adapter: o.adapter,
     },
     clients: { requested: o.clients, connected, failed },
     connectMs: stats(m.engine, 'connectMs'),
@@ -363,6 +376,16 @@ export function buildResult(m: Measurements): RunResult {
     phases: relPhases,
     errors: counts.errors,
     artillery: m.artillery,
+    nodes:
+      m.nodes && m.nodes.length > 1
+        ? m.nodes.map((n) => ({
+            nodeId: n.nodeId,
+            pid: n.pid,
+            rssBytes: summariseRss(n.samples, idleWindow(phases, m.loadStartedAt), window),
+            cpuPercent: activeCpu(n.samples, activeFrom, activeTo),
+            samples: store(n.samples, t0),
+          }))
+        : null,
     env: { ...m.env, versions: { ...m.env.versions, ...(ready?.versions ?? {}) } },
   };
   return m.outcome.status === 'completed'

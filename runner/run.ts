@@ -15,7 +15,8 @@ import { checkLimits, readLimits, type SystemLimits } from './preflight';
 import { ProcSampler } from './proc-stats';
 import { RemoteSampler } from './remote-sampler';
 import { buildResult, type RunOutcome, type RunResult } from './result';
-import { startServerProcess, type ServerProcess } from './server-process';
+import { checkBalancer } from './balancer';
+import { checkAdapterService, startNodes, type NodeSet } from './nodes';
 
 /** What the CLI shows while a run goes on. */
 export interface Progress {
@@ -52,9 +53,12 @@ export function preflight(o: ResolvedRunOptions, limits: SystemLimits = readLimi
     checkCustomScript(o.scenario.file);
     return;
   }
+  const balanced = o.nodes > 1 && o.adapter !== 'cluster';
+  if (balanced) checkBalancer();
   checkLimits(
     {
-      connections: (o.clients ?? 0) + o.probes,
+      // Behind HAProxy every client is two connections of one process: to it, and on to a node.
+      connections: ((o.clients ?? 0) + o.probes) * (balanced ? 2 : 1),
       // Upgrades in flight: at most one second of arrivals.
       transientSockets: o.lib === 'socketio' && o.transport === 'polling' ? o.arrivalRate : 0,
     },
@@ -82,6 +86,7 @@ function currentPhase(engine: EngineState): string {
  */
 export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Promise<RunResult> {
   preflight(o, hooks.limits);
+  await checkAdapterService(o);
   const iso = applyProfile(o.profile, {
     strict: o.strict,
     onStaleRemoved: (what) => hooks.onNotice?.(`profile: removed leftovers of a killed run: ${what.join(', ')}`),
@@ -99,8 +104,9 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
   }
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-run-'));
   const startedAt = Date.now();
-  let server: ServerProcess | null = null;
+  let nodeSet: NodeSet | null = null;
   let serverSampler: ProcSampler | null = null;
+  let nodeSamplers: { nodeId: string; sampler: ProcSampler }[] = [];
   let loadgenSampler: ProcSampler | null = null;
   let loadStartedAt: number | null = null;
   let outcome: RunOutcome = { status: 'completed' };
@@ -110,26 +116,32 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
 
   try {
     if (o.target === null) {
-      server = await startServerProcess({
-        lib: o.lib,
-        transport: o.transport,
-        deflate: o.deflate,
-        pingIntervalMs: o.pingIntervalMs,
-        host: iso.serverHost,
-        prefix: iso.prefix('server'),
-      });
-      serverSampler = new ProcSampler(server.ready.pid, o.sampleIntervalMs).start();
+      nodeSet = await startNodes(o, iso, runDir);
+      // The service's memory is all its nodes together; each node is also sampled on its own.
+      serverSampler = new ProcSampler(
+        nodeSet.nodes.map((n) => n.pid),
+        o.sampleIntervalMs,
+      ).start();
+      if (nodeSet.nodes.length > 1) {
+        nodeSamplers = nodeSet.nodes.map((n) => ({
+          nodeId: n.nodeId,
+          sampler: new ProcSampler(n.pid, o.sampleIntervalMs).start(),
+        }));
+      }
     }
     // Idle memory is read in the pause after the warm-up; without a warm-up, sample a moment
     // before any client arrives.
     if (o.warmup === 0 || o.scenario.kind === 'custom') {
       await sleep(Math.max(1_000, 3 * o.sampleIntervalMs), undefined, { signal: hooks.signal }).catch(() => {});
     }
-    const target = o.target ?? server!.ready.url;
+    const target = o.target ?? nodeSet!.target;
     let scriptFile = o.scenario.file;
     if (o.scenario.kind === 'builtin') {
       scriptFile = path.join(runDir, `${o.scenario.name}.yml`);
-      fs.writeFileSync(scriptFile, YAML.stringify(buildScript(o.scenario.file, o, target)));
+      fs.writeFileSync(
+        scriptFile,
+        YAML.stringify(buildScript(o.scenario.file, o, target, nodeSet?.balancer ? nodeSet.controlUrl : undefined)),
+      );
     }
     if (hooks.signal?.aborted) throw hooks.signal.reason;
 
@@ -145,21 +157,28 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
       const done = (r: RunOutcome) => {
         timers.forEach(clearInterval);
         hooks.signal?.removeEventListener('abort', onAbort);
-        server?.child.off('exit', onServerExit);
+        for (const s of nodeSet?.servers ?? []) s.child.off('exit', onServerExit);
+        nodeSet?.balancer?.child.off('exit', onBalancerExit);
         resolve(r);
       };
       const onAbort = () =>
         done({ status: 'aborted', error: `interrupted by ${String(hooks.signal?.reason ?? 'a signal')}` });
       const onServerExit = (code: number | null, sig: string | null) => {
-        const tail = server?.stderr.lastLines(3);
+        const tail = nodeSet?.servers.find((s) => hasExited(s.child))?.stderr.lastLines(3);
         done({
           status: 'errored',
           error: `the ${o.lib} server exited during the run (${sig ?? `code ${code}`})${tail ? `: ${tail}` : ''}`,
         });
       };
+      const onBalancerExit = (code: number | null, sig: string | null) =>
+        done({
+          status: 'errored',
+          error: `HAProxy, the nodes' load balancer, exited during the run (${sig ?? `code ${code}`})`,
+        });
       if (hooks.signal?.aborted) return onAbort();
       hooks.signal?.addEventListener('abort', onAbort, { once: true });
-      server?.child.once('exit', onServerExit);
+      for (const s of nodeSet?.servers ?? []) s.child.once('exit', onServerExit);
+      nodeSet?.balancer?.child.once('exit', onBalancerExit);
       artillery.child.once('exit', (code, sig) => {
         if (code === 0) return done({ status: 'completed' });
         const tail = artillery.output.lastLines(5);
@@ -197,14 +216,17 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
   } finally {
     loadgenSampler?.stop();
     serverSampler?.stop();
+    for (const n of nodeSamplers) n.sampler.stop();
     if (artilleryChild) await stopChild(artilleryChild);
-    if (server) {
-      const diedEarly = hasExited(server.child);
-      await server.stop();
-      await exited(server.child);
-      if (!diedEarly && outcome.status === 'completed' && server.child.exitCode !== 0) {
-        outcome = { status: 'errored', error: `the ${o.lib} server exited with code ${server.child.exitCode} on stop` };
-      }
+    if (nodeSet) {
+      const diedEarly = nodeSet.servers.map((s) => hasExited(s.child));
+      await nodeSet.stop();
+      await Promise.all(nodeSet.servers.map((s) => exited(s.child)));
+      nodeSet.servers.forEach((s, i) => {
+        if (!diedEarly[i] && outcome.status === 'completed' && s.child.exitCode !== 0) {
+          outcome = { status: 'errored', error: `the ${o.lib} server exited with code ${s.child.exitCode} on stop` };
+        }
+      });
     }
     if (remote) await remote.stop();
     memoryCap = iso.memoryReport('server');
@@ -224,11 +246,12 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
     finishedAt: Date.now(),
     loadStartedAt,
     server: {
-      ready: server?.ready ?? null,
+      ready: nodeSet?.servers[0]?.ready ?? null,
       samples: remote?.samples ?? serverSampler?.samples ?? [],
       remotePid: remote?.pid,
       memoryCap,
     },
+    nodes: nodeSamplers.map((n) => ({ nodeId: n.nodeId, pid: n.sampler.pid, samples: n.sampler.samples })),
     loadgen: { pid: artilleryPid, samples: loadgenSampler?.samples ?? [] },
     engine,
     artillery: readArtilleryReport(path.join(runDir, 'artillery-report.json')),

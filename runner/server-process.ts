@@ -19,6 +19,11 @@ export interface ReadyLine {
   versions?: Record<string, string>;
   /** the metrics endpoint, when served (bench serve --metrics-token) */
   metrics?: string;
+  /** what carries broadcasts between nodes, and this node's label */
+  adapter?: string;
+  nodeId?: string;
+  /** a cluster primary's workers, which serve the clients */
+  workers?: { pid: number; nodeId?: string }[];
 }
 
 export interface ServerProcessOptions {
@@ -32,6 +37,8 @@ export interface ServerProcessOptions {
   host?: string;
   /** command prefix that places the server (see spawnNode) */
   prefix?: readonly string[];
+  /** more `bench serve` flags (a node's adapter) */
+  extraArgs?: readonly string[];
 }
 
 /** A `bench serve` child on port 0 (127.0.0.1 unless a profile places it elsewhere). */
@@ -57,6 +64,7 @@ export async function startServerProcess(o: ServerProcessOptions): Promise<Serve
   args.push('--ping-interval', String(o.pingIntervalMs));
   if (o.lib === 'socketio') args.push('--transport', o.transport);
   if (o.deflate) args.push('--deflate');
+  args.push(...(o.extraArgs ?? []));
   const child = spawnNode(args, {}, undefined, o.prefix);
   const stderr = new OutputTail();
   child.stderr?.on('data', (d: Buffer) => stderr.push(d));

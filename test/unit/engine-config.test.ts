@@ -9,6 +9,7 @@ describe('resolveEngineConfig', () => {
       transport: 'websocket',
       deflate: false,
       connectTimeoutMs: 30_000,
+      controlUrl: null,
     });
     assert.equal(resolveEngineConfig({}, { BENCH_LIB: 'sockjs' }).lib, 'sockjs');
     assert.equal(resolveEngineConfig({ lib: 'socketio' }, { BENCH_LIB: 'sockjs' }).lib, 'socketio');
@@ -27,6 +28,13 @@ describe('resolveEngineConfig', () => {
   it('rejects an unknown transport and a bad timeout', () => {
     assert.throws(() => resolveEngineConfig({ transport: 'xhr' }, {}), EngineConfigError);
     assert.throws(() => resolveEngineConfig({ connectTimeoutMs: 0 }, {}), EngineConfigError);
+    assert.throws(() => resolveEngineConfig({ controlUrl: 'ws://x/' }, {}), {
+      message: "config.engines.bench.controlUrl must be an http:// or https:// URL, got 'ws://x/'.",
+    });
+    assert.equal(
+      resolveEngineConfig({ controlUrl: 'http://127.0.0.1:1/control/broadcast' }, {}).controlUrl,
+      'http://127.0.0.1:1/control/broadcast',
+    );
   });
 });
 

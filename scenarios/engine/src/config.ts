@@ -15,6 +15,8 @@ export interface ResolvedEngineConfig {
   transport: Transport;
   deflate: boolean;
   connectTimeoutMs: number;
+  /** null: the target's own control route */
+  controlUrl: string | null;
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
@@ -46,7 +48,13 @@ export function resolveEngineConfig(raw: unknown, env: NodeJS.ProcessEnv = proce
       `config.engines.bench.connectTimeoutMs must be a positive number of ms, got '${String(c.connectTimeoutMs)}'.`,
     );
   }
-  return { lib, transport, deflate, connectTimeoutMs };
+  const controlUrl = c.controlUrl ?? null;
+  if (controlUrl !== null && (typeof controlUrl !== 'string' || !/^https?:\/\//.test(controlUrl))) {
+    throw new EngineConfigError(
+      `config.engines.bench.controlUrl must be an http:// or https:// URL, got '${String(controlUrl)}'.`,
+    );
+  }
+  return { lib, transport, deflate, connectTimeoutMs, controlUrl };
 }
 
 /** One step of a scenario flow, parsed. */

@@ -276,7 +276,7 @@ export class Engine implements SessionHost {
   // One leader per engine: one control request per interval, whatever the number of VUs.
   private startBroadcasts(): void {
     if (this.broadcastEveryMs <= 0 || this.broadcastTimer !== null) return;
-    const url = controlUrl(this.url);
+    const url = this.config.controlUrl ?? controlUrl(this.url);
     this.broadcastTimer = setInterval(() => void this.postBroadcast(url), this.broadcastEveryMs);
   }
 

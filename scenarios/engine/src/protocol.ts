@@ -59,6 +59,11 @@ export interface EngineConfig {
   deflate?: boolean;
   /** give up on a connection attempt after this long (ms); default 30000 */
   connectTimeoutMs?: number;
+  /**
+   * where to ask for broadcasts; default the target's own control route. With several nodes
+   * behind a balancer, one node (the publisher) must be asked directly, as it numbers them.
+   */
+  controlUrl?: string;
 }
 
 /** Histograms the engine keeps (values recorded in microseconds). */
