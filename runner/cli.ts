@@ -104,6 +104,10 @@ function runFlags(y: Argv) {
       type: 'string',
       describe: 'what carries broadcasts between nodes: redis | postgres | cluster (Socket.IO), redis (ws, SockJS)',
     })
+    .option('adapter-outage', {
+      type: 'string',
+      describe: 'FROM..TO: pause Redis (CLIENT PAUSE) that many seconds after the hold starts, e.g. 2..5',
+    })
     .option('redis-url', { type: 'string', describe: 'Redis for --adapter redis (default redis://127.0.0.1:6379)' })
     .option('pg-url', {
       type: 'string',
@@ -305,6 +309,7 @@ function pickRunOptions(a: Record<string, unknown>): RunOptions {
     adapter: s('adapter'),
     redisUrl: s('redisUrl'),
     pgUrl: s('pgUrl'),
+    adapterOutage: s('adapterOutage'),
   };
 }
 

@@ -46,6 +46,7 @@ export interface RunOptions {
   adapter?: string;
   redisUrl?: string;
   pgUrl?: string;
+  adapterOutage?: string;
 }
 
 /** A built-in scenario of ours, or the user's own Artillery script. */
@@ -104,6 +105,8 @@ export interface ResolvedRunOptions {
   redisUrl: string;
   /** PostgreSQL for `--adapter postgres` */
   pgUrl: string;
+  /** Redis made unavailable (CLIENT PAUSE) from..to seconds after the hold starts; null: no fault */
+  adapterOutage: { fromSeconds: number; toSeconds: number } | null;
 }
 
 export const RUN_DEFAULTS = {
@@ -258,6 +261,29 @@ function resolveNodes(
   };
 }
 
+function resolveOutage(raw: string | undefined, o: ResolvedRunOptions): ResolvedRunOptions['adapterOutage'] {
+  if (raw === undefined) return null;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*\.\.\s*(\d+(?:\.\d+)?)\s*$/.exec(raw);
+  const from = m ? Number(m[1]) : NaN;
+  const to = m ? Number(m[2]) : NaN;
+  if (!(from < to)) {
+    throw new UsageError(
+      `--adapter-outage must be FROM..TO in seconds after the hold starts, FROM below TO (got "${raw}"). Example: --adapter-outage 2..5`,
+    );
+  }
+  if (o.adapter !== 'redis') {
+    throw new UsageError(
+      `--adapter-outage pauses Redis, so it needs --adapter redis (got --adapter ${o.adapter}). Example: --nodes 3 --adapter redis --adapter-outage 2..5`,
+    );
+  }
+  if (to > o.holdSeconds) {
+    throw new UsageError(
+      `--adapter-outage ${raw} ends after the hold (${o.holdSeconds} s): broadcasts run only during the hold. Give --hold ${Math.ceil(to) + 2} or more.`,
+    );
+  }
+  return { fromSeconds: from, toSeconds: to };
+}
+
 function resolveServerMetrics(raw: RunOptions, target: string | null): ResolvedRunOptions['serverMetrics'] {
   if (raw.serverMetrics === undefined) {
     if (raw.metricsToken !== undefined) {
@@ -371,7 +397,9 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
     serverMetrics: resolveServerMetrics(raw, target),
     ensure: (raw.ensure === undefined ? [] : [raw.ensure].flat()).map(parseEnsure),
     ...resolveNodes(raw, lib, target),
+    adapterOutage: null,
   };
+  resolved.adapterOutage = resolveOutage(raw.adapterOutage, resolved);
   if (raw.out !== undefined && fs.existsSync(resolved.out) && fs.statSync(resolved.out).isDirectory()) {
     throw new UsageError(
       `--out ${raw.out} is a folder. Give a file name, e.g. --out ${path.join(raw.out, 'result.json')}.`,

@@ -137,8 +137,22 @@ interface RunResultBase {
    */
   nodes:
     { nodeId: string; pid: number; rssBytes: RssSummary; cpuPercent: number | null; samples: StoredSample[] }[] | null;
+  /** faults the run injected (--adapter-outage); empty when none */
+  faults: FaultRecord[];
   /** the run's --ensure checks and how each came out; absent when none were given */
   ensure?: EnsureOutcome[];
+}
+
+/** A fault the run injected, and when. */
+export interface FaultRecord {
+  kind: 'adapter-outage';
+  /** the window asked for, in seconds after the hold started */
+  fromSeconds: number;
+  toSeconds: number;
+  /** when it was applied (ms since the run started); null if the run ended first */
+  startedAtMs: number | null;
+  /** why it could not be applied; null when it was */
+  error: string | null;
 }
 
 /** One run. Discriminated on `status`: an errored or aborted run keeps what it measured. */
@@ -163,6 +177,7 @@ export interface Measurements {
     remotePid?: number | null;
     memoryCap?: MemoryCapReport | null;
   };
+  faults?: FaultRecord[];
   /** per-node samples, with several nodes */
   nodes?: { nodeId: string; pid: number; samples: ProcSample[] }[];
   loadgen: { pid: number | null; samples: ProcSample[] };
@@ -376,6 +391,7 @@ export function buildResult(m: Measurements): RunResult {
     phases: relPhases,
     errors: counts.errors,
     artillery: m.artillery,
+    faults: m.faults ?? [],
     nodes:
       m.nodes && m.nodes.length > 1
         ? m.nodes.map((n) => ({

@@ -13,8 +13,9 @@ import type { MemoryCapReport } from './isolation/linux';
 import type { ResolvedRunOptions } from './options';
 import { checkLimits, readLimits, type SystemLimits } from './preflight';
 import { ProcSampler } from './proc-stats';
+import { pauseRedis } from './redis-pause';
 import { RemoteSampler } from './remote-sampler';
-import { buildResult, type RunOutcome, type RunResult } from './result';
+import { buildResult, type FaultRecord, type RunOutcome, type RunResult } from './result';
 import { checkBalancer } from './balancer';
 import { checkAdapterService, startNodes, type NodeSet } from './nodes';
 
@@ -80,6 +81,40 @@ function currentPhase(engine: EngineState): string {
 }
 
 /**
+ * Pauses Redis for the window of --adapter-outage, counted from the start of the hold, which is
+ * read from the engine's events. Bounded: polls only until the hold starts or the run ends.
+ */
+function scheduleOutage(
+  o: ResolvedRunOptions,
+  runDir: string,
+  startedAt: number,
+  faults: FaultRecord[],
+): { cancel(): void } {
+  const { fromSeconds, toSeconds } = o.adapterOutage!;
+  const record: FaultRecord = { kind: 'adapter-outage', fromSeconds, toSeconds, startedAtMs: null, error: null };
+  faults.push(record);
+  let pauseTimer: NodeJS.Timeout | undefined;
+  const poll = setInterval(() => {
+    const hold = readEngineState(runDir).phases.hold?.startedAt;
+    if (hold === undefined) return;
+    clearInterval(poll);
+    pauseTimer = setTimeout(
+      () => {
+        record.startedAtMs = Date.now() - startedAt;
+        pauseRedis(o.redisUrl, (toSeconds - fromSeconds) * 1000).catch((err: Error) => (record.error = err.message));
+      },
+      Math.max(0, hold + fromSeconds * 1000 - Date.now()),
+    );
+  }, 100);
+  return {
+    cancel() {
+      clearInterval(poll);
+      clearTimeout(pauseTimer);
+    },
+  };
+}
+
+/**
  * One run: start the server (unless --target), sample it, drive it with Artillery, and return
  * the result. Never throws once the server is up: failures become `errored`/`aborted` results
  * that keep what was measured.
@@ -113,6 +148,7 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
   let artilleryPid: number | null = null;
   let artilleryChild: ChildProcess | null = null;
   let memoryCap: MemoryCapReport | null = null;
+  const faults: FaultRecord[] = [];
 
   try {
     if (o.target === null) {
@@ -152,6 +188,7 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
     if (artilleryPid !== null) loadgenSampler = new ProcSampler(artilleryPid, o.sampleIntervalMs).start();
 
     const deadlineMs = (phaseSeconds(o) + o.connectTimeoutMs / 1000 + 120) * 1000;
+    const faultTimer = o.adapterOutage ? scheduleOutage(o, runDir, startedAt, faults) : null;
     const why = await new Promise<RunOutcome>((resolve) => {
       const timers: NodeJS.Timeout[] = [];
       const done = (r: RunOutcome) => {
@@ -206,6 +243,7 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
       }
     });
     outcome = why;
+    faultTimer?.cancel();
     loadgenSampler?.sample();
     serverSampler?.sample();
     await stopChild(artillery.child);
@@ -255,6 +293,7 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
     loadgen: { pid: artilleryPid, samples: loadgenSampler?.samples ?? [] },
     engine,
     artillery: readArtilleryReport(path.join(runDir, 'artillery-report.json')),
+    faults,
     env: collectEnv(iso.record),
     outcome,
   });

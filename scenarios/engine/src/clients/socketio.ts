@@ -14,6 +14,9 @@ class SocketIoClient implements BenchClient {
       transports: options.transport === 'websocket' ? ['websocket'] : ['polling', 'websocket'],
       reconnection: false,
       forceNew: true,
+      // Keeps cookies in Node (engine.io-client's own jar): a balancer's sticky cookie then pins
+      // every long-polling request of a session to the node that holds it.
+      withCredentials: true,
       timeout: options.connectTimeoutMs,
       // engine.io-client offers deflate by default ({ threshold: 1024 }); `false` stops the offer.
       perMessageDeflate: options.deflate ? { threshold: 1024 } : false,
