@@ -91,6 +91,8 @@ interface FigureDef {
   hi?: (n: CellNumbers) => number | null;
   study: StudyFigure | null;
   explain: string;
+  /** drawn only when some cell has data for it */
+  optional?: boolean;
 }
 
 const p = (pick: (n: CellNumbers) => LatencyStats | null, key: keyof LatencyStats) => (n: CellNumbers) =>
@@ -168,6 +170,22 @@ const FIGURES: FigureDef[] = [
     study: null,
     explain:
       'After the hold, a few probe clients connect one at a time while all the others stay connected: how long does a new connection take with N clients connected? Unlike figure 1, no other client is arriving at the same time. The line is the p50 over the probes.',
+  },
+  {
+    id: 'fig-broadcast',
+    figure: 'broadcast',
+    title: '6. Broadcast latency (across nodes)',
+    unit: 'ms',
+    yTitle: 'broadcast latency (ms, log scale)',
+    yLog: true,
+    band: 'p90–p99',
+    line: p((n) => n.broadcastMs, 'p50'),
+    lo: p((n) => n.broadcastMs, 'p90'),
+    hi: p((n) => n.broadcastMs, 'p99'),
+    study: null,
+    optional: true,
+    explain:
+      'The broadcast scenario: one node (the publisher) stamps each broadcast and sends it to every client on every node, through the adapter when there are several; the latency runs from that stamp to the client’s receipt (two clocks of one machine). Series name their nodes and adapter; the delivery table below counts what arrived.',
   },
 ];
 
@@ -315,6 +333,30 @@ function cellsTable(cells: readonly ReportCell[]): string {
 ${cells.map(cellRow).join('\n')}
 </tbody>
 </table></div>`;
+}
+
+/** Broadcast delivery per run: what the publisher sent, what the clients got, and in what order. */
+function deliveryTable(cells: readonly ReportCell[]): string {
+  const rows = cells.flatMap((c) => {
+    const n = numbersOf(c);
+    const b = n.broadcast;
+    if (!b) return [];
+    const ratio = b.expectedDeliveries > 0 ? `${((b.delivered / b.expectedDeliveries) * 100).toFixed(2)} %` : '–';
+    const nodes = c.result?.options?.nodes ?? c.result?.nodes?.length ?? 1;
+    return [
+      `<tr${b.lost > 0 || b.outOfOrder > 0 || b.duplicates > 0 ? ' class="row-invalid"' : ''}><td>${h(c.series)}</td>${td(String(nodes))}${td(String(c.result?.options?.adapter ?? 'none'))}${td(fmtClients(c.clients))}${td(String(c.trial))}${td(String(b.sent))}${td(fmtClients(b.expectedDeliveries))}${td(fmtClients(b.delivered))}${td(String(b.lost))}${td(String(b.outOfOrder))}${td(String(b.duplicates))}${td(ratio)}${td(fmt(n.broadcastMs?.p50))}${td(fmt(n.broadcastMs?.p99))}</tr>`,
+    ];
+  });
+  if (rows.length === 0) return '';
+  return `<section id="delivery"><h2>Broadcast delivery</h2>
+<p>Every broadcast the publisher node accepted, the deliveries it promised (the clients connected across all nodes when it sent), and what the clients got: each (client, seq) counted once; a seq below the highest already seen counts as out of order, a seq seen before as a duplicate. delivered + lost = expected. Yellow rows lost, reordered or repeated something.</p>
+<div class="scroll"><table class="cells">
+<thead><tr><th>series</th><th>nodes</th><th>adapter</th><th>clients</th><th>trial</th><th>sent</th><th>expected</th><th>delivered</th><th>lost</th><th>out of order</th><th>duplicates</th><th>delivered</th><th>latency p50 (ms)</th><th>latency p99 (ms)</th></tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody>
+</table></div>
+</section>`;
 }
 
 const dl = (rows: [string, string][]) =>
@@ -733,7 +775,9 @@ const PAGE_SCRIPT = String.raw`
 export function renderHtml(report: LoadedReport): string {
   const groups = groupCells(report.cells);
   const flagged = report.cells.filter(isFlagged);
-  const figures = FIGURES.map((def) => ({ def, data: figureData(def, groups, report.cells) }));
+  const figures = FIGURES.filter(
+    (def) => !def.optional || report.cells.some((c) => def.line(numbersOf(c)) !== null),
+  ).map((def) => ({ def, data: figureData(def, groups, report.cells) }));
   const title = 'realtime-bench report';
   return `${pageStart(title, CSS)}
 <h1>${h(title)}: Socket.IO, SockJS and ws</h1>
@@ -751,6 +795,7 @@ ${figures.map(({ def, data }) => figureSection(def, data, flagged)).join('\n')}
 <p>One row per run. Red rows errored, were aborted or left no result; yellow rows were marked invalid because the load generator was saturated, so their latencies include its own queueing. Connected / failed counts the clients of the ramp.</p>
 ${cellsTable(report.cells)}
 </section>
+${deliveryTable(report.cells)}
 ${conditions(report)}
 ${studySection()}
 <script>${scriptSource(chartJsSource())}</script>

@@ -36,6 +36,17 @@ export interface CellNumbers {
   rssSteadyBytes: number | null;
   rssPeakBytes: number | null;
   bytesPerClient: number | null;
+  /** server send → client receive of a broadcast (ms), across nodes when there are several */
+  broadcastMs: LatencyStats | null;
+  /** broadcast delivery; null without broadcasts */
+  broadcast: {
+    sent: number;
+    expectedDeliveries: number;
+    delivered: number;
+    lost: number;
+    outOfOrder: number;
+    duplicates: number;
+  } | null;
 }
 
 /** Reads a cell's numbers without trusting the result file's shape. */
@@ -55,6 +66,18 @@ export function numbersOf(cell: ReportCell): CellNumbers {
     rssSteadyBytes: num(rss?.steady),
     rssPeakBytes: num(rss?.peak),
     bytesPerClient: num(r?.server?.bytesPerClient),
+    broadcastMs: stats(r?.broadcast?.latencyMs ?? r?.broadcastMs),
+    broadcast:
+      r?.broadcast && typeof r.broadcast.expectedDeliveries === 'number'
+        ? {
+            sent: r.broadcast.sent,
+            expectedDeliveries: r.broadcast.expectedDeliveries,
+            delivered: r.broadcast.delivered,
+            lost: r.broadcast.lost,
+            outOfOrder: r.broadcast.outOfOrder,
+            duplicates: r.broadcast.duplicates,
+          }
+        : null,
   };
 }
 
