@@ -144,6 +144,23 @@ function serveFlags(y: Argv) {
     .option('metrics-token', {
       type: 'string',
       describe: 'serve own RSS/CPU samples at /metrics/samples to holders of this token (or $BENCH_METRICS_TOKEN)',
+    })
+    .option('adapter', {
+      type: 'string',
+      describe: 'what syncs broadcasts with other nodes: none | redis | postgres | cluster (the last two: Socket.IO)',
+      default: 'none',
+    })
+    .option('redis-url', { type: 'string', describe: 'Redis for --adapter redis (default redis://127.0.0.1:6379)' })
+    .option('pg-url', {
+      type: 'string',
+      describe: 'PostgreSQL for --adapter postgres (default postgres://postgres@127.0.0.1:5432/test)',
+    })
+    .option('node-id', { type: 'string', describe: "this node's label in stats and the ready line", default: 'node-1' })
+    .option('workers', { type: 'string', describe: '--adapter cluster: worker processes (default: one per CPU)' })
+    .option('cluster-key', {
+      type: 'string',
+      describe: 'nodes with the same key share broadcasts; give each run its own',
+      default: 'default',
     });
 }
 
@@ -397,6 +414,12 @@ async function commandServe(a: Record<string, unknown>): Promise<number> {
     deflate: a.deflate === true,
     pingInterval: a.pingInterval as string | undefined,
     metricsToken: a.metricsToken as string | undefined,
+    adapter: a.adapter as string | undefined,
+    redisUrl: a.redisUrl as string | undefined,
+    pgUrl: a.pgUrl as string | undefined,
+    nodeId: a.nodeId as string | undefined,
+    workers: a.workers as string | undefined,
+    clusterKey: a.clusterKey as string | undefined,
   };
   return serve(resolveServeOptions(raw), (line) => process.stdout.write(line));
 }

@@ -1,10 +1,12 @@
 import * as net from 'node:net';
+import * as os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LIBS, TRANSPORTS, type Lib, type Transport } from 'artillery-engine-bench/protocol';
-import { createServer } from '../servers/index';
-import type { ServerOptions } from '../servers/types';
-import { UsageError } from './errors';
-import { RUN_DEFAULTS } from './options';
+import { ADAPTERS_OF, createServer } from '../servers/index';
+import { DEFAULT_NODE_ID, type AdapterOptions, type ServerOptions } from '../servers/types';
+import { AdapterUnavailableError, ServerStartError } from '../servers/adapters/errors';
+import { PreflightError, RunError, UsageError } from './errors';
+import { ADAPTERS, DEFAULT_PG_URL, DEFAULT_REDIS_URL, RUN_DEFAULTS } from './options';
 import { METRICS_PATH, METRICS_TOKEN_ENV, MIN_TOKEN_LENGTH, metricsHandler } from './metrics-endpoint';
 import { ProcSampler } from './proc-stats';
 import type { ReadyLine } from './server-process';
@@ -20,13 +22,31 @@ export interface ServeOptions {
   pingInterval?: string | number;
   /** serve this process's RSS/CPU samples at /metrics/samples to holders of this token */
   metricsToken?: string;
+  /** what syncs this node with others: none | redis | postgres | cluster */
+  adapter?: string;
+  redisUrl?: string;
+  pgUrl?: string;
+  /** this node's label */
+  nodeId?: string;
+  /** --adapter cluster: worker processes */
+  workers?: string | number;
+  /** names the shared state of one run (Redis and PostgreSQL channels) */
+  clusterKey?: string;
 }
+
+/** Nodes started with the same key share broadcasts; the runner gives each run its own. */
+export const DEFAULT_CLUSTER_KEY = 'default';
+/** Labels that are safe in Redis client names, channel names and PostgreSQL identifiers. */
+const LABEL = /^[A-Za-z0-9_.-]{1,40}$/;
+const MAX_WORKERS = 64;
 
 /** How long a stopping server may take to close its connections (ms). */
 export const CLOSE_GRACE_MS = 2_000;
 
 export interface ResolvedServeOptions extends ServerOptions {
   lib: Lib;
+  adapter: AdapterOptions;
+  nodeId: string;
   /** null: no metrics endpoint */
   metricsToken: string | null;
 }
@@ -82,7 +102,109 @@ export function resolveServeOptions(raw: ServeOptions): ResolvedServeOptions {
     deflate: raw.deflate === true,
     pingIntervalMs,
     metricsToken,
+    adapter: resolveAdapter(raw, lib),
+    nodeId: label('node-id', raw.nodeId ?? DEFAULT_NODE_ID, 'node-2'),
   };
+}
+
+function label(flag: string, value: string, example: string): string {
+  if (!LABEL.test(value)) {
+    throw new UsageError(
+      `--${flag} must be 1 to 40 letters, digits, "_", "." or "-" (got "${value}"). Example: --${flag} ${example}`,
+    );
+  }
+  return value;
+}
+
+function serviceUrl(flag: string, value: string, schemes: readonly string[], example: string): string {
+  let protocol = '';
+  try {
+    protocol = new URL(value).protocol;
+  } catch {
+    // not a URL: reported below
+  }
+  if (!schemes.includes(protocol)) {
+    throw new UsageError(
+      `--${flag} must be a ${schemes.join(' or ')}// URL (got "${value}"). Example: --${flag} ${example}`,
+    );
+  }
+  return value;
+}
+
+function resolveAdapter(raw: ServeOptions, lib: Lib): AdapterOptions {
+  const kind = raw.adapter ?? 'none';
+  if (!(ADAPTERS as readonly string[]).includes(kind)) {
+    throw new UsageError(`--adapter must be one of ${ADAPTERS.join(', ')} (got "${kind}"). Example: --adapter redis`);
+  }
+  const supported: readonly string[] = ADAPTERS_OF[lib];
+  if (!supported.includes(kind)) {
+    throw new UsageError(
+      `--adapter ${kind} exists for Socket.IO only; ${lib} nodes share broadcasts through --adapter redis (or none).`,
+    );
+  }
+  const onlyWith = (flag: string, given: unknown, adapter: string) => {
+    if (given !== undefined && kind !== adapter) {
+      throw new UsageError(
+        `--${flag} applies to --adapter ${adapter} only. Remove --${flag}, or add --adapter ${adapter}.`,
+      );
+    }
+  };
+  onlyWith('redis-url', raw.redisUrl, 'redis');
+  onlyWith('pg-url', raw.pgUrl, 'postgres');
+  onlyWith('workers', raw.workers, 'cluster');
+  const key = label('cluster-key', raw.clusterKey ?? DEFAULT_CLUSTER_KEY, 'run-42');
+  switch (kind) {
+    case 'redis':
+      return {
+        kind,
+        url: serviceUrl('redis-url', raw.redisUrl ?? DEFAULT_REDIS_URL, ['redis:', 'rediss:'], DEFAULT_REDIS_URL),
+        key,
+      };
+    case 'postgres':
+      return {
+        kind,
+        url: serviceUrl('pg-url', raw.pgUrl ?? DEFAULT_PG_URL, ['postgres:', 'postgresql:'], DEFAULT_PG_URL),
+        key,
+      };
+    case 'cluster': {
+      const text = String(raw.workers ?? os.availableParallelism());
+      const workers = /^\d+$/.test(text) ? Number(text) : NaN;
+      if (!(workers >= 1 && workers <= MAX_WORKERS)) {
+        throw new UsageError(
+          `--workers must be a whole number from 1 to ${MAX_WORKERS} (got "${text}"). Example: --workers 2`,
+        );
+      }
+      return { kind, workers };
+    }
+    default:
+      return { kind: 'none' };
+  }
+}
+
+/** The flag that points at an adapter's service. */
+const SERVICE_FLAG: Record<AdapterUnavailableError['service'], string> = {
+  Redis: '--redis-url',
+  PostgreSQL: '--pg-url',
+};
+
+/**
+ * Listens. An adapter's service that cannot be reached becomes a one-line error saying what to
+ * do (exit 2); a part of the server that failed to start, one line too (exit 1).
+ */
+async function listen(server: ReturnType<typeof createServer>) {
+  try {
+    return await server.listen();
+  } catch (err) {
+    await server.close().catch(() => {});
+    if (err instanceof ServerStartError) throw new RunError(err.message);
+    if (!(err instanceof AdapterUnavailableError)) throw err;
+    const flag = SERVICE_FLAG[err.service];
+    throw new PreflightError(
+      err.failure.answered
+        ? `${err.message}: check it, or give another with ${flag}.`
+        : `${err.message}: start it, or give ${flag}.`,
+    );
+  }
 }
 
 /**
@@ -100,7 +222,7 @@ export async function serve(o: ResolvedServeOptions, write: (line: string) => vo
     const sampler = new ProcSampler(process.pid, METRICS_SAMPLE_INTERVAL_MS, METRICS_MAX_SAMPLES).start();
     server.route(METRICS_PATH, metricsHandler(sampler.samples, o.metricsToken, METRICS_SAMPLE_INTERVAL_MS));
   }
-  const d = await server.listen();
+  const d = await listen(server);
   const ready: ReadyLine = {
     event: 'ready',
     lib: o.lib,
@@ -112,6 +234,9 @@ export async function serve(o: ResolvedServeOptions, write: (line: string) => vo
     transports: d.transports,
     pingIntervalMs: d.pingIntervalMs,
     versions: d.versions,
+    adapter: d.adapter,
+    nodeId: d.nodeId,
+    ...(d.workers && { workers: d.workers }),
     ...(o.metricsToken !== null && { metrics: `http://${urlHost(o.host)}:${d.port}${METRICS_PATH}` }),
   };
   write(JSON.stringify(ready) + '\n');

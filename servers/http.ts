@@ -1,14 +1,24 @@
 import * as http from 'node:http';
 import type { Socket } from 'node:net';
 import { CONTROL_BROADCAST_PATH } from 'artillery-engine-bench/protocol';
+import type { BroadcastResult, NodeStats } from './types';
 
 /** Liveness probe path; answers `ok`. */
 export const HEALTHZ_PATH = '/healthz';
+/** This node's `NodeStats` as JSON (GET). */
+export const CONTROL_STATS_PATH = '/control/stats';
+
+/** What the control routes ask of the server. */
+export interface ControlHandlers {
+  publish(): BroadcastResult | Promise<BroadcastResult>;
+  stats(): NodeStats | Promise<NodeStats>;
+}
 
 /**
  * The HTTP server every library attaches to, with the routes the runner drives.
  *
  * - `POST /control/broadcast` → broadcasts once, answers `{"seq":N,"clients":C}`
+ * - `GET /control/stats` → this node's `NodeStats`
  * - `GET /healthz` → `ok`
  * - paths added with `route()` (bench serve's metrics endpoint)
  * - anything else the library does not claim → 404
@@ -26,7 +36,7 @@ export class HttpHost {
   private closed = false;
   private readonly routes = new Map<string, http.RequestListener>();
 
-  constructor(broadcast: () => { seq: number; clients: number }) {
+  constructor(control: ControlHandlers) {
     this.server = http.createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0]!;
       const extra = this.routes.get(path);
@@ -34,7 +44,9 @@ export class HttpHost {
         extra(req, res);
       } else if (path === CONTROL_BROADCAST_PATH && req.method === 'POST') {
         req.resume();
-        sendText(res, 200, 'application/json', JSON.stringify(broadcast()));
+        sendJson(res, () => control.publish());
+      } else if (path === CONTROL_STATS_PATH && req.method === 'GET') {
+        sendJson(res, () => control.stats());
       } else if (path === HEALTHZ_PATH && req.method === 'GET') {
         sendText(res, 200, 'text/plain', 'ok');
       } else {
@@ -82,6 +94,16 @@ export class HttpHost {
     }
     return this.closing;
   }
+}
+
+/** Answers with what `produce` gives, or 503 with the reason (an adapter's service went away). */
+function sendJson(res: http.ServerResponse, produce: () => unknown): void {
+  Promise.resolve()
+    .then(produce)
+    .then(
+      (body) => sendText(res, 200, 'application/json', JSON.stringify(body)),
+      (err: unknown) => sendText(res, 503, 'text/plain', err instanceof Error ? err.message : String(err)),
+    );
 }
 
 function sendText(res: http.ServerResponse, status: number, contentType: string, body: string): void {

@@ -1,5 +1,5 @@
 import type { Lib } from 'artillery-engine-bench/protocol';
-import type { BenchServer, ServerFactory, ServerOptions } from './types';
+import type { AdapterOptions, BenchServer, ServerFactory, ServerOptions } from './types';
 
 export * from './types';
 
@@ -13,6 +13,25 @@ const FACTORIES: Record<Lib, () => ServerFactory> = {
   sockjs: () => (require('./sockjs') as typeof import('./sockjs')).create,
 };
 
+/** Adapters each library can be synced by. */
+export const ADAPTERS_OF: Record<Lib, readonly AdapterOptions['kind'][]> = {
+  ws: ['none', 'redis'],
+  sockjs: ['none', 'redis'],
+  socketio: ['none', 'redis', 'postgres', 'cluster'],
+};
+
+/**
+ * The server for `lib`. With the cluster adapter, this process becomes the cluster's primary,
+ * which starts the Socket.IO workers itself.
+ */
 export function createServer(lib: Lib, options: ServerOptions): BenchServer {
+  const kind = options.adapter?.kind ?? 'none';
+  if (!ADAPTERS_OF[lib].includes(kind)) {
+    throw new TypeError(`adapter "${kind}" does not apply to ${lib}; it supports ${ADAPTERS_OF[lib].join(', ')}`);
+  }
+  if (options.adapter?.kind === 'cluster') {
+    const { ClusterPrimary } = require('./adapters/cluster-primary') as typeof import('./adapters/cluster-primary');
+    return new ClusterPrimary({ ...options, adapter: options.adapter });
+  }
   return FACTORIES[lib]()(options);
 }

@@ -1,10 +1,27 @@
 import type { RequestListener } from 'node:http';
-import { Server, type Socket } from 'socket.io';
+import { Server, type DefaultEventsMap, type Socket } from 'socket.io';
 import { SOCKETIO_EVENT } from 'artillery-engine-bench/protocol';
-import type { BenchServer, ServerFactory, ServerOptions } from './types';
+import {
+  DEFAULT_NODE_ID,
+  LONE_NODE,
+  type AdapterOptions,
+  type BenchServer,
+  type BroadcastResult,
+  type NodeStats,
+  type ServerFactory,
+  type ServerOptions,
+} from './types';
 import { HttpHost, urlHost } from './http';
 import { broadcastMessage, isEcho, welcomeMessage } from './messages';
 import { versionsOf } from './versions';
+import { attachSocketIoAdapter, type SocketIoSync } from './adapters/index';
+
+/** Asks every other node how many clients it has (server-side, through the adapter). */
+const COUNT_EVENT = 'bench:count';
+
+interface ServerSideEvents {
+  [COUNT_EVENT]: (reply: (clients: number) => void) => void;
+}
 
 /**
  * Socket.IO on `http://HOST:PORT` (path `/socket.io/`, default namespace). Every message travels
@@ -17,19 +34,28 @@ import { versionsOf } from './versions';
  * - `deflate` {boolean} per-message deflate (engine.io's defaults, threshold 1024 bytes);
  *   HTTP compression of polling responses stays off either way, so deflate means one thing
  * - `pingIntervalMs` {number} Engine.IO heartbeat interval
+ * - `adapter` {AdapterOptions} the official adapter that syncs it with other nodes (redis,
+ *   postgres), or `cluster`: a worker that binds no port, its connections handed over by the
+ *   primary (`adapters/cluster-primary.ts`); default none
+ * - `nodeId` {string} this node's label; default `node-1`
  *
  * An echo sent with an acknowledgement callback is answered through the ack, so acknowledged
  * round trips can be measured too (Artillery's socketio-v3 engine does).
  */
-class SocketIoServer implements BenchServer {
+export class SocketIoServer implements BenchServer {
   readonly lib = 'socketio' as const;
   private readonly host: HttpHost;
-  private readonly io: Server;
+  private readonly io: Server<DefaultEventsMap, DefaultEventsMap, ServerSideEvents>;
+  private readonly adapter: AdapterOptions;
+  private readonly nodeId: string;
+  private sync: SocketIoSync | undefined;
   private seq = 0;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly options: ServerOptions) {
-    this.host = new HttpHost(() => this.broadcast());
+    this.adapter = options.adapter ?? LONE_NODE;
+    this.nodeId = options.nodeId ?? DEFAULT_NODE_ID;
+    this.host = new HttpHost({ publish: () => this.publish(), stats: () => this.stats() });
     this.io = new Server(this.host.server, {
       transports: options.transport === 'websocket' ? ['websocket'] : ['polling', 'websocket'],
       perMessageDeflate: options.deflate,
@@ -37,6 +63,7 @@ class SocketIoServer implements BenchServer {
       pingInterval: options.pingIntervalMs,
     });
     this.io.on('connection', (socket) => this.onConnection(socket));
+    this.io.on(COUNT_EVENT, (reply) => reply(this.clientCount()));
   }
 
   private onConnection(socket: Socket): void {
@@ -49,7 +76,15 @@ class SocketIoServer implements BenchServer {
   }
 
   async listen() {
-    const port = await this.host.listen(this.options.port, this.options.host);
+    this.sync = await attachSocketIoAdapter(this.io as unknown as Server, this.adapter, this.nodeId);
+    // A cluster worker binds nothing: the primary owns the port and hands connections over.
+    const port =
+      this.adapter.kind === 'cluster'
+        ? this.options.port
+        : await this.host.listen(this.options.port, this.options.host).catch(async (err: unknown) => {
+            await this.close();
+            throw err;
+          });
     return {
       lib: this.lib,
       url: `http://${urlHost(this.options.host)}:${port}`,
@@ -61,22 +96,59 @@ class SocketIoServer implements BenchServer {
           : (['polling', 'websocket'] as ['polling', 'websocket']),
       deflate: this.options.deflate ? ('on' as const) : ('off' as const),
       pingIntervalMs: this.options.pingIntervalMs,
-      versions: versionsOf([
-        ['socket.io'],
-        ['socket.io', 'socket.io-adapter'],
-        ['socket.io', 'socket.io-parser'],
-        ['socket.io', 'engine.io'],
-        // engine.io pins its own ws, which can differ from the top-level copy
-        ['socket.io', 'engine.io', 'ws'],
-      ]),
+      versions: {
+        ...versionsOf([
+          ['socket.io'],
+          ['socket.io', 'socket.io-adapter'],
+          ['socket.io', 'socket.io-parser'],
+          ['socket.io', 'engine.io'],
+          // engine.io pins its own ws, which can differ from the top-level copy
+          ['socket.io', 'engine.io', 'ws'],
+        ]),
+        ...this.sync.versions,
+      },
+      adapter: this.adapter.kind,
+      nodeId: this.nodeId,
     };
   }
 
   broadcast() {
     const clients = this.clientCount();
-    // The adapter encodes the packet once for all sockets.
-    this.io.emit(SOCKETIO_EVENT, broadcastMessage(++this.seq));
+    this.io.local.emit(SOCKETIO_EVENT, broadcastMessage(++this.seq));
     return { seq: this.seq, clients };
+  }
+
+  publish(): Promise<BroadcastResult> {
+    return this.publishSeq(++this.seq);
+  }
+
+  /**
+   * Broadcast `seq` to every client of every node through the adapter (one encoding for all
+   * sockets), then count: this node's clients as it sent, and each other node's as it answers
+   * the count request that follows the broadcast on the same channel.
+   */
+  async publishSeq(seq: number): Promise<BroadcastResult> {
+    const clients = this.clientCount();
+    this.io.emit(SOCKETIO_EVENT, broadcastMessage(seq));
+    if (this.adapter.kind === 'none') return { seq, clients };
+    const others = await this.countOthers();
+    return { seq, clients: clients + others.reduce((a, b) => a + b, 0), nodes: 1 + others.length };
+  }
+
+  /** Each other node's client count; a node that does not answer within the adapter's timeout is left out. */
+  private countOthers(): Promise<number[]> {
+    return new Promise((resolve) =>
+      this.io.serverSideEmit(COUNT_EVENT, (_err: Error | null, counts: number[]) => resolve(counts ?? [])),
+    );
+  }
+
+  async stats(): Promise<NodeStats> {
+    return {
+      nodeId: this.nodeId,
+      pid: process.pid,
+      clients: this.clientCount(),
+      servers: await this.io.of('/').adapter.serverCount(),
+    };
   }
 
   route(path: string, handler: RequestListener): void {
@@ -92,9 +164,11 @@ class SocketIoServer implements BenchServer {
   }
 
   private async shutdown(): Promise<void> {
-    // Disconnects every socket, closes Engine.IO, then calls `server.close()` without waiting.
+    // Disconnects every socket, closes Engine.IO and the adapter, then calls `server.close()`
+    // without waiting.
     await this.io.close();
     await this.host.close();
+    await this.sync?.close();
   }
 }
 

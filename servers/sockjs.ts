@@ -1,10 +1,20 @@
 import type { RequestListener } from 'node:http';
 import * as sockjs from 'sockjs';
 import { SOCKJS_PREFIX } from 'artillery-engine-bench/protocol';
-import type { BenchServer, ServerFactory, ServerOptions } from './types';
+import {
+  DEFAULT_NODE_ID,
+  LONE_NODE,
+  type AdapterOptions,
+  type BenchServer,
+  type BroadcastResult,
+  type NodeStats,
+  type ServerFactory,
+  type ServerOptions,
+} from './types';
 import { HttpHost, urlHost } from './http';
 import { broadcastMessage, isEchoText, welcomeMessage } from './messages';
 import { versionsOf } from './versions';
+import { localFanout, openFanout, type Fanout } from './adapters/index';
 
 /** sockjs's `readyState` of an open connection. */
 const OPEN = 1;
@@ -18,16 +28,25 @@ const OPEN = 1;
  * - `deflate` {boolean} cannot be honoured: sockjs 0.3 has no per-message deflate option, so
  *   `true` is reported as `unsupported`
  * - `pingIntervalMs` {number} SockJS heartbeat frame interval (`heartbeat_delay`)
+ * - `adapter` {AdapterOptions} `redis`: broadcasts reach the clients of every node through
+ *   Redis pub/sub (`adapters/redis-fanout.ts`); default none
+ * - `nodeId` {string} this node's label; default `node-1`
  */
 class SockJsServer implements BenchServer {
   readonly lib = 'sockjs' as const;
   private readonly host: HttpHost;
   private readonly connections = new Set<sockjs.Connection>();
+  private readonly adapter: AdapterOptions;
+  private readonly nodeId: string;
+  private fanout: Fanout;
   private seq = 0;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly options: ServerOptions) {
-    this.host = new HttpHost(() => this.broadcast());
+    this.adapter = options.adapter ?? LONE_NODE;
+    this.nodeId = options.nodeId ?? DEFAULT_NODE_ID;
+    this.fanout = localFanout((text) => this.deliver(text));
+    this.host = new HttpHost({ publish: () => this.publish(), stats: () => this.stats() });
     const server = sockjs.createServer({
       prefix: SOCKJS_PREFIX,
       heartbeat_delay: options.pingIntervalMs,
@@ -51,7 +70,11 @@ class SockJsServer implements BenchServer {
   }
 
   async listen() {
-    const port = await this.host.listen(this.options.port, this.options.host);
+    this.fanout = await openFanout(this.adapter, this.nodeId, (text) => this.deliver(text));
+    const port = await this.host.listen(this.options.port, this.options.host).catch(async (err: unknown) => {
+      await this.close();
+      throw err;
+    });
     return {
       lib: this.lib,
       url: `http://${urlHost(this.options.host)}:${port}${SOCKJS_PREFIX}`,
@@ -60,19 +83,38 @@ class SockJsServer implements BenchServer {
       transports: ['websocket'] as ['websocket'],
       deflate: this.options.deflate ? ('unsupported' as const) : ('off' as const),
       pingIntervalMs: this.options.pingIntervalMs,
-      versions: versionsOf([['sockjs'], ['sockjs', 'faye-websocket'], ['sockjs', 'websocket-driver']]),
+      versions: {
+        ...versionsOf([['sockjs'], ['sockjs', 'faye-websocket'], ['sockjs', 'websocket-driver']]),
+        ...this.fanout.versions,
+      },
+      adapter: this.adapter.kind,
+      nodeId: this.nodeId,
     };
   }
 
-  broadcast() {
-    const text = JSON.stringify(broadcastMessage(++this.seq));
+  /** Writes `text` to every open client of this node; returns how many. */
+  private deliver(text: string): number {
     let clients = 0;
     for (const conn of this.connections) {
       if (conn.readyState !== OPEN) continue;
       conn.write(text);
       clients++;
     }
-    return { seq: this.seq, clients };
+    return clients;
+  }
+
+  broadcast() {
+    const seq = ++this.seq;
+    return { seq, clients: this.deliver(JSON.stringify(broadcastMessage(seq))) };
+  }
+
+  async publish(): Promise<BroadcastResult> {
+    const seq = ++this.seq;
+    return { seq, ...(await this.fanout.publish(seq, JSON.stringify(broadcastMessage(seq)))) };
+  }
+
+  async stats(): Promise<NodeStats> {
+    return { nodeId: this.nodeId, pid: process.pid, clients: this.clientCount(), servers: await this.fanout.servers() };
   }
 
   route(path: string, handler: RequestListener): void {
@@ -90,6 +132,7 @@ class SockJsServer implements BenchServer {
   private async shutdown(): Promise<void> {
     for (const conn of this.connections) conn.close();
     await this.host.close();
+    await this.fanout.close();
   }
 }
 

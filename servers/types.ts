@@ -1,7 +1,23 @@
 import type { RequestListener } from 'node:http';
 import type { Lib, Transport } from 'artillery-engine-bench/protocol';
 
-/** Options every server takes. Resolved: no field is optional. */
+/**
+ * What carries broadcasts between server nodes. `key` names this run's shared state (Redis
+ * channels, PostgreSQL NOTIFY channels), so nodes of concurrent or later runs never meet.
+ */
+export type AdapterOptions =
+  /** one lone node */
+  | { kind: 'none' }
+  /** Socket.IO: the official Redis adapter; ws and SockJS: Redis pub/sub */
+  | { kind: 'redis'; url: string; key: string }
+  /** Socket.IO only: the official PostgreSQL adapter (LISTEN/NOTIFY) */
+  | { kind: 'postgres'; url: string; key: string }
+  /** Socket.IO only: one primary (sticky by session) handing connections to `workers` processes */
+  | { kind: 'cluster'; workers: number };
+
+export type AdapterKind = AdapterOptions['kind'];
+
+/** Options every server takes. Resolved: no field is optional, except the two that make a node of several. */
 export interface ServerOptions {
   /** TCP port; 0 picks a free one */
   port: number;
@@ -13,10 +29,23 @@ export interface ServerOptions {
   deflate: boolean;
   /** heartbeat interval (ms) */
   pingIntervalMs: number;
+  /** what syncs this node with others; default `{ kind: 'none' }`, a lone node */
+  adapter?: AdapterOptions;
+  /** this node's label in stats and the ready line; default `node-1` */
+  nodeId?: string;
 }
+
+export const LONE_NODE: AdapterOptions = { kind: 'none' };
+export const DEFAULT_NODE_ID = 'node-1';
 
 /** What per-message deflate ended up as on this server. */
 export type DeflateState = 'on' | 'off' | 'unsupported';
+
+/** A process that serves clients: a node, or one worker of a cluster. */
+export interface WorkerDescription {
+  pid: number;
+  nodeId: string;
+}
 
 /** Recorded in every result, so a run states the conditions it measured. */
 export interface ServerDescription {
@@ -28,22 +57,57 @@ export interface ServerDescription {
   transports: Transport[] | ['websocket'];
   deflate: DeflateState;
   pingIntervalMs: number;
-  /** package name → installed version of every library this server loads */
+  /** package name → installed version of every library this server loads, adapters included */
   versions: Record<string, string>;
+  adapter: AdapterKind;
+  nodeId: string;
+  /** a cluster primary's workers, which serve its clients; absent otherwise */
+  workers?: WorkerDescription[];
+}
+
+/** The answer to `POST /control/broadcast`. */
+export interface BroadcastResult {
+  seq: number;
+  /** clients the broadcast went to, on every node: the deliveries to expect */
+  clients: number;
+  /**
+   * With an adapter: nodes whose clients `clients` counts, this one included (fewer than the
+   * synced nodes when one did not answer in time). Absent on a lone node.
+   */
+  nodes?: number;
+}
+
+/** The answer to `GET /control/stats`: this node as it is now. */
+export interface NodeStats {
+  nodeId: string;
+  pid: number;
+  /** clients connected to this node (a cluster primary: to all its workers) */
+  clients: number;
+  /** nodes this one is synced with, itself included (1 without an adapter) */
+  servers: number;
+  /** a cluster primary's workers, each as its own node */
+  workers?: NodeStats[];
 }
 
 /** One library's server. Every implementation behaves the same (DESIGN.md, "The server contract"). */
 export interface BenchServer {
   readonly lib: Lib;
-  /** Starts listening; resolves once the port is bound. */
+  /** Starts listening (after connecting its adapter); resolves once the port is bound. */
   listen(): Promise<ServerDescription>;
-  /** Sends one broadcast to every connected client; returns its seq and how many it went to. */
+  /**
+   * Sends one broadcast to this node's own clients, bypassing any adapter; returns its seq and
+   * how many it went to. What `publish()` does on a lone node.
+   */
   broadcast(): { seq: number; clients: number };
-  /** Clients connected right now. */
+  /** What `POST /control/broadcast` does: one broadcast to every client of every node. */
+  publish(): Promise<BroadcastResult>;
+  /** Clients connected to this node right now. */
   clientCount(): number;
+  /** What `GET /control/stats` answers. */
+  stats(): Promise<NodeStats>;
   /** Serves one more HTTP path on the same port (exact match), ahead of the library's own. */
   route(path: string, handler: RequestListener): void;
-  /** Closes every client and the listener. */
+  /** Closes every client, the listener and the adapter's connections. */
   close(): Promise<void>;
 }
 

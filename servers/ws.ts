@@ -1,9 +1,19 @@
 import type { RequestListener } from 'node:http';
 import { WebSocket, WebSocketServer } from 'ws';
-import type { BenchServer, ServerFactory, ServerOptions } from './types';
+import {
+  DEFAULT_NODE_ID,
+  LONE_NODE,
+  type AdapterOptions,
+  type BenchServer,
+  type BroadcastResult,
+  type NodeStats,
+  type ServerFactory,
+  type ServerOptions,
+} from './types';
 import { HttpHost, urlHost } from './http';
 import { broadcastMessage, isEchoText, welcomeMessage } from './messages';
 import { versionsOf } from './versions';
+import { localFanout, openFanout, type Fanout } from './adapters/index';
 
 /**
  * Raw WebSocket (`ws`) on `ws://HOST:PORT/`.
@@ -14,6 +24,9 @@ import { versionsOf } from './versions';
  * - `deflate` {boolean} per-message deflate with ws's defaults (threshold 1024 bytes)
  * - `pingIntervalMs` {number} ping every client this often; one that has not answered the
  *   previous ping by then is terminated
+ * - `adapter` {AdapterOptions} `redis`: broadcasts reach the clients of every node through
+ *   Redis pub/sub (`adapters/redis-fanout.ts`); default none
+ * - `nodeId` {string} this node's label; default `node-1`
  */
 class WsServer implements BenchServer {
   readonly lib = 'ws' as const;
@@ -21,11 +34,17 @@ class WsServer implements BenchServer {
   private readonly wss: WebSocketServer;
   private readonly awaitingPong = new WeakSet<WebSocket>();
   private heartbeat: NodeJS.Timeout | undefined;
+  private readonly adapter: AdapterOptions;
+  private readonly nodeId: string;
+  private fanout: Fanout;
   private seq = 0;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly options: ServerOptions) {
-    this.host = new HttpHost(() => this.broadcast());
+    this.adapter = options.adapter ?? LONE_NODE;
+    this.nodeId = options.nodeId ?? DEFAULT_NODE_ID;
+    this.fanout = localFanout((text) => this.deliver(text));
+    this.host = new HttpHost({ publish: () => this.publish(), stats: () => this.stats() });
     this.wss = new WebSocketServer({
       server: this.host.server,
       path: '/',
@@ -58,7 +77,11 @@ class WsServer implements BenchServer {
   }
 
   async listen() {
-    const port = await this.host.listen(this.options.port, this.options.host);
+    this.fanout = await openFanout(this.adapter, this.nodeId, (text) => this.deliver(text));
+    const port = await this.host.listen(this.options.port, this.options.host).catch(async (err: unknown) => {
+      await this.close();
+      throw err;
+    });
     this.heartbeat = setInterval(() => this.ping(), this.options.pingIntervalMs);
     this.heartbeat.unref();
     return {
@@ -69,19 +92,35 @@ class WsServer implements BenchServer {
       transports: ['websocket'] as ['websocket'],
       deflate: this.options.deflate ? ('on' as const) : ('off' as const),
       pingIntervalMs: this.options.pingIntervalMs,
-      versions: versionsOf([['ws']]),
+      versions: { ...versionsOf([['ws']]), ...this.fanout.versions },
+      adapter: this.adapter.kind,
+      nodeId: this.nodeId,
     };
   }
 
-  broadcast() {
-    const text = JSON.stringify(broadcastMessage(++this.seq));
+  /** Writes `text` to every open client of this node; returns how many. */
+  private deliver(text: string): number {
     let clients = 0;
     for (const socket of this.wss.clients) {
       if (socket.readyState !== WebSocket.OPEN) continue;
       socket.send(text);
       clients++;
     }
-    return { seq: this.seq, clients };
+    return clients;
+  }
+
+  broadcast() {
+    const seq = ++this.seq;
+    return { seq, clients: this.deliver(JSON.stringify(broadcastMessage(seq))) };
+  }
+
+  async publish(): Promise<BroadcastResult> {
+    const seq = ++this.seq;
+    return { seq, ...(await this.fanout.publish(seq, JSON.stringify(broadcastMessage(seq)))) };
+  }
+
+  async stats(): Promise<NodeStats> {
+    return { nodeId: this.nodeId, pid: process.pid, clients: this.clientCount(), servers: await this.fanout.servers() };
   }
 
   route(path: string, handler: RequestListener): void {
@@ -102,6 +141,7 @@ class WsServer implements BenchServer {
     for (const socket of this.wss.clients) socket.terminate();
     this.wss.close();
     await this.host.close();
+    await this.fanout.close();
   }
 }
 

@@ -1,0 +1,78 @@
+import { createClient } from 'redis';
+import { AdapterUnavailableError, connectFailure } from './errors';
+
+/** How long connecting to Redis may take before `bench serve` gives up (ms). */
+export const CONNECT_TIMEOUT_MS = 3_000;
+/** Longest wait between two reconnection attempts once running (ms). */
+const MAX_RECONNECT_DELAY_MS = 2_000;
+
+export type RedisClient = ReturnType<typeof newClient>;
+
+function newClient(url: string, name: string, connected: () => boolean) {
+  return createClient({
+    url,
+    name,
+    socket: {
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      // Returning the cause ends the attempt: connect() rejects with it.
+      reconnectStrategy: (retries, cause) =>
+        connected() ? Math.min(50 * 2 ** Math.min(retries, 10), MAX_RECONNECT_DELAY_MS) : cause,
+    },
+  });
+}
+
+/**
+ * A connected node-redis client named `name` (CLIENT LIST shows it, so its owner can be found).
+ *
+ * The first connection fails fast, with an `AdapterUnavailableError`; once connected, the client
+ * reconnects on its own (Redis restarted, or paused by an outage), and says so on stderr.
+ */
+export async function connectRedis(url: string, name: string): Promise<RedisClient> {
+  let connected = false;
+  let lost = false;
+  const client = newClient(url, name, () => connected);
+  // Without a listener, a lost connection would crash the server.
+  client.on('error', (err: Error) => {
+    if (!connected || lost) return;
+    lost = true;
+    process.stderr.write(`bench serve: Redis connection ${name} lost (${err.message}); reconnecting\n`);
+  });
+  client.on('ready', () => {
+    if (!lost) return;
+    lost = false;
+    process.stderr.write(`bench serve: Redis connection ${name} is back\n`);
+  });
+  // connectTimeout bounds the TCP connect alone; a server that accepts and never answers the
+  // handshake would hold connect() forever.
+  const connecting = client.connect();
+  connecting.catch(() => {});
+  let timer: NodeJS.Timeout | undefined;
+  const silent = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('handshake timeout')), CONNECT_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([connecting, silent]);
+  } catch (err) {
+    client.destroy();
+    throw new AdapterUnavailableError('Redis', url, connectFailure(err, CONNECT_TIMEOUT_MS));
+  } finally {
+    clearTimeout(timer);
+  }
+  connected = true;
+  return client;
+}
+
+/** Closes a client, waiting for its pending commands a moment at most. */
+export async function closeRedis(client: RedisClient | undefined, graceMs = 1_000): Promise<void> {
+  if (client === undefined || !client.isOpen) return;
+  let timer: NodeJS.Timeout | undefined;
+  const closed = await Promise.race([
+    client.close().then(
+      () => true,
+      () => false,
+    ),
+    new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
+  ]);
+  clearTimeout(timer);
+  if (!closed && client.isOpen) client.destroy();
+}

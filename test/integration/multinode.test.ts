@@ -1,0 +1,153 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { hasCommand } from '../../runner/isolation/host';
+import type { RunResult } from '../../runner/result';
+import { runBin } from '../helpers/bin';
+
+/**
+ * Several server nodes, the real adapters on the Redis and PostgreSQL of this machine, HAProxy
+ * in front (sticky by cookie), the broadcast scenario: every delivery the publisher promised
+ * arrives once and in order, and the counts add up.
+ */
+const CLIENTS = 150;
+const BASE = [
+  'run',
+  '--scenario',
+  'broadcast',
+  '--clients',
+  String(CLIENTS),
+  '--warmup',
+  '50',
+  '--probes',
+  '2',
+  '--quiet',
+];
+const skip = hasCommand('haproxy') ? false : 'HAProxy is not installed: apt-get install -y haproxy';
+
+let dir: string;
+before(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'multinode-'));
+});
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function haproxyRunning(): boolean {
+  try {
+    // Ours: started with a configuration in a run's own temporary folder.
+    execFileSync('pgrep', ['-f', 'haproxy -db -f .*bench-run-']);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function run(name: string, args: string[]): Promise<RunResult> {
+  const out = path.join(dir, `${name}.json`);
+  const r = await runBin([...BASE, ...args, '--out', out], { timeoutMs: 180_000 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(haproxyRunning(), false, 'HAProxy stopped with the run');
+  return JSON.parse(fs.readFileSync(out, 'utf8')) as RunResult;
+}
+
+function assertDelivery(r: RunResult, nodes: number, adapter: string): void {
+  assert.equal(r.clients.connected, CLIENTS);
+  assert.equal(r.options.nodes, nodes);
+  assert.equal(r.options.adapter, adapter);
+  const b = r.broadcast!;
+  assert.ok(b.sent > 0, 'broadcasts were sent');
+  assert.equal(b.expectedDeliveries, b.sent * CLIENTS, 'each promised to every client on every node');
+  assert.equal(b.delivered + b.lost, b.expectedDeliveries);
+  assert.deepEqual(
+    { lost: b.lost, outOfOrder: b.outOfOrder, duplicates: b.duplicates },
+    { lost: 0, outOfOrder: 0, duplicates: 0 },
+  );
+  if (nodes > 1) {
+    assert.equal(r.nodes?.length, nodes);
+    for (const n of r.nodes!) assert.ok(n.rssBytes.steady! > 0, `${n.nodeId} sampled`);
+  }
+}
+
+describe('several nodes behind HAProxy', { skip }, () => {
+  it('Socket.IO, 3 nodes, Redis adapter, websocket', async () => {
+    assertDelivery(
+      await run('sio-redis', ['--lib', 'socketio', '--nodes', '3', '--adapter', 'redis', '--hold', '3']),
+      3,
+      'redis',
+    );
+  });
+
+  it('Socket.IO, 3 nodes, Redis adapter, long-polling then upgrade (sticky sessions)', async () => {
+    assertDelivery(
+      await run('sio-redis-polling', [
+        '--lib',
+        'socketio',
+        '--transport',
+        'polling',
+        '--nodes',
+        '3',
+        '--adapter',
+        'redis',
+        '--hold',
+        '3',
+      ]),
+      3,
+      'redis',
+    );
+  });
+
+  it('Socket.IO, 2 nodes, PostgreSQL adapter', async () => {
+    assertDelivery(
+      await run('sio-pg', ['--lib', 'socketio', '--nodes', '2', '--adapter', 'postgres', '--hold', '3']),
+      2,
+      'postgres',
+    );
+  });
+
+  it('Socket.IO, cluster adapter, 2 workers', async () => {
+    assertDelivery(
+      await run('sio-cluster', ['--lib', 'socketio', '--nodes', '2', '--adapter', 'cluster', '--hold', '3']),
+      2,
+      'cluster',
+    );
+  });
+
+  it('ws, 3 nodes, Redis pub/sub', async () => {
+    assertDelivery(
+      await run('ws-redis', ['--lib', 'ws', '--nodes', '3', '--adapter', 'redis', '--hold', '3']),
+      3,
+      'redis',
+    );
+  });
+
+  it('SockJS, 2 nodes, Redis pub/sub', async () => {
+    assertDelivery(
+      await run('sockjs-redis', ['--lib', 'sockjs', '--nodes', '2', '--adapter', 'redis', '--hold', '3']),
+      2,
+      'redis',
+    );
+  });
+
+  it('a Redis outage is applied in its window and the counts still add up', async () => {
+    const r = await run('outage', [
+      '--lib',
+      'socketio',
+      '--nodes',
+      '3',
+      '--adapter',
+      'redis',
+      '--hold',
+      '6',
+      '--adapter-outage',
+      '1..3',
+    ]);
+    assert.equal(r.faults.length, 1);
+    const f = r.faults[0]!;
+    assert.deepEqual([f.kind, f.fromSeconds, f.toSeconds, f.error], ['adapter-outage', 1, 3, null]);
+    assert.ok(f.startedAtMs !== null, 'the pause was applied');
+    const b = r.broadcast!;
+    assert.equal(b.delivered + b.lost, b.expectedDeliveries);
+  });
+});
