@@ -1,5 +1,5 @@
 import type { LatencyStats } from '../runner/histograms';
-import { median } from '../runner/result';
+import { median, type RunResult } from '../runner/result';
 import type { ReportCell } from './load';
 
 /** Same units as the run summary: MB and KB are powers of 1024. */
@@ -39,14 +39,7 @@ export interface CellNumbers {
   /** server send → client receive of a broadcast (ms), across nodes when there are several */
   broadcastMs: LatencyStats | null;
   /** broadcast delivery; null without broadcasts */
-  broadcast: {
-    sent: number;
-    expectedDeliveries: number;
-    delivered: number;
-    lost: number;
-    outOfOrder: number;
-    duplicates: number;
-  } | null;
+  broadcast: Omit<NonNullable<RunResult['broadcast']>, 'latencyMs'> | null;
 }
 
 /** Reads a cell's numbers without trusting the result file's shape. */

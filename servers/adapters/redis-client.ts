@@ -76,3 +76,21 @@ export async function closeRedis(client: RedisClient | undefined, graceMs = 1_00
   clearTimeout(timer);
   if (!closed && client.isOpen) client.destroy();
 }
+
+/**
+ * A node's two connections, named `<prefix>:<nodeId>:pub` and `:sub` (a subscribed connection
+ * can do nothing else); closes the first when the second cannot be made.
+ */
+export async function connectPair(
+  url: string,
+  prefix: string,
+  nodeId: string,
+): Promise<{ pub: RedisClient; sub: RedisClient }> {
+  const pub = await connectRedis(url, `${prefix}:${nodeId}:pub`);
+  try {
+    return { pub, sub: await connectRedis(url, `${prefix}:${nodeId}:sub`) };
+  } catch (err) {
+    await closeRedis(pub);
+    throw err;
+  }
+}

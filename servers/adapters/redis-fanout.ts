@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AdapterOptions } from '../types';
 import { versionsOf } from '../versions';
 import type { Deliver, Delivery, Fanout } from './index';
-import { closeRedis, connectRedis, type RedisClient } from './redis-client';
+import { closeRedis, connectPair, type RedisClient } from './redis-client';
 
 /** How long a publisher waits for every node to report its deliveries (ms), as Socket.IO's adapters do. */
 const ACK_TIMEOUT_MS = 5_000;
@@ -62,14 +62,7 @@ export class RedisFanout implements Fanout {
     deliver: Deliver,
   ): Promise<RedisFanout> {
     const prefix = `bench:${o.key}`;
-    const pub = await connectRedis(o.url, `${prefix}:${nodeId}:pub`);
-    let sub: RedisClient;
-    try {
-      sub = await connectRedis(o.url, `${prefix}:${nodeId}:sub`);
-    } catch (err) {
-      await closeRedis(pub);
-      throw err;
-    }
+    const { pub, sub } = await connectPair(o.url, prefix, nodeId);
     const replyTo = `${prefix}:delivered:${randomBytes(6).toString('hex')}`;
     const fanout = new RedisFanout(pub, sub, `${prefix}:broadcast`, replyTo, deliver);
     await sub.subscribe(fanout.channel, (message) => fanout.onBroadcast(message));

@@ -3,7 +3,7 @@ import type { Server } from 'socket.io';
 import type { AdapterOptions } from '../types';
 import { versionsOf } from '../versions';
 import type { SocketIoSync } from './index';
-import { closeRedis, connectRedis, type RedisClient } from './redis-client';
+import { closeRedis, connectPair } from './redis-client';
 
 /**
  * The official Redis adapter, with two node-redis clients (publishing, subscribing). Its channels
@@ -15,14 +15,7 @@ export async function attach(
   nodeId: string,
 ): Promise<SocketIoSync> {
   const prefix = `bench:${o.key}`;
-  const pub = await connectRedis(o.url, `${prefix}:${nodeId}:pub`);
-  let sub: RedisClient;
-  try {
-    sub = await connectRedis(o.url, `${prefix}:${nodeId}:sub`);
-  } catch (err) {
-    await closeRedis(pub);
-    throw err;
-  }
+  const { pub, sub } = await connectPair(o.url, prefix, nodeId);
   io.adapter(createAdapter(pub, sub, { key: prefix }));
   // The adapter subscribes without waiting. Commands on one connection complete in order, so
   // once this one has, so have its subscriptions, and the node hears the others from now on.
