@@ -107,13 +107,36 @@ describe('bench capacity on real runs', () => {
     ]);
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(r.stdout) as {
-      series: { series: string; points: unknown[]; memory: { slope: number } | null; maxClients: number | null }[];
+      series: {
+        series: string;
+        points: { clients: number; rssSteadyBytes: number | null }[];
+        memory: { slope: number; intercept: number } | null;
+        maxClients: number | null;
+      }[];
     };
     assert.equal(report.series.length, 1);
-    assert.equal(report.series[0]!.points.length, 4);
-    assert.ok(report.series[0]!.memory!.slope > 0, 'memory grows with clients');
-    assert.match(r.stderr, /prediction at [0-9,]+ clients is [0-9]+× the largest measured level 400/);
-    assert.match(r.stderr, /servers for 200,000 users: [0-9,]+/);
+    const { points, memory } = report.series[0]!;
+    assert.equal(points.length, 4);
+    // The fit is the least-squares line through the measured points (recomputed here). Its sign is
+    // not asserted: 200 more ws clients add about 1 MiB, less than the RSS noise between runs, so
+    // a real 200-vs-400 slope can come out negative (CI saw it). The unit tests check the fit on
+    // data with a known slope.
+    const xs = points.map((p) => p.clients);
+    const ys = points.map((p) => p.rssSteadyBytes!);
+    const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+    const mx = mean(xs);
+    const my = mean(ys);
+    const slope =
+      xs.reduce((a, x, i) => a + (x - mx) * (ys[i]! - my), 0) / xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+    assert.ok(Math.abs(memory!.slope - slope) <= 1e-6 * Math.max(1, Math.abs(slope)), `slope ${memory!.slope} vs ${slope}`);
+    assert.ok(Math.abs(memory!.intercept - (my - slope * mx)) <= 1e-3 * Math.max(1, Math.abs(my)));
+    if (report.series[0]!.maxClients !== null) {
+      assert.match(r.stderr, /prediction at [0-9,]+ clients is [0-9]+× the largest measured level 400/);
+      assert.match(r.stderr, /servers for 200,000 users: [0-9,]+/);
+    } else {
+      // Neither RSS nor connect p99 grew between the two levels in this run: said, not invented.
+      assert.match(r.stderr, /no constraint limits the clients, so no server count can be given/);
+    }
     const page = fs.readFileSync(html, 'utf8');
     assert.match(page, /<canvas id="[^"]+" data-figure="memory"/);
   });
