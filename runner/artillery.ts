@@ -65,6 +65,7 @@ export function buildScript(templateFile: string, o: ResolvedRunOptions, target:
     deflate: o.deflate,
     connectTimeoutMs: o.connectTimeoutMs,
     ...(controlUrl && { controlUrl }),
+    ...(o.reconnect && { reconnect: o.reconnect }),
   };
   script.config = {
     ...config,

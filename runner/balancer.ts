@@ -41,6 +41,12 @@ export function haproxyConfig(
     '  mode http',
     '  option http-server-close',
     '  timeout connect 5s',
+    // A node killed outright refuses connections until two health checks fail (about 1 s).
+    // Without this, HAProxy retries the dead node three times, a second apart, before it
+    // answers 503: reconnecting clients would wait that out. With it, each retry goes to
+    // another node.
+    '  retries 3',
+    '  option redispatch 1',
     '  timeout client 1h',
     '  timeout server 1h',
     '  timeout tunnel 1h',

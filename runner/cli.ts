@@ -108,6 +108,18 @@ function runFlags(y: Argv) {
       type: 'string',
       describe: 'FROM..TO: pause Redis (CLIENT PAUSE) that many seconds after the hold starts, e.g. 2..5',
     })
+    .option('kill-node-at', {
+      type: 'string',
+      describe: 'S: kill one node (SIGKILL, never the publisher) S seconds after the hold starts; turns --reconnect on',
+    })
+    .option('reconnect', {
+      type: 'boolean',
+      describe: 'clients that lose their connection during the hold reconnect with back-off (--no-reconnect: never)',
+    })
+    .option('reconnect-attempts', { type: 'string', describe: 'attempts per lost connection (default 10)' })
+    .option('reconnect-delay', { type: 'string', describe: 'first back-off delay in ms, doubled per attempt (default 1000)' })
+    .option('reconnect-delay-max', { type: 'string', describe: 'largest back-off delay in ms (default 5000)' })
+    .option('reconnect-jitter', { type: 'string', describe: 'each delay spread by ± this fraction, 0..1 (default 0.5)' })
     .option('redis-url', { type: 'string', describe: 'Redis for --adapter redis (default redis://127.0.0.1:6379)' })
     .option('pg-url', {
       type: 'string',
@@ -327,6 +339,12 @@ function pickRunOptions(a: Record<string, unknown>): RunOptions {
     redisUrl: s('redisUrl'),
     pgUrl: s('pgUrl'),
     adapterOutage: s('adapterOutage'),
+    killNodeAt: s('killNodeAt'),
+    reconnect: typeof a.reconnect === 'boolean' ? a.reconnect : undefined,
+    reconnectAttempts: s('reconnectAttempts'),
+    reconnectDelay: s('reconnectDelay'),
+    reconnectDelayMax: s('reconnectDelayMax'),
+    reconnectJitter: s('reconnectJitter'),
   };
 }
 

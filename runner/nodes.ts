@@ -24,6 +24,8 @@ export interface NodeSet {
   /** the publisher node's control route: it numbers the broadcasts */
   controlUrl: string;
   balancer: Balancer | null;
+  /** clients `nodeId` last wrote a broadcast to, from the delivery log; null when it logged none */
+  lastClients(nodeId: string): number | null;
   stop(): Promise<void>;
 }
 
@@ -98,6 +100,8 @@ export async function startNodes(o: ResolvedRunOptions, iso: Isolation, runDir: 
   const key = `bench-${process.pid}-${Date.now()}`;
   const servers: ServerProcess[] = [];
   let balancer: Balancer | null = null;
+  // TODO(delivery log): from each server's tally
+  const lastClients = (_nodeId: string): number | null => null;
   const stop = async () => {
     await balancer?.stop();
     await Promise.all(servers.map((s) => s.stop()));
@@ -115,6 +119,7 @@ export async function startNodes(o: ResolvedRunOptions, iso: Isolation, runDir: 
         target: server.ready.url,
         controlUrl: controlOf(server.ready.url),
         balancer: null,
+        lastClients,
         stop,
       };
     }
@@ -141,6 +146,7 @@ export async function startNodes(o: ResolvedRunOptions, iso: Isolation, runDir: 
       target: libUrl(o.lib, balancer.host, balancer.port),
       controlUrl: controlOf(servers[0]!.ready.url),
       balancer,
+      lastClients,
       stop,
     };
   } catch (err) {

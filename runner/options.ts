@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as net from 'node:net';
-import { LIBS, TRANSPORTS, type Lib, type Transport } from 'artillery-engine-bench/protocol';
+import { DEFAULT_RECONNECT, LIBS, TRANSPORTS, type Lib, type Transport } from 'artillery-engine-bench/protocol';
 import { parseEnsure, type EnsureCheck } from './ensure';
 import { UsageError } from './errors';
 import { packageRoot } from './paths';
@@ -47,6 +47,13 @@ export interface RunOptions {
   redisUrl?: string;
   pgUrl?: string;
   adapterOutage?: string;
+  killNodeAt?: string | number;
+  /** true/false from --reconnect / --no-reconnect; absent: on with --kill-node-at only */
+  reconnect?: boolean;
+  reconnectAttempts?: string | number;
+  reconnectDelay?: string | number;
+  reconnectDelayMax?: string | number;
+  reconnectJitter?: string | number;
 }
 
 /** A built-in scenario of ours, or the user's own Artillery script. */
@@ -107,6 +114,18 @@ export interface ResolvedRunOptions {
   pgUrl: string;
   /** Redis made unavailable (CLIENT PAUSE) from..to seconds after the hold starts; null: no fault */
   adapterOutage: { fromSeconds: number; toSeconds: number } | null;
+  /** one node (the last, never the publisher) killed with SIGKILL this many seconds after the hold starts; null: none */
+  killNodeAt: number | null;
+  /** how clients whose connection is lost during the hold reconnect; null: they do not */
+  reconnect: ReconnectSettings | null;
+}
+
+/** Back-off of reconnecting clients (the engine's; Socket.IO's defaults). */
+export interface ReconnectSettings {
+  attempts: number;
+  delayMs: number;
+  delayMaxMs: number;
+  jitter: number;
 }
 
 export const RUN_DEFAULTS = {
@@ -284,6 +303,66 @@ function resolveOutage(raw: string | undefined, o: ResolvedRunOptions): Resolved
   return { fromSeconds: from, toSeconds: to };
 }
 
+function resolveKillNode(raw: RunOptions, o: ResolvedRunOptions): number | null {
+  if (raw.killNodeAt === undefined) return null;
+  const at = Number(raw.killNodeAt);
+  if (String(raw.killNodeAt).trim() === '' || !Number.isFinite(at) || at < 0) {
+    throw new UsageError(
+      `--kill-node-at must be seconds after the hold starts, a number >= 0 (got "${String(raw.killNodeAt)}"). Example: --kill-node-at 3`,
+    );
+  }
+  if (o.nodes < 2) {
+    throw new UsageError(
+      `--kill-node-at needs --nodes 2 or more, so that its clients have a node to reconnect to (got --nodes ${o.nodes}).`,
+    );
+  }
+  if (at >= o.holdSeconds) {
+    throw new UsageError(
+      `--kill-node-at ${at} is not within the hold (${o.holdSeconds} s). Give --hold ${Math.ceil(at) + 5} or more.`,
+    );
+  }
+  return at;
+}
+
+function resolveReconnect(raw: RunOptions, killNodeAt: number | null): ReconnectSettings | null {
+  const tuned =
+    raw.reconnectAttempts !== undefined ||
+    raw.reconnectDelay !== undefined ||
+    raw.reconnectDelayMax !== undefined ||
+    raw.reconnectJitter !== undefined;
+  const on = raw.reconnect ?? (killNodeAt !== null || tuned);
+  if (!on) {
+    if (tuned) {
+      throw new UsageError('--reconnect-* flags tune reconnecting, which --no-reconnect turns off. Remove one of them.');
+    }
+    return null;
+  }
+  const d = DEFAULT_RECONNECT;
+  const num = (flag: string, value: unknown, fallback: number, min: number, max: number, example: string) =>
+    value === undefined ? fallback : wholeNumber(flag, value, min, max, example);
+  const r: ReconnectSettings = {
+    attempts: num('reconnect-attempts', raw.reconnectAttempts, d.attempts, 1, 1_000, String(d.attempts)),
+    delayMs: num('reconnect-delay', raw.reconnectDelay, d.delayMs, 0, 600_000, String(d.delayMs)),
+    delayMaxMs: num('reconnect-delay-max', raw.reconnectDelayMax, d.delayMaxMs, 0, 600_000, String(d.delayMaxMs)),
+    jitter: fraction('reconnect-jitter', raw.reconnectJitter, d.jitter),
+  };
+  if (r.delayMaxMs < r.delayMs) {
+    throw new UsageError(
+      `--reconnect-delay-max (${r.delayMaxMs}) must be at least --reconnect-delay (${r.delayMs}).`,
+    );
+  }
+  return r;
+}
+
+function fraction(flag: string, raw: string | number | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (String(raw).trim() === '' || !(n >= 0 && n <= 1)) {
+    throw new UsageError(`--${flag} must be a number from 0 to 1 (got "${String(raw)}"). Example: --${flag} 0.5`);
+  }
+  return n;
+}
+
 function resolveServerMetrics(raw: RunOptions, target: string | null): ResolvedRunOptions['serverMetrics'] {
   if (raw.serverMetrics === undefined) {
     if (raw.metricsToken !== undefined) {
@@ -398,8 +477,12 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
     ensure: (raw.ensure === undefined ? [] : [raw.ensure].flat()).map(parseEnsure),
     ...resolveNodes(raw, lib, target),
     adapterOutage: null,
+    killNodeAt: null,
+    reconnect: null,
   };
   resolved.adapterOutage = resolveOutage(raw.adapterOutage, resolved);
+  resolved.killNodeAt = resolveKillNode(raw, resolved);
+  resolved.reconnect = resolveReconnect(raw, resolved.killNodeAt);
   if (raw.out !== undefined && fs.existsSync(resolved.out) && fs.statSync(resolved.out).isDirectory()) {
     throw new UsageError(
       `--out ${raw.out} is a folder. Give a file name, e.g. --out ${path.join(raw.out, 'result.json')}.`,

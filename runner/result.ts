@@ -54,6 +54,9 @@ interface RunResultBase {
     /** server nodes, and what carried broadcasts between them (absent in results before scale-out) */
     nodes?: number;
     adapter?: string;
+    /** --kill-node-at, and how clients reconnect (absent in results before faults) */
+    killNodeAt?: number | null;
+    reconnect?: ReconnectSettings | null;
   };
   clients: { requested: number | null; connected: number; failed: number };
   /** connection attempt started → library's connected event (ms) */
@@ -82,7 +85,22 @@ interface RunResultBase {
     outOfOrder: number;
     duplicates: number;
     latencyMs: LatencyStats | null;
+    /**
+     * Where `expectedDeliveries` comes from: `nodes`, each node's own log of the clients it wrote
+     * each broadcast to (exact, late deliveries included); `control`, the publisher's answers to
+     * the engine's requests (a remote --target, or results before the log existed).
+     */
+    expectedFrom?: 'nodes' | 'control';
+    /** seqs missing between the first and the last one a client received, summed over clients */
+    gaps?: number;
+    /**
+     * seqs a client never received between its last one before a lost connection and its first
+     * one after reconnecting, summed. Those its node wrote before dying are also in `lost`.
+     */
+    missedWhileReconnecting?: number;
   } | null;
+  /** clients that lost their connection during the hold and reconnected; null when reconnecting was off */
+  reconnect?: ReconnectReport | null;
   /** new connections made one at a time after the hold, with every client still connected */
   probe: {
     requested: number;
@@ -99,7 +117,7 @@ interface RunResultBase {
     transports: string[];
     pingIntervalMs: number;
     rssBytes: RssSummary;
-    /** (steady − idle) / connected */
+    /** (steady − idle) / connected; null when a node was killed (its memory leaves the sum) */
     bytesPerClient: number | null;
     /** mean CPU from the first arrival to the end of the probes (% of one core) */
     cpuPercent: number | null;
@@ -136,15 +154,68 @@ interface RunResultBase {
    * service as a whole). Null with one node.
    */
   nodes:
-    { nodeId: string; pid: number; rssBytes: RssSummary; cpuPercent: number | null; samples: StoredSample[] }[] | null;
+    | {
+        nodeId: string;
+        pid: number;
+        rssBytes: RssSummary;
+        cpuPercent: number | null;
+        /** broadcast deliveries this node wrote, from its log; absent when not logged */
+        deliveries?: number;
+        /** true for the node --kill-node-at killed */
+        killed?: boolean;
+        samples: StoredSample[];
+      }[]
+    | null;
   /** faults the run injected (--adapter-outage); empty when none */
   faults: FaultRecord[];
   /** the run's --ensure checks and how each came out; absent when none were given */
   ensure?: EnsureOutcome[];
 }
 
+/** How clients reconnect: Socket.IO's back-off, applied the same way to every library. */
+export interface ReconnectSettings {
+  /** attempts per lost connection before the client gives up */
+  attempts: number;
+  /** the first delay (ms); each further attempt doubles it */
+  delayMs: number;
+  /** the delay never exceeds this (ms) */
+  delayMaxMs: number;
+  /** each delay is spread by ± this fraction, at random */
+  jitter: number;
+}
+
+export interface ReconnectReport {
+  settings: ReconnectSettings;
+  /** connections lost during the hold (a main client's open connection closed by the other side) */
+  lost: number;
+  /** of those, reconnected */
+  reconnected: number;
+  /** of those, given up after `settings.attempts` */
+  failed: number;
+  /** connection attempts made to reconnect, failed ones included */
+  attempts: number;
+  /** connection lost → welcome on the new connection (ms), one per reconnect */
+  timeMs: LatencyStats | null;
+}
+
 /** A fault the run injected, and when. */
-export interface FaultRecord {
+export type FaultRecord = AdapterOutageFault | KillNodeFault;
+
+export interface KillNodeFault {
+  kind: 'kill-node';
+  /** asked for: seconds after the hold started */
+  atSeconds: number;
+  /** the node killed (never the publisher) */
+  nodeId: string;
+  pid: number | null;
+  /** when it was killed (ms since the run started); null if the run ended first */
+  startedAtMs: number | null;
+  /** clients it held when killed, from its last delivery log line or stats; null if unknown */
+  clientsAtKill: number | null;
+  error: string | null;
+}
+
+export interface AdapterOutageFault {
   kind: 'adapter-outage';
   /** the window asked for, in seconds after the hold started */
   fromSeconds: number;
@@ -180,6 +251,8 @@ export interface Measurements {
   faults?: FaultRecord[];
   /** per-node samples, with several nodes */
   nodes?: { nodeId: string; pid: number; samples: ProcSample[] }[];
+  /** broadcast deliveries each node logged (node id → clients written, summed); null: not logged */
+  deliveries?: Record<string, number> | null;
   loadgen: { pid: number | null; samples: ProcSample[] };
   engine: EngineState;
   artillery: ArtilleryMetrics | null;
@@ -281,6 +354,31 @@ export function invalidReasons(m: Measurements): string[] {
   return reasons;
 }
 
+/**
+ * Delivery counts. Expected deliveries come from the nodes' own logs when bench started them
+ * (every client each node wrote each broadcast to, late ones included), else from the
+ * publisher's answers to the engine. `lost` is what was expected and never received.
+ */
+function broadcastReport(m: Measurements): RunResultBase['broadcast'] {
+  const counts = m.engine.counts;
+  const sent = counts.broadcastsSent ?? 0;
+  const logged = m.deliveries ? Object.values(m.deliveries).reduce((a, b) => a + b, 0) : null;
+  if (sent === 0 && !logged) return null;
+  const expected = logged ?? counts.broadcastsExpected ?? 0;
+  return {
+    sent,
+    expectedDeliveries: expected,
+    delivered: counts.broadcastsReceived,
+    lost: expected - counts.broadcastsReceived,
+    outOfOrder: counts.broadcastOutOfOrder ?? 0,
+    duplicates: counts.broadcastDuplicates ?? 0,
+    latencyMs: stats(m.engine, 'broadcastMs'),
+    expectedFrom: logged === null ? 'control' : 'nodes',
+    gaps: counts.broadcastGaps ?? 0,
+    missedWhileReconnecting: counts.broadcastsMissedReconnecting ?? 0,
+  };
+}
+
 export function buildResult(m: Measurements): RunResult {
   const o = m.options;
   const t0 = m.startedAt;
@@ -309,6 +407,7 @@ export function buildResult(m: Measurements): RunResult {
     };
   }
   const ready = m.server.ready;
+  const killed = new Set((m.faults ?? []).flatMap((f) => (f.kind === 'kill-node' && f.startedAtMs !== null ? [f.nodeId] : [])));
   const base: RunResultBase = {
     schemaVersion: SCHEMA_VERSION,
     lib: o.lib,
@@ -331,6 +430,8 @@ export function buildResult(m: Measurements): RunResult {
       target: o.target,
       scenarioFile: o.scenario.file,
       nodes: o.nodes,
+      killNodeAt: o.killNodeAt,
+      reconnect: o.reconnect,
       adapter: o.adapter,
     },
     clients: { requested: o.clients, connected, failed },
@@ -345,18 +446,17 @@ export function buildResult(m: Measurements): RunResult {
       failed: counts.warmupFailed ?? 0,
     },
     broadcasts: { received: counts.broadcastsReceived },
-    broadcast:
-      (counts.broadcastsSent ?? 0) > 0
-        ? {
-            sent: counts.broadcastsSent ?? 0,
-            expectedDeliveries: counts.broadcastsExpected ?? 0,
-            delivered: counts.broadcastsReceived,
-            lost: (counts.broadcastsExpected ?? 0) - counts.broadcastsReceived,
-            outOfOrder: counts.broadcastOutOfOrder ?? 0,
-            duplicates: counts.broadcastDuplicates ?? 0,
-            latencyMs: stats(m.engine, 'broadcastMs'),
-          }
-        : null,
+    broadcast: broadcastReport(m),
+    reconnect: o.reconnect
+      ? {
+          settings: o.reconnect,
+          lost: counts.connectionsLost ?? 0,
+          reconnected: counts.reconnected ?? 0,
+          failed: counts.reconnectFailed ?? 0,
+          attempts: counts.reconnectAttempts ?? 0,
+          timeMs: stats(m.engine, 'reconnectMs'),
+        }
+      : null,
     probe: {
       requested: custom ? 0 : o.probes,
       connected: counts.probesConnected,
@@ -371,7 +471,8 @@ export function buildResult(m: Measurements): RunResult {
       transports: ready?.transports ?? [o.lib === 'socketio' ? o.transport : 'websocket'],
       pingIntervalMs: ready?.pingIntervalMs ?? o.pingIntervalMs,
       rssBytes: serverRss,
-      bytesPerClient: perClient(serverRss, connected),
+      // With a node killed, the steady RSS lacks that node while the idle RSS has it.
+      bytesPerClient: killed.size > 0 ? null : perClient(serverRss, connected),
       cpuPercent: activeCpu(m.server.samples, activeFrom, activeTo),
       samplesFrom: m.server.samples.length === 0 ? 'none' : m.server.remotePid != null ? 'remote' : 'local',
       memoryCap: m.server.memoryCap ?? null,
@@ -399,6 +500,8 @@ export function buildResult(m: Measurements): RunResult {
             pid: n.pid,
             rssBytes: summariseRss(n.samples, idleWindow(phases, m.loadStartedAt), window),
             cpuPercent: activeCpu(n.samples, activeFrom, activeTo),
+            ...(m.deliveries && { deliveries: m.deliveries[n.nodeId] ?? 0 }),
+            ...(killed.has(n.nodeId) && { killed: true }),
             samples: store(n.samples, t0),
           }))
         : null,

@@ -15,7 +15,7 @@ import { checkLimits, readLimits, type SystemLimits } from './preflight';
 import { ProcSampler } from './proc-stats';
 import { pauseRedis } from './redis-pause';
 import { RemoteSampler } from './remote-sampler';
-import { buildResult, type FaultRecord, type RunOutcome, type RunResult } from './result';
+import { buildResult, type FaultRecord, type KillNodeFault, type RunOutcome, type RunResult } from './result';
 import { checkBalancer } from './balancer';
 import { checkAdapterService, startNodes, type NodeSet } from './nodes';
 
@@ -81,37 +81,70 @@ function currentPhase(engine: EngineState): string {
 }
 
 /**
- * Pauses Redis for the window of --adapter-outage, counted from the start of the hold, which is
- * read from the engine's events. Bounded: polls only until the hold starts or the run ends.
+ * Calls `fn` `seconds` after the hold starts, as read from the engine's events. Bounded: polls
+ * only until the hold starts, and `cancel()` (at the end of the run) stops everything.
  */
-function scheduleOutage(
-  o: ResolvedRunOptions,
-  runDir: string,
-  startedAt: number,
-  faults: FaultRecord[],
-): { cancel(): void } {
-  const { fromSeconds, toSeconds } = o.adapterOutage!;
-  const record: FaultRecord = { kind: 'adapter-outage', fromSeconds, toSeconds, startedAtMs: null, error: null };
-  faults.push(record);
-  let pauseTimer: NodeJS.Timeout | undefined;
+function atHoldOffset(runDir: string, seconds: number, fn: () => void): { cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
   const poll = setInterval(() => {
     const hold = readEngineState(runDir).phases.hold?.startedAt;
     if (hold === undefined) return;
     clearInterval(poll);
-    pauseTimer = setTimeout(
-      () => {
-        record.startedAtMs = Date.now() - startedAt;
-        pauseRedis(o.redisUrl, (toSeconds - fromSeconds) * 1000).catch((err: Error) => (record.error = err.message));
-      },
-      Math.max(0, hold + fromSeconds * 1000 - Date.now()),
-    );
+    timer = setTimeout(fn, Math.max(0, hold + seconds * 1000 - Date.now()));
   }, 100);
   return {
     cancel() {
       clearInterval(poll);
-      clearTimeout(pauseTimer);
+      clearTimeout(timer);
     },
   };
+}
+
+/** Pauses Redis for the window of --adapter-outage, counted from the start of the hold. */
+function scheduleOutage(o: ResolvedRunOptions, runDir: string, startedAt: number, faults: FaultRecord[]) {
+  const { fromSeconds, toSeconds } = o.adapterOutage!;
+  const record: FaultRecord = { kind: 'adapter-outage', fromSeconds, toSeconds, startedAtMs: null, error: null };
+  faults.push(record);
+  return atHoldOffset(runDir, fromSeconds, () => {
+    record.startedAtMs = Date.now() - startedAt;
+    pauseRedis(o.redisUrl, (toSeconds - fromSeconds) * 1000).catch((err: Error) => (record.error = err.message));
+  });
+}
+
+/**
+ * Kills the last node (never node-1, the publisher) with SIGKILL --kill-node-at seconds after
+ * the hold starts: a crash, not a shutdown. Its clients see their connections drop and
+ * reconnect through the balancer (or the cluster primary) to the nodes left.
+ */
+function scheduleKill(
+  o: ResolvedRunOptions,
+  nodeSet: NodeSet,
+  runDir: string,
+  startedAt: number,
+  faults: FaultRecord[],
+) {
+  const victim = nodeSet.nodes[nodeSet.nodes.length - 1]!;
+  const record: KillNodeFault = {
+    kind: 'kill-node',
+    atSeconds: o.killNodeAt!,
+    nodeId: victim.nodeId,
+    pid: victim.pid,
+    startedAtMs: null,
+    clientsAtKill: null,
+    error: null,
+  };
+  faults.push(record);
+  return atHoldOffset(runDir, o.killNodeAt!, () => {
+    record.clientsAtKill = nodeSet.lastClients(victim.nodeId);
+    // Its `bench serve` process is expected to die now; the run goes on.
+    nodeSet.servers.find((s) => s.ready.pid === victim.pid)?.expectExit();
+    try {
+      process.kill(victim.pid, 'SIGKILL');
+      record.startedAtMs = Date.now() - startedAt;
+    } catch (err) {
+      record.error = (err as Error).message;
+    }
+  });
 }
 
 /**
@@ -149,6 +182,7 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
   let artilleryChild: ChildProcess | null = null;
   let memoryCap: MemoryCapReport | null = null;
   const faults: FaultRecord[] = [];
+  let faultTimers: ({ cancel(): void } | null)[] = [];
 
   try {
     if (o.target === null) {
@@ -188,7 +222,10 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
     if (artilleryPid !== null) loadgenSampler = new ProcSampler(artilleryPid, o.sampleIntervalMs).start();
 
     const deadlineMs = (phaseSeconds(o) + o.connectTimeoutMs / 1000 + 120) * 1000;
-    const faultTimer = o.adapterOutage ? scheduleOutage(o, runDir, startedAt, faults) : null;
+    faultTimers = [
+      o.adapterOutage ? scheduleOutage(o, runDir, startedAt, faults) : null,
+      o.killNodeAt !== null && nodeSet ? scheduleKill(o, nodeSet, runDir, startedAt, faults) : null,
+    ];
     const why = await new Promise<RunOutcome>((resolve) => {
       const timers: NodeJS.Timeout[] = [];
       const done = (r: RunOutcome) => {
@@ -201,7 +238,9 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
       const onAbort = () =>
         done({ status: 'aborted', error: `interrupted by ${String(hooks.signal?.reason ?? 'a signal')}` });
       const onServerExit = (code: number | null, sig: string | null) => {
-        const tail = nodeSet?.servers.find((s) => hasExited(s.child))?.stderr.lastLines(3);
+        // The node --kill-node-at killed is meant to die; the run goes on without it.
+        if (!nodeSet?.servers.some((s) => hasExited(s.child) && !s.exitExpected)) return;
+        const tail = nodeSet?.servers.find((s) => hasExited(s.child) && !s.exitExpected)?.stderr.lastLines(3);
         done({
           status: 'errored',
           error: `the ${o.lib} server exited during the run (${sig ?? `code ${code}`})${tail ? `: ${tail}` : ''}`,
@@ -243,7 +282,6 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
       }
     });
     outcome = why;
-    faultTimer?.cancel();
     loadgenSampler?.sample();
     serverSampler?.sample();
     await stopChild(artillery.child);
@@ -252,6 +290,7 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
       ? { status: 'aborted', error: `interrupted by ${String(hooks.signal.reason)}` }
       : { status: 'errored', error: (err as Error).message };
   } finally {
+    for (const t of faultTimers) t?.cancel();
     loadgenSampler?.stop();
     serverSampler?.stop();
     for (const n of nodeSamplers) n.sampler.stop();

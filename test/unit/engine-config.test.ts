@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { EngineConfigError, compileFlow, resolveEngineConfig } from 'artillery-engine-bench';
+import { EngineConfigError, backoffMs, compileFlow, resolveEngineConfig, resolveReconnect } from 'artillery-engine-bench';
 
 describe('resolveEngineConfig', () => {
   it('fills defaults: $BENCH_LIB, else ws', () => {
@@ -10,6 +10,7 @@ describe('resolveEngineConfig', () => {
       deflate: false,
       connectTimeoutMs: 30_000,
       controlUrl: null,
+      reconnect: null,
     });
     assert.equal(resolveEngineConfig({}, { BENCH_LIB: 'sockjs' }).lib, 'sockjs');
     assert.equal(resolveEngineConfig({ lib: 'socketio' }, { BENCH_LIB: 'sockjs' }).lib, 'socketio');
@@ -61,5 +62,41 @@ describe('compileFlow', () => {
     assert.throws(() => compileFlow([{ hold: { echoEveryMs: -1 } }], 'echo'), {
       message: "Scenario 'echo', step 1 (hold): echoEveryMs must be a number >= 0, got '-1'.",
     });
+  });
+});
+
+describe('reconnect back-off', () => {
+  const r = { attempts: 10, delayMs: 1000, delayMaxMs: 5000, jitter: 0.5 };
+
+  it('doubles per attempt up to the maximum, as Socket.IO does', () => {
+    const none = { ...r, jitter: 0 };
+    assert.deepEqual(
+      [0, 1, 2, 3, 4].map((a) => backoffMs(none, a, 0.3)),
+      [1000, 2000, 4000, 5000, 5000],
+    );
+  });
+
+  it('spreads each delay by at most ± jitter', () => {
+    for (let i = 0; i < 200; i++) {
+      const ms = backoffMs(r, 1, i / 200);
+      assert.ok(ms >= 1000 && ms <= 3000, `${ms}`);
+    }
+    // random 0.15: floor(1.5) = 1 is odd, so the deviation (0.15 × 0.5 × 2000 = 150) is added.
+    assert.equal(backoffMs(r, 1, 0.15), 2150);
+    assert.equal(backoffMs(r, 1, 0.25), 1750);
+  });
+
+  it('fills defaults and names a bad value', () => {
+    assert.equal(resolveReconnect(undefined), null);
+    assert.deepEqual(resolveReconnect({}), r);
+    assert.deepEqual(resolveReconnect({ attempts: 3 }), { ...r, attempts: 3 });
+    assert.throws(
+      () => resolveReconnect({ attempts: 0 }),
+      /^EngineConfigError: config\.engines\.bench\.reconnect\.attempts must be an integer >= 1, got '0'\.$/,
+    );
+    assert.throws(
+      () => resolveReconnect({ delayMs: 10, delayMaxMs: 5 }),
+      /config\.engines\.bench\.reconnect\.delayMaxMs \(5\) must be >= delayMs \(10\)\./,
+    );
   });
 });

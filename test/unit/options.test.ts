@@ -173,3 +173,48 @@ describe('isBenchmarkAddress', () => {
     }
   });
 });
+
+describe('--kill-node-at and reconnecting', () => {
+  const multi = { lib: 'ws', clients: '100', nodes: '3', adapter: 'redis', hold: '10' };
+
+  it('turns reconnecting on with Socket.IO’s back-off by default; --no-reconnect keeps it off', () => {
+    const o = resolveRunOptions({ ...multi, killNodeAt: '3' });
+    assert.equal(o.killNodeAt, 3);
+    assert.deepEqual(o.reconnect, { attempts: 10, delayMs: 1000, delayMaxMs: 5000, jitter: 0.5 });
+    assert.equal(resolveRunOptions({ ...multi, killNodeAt: '3', reconnect: false }).reconnect, null);
+    assert.equal(resolveRunOptions(multi).reconnect, null, 'off without a fault');
+    assert.deepEqual(resolveRunOptions({ ...multi, reconnect: true, reconnectDelay: '200', reconnectJitter: '0' }).reconnect, {
+      attempts: 10,
+      delayMs: 200,
+      delayMaxMs: 5000,
+      jitter: 0,
+    });
+  });
+
+  it('names what is wrong', () => {
+    assert.equal(
+      usageMessage(() => resolveRunOptions({ ...multi, nodes: '1', adapter: undefined, killNodeAt: '3' })),
+      '--kill-node-at needs --nodes 2 or more, so that its clients have a node to reconnect to (got --nodes 1).',
+    );
+    assert.equal(
+      usageMessage(() => resolveRunOptions({ ...multi, killNodeAt: 'soon' })),
+      '--kill-node-at must be seconds after the hold starts, a number >= 0 (got "soon"). Example: --kill-node-at 3',
+    );
+    assert.equal(
+      usageMessage(() => resolveRunOptions({ ...multi, killNodeAt: '10' })),
+      '--kill-node-at 10 is not within the hold (10 s). Give --hold 15 or more.',
+    );
+    assert.equal(
+      usageMessage(() => resolveRunOptions({ ...multi, reconnect: false, reconnectDelay: '100' })),
+      '--reconnect-* flags tune reconnecting, which --no-reconnect turns off. Remove one of them.',
+    );
+    assert.equal(
+      usageMessage(() => resolveRunOptions({ ...multi, reconnectJitter: '2' })),
+      '--reconnect-jitter must be a number from 0 to 1 (got "2"). Example: --reconnect-jitter 0.5',
+    );
+    assert.equal(
+      usageMessage(() => resolveRunOptions({ ...multi, reconnectDelay: '3000', reconnectDelayMax: '1000' })),
+      '--reconnect-delay-max (1000) must be at least --reconnect-delay (3000).',
+    );
+  });
+});

@@ -2,7 +2,16 @@
  * Resolves what the engine reads from an Artillery script, once, with errors that name the fix:
  * `config.engines.bench`, the target, the phases and the flow steps.
  */
-import { LIBS, LIB_ENV, TRANSPORTS, type EngineConfig, type Lib, type Transport } from './protocol';
+import {
+  DEFAULT_RECONNECT,
+  LIBS,
+  LIB_ENV,
+  TRANSPORTS,
+  type EngineConfig,
+  type Lib,
+  type ReconnectConfig,
+  type Transport,
+} from './protocol';
 
 /** Thrown when the script asks for something the engine cannot do. */
 export class EngineConfigError extends Error {
@@ -17,6 +26,50 @@ export interface ResolvedEngineConfig {
   connectTimeoutMs: number;
   /** null: the target's own control route */
   controlUrl: string | null;
+  /** null: a lost connection stays lost */
+  reconnect: Required<ReconnectConfig> | null;
+}
+
+
+/** `config.engines.bench.reconnect` with defaults filled in; throws on a value out of range. */
+export function resolveReconnect(raw: unknown): Required<ReconnectConfig> | null {
+  if (raw === undefined || raw === null || raw === false) return null;
+  const r = (raw === true ? {} : raw) as ReconnectConfig & Record<string, unknown>;
+  if (typeof r !== 'object') {
+    throw new EngineConfigError(`config.engines.bench.reconnect must be an object, got '${String(raw)}'.`);
+  }
+  const out = { ...DEFAULT_RECONNECT };
+  const field = (key: keyof ReconnectConfig, ok: (n: number) => boolean, expected: string) => {
+    if (r[key] === undefined) return;
+    const n = Number(r[key]);
+    if (!ok(n)) {
+      throw new EngineConfigError(`config.engines.bench.reconnect.${key} must be ${expected}, got '${String(r[key])}'.`);
+    }
+    out[key] = n;
+  };
+  field('attempts', (n) => Number.isInteger(n) && n >= 1, 'an integer >= 1');
+  field('delayMs', (n) => Number.isFinite(n) && n >= 0, 'a number of ms >= 0');
+  field('delayMaxMs', (n) => Number.isFinite(n) && n >= 0, 'a number of ms >= 0');
+  field('jitter', (n) => n >= 0 && n <= 1, 'between 0 and 1');
+  if (out.delayMaxMs < out.delayMs) {
+    throw new EngineConfigError(
+      `config.engines.bench.reconnect.delayMaxMs (${out.delayMaxMs}) must be >= delayMs (${out.delayMs}).`,
+    );
+  }
+  return out;
+}
+
+/**
+ * The wait before reconnect attempt `attempt` (0-based), as Socket.IO's Backoff computes it:
+ * min(delayMax, delay × 2^attempt), spread by ± jitter with `random` in [0, 1).
+ */
+export function backoffMs(r: Required<ReconnectConfig>, attempt: number, random: number): number {
+  let ms = r.delayMs * 2 ** Math.min(attempt, 30);
+  if (r.jitter > 0) {
+    const deviation = Math.floor(random * r.jitter * ms);
+    ms = (Math.floor(random * 10) & 1) === 0 ? ms - deviation : ms + deviation;
+  }
+  return Math.min(ms, r.delayMaxMs);
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
@@ -54,7 +107,7 @@ export function resolveEngineConfig(raw: unknown, env: NodeJS.ProcessEnv = proce
       `config.engines.bench.controlUrl must be an http:// or https:// URL, got '${String(controlUrl)}'.`,
     );
   }
-  return { lib, transport, deflate, connectTimeoutMs, controlUrl };
+  return { lib, transport, deflate, connectTimeoutMs, controlUrl, reconnect: resolveReconnect(c.reconnect) };
 }
 
 /** One step of a scenario flow, parsed. */

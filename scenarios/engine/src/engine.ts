@@ -20,6 +20,8 @@ import { ConnectionError, Session, type SessionHost } from './session';
 export const HOLD_PHASE = 'hold';
 export const PROBE_PHASE = 'probe';
 export const WARMUP_PHASE = 'warmup';
+/** Broadcast requests waiting for their answer at once, at most. */
+export const MAX_BROADCASTS_IN_FLIGHT = 16;
 /** Added to the sum of all phase lengths to bound every wait. */
 export const HOLD_CAP_MARGIN_MS = 60_000;
 
@@ -87,14 +89,14 @@ export class Engine implements SessionHost {
   private readonly hasProbePhase: boolean;
   private readonly lastPhaseIndex: number;
   private currentPhase: string | undefined;
-  private trafficOn: boolean;
+  private traffic: boolean;
   private released = false;
   private readonly capTimer: NodeJS.Timeout;
   private probeQueue: Promise<void> = Promise.resolve();
   private echoId = 0;
   private broadcastEveryMs = 0;
   private broadcastTimer: NodeJS.Timeout | null = null;
-  private broadcastInFlight = false;
+  private broadcastsInFlight = 0;
   /** the last scenario emitter seen, so engine-level errors reach Artillery too */
   private ee: ScenarioEmitter | null = null;
 
@@ -119,7 +121,7 @@ export class Engine implements SessionHost {
     this.hasHoldPhase = phases.some((p) => p.name === HOLD_PHASE);
     this.hasProbePhase = phases.some((p) => p.name === PROBE_PHASE);
     this.lastPhaseIndex = phases.length - 1;
-    this.trafficOn = !this.hasHoldPhase;
+    this.traffic = !this.hasHoldPhase;
     const capMs = totalPhaseSeconds(phases) * 1000 + HOLD_CAP_MARGIN_MS;
     this.capTimer = setTimeout(() => this.release('bench.hold_capped'), capMs).unref();
 
@@ -169,8 +171,20 @@ export class Engine implements SessionHost {
     };
   }
 
+  get reconnect() {
+    return this.config.reconnect;
+  }
+
   nextEchoId(): number {
     return ++this.echoId;
+  }
+
+  trafficOn(): boolean {
+    return this.traffic;
+  }
+
+  isReleased(): boolean {
+    return this.released;
   }
 
   forget(session: Session): void {
@@ -206,9 +220,9 @@ export class Engine implements SessionHost {
     this.holders.add(session);
     if (broadcastEveryMs > 0 && this.broadcastEveryMs === 0) {
       this.broadcastEveryMs = broadcastEveryMs;
-      if (this.trafficOn) this.startBroadcasts();
+      if (this.traffic) this.startBroadcasts();
     }
-    if (this.trafficOn) session.startTraffic();
+    if (this.traffic) session.startTraffic();
     return held;
   }
 
@@ -245,8 +259,8 @@ export class Engine implements SessionHost {
   }
 
   private setTraffic(on: boolean): void {
-    if (this.trafficOn === on) return;
-    this.trafficOn = on;
+    if (this.traffic === on) return;
+    this.traffic = on;
     for (const s of this.holders) {
       if (on) s.startTraffic();
       else s.stopTraffic();
@@ -285,9 +299,17 @@ export class Engine implements SessionHost {
     this.broadcastTimer = null;
   }
 
+  /**
+   * Asks for one broadcast. Requests do not wait for each other: a publisher that waits up to
+   * its adapter's timeout for a dead node's count must not slow the broadcast rate. At most
+   * MAX_BROADCASTS_IN_FLIGHT wait at once; a tick beyond that is skipped and counted.
+   */
   private async postBroadcast(url: string): Promise<void> {
-    if (this.broadcastInFlight) return;
-    this.broadcastInFlight = true;
+    if (this.broadcastsInFlight >= MAX_BROADCASTS_IN_FLIGHT) {
+      this.recorder.error('bench.broadcast_skipped', this.ee);
+      return;
+    }
+    this.broadcastsInFlight++;
     try {
       const res = await fetch(url, {
         method: 'POST',
@@ -303,7 +325,7 @@ export class Engine implements SessionHost {
     } catch (err) {
       this.recorder.error(errorCode(err, 'bench.broadcast_failed'), this.ee);
     } finally {
-      this.broadcastInFlight = false;
+      this.broadcastsInFlight--;
     }
   }
 }

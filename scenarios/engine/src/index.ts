@@ -10,7 +10,15 @@ import { Engine } from './engine';
 
 export * from './protocol';
 export { Engine, HOLD_PHASE, PROBE_PHASE, HOLD_CAP_MARGIN_MS } from './engine';
-export { EngineConfigError, compileFlow, resolveEngineConfig, type ResolvedEngineConfig, type Step } from './config';
+export {
+  EngineConfigError,
+  backoffMs,
+  compileFlow,
+  resolveEngineConfig,
+  resolveReconnect,
+  type ResolvedEngineConfig,
+  type Step,
+} from './config';
 export { ConnectionError } from './session';
 
 module.exports = Object.assign(Engine, exports);

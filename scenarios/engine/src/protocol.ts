@@ -64,7 +64,27 @@ export interface EngineConfig {
    * behind a balancer, one node (the publisher) must be asked directly, as it numbers them.
    */
   controlUrl?: string;
+  /**
+   * reconnect a main client whose open connection is lost during the hold, with back-off; off
+   * when absent. Every library gets the same back-off (the engine's, not the library's own).
+   */
+  reconnect?: ReconnectConfig;
 }
+
+/** Socket.IO's back-off: delay × 2^attempt, at most delayMax, spread by ± jitter. */
+export interface ReconnectConfig {
+  /** attempts per lost connection before giving up; default 10 */
+  attempts?: number;
+  /** the first delay (ms); default 1000, as Socket.IO's `reconnectionDelay` */
+  delayMs?: number;
+  /** the largest delay (ms); default 5000, as Socket.IO's `reconnectionDelayMax` */
+  delayMaxMs?: number;
+  /** spread of each delay, 0..1; default 0.5, as Socket.IO's `randomizationFactor` */
+  jitter?: number;
+}
+
+/** Socket.IO client's defaults (`reconnectionAttempts` aside, which is Infinity there). */
+export const DEFAULT_RECONNECT: Required<ReconnectConfig> = { attempts: 10, delayMs: 1000, delayMaxMs: 5000, jitter: 0.5 };
 
 /** Histograms the engine keeps (values recorded in microseconds). */
 export const METRICS = [
@@ -72,6 +92,7 @@ export const METRICS = [
   'firstMessageMs',
   'echoMs',
   'broadcastMs',
+  'reconnectMs',
   'probeConnectMs',
   'probeFirstMessageMs',
 ] as const;
@@ -83,6 +104,7 @@ export const ARTILLERY_METRIC: Record<MetricName, string> = {
   firstMessageMs: 'bench.first_message',
   echoMs: 'bench.echo',
   broadcastMs: 'bench.broadcast',
+  reconnectMs: 'bench.reconnect',
   probeConnectMs: 'bench.probe.connect',
   probeFirstMessageMs: 'bench.probe.first_message',
 };
@@ -107,6 +129,17 @@ export interface EngineCounts {
   broadcastDuplicates?: number;
   /** a broadcast that arrived after one with a higher seq, on the same client */
   broadcastOutOfOrder?: number;
+  /** seqs missing between the first and the last broadcast a client received (counted as it closes) */
+  broadcastGaps?: number;
+  /** seqs a client missed between losing its connection and its first broadcast after reconnecting */
+  broadcastsMissedReconnecting?: number;
+  /** main clients whose open connection was lost during the hold (with reconnecting on) */
+  connectionsLost?: number;
+  reconnected?: number;
+  /** lost connections given up on after every attempt */
+  reconnectFailed?: number;
+  /** reconnect attempts started, failed ones included */
+  reconnectAttempts?: number;
   /** warm-up clients (phase `warmup`): connected and closed again, never measured */
   warmupConnected?: number;
   warmupFailed?: number;
@@ -129,6 +162,12 @@ export function emptyCounts(): EngineCounts {
     broadcastsExpected: 0,
     broadcastDuplicates: 0,
     broadcastOutOfOrder: 0,
+    broadcastGaps: 0,
+    broadcastsMissedReconnecting: 0,
+    connectionsLost: 0,
+    reconnected: 0,
+    reconnectFailed: 0,
+    reconnectAttempts: 0,
     warmupConnected: 0,
     warmupFailed: 0,
     errors: {},
@@ -149,6 +188,12 @@ export const ARTILLERY_COUNTER: Record<CounterName, string> = {
   broadcastsExpected: 'bench.broadcast.expected',
   broadcastDuplicates: 'bench.broadcast.duplicates',
   broadcastOutOfOrder: 'bench.broadcast.out_of_order',
+  broadcastGaps: 'bench.broadcast.gaps',
+  broadcastsMissedReconnecting: 'bench.broadcast.missed_reconnecting',
+  connectionsLost: 'bench.connections_lost',
+  reconnected: 'bench.reconnected',
+  reconnectFailed: 'bench.reconnect.failed',
+  reconnectAttempts: 'bench.reconnect.attempts',
   warmupConnected: 'bench.warmup.connected',
   warmupFailed: 'bench.warmup.failed',
 };

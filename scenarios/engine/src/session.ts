@@ -11,8 +11,9 @@
  */
 import type { BenchClient, ClientAdapter, ClientHandlers, ClientOptions } from './clients';
 import { errorCode } from './clients/types';
+import { backoffMs } from './config';
 import type { Recorder, ScenarioEmitter } from './metrics';
-import { epochMs, type Role } from './protocol';
+import { epochMs, type ReconnectConfig, type Role } from './protocol';
 
 /** A connection attempt or an open connection failed; `code` is what Artillery counts. */
 const FAILED_COUNTER = { main: 'failed', probe: 'probesFailed', warmup: 'warmupFailed' } as const;
@@ -30,7 +31,13 @@ export interface SessionHost {
   readonly url: string;
   readonly clientOptions: ClientOptions;
   readonly recorder: Recorder;
+  /** null: a lost connection stays lost */
+  readonly reconnect: Required<ReconnectConfig> | null;
   nextEchoId(): number;
+  /** whether echoes run now (a reconnected client resumes them) */
+  trafficOn(): boolean;
+  /** whether holds have ended (a client lost after that does not reconnect) */
+  isReleased(): boolean;
   /** the session is gone; the engine stops tracking it as a holder */
   forget(session: Session): void;
 }
@@ -39,7 +46,32 @@ const enum State {
   Idle,
   Connecting,
   Open,
+  /** lost while holding: waiting for the next attempt, or attempting */
+  Reconnecting,
   Closed,
+}
+
+/**
+ * The handlers of one connection attempt: events of a connection the session has already given
+ * up on (a late `close` of the old one while reconnecting) must not reach it.
+ */
+class AttemptHandlers implements ClientHandlers {
+  constructor(
+    private readonly session: Session,
+    private readonly generation: number,
+  ) {}
+  onOpen(): void {
+    if (this.session.generation === this.generation) this.session.onOpen();
+  }
+  onMessage(message: unknown): void {
+    if (this.session.generation === this.generation) this.session.onMessage(message);
+  }
+  onError(code: string): void {
+    if (this.session.generation === this.generation) this.session.onError(code);
+  }
+  onClose(code: string): void {
+    if (this.session.generation === this.generation) this.session.onClose(code);
+  }
 }
 
 export class Session implements ClientHandlers {
@@ -47,9 +79,19 @@ export class Session implements ClientHandlers {
   private client: BenchClient | null = null;
   private t0 = 0;
   private tOpen = 0;
-  /** broadcast seqs this client has received, for duplicates and order */
+  /** broadcast seqs this client has received, for duplicates, order and gaps */
   private readonly seenSeqs = new Set<number>();
   private maxSeq = 0;
+  private minSeq = Infinity;
+  /** the connection attempt current events belong to (see AttemptHandlers) */
+  generation = 0;
+  /** while reconnecting: attempts made, when the connection was lost, the last seq before */
+  private attempt = 0;
+  /** a reconnect attempt is in flight (not waiting for the next one) */
+  private attempting = false;
+  private tLost = 0;
+  /** the highest seq before the loss, until the first broadcast after reconnecting; -1: none pending */
+  private seqAtLoss = -1;
   /** connect timeout while connecting, then the echo timer while holding */
   private timer: NodeJS.Timeout | null = null;
   /** settles the step in progress (connect or hold) */
@@ -73,19 +115,26 @@ export class Session implements ClientHandlers {
       this.settle = (err) => (err ? reject(err) : resolve());
       this.state = State.Connecting;
       this.timer = setTimeout(Session.onConnectTimeout, this.host.clientOptions.connectTimeoutMs, this);
-      this.t0 = performance.now();
-      try {
-        this.client = this.host.adapter.connect(this.host.url, this.host.clientOptions, this);
-      } catch (err) {
-        this.fail(errorCode(err, 'bench.client_error'));
-      }
+      this.open();
     });
+  }
+
+  /** Creates the library's client for a first connection or a reconnect attempt. */
+  private open(): void {
+    this.t0 = performance.now();
+    this.tOpen = 0;
+    const handlers = new AttemptHandlers(this, ++this.generation);
+    try {
+      this.client = this.host.adapter.connect(this.host.url, this.host.clientOptions, handlers);
+    } catch (err) {
+      this.fail(errorCode(err, 'bench.client_error'));
+    }
   }
 
   /** Waits until `release()`; starts echoes when told to by `startTraffic()`. */
   hold(echoEveryMs: number): Promise<void> {
     if (this.lost) return Promise.reject(this.lost);
-    if (this.state !== State.Open) {
+    if (this.state !== State.Open && this.state !== State.Reconnecting) {
       return Promise.reject(new Error('bench: `hold` needs an open connection; put `connect` before it.'));
     }
     this.echoEveryMs = echoEveryMs;
@@ -107,23 +156,24 @@ export class Session implements ClientHandlers {
   }
 
   stopTraffic(): void {
-    this.clearTimer();
+    // Only the echo timer: a reconnecting client's timer is its next attempt.
+    if (this.state === State.Open) this.clearTimer();
   }
 
   /** Closes the client; safe to call in any state. */
   close(): void {
     this.clearTimer();
+    if (this.state === State.Closed) return;
     const wasOpen = this.state === State.Open;
     this.state = State.Closed;
     if (wasOpen && this.role === 'main') this.host.recorder.counts.open--;
+    this.countGaps();
     this.host.forget(this);
-    const client = this.client;
-    this.client = null;
-    client?.close();
+    this.dropClient();
   }
 
   onOpen(): void {
-    if (this.state === State.Connecting) this.tOpen = performance.now();
+    if (this.state === State.Connecting || this.state === State.Reconnecting) this.tOpen = performance.now();
   }
 
   onMessage(message: unknown): void {
@@ -137,6 +187,7 @@ export class Session implements ClientHandlers {
     switch (m.type) {
       case 'welcome':
         if (this.state === State.Connecting) this.connected(now);
+        else if (this.state === State.Reconnecting) this.reconnected(now);
         break;
       case 'echo':
         recorder.latency('echoMs', now - m.t, this.ee);
@@ -155,7 +206,15 @@ export class Session implements ClientHandlers {
         }
         this.seenSeqs.add(seq);
         if (seq < this.maxSeq) recorder.count('broadcastOutOfOrder', this.ee);
+        if (this.seqAtLoss >= 0) {
+          // The first broadcast since the connection was lost: what came in between was missed.
+          if (this.seqAtLoss > 0 && seq > this.seqAtLoss + 1) {
+            recorder.count('broadcastsMissedReconnecting', this.ee, seq - this.seqAtLoss - 1);
+          }
+          this.seqAtLoss = -1;
+        }
         this.maxSeq = Math.max(this.maxSeq, seq);
+        this.minSeq = Math.min(this.minSeq, seq);
         recorder.latency('broadcastMs', epochMs() - m.t, this.ee);
         recorder.count('broadcastsReceived', this.ee);
         break;
@@ -194,18 +253,77 @@ export class Session implements ClientHandlers {
     this.finish();
   }
 
+  /** A connection attempt after a loss succeeded: the client is back, counted once more as open. */
+  private reconnected(now: number): void {
+    this.clearTimer();
+    this.state = State.Open;
+    this.attempting = false;
+    const { recorder } = this.host;
+    recorder.latency('reconnectMs', now - this.tLost, this.ee);
+    recorder.count('reconnected', this.ee);
+    recorder.counts.open++;
+    if (this.host.trafficOn()) this.startTraffic();
+  }
+
   /** A failed attempt, or a connection lost while open. Our own `close()` is not a failure. */
   private fail(code: string): void {
+    const { recorder } = this.host;
     if (this.state === State.Connecting) {
       this.clearTimer();
-      this.host.recorder.count(FAILED_COUNTER[this.role], this.ee);
+      recorder.count(FAILED_COUNTER[this.role], this.ee);
+    } else if (this.state === State.Reconnecting) {
+      if (!this.attempting) return; // between attempts: nothing in flight
+      this.attempting = false;
+      this.clearTimer();
+      recorder.error(code, this.ee);
+      this.dropClient();
+      if (this.attempt < this.host.reconnect!.attempts && !this.host.isReleased()) return this.scheduleAttempt();
+      recorder.count('reconnectFailed', this.ee);
+      this.close();
+      this.lost = new ConnectionError(code);
+      this.finish(this.lost);
+      return;
     } else if (this.state !== State.Open) {
       return;
+    } else if (this.role === 'main' && this.host.reconnect !== null && this.settle !== null && !this.host.isReleased()) {
+      // Lost while holding: reconnect with back-off; the hold goes on.
+      recorder.error(code, this.ee);
+      recorder.count('connectionsLost', this.ee);
+      recorder.counts.open--;
+      this.clearTimer();
+      this.dropClient();
+      this.state = State.Reconnecting;
+      this.tLost = performance.now();
+      this.attempt = 0;
+      this.seqAtLoss = this.maxSeq;
+      this.scheduleAttempt();
+      return;
     }
-    this.host.recorder.error(code, this.ee);
+    recorder.error(code, this.ee);
     this.close();
     this.lost = new ConnectionError(code);
     this.finish(this.lost);
+  }
+
+  private scheduleAttempt(): void {
+    const wait = backoffMs(this.host.reconnect!, this.attempt, Math.random());
+    this.timer = setTimeout(Session.onReconnectAttempt, wait, this);
+  }
+
+  /** Closes the current library client, if any, and ignores its further events. */
+  private dropClient(): void {
+    const client = this.client;
+    this.client = null;
+    this.generation++;
+    client?.close();
+  }
+
+  /** Seqs missing between the first and the last broadcast received; counted once, at the end. */
+  private countGaps(): void {
+    if (this.seenSeqs.size === 0) return;
+    const gaps = this.maxSeq - this.minSeq + 1 - this.seenSeqs.size;
+    if (gaps > 0) this.host.recorder.count('broadcastGaps', this.ee, gaps);
+    this.seenSeqs.clear();
   }
 
   private finish(err?: Error): void {
@@ -235,6 +353,16 @@ export class Session implements ClientHandlers {
   private static onConnectTimeout(s: Session): void {
     s.timer = null;
     s.fail('bench.connect_timeout');
+  }
+
+  private static onReconnectAttempt(s: Session): void {
+    s.timer = null;
+    if (s.state !== State.Reconnecting) return;
+    s.attempt++;
+    s.attempting = true;
+    s.host.recorder.count('reconnectAttempts', s.ee);
+    s.timer = setTimeout(Session.onConnectTimeout, s.host.clientOptions.connectTimeoutMs, s);
+    s.open();
   }
 
   private static onFirstEcho(s: Session): void {
