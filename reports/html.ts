@@ -2,6 +2,19 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LatencyStats } from '../runner/histograms';
 import { profileName, type RunEnv } from '../runner/env';
+import {
+  adapterTables,
+  broadcastRuns,
+  broadcastSeries,
+  deliveredRatio,
+  nodesVary,
+  ratioText,
+  type AdapterTable,
+  type BroadcastRun,
+  type BroadcastSeries,
+  type DeliveryRow,
+  type NodeDelivery,
+} from './broadcast';
 import { pageStart } from './page';
 import { escapeHtml as h, jsonForScript, scriptSource } from './escape';
 import type { LoadedReport, ReportCell, RunOptions } from './load';
@@ -45,6 +58,14 @@ interface ChartSeries {
   color: string;
   fill: string;
   dash: boolean;
+  /** overrides `dash` (the p99 lines of the cross-node figure are dotted) */
+  dashPattern?: number[];
+  /** chart.js point style; circle when absent */
+  pointStyle?: string;
+  /** series of one group share the first one's legend entry, which shows and hides them together */
+  group?: string;
+  /** the series' name in tooltips, when the legend's is not enough */
+  tip?: string;
   points: ChartPoint[];
 }
 
@@ -63,11 +84,16 @@ interface ChartStudyPoint {
   text: string;
 }
 
-/** What the page script needs to draw one figure. */
-interface FigureData {
+/** What the page script needs to draw one line figure. */
+interface LineFigureData {
+  kind: 'line';
   id: string;
   figure: string;
   unit: string;
+  xTitle: string;
+  xLog: boolean;
+  /** what x counts, singular and plural, for the tooltips */
+  xUnit: [string, string];
   yTitle: string;
   yLog: boolean;
   /** name of the shaded band, or null for none */
@@ -76,6 +102,47 @@ interface FigureData {
   series: ChartSeries[];
   failures: ChartFailure[];
   study: ChartStudyPoint[];
+}
+
+/** One bar of a bar figure: its height and what its tooltip and label say. */
+interface ChartBar {
+  /** the bar's name on the category axis */
+  category: string;
+  value: number;
+  /** written at the end of the bar */
+  label: string;
+  /** the tooltip */
+  text: string;
+  color: string;
+  fill: string;
+  /** only errored or invalid trials had this number */
+  flagged: boolean;
+}
+
+/** A horizontal bar figure: one bar per category, top to bottom. */
+interface BarFigureData {
+  kind: 'bar';
+  id: string;
+  figure: string;
+  valueTitle: string;
+  /** the value axis runs from 0 to at least this */
+  valueMax: number;
+  bars: ChartBar[];
+}
+
+type FigureData = LineFigureData | BarFigureData;
+
+/** A figure as the page shows it: numbered at render, in the order drawn. */
+interface FigureView {
+  id: string;
+  figure: string;
+  title: string;
+  /** HTML */
+  explain: string;
+  notes: string[];
+  /** the runs listed under the figure as errored or invalid */
+  flagged: readonly ReportCell[];
+  data: FigureData;
 }
 
 interface FigureDef {
@@ -91,8 +158,6 @@ interface FigureDef {
   hi?: (n: CellNumbers) => number | null;
   study: StudyFigure | null;
   explain: string;
-  /** drawn only when some cell has data for it */
-  optional?: boolean;
 }
 
 const p = (pick: (n: CellNumbers) => LatencyStats | null, key: keyof LatencyStats) => (n: CellNumbers) =>
@@ -103,7 +168,7 @@ const FIGURES: FigureDef[] = [
   {
     id: 'fig-connect',
     figure: 'connect',
-    title: '1. Connect latency',
+    title: 'Connect latency',
     unit: 'ms',
     yTitle: 'connect latency (ms, log scale)',
     yLog: true,
@@ -118,7 +183,7 @@ const FIGURES: FigureDef[] = [
   {
     id: 'fig-first-message',
     figure: 'first-message',
-    title: '2. Time to the first message',
+    title: 'Time to the first message',
     unit: 'ms',
     yTitle: 'first-message latency (ms, log scale)',
     yLog: true,
@@ -133,7 +198,7 @@ const FIGURES: FigureDef[] = [
   {
     id: 'fig-memory',
     figure: 'memory',
-    title: '3. Server memory (RSS)',
+    title: 'Server memory (RSS)',
     unit: 'MB',
     yTitle: 'server RSS (MB, log scale)',
     yLog: true,
@@ -148,7 +213,7 @@ const FIGURES: FigureDef[] = [
   {
     id: 'fig-bytes-per-client',
     figure: 'bytes-per-client',
-    title: '4. Server memory per client',
+    title: 'Server memory per client',
     unit: 'KB',
     yTitle: 'server memory per client (KB)',
     yLog: false,
@@ -161,7 +226,7 @@ const FIGURES: FigureDef[] = [
   {
     id: 'fig-probe-connect',
     figure: 'probe-connect',
-    title: '5. Connect latency of a new client with N connected',
+    title: 'Connect latency of a new client with N connected',
     unit: 'ms',
     yTitle: 'probe connect latency p50 (ms, log scale)',
     yLog: true,
@@ -170,22 +235,6 @@ const FIGURES: FigureDef[] = [
     study: null,
     explain:
       'After the hold, a few probe clients connect one at a time while all the others stay connected: how long does a new connection take with N clients connected? Unlike figure 1, no other client is arriving at the same time. The line is the p50 over the probes.',
-  },
-  {
-    id: 'fig-broadcast',
-    figure: 'broadcast',
-    title: '6. Broadcast latency (across nodes)',
-    unit: 'ms',
-    yTitle: 'broadcast latency (ms, log scale)',
-    yLog: true,
-    band: 'p90–p99',
-    line: p((n) => n.broadcastMs, 'p50'),
-    lo: p((n) => n.broadcastMs, 'p90'),
-    hi: p((n) => n.broadcastMs, 'p99'),
-    study: null,
-    optional: true,
-    explain:
-      'The broadcast scenario: one node (the publisher) stamps each broadcast and sends it to every client on every node, through the adapter when there are several; the latency runs from that stamp to the client’s receipt (two clocks of one machine). Series name their nodes and adapter; the delivery table below counts what arrived.',
   },
 ];
 
@@ -208,10 +257,11 @@ interface SeriesStyle {
   dash: boolean;
 }
 
-function seriesStyles(cells: readonly ReportCell[]): Map<string, SeriesStyle> {
+/** A colour per series from its library's palette, in order; the library's second and later series are dashed. */
+function seriesStyles(items: readonly { series: string; lib: string }[]): Map<string, SeriesStyle> {
   const styles = new Map<string, SeriesStyle>();
   const used: Record<string, number> = {};
-  for (const c of cells) {
+  for (const c of items) {
     if (styles.has(c.series)) continue;
     const family = PALETTES[c.lib] ? c.lib : 'other';
     const palette = PALETTES[family]!;
@@ -240,7 +290,7 @@ function studyLabel(s: StudyPoint): string {
   return `2020 ${lib} ${approx}${s.value} ${s.unit}${at}`;
 }
 
-function figureData(def: FigureDef, groups: CellGroup[], cells: readonly ReportCell[]): FigureData {
+function figureData(def: FigureDef, groups: CellGroup[], cells: readonly ReportCell[]): LineFigureData {
   const styles = seriesStyles(cells);
   const bySeries = new Map<string, ChartPoint[]>();
   for (const g of groups) {
@@ -286,9 +336,13 @@ function figureData(def: FigureDef, groups: CellGroup[], cells: readonly ReportC
     .filter((x) => x > 0)
     .sort((a, b) => a - b);
   return {
+    kind: 'line',
     id: def.id,
     figure: def.figure,
     unit: def.unit,
+    xTitle: 'clients connected (log scale)',
+    xLog: true,
+    xUnit: ['client', 'clients'],
     yTitle: def.yTitle,
     yLog: def.yLog,
     band: def.band,
@@ -297,6 +351,177 @@ function figureData(def: FigureDef, groups: CellGroup[], cells: readonly ReportC
     failures,
     study,
   };
+}
+
+const ratioPercent = (n: CellNumbers) => {
+  const r = deliveredRatio(n.broadcast);
+  return r === null ? null : r * 100;
+};
+
+function seriesPoints(s: BroadcastSeries, pick: (n: CellNumbers) => number | null): ChartPoint[] {
+  return s.points.flatMap((p) => {
+    const a = acrossTrials(p.cells, pick);
+    return a ? [{ x: p.x, y: a.value, lo: null, hi: null, trials: a.trials, flagged: a.flagged }] : [];
+  });
+}
+
+const styleOf = (series: readonly BroadcastSeries[]) =>
+  seriesStyles(series.map((s) => ({ series: s.name, lib: s.lib })));
+
+const BROADCAST_EXPLAIN =
+  'The broadcast scenario: one node (the publisher) stamps each broadcast and sends it to every client on every node, through the adapter when there are several; the latency runs from that stamp to the client’s receipt (two clocks of one machine).';
+
+/** The cross-node figures: latency against clients, p99 against nodes (when runs vary nodes), delivered ratio. */
+function broadcastFigures(cells: readonly ReportCell[]): FigureView[] {
+  const runs = broadcastRuns(cells);
+  const flagged = runs.map((r) => r.cell).filter(isFlagged);
+  const failures = (x: (r: BroadcastRun) => number, y: (n: CellNumbers) => number | null): ChartFailure[] =>
+    runs
+      .filter((r) => isFlagged(r.cell))
+      .map((r) => ({ x: x(r), y: y(r.numbers), text: `${cellName(r.cell)}: ${flagReason(r.cell)}` }));
+  const levels = (xs: number[]) => [...new Set(xs)].filter((x) => x > 0).sort((a, b) => a - b);
+  const views: FigureView[] = [];
+
+  const byClients = broadcastSeries(runs, 'clients');
+  if (byClients.length > 0) {
+    const styles = styleOf(byClients);
+    const series = byClients.flatMap((s): ChartSeries[] => {
+      const { color, dash } = styles.get(s.name)!;
+      const line = { color, fill: rgba(color, 0.18), dash, group: s.name };
+      return [
+        {
+          ...line,
+          name: s.name,
+          tip: `${s.name} p50`,
+          points: seriesPoints(
+            s,
+            p((n) => n.broadcastMs, 'p50'),
+          ),
+        },
+        {
+          ...line,
+          name: `${s.name} p99`,
+          dashPattern: [2, 3],
+          pointStyle: 'triangle',
+          points: seriesPoints(
+            s,
+            p((n) => n.broadcastMs, 'p99'),
+          ),
+        },
+      ];
+    });
+    views.push({
+      id: 'fig-broadcast-latency',
+      figure: 'broadcast-latency',
+      title: 'Cross-node broadcast latency',
+      explain: `${BROADCAST_EXPLAIN} One colour per library, adapter and node count (the transport is named when it is not websocket); circles and the solid line are the p50, triangles and the dotted line the p99; a legend entry shows and hides both.`,
+      notes: [],
+      flagged,
+      data: {
+        kind: 'line',
+        id: 'fig-broadcast-latency',
+        figure: 'broadcast-latency',
+        unit: 'ms',
+        xTitle: 'clients connected (log scale)',
+        xLog: true,
+        xUnit: ['client', 'clients'],
+        yTitle: 'broadcast latency (ms, log scale)',
+        yLog: true,
+        band: null,
+        levels: levels(runs.map((r) => r.clients)),
+        series,
+        failures: failures(
+          (r) => r.clients,
+          p((n) => n.broadcastMs, 'p50'),
+        ),
+        study: [],
+      },
+    });
+  }
+
+  const byNodes = broadcastSeries(runs, 'nodes');
+  if (nodesVary(byNodes)) {
+    const styles = styleOf(byNodes);
+    const p99 = p((n) => n.broadcastMs, 'p99');
+    views.push({
+      id: 'fig-broadcast-nodes',
+      figure: 'broadcast-nodes',
+      title: 'Cross-node broadcast latency p99 against nodes',
+      explain:
+        'The broadcast latency’s p99 against the number of server nodes, one line per library and adapter (and client level, when the runs have several): what each node added costs the slowest deliveries. One-node runs need no adapter and are named “no adapter”; a series run at one node count is a single point.',
+      notes: [],
+      flagged,
+      data: {
+        kind: 'line',
+        id: 'fig-broadcast-nodes',
+        figure: 'broadcast-nodes',
+        unit: 'ms',
+        xTitle: 'server nodes',
+        xLog: false,
+        xUnit: ['node', 'nodes'],
+        yTitle: 'broadcast latency p99 (ms, log scale)',
+        yLog: true,
+        band: null,
+        levels: levels(runs.map((r) => r.nodes)),
+        series: byNodes.map((s) => {
+          const { color, dash } = styles.get(s.name)!;
+          return { name: s.name, color, fill: rgba(color, 0.18), dash, points: seriesPoints(s, p99) };
+        }),
+        failures: failures((r) => r.nodes, p99),
+        study: [],
+      },
+    });
+  }
+
+  const byRatio = broadcastSeries(runs, 'clients', (n) => ratioPercent(n) !== null);
+  if (byRatio.length > 0) {
+    const styles = styleOf(byRatio);
+    const bars = byRatio.flatMap((s) => {
+      const { color } = styles.get(s.name)!;
+      return s.points.flatMap((point): ChartBar[] => {
+        const a = acrossTrials(point.cells, ratioPercent);
+        if (!a) return [];
+        const one = point.cells.length === 1 ? numbersOf(point.cells[0]!).broadcast : null;
+        const label = ratioText(a.value / 100);
+        const of = one
+          ? ` (${fmtClients(one.delivered)} of ${fmtClients(one.expectedDeliveries)} deliveries)`
+          : a.trials > 1
+            ? `, median of ${a.trials} trials`
+            : '';
+        const warn = a.flagged ? ' — only errored or invalid runs measured this' : '';
+        const category = `${s.name} · ${fmtClients(point.x)} clients`;
+        return [
+          {
+            category,
+            value: a.value,
+            label,
+            text: `${label} delivered${of}${warn}`,
+            color,
+            fill: rgba(color, 0.75),
+            flagged: a.flagged,
+          },
+        ];
+      });
+    });
+    views.push({
+      id: 'fig-broadcast-delivered',
+      figure: 'broadcast-delivered',
+      title: 'Broadcasts delivered',
+      explain:
+        'Deliveries the clients got (each client and seq counted once) divided by the deliveries the publisher promised, one bar per library, adapter, node count and client level; the median across trials. 100 % lost nothing. A run that killed a node or paused the adapter loses what was in flight: the tables below name its faults. A bar outlined in red was measured only by errored or invalid runs.',
+      notes: [],
+      flagged,
+      data: {
+        kind: 'bar',
+        id: 'fig-broadcast-delivered',
+        figure: 'broadcast-delivered',
+        valueTitle: 'delivered / expected deliveries (%)',
+        valueMax: Math.max(100, ...bars.map((b) => b.value)),
+        bars,
+      },
+    });
+  }
+  return views;
 }
 
 const statusBadge = (status: string) => `<span class="badge status-${h(status)}">${h(status)}</span>`;
@@ -335,27 +560,127 @@ ${cells.map(cellRow).join('\n')}
 </table></div>`;
 }
 
-/** Broadcast delivery per run: what the publisher sent, what the clients got, and in what order. */
-function deliveryTable(cells: readonly ReportCell[]): string {
-  const rows = cells.flatMap((c) => {
-    const n = numbersOf(c);
-    const b = n.broadcast;
-    if (!b) return [];
-    const ratio = b.expectedDeliveries > 0 ? `${((b.delivered / b.expectedDeliveries) * 100).toFixed(2)} %` : '–';
-    const nodes = c.result?.options?.nodes ?? c.result?.nodes?.length ?? 1;
-    return [
-      `<tr${b.lost > 0 || b.outOfOrder > 0 || b.duplicates > 0 ? ' class="row-invalid"' : ''}><td>${h(c.series)}</td>${td(String(nodes))}${td(String(c.result?.options?.adapter ?? 'none'))}${td(fmtClients(c.clients))}${td(String(c.trial))}${td(String(b.sent))}${td(fmtClients(b.expectedDeliveries))}${td(fmtClients(b.delivered))}${td(String(b.lost))}${td(String(b.outOfOrder))}${td(String(b.duplicates))}${td(ratio)}${td(fmt(n.broadcastMs?.p50))}${td(fmt(n.broadcastMs?.p99))}</tr>`,
-    ];
-  });
-  if (rows.length === 0) return '';
-  return `<section id="delivery"><h2>Broadcast delivery</h2>
-<p>Every broadcast the publisher node accepted, the deliveries it promised (the clients connected across all nodes when it sent), and what the clients got: each (client, seq) counted once; a seq below the highest already seen counts as out of order, a seq seen before as a duplicate. delivered + lost = expected. Yellow rows lost, reordered or repeated something.</p>
-<div class="scroll"><table class="cells">
-<thead><tr><th>series</th><th>nodes</th><th>adapter</th><th>clients</th><th>trial</th><th>sent</th><th>expected</th><th>delivered</th><th>lost</th><th>out of order</th><th>duplicates</th><th>delivered</th><th>latency p50 (ms)</th><th>latency p99 (ms)</th></tr></thead>
+const count = (v: number | null) => (v === null ? '–' : fmtClients(v));
+
+/** Each node's deliveries, the killed one marked. */
+function nodeDeliveries(nodes: readonly NodeDelivery[]): string {
+  if (!nodes.some((n) => n.deliveries !== null || n.killed)) return '–';
+  return nodes
+    .map(
+      (n) =>
+        `<div>${h(n.nodeId)} ${h(count(n.deliveries))}${n.killed ? ' <span class="badge invalid">killed</span>' : ''}</div>`,
+    )
+    .join('');
+}
+
+const EXPECTED_FROM: Record<'nodes' | 'control', string> = { nodes: 'node logs', control: 'publisher' };
+
+function deliveryRow(row: DeliveryRow, has: AdapterTable['has']): string {
+  const { run } = row;
+  const b = run.numbers.broadcast;
+  const c = run.cell;
+  const cls =
+    c.status !== 'completed'
+      ? ' class="row-errored"'
+      : b && (b.lost !== 0 || b.outOfOrder > 0 || b.duplicates > 0)
+        ? ' class="row-invalid"'
+        : '';
+  const rc = row.reconnect;
+  const cells = [
+    `<td>${h(row.library)}</td>`,
+    `<td>${h(run.transport)}</td>`,
+    td(String(run.nodes)),
+    td(fmtClients(run.clients)),
+    td(String(c.trial)),
+    td(count(b?.sent ?? null)),
+    td(count(b?.expectedDeliveries ?? null)),
+    ...(has.expectedFrom ? [`<td>${h(row.expectedFrom ? EXPECTED_FROM[row.expectedFrom] : '–')}</td>`] : []),
+    td(count(b?.delivered ?? null)),
+    td(count(b?.lost ?? null)),
+    td(count(b?.outOfOrder ?? null)),
+    td(count(b?.duplicates ?? null)),
+    ...(has.gaps ? [td(count(row.gaps))] : []),
+    ...(has.missedWhileReconnecting ? [td(count(row.missedWhileReconnecting))] : []),
+    td(ratioText(row.ratio)),
+    td(fmt(run.numbers.broadcastMs?.p50)),
+    td(fmt(run.numbers.broadcastMs?.p99)),
+    ...(has.reconnect
+      ? [
+          td(rc ? `${fmtClients(rc.reconnected)} / ${fmtClients(rc.lost)}` : '–'),
+          td(rc ? fmtClients(rc.failed) : '–'),
+          td(fmt(row.reconnectMs?.p50)),
+          td(fmt(row.reconnectMs?.p99)),
+        ]
+      : []),
+    ...(has.nodes ? [`<td class="nodes">${nodeDeliveries(row.nodes)}</td>`] : []),
+    ...(has.faults ? [`<td class="faults">${row.faults.map((f) => `<div>${h(f)}</div>`).join('') || '–'}</td>`] : []),
+  ];
+  return `<tr${cls}>${cells.join('')}</tr>`;
+}
+
+/** How the clients of a table's runs reconnect, once per distinct setting. */
+function reconnectNote(rows: readonly DeliveryRow[]): string {
+  const texts = new Set(
+    rows.flatMap((r) => {
+      const s = r.reconnect?.settings;
+      if (!s) return [];
+      return [
+        `up to ${fmtClients(s.attempts)} attempts per lost connection, the first after ${fmtClients(s.delayMs)} ms, each further delay doubled up to ${fmtClients(s.delayMaxMs)} ms, ± ${Math.round(s.jitter * 100)} % at random`,
+      ];
+    }),
+  );
+  return texts.size ? `<p class="note">Clients reconnect with ${[...texts].map(h).join('; or ')}.</p>` : '';
+}
+
+const ADAPTER_TITLE: Record<string, string> = {
+  none: 'No adapter (one node)',
+  redis: 'Adapter <code>redis</code>',
+  postgres: 'Adapter <code>postgres</code>',
+  cluster: 'Adapter <code>cluster</code>',
+};
+
+function adapterTable(t: AdapterTable): string {
+  const { has } = t;
+  const head = [
+    'library',
+    'transport',
+    'nodes',
+    'clients',
+    'trial',
+    'sent',
+    'expected',
+    ...(has.expectedFrom ? ['expected from'] : []),
+    'delivered',
+    'lost',
+    'out of order',
+    'duplicates',
+    ...(has.gaps ? ['gaps'] : []),
+    ...(has.missedWhileReconnecting ? ['missed while reconnecting'] : []),
+    'delivered ratio',
+    'broadcast p50 (ms)',
+    'broadcast p99 (ms)',
+    ...(has.reconnect ? ['reconnected / lost', 'gave up', 'reconnect p50 (ms)', 'reconnect p99 (ms)'] : []),
+    ...(has.nodes ? ['deliveries per node'] : []),
+    ...(has.faults ? ['faults'] : []),
+  ];
+  const title = ADAPTER_TITLE[t.adapter] ?? `Adapter <code>${h(t.adapter)}</code>`;
+  return `<h3 id="delivery-${h(t.adapter)}">${title}</h3>
+<div class="scroll"><table class="cells" data-adapter="${h(t.adapter)}">
+<thead><tr>${head.map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead>
 <tbody>
-${rows.join('\n')}
+${t.rows.map((r) => deliveryRow(r, has)).join('\n')}
 </tbody>
 </table></div>
+${reconnectNote(t.rows)}`;
+}
+
+/** Broadcast delivery per run, one table per adapter: what the publisher sent, what the clients got, and what went wrong. */
+function deliverySection(cells: readonly ReportCell[]): string {
+  const tables = adapterTables(cells);
+  if (tables.length === 0) return '';
+  return `<section id="delivery"><h2>Broadcast delivery</h2>
+<p>One table per adapter, one row per run. Every broadcast the publisher node accepted, the deliveries it promised (the clients connected across all nodes when it sent; <em>expected from</em> says whether each node’s log or the publisher’s answers counted them), and what the clients got: each (client, seq) counted once; a seq below the highest already seen counts as out of order, a seq seen before as a duplicate. delivered + lost = expected. Gaps are seqs missing between the first and the last one a client received; missed while reconnecting are those a client never got between losing its connection and reconnecting (those its node wrote before dying are also lost). Gave up counts lost connections still closed after the last reconnect attempt; reconnect time runs from the lost connection to the welcome on the new one. Yellow rows lost, reordered or repeated something; red rows did not complete.</p>
+${tables.map(adapterTable).join('\n')}
 </section>`;
 }
 
@@ -493,7 +818,9 @@ function conditions(report: LoadedReport): string {
   return parts.join('\n');
 }
 
-function figureSection(def: FigureDef, data: FigureData, flagged: readonly ReportCell[]): string {
+/** One of the fixed figures, with the notes its data and the 2020 study call for. */
+function figureView(def: FigureDef, groups: CellGroup[], cells: readonly ReportCell[]): FigureView {
+  const data = figureData(def, groups, cells);
   const notes: string[] = [];
   if (data.series.every((s) => s.points.length === 0)) notes.push('No result has this number.');
   if (def.study === 'connect' || def.study === 'memory') {
@@ -503,16 +830,33 @@ function figureSection(def: FigureDef, data: FigureData, flagged: readonly Repor
   }
   if (def.study === 'memory')
     notes.push('2020 study: Socket.IO at 10,000 clients was published as “almost 2 GB”, drawn at 2,000 MB.');
-  const failed = flagged.length
-    ? `<div class="note failed"><strong>Errored or invalid runs</strong> (red ×; a run that measured nothing is drawn at the bottom):<ul>${flagged
+  return {
+    id: def.id,
+    figure: def.figure,
+    title: def.title,
+    explain: def.explain,
+    notes,
+    flagged: cells.filter(isFlagged),
+    data,
+  };
+}
+
+function figureSection(view: FigureView, number: number): string {
+  const title = `${number}. ${view.title}`;
+  // A bar figure grows with its bars; the CSS height fits the line figures.
+  const height = view.data.kind === 'bar' ? ` style="height: ${Math.max(200, 80 + 26 * view.data.bars.length)}px"` : '';
+  const marked =
+    view.data.kind === 'bar' ? 'bars outlined in red' : 'red ×; a run that measured nothing is drawn at the bottom';
+  const failed = view.flagged.length
+    ? `<div class="note failed"><strong>Errored or invalid runs</strong> (${marked}):<ul>${view.flagged
         .map((c) => `<li>${h(cellName(c))}: ${h(flagReason(c))}</li>`)
         .join('')}</ul></div>`
     : '';
   return `<section class="figure">
-<h3>${h(def.title)}</h3>
-<p class="explain">${def.explain}</p>
-<div class="chart-box"><canvas id="${h(def.id)}" data-figure="${h(def.figure)}" role="img" aria-label="${h(def.title)}"></canvas></div>
-${notes.map((n) => `<p class="note">${h(n)}</p>`).join('')}
+<h3>${h(title)}</h3>
+<p class="explain">${view.explain}</p>
+<div class="chart-box"${height}><canvas id="${h(view.id)}" data-figure="${h(view.figure)}" role="img" aria-label="${h(title)}"></canvas></div>
+${view.notes.map((n) => `<p class="note">${h(n)}</p>`).join('')}
 ${failed}
 </section>`;
 }
@@ -559,6 +903,7 @@ th, td { border: 1px solid #d0d7de; padding: 3px 6px; text-align: left; vertical
 th { background: #f6f8fa; font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.reasons { max-width: 480px; color: #8a1c1c; }
+td.nodes { white-space: nowrap; } td.faults { min-width: 300px; }
 tr.row-errored td { background: #fdecec; } tr.row-invalid td { background: #fff4d6; }
 .badge { display: inline-block; padding: 0 6px; border-radius: 10px; font-size: 11.5px; font-weight: 600; white-space: nowrap; }
 .status-completed, .valid { background: #dafbe1; color: #116329; }
@@ -645,9 +990,10 @@ const PAGE_SCRIPT = String.raw`
     spec.series.forEach(function (s) {
       s.points.forEach(function (p) { ys.push(p.y); if (p.lo !== null) ys.push(p.lo); if (p.hi !== null) ys.push(p.hi); });
       datasets.push({
-        label: s.name, role: 'line',
+        label: s.name, role: 'line', group: s.group, tip: s.tip,
         data: s.points.map(function (p) { return { x: p.x, y: clampY(p.y), p: p }; }),
-        borderColor: s.color, backgroundColor: s.color, borderDash: s.dash ? [6, 4] : [],
+        borderColor: s.color, backgroundColor: s.color, borderDash: s.dashPattern || (s.dash ? [6, 4] : []),
+        pointStyle: s.pointStyle || 'circle',
         borderWidth: 2, pointRadius: 4, pointHoverRadius: 6, tension: 0, order: 1
       });
       var band = s.points.filter(function (p) { return p.lo !== null && p.hi !== null; });
@@ -703,8 +1049,9 @@ const PAGE_SCRIPT = String.raw`
         interaction: { mode: 'nearest', intersect: true },
         scales: {
           x: {
-            type: 'logarithmic', min: xmin / 1.35, max: xmax * 1.35,
-            title: { display: true, text: 'clients connected (log scale)' },
+            type: spec.xLog ? 'logarithmic' : 'linear',
+            min: spec.xLog ? xmin / 1.35 : xmin - 0.5, max: spec.xLog ? xmax * 1.35 : xmax + 0.5,
+            title: { display: true, text: spec.xTitle },
             afterBuildTicks: function (axis) { axis.ticks = levels.map(function (v) { return { value: v }; }); },
             ticks: { autoSkip: false, maxRotation: 0, callback: function (v) { return compact(Number(v)); } },
             grid: { color: '#e6e6e6' }
@@ -730,18 +1077,34 @@ const PAGE_SCRIPT = String.raw`
             position: 'bottom',
             labels: {
               usePointStyle: true, boxHeight: 8,
-              filter: function (item, data) { return data.datasets[item.datasetIndex].role !== 'band'; }
+              filter: function (item, data) {
+                var ds = data.datasets[item.datasetIndex];
+                if (ds.role === 'band') return false;
+                return !ds.group || data.datasets.findIndex(function (d) { return d.group === ds.group; }) === item.datasetIndex;
+              }
+            },
+            onClick: function (e, item, legend) {
+              var chart = legend.chart, ds = chart.data.datasets[item.datasetIndex];
+              var show = !chart.isDatasetVisible(item.datasetIndex);
+              chart.data.datasets.forEach(function (d, i) {
+                if (i === item.datasetIndex || (ds.group && d.group === ds.group)) chart.setDatasetVisibility(i, show);
+              });
+              chart.update();
             }
           },
           tooltip: {
             callbacks: {
-              title: function (items) { return items.length ? Number(items[0].raw.x).toLocaleString('en-US') + ' clients' : ''; },
+              title: function (items) {
+                if (!items.length) return '';
+                var x = Number(items[0].raw.x);
+                return x.toLocaleString('en-US') + ' ' + spec.xUnit[x === 1 ? 0 : 1];
+              },
               label: function (ctx) {
                 var ds = ctx.dataset, raw = ctx.raw;
                 if (ds.role === 'study') return wrap(raw.s.text, 70);
                 if (ds.role === 'failure') return wrap(raw.f.text + (raw.f.y === null ? ' (measured nothing)' : ''), 70);
                 if (ds.role === 'band') return ds.label + ': ' + fmt(raw.y) + ' ' + spec.unit;
-                var p = raw.p, t = ds.label + ': ' + fmt(p.y) + ' ' + spec.unit;
+                var p = raw.p, t = (ds.tip || ds.label) + ': ' + fmt(p.y) + ' ' + spec.unit;
                 if (spec.band && p.lo !== null && p.hi !== null) t += ' (' + spec.band + ' ' + fmt(p.lo) + '–' + fmt(p.hi) + ')';
                 if (p.trials > 1) t += ', median of ' + p.trials + ' trials';
                 if (p.flagged) t += ' — only errored or invalid runs measured this';
@@ -754,7 +1117,73 @@ const PAGE_SCRIPT = String.raw`
     });
   }
 
-  var charts = report.figures.map(buildChart);
+  // Each bar's value at its end: bars of 99 % and 100 % look alike.
+  var barLabels = {
+    id: 'barLabels',
+    afterDatasetsDraw: function (chart) {
+      var ctx = chart.ctx, ds = chart.data.datasets[0];
+      ctx.save();
+      ctx.font = '11px ' + Chart.defaults.font.family;
+      ctx.textAlign = 'left';
+      ctx.textBaseline = 'middle';
+      ctx.fillStyle = '#333';
+      chart.getDatasetMeta(0).data.forEach(function (el, i) { ctx.fillText(ds.bars[i].label, el.x + 4, el.y); });
+      ctx.restore();
+    }
+  };
+
+  function buildBarChart(spec) {
+    var bars = spec.bars;
+    return new Chart(document.getElementById(spec.id), {
+      type: 'bar',
+      data: {
+        labels: bars.map(function (b) { return b.category; }),
+        datasets: [{
+          label: spec.valueTitle, role: 'bar', bars: bars,
+          data: bars.map(function (b) { return b.value; }),
+          backgroundColor: bars.map(function (b) { return b.fill; }),
+          borderColor: bars.map(function (b) { return b.flagged ? '#d62728' : b.color; }),
+          borderWidth: bars.map(function (b) { return b.flagged ? 3 : 1; }),
+          maxBarThickness: 22
+        }]
+      },
+      plugins: [barLabels],
+      options: {
+        indexAxis: 'y', animation: false, responsive: true, maintainAspectRatio: false,
+        layout: { padding: { left: 4, right: 64 } },
+        scales: {
+          x: {
+            min: 0, max: Math.ceil(spec.valueMax), title: { display: true, text: spec.valueTitle },
+            ticks: { callback: function (v) { return v + ' %'; } },
+            grid: { color: '#e6e6e6' }
+          },
+          // Each bar names its run; an axis title would take the width long names need, and
+          // chart.js would leave them less than that.
+          y: {
+            grid: { display: false },
+            afterFit: function (axis) {
+              var ctx = axis.ctx;
+              ctx.save();
+              ctx.font = Chart.helpers.toFont(axis.options.ticks.font).string;
+              var widest = Math.max.apply(null, bars.map(function (b) { return ctx.measureText(b.category).width; }));
+              ctx.restore();
+              axis.width = Math.min(Math.max(axis.width, widest + 16), axis.chart.width * 0.6);
+            }
+          }
+        },
+        plugins: {
+          legend: { display: false },
+          tooltip: {
+            callbacks: {
+              label: function (ctx) { return wrap(bars[ctx.dataIndex].text, 70); }
+            }
+          }
+        }
+      }
+    });
+  }
+
+  var charts = report.figures.map(function (spec) { return spec.kind === 'bar' ? buildBarChart(spec) : buildChart(spec); });
   function toggle(id, test) {
     var box = document.getElementById(id);
     box.addEventListener('change', function () {
@@ -774,10 +1203,7 @@ const PAGE_SCRIPT = String.raw`
 /** One self-contained HTML file: chart.js and the data inlined, nothing loaded from anywhere. */
 export function renderHtml(report: LoadedReport): string {
   const groups = groupCells(report.cells);
-  const flagged = report.cells.filter(isFlagged);
-  const figures = FIGURES.filter(
-    (def) => !def.optional || report.cells.some((c) => def.line(numbersOf(c)) !== null),
-  ).map((def) => ({ def, data: figureData(def, groups, report.cells) }));
+  const figures = [...FIGURES.map((def) => figureView(def, groups, report.cells)), ...broadcastFigures(report.cells)];
   const title = 'realtime-bench report';
   return `${pageStart(title, CSS)}
 <h1>${h(title)}: Socket.IO, SockJS and ws</h1>
@@ -788,14 +1214,14 @@ export function renderHtml(report: LoadedReport): string {
 </div>
 <section id="figures"><h2>Figures</h2>
 <div class="figures">
-${figures.map(({ def, data }) => figureSection(def, data, flagged)).join('\n')}
+${figures.map((f, i) => figureSection(f, i + 1)).join('\n')}
 </div>
 </section>
 <section id="cells"><h2>Every run</h2>
 <p>One row per run. Red rows errored, were aborted or left no result; yellow rows were marked invalid because the load generator was saturated, so their latencies include its own queueing. Connected / failed counts the clients of the ramp.</p>
 ${cellsTable(report.cells)}
 </section>
-${deliveryTable(report.cells)}
+${deliverySection(report.cells)}
 ${conditions(report)}
 ${studySection()}
 <script>${scriptSource(chartJsSource())}</script>

@@ -117,9 +117,15 @@ function runFlags(y: Argv) {
       describe: 'clients that lose their connection during the hold reconnect with back-off (--no-reconnect: never)',
     })
     .option('reconnect-attempts', { type: 'string', describe: 'attempts per lost connection (default 10)' })
-    .option('reconnect-delay', { type: 'string', describe: 'first back-off delay in ms, doubled per attempt (default 1000)' })
+    .option('reconnect-delay', {
+      type: 'string',
+      describe: 'first back-off delay in ms, doubled per attempt (default 1000)',
+    })
     .option('reconnect-delay-max', { type: 'string', describe: 'largest back-off delay in ms (default 5000)' })
-    .option('reconnect-jitter', { type: 'string', describe: 'each delay spread by ± this fraction, 0..1 (default 0.5)' })
+    .option('reconnect-jitter', {
+      type: 'string',
+      describe: 'each delay spread by ± this fraction, 0..1 (default 0.5)',
+    })
     .option('redis-url', { type: 'string', describe: 'Redis for --adapter redis (default redis://127.0.0.1:6379)' })
     .option('pg-url', {
       type: 'string',
@@ -173,6 +179,11 @@ function serveFlags(y: Argv) {
       type: 'string',
       describe: 'nodes with the same key share broadcasts; give each run its own',
       default: 'default',
+    })
+    .option('log-deliveries', {
+      type: 'boolean',
+      describe: 'print one JSON line per broadcast delivered by this node (used by bench run)',
+      default: false,
     });
 }
 
@@ -438,6 +449,7 @@ async function commandServe(a: Record<string, unknown>): Promise<number> {
     nodeId: a.nodeId as string | undefined,
     workers: a.workers as string | undefined,
     clusterKey: a.clusterKey as string | undefined,
+    logDeliveries: a.logDeliveries === true,
   };
   return serve(resolveServeOptions(raw), (line) => process.stdout.write(line));
 }

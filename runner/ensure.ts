@@ -16,6 +16,7 @@ const LATENCIES: Record<string, (r: RunResult) => RunResult[LatencyKey]> = {
   broadcast: (r) => r.broadcastMs,
   'probe.connect': (r) => r.probe.connectMs,
   'probe.firstMessage': (r) => r.probe.firstMessageMs,
+  reconnect: (r) => r.reconnect?.timeMs ?? null,
 };
 
 /** Every metric an --ensure expression may name. */
@@ -33,8 +34,18 @@ export const ENSURE_METRICS: Record<string, MetricDef> = (() => {
   m['failed'] = { unit: 'count', read: (r) => r.clients.failed };
   m['probe.failed'] = { unit: 'count', read: (r) => r.probe.failed };
   m['cpu'] = { unit: 'count', read: (r) => r.server.cpuPercent };
+  m['broadcast.lost'] = { unit: 'count', read: (r) => r.broadcast?.lost ?? null };
+  m['broadcast.outOfOrder'] = { unit: 'count', read: (r) => r.broadcast?.outOfOrder ?? null };
+  m['broadcast.duplicates'] = { unit: 'count', read: (r) => r.broadcast?.duplicates ?? null };
+  m['reconnect.failed'] = { unit: 'count', read: (r) => r.reconnect?.failed ?? null };
   return m;
 })();
+
+/** The metrics in one line: latencies once with their statistics, then the rest. */
+const KNOWN_METRICS = [
+  `${Object.keys(LATENCIES).join(', ')} (each .${STATS.join(' .')})`,
+  ...Object.keys(ENSURE_METRICS).filter((name) => !STATS.some((stat) => name.endsWith(`.${stat}`))),
+].join(', ');
 
 type Operator = '<=' | '>=' | '==' | '<' | '>';
 
@@ -78,9 +89,7 @@ export function parseEnsure(expression: string): EnsureCheck {
   const [, metric, operator, number, unitText] = m as unknown as [string, string, Operator, string, string];
   const def = ENSURE_METRICS[metric];
   if (!def) {
-    throw new UsageError(
-      `--ensure "${expression}": unknown metric "${metric}". Known: ${Object.keys(ENSURE_METRICS).join(', ')}.`,
-    );
+    throw new UsageError(`--ensure "${expression}": unknown metric "${metric}". Known: ${KNOWN_METRICS}.`);
   }
   let factor = 1;
   if (unitText !== '') {

@@ -2,10 +2,12 @@ import * as net from 'node:net';
 import type { Lib } from 'artillery-engine-bench/protocol';
 import { CONTROL_BROADCAST_PATH } from 'artillery-engine-bench/protocol';
 import { startBalancer, type Balancer } from './balancer';
-import { PreflightError } from './errors';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CONTROL_STATS_PATH } from '../servers/http';
+import { PreflightError, RunError } from './errors';
 import type { Isolation } from './isolation/index';
 import type { ResolvedRunOptions } from './options';
-import { startServerProcess, type ServerProcess } from './server-process';
+import { DeliveryTally, startServerProcess, type ServerProcess } from './server-process';
 
 /** One server process of a run, for sampling and the result. */
 export interface NodeProcess {
@@ -24,6 +26,8 @@ export interface NodeSet {
   /** the publisher node's control route: it numbers the broadcasts */
   controlUrl: string;
   balancer: Balancer | null;
+  /** every node's broadcast deliveries, from their logs; complete once `stop()` resolved */
+  deliveries: DeliveryTally;
   /** clients `nodeId` last wrote a broadcast to, from the delivery log; null when it logged none */
   lastClients(nodeId: string): number | null;
   stop(): Promise<void>;
@@ -72,6 +76,41 @@ export async function checkAdapterService(o: Pick<ResolvedRunOptions, 'adapter' 
   }
 }
 
+/** How long the nodes may take to find each other through the adapter (ms). */
+const SYNC_TIMEOUT_MS = 15_000;
+
+/**
+ * Waits until every node counts all of them through its adapter (`servers` in its stats).
+ * The PostgreSQL adapter finds the others by heartbeat, some seconds after it listens: a
+ * broadcast before that would reach only some nodes.
+ */
+async function waitForSync(servers: readonly ServerProcess[], ids: readonly string[]): Promise<void> {
+  const deadline = Date.now() + SYNC_TIMEOUT_MS;
+  const seen = new Map<string, number>();
+  for (;;) {
+    await Promise.all(
+      servers.map(async (s, i) => {
+        const url = new URL(CONTROL_STATS_PATH, s.ready.url.replace(/^ws/, 'http'));
+        try {
+          const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+          seen.set(ids[i]!, ((await res.json()) as { servers?: number }).servers ?? 0);
+        } catch {
+          seen.set(ids[i]!, 0);
+        }
+      }),
+    );
+    const behind = ids.filter((id) => seen.get(id)! < ids.length);
+    if (behind.length === 0) return;
+    if (Date.now() > deadline) {
+      const what = behind.map((id) => `${id} sees ${seen.get(id)}`).join(', ');
+      throw new RunError(
+        `The nodes did not find each other through the adapter within ${SYNC_TIMEOUT_MS / 1000} s (${what} of ${ids.length}).`,
+      );
+    }
+    await sleep(200);
+  }
+}
+
 /** Flags that make a `bench serve` one node of a run. */
 function adapterArgs(o: ResolvedRunOptions, nodeId: string, key: string): string[] {
   if (o.adapter === 'none') return [];
@@ -88,6 +127,9 @@ function adapterArgs(o: ResolvedRunOptions, nodeId: string, key: string): string
  * cluster: one `bench serve` whose primary hands connections to N workers, sticky by session.
  */
 export async function startNodes(o: ResolvedRunOptions, iso: Isolation, runDir: string): Promise<NodeSet> {
+  // One tally for every node of the run (a cluster's workers log through their primary).
+  const deliveries = new DeliveryTally();
+  const lastClients = (nodeId: string): number | null => deliveries.byNode.get(nodeId)?.lastClients ?? null;
   const base = {
     lib: o.lib,
     transport: o.transport,
@@ -95,13 +137,12 @@ export async function startNodes(o: ResolvedRunOptions, iso: Isolation, runDir: 
     pingIntervalMs: o.pingIntervalMs,
     host: iso.serverHost,
     prefix: iso.prefix('server'),
+    deliveries,
   };
   // One key per run: nodes of this run share state under it, and nothing of an earlier run.
   const key = `bench-${process.pid}-${Date.now()}`;
   const servers: ServerProcess[] = [];
   let balancer: Balancer | null = null;
-  // TODO(delivery log): from each server's tally
-  const lastClients = (_nodeId: string): number | null => null;
   const stop = async () => {
     await balancer?.stop();
     await Promise.all(servers.map((s) => s.stop()));
@@ -119,6 +160,7 @@ export async function startNodes(o: ResolvedRunOptions, iso: Isolation, runDir: 
         target: server.ready.url,
         controlUrl: controlOf(server.ready.url),
         balancer: null,
+        deliveries,
         lastClients,
         stop,
       };
@@ -130,6 +172,7 @@ export async function startNodes(o: ResolvedRunOptions, iso: Isolation, runDir: 
     for (const s of started) if (s.status === 'fulfilled') servers.push(s.value);
     const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) throw failed.reason;
+    await waitForSync(servers, ids);
     balancer = await startBalancer(
       servers.map((s, i) => ({ name: ids[i]!, host: iso.serverHost, port: s.ready.port })),
       // Every client holds one connection to HAProxy and HAProxy one to a node.
@@ -146,6 +189,7 @@ export async function startNodes(o: ResolvedRunOptions, iso: Isolation, runDir: 
       target: libUrl(o.lib, balancer.host, balancer.port),
       controlUrl: controlOf(servers[0]!.ready.url),
       balancer,
+      deliveries,
       lastClients,
       stop,
     };

@@ -333,7 +333,9 @@ function resolveReconnect(raw: RunOptions, killNodeAt: number | null): Reconnect
   const on = raw.reconnect ?? (killNodeAt !== null || tuned);
   if (!on) {
     if (tuned) {
-      throw new UsageError('--reconnect-* flags tune reconnecting, which --no-reconnect turns off. Remove one of them.');
+      throw new UsageError(
+        '--reconnect-* flags tune reconnecting, which --no-reconnect turns off. Remove one of them.',
+      );
     }
     return null;
   }
@@ -347,9 +349,7 @@ function resolveReconnect(raw: RunOptions, killNodeAt: number | null): Reconnect
     jitter: fraction('reconnect-jitter', raw.reconnectJitter, d.jitter),
   };
   if (r.delayMaxMs < r.delayMs) {
-    throw new UsageError(
-      `--reconnect-delay-max (${r.delayMaxMs}) must be at least --reconnect-delay (${r.delayMs}).`,
-    );
+    throw new UsageError(`--reconnect-delay-max (${r.delayMaxMs}) must be at least --reconnect-delay (${r.delayMs}).`);
   }
   return r;
 }

@@ -407,7 +407,9 @@ export function buildResult(m: Measurements): RunResult {
     };
   }
   const ready = m.server.ready;
-  const killed = new Set((m.faults ?? []).flatMap((f) => (f.kind === 'kill-node' && f.startedAtMs !== null ? [f.nodeId] : [])));
+  const killed = new Set(
+    (m.faults ?? []).flatMap((f) => (f.kind === 'kill-node' && f.startedAtMs !== null ? [f.nodeId] : [])),
+  );
   const base: RunResultBase = {
     schemaVersion: SCHEMA_VERSION,
     lib: o.lib,

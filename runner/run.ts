@@ -333,6 +333,10 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
     engine,
     artillery: readArtilleryReport(path.join(runDir, 'artillery-report.json')),
     faults,
+    deliveries:
+      nodeSet && nodeSet.deliveries.byNode.size > 0
+        ? Object.fromEntries([...nodeSet.deliveries.byNode].map(([id, d]) => [id, d.clients]))
+        : null,
     env: collectEnv(iso.record),
     outcome,
   });

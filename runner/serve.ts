@@ -32,6 +32,8 @@ export interface ServeOptions {
   workers?: string | number;
   /** names the shared state of one run (Redis and PostgreSQL channels) */
   clusterKey?: string;
+  /** print a delivery line per broadcast this node delivers (bench run reads them) */
+  logDeliveries?: boolean;
 }
 
 /** Nodes started with the same key share broadcasts; the runner gives each run its own. */
@@ -47,6 +49,7 @@ export interface ResolvedServeOptions extends ServerOptions {
   lib: Lib;
   adapter: AdapterOptions;
   nodeId: string;
+  logDeliveries: boolean;
   /** null: no metrics endpoint */
   metricsToken: string | null;
 }
@@ -104,6 +107,7 @@ export function resolveServeOptions(raw: ServeOptions): ResolvedServeOptions {
     metricsToken,
     adapter: resolveAdapter(raw, lib),
     nodeId: label('node-id', raw.nodeId ?? DEFAULT_NODE_ID, 'node-2'),
+    logDeliveries: raw.logDeliveries === true,
   };
 }
 
@@ -208,8 +212,9 @@ async function listen(server: ReturnType<typeof createServer>) {
 }
 
 /**
- * Serves until SIGINT or SIGTERM. Prints exactly one JSON line on stdout once listening.
- * Resolves with the exit code.
+ * Serves until SIGINT or SIGTERM. Prints one JSON line on stdout once listening, and nothing
+ * more there but, with `logDeliveries`, one `DeliveryLine` per broadcast delivered (a cluster's
+ * workers print their own). Resolves with the exit code.
  */
 export async function serve(o: ResolvedServeOptions, write: (line: string) => void): Promise<number> {
   // Listen for the stop signals before the ready line: a parent may signal right after reading it.

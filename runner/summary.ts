@@ -1,5 +1,6 @@
 import type { LatencyStats } from './histograms';
 import type { SweepManifest } from './manifest';
+import { faultText } from '../reports/broadcast';
 import type { RunResult } from './result';
 
 const MB = 1024 * 1024;
@@ -32,6 +33,20 @@ export function formatSummary(r: RunResult, outFile?: string): string {
     lines.push(
       `  broadcasts       ${b.sent} sent · ${b.delivered} of ${b.expectedDeliveries} deliveries · ${b.lost} lost · ${b.outOfOrder} out of order · ${b.duplicates} duplicates`,
     );
+    if (b.gaps || b.missedWhileReconnecting) {
+      lines.push(
+        `                   ${b.gaps ?? 0} gaps · ${b.missedWhileReconnecting ?? 0} missed while reconnecting`,
+      );
+    }
+  }
+  for (const f of r.faults ?? []) lines.push(`  fault            ${faultText(f, r.options.adapter ?? 'none')}`);
+  if (r.reconnect) {
+    const c = r.reconnect;
+    const set = c.settings;
+    lines.push(
+      `  reconnects       ${c.reconnected} of ${c.lost} lost connections · ${c.failed} gave up · ${c.attempts} attempts · back-off ${set.delayMs}..${set.delayMaxMs} ms ±${set.jitter * 100}% × ${set.attempts}`,
+    );
+    if (c.timeMs) lines.push(latencyRow('reconnect', c.timeMs));
   }
   if (r.probe.requested > 0) {
     lines.push(`  probes           ${r.probe.connected} of ${r.probe.requested} connected`);

@@ -14,6 +14,7 @@ import {
 import { HttpHost, urlHost } from './http';
 import { broadcastMessage, isEcho, welcomeMessage } from './messages';
 import { versionsOf } from './versions';
+import { deliveryLog } from './delivery-log';
 import { attachSocketIoAdapter, type SocketIoSync } from './adapters/index';
 
 /** Asks every other node how many clients it has (server-side, through the adapter). */
@@ -38,6 +39,7 @@ interface ServerSideEvents {
  *   postgres), or `cluster`: a worker that binds no port, its connections handed over by the
  *   primary (`adapters/cluster-primary.ts`); default none
  * - `nodeId` {string} this node's label; default `node-1`
+ * - `logDeliveries` {boolean} print a `DeliveryLine` on stdout per broadcast delivered; default false
  *
  * An echo sent with an acknowledgement callback is answered through the ack, so acknowledged
  * round trips can be measured too (Artillery's socketio-v3 engine does).
@@ -77,6 +79,7 @@ export class SocketIoServer implements BenchServer {
 
   async listen() {
     this.sync = await attachSocketIoAdapter(this.io as unknown as Server, this.adapter, this.nodeId);
+    if (this.options.logDeliveries) this.logDeliveries();
     // A cluster worker binds nothing: the primary owns the port and hands connections over.
     const port =
       this.adapter.kind === 'cluster'
@@ -109,6 +112,24 @@ export class SocketIoServer implements BenchServer {
       },
       adapter: this.adapter.kind,
       nodeId: this.nodeId,
+    };
+  }
+
+  /**
+   * Logs each broadcast of ours this node delivers to its own clients. Every adapter, whether the
+   * broadcast started here or came from another node, hands it to the in-memory adapter's
+   * `broadcast()`, which encodes it once (`_encode`) and then writes it to each socket of the
+   * namespace (socket.io-adapter 2.5). The attached adapter replaced the namespace's, so this
+   * wraps the instance it installed.
+   */
+  private logDeliveries(): void {
+    const log = deliveryLog(true, this.nodeId);
+    const adapter = this.io.of('/').adapter as unknown as { _encode: (packet: unknown, opts: unknown) => unknown };
+    const encode = adapter._encode.bind(adapter);
+    adapter._encode = (packet, opts) => {
+      const seq = broadcastSeq(packet);
+      if (seq !== null) log(seq, this.clientCount());
+      return encode(packet, opts);
     };
   }
 
@@ -170,6 +191,14 @@ export class SocketIoServer implements BenchServer {
     await this.host.close();
     await this.sync?.close();
   }
+}
+
+/** The seq of a packet that carries one of our broadcasts; null for any other packet. */
+function broadcastSeq(packet: unknown): number | null {
+  const data = (packet as { data?: unknown }).data;
+  if (!Array.isArray(data) || data[0] !== SOCKETIO_EVENT) return null;
+  const message = data[1] as { type?: unknown; seq?: unknown } | undefined;
+  return message?.type === 'broadcast' && typeof message.seq === 'number' ? message.seq : null;
 }
 
 export const create: ServerFactory = (options) => new SocketIoServer(options);

@@ -14,6 +14,7 @@ import {
 import { HttpHost, urlHost } from './http';
 import { broadcastMessage, isEchoText, welcomeMessage } from './messages';
 import { versionsOf } from './versions';
+import { deliveryLog, type LogDelivery } from './delivery-log';
 import { localFanout, openFanout, type Fanout } from './adapters/index';
 
 /** sockjs's `readyState` of an open connection. */
@@ -31,6 +32,7 @@ const OPEN = 1;
  * - `adapter` {AdapterOptions} `redis`: broadcasts reach the clients of every node through
  *   Redis pub/sub (`adapters/redis-fanout.ts`); default none
  * - `nodeId` {string} this node's label; default `node-1`
+ * - `logDeliveries` {boolean} print a `DeliveryLine` on stdout per broadcast delivered; default false
  */
 class SockJsServer implements BenchServer {
   readonly lib = 'sockjs' as const;
@@ -41,11 +43,13 @@ class SockJsServer implements BenchServer {
   private fanout: Fanout;
   private seq = 0;
   private closing: Promise<void> | undefined;
+  private readonly logDelivery: LogDelivery;
 
   constructor(private readonly options: ServerOptions) {
     this.adapter = options.adapter ?? LONE_NODE;
     this.nodeId = options.nodeId ?? DEFAULT_NODE_ID;
-    this.fanout = localFanout((text) => this.deliver(text));
+    this.logDelivery = deliveryLog(options.logDeliveries ?? false, this.nodeId);
+    this.fanout = localFanout((seq, text) => this.deliver(seq, text));
     this.host = new HttpHost({ publish: () => this.publish(), stats: () => this.stats() });
     const server = sockjs.createServer({
       prefix: SOCKJS_PREFIX,
@@ -70,7 +74,7 @@ class SockJsServer implements BenchServer {
   }
 
   async listen() {
-    this.fanout = await openFanout(this.adapter, this.nodeId, (text) => this.deliver(text));
+    this.fanout = await openFanout(this.adapter, this.nodeId, (seq, text) => this.deliver(seq, text));
     const port = await this.host.listen(this.options.port, this.options.host).catch(async (err: unknown) => {
       await this.close();
       throw err;
@@ -92,8 +96,14 @@ class SockJsServer implements BenchServer {
     };
   }
 
-  /** Writes `text` to every open client of this node; returns how many. */
-  private deliver(text: string): number {
+  /**
+   * Writes `text` (broadcast `seq`) to every open client of this node; returns how many. Logged
+   * first: a node killed in between has promised deliveries it never made, which count as lost.
+   */
+  private deliver(seq: number, text: string): number {
+    let open = 0;
+    for (const conn of this.connections) if (conn.readyState === OPEN) open++;
+    this.logDelivery(seq, open);
     let clients = 0;
     for (const conn of this.connections) {
       if (conn.readyState !== OPEN) continue;
@@ -105,7 +115,7 @@ class SockJsServer implements BenchServer {
 
   broadcast() {
     const seq = ++this.seq;
-    return { seq, clients: this.deliver(JSON.stringify(broadcastMessage(seq))) };
+    return { seq, clients: this.deliver(seq, JSON.stringify(broadcastMessage(seq))) };
   }
 
   async publish(): Promise<BroadcastResult> {

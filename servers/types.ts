@@ -17,7 +17,7 @@ export type AdapterOptions =
 
 export type AdapterKind = AdapterOptions['kind'];
 
-/** Options every server takes. Resolved: no field is optional, except the two that make a node of several. */
+/** Options every server takes. Resolved: optional are only what makes a node of several, and the delivery log. */
 export interface ServerOptions {
   /** TCP port; 0 picks a free one */
   port: number;
@@ -33,6 +33,8 @@ export interface ServerOptions {
   adapter?: AdapterOptions;
   /** this node's label in stats and the ready line; default `node-1` */
   nodeId?: string;
+  /** print a `DeliveryLine` on stdout for every broadcast this node delivers; default false */
+  logDeliveries?: boolean;
 }
 
 export const LONE_NODE: AdapterOptions = { kind: 'none' };
@@ -75,6 +77,22 @@ export interface BroadcastResult {
    * synced nodes when one did not answer in time). Absent on a lone node.
    */
   nodes?: number;
+}
+
+/**
+ * What a node started with `logDeliveries` prints on stdout, one line per broadcast, just before
+ * it writes that broadcast to its own clients: so the count includes deliveries the publisher's
+ * answer misses (late ones, a node that died), and never more than the clients were sent.
+ */
+export interface DeliveryLine {
+  event: 'delivery';
+  /** the node (a cluster worker: its own id) that delivers */
+  node: string;
+  pid: number;
+  /** the broadcast's seq */
+  seq: number;
+  /** this node's open clients it is about to write the broadcast to */
+  clients: number;
 }
 
 /** The answer to `GET /control/stats`: this node as it is now. */

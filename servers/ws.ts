@@ -13,6 +13,7 @@ import {
 import { HttpHost, urlHost } from './http';
 import { broadcastMessage, isEchoText, welcomeMessage } from './messages';
 import { versionsOf } from './versions';
+import { deliveryLog, type LogDelivery } from './delivery-log';
 import { localFanout, openFanout, type Fanout } from './adapters/index';
 
 /**
@@ -27,6 +28,7 @@ import { localFanout, openFanout, type Fanout } from './adapters/index';
  * - `adapter` {AdapterOptions} `redis`: broadcasts reach the clients of every node through
  *   Redis pub/sub (`adapters/redis-fanout.ts`); default none
  * - `nodeId` {string} this node's label; default `node-1`
+ * - `logDeliveries` {boolean} print a `DeliveryLine` on stdout per broadcast delivered; default false
  */
 class WsServer implements BenchServer {
   readonly lib = 'ws' as const;
@@ -39,11 +41,13 @@ class WsServer implements BenchServer {
   private fanout: Fanout;
   private seq = 0;
   private closing: Promise<void> | undefined;
+  private readonly logDelivery: LogDelivery;
 
   constructor(private readonly options: ServerOptions) {
     this.adapter = options.adapter ?? LONE_NODE;
     this.nodeId = options.nodeId ?? DEFAULT_NODE_ID;
-    this.fanout = localFanout((text) => this.deliver(text));
+    this.logDelivery = deliveryLog(options.logDeliveries ?? false, this.nodeId);
+    this.fanout = localFanout((seq, text) => this.deliver(seq, text));
     this.host = new HttpHost({ publish: () => this.publish(), stats: () => this.stats() });
     this.wss = new WebSocketServer({
       server: this.host.server,
@@ -77,7 +81,7 @@ class WsServer implements BenchServer {
   }
 
   async listen() {
-    this.fanout = await openFanout(this.adapter, this.nodeId, (text) => this.deliver(text));
+    this.fanout = await openFanout(this.adapter, this.nodeId, (seq, text) => this.deliver(seq, text));
     const port = await this.host.listen(this.options.port, this.options.host).catch(async (err: unknown) => {
       await this.close();
       throw err;
@@ -98,8 +102,14 @@ class WsServer implements BenchServer {
     };
   }
 
-  /** Writes `text` to every open client of this node; returns how many. */
-  private deliver(text: string): number {
+  /**
+   * Writes `text` (broadcast `seq`) to every open client of this node; returns how many. Logged
+   * first: a node killed in between has promised deliveries it never made, which count as lost.
+   */
+  private deliver(seq: number, text: string): number {
+    let open = 0;
+    for (const socket of this.wss.clients) if (socket.readyState === WebSocket.OPEN) open++;
+    this.logDelivery(seq, open);
     let clients = 0;
     for (const socket of this.wss.clients) {
       if (socket.readyState !== WebSocket.OPEN) continue;
@@ -111,7 +121,7 @@ class WsServer implements BenchServer {
 
   broadcast() {
     const seq = ++this.seq;
-    return { seq, clients: this.deliver(JSON.stringify(broadcastMessage(seq))) };
+    return { seq, clients: this.deliver(seq, JSON.stringify(broadcastMessage(seq))) };
   }
 
   async publish(): Promise<BroadcastResult> {

@@ -43,6 +43,8 @@ type ClusterOptions = ServerOptions & { adapter: Extract<AdapterOptions, { kind:
  *   are served here: this process numbers the broadcasts and asks one worker to emit each, so
  *   seq stays one counter however the workers share the load.
  * - Workers never outlive it: they exit when its IPC channel closes, and `close()` stops them.
+ * - With `logDeliveries`, each worker logs its own deliveries (node id `<nodeId>.w<n>`) to this
+ *   process's stdout; the primary delivers nothing.
  */
 export class ClusterPrimary implements BenchServer {
   readonly lib = 'socketio' as const;
@@ -72,8 +74,17 @@ export class ClusterPrimary implements BenchServer {
     // setupMaster only listens for `connection` on what it is given.
     setupMaster(this.sticky as unknown as HttpServer, { loadBalancingMethod: 'least-connection' });
     setupPrimary();
+    // Our stdout carries the ready line, and with the delivery log the workers' delivery lines,
+    // which they write to it themselves: whole, since pipe writes under 4096 bytes are atomic.
+    // Without it, what they print goes to our stderr.
+    const stdout = this.options.logDeliveries ? 'inherit' : 'pipe';
     // advanced: sticky passes each connection's first bytes as a Buffer
-    cluster.setupPrimary({ exec: WORKER_ENTRY, args: [], serialization: 'advanced', silent: true });
+    cluster.setupPrimary({
+      exec: WORKER_ENTRY,
+      args: [],
+      serialization: 'advanced',
+      stdio: ['ignore', stdout, 'pipe', 'ipc'],
+    });
     cluster.on('message', (_worker, m: unknown) => this.onMessage(m));
     const port = await new Promise<number>((resolve, reject) => {
       this.front.once('error', reject);
@@ -110,7 +121,6 @@ export class ClusterPrimary implements BenchServer {
       [PARENT_PID_ENV]: String(process.pid),
     });
     this.workers.push({ worker, nodeId });
-    // Our stdout carries the ready line alone.
     worker.process.stdout?.pipe(process.stderr, { end: false });
     worker.process.stderr?.pipe(process.stderr, { end: false });
     return new Promise((resolve, reject) => {

@@ -1,7 +1,8 @@
 /**
  * Entry point of one cluster worker (forked by `cluster-primary.ts`): a Socket.IO server with
  * the cluster adapter, its connections handed over by the primary. It answers the primary's
- * requests over IPC, never writes to stdout, and exits when the primary goes away.
+ * requests over IPC, writes nothing to stdout but its delivery lines (with `logDeliveries`, to the
+ * primary's stdout), and exits when the primary goes away.
  */
 import { SocketIoServer } from '../socketio';
 import type { BroadcastResult, NodeStats, ServerOptions } from '../types';

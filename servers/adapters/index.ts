@@ -23,14 +23,14 @@ export interface Fanout {
   close(): Promise<void>;
 }
 
-/** Writes `text` to this node's open clients; returns how many. */
-export type Deliver = (text: string) => number;
+/** Writes `text` (broadcast `seq`) to this node's open clients; returns how many. */
+export type Deliver = (seq: number, text: string) => number;
 
 /** A lone node: deliver here, nothing else. */
 export function localFanout(deliver: Deliver): Fanout {
   return {
     versions: {},
-    publish: async (_seq, text) => ({ clients: deliver(text) }),
+    publish: async (seq, text) => ({ clients: deliver(seq, text) }),
     servers: async () => 1,
     close: async () => {},
   };

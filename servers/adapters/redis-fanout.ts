@@ -108,7 +108,7 @@ export class RedisFanout implements Fanout {
 
   private onBroadcast(message: string): void {
     const envelope = JSON.parse(message) as Envelope;
-    const report: Report = { seq: envelope.seq, clients: this.deliver(envelope.text) };
+    const report: Report = { seq: envelope.seq, clients: this.deliver(envelope.seq, envelope.text) };
     // A lost report shows as a node missing from the publisher's answer; nothing to do here.
     this.pub.publish(envelope.replyTo, JSON.stringify(report)).catch(() => {});
   }

@@ -74,7 +74,7 @@ const CASES: Array<[string[], string]> = [
   ],
   [
     ['run', '--lib', 'ws', '--clients', '5', '--ensure', 'p99<5'],
-    'Error: --ensure "p99<5": unknown metric "p99". Known: connect.p50, connect.p90, connect.p99, connect.max, connect.mean, firstMessage.p50, firstMessage.p90, firstMessage.p99, firstMessage.max, firstMessage.mean, echo.p50, echo.p90, echo.p99, echo.max, echo.mean, broadcast.p50, broadcast.p90, broadcast.p99, broadcast.max, broadcast.mean, probe.connect.p50, probe.connect.p90, probe.connect.p99, probe.connect.max, probe.connect.mean, probe.firstMessage.p50, probe.firstMessage.p90, probe.firstMessage.p99, probe.firstMessage.max, probe.firstMessage.mean, rss.idle, rss.steady, rss.peak, bytesPerClient, loadgen.bytesPerClient, connected, failed, probe.failed, cpu.',
+    'Error: --ensure "p99<5": unknown metric "p99". Known: connect, firstMessage, echo, broadcast, probe.connect, probe.firstMessage, reconnect (each .p50 .p90 .p99 .max .mean), rss.idle, rss.steady, rss.peak, bytesPerClient, loadgen.bytesPerClient, connected, failed, probe.failed, cpu, broadcast.lost, broadcast.outOfOrder, broadcast.duplicates, reconnect.failed.',
   ],
   [
     ['serve', '--lib', 'ws', '--metrics-token', 'short'],

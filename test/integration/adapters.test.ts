@@ -10,13 +10,11 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as net from 'node:net';
 import * as readline from 'node:readline';
-import WebSocket from 'ws';
-import { io, type Socket } from 'socket.io-client';
-import SockJS from 'sockjs-client';
 import { createClient } from 'redis';
 import { Client as PgClient } from 'pg';
-import { CONTROL_BROADCAST_PATH, SOCKETIO_EVENT, type Lib } from 'artillery-engine-bench/protocol';
+import { CONTROL_BROADCAST_PATH, type Lib } from 'artillery-engine-bench/protocol';
 import { BENCH_BIN, runBin } from '../helpers/bin';
+import { connect, type ClientTransport, type TestClient } from '../helpers/clients';
 import { isAlive, waitFor } from '../helpers/procs';
 import type { NodeStats } from '../../servers/types';
 import { PARENT_PID_ENV, parentWatch } from '../../runner/paths';
@@ -92,51 +90,6 @@ async function until(what: string, check: () => Promise<boolean> | boolean): Pro
   }
 }
 
-/** One real client: the broadcast seqs it got, in arrival order. */
-interface TestClient {
-  seqs: number[];
-  close(): void;
-}
-
-type Transport = 'websocket' | 'polling';
-
-function onMessage(client: TestClient, message: unknown, welcomed: () => void): void {
-  const m = message as { type?: string; seq?: number };
-  if (m.type === 'welcome') welcomed();
-  if (m.type === 'broadcast') client.seqs.push(m.seq!);
-}
-
-/** Connects with the library's own client; resolves once the server's welcome arrived. */
-function connect(lib: Lib, url: string, transport: Transport): Promise<TestClient> {
-  return new Promise((resolve, reject) => {
-    const client: TestClient = { seqs: [], close: () => {} };
-    const timer = setTimeout(() => {
-      client.close();
-      reject(new Error(`${lib} client (${transport}) got no welcome from ${url} within ${WAIT_MS} ms`));
-    }, WAIT_MS);
-    const welcomed = () => {
-      clearTimeout(timer);
-      resolve(client);
-    };
-    if (lib === 'ws') {
-      const ws = new WebSocket(url);
-      client.close = () => ws.terminate();
-      ws.on('message', (data) => onMessage(client, JSON.parse(data.toString()), welcomed));
-      ws.once('error', reject);
-    } else if (lib === 'sockjs') {
-      const sock = new SockJS(url, undefined, { transports: ['websocket'] });
-      client.close = () => sock.close();
-      sock.onmessage = (e: { data: string }) => onMessage(client, JSON.parse(e.data), welcomed);
-      sock.onclose = (e: { code: number; reason: string }) => reject(new Error(`sockjs closed: ${e.code} ${e.reason}`));
-    } else {
-      const socket: Socket = io(url, { transports: [transport], forceNew: true, reconnection: false });
-      client.close = () => socket.disconnect();
-      socket.on(SOCKETIO_EVENT, (message: unknown) => onMessage(client, message, welcomed));
-      socket.once('connect_error', reject);
-    }
-  });
-}
-
 /** A port nothing listens on. */
 async function closedPort(): Promise<number> {
   const srv = net.createServer();
@@ -184,7 +137,7 @@ interface Case {
   nodes: number;
   workers?: number;
   /** what the server allows; clients alternate between websocket and polling when polling is allowed */
-  transport: Transport;
+  transport: ClientTransport;
 }
 
 const CASES: Case[] = [

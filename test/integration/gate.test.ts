@@ -126,9 +126,11 @@ describe('bench capacity on real runs', () => {
     const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
     const mx = mean(xs);
     const my = mean(ys);
-    const slope =
-      xs.reduce((a, x, i) => a + (x - mx) * (ys[i]! - my), 0) / xs.reduce((a, x) => a + (x - mx) ** 2, 0);
-    assert.ok(Math.abs(memory!.slope - slope) <= 1e-6 * Math.max(1, Math.abs(slope)), `slope ${memory!.slope} vs ${slope}`);
+    const slope = xs.reduce((a, x, i) => a + (x - mx) * (ys[i]! - my), 0) / xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+    assert.ok(
+      Math.abs(memory!.slope - slope) <= 1e-6 * Math.max(1, Math.abs(slope)),
+      `slope ${memory!.slope} vs ${slope}`,
+    );
     assert.ok(Math.abs(memory!.intercept - (my - slope * mx)) <= 1e-3 * Math.max(1, Math.abs(my)));
     if (report.series[0]!.maxClients !== null) {
       assert.match(r.stderr, /prediction at [0-9,]+ clients is [0-9]+× the largest measured level 400/);

@@ -145,9 +145,66 @@ describe('several nodes behind HAProxy', { skip }, () => {
     ]);
     assert.equal(r.faults.length, 1);
     const f = r.faults[0]!;
+    assert.ok(f.kind === 'adapter-outage');
     assert.deepEqual([f.kind, f.fromSeconds, f.toSeconds, f.error], ['adapter-outage', 1, 3, null]);
     assert.ok(f.startedAtMs !== null, 'the pause was applied');
     const b = r.broadcast!;
     assert.equal(b.delivered + b.lost, b.expectedDeliveries);
   });
+
+  for (const lib of ['ws', 'socketio'] as const) {
+    it(`${lib}: a node killed mid-run, its clients reconnect to the others and the counts add up`, async () => {
+      const r = await run(`kill-${lib}`, [
+        '--lib',
+        lib,
+        '--nodes',
+        '3',
+        '--adapter',
+        'redis',
+        '--hold',
+        '8',
+        '--broadcast-every',
+        '250',
+        '--kill-node-at',
+        '2',
+        '--reconnect-delay',
+        '200',
+        '--reconnect-delay-max',
+        '1000',
+      ]);
+      assert.equal(r.status, 'completed', 'the run goes on without the node');
+      assert.equal(r.faults.length, 1);
+      const f = r.faults[0]!;
+      assert.ok(f.kind === 'kill-node');
+      assert.deepEqual([f.nodeId, f.atSeconds, f.error], ['node-3', 2, null]);
+      assert.ok(f.startedAtMs !== null, 'the node was killed');
+      assert.deepEqual(
+        r.nodes!.map((n) => [n.nodeId, n.killed ?? false]),
+        [
+          ['node-1', false],
+          ['node-2', false],
+          ['node-3', true],
+        ],
+      );
+      // Every client of the killed node lost its connection, and every one reconnected.
+      const rc = r.reconnect!;
+      assert.deepEqual(rc.settings, { attempts: 10, delayMs: 200, delayMaxMs: 1000, jitter: 0.5 });
+      assert.ok(f.clientsAtKill! > 0, 'the killed node held clients');
+      assert.equal(rc.lost, f.clientsAtKill);
+      assert.equal(rc.reconnected, rc.lost);
+      assert.equal(rc.failed, 0);
+      assert.ok(rc.attempts >= rc.reconnected);
+      assert.equal(rc.timeMs!.count, rc.reconnected);
+      assert.equal(r.clients.connected, CLIENTS, 'reconnects are not new clients');
+      const b = r.broadcast!;
+      assert.equal(b.expectedFrom, 'nodes');
+      assert.equal(b.delivered + b.lost, b.expectedDeliveries);
+      assert.ok(b.lost >= 0 && b.lost <= f.clientsAtKill! * 2, `lost ${b.lost}: at most what was in flight`);
+      assert.equal(b.duplicates, 0);
+      assert.ok(b.missedWhileReconnecting! > 0, 'broadcasts went on while the clients were away');
+      // The survivors wrote to the reconnected clients too: more than their own share.
+      const survivors = r.nodes!.filter((n) => !n.killed).reduce((a, n) => a + n.deliveries!, 0);
+      assert.equal(survivors + r.nodes!.find((n) => n.killed)!.deliveries!, b.expectedDeliveries);
+    });
+  }
 });

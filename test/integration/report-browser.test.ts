@@ -7,6 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { resolveCapacityOptions, runCapacity } from '../../analysis/capacity';
 import { renderCapacityHtml } from '../../reports/capacity-html';
 import { writeReport } from '../../reports/index';
+import { writeBroadcastFolder } from '../helpers/report-broadcast-fixtures';
 import { tempDir, writeSweepFolder } from '../helpers/report-fixtures';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -45,6 +46,15 @@ function watch(page: Page, errors: string[], requests: string[]): void {
 
 const chartStates = (page: Page) => page.evaluate<ChartState[]>(READ_CHARTS);
 
+const BROWSER_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+];
+
 if (!haveChromium) {
   it('HTML report in a browser', (t) => {
     t.skip('chromium not installed: apt-get install -y chromium');
@@ -66,17 +76,7 @@ if (!haveChromium) {
       writeReport({ inputs: [sweep], html });
       url = pathToFileURL(html).href;
       const { chromium } = await import('playwright-core');
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--no-first-run',
-        ],
-      });
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: BROWSER_ARGS });
       page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
       watch(page, consoleErrors, requests);
       await page.goto(url);
@@ -167,6 +167,98 @@ if (!haveChromium) {
       const wanted = process.env.BENCH_CAPACITY_SCREENSHOT;
       if (wanted) fs.copyFileSync(shot, wanted);
       await p.close();
+    });
+  });
+
+  describe('HTML report of multi-node broadcast runs in a browser', () => {
+    let dir: string;
+    let browser: Browser;
+    let page: Page;
+    let url: string;
+    const consoleErrors: string[] = [];
+    const requests: string[] = [];
+
+    before(async () => {
+      dir = tempDir('bench-report-broadcast-');
+      const input = path.join(dir, 'results');
+      writeBroadcastFolder(input);
+      const html = path.join(dir, 'report.html');
+      writeReport({ inputs: [input], html });
+      url = pathToFileURL(html).href;
+      const { chromium } = await import('playwright-core');
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: BROWSER_ARGS });
+      page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      watch(page, consoleErrors, requests);
+      await page.goto(url);
+      await page.waitForFunction('window.__benchReportReady === true');
+    });
+
+    after(async () => {
+      await browser?.close();
+      if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('draws the cross-node figures, without errors or requests', async () => {
+      const states = await chartStates(page);
+      assert.deepEqual(
+        states.map((s) => s.figure),
+        [
+          'connect',
+          'first-message',
+          'memory',
+          'bytes-per-client',
+          'probe-connect',
+          'broadcast-latency',
+          'broadcast-nodes',
+          'broadcast-delivered',
+        ],
+      );
+      for (const s of states) assert.ok(s.drawnPixels > 0, `${s.id} has drawn pixels`);
+      assert.deepEqual(consoleErrors, []);
+      assert.deepEqual(requests, [url]);
+    });
+
+    it('shows one legend entry per cross-node series, which hides its p50 and p99 together', async () => {
+      const state = await page.evaluate<{ legend: string[]; hidden: string[] }>(
+        `(() => {
+          const chart = Chart.getChart(document.querySelector('canvas[data-figure="broadcast-latency"]'));
+          const items = chart.legend.legendItems;
+          const item = items.find((x) => x.text === 'ws · redis · 3 nodes');
+          chart.options.plugins.legend.onClick(null, item, chart.legend);
+          const hidden = chart.data.datasets.filter((ds, i) => !chart.isDatasetVisible(i)).map((ds) => ds.label);
+          chart.options.plugins.legend.onClick(null, item, chart.legend);
+          return { legend: items.map((x) => x.text), hidden };
+        })()`,
+      );
+      assert.equal(state.legend.length, 7);
+      assert.equal(state.legend[0], 'ws · 1 node');
+      assert.deepEqual(state.hidden, ['ws · redis · 3 nodes', 'ws · redis · 3 nodes p99']);
+      assert.deepEqual(consoleErrors, []);
+    });
+
+    it('draws one delivered bar per series and client level, as long as its ratio', async () => {
+      const bars = await page.evaluate<{ category: string; length: number }[]>(
+        `(() => {
+          const chart = Chart.getChart(document.querySelector('canvas[data-figure="broadcast-delivered"]'));
+          return chart.getDatasetMeta(0).data.map((el, i) => ({ category: chart.data.labels[i], length: el.x - el.base }));
+        })()`,
+      );
+      assert.equal(bars.length, 8);
+      const full = bars.find((b) => b.category === 'ws · 1 node · 100 clients')!;
+      const killed = bars.find((b) => b.category === 'socketio · redis · 3 nodes · 300 clients')!;
+      assert.ok(full.length > 0, 'a bar is drawn');
+      assert.ok(
+        Math.abs(killed.length / full.length - 0.91) < 0.01,
+        `91 % of a full bar: ${killed.length} of ${full.length}`,
+      );
+    });
+
+    it('saves a full-page screenshot', async () => {
+      const file = path.join(dir, 'report.png');
+      await page.screenshot({ path: file, fullPage: true });
+      assert.ok(fs.statSync(file).size > 10_000);
+      const wanted = process.env.BENCH_BROADCAST_SCREENSHOT;
+      if (wanted) fs.copyFileSync(file, wanted);
     });
   });
 }

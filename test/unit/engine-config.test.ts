@@ -1,6 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { EngineConfigError, backoffMs, compileFlow, resolveEngineConfig, resolveReconnect } from 'artillery-engine-bench';
+import {
+  EngineConfigError,
+  backoffMs,
+  compileFlow,
+  resolveEngineConfig,
+  resolveReconnect,
+} from 'artillery-engine-bench';
 
 describe('resolveEngineConfig', () => {
   it('fills defaults: $BENCH_LIB, else ws', () => {

@@ -26,7 +26,7 @@ describe('parseEnsure', () => {
     );
     assert.match(
       usageMessage(() => parseEnsure('latency.p99<5')),
-      /^--ensure "latency\.p99<5": unknown metric "latency\.p99"\. Known: connect\.p50, connect\.p90, .*, failed, probe\.failed, cpu\.$/,
+      /^--ensure "latency\.p99<5": unknown metric "latency\.p99"\. Known: connect, firstMessage, echo, broadcast, probe\.connect, probe\.firstMessage, reconnect \(each \.p50 \.p90 \.p99 \.max \.mean\), rss\.idle, rss\.steady, rss\.peak, bytesPerClient, loadgen\.bytesPerClient, connected, failed, probe\.failed, cpu, broadcast\.lost, broadcast\.outOfOrder, broadcast\.duplicates, reconnect\.failed\.$/,
     );
     assert.equal(
       usageMessage(() => parseEnsure('connect.p99<5MB')),
@@ -71,5 +71,34 @@ describe('evaluateEnsure', () => {
     assert.equal(text.length, 5);
     assert.equal(text[1], `  ensure  FAIL  connect.p99<${p99}: ${Math.round(p99 * 100) / 100} ms`);
     assert.equal(text[4], '  ensure  FAIL  broadcast.p50<1000: not measured');
+  });
+
+  it('checks delivery and reconnect counts, which only broadcast and fault runs have', () => {
+    const plain = baseResult();
+    assert.deepEqual(
+      evaluateEnsure([parseEnsure('broadcast.lost==0'), parseEnsure('reconnect.failed==0')], plain).map((o) => o.ok),
+      [false, false],
+      'not measured fails',
+    );
+    const r = {
+      ...plain,
+      broadcast: {
+        sent: 4,
+        expectedDeliveries: 40,
+        delivered: 38,
+        lost: 2,
+        outOfOrder: 0,
+        duplicates: 0,
+        latencyMs: null,
+      },
+    };
+    const out = evaluateEnsure([parseEnsure('broadcast.lost==0'), parseEnsure('broadcast.lost<=2')], r);
+    assert.deepEqual(
+      out.map((o) => [o.ok, o.actual]),
+      [
+        [false, 2],
+        [true, 2],
+      ],
+    );
   });
 });

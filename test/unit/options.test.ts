@@ -183,12 +183,15 @@ describe('--kill-node-at and reconnecting', () => {
     assert.deepEqual(o.reconnect, { attempts: 10, delayMs: 1000, delayMaxMs: 5000, jitter: 0.5 });
     assert.equal(resolveRunOptions({ ...multi, killNodeAt: '3', reconnect: false }).reconnect, null);
     assert.equal(resolveRunOptions(multi).reconnect, null, 'off without a fault');
-    assert.deepEqual(resolveRunOptions({ ...multi, reconnect: true, reconnectDelay: '200', reconnectJitter: '0' }).reconnect, {
-      attempts: 10,
-      delayMs: 200,
-      delayMaxMs: 5000,
-      jitter: 0,
-    });
+    assert.deepEqual(
+      resolveRunOptions({ ...multi, reconnect: true, reconnectDelay: '200', reconnectJitter: '0' }).reconnect,
+      {
+        attempts: 10,
+        delayMs: 200,
+        delayMaxMs: 5000,
+        jitter: 0,
+      },
+    );
   });
 
   it('names what is wrong', () => {

@@ -285,40 +285,6 @@ describe('renderHtml: the machine a run came from', () => {
   });
 });
 
-describe('renderHtml: broadcast delivery', () => {
-  it('adds the broadcast figure and a delivery row only for runs with broadcasts', () => {
-    const r = makeResult('socketio', 300);
-    r.options.nodes = 3;
-    r.options.adapter = 'redis';
-    r.broadcastMs = { p50: 2, p90: 3, p99: 4, max: 5, mean: 2.2, count: 1197 };
-    r.broadcast = {
-      sent: 4,
-      expectedDeliveries: 1200,
-      delivered: 1197,
-      lost: 3,
-      outOfOrder: 0,
-      duplicates: 0,
-      latencyMs: r.broadcastMs,
-    };
-    const dir = path.join(root, 'broadcast');
-    fs.mkdirSync(dir);
-    fs.writeFileSync(path.join(dir, 'socketio.json'), JSON.stringify(r));
-    const html = renderHtml(loadInputs([dir]));
-    assert.match(html, /<canvas id="[^"]+" data-figure="broadcast"/);
-    assert.ok(html.includes('<section id="delivery">'));
-    assert.ok(
-      html.includes(
-        '<td class="num">4</td><td class="num">1,200</td><td class="num">1,197</td><td class="num">3</td><td class="num">0</td><td class="num">0</td><td class="num">99.75 %</td>',
-      ),
-    );
-    assert.ok(
-      html.includes('<tr class="row-invalid"><td>socketio</td><td class="num">3</td><td class="num">redis</td>'),
-    );
-    const without = renderHtml(loadInputs([loose]));
-    assert.doesNotMatch(without, /data-figure="broadcast"|id="delivery"/);
-  });
-});
-
 describe('renderMarkdown', () => {
   let text: string;
   before(() => {

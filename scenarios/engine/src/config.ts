@@ -30,7 +30,6 @@ export interface ResolvedEngineConfig {
   reconnect: Required<ReconnectConfig> | null;
 }
 
-
 /** `config.engines.bench.reconnect` with defaults filled in; throws on a value out of range. */
 export function resolveReconnect(raw: unknown): Required<ReconnectConfig> | null {
   if (raw === undefined || raw === null || raw === false) return null;
@@ -43,7 +42,9 @@ export function resolveReconnect(raw: unknown): Required<ReconnectConfig> | null
     if (r[key] === undefined) return;
     const n = Number(r[key]);
     if (!ok(n)) {
-      throw new EngineConfigError(`config.engines.bench.reconnect.${key} must be ${expected}, got '${String(r[key])}'.`);
+      throw new EngineConfigError(
+        `config.engines.bench.reconnect.${key} must be ${expected}, got '${String(r[key])}'.`,
+      );
     }
     out[key] = n;
   };

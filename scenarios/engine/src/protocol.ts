@@ -84,7 +84,12 @@ export interface ReconnectConfig {
 }
 
 /** Socket.IO client's defaults (`reconnectionAttempts` aside, which is Infinity there). */
-export const DEFAULT_RECONNECT: Required<ReconnectConfig> = { attempts: 10, delayMs: 1000, delayMaxMs: 5000, jitter: 0.5 };
+export const DEFAULT_RECONNECT: Required<ReconnectConfig> = {
+  attempts: 10,
+  delayMs: 1000,
+  delayMaxMs: 5000,
+  jitter: 0.5,
+};
 
 /** Histograms the engine keeps (values recorded in microseconds). */
 export const METRICS = [

@@ -285,7 +285,12 @@ export class Session implements ClientHandlers {
       return;
     } else if (this.state !== State.Open) {
       return;
-    } else if (this.role === 'main' && this.host.reconnect !== null && this.settle !== null && !this.host.isReleased()) {
+    } else if (
+      this.role === 'main' &&
+      this.host.reconnect !== null &&
+      this.settle !== null &&
+      !this.host.isReleased()
+    ) {
       // Lost while holding: reconnect with back-off; the hold goes on.
       recorder.error(code, this.ee);
       recorder.count('connectionsLost', this.ee);
