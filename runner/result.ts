@@ -72,12 +72,13 @@ interface RunResultBase {
   warmup: { requested: number; connected: number; failed: number };
   broadcasts: { received: number };
   /**
-   * Broadcast delivery: every broadcast the server accepted, the deliveries it promised (the
-   * clients it sent each to), and what the clients got. Always `delivered + lost ==
-   * expectedDeliveries`; `lost` is negative only if clients got more than promised. Null when
-   * the run sent no broadcast.
+   * Broadcast delivery: the broadcasts sent, the deliveries the nodes made (the clients each
+   * wrote each broadcast to), and what the clients got. Always `delivered + lost ==
+   * expectedDeliveries`; `lost` is negative only if clients got more than the nodes wrote.
+   * Null when the run sent no broadcast.
    */
   broadcast: {
+    /** distinct broadcasts the nodes delivered (with node logs), else those the publisher answered */
     sent: number;
     expectedDeliveries: number;
     delivered: number;
@@ -117,7 +118,7 @@ interface RunResultBase {
     transports: string[];
     pingIntervalMs: number;
     rssBytes: RssSummary;
-    /** (steady − idle) / connected; null when a node was killed (its memory leaves the sum) */
+    /** (steady − idle) / connected; null with several nodes (see README, scale-out) */
     bytesPerClient: number | null;
     /** mean CPU from the first arrival to the end of the probes (% of one core) */
     cpuPercent: number | null;
@@ -253,6 +254,8 @@ export interface Measurements {
   nodes?: { nodeId: string; pid: number; samples: ProcSample[] }[];
   /** broadcast deliveries each node logged (node id → clients written, summed); null: not logged */
   deliveries?: Record<string, number> | null;
+  /** distinct broadcasts (seqs) the nodes logged */
+  broadcastsLogged?: number;
   loadgen: { pid: number | null; samples: ProcSample[] };
   engine: EngineState;
   artillery: ArtilleryMetrics | null;
@@ -361,8 +364,10 @@ export function invalidReasons(m: Measurements): string[] {
  */
 function broadcastReport(m: Measurements): RunResultBase['broadcast'] {
   const counts = m.engine.counts;
-  const sent = counts.broadcastsSent ?? 0;
   const logged = m.deliveries ? Object.values(m.deliveries).reduce((a, b) => a + b, 0) : null;
+  // The engine counts only answers that came back before it stopped; the nodes' logs have
+  // every broadcast, even one the publisher answered after a 5 s wait for a dead node.
+  const sent = logged !== null ? (m.broadcastsLogged ?? 0) : (counts.broadcastsSent ?? 0);
   if (sent === 0 && !logged) return null;
   const expected = logged ?? counts.broadcastsExpected ?? 0;
   return {
@@ -473,8 +478,11 @@ export function buildResult(m: Measurements): RunResult {
       transports: ready?.transports ?? [o.lib === 'socketio' ? o.transport : 'websocket'],
       pingIntervalMs: ready?.pingIntervalMs ?? o.pingIntervalMs,
       rssBytes: serverRss,
-      // With a node killed, the steady RSS lacks that node while the idle RSS has it.
-      bytesPerClient: killed.size > 0 ? null : perClient(serverRss, connected),
+      // Not for several nodes: an adapter node's idle RSS holds start-up garbage (loading the
+      // Redis client: 116 MB for ~8 s, then 59 MB) that V8 releases at a moment of its choosing,
+      // often mid-run, so steady − idle can even come out negative. A killed node also leaves
+      // the steady sum. Each node's own RSS is in `nodes`.
+      bytesPerClient: m.nodes && m.nodes.length > 1 ? null : perClient(serverRss, connected),
       cpuPercent: activeCpu(m.server.samples, activeFrom, activeTo),
       samplesFrom: m.server.samples.length === 0 ? 'none' : m.server.remotePid != null ? 'remote' : 'local',
       memoryCap: m.server.memoryCap ?? null,

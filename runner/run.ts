@@ -337,6 +337,7 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
       nodeSet && nodeSet.deliveries.byNode.size > 0
         ? Object.fromEntries([...nodeSet.deliveries.byNode].map(([id, d]) => [id, d.clients]))
         : null,
+    broadcastsLogged: nodeSet?.deliveries.total().broadcasts ?? 0,
     env: collectEnv(iso.record),
     outcome,
   });
