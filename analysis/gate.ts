@@ -3,6 +3,7 @@
  * worse beyond a threshold, and beyond the noise when there are enough trials to tell.
  * The logic returns a typed {@link GateReport}; the formatters return strings.
  */
+import { faultLabel } from '../reports/faults';
 import { UsageError } from '../runner/errors';
 import { escapeMarkdown as md } from '../reports/escape';
 import { loadInputs, type LoadedReport, type ReportCell } from '../reports/load';
@@ -214,6 +215,8 @@ export interface GateKey {
   /** server nodes and what synced them (1 and `none` for results from before scale-out) */
   nodes: number;
   adapter: string;
+  /** the faults injected, short ('' for none): a faulted run never pairs with a clean one */
+  fault: string;
 }
 
 type Loose<T> = { [K in keyof T]?: T[K] | null };
@@ -232,6 +235,7 @@ export const GATE_OPTIONS = [
   'remote',
   'nodes',
   'adapter',
+  'fault',
 ] as const satisfies readonly (keyof GateKey)[];
 export type GateOption = (typeof GATE_OPTIONS)[number];
 
@@ -264,6 +268,7 @@ function fullKeyOf(c: ReportCell): GateKey | null {
     remote: o.target !== null && o.target !== undefined,
     nodes: Number(o.nodes ?? 1),
     adapter: String(o.adapter ?? 'none'),
+    fault: faultLabel(c.result),
   };
 }
 
@@ -293,6 +298,8 @@ function describeField(k: GateKey, f: (typeof KEY_FIELDS)[number]): string {
       return `${k.nodes} node${k.nodes === 1 ? '' : 's'}`;
     case 'adapter':
       return `adapter ${k.adapter}`;
+    case 'fault':
+      return k.fault || 'no fault';
     default:
       return String(k[f]);
   }

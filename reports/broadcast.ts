@@ -5,7 +5,8 @@
  */
 import { LIBS } from 'artillery-engine-bench/protocol';
 import type { LatencyStats } from '../runner/histograms';
-import type { FaultRecord, ReconnectReport, RunResult } from '../runner/result';
+import type { ReconnectReport, RunResult } from '../runner/result';
+import { faultLabel, faultText } from './faults';
 import type { ReportCell } from './load';
 import { numbersOf, type CellNumbers } from './metrics';
 
@@ -18,6 +19,8 @@ export interface RunShape {
   /** `none` for one node and for results written before scale-out */
   adapter: string;
   deflate: boolean;
+  /** the faults the run injected, short (`node killed at 3 s`); '' when none */
+  fault: string;
 }
 
 export function shapeOf(result: RunResult): RunShape {
@@ -28,6 +31,7 @@ export function shapeOf(result: RunResult): RunShape {
     nodes: num(o?.nodes) ?? (perNode > 0 ? perNode : 1),
     adapter: typeof o?.adapter === 'string' ? o.adapter : 'none',
     deflate: o?.deflate === true,
+    fault: faultLabel(result),
   };
 }
 
@@ -104,6 +108,7 @@ export function broadcastSeries(
       parts.push(run.adapter === 'none' ? 'no adapter' : run.adapter);
     }
     if (run.transport !== 'websocket') parts.push(run.transport);
+    if (run.fault) parts.push(run.fault);
     if (deflateDiffers) parts.push(run.deflate ? 'deflate on' : 'deflate off');
     if (x === 'nodes' && levelsDiffer) parts.push(plural(run.clients, 'client', 'clients'));
     const name = parts.join(' · ');
@@ -126,6 +131,7 @@ export function broadcastSeries(
     a.adapter.localeCompare(b.adapter) ||
     (x === 'clients' ? a.nodes - b.nodes : a.clients - b.clients) ||
     a.transport.localeCompare(b.transport) ||
+    a.fault.localeCompare(b.fault) ||
     Number(a.deflate) - Number(b.deflate);
   return [...byName.values()]
     .sort((a, b) => order(a.run, b.run) || a.series.name.localeCompare(b.series.name))
@@ -135,33 +141,6 @@ export function broadcastSeries(
 /** True when some series of `broadcastSeries(runs, 'nodes')` has two node counts or more. */
 export function nodesVary(series: readonly BroadcastSeries[]): boolean {
   return series.some((s) => s.points.length > 1);
-}
-
-/** Seconds as the user gave them (2, 2.5), without float noise. */
-const seconds = (s: number) => String(Number(s.toFixed(3)));
-/** ms since the run started, as seconds with one decimal. */
-const runSeconds = (ms: number) => (ms / 1000).toFixed(1);
-
-/** What an adapter outage pauses: only Redis can be paused today (--adapter-outage needs --adapter redis). */
-const PAUSED: Record<string, string> = { redis: 'Redis', postgres: 'PostgreSQL' };
-
-/** One fault in words, e.g. `node-3 killed 2 s into the hold (3.1 s after the run started), holding 100 clients`. */
-export function faultText(f: FaultRecord, adapter: string): string {
-  if (f.kind === 'kill-node') {
-    const when = `${seconds(f.atSeconds)} s into the hold`;
-    if (f.error) return `${f.nodeId} kill ${when} failed: ${f.error}`;
-    if (f.startedAtMs === null) return `${f.nodeId} not killed: the run ended before ${when}`;
-    const held = f.clientsAtKill === null ? '' : `, holding ${plural(f.clientsAtKill, 'client', 'clients')}`;
-    return `${f.nodeId} killed ${when} (${runSeconds(f.startedAtMs)} s after the run started)${held}`;
-  }
-  if (f.kind === 'adapter-outage') {
-    const service = PAUSED[adapter] ?? `adapter ${adapter}`;
-    const window = `${seconds(f.fromSeconds)}–${seconds(f.toSeconds)} s into the hold`;
-    if (f.error) return `${service} pause ${window} failed: ${f.error}`;
-    if (f.startedAtMs === null) return `${service} pause ${window} not applied: the run ended first`;
-    return `${service} paused ${window} (from ${runSeconds(f.startedAtMs)} s after the run started)`;
-  }
-  return `fault ${String((f as { kind?: unknown }).kind)}`;
 }
 
 /** One node's share of the broadcast deliveries. */

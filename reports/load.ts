@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { faultLabel } from './faults';
 import { LIBS } from 'artillery-engine-bench/protocol';
 import { profileName, type RunEnv } from '../runner/env';
 import { UsageError } from '../runner/errors';
@@ -198,6 +199,7 @@ function variantFields(c: Pending): Record<string, string> {
     deflate: o.deflate ? 'deflate on' : 'deflate off',
     nodes: `${o.nodes ?? 1} node${(o.nodes ?? 1) === 1 ? '' : 's'}`,
     adapter: `adapter ${o.adapter ?? 'none'}`,
+    fault: c.result ? faultLabel(c.result) || 'no fault' : 'no fault',
   };
 }
 

@@ -1,6 +1,6 @@
 import type { LatencyStats } from './histograms';
 import type { SweepManifest } from './manifest';
-import { faultText } from '../reports/broadcast';
+import { faultText } from '../reports/faults';
 import type { RunResult } from './result';
 
 const MB = 1024 * 1024;

@@ -8,11 +8,11 @@ import {
   broadcastRuns,
   broadcastSeries,
   deliveredRatio,
-  faultText,
   nodesVary,
   ratioText,
   shapeOf,
 } from '../../reports/broadcast';
+import { faultLabel, faultText } from '../../reports/faults';
 import { loadInputs, renderHtml } from '../../reports/index';
 import {
   broadcastResult,
@@ -75,7 +75,13 @@ const canvases = (html: string) => [...html.matchAll(/<canvas id="[^"]+" data-fi
 describe('shapeOf', () => {
   it('reads nodes, adapter and transport from the options', () => {
     const r = broadcastResult('socketio', 300, { nodes: 2, adapter: 'cluster', transport: 'polling' });
-    assert.deepEqual(shapeOf(r), { transport: 'polling', nodes: 2, adapter: 'cluster', deflate: false });
+    assert.deepEqual(shapeOf(r), { transport: 'polling', nodes: 2, adapter: 'cluster', deflate: false, fault: '' });
+  });
+
+  it('names the faults short, so faulted runs are never trials of an unfaulted cell', () => {
+    assert.equal(shapeOf(broadcastResult('ws', 300, { nodes: 3, faults: [KILL_NODE] })).fault, 'node killed at 2 s');
+    assert.equal(faultLabel({ faults: [REDIS_OUTAGE, KILL_NODE] }), 'Redis paused 1..3 s, node killed at 2 s');
+    assert.equal(faultLabel({ faults: [] }), '');
   });
 
   it('takes one node and no adapter for a result written before scale-out', () => {
@@ -84,6 +90,7 @@ describe('shapeOf', () => {
       nodes: 1,
       adapter: 'none',
       deflate: false,
+      fault: '',
     });
   });
 
@@ -138,10 +145,10 @@ describe('broadcastSeries', () => {
         ['ws · 1 node', '100×1,300×1'],
         ['ws · redis · 2 nodes', '300×1'],
         ['ws · redis · 3 nodes', '300×1'],
-        ['socketio · redis · 3 nodes', '300×1'],
+        ['socketio · redis · 3 nodes · node killed at 2 s', '300×1'],
         ['socketio · postgres · 3 nodes', '300×1'],
         ['socketio · cluster · 2 nodes · polling', '300×1'],
-        ['sockjs · redis · 3 nodes', '300×1'],
+        ['sockjs · redis · 3 nodes · Redis paused 1..3 s', '300×1'],
       ],
     );
   });
@@ -154,10 +161,10 @@ describe('broadcastSeries', () => {
         ['ws · no adapter · 100 clients', [1]],
         ['ws · no adapter · 300 clients', [1]],
         ['ws · redis · 300 clients', [2, 3]],
-        ['socketio · redis · 300 clients', [3]],
+        ['socketio · redis · node killed at 2 s · 300 clients', [3]],
         ['socketio · postgres · 300 clients', [3]],
         ['socketio · cluster · polling · 300 clients', [2]],
-        ['sockjs · redis · 300 clients', [3]],
+        ['sockjs · redis · Redis paused 1..3 s · 300 clients', [3]],
       ],
     );
     assert.equal(nodesVary(series), true);
@@ -388,7 +395,7 @@ describe('renderHtml: multi-node broadcast runs', () => {
       flagged: false,
     });
     assert.deepEqual(fig.bars!.map((b) => [b.category, b.label]).slice(4, 6), [
-      ['socketio · redis · 3 nodes · 300 clients', '91.00 %'],
+      ['socketio · redis · 3 nodes · node killed at 2 s · 300 clients', '91.00 %'],
       ['socketio · postgres · 3 nodes · 300 clients', '100.00 %'],
     ]);
   });
