@@ -844,7 +844,7 @@ function figureView(def: FigureDef, groups: CellGroup[], cells: readonly ReportC
 function figureSection(view: FigureView, number: number): string {
   const title = `${number}. ${view.title}`;
   // A bar figure grows with its bars; the CSS height fits the line figures.
-  const height = view.data.kind === 'bar' ? ` style="height: ${Math.max(200, 80 + 26 * view.data.bars.length)}px"` : '';
+  const height = view.data.kind === 'bar' ? ` style="height: ${Math.max(200, 80 + 34 * view.data.bars.length)}px"` : '';
   const marked =
     view.data.kind === 'bar' ? 'bars outlined in red' : 'red ×; a run that measured nothing is drawn at the bottom';
   const failed = view.flagged.length
@@ -1132,12 +1132,23 @@ const PAGE_SCRIPT = String.raw`
     }
   };
 
+  // A long bar name goes on two lines, split at a ' · ' near its middle.
+  function barLines(text) {
+    if (text.length <= 36) return [text];
+    var parts = text.split(' · '), first = [], rest = [], len = 0;
+    parts.forEach(function (p) {
+      if (rest.length === 0 && (first.length === 0 || len + p.length <= text.length / 2)) { first.push(p); len += p.length + 3; }
+      else rest.push(p);
+    });
+    return rest.length ? [first.join(' · '), rest.join(' · ')] : [text];
+  }
+
   function buildBarChart(spec) {
     var bars = spec.bars;
     return new Chart(document.getElementById(spec.id), {
       type: 'bar',
       data: {
-        labels: bars.map(function (b) { return b.category; }),
+        labels: bars.map(function (b) { return barLines(b.category); }),
         datasets: [{
           label: spec.valueTitle, role: 'bar', bars: bars,
           data: bars.map(function (b) { return b.value; }),
@@ -1165,7 +1176,9 @@ const PAGE_SCRIPT = String.raw`
               var ctx = axis.ctx;
               ctx.save();
               ctx.font = Chart.helpers.toFont(axis.options.ticks.font).string;
-              var widest = Math.max.apply(null, bars.map(function (b) { return ctx.measureText(b.category).width; }));
+              var widest = Math.max.apply(null, bars.map(function (b) {
+                return Math.max.apply(null, barLines(b.category).map(function (l) { return ctx.measureText(l).width; }));
+              }));
               ctx.restore();
               axis.width = Math.min(Math.max(axis.width, widest + 16), axis.chart.width * 0.6);
             }
