@@ -13,7 +13,7 @@ import { runBin } from '../helpers/bin';
  * in front (sticky by cookie), the broadcast scenario: every delivery the publisher promised
  * arrives once and in order, and the counts add up.
  */
-const CLIENTS = 150;
+const CLIENTS = 300;
 const BASE = [
   'run',
   '--scenario',
@@ -98,10 +98,10 @@ describe('several nodes behind HAProxy', { skip }, () => {
     );
   });
 
-  it('Socket.IO, 2 nodes, PostgreSQL adapter', async () => {
+  it('Socket.IO, 3 nodes, PostgreSQL adapter', async () => {
     assertDelivery(
-      await run('sio-pg', ['--lib', 'socketio', '--nodes', '2', '--adapter', 'postgres', '--hold', '3']),
-      2,
+      await run('sio-pg', ['--lib', 'socketio', '--nodes', '3', '--adapter', 'postgres', '--hold', '3']),
+      3,
       'postgres',
     );
   });
