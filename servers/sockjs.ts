@@ -12,10 +12,9 @@ import {
   type ServerOptions,
 } from './types';
 import { HttpHost, urlHost } from './http';
-import { broadcastMessage, isEchoText, welcomeMessage } from './messages';
+import { isEchoText, welcomeMessage } from './messages';
 import { versionsOf } from './versions';
-import { deliveryLog, type LogDelivery } from './delivery-log';
-import { localFanout, openFanout, type Fanout } from './adapters/index';
+import { TextBroadcaster } from './adapters/text-broadcaster';
 
 /** sockjs's `readyState` of an open connection. */
 const OPEN = 1;
@@ -40,16 +39,18 @@ class SockJsServer implements BenchServer {
   private readonly connections = new Set<sockjs.Connection>();
   private readonly adapter: AdapterOptions;
   private readonly nodeId: string;
-  private fanout: Fanout;
-  private seq = 0;
+  private readonly broadcaster: TextBroadcaster<sockjs.Connection>;
   private closing: Promise<void> | undefined;
-  private readonly logDelivery: LogDelivery;
 
   constructor(private readonly options: ServerOptions) {
     this.adapter = options.adapter ?? LONE_NODE;
     this.nodeId = options.nodeId ?? DEFAULT_NODE_ID;
-    this.logDelivery = deliveryLog(options.logDeliveries ?? false, this.nodeId);
-    this.fanout = localFanout((seq, text) => this.deliver(seq, text));
+    this.broadcaster = new TextBroadcaster(
+      { all: () => this.connections, isOpen: (c) => c.readyState === OPEN, write: (c, text) => c.write(text) },
+      this.adapter,
+      this.nodeId,
+      options.logDeliveries ?? false,
+    );
     this.host = new HttpHost({ publish: () => this.publish(), stats: () => this.stats() });
     const server = sockjs.createServer({
       prefix: SOCKJS_PREFIX,
@@ -74,7 +75,7 @@ class SockJsServer implements BenchServer {
   }
 
   async listen() {
-    this.fanout = await openFanout(this.adapter, this.nodeId, (seq, text) => this.deliver(seq, text));
+    await this.broadcaster.open();
     const port = await this.host.listen(this.options.port, this.options.host).catch(async (err: unknown) => {
       await this.close();
       throw err;
@@ -89,42 +90,23 @@ class SockJsServer implements BenchServer {
       pingIntervalMs: this.options.pingIntervalMs,
       versions: {
         ...versionsOf([['sockjs'], ['sockjs', 'faye-websocket'], ['sockjs', 'websocket-driver']]),
-        ...this.fanout.versions,
+        ...this.broadcaster.versions,
       },
       adapter: this.adapter.kind,
       nodeId: this.nodeId,
     };
   }
 
-  /**
-   * Writes `text` (broadcast `seq`) to every open client of this node; returns how many. Logged
-   * first: a node killed in between has promised deliveries it never made, which count as lost.
-   */
-  private deliver(seq: number, text: string): number {
-    let open = 0;
-    for (const conn of this.connections) if (conn.readyState === OPEN) open++;
-    this.logDelivery(seq, open);
-    let clients = 0;
-    for (const conn of this.connections) {
-      if (conn.readyState !== OPEN) continue;
-      conn.write(text);
-      clients++;
-    }
-    return clients;
-  }
-
   broadcast() {
-    const seq = ++this.seq;
-    return { seq, clients: this.deliver(seq, JSON.stringify(broadcastMessage(seq))) };
+    return this.broadcaster.broadcast();
   }
 
-  async publish(): Promise<BroadcastResult> {
-    const seq = ++this.seq;
-    return { seq, ...(await this.fanout.publish(seq, JSON.stringify(broadcastMessage(seq)))) };
+  publish(): Promise<BroadcastResult> {
+    return this.broadcaster.publish();
   }
 
-  async stats(): Promise<NodeStats> {
-    return { nodeId: this.nodeId, pid: process.pid, clients: this.clientCount(), servers: await this.fanout.servers() };
+  stats(): Promise<NodeStats> {
+    return this.broadcaster.stats(this.clientCount());
   }
 
   route(path: string, handler: RequestListener): void {
@@ -142,7 +124,7 @@ class SockJsServer implements BenchServer {
   private async shutdown(): Promise<void> {
     for (const conn of this.connections) conn.close();
     await this.host.close();
-    await this.fanout.close();
+    await this.broadcaster.close();
   }
 }
 

@@ -11,10 +11,9 @@ import {
   type ServerOptions,
 } from './types';
 import { HttpHost, urlHost } from './http';
-import { broadcastMessage, isEchoText, welcomeMessage } from './messages';
+import { isEchoText, welcomeMessage } from './messages';
 import { versionsOf } from './versions';
-import { deliveryLog, type LogDelivery } from './delivery-log';
-import { localFanout, openFanout, type Fanout } from './adapters/index';
+import { TextBroadcaster } from './adapters/text-broadcaster';
 
 /**
  * Raw WebSocket (`ws`) on `ws://HOST:PORT/`.
@@ -38,16 +37,18 @@ class WsServer implements BenchServer {
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly adapter: AdapterOptions;
   private readonly nodeId: string;
-  private fanout: Fanout;
-  private seq = 0;
+  private readonly broadcaster: TextBroadcaster<WebSocket>;
   private closing: Promise<void> | undefined;
-  private readonly logDelivery: LogDelivery;
 
   constructor(private readonly options: ServerOptions) {
     this.adapter = options.adapter ?? LONE_NODE;
     this.nodeId = options.nodeId ?? DEFAULT_NODE_ID;
-    this.logDelivery = deliveryLog(options.logDeliveries ?? false, this.nodeId);
-    this.fanout = localFanout((seq, text) => this.deliver(seq, text));
+    this.broadcaster = new TextBroadcaster(
+      { all: () => this.wss.clients, isOpen: (s) => s.readyState === WebSocket.OPEN, write: (s, text) => s.send(text) },
+      this.adapter,
+      this.nodeId,
+      options.logDeliveries ?? false,
+    );
     this.host = new HttpHost({ publish: () => this.publish(), stats: () => this.stats() });
     this.wss = new WebSocketServer({
       server: this.host.server,
@@ -81,7 +82,7 @@ class WsServer implements BenchServer {
   }
 
   async listen() {
-    this.fanout = await openFanout(this.adapter, this.nodeId, (seq, text) => this.deliver(seq, text));
+    await this.broadcaster.open();
     const port = await this.host.listen(this.options.port, this.options.host).catch(async (err: unknown) => {
       await this.close();
       throw err;
@@ -96,41 +97,22 @@ class WsServer implements BenchServer {
       transports: ['websocket'] as ['websocket'],
       deflate: this.options.deflate ? ('on' as const) : ('off' as const),
       pingIntervalMs: this.options.pingIntervalMs,
-      versions: { ...versionsOf([['ws']]), ...this.fanout.versions },
+      versions: { ...versionsOf([['ws']]), ...this.broadcaster.versions },
       adapter: this.adapter.kind,
       nodeId: this.nodeId,
     };
   }
 
-  /**
-   * Writes `text` (broadcast `seq`) to every open client of this node; returns how many. Logged
-   * first: a node killed in between has promised deliveries it never made, which count as lost.
-   */
-  private deliver(seq: number, text: string): number {
-    let open = 0;
-    for (const socket of this.wss.clients) if (socket.readyState === WebSocket.OPEN) open++;
-    this.logDelivery(seq, open);
-    let clients = 0;
-    for (const socket of this.wss.clients) {
-      if (socket.readyState !== WebSocket.OPEN) continue;
-      socket.send(text);
-      clients++;
-    }
-    return clients;
-  }
-
   broadcast() {
-    const seq = ++this.seq;
-    return { seq, clients: this.deliver(seq, JSON.stringify(broadcastMessage(seq))) };
+    return this.broadcaster.broadcast();
   }
 
-  async publish(): Promise<BroadcastResult> {
-    const seq = ++this.seq;
-    return { seq, ...(await this.fanout.publish(seq, JSON.stringify(broadcastMessage(seq)))) };
+  publish(): Promise<BroadcastResult> {
+    return this.broadcaster.publish();
   }
 
-  async stats(): Promise<NodeStats> {
-    return { nodeId: this.nodeId, pid: process.pid, clients: this.clientCount(), servers: await this.fanout.servers() };
+  stats(): Promise<NodeStats> {
+    return this.broadcaster.stats(this.clientCount());
   }
 
   route(path: string, handler: RequestListener): void {
@@ -151,7 +133,7 @@ class WsServer implements BenchServer {
     for (const socket of this.wss.clients) socket.terminate();
     this.wss.close();
     await this.host.close();
-    await this.fanout.close();
+    await this.broadcaster.close();
   }
 }
 

@@ -55,52 +55,63 @@ const BROWSER_ARGS = [
   '--no-first-run',
 ];
 
+/** A report rendered from what `writeInput(dir)` returns, open in Chromium for one describe block. */
+interface OpenReport {
+  dir: string;
+  url: string;
+  browser: Browser;
+  page: Page;
+  consoleErrors: string[];
+  requests: string[];
+}
+
+/** Registers the before/after hooks that render the report, open it and clean up. */
+function openReport(prefix: string, writeInput: (dir: string) => string): OpenReport {
+  const r = { consoleErrors: [], requests: [] } as unknown as OpenReport;
+  before(async () => {
+    r.dir = tempDir(prefix);
+    const html = path.join(r.dir, 'report.html');
+    writeReport({ inputs: [writeInput(r.dir)], html });
+    r.url = pathToFileURL(html).href;
+    const { chromium } = await import('playwright-core');
+    r.browser = await chromium.launch({ executablePath: CHROMIUM, args: BROWSER_ARGS });
+    r.page = await r.browser.newPage({ viewport: { width: 1400, height: 900 } });
+    watch(r.page, r.consoleErrors, r.requests);
+    await r.page.goto(r.url);
+    await r.page.waitForFunction('window.__benchReportReady === true');
+  });
+  after(async () => {
+    await r.browser?.close();
+    if (r.dir) fs.rmSync(r.dir, { recursive: true, force: true });
+  });
+  return r;
+}
+
 if (!haveChromium) {
   it('HTML report in a browser', (t) => {
     t.skip('chromium not installed: apt-get install -y chromium');
   });
 } else {
   describe('HTML report in a browser', () => {
-    let dir: string;
-    let browser: Browser;
-    let page: Page;
-    let url: string;
-    const consoleErrors: string[] = [];
-    const requests: string[] = [];
-
-    before(async () => {
-      dir = tempDir('bench-report-browser-');
+    const r = openReport('bench-report-browser-', (dir) => {
       const sweep = path.join(dir, 'sweep');
       writeSweepFolder(sweep);
-      const html = path.join(dir, 'report.html');
-      writeReport({ inputs: [sweep], html });
-      url = pathToFileURL(html).href;
-      const { chromium } = await import('playwright-core');
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: BROWSER_ARGS });
-      page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      watch(page, consoleErrors, requests);
-      await page.goto(url);
-      await page.waitForFunction('window.__benchReportReady === true');
-    });
-
-    after(async () => {
-      await browser?.close();
-      if (dir) fs.rmSync(dir, { recursive: true, force: true });
+      return sweep;
     });
 
     it('loads without errors and without any request besides the file itself', () => {
-      assert.deepEqual(consoleErrors, []);
-      assert.deepEqual(requests, [url]);
+      assert.deepEqual(r.consoleErrors, []);
+      assert.deepEqual(r.requests, [r.url]);
     });
 
     it('draws every chart', async () => {
-      const states = await chartStates(page);
+      const states = await chartStates(r.page);
       assert.ok(states.length >= 5, `${states.length} charts`);
       for (const s of states) assert.ok(s.drawnPixels > 0, `${s.id} has drawn pixels`);
     });
 
     it('toggles the 2020 study points on every chart with one checkbox', async () => {
-      const shown = await chartStates(page);
+      const shown = await chartStates(r.page);
       const withStudy = shown.filter((s) => s.studyHidden.length > 0);
       assert.deepEqual(
         withStudy.map((s) => s.figure),
@@ -108,22 +119,22 @@ if (!haveChromium) {
       );
       for (const s of withStudy) assert.deepEqual(s.studyHidden, [false], `${s.id} shows the study at first`);
 
-      await page.click('#toggle-study');
-      assert.equal(await page.isChecked('#toggle-study'), false);
-      for (const s of (await chartStates(page)).filter((x) => x.studyHidden.length > 0)) {
+      await r.page.click('#toggle-study');
+      assert.equal(await r.page.isChecked('#toggle-study'), false);
+      for (const s of (await chartStates(r.page)).filter((x) => x.studyHidden.length > 0)) {
         assert.deepEqual(s.studyHidden, [true], `${s.id} hides the study`);
       }
 
-      await page.click('#toggle-study');
-      for (const s of (await chartStates(page)).filter((x) => x.studyHidden.length > 0)) {
+      await r.page.click('#toggle-study');
+      for (const s of (await chartStates(r.page)).filter((x) => x.studyHidden.length > 0)) {
         assert.deepEqual(s.studyHidden, [false], `${s.id} shows the study again`);
       }
-      assert.deepEqual(consoleErrors, []);
+      assert.deepEqual(r.consoleErrors, []);
     });
 
     it('saves a full-page screenshot', async () => {
-      const file = path.join(dir, 'report.png');
-      await page.screenshot({ path: file, fullPage: true });
+      const file = path.join(r.dir, 'report.png');
+      await r.page.screenshot({ path: file, fullPage: true });
       assert.ok(fs.statSync(file).size > 10_000);
       const wanted = process.env.BENCH_SCREENSHOT;
       if (wanted) fs.copyFileSync(file, wanted);
@@ -132,16 +143,16 @@ if (!haveChromium) {
     it('the capacity page loads, draws every chart and requests nothing', async () => {
       const report = runCapacity(
         resolveCapacityOptions({
-          inputs: [path.join(dir, 'sweep')],
+          inputs: [path.join(r.dir, 'sweep')],
           memory: '8GiB',
           slo: ['connect.p99<500ms'],
           users: '200000',
         }),
       );
-      const file = path.join(dir, 'capacity.html');
+      const file = path.join(r.dir, 'capacity.html');
       fs.writeFileSync(file, renderCapacityHtml(report));
       const capacityUrl = pathToFileURL(file).href;
-      const p = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      const p = await r.browser.newPage({ viewport: { width: 1400, height: 900 } });
       const errors: string[] = [];
       const asked: string[] = [];
       watch(p, errors, asked);
@@ -162,7 +173,7 @@ if (!haveChromium) {
         ['memory', 'connect.p99'],
       );
       for (const d of drawn) assert.ok(d.pixels > 0, `${d.figure} has drawn pixels`);
-      const shot = path.join(dir, 'capacity.png');
+      const shot = path.join(r.dir, 'capacity.png');
       await p.screenshot({ path: shot, fullPage: true });
       const wanted = process.env.BENCH_CAPACITY_SCREENSHOT;
       if (wanted) fs.copyFileSync(shot, wanted);
@@ -171,35 +182,14 @@ if (!haveChromium) {
   });
 
   describe('HTML report of multi-node broadcast runs in a browser', () => {
-    let dir: string;
-    let browser: Browser;
-    let page: Page;
-    let url: string;
-    const consoleErrors: string[] = [];
-    const requests: string[] = [];
-
-    before(async () => {
-      dir = tempDir('bench-report-broadcast-');
+    const r = openReport('bench-report-broadcast-', (dir) => {
       const input = path.join(dir, 'results');
       writeBroadcastFolder(input);
-      const html = path.join(dir, 'report.html');
-      writeReport({ inputs: [input], html });
-      url = pathToFileURL(html).href;
-      const { chromium } = await import('playwright-core');
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: BROWSER_ARGS });
-      page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      watch(page, consoleErrors, requests);
-      await page.goto(url);
-      await page.waitForFunction('window.__benchReportReady === true');
-    });
-
-    after(async () => {
-      await browser?.close();
-      if (dir) fs.rmSync(dir, { recursive: true, force: true });
+      return input;
     });
 
     it('draws the cross-node figures, without errors or requests', async () => {
-      const states = await chartStates(page);
+      const states = await chartStates(r.page);
       assert.deepEqual(
         states.map((s) => s.figure),
         [
@@ -214,12 +204,12 @@ if (!haveChromium) {
         ],
       );
       for (const s of states) assert.ok(s.drawnPixels > 0, `${s.id} has drawn pixels`);
-      assert.deepEqual(consoleErrors, []);
-      assert.deepEqual(requests, [url]);
+      assert.deepEqual(r.consoleErrors, []);
+      assert.deepEqual(r.requests, [r.url]);
     });
 
     it('shows one legend entry per cross-node series, which hides its p50 and p99 together', async () => {
-      const state = await page.evaluate<{ legend: string[]; hidden: string[] }>(
+      const state = await r.page.evaluate<{ legend: string[]; hidden: string[] }>(
         `(() => {
           const chart = Chart.getChart(document.querySelector('canvas[data-figure="broadcast-latency"]'));
           const items = chart.legend.legendItems;
@@ -233,11 +223,11 @@ if (!haveChromium) {
       assert.equal(state.legend.length, 7);
       assert.equal(state.legend[0], 'ws · 1 node');
       assert.deepEqual(state.hidden, ['ws · redis · 3 nodes', 'ws · redis · 3 nodes p99']);
-      assert.deepEqual(consoleErrors, []);
+      assert.deepEqual(r.consoleErrors, []);
     });
 
     it('draws one delivered bar per series and client level, as long as its ratio', async () => {
-      const bars = await page.evaluate<{ category: string; length: number }[]>(
+      const bars = await r.page.evaluate<{ category: string; length: number }[]>(
         `(() => {
           const chart = Chart.getChart(document.querySelector('canvas[data-figure="broadcast-delivered"]'));
           // A long name is drawn on two lines: the label is then an array of them.
@@ -256,8 +246,8 @@ if (!haveChromium) {
     });
 
     it('saves a full-page screenshot', async () => {
-      const file = path.join(dir, 'report.png');
-      await page.screenshot({ path: file, fullPage: true });
+      const file = path.join(r.dir, 'report.png');
+      await r.page.screenshot({ path: file, fullPage: true });
       assert.ok(fs.statSync(file).size > 10_000);
       const wanted = process.env.BENCH_BROADCAST_SCREENSHOT;
       if (wanted) fs.copyFileSync(file, wanted);
