@@ -152,7 +152,7 @@ describe('several nodes behind HAProxy', { skip }, () => {
     assert.equal(b.delivered + b.lost, b.expectedDeliveries);
   });
 
-  for (const lib of ['ws', 'socketio'] as const) {
+  for (const lib of ['ws', 'socketio', 'sockjs'] as const) {
     it(`${lib}: a node killed mid-run, its clients reconnect to the others and the counts add up`, async () => {
       const r = await run(`kill-${lib}`, [
         '--lib',
