@@ -16,11 +16,10 @@ import { CONTROL_BROADCAST_PATH, type Lib } from 'artillery-engine-bench/protoco
 import { BENCH_BIN, runBin } from '../helpers/bin';
 import { connect, type ClientTransport, type TestClient } from '../helpers/clients';
 import { isAlive, waitFor } from '../helpers/procs';
+import { DEFAULT_PG_URL as PG_URL, DEFAULT_REDIS_URL as REDIS_URL } from '../../runner/options';
 import type { NodeStats } from '../../servers/types';
 import { PARENT_PID_ENV, parentWatch } from '../../runner/paths';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
-const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 /** Bounds on waiting, not expectations: a healthy run finishes far below them. */
 const WAIT_MS = 15_000;
 const TEST_TIMEOUT_MS = 60_000;

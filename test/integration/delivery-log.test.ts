@@ -13,9 +13,8 @@ import { DeliveryTally, startServerProcess, type ServerProcess } from '../../run
 import type { BroadcastResult, NodeStats } from '../../servers/types';
 import { connect, type TestClient } from '../helpers/clients';
 import { waitFor } from '../helpers/procs';
+import { DEFAULT_PG_URL as PG_URL, DEFAULT_REDIS_URL as REDIS_URL } from '../../runner/options';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
-const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 /** Bounds on waiting, not expectations: a healthy run finishes far below them. */
 const WAIT_MS = 15_000;
 const TEST_TIMEOUT_MS = 60_000;
