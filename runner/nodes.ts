@@ -41,9 +41,10 @@ export function libUrl(lib: Lib, host: string, port: number): string {
   return `http://${h}:${port}`;
 }
 
-function controlOf(url: string): string {
+/** A node's control route `path` (default: broadcast), over http(s) whatever the library's scheme. */
+function controlOf(url: string, path: string = CONTROL_BROADCAST_PATH): string {
   const u = new URL(url);
-  return `${u.protocol === 'wss:' || u.protocol === 'https:' ? 'https:' : 'http:'}//${u.host}${CONTROL_BROADCAST_PATH}`;
+  return `${u.protocol === 'wss:' || u.protocol === 'https:' ? 'https:' : 'http:'}//${u.host}${path}`;
 }
 
 /** Fails before any load when the adapter's service does not answer (a TCP connect, bounded). */
@@ -90,7 +91,7 @@ async function waitForSync(servers: readonly ServerProcess[], ids: readonly stri
   for (;;) {
     await Promise.all(
       servers.map(async (s, i) => {
-        const url = new URL(CONTROL_STATS_PATH, s.ready.url.replace(/^ws/, 'http'));
+        const url = controlOf(s.ready.url, CONTROL_STATS_PATH);
         try {
           const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
           seen.set(ids[i]!, ((await res.json()) as { servers?: number }).servers ?? 0);
