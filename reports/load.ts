@@ -5,7 +5,7 @@ import { LIBS } from 'artillery-engine-bench/protocol';
 import { profileName, type RunEnv } from '../runner/env';
 import { UsageError } from '../runner/errors';
 import { MANIFEST_FILE, type CellStatus, type SweepManifest } from '../runner/manifest';
-import { SCHEMA_VERSION, type RunResult } from '../runner/result';
+import { READABLE_SCHEMA_VERSIONS, type RunResult } from '../runner/result';
 
 /** One run as a report sees it: from a result file, or only from a sweep manifest when the run left no result. */
 export interface ReportCell {
@@ -75,14 +75,20 @@ function readResult(file: string): ReadOutcome {
   } catch {
     return { problem: 'is not JSON' };
   }
-  if (!isResult(value)) return { problem: `is not a bench result (no schemaVersion ${SCHEMA_VERSION})` };
+  if (!isResult(value)) {
+    return { problem: `is not a bench result (no schemaVersion ${READABLE_SCHEMA_VERSIONS.join(' or ')})` };
+  }
   return { result: value };
 }
 
 function isResult(value: unknown): value is RunResult {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
-  return v.schemaVersion === SCHEMA_VERSION && typeof v.lib === 'string' && typeof v.status === 'string';
+  return (
+    READABLE_SCHEMA_VERSIONS.includes(v.schemaVersion as number) &&
+    typeof v.lib === 'string' &&
+    typeof v.status === 'string'
+  );
 }
 
 function isManifest(value: unknown): value is SweepManifest {

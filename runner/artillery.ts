@@ -5,7 +5,7 @@ import * as YAML from 'yaml';
 import { ENGINE_DIR_ENV, LIB_ENV, type EngineConfig } from 'artillery-engine-bench/protocol';
 import { OutputTail, spawnNode } from './children';
 import { UsageError } from './errors';
-import type { ResolvedRunOptions } from './options';
+import { BURST, type ArrivalRate, type ResolvedRunOptions } from './options';
 import { artilleryPreload } from './paths';
 
 /** Artillery phases for one built-in run: ramp, hold, probe. */
@@ -19,6 +19,19 @@ export interface PhaseSpec {
 /** Durations as "Nms" strings: Artillery rejects a fractional number of seconds. */
 const millis = (ms: number) => `${Math.max(1, Math.round(ms))}ms`;
 
+/**
+ * A burst's arrivals are 1 µs apart: all due at once, as far as Artillery's scheduler can say
+ * it. The spacing sits a hair above 1 µs because the scheduler floors its tick to whole µs and
+ * then divides the phase by it: exactly 1 µs could round down and make extra arrivals.
+ */
+const BURST_SPACING_MS = 0.001000001;
+
+/** A phase that brings `count` arrivals at `rate`. */
+function arrivalPhase(name: string, count: number, rate: ArrivalRate): PhaseSpec {
+  const duration = rate === BURST ? `${count * BURST_SPACING_MS}ms` : millis((count / rate) * 1000);
+  return { name, duration, arrivalCount: count };
+}
+
 /** Time between probes; each takes a few ms, and the engine also runs them strictly one at a time. */
 export const PROBE_SPACING_MS = 150;
 
@@ -31,7 +44,7 @@ export const SETTLE_MS = 1_500;
  */
 export function buildPhases(p: {
   clients: number;
-  arrivalRate: number;
+  arrivalRate: ArrivalRate;
   warmup: number;
   holdSeconds: number;
   probes: number;
@@ -39,10 +52,10 @@ export function buildPhases(p: {
   const { clients, arrivalRate, warmup, holdSeconds, probes } = p;
   const phases: PhaseSpec[] = [];
   if (warmup > 0) {
-    phases.push({ name: 'warmup', duration: millis((warmup / arrivalRate) * 1000), arrivalCount: warmup });
+    phases.push(arrivalPhase('warmup', warmup, arrivalRate));
     phases.push({ name: 'settle', pause: millis(SETTLE_MS) });
   }
-  phases.push({ name: 'ramp', duration: millis((clients / arrivalRate) * 1000), arrivalCount: clients });
+  phases.push(arrivalPhase('ramp', clients, arrivalRate));
   if (holdSeconds > 0) phases.push({ name: 'hold', pause: millis(holdSeconds * 1000) });
   if (probes > 0) phases.push({ name: 'probe', duration: millis(probes * PROBE_SPACING_MS), arrivalCount: probes });
   return phases;

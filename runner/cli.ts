@@ -3,6 +3,7 @@ import { LIBS, TRANSPORTS } from 'artillery-engine-bench/protocol';
 import { isUserFacing, UsageError } from './errors';
 import { resolveRunOptions, RUN_DEFAULTS, SCENARIOS, type RunOptions, type ResolvedRunOptions } from './options';
 import type { Progress } from './run';
+import type { RunResult } from './result';
 import type { ServeOptions } from './serve';
 import { stopAllChildren } from './children';
 
@@ -20,7 +21,7 @@ function runFlags(y: Argv) {
     })
     .option('arrival-rate', {
       type: 'string',
-      describe: 'new clients per second during the ramp',
+      describe: 'new clients per second during the ramp, or burst (every client due at once)',
       default: String(RUN_DEFAULTS.arrivalRate),
     })
     .option('warmup', {
@@ -89,6 +90,17 @@ function runFlags(y: Argv) {
       describe: 'generator event-loop delay p99 (ms) above which the run is invalid',
       default: String(RUN_DEFAULTS.maxLoopDelayMs),
     })
+    .option('max-failed', {
+      type: 'string',
+      describe: 'failed connections (a count, or a percentage such as 1%) above which the run is invalid',
+      default: '0',
+    })
+    .option('max-lag', {
+      type: 'string',
+      describe: 'arrival lag p99 (ms): arrivals this far behind their schedule make the run invalid',
+      default: String(RUN_DEFAULTS.maxLagMs),
+    })
+    .option('allow-invalid', { type: 'boolean', describe: 'exit 0 even when the run is invalid (it still says so)' })
     .option('quiet', { type: 'boolean', describe: 'no progress on stderr' })
     .option('profile', {
       type: 'string',
@@ -200,6 +212,8 @@ const PASS_THROUGH = [
   'connect-timeout',
   'sample-interval',
   'max-loop-delay',
+  'max-failed',
+  'max-lag',
   'profile',
   'nodes',
   'adapter',
@@ -339,6 +353,9 @@ function pickRunOptions(a: Record<string, unknown>): RunOptions {
     broadcastEvery: s('broadcastEvery'),
     connectTimeout: s('connectTimeout'),
     maxLoopDelay: s('maxLoopDelay'),
+    maxFailed: s('maxFailed'),
+    maxLag: s('maxLag'),
+    allowInvalid: a.allowInvalid === true,
     quiet: a.quiet === true,
     profile: s('profile'),
     strict: a.strict === true,
@@ -425,12 +442,19 @@ async function commandRun(a: Record<string, unknown>): Promise<number> {
     process.stderr.write(formatSummary(result, o.out) + '\n');
     if (result.ensure) process.stderr.write(formatEnsure(result.ensure) + '\n');
     if (result.status === 'aborted') return SIGNAL_EXIT[String(controller.signal.reason)] ?? 130;
-    return result.status === 'completed' && (result.ensure ?? []).every((e) => e.ok) ? 0 : 1;
+    return runExitCode(result, o.allowInvalid);
   } finally {
     progress.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** 0 only for a completed run that measured what was asked and met its --ensure checks. */
+export function runExitCode(r: RunResult, allowInvalid: boolean): number {
+  if (r.status !== 'completed') return 1;
+  if (!r.valid && !allowInvalid) return 1;
+  return (r.ensure ?? []).every((e) => e.ok) ? 0 : 1;
 }
 
 async function commandServe(a: Record<string, unknown>): Promise<number> {

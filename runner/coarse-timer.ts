@@ -7,7 +7,12 @@
  * is taken from the server under test. This timer sleeps with setTimeout instead and fires every
  * arrival that has come due, so the count of arrivals by any moment stays exact; arrivals that
  * fall inside the same millisecond are released together.
+ *
+ * Each arrival carries the time it was due (start + k × period) to the scenario it starts
+ * (setArrivalDue), so the engine times it from the schedule: when this timer fires late, the
+ * wait counts in the latency instead of vanishing (coordinated omission).
  */
+import { setArrivalDue } from 'artillery-engine-bench/protocol';
 
 const NS_PER_UNIT: Record<string, number> = { s: 1e9, m: 1e6, u: 1e3, n: 1 };
 
@@ -42,7 +47,12 @@ export class CoarseTimer {
       const due = Math.floor((performance.now() - start) / periodMs);
       while (fired < due && this.intervalActive) {
         fired++;
-        call(task, args);
+        setArrivalDue(start + fired * periodMs);
+        try {
+          call(task, args);
+        } finally {
+          setArrivalDue(undefined);
+        }
       }
       if (!this.intervalActive) return;
       const nextInMs = start + (fired + 1) * periodMs - performance.now();
@@ -60,11 +70,18 @@ export class CoarseTimer {
 
   setTimeout(task: Task, args: unknown, delay: string | number, callback?: (info: { waitTime: number }) => void): void {
     const startedAt = performance.now();
+    const delayMs = parseIntervalMs(delay);
     this.timeoutRef = setTimeout(() => {
       this.timeoutRef = null;
-      call(task, args);
+      // Poisson arrivals: the next one is scheduled from the moment this timer was set.
+      setArrivalDue(startedAt + delayMs);
+      try {
+        call(task, args);
+      } finally {
+        setArrivalDue(undefined);
+      }
       callback?.({ waitTime: (performance.now() - startedAt) * 1e6 });
-    }, parseIntervalMs(delay));
+    }, delayMs);
   }
 
   clearTimeout(): void {

@@ -28,6 +28,8 @@ export interface EngineState {
   histograms: Partial<Record<MetricName, string[]>>;
   /** every worker wrote its final line */
   final: boolean;
+  /** whether the server's stamps compare with the engine's clock (from the `started` lines) */
+  serverClock?: 'same' | 'other' | null;
 }
 
 export { emptyCounts };
@@ -64,6 +66,7 @@ export function readEngineState(dir: string): EngineState {
     loopDelayMs: null,
     histograms: {},
     final: false,
+    serverClock: null,
   };
   let files: string[] = [];
   try {
@@ -82,6 +85,7 @@ export function readEngineState(dir: string): EngineState {
         case 'started':
           state.workers += 1;
           state.startedAt = state.startedAt === null ? e.t : Math.min(state.startedAt, e.t);
+          if (e.serverClock) state.serverClock = e.serverClock;
           break;
         case 'phase': {
           const p = (state.phases[e.name] ??= {});

@@ -42,6 +42,12 @@ export interface RunOptions {
   metricsToken?: string;
   /** SLO expressions such as `connect.p99<500ms`; the run exits 1 when one fails */
   ensure?: string | string[];
+  /** failed connections a valid run may have: a count (`5`) or a percentage (`1%`) */
+  maxFailed?: string | number;
+  /** arrival lag p99 (ms) above which the run is invalid */
+  maxLag?: string | number;
+  /** exit 0 even when the run is invalid */
+  allowInvalid?: boolean;
   nodes?: string | number;
   adapter?: string;
   redisUrl?: string;
@@ -66,8 +72,8 @@ export interface ResolvedRunOptions {
   /** clients to connect and hold; null for a custom script, whose phases set the load */
   clients: number | null;
   scenario: ScenarioRef;
-  /** new clients per second during the ramp */
-  arrivalRate: number;
+  /** new clients per second during the ramp, or `burst`: every client due at once */
+  arrivalRate: ArrivalRate;
   /** clients that connect and leave before the ramp, unmeasured, to warm up both sides */
   warmup: number;
   /** seconds to hold all clients after the ramp */
@@ -104,6 +110,12 @@ export interface ResolvedRunOptions {
   serverMetrics: { url: string; token: string } | null;
   /** checks on the result; any that fails makes the run exit 1 */
   ensure: EnsureCheck[];
+  /** failed connections (main and probe) beyond this make the run invalid */
+  maxFailed: FailLimit;
+  /** the run is invalid when arrivals start later than this behind their schedule, at p99 (ms) */
+  maxLagMs: number;
+  /** an invalid run still exits 0 */
+  allowInvalid: boolean;
   /** server nodes; more than one sit behind a load balancer and share broadcasts via `adapter` */
   nodes: number;
   /** what carries broadcasts between nodes */
@@ -118,6 +130,22 @@ export interface ResolvedRunOptions {
   killNodeAt: number | null;
   /** how clients whose connection is lost during the hold reconnect; null: they do not */
   reconnect: ReconnectSettings | null;
+}
+
+/** Clients per second, or `burst`: every client of the ramp due at the same moment. */
+export type ArrivalRate = number | 'burst';
+export const BURST = 'burst';
+
+/** How many failed connections a valid run may have: a count, or a percentage of those attempted. */
+export type FailLimit = { count: number } | { percent: number };
+
+/** The limit as a number of connections, out of `attempted`. */
+export function failLimitOf(limit: FailLimit, attempted: number): number {
+  return 'count' in limit ? limit.count : Math.floor((limit.percent / 100) * attempted);
+}
+
+export function formatFailLimit(limit: FailLimit): string {
+  return 'count' in limit ? String(limit.count) : `${limit.percent}%`;
 }
 
 /** Back-off of reconnecting clients (the engine's; Socket.IO's defaults). */
@@ -144,6 +172,9 @@ export const RUN_DEFAULTS = {
   broadcastEveryMs: 1_000,
   connectTimeoutMs: 30_000,
   maxLoopDelayMs: 100,
+  maxFailed: { count: 0 } as FailLimit,
+  /** as the loop delay limit: a generator 100 ms behind its schedule no longer measures the server */
+  maxLagMs: 100,
 };
 
 export const MAX_CLIENTS = 100_000;
@@ -363,6 +394,31 @@ function fraction(flag: string, raw: string | number | undefined, fallback: numb
   return n;
 }
 
+function resolveArrivalRate(raw: string | number | undefined): ArrivalRate {
+  if (raw === undefined) return RUN_DEFAULTS.arrivalRate;
+  if (String(raw).trim() === BURST) return BURST;
+  const text = String(raw).trim();
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(n >= 1 && n <= 100_000)) {
+    throw new UsageError(
+      `--arrival-rate must be clients per second from 1 to 100000, or burst (got "${text}"). Example: --arrival-rate 500`,
+    );
+  }
+  return n;
+}
+
+/** `5` (connections) or `1%` / `0.5%` (of the connections attempted). */
+export function parseFailLimit(raw: string | number | undefined, flag = 'max-failed'): FailLimit {
+  if (raw === undefined) return RUN_DEFAULTS.maxFailed;
+  const text = String(raw).trim();
+  const pct = /^(\d+(?:\.\d+)?)%$/.exec(text);
+  if (pct && Number(pct[1]) <= 100) return { percent: Number(pct[1]) };
+  if (/^\d+$/.test(text) && Number.isSafeInteger(Number(text))) return { count: Number(text) };
+  throw new UsageError(
+    `--${flag} must be a count of connections or a percentage of them (got "${text}"). Example: --${flag} 5 or --${flag} 1%`,
+  );
+}
+
 function resolveServerMetrics(raw: RunOptions, target: string | null): ResolvedRunOptions['serverMetrics'] {
   if (raw.serverMetrics === undefined) {
     if (raw.metricsToken !== undefined) {
@@ -455,7 +511,7 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
     lib,
     clients,
     scenario,
-    arrivalRate: num('arrival-rate', raw.arrivalRate, RUN_DEFAULTS.arrivalRate, 1, 100_000, '500'),
+    arrivalRate: resolveArrivalRate(raw.arrivalRate),
     warmup: num('warmup', raw.warmup, RUN_DEFAULTS.warmup, 0, MAX_CLIENTS, '100'),
     holdSeconds: num('hold', raw.hold, RUN_DEFAULTS.holdSeconds, 0, 86_400, '10'),
     probes: num('probes', raw.probes, RUN_DEFAULTS.probes, 0, 1_000, '10'),
@@ -475,6 +531,9 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
     strict: raw.strict === true,
     serverMetrics: resolveServerMetrics(raw, target),
     ensure: (raw.ensure === undefined ? [] : [raw.ensure].flat()).map(parseEnsure),
+    maxFailed: parseFailLimit(raw.maxFailed),
+    maxLagMs: num('max-lag', raw.maxLag, RUN_DEFAULTS.maxLagMs, 1, 3_600_000, '100'),
+    allowInvalid: raw.allowInvalid === true,
     ...resolveNodes(raw, lib, target),
     adapterOutage: null,
     killNodeAt: null,

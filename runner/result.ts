@@ -4,12 +4,29 @@ import type { EngineState, PhaseTimes } from './engine-events';
 import type { EnsureOutcome } from './ensure';
 import type { RunEnv } from './env';
 import { mergeEncoded, toStats, type LatencyStats } from './histograms';
-import type { ResolvedRunOptions } from './options';
+import { failLimitOf, formatFailLimit, type ArrivalRate, type ResolvedRunOptions } from './options';
 import type { ProcSample } from './proc-stats';
 import type { MemoryCapReport } from './isolation/linux';
 import type { ReadyLine } from './server-process';
 
-export const SCHEMA_VERSION = 1;
+/**
+ * 2: connectMs runs from when the arrival was due (was: from the client's creation, now
+ * connectServiceMs); adds arrivalLagMs, timeToFirstMessageMs, welcomeDeliveryMs, schedule,
+ * echo.late, the run's own `valid`/`invalidReasons` (failed connections, lag, a silent engine
+ * count too), options.maxFailed/maxLagMs/allowInvalid, and `arrivalRate: "burst"`.
+ * Readers accept 1 and 2.
+ */
+export const SCHEMA_VERSION = 2;
+/** Result files the readers (report, gate, capacity) accept. */
+export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, SCHEMA_VERSION];
+
+/** The run's verdict, from a result of any readable version (1 kept it in `loadgen`). */
+export function runVerdict(r: Pick<RunResult, 'loadgen'> & { valid?: boolean; invalidReasons?: string[] }): {
+  valid: boolean;
+  reasons: string[];
+} {
+  return { valid: r.valid ?? r.loadgen.valid, reasons: r.invalidReasons ?? r.loadgen.invalidReasons };
+}
 
 /** RSS of a process over a run (bytes); null where no sample covers that moment. */
 export interface RssSummary {
@@ -39,7 +56,8 @@ interface RunResultBase {
   durationSeconds: number;
   options: {
     clients: number | null;
-    arrivalRate: number;
+    /** clients per second, or `burst` (schemaVersion 2): all due at once */
+    arrivalRate: ArrivalRate;
     warmup: number;
     holdSeconds: number;
     probes: number;
@@ -57,17 +75,50 @@ interface RunResultBase {
     /** --kill-node-at, and how clients reconnect (absent in results before faults) */
     killNodeAt?: number | null;
     reconnect?: ReconnectSettings | null;
+    /** --max-failed as given: a count, or a percentage such as `1%` (schemaVersion 2) */
+    maxFailed?: string;
+    /** --max-lag (ms) */
+    maxLagMs?: number;
+    allowInvalid?: boolean;
   };
+  /**
+   * Whether the numbers measure what was asked: no more failed connections than --max-failed,
+   * arrivals on schedule, the generator not saturated, the engine reported everything. The
+   * reasons say why not; empty when valid. (schemaVersion 1 kept this in `loadgen` only.)
+   */
+  valid: boolean;
+  invalidReasons: string[];
+  /**
+   * Where the due times of arrivals came from: `arrivals`, bench's arrival timer (latencies run
+   * from the schedule); `actual`, none given (plain Artillery, a ramp phase): from the actual start.
+   */
+  schedule: { source: 'arrivals' | 'actual'; unscheduled: number };
   clients: { requested: number | null; connected: number; failed: number };
-  /** connection attempt started → library's connected event (ms) */
+  /** arrival due by the schedule → library's connected event (ms); schemaVersion 1: from the client's creation */
   connectMs: LatencyStats | null;
-  /** connected event → welcome message (ms) */
+  /** client object created → library's connected event (ms): connectMs without the generator's lag */
+  connectServiceMs: LatencyStats | null;
+  /** client object created − arrival due (ms): how far the generator ran behind its schedule */
+  arrivalLagMs: LatencyStats | null;
+  /** connected event → welcome message (ms); near zero by construction (see README) */
   firstMessageMs: LatencyStats | null;
-  /** echo round trip during the hold (ms) */
+  /** arrival due → welcome message (ms): what a user of an app waits for */
+  timeToFirstMessageMs: LatencyStats | null;
+  /**
+   * the welcome's server send stamp → its arrival (ms), same host and clock only; null when
+   * the server's clock is another machine's
+   */
+  welcomeDeliveryMs: LatencyStats | null;
+  /** whose clock stamped the welcome, and how many stamps were later than their arrival (not recorded) */
+  welcomeDelivery: { serverClock: 'same' | 'other'; negative: number };
+  /** echo round trip during the hold, from when each echo was due (ms); schemaVersion 1: from its send */
   echoMs: LatencyStats | null;
+  /** echo round trip from when it was actually sent (ms): echoMs without the generator's lateness */
+  echoServiceMs: LatencyStats | null;
   /** server send → client receive of a broadcast (ms) */
   broadcastMs: LatencyStats | null;
-  echo: { sent: number; received: number };
+  /** `late`: sent more than 10 ms after it was due (a late send is still timed from when it was due) */
+  echo: { sent: number; received: number; late: number };
   /** clients that connected and left before the ramp, so the measured ramp does not start cold */
   warmup: { requested: number; connected: number; failed: number };
   broadcasts: { received: number };
@@ -94,6 +145,8 @@ interface RunResultBase {
     expectedFrom?: 'nodes' | 'control';
     /** seqs missing between the first and the last one a client received, summed over clients */
     gaps?: number;
+    /** broadcasts stamped later than they arrived (clocks apart), recorded as 0 ms */
+    clockNegative?: number;
     /**
      * seqs a client never received between its last one before a lost connection and its first
      * one after reconnecting, summed. Those its node wrote before dying are also in `lost`.
@@ -108,7 +161,9 @@ interface RunResultBase {
     connected: number;
     failed: number;
     connectMs: LatencyStats | null;
+    connectServiceMs: LatencyStats | null;
     firstMessageMs: LatencyStats | null;
+    timeToFirstMessageMs: LatencyStats | null;
   };
   server: {
     pid: number | null;
@@ -138,11 +193,14 @@ interface RunResultBase {
     /** (steady − idle) / connected: the generator's memory per client */
     bytesPerClient: number | null;
     loopDelayMs: LoopDelay | null;
+    /** the run's verdict, as `valid` at the top (kept here for readers of schemaVersion 1) */
     valid: boolean;
-    /** why the run is not valid; empty when it is */
+    /** the same as the top-level `invalidReasons` */
     invalidReasons: string[];
     samples: StoredSample[];
   };
+  /** whether every engine worker wrote its final line (its last counts and histograms) */
+  engine: { workers: number; final: boolean };
   /** phase boundaries, ms since the run started */
   phases: Record<string, PhaseTimes>;
   /** client errors by code */
@@ -341,12 +399,48 @@ function stats(engine: EngineState, name: MetricName): LatencyStats | null {
   return toStats(mergeEncoded(engine.histograms[name] ?? []));
 }
 
-/** Why a run's numbers cannot be trusted; empty when they can. */
+/** Artillery metrics a script's engine would have reported, beyond Artillery's own VU bookkeeping. */
+function engineReported(a: ArtilleryMetrics | null): boolean {
+  if (a === null) return false;
+  const own = (k: string) => !/^(vusers\.|errors\.|http\.|plugins\.)/.test(k);
+  return Object.keys(a.counters).some(own) || Object.keys(a.summaries).some(own);
+}
+
+const fmtMs = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
+
+/** Why a run's numbers cannot be trusted; empty when they can. The first reason is the weightiest. */
 export function invalidReasons(m: Measurements): string[] {
   const reasons: string[] = [];
-  const custom = m.options.scenario.kind === 'custom';
+  const o = m.options;
+  const custom = o.scenario.kind === 'custom';
+  const counts = m.engine.counts;
   if (!custom && m.engine.workers === 0) {
     reasons.push('the engine reported nothing: no client was measured');
+  }
+  if (custom && m.engine.workers === 0 && !engineReported(m.artillery)) {
+    reasons.push(
+      `your script's engine reported nothing to Artillery beyond its virtual users (${o.scenario.file}): no latency was measured`,
+    );
+  }
+  const artilleryCounters = m.artillery?.counters ?? {};
+  const failed = custom ? (artilleryCounters['vusers.failed'] ?? 0) : counts.failed + counts.probesFailed;
+  const attempted = custom
+    ? (artilleryCounters['vusers.created'] ?? failed)
+    : (o.clients ?? 0) + (counts.probesConnected + counts.probesFailed);
+  const limit = failLimitOf(o.maxFailed, attempted);
+  if (failed > limit) {
+    reasons.push(`${failed} of ${attempted} connections failed (limit ${formatFailLimit(o.maxFailed)}, --max-failed)`);
+  }
+  if (m.engine.workers > 0 && !m.engine.final && m.outcome.status === 'completed') {
+    reasons.push(
+      'the engine never wrote its final state: counts and histograms miss what happened after its last snapshot',
+    );
+  }
+  const lag = toStats(mergeEncoded(m.engine.histograms.arrivalLagMs ?? []));
+  if (lag && lag.p99 > o.maxLagMs) {
+    reasons.push(
+      `arrivals started late: the generator ran ${fmtMs(lag.p99)} ms behind its schedule at p99 (limit ${o.maxLagMs} ms, --max-lag); connectMs counts that wait, connectServiceMs does not`,
+    );
   }
   const loop = m.engine.loopDelayMs;
   if (loop && loop.p99 > m.options.maxLoopDelayMs) {
@@ -378,6 +472,7 @@ function broadcastReport(m: Measurements): RunResultBase['broadcast'] {
     outOfOrder: counts.broadcastOutOfOrder ?? 0,
     duplicates: counts.broadcastDuplicates ?? 0,
     latencyMs: stats(m.engine, 'broadcastMs'),
+    clockNegative: counts.broadcastNegative ?? 0,
     expectedFrom: logged === null ? 'control' : 'nodes',
     gaps: counts.broadcastGaps ?? 0,
     missedWhileReconnecting: counts.broadcastsMissedReconnecting ?? 0,
@@ -404,6 +499,7 @@ export function buildResult(m: Measurements): RunResult {
     window,
   );
   const reasons = invalidReasons(m);
+  const unscheduled = counts.arrivalsUnscheduled ?? 0;
   const relPhases: Record<string, PhaseTimes> = {};
   for (const [name, p] of Object.entries(m.engine.phases)) {
     relPhases[name] = {
@@ -440,13 +536,28 @@ export function buildResult(m: Measurements): RunResult {
       killNodeAt: o.killNodeAt,
       reconnect: o.reconnect,
       adapter: o.adapter,
+      maxFailed: formatFailLimit(o.maxFailed),
+      maxLagMs: o.maxLagMs,
+      allowInvalid: o.allowInvalid,
     },
+    valid: reasons.length === 0,
+    invalidReasons: reasons,
+    schedule: { source: unscheduled > 0 || m.engine.workers === 0 ? 'actual' : 'arrivals', unscheduled },
     clients: { requested: o.clients, connected, failed },
     connectMs: stats(m.engine, 'connectMs'),
+    connectServiceMs: stats(m.engine, 'connectServiceMs'),
+    arrivalLagMs: stats(m.engine, 'arrivalLagMs'),
     firstMessageMs: stats(m.engine, 'firstMessageMs'),
+    timeToFirstMessageMs: stats(m.engine, 'timeToFirstMessageMs'),
+    welcomeDeliveryMs: stats(m.engine, 'welcomeDeliveryMs'),
+    welcomeDelivery: {
+      serverClock: m.engine.serverClock ?? 'same',
+      negative: counts.welcomeDeliveryNegative ?? 0,
+    },
     echoMs: stats(m.engine, 'echoMs'),
+    echoServiceMs: stats(m.engine, 'echoServiceMs'),
     broadcastMs: stats(m.engine, 'broadcastMs'),
-    echo: { sent: counts.echoSent, received: counts.echoReceived },
+    echo: { sent: counts.echoSent, received: counts.echoReceived, late: counts.echoLate ?? 0 },
     warmup: {
       requested: custom ? 0 : o.warmup,
       connected: counts.warmupConnected ?? 0,
@@ -469,7 +580,9 @@ export function buildResult(m: Measurements): RunResult {
       connected: counts.probesConnected,
       failed: counts.probesFailed,
       connectMs: stats(m.engine, 'probeConnectMs'),
+      connectServiceMs: stats(m.engine, 'probeConnectServiceMs'),
       firstMessageMs: stats(m.engine, 'probeFirstMessageMs'),
+      timeToFirstMessageMs: stats(m.engine, 'probeTimeToFirstMessageMs'),
     },
     server: {
       pid: o.target === null ? (ready?.pid ?? null) : (m.server.remotePid ?? null),
@@ -499,6 +612,7 @@ export function buildResult(m: Measurements): RunResult {
       invalidReasons: reasons,
       samples: store(m.loadgen.samples, t0),
     },
+    engine: { workers: m.engine.workers, final: m.engine.final },
     phases: relPhases,
     errors: counts.errors,
     artillery: m.artillery,

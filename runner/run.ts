@@ -18,6 +18,7 @@ import { RemoteSampler } from './remote-sampler';
 import { buildResult, type FaultRecord, type KillNodeFault, type RunOutcome, type RunResult } from './result';
 import { checkBalancer } from './balancer';
 import { checkAdapterService, startNodes, type NodeSet } from './nodes';
+import { checkTarget } from './target-check';
 
 /** What the CLI shows while a run goes on. */
 export interface Progress {
@@ -43,7 +44,7 @@ export interface RunHooks {
 function phaseSeconds(o: ResolvedRunOptions): number {
   if (o.clients === null) return 3_600;
   return buildPhases({ ...o, clients: o.clients }).reduce((sum, p) => {
-    const ms = Number.parseInt(p.duration ?? p.pause ?? '0', 10);
+    const ms = Number.parseFloat(p.duration ?? p.pause ?? '0');
     return sum + ms / 1000;
   }, 0);
 }
@@ -61,7 +62,12 @@ export function preflight(o: ResolvedRunOptions, limits: SystemLimits = readLimi
       // Behind HAProxy every client is two connections of one process: to it, and on to a node.
       connections: ((o.clients ?? 0) + o.probes) * (balanced ? 2 : 1),
       // Upgrades in flight: at most one second of arrivals.
-      transientSockets: o.lib === 'socketio' && o.transport === 'polling' ? o.arrivalRate : 0,
+      transientSockets:
+        o.lib === 'socketio' && o.transport === 'polling'
+          ? o.arrivalRate === 'burst'
+            ? (o.clients ?? 0)
+            : o.arrivalRate
+          : 0,
     },
     limits,
   );
@@ -154,6 +160,7 @@ function scheduleKill(
  */
 export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Promise<RunResult> {
   preflight(o, hooks.limits);
+  if (o.target !== null) await checkTarget(o.target, o);
   await checkAdapterService(o);
   const iso = applyProfile(o.profile, {
     strict: o.strict,

@@ -13,20 +13,52 @@ function latencyRow(label: string, s: LatencyStats | null): string {
   return `  ${label.padEnd(16)} p50 ${num(s.p50, 2).padStart(8)}  p90 ${num(s.p90, 2).padStart(8)}  p99 ${num(s.p99, 2).padStart(8)}  max ${num(s.max, 2).padStart(8)}  (n=${s.count})`;
 }
 
+/**
+ * The verdict, in one line: whether the numbers below measure what was asked. Results of
+ * schemaVersion 1 carry it in `loadgen` only.
+ */
+export function formatVerdict(r: RunResult): string {
+  const valid = r.valid ?? r.loadgen.valid;
+  const reasons = r.invalidReasons ?? r.loadgen.invalidReasons;
+  if (r.status !== 'completed') {
+    return `${r.status.toUpperCase()}: ${r.error}${valid ? '' : `; also invalid: ${reasons.join('; ')}`}`;
+  }
+  return valid ? 'VALID: the run measured what was asked' : `INVALID: ${reasons.join('; ')}`;
+}
+
+const rateText = (rate: number | 'burst') => (rate === 'burst' ? 'burst arrivals' : `${rate} arrivals/s`);
+
 /** The human summary of one run (for stderr). Returns a string; the caller prints it. */
 export function formatSummary(r: RunResult, outFile?: string): string {
-  const lines: string[] = [];
+  const lines: string[] = [formatVerdict(r)];
   const opts = r.options;
   lines.push(
-    `${r.lib} · ${r.scenario} · ${opts.clients ?? 'script'} clients · transport ${opts.transport} · deflate ${r.server.deflate} · ${r.status}`,
+    `${r.lib} · ${r.scenario} · ${opts.clients ?? 'script'} clients · ${rateText(opts.arrivalRate)} · transport ${opts.transport} · deflate ${r.server.deflate} · ${r.status}`,
   );
-  if (r.status !== 'completed') lines.push(`  ${r.status}: ${r.error}`);
   const req = r.clients.requested === null ? '' : ` of ${r.clients.requested}`;
   lines.push(`  clients          ${r.clients.connected}${req} connected, ${r.clients.failed} failed`);
-  lines.push('  latency (ms)');
+  const fromSchedule = r.schedule?.source !== 'actual';
+  lines.push(
+    fromSchedule
+      ? '  latency (ms)     from when each arrival was due; "service" from when its client started'
+      : '  latency (ms)     from when each client started (no arrival schedule was given: plain Artillery or a ramp)',
+  );
   lines.push(latencyRow('connect', r.connectMs));
+  if (r.connectServiceMs) lines.push(latencyRow('connect service', r.connectServiceMs));
+  if (r.arrivalLagMs) lines.push(latencyRow('arrival lag', r.arrivalLagMs));
+  if (r.timeToFirstMessageMs) lines.push(latencyRow('to first message', r.timeToFirstMessageMs));
   lines.push(latencyRow('first message', r.firstMessageMs));
+  if (r.welcomeDelivery) {
+    const w = r.welcomeDelivery;
+    if (w.serverClock === 'other') lines.push(`  welcome delivery –  (the server's clock is another machine's)`);
+    else lines.push(latencyRow('welcome delivery', r.welcomeDeliveryMs));
+    if (w.negative > 0)
+      lines.push(`                   ${w.negative} welcomes stamped after they arrived (clocks apart), not counted`);
+  }
   lines.push(latencyRow('echo', r.echoMs));
+  if (r.echoServiceMs) lines.push(latencyRow('echo service', r.echoServiceMs));
+  if (r.echo.late)
+    lines.push(`                   ${r.echo.late} of ${r.echo.sent} echoes sent late, timed from when they were due`);
   if (r.broadcastMs) lines.push(latencyRow('broadcast', r.broadcastMs));
   if (r.broadcast) {
     const b = r.broadcast;
@@ -51,6 +83,7 @@ export function formatSummary(r: RunResult, outFile?: string): string {
   if (r.probe.requested > 0) {
     lines.push(`  probes           ${r.probe.connected} of ${r.probe.requested} connected`);
     lines.push(latencyRow('probe connect', r.probe.connectMs));
+    if (r.probe.timeToFirstMessageMs) lines.push(latencyRow('probe to 1st msg', r.probe.timeToFirstMessageMs));
     lines.push(latencyRow('probe first msg', r.probe.firstMessageMs));
   }
   const s = r.server;
@@ -61,7 +94,8 @@ export function formatSummary(r: RunResult, outFile?: string): string {
   lines.push(
     `  generator        CPU ${num(g.cpuPercent)}%  RSS peak ${mb(g.rssBytes)}  per client ${kb(g.bytesPerClient)}  loop delay p99 ${num(g.loopDelayMs?.p99)} ms`,
   );
-  lines.push(g.valid ? '  valid            yes' : `  valid            NO: ${g.invalidReasons.join('; ')}`);
+  const valid = r.valid ?? g.valid;
+  lines.push(valid ? '  valid            yes' : `  valid            NO (see the first line)`);
   const errors = Object.entries(r.errors);
   if (errors.length > 0) lines.push(`  errors           ${errors.map(([c, n]) => `${c} ×${n}`).join(', ')}`);
   if (outFile) lines.push(`  result           ${outFile}`);

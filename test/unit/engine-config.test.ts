@@ -17,6 +17,7 @@ describe('resolveEngineConfig', () => {
       connectTimeoutMs: 30_000,
       controlUrl: null,
       reconnect: null,
+      serverClock: null,
     });
     assert.equal(resolveEngineConfig({}, { BENCH_LIB: 'sockjs' }).lib, 'sockjs');
     assert.equal(resolveEngineConfig({ lib: 'socketio' }, { BENCH_LIB: 'sockjs' }).lib, 'socketio');

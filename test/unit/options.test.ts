@@ -41,7 +41,7 @@ describe('resolveRunOptions', () => {
     );
     assert.equal(
       usageMessage(() => resolveRunOptions({ lib: 'ws', clients: '10', arrivalRate: '-3' })),
-      '--arrival-rate must be a whole number from 1 to 100000 (got "-3"). Example: --arrival-rate 500',
+      '--arrival-rate must be clients per second from 1 to 100000, or burst (got "-3"). Example: --arrival-rate 500',
     );
     assert.equal(
       usageMessage(() => resolveRunOptions({ lib: 'ws' })),

@@ -129,8 +129,8 @@ describe('loadInputs', () => {
   });
 
   it('refuses a JSON file that is not a result', () => {
-    const file = writeJson(path.join(root, 'a.json'), { schemaVersion: 2, lib: 'ws', status: 'completed' });
-    assert.throws(() => loadInputs([file]), usage(`report: ${file} is not a bench result (no schemaVersion 1).`));
+    const file = writeJson(path.join(root, 'a.json'), { schemaVersion: 3, lib: 'ws', status: 'completed' });
+    assert.throws(() => loadInputs([file]), usage(`report: ${file} is not a bench result (no schemaVersion 1 or 2).`));
   });
 
   it('refuses a file that is not JSON', () => {

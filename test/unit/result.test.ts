@@ -113,7 +113,7 @@ describe('summariseRss', () => {
 describe('buildResult', () => {
   it('meets the result contract', () => {
     const r = buildResult(measurements());
-    assert.equal(r.schemaVersion, 1);
+    assert.equal(r.schemaVersion, 2);
     assert.equal(r.status, 'completed');
     assert.equal(r.lib, 'ws');
     assert.equal(r.scenario, 'echo');

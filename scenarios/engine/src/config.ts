@@ -10,6 +10,7 @@ import {
   type EngineConfig,
   type Lib,
   type ReconnectConfig,
+  type ServerClock,
   type Transport,
 } from './protocol';
 
@@ -28,6 +29,8 @@ export interface ResolvedEngineConfig {
   controlUrl: string | null;
   /** null: a lost connection stays lost */
   reconnect: Required<ReconnectConfig> | null;
+  /** null: decided from the target (see EngineConfig.serverClock) */
+  serverClock: ServerClock | null;
 }
 
 /** `config.engines.bench.reconnect` with defaults filled in; throws on a value out of range. */
@@ -108,7 +111,21 @@ export function resolveEngineConfig(raw: unknown, env: NodeJS.ProcessEnv = proce
       `config.engines.bench.controlUrl must be an http:// or https:// URL, got '${String(controlUrl)}'.`,
     );
   }
-  return { lib, transport, deflate, connectTimeoutMs, controlUrl, reconnect: resolveReconnect(c.reconnect) };
+  const serverClock = c.serverClock ?? null;
+  if (serverClock !== null && serverClock !== 'same' && serverClock !== 'other') {
+    throw new EngineConfigError(
+      `config.engines.bench.serverClock must be 'same' or 'other', got '${String(c.serverClock)}'.`,
+    );
+  }
+  return {
+    lib,
+    transport,
+    deflate,
+    connectTimeoutMs,
+    controlUrl,
+    reconnect: resolveReconnect(c.reconnect),
+    serverClock,
+  };
 }
 
 /** One step of a scenario flow, parsed. */

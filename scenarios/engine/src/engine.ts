@@ -12,7 +12,7 @@ import {
   type Step,
 } from './config';
 import { Recorder, type ScenarioEmitter } from './metrics';
-import { CONTROL_BROADCAST_PATH, ENGINE_DIR_ENV, epochMs, type Role } from './protocol';
+import { CONTROL_BROADCAST_PATH, ENGINE_DIR_ENV, arrivalDue, epochMs, type Role, type ServerClock } from './protocol';
 import { Reporter } from './reporter';
 import { ConnectionError, Session, type SessionHost } from './session';
 
@@ -54,6 +54,26 @@ function roleIn(phase: string | undefined): Role {
   return 'main';
 }
 
+/** Loopback, or 198.18.0.0/15 (bench's own namespaces): a server on this host, with this host's clock. */
+export function isLocalHost(target: string): boolean {
+  const h = new URL(target).hostname.replace(/^\[|\]$/g, '');
+  if (h === 'localhost' || h === '::1') return true;
+  const m = /^(\d+)\.(\d+)\.\d+\.\d+$/.exec(h);
+  return m !== null && (m[1] === '127' || (m[1] === '198' && (m[2] === '18' || m[2] === '19')));
+}
+
+/**
+ * Test hook: `BENCH_TEST_STALL=AFTER:MS` busy-waits MS ms in the engine's thread once AFTER main
+ * arrivals have started, to make the generator late on purpose (tests check that connectMs
+ * counts the wait and connectServiceMs does not).
+ */
+export const STALL_ENV = 'BENCH_TEST_STALL';
+
+function parseStall(raw: string | undefined): { after: number; ms: number } | null {
+  const m = raw ? /^(\d+):(\d+)$/.exec(raw) : null;
+  return m ? { after: Number(m[1]), ms: Number(m[2]) } : null;
+}
+
 /** `http(s)://host:port` + the control path, for a target of any library. */
 function controlUrl(target: string): string {
   const u = new URL(target);
@@ -82,6 +102,8 @@ export class Engine implements SessionHost {
   readonly url: string;
   readonly clientOptions: ClientOptions;
   readonly recorder = new Recorder();
+  readonly serverClock: ServerClock;
+  readonly sameClock: boolean;
 
   private readonly reporter: Reporter | null = null;
   private readonly holders = new Set<Session>();
@@ -99,6 +121,8 @@ export class Engine implements SessionHost {
   private broadcastsInFlight = 0;
   /** the last scenario emitter seen, so engine-level errors reach Artillery too */
   private ee: ScenarioEmitter | null = null;
+  private readonly stall = parseStall(process.env[STALL_ENV]);
+  private mainArrivals = 0;
 
   constructor(script: ArtilleryScript, runnerEE: RunnerEmitter, _helpers?: unknown) {
     this.config = resolveEngineConfig(script.config.engines?.bench);
@@ -108,6 +132,8 @@ export class Engine implements SessionHost {
       throw new EngineConfigError('No target. Set config.target in the script or pass --target <url>.');
     }
     this.url = target;
+    this.serverClock = this.config.serverClock ?? (isLocalHost(target) ? 'same' : 'other');
+    this.sameClock = this.serverClock === 'same';
     this.clientOptions = {
       transport: this.config.transport,
       deflate: this.config.deflate,
@@ -142,6 +168,7 @@ export class Engine implements SessionHost {
         target,
         transport: this.config.transport,
         deflate: this.config.deflate ? this.adapter.deflateSupport : 'off',
+        serverClock: this.serverClock,
       });
       this.reporter.start();
     }
@@ -150,15 +177,20 @@ export class Engine implements SessionHost {
   createScenario(spec: ScenarioSpec, ee: ScenarioEmitter): (context: unknown, done: Done) => void {
     const steps = compileFlow(spec.flow, spec.name ?? 'unnamed');
     return (context, done) => {
+      // Read first, in the arrival's own tick: the scheduler's due time for this VU.
+      const scheduled = arrivalDue();
+      const dueAt = scheduled ?? performance.now();
       ee.emit('started');
       this.ee = ee;
       const role = roleIn(this.currentPhase);
+      if (scheduled === undefined && role !== 'warmup') this.recorder.count('arrivalsUnscheduled', ee);
+      if (role === 'main' && this.stall && ++this.mainArrivals === this.stall.after) busyWait(this.stall.ms);
       let run: Promise<void>;
       if (role === 'probe') {
-        run = this.probeQueue.then(() => this.runFlow(steps, new Session(this, role, ee)));
+        run = this.probeQueue.then(() => this.runFlow(steps, new Session(this, role, ee, dueAt)));
         this.probeQueue = run.then(noop, noop);
       } else {
-        run = this.runFlow(steps, new Session(this, role, ee));
+        run = this.runFlow(steps, new Session(this, role, ee, dueAt));
       }
       run.then(
         () => done(null, context),
@@ -331,6 +363,11 @@ export class Engine implements SessionHost {
 }
 
 function noop(): void {}
+
+function busyWait(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}
 
 function phaseName(spec: PhaseSpec): string {
   return spec.name ?? `phase-${spec.index ?? '?'}`;

@@ -22,8 +22,10 @@ export interface WelcomeMessage {
 export interface EchoMessage {
   type: 'echo';
   id: number;
-  /** client send time (ms, the client's own clock) */
+  /** when the client's schedule said to send it (ms, the client's own clock) */
   t: number;
+  /** when the client actually sent it (same clock); absent from clients before schedules */
+  s?: number;
 }
 
 /** Sent by the server to every client on a control request. */
@@ -69,6 +71,34 @@ export interface EngineConfig {
    * when absent. Every library gets the same back-off (the engine's, not the library's own).
    */
   reconnect?: ReconnectConfig;
+  /**
+   * whether the server's clock is this machine's, so that its send stamps (`t` of a welcome or a
+   * broadcast) can be compared with ours; default `same` when the target is loopback or
+   * 198.18.0.0/15 (bench's own namespaces, one kernel), else `other`
+   */
+  serverClock?: ServerClock;
+}
+
+/** `same`: the server runs on this host, stamps compare; `other`: they do not. */
+export type ServerClock = 'same' | 'other';
+
+/**
+ * Where the arrival scheduler leaves the time an arrival was due (`performance.now()` ms) for
+ * the scenario it starts. Artillery calls the scenario synchronously from the arrival, so the
+ * engine reads it in the same tick. bench's arrival timer (runner/coarse-timer.ts) sets it;
+ * without it (plain `artillery run`) the engine times from the actual start and says so.
+ */
+export const ARRIVAL_DUE_SLOT = Symbol.for('artillery-engine-bench.arrivalDue');
+
+/** Sets (or clears, with undefined) the due time of the arrival about to start. */
+export function setArrivalDue(dueMs: number | undefined): void {
+  (globalThis as Record<symbol, unknown>)[ARRIVAL_DUE_SLOT] = dueMs;
+}
+
+/** The due time of the arrival being started now, if the scheduler gave one. */
+export function arrivalDue(): number | undefined {
+  const v = (globalThis as Record<symbol, unknown>)[ARRIVAL_DUE_SLOT];
+  return typeof v === 'number' ? v : undefined;
 }
 
 /** Socket.IO's back-off: delay × 2^attempt, at most delayMax, spread by ± jitter. */
@@ -94,24 +124,38 @@ export const DEFAULT_RECONNECT: Required<ReconnectConfig> = {
 /** Histograms the engine keeps (values recorded in microseconds). */
 export const METRICS = [
   'connectMs',
+  'connectServiceMs',
+  'arrivalLagMs',
   'firstMessageMs',
+  'timeToFirstMessageMs',
+  'welcomeDeliveryMs',
   'echoMs',
+  'echoServiceMs',
   'broadcastMs',
   'reconnectMs',
   'probeConnectMs',
+  'probeConnectServiceMs',
   'probeFirstMessageMs',
+  'probeTimeToFirstMessageMs',
 ] as const;
 export type MetricName = (typeof METRICS)[number];
 
 /** Artillery custom metric names, usable in `ensure` (e.g. `bench.connect.p99`). */
 export const ARTILLERY_METRIC: Record<MetricName, string> = {
   connectMs: 'bench.connect',
+  connectServiceMs: 'bench.connect_service',
+  arrivalLagMs: 'bench.arrival_lag',
   firstMessageMs: 'bench.first_message',
+  timeToFirstMessageMs: 'bench.time_to_first_message',
+  welcomeDeliveryMs: 'bench.welcome_delivery',
   echoMs: 'bench.echo',
+  echoServiceMs: 'bench.echo_service',
   broadcastMs: 'bench.broadcast',
   reconnectMs: 'bench.reconnect',
   probeConnectMs: 'bench.probe.connect',
+  probeConnectServiceMs: 'bench.probe.connect_service',
   probeFirstMessageMs: 'bench.probe.first_message',
+  probeTimeToFirstMessageMs: 'bench.probe.time_to_first_message',
 };
 
 /** Counts the engine keeps. `connected`/`failed` are main clients; probes are counted apart. */
@@ -124,6 +168,14 @@ export interface EngineCounts {
   probesFailed: number;
   echoSent: number;
   echoReceived: number;
+  /** echoes sent more than ECHO_LATE_MS after they were due (each is still timed from when it was due) */
+  echoLate?: number;
+  /** arrivals the scheduler gave no due time for: timed from their actual start */
+  arrivalsUnscheduled?: number;
+  /** welcomes whose server stamp was later than our receive time (clocks apart): not in welcomeDeliveryMs */
+  welcomeDeliveryNegative?: number;
+  /** broadcasts whose server stamp was later than our receive time: recorded as 0 ms */
+  broadcastNegative?: number;
   /** broadcasts received, each (client, seq) once */
   broadcastsReceived: number;
   /** control requests the engine's broadcast leader sent and the server accepted */
@@ -162,6 +214,10 @@ export function emptyCounts(): EngineCounts {
     probesFailed: 0,
     echoSent: 0,
     echoReceived: 0,
+    echoLate: 0,
+    arrivalsUnscheduled: 0,
+    welcomeDeliveryNegative: 0,
+    broadcastNegative: 0,
     broadcastsReceived: 0,
     broadcastsSent: 0,
     broadcastsExpected: 0,
@@ -188,6 +244,10 @@ export const ARTILLERY_COUNTER: Record<CounterName, string> = {
   probesFailed: 'bench.probe.failed',
   echoSent: 'bench.echo.sent',
   echoReceived: 'bench.echo.received',
+  echoLate: 'bench.echo.late',
+  arrivalsUnscheduled: 'bench.arrivals_unscheduled',
+  welcomeDeliveryNegative: 'bench.welcome_delivery.negative',
+  broadcastNegative: 'bench.broadcast.negative',
   broadcastsReceived: 'bench.broadcast.received',
   broadcastsSent: 'bench.broadcast.sent',
   broadcastsExpected: 'bench.broadcast.expected',
@@ -202,6 +262,9 @@ export const ARTILLERY_COUNTER: Record<CounterName, string> = {
   warmupConnected: 'bench.warmup.connected',
   warmupFailed: 'bench.warmup.failed',
 };
+
+/** An echo sent this long after it was due counts as late (timer slack is a few ms). */
+export const ECHO_LATE_MS = 10;
 
 /** What a virtual user is for: measured and held, a probe after the hold, or warm-up. */
 export type Role = 'main' | 'probe' | 'warmup';
@@ -237,6 +300,8 @@ export type EngineEvent =
       deflate?: 'on' | 'off' | 'unsupported';
       /** installed version of the client library */
       clientVersion?: string;
+      /** whether server stamps compare with ours (see EngineConfig.serverClock) */
+      serverClock?: ServerClock;
     }
   | {
       event: 'phase';

@@ -1,10 +1,14 @@
 /**
  * One virtual user's connection, and the one timing code path every library goes through.
  *
- * t0 is taken right before the library's client object is created; connectMs ends at the
- * library's own "connected" event, firstMessageMs at the `welcome` message. Echo latency is a
- * round trip on `performance.now()`; broadcast latency compares the server's epoch stamp with
- * ours (same host: same clock).
+ * Latency runs from when the arrival schedule said the attempt was due (`dueAt`), not from when
+ * the generator got round to it, so a generator that falls behind cannot hide the wait
+ * (coordinated omission, as wrk2 and HdrHistogram put it). connectMs ends at the library's own
+ * "connected" event and timeToFirstMessageMs at the `welcome`; connectServiceMs and
+ * firstMessageMs are the same from the client object's creation and from "connected". The lag
+ * (actual start − due) is its own histogram. Echoes keep a fixed schedule too: each is stamped
+ * with when it was due. Broadcast and welcome delivery compare the server's epoch stamp with
+ * ours (only when the server shares this host's clock).
  *
  * Kept small on purpose (thousands live at once): no per-session closures beyond the promise in
  * flight, one timer at a time, no stored samples.
@@ -13,7 +17,7 @@ import type { BenchClient, ClientAdapter, ClientHandlers, ClientOptions } from '
 import { errorCode } from './clients/types';
 import { backoffMs } from './config';
 import type { Recorder, ScenarioEmitter } from './metrics';
-import { epochMs, type ReconnectConfig, type Role } from './protocol';
+import { ECHO_LATE_MS, epochMs, type ReconnectConfig, type Role } from './protocol';
 
 /** A connection attempt or an open connection failed; `code` is what Artillery counts. */
 const FAILED_COUNTER = { main: 'failed', probe: 'probesFailed', warmup: 'warmupFailed' } as const;
@@ -38,6 +42,8 @@ export interface SessionHost {
   trafficOn(): boolean;
   /** whether holds have ended (a client lost after that does not reconnect) */
   isReleased(): boolean;
+  /** the server's send stamps compare with our epoch clock (same host) */
+  readonly sameClock: boolean;
   /** the session is gone; the engine stops tracking it as a holder */
   forget(session: Session): void;
 }
@@ -77,8 +83,11 @@ class AttemptHandlers implements ClientHandlers {
 export class Session implements ClientHandlers {
   private state = State.Idle;
   private client: BenchClient | null = null;
-  private t0 = 0;
+  /** when the current attempt's client object was created */
+  private tStart = 0;
   private tOpen = 0;
+  /** the next echo's due time (performance.now() ms) */
+  private echoDue = 0;
   /** broadcast seqs this client has received, for duplicates, order and gaps */
   private readonly seenSeqs = new Set<number>();
   private maxSeq = 0;
@@ -100,10 +109,15 @@ export class Session implements ClientHandlers {
   /** why the connection was lost, so a later step fails with the same code */
   private lost: ConnectionError | null = null;
 
+  /**
+   * @param dueAt when the arrival schedule said this VU should start (performance.now() ms);
+   *   the actual start when the scheduler gave none
+   */
   constructor(
     private readonly host: SessionHost,
     readonly role: Role,
     private readonly ee: ScenarioEmitter,
+    private readonly dueAt: number = performance.now(),
   ) {}
 
   /** Resolves once the welcome arrived; rejects with a ConnectionError otherwise. */
@@ -116,12 +130,13 @@ export class Session implements ClientHandlers {
       this.state = State.Connecting;
       this.timer = setTimeout(Session.onConnectTimeout, this.host.clientOptions.connectTimeoutMs, this);
       this.open();
+      if (this.role !== 'warmup') this.host.recorder.latency('arrivalLagMs', this.tStart - this.dueAt, this.ee);
     });
   }
 
   /** Creates the library's client for a first connection or a reconnect attempt. */
   private open(): void {
-    this.t0 = performance.now();
+    this.tStart = performance.now();
     this.tOpen = 0;
     const handlers = new AttemptHandlers(this, ++this.generation);
     try {
@@ -152,7 +167,8 @@ export class Session implements ClientHandlers {
   startTraffic(): void {
     if (this.echoEveryMs <= 0 || this.timer !== null || this.state !== State.Open) return;
     // A random first offset keeps thousands of clients from echoing in lockstep.
-    this.timer = setTimeout(Session.onFirstEcho, Math.random() * this.echoEveryMs, this);
+    this.echoDue = performance.now() + Math.random() * this.echoEveryMs;
+    this.timer = setTimeout(Session.onEcho, this.echoDue - performance.now(), this);
   }
 
   stopTraffic(): void {
@@ -186,13 +202,16 @@ export class Session implements ClientHandlers {
     const { recorder } = this.host;
     switch (m.type) {
       case 'welcome':
-        if (this.state === State.Connecting) this.connected(now);
+        if (this.state === State.Connecting) this.connected(now, m.t);
         else if (this.state === State.Reconnecting) this.reconnected(now);
         break;
-      case 'echo':
+      case 'echo': {
         recorder.latency('echoMs', now - m.t, this.ee);
+        const sentAt = (m as { s?: unknown }).s;
+        if (typeof sentAt === 'number') recorder.latency('echoServiceMs', now - sentAt, this.ee);
         recorder.count('echoReceived', this.ee);
         break;
+      }
       case 'broadcast': {
         const seq = (m as { seq?: unknown }).seq;
         if (typeof seq !== 'number') {
@@ -215,7 +234,9 @@ export class Session implements ClientHandlers {
         }
         this.maxSeq = Math.max(this.maxSeq, seq);
         this.minSeq = Math.min(this.minSeq, seq);
-        recorder.latency('broadcastMs', epochMs() - m.t, this.ee);
+        const ms = epochMs() - m.t;
+        if (ms < 0) recorder.count('broadcastNegative', this.ee);
+        recorder.latency('broadcastMs', Math.max(0, ms), this.ee);
         recorder.count('broadcastsReceived', this.ee);
         break;
       }
@@ -232,21 +253,31 @@ export class Session implements ClientHandlers {
     this.fail(code);
   }
 
-  private connected(now: number): void {
+  private connected(now: number, serverSentAt: number): void {
     this.clearTimer();
     this.state = State.Open;
     // Some libraries could deliver the first message in the same tick as "connected".
     const tOpen = this.tOpen || now;
     const { recorder } = this.host;
     if (this.role === 'probe') {
-      recorder.latency('probeConnectMs', tOpen - this.t0, this.ee);
+      recorder.latency('probeConnectMs', tOpen - this.dueAt, this.ee);
+      recorder.latency('probeConnectServiceMs', tOpen - this.tStart, this.ee);
       recorder.latency('probeFirstMessageMs', now - tOpen, this.ee);
+      recorder.latency('probeTimeToFirstMessageMs', now - this.dueAt, this.ee);
       recorder.count('probesConnected', this.ee);
     } else if (this.role === 'warmup') {
       recorder.count('warmupConnected', this.ee);
     } else {
-      recorder.latency('connectMs', tOpen - this.t0, this.ee);
+      recorder.latency('connectMs', tOpen - this.dueAt, this.ee);
+      recorder.latency('connectServiceMs', tOpen - this.tStart, this.ee);
       recorder.latency('firstMessageMs', now - tOpen, this.ee);
+      recorder.latency('timeToFirstMessageMs', now - this.dueAt, this.ee);
+      if (this.host.sameClock) {
+        // Clocks of two processes on one host can still disagree by a little: count, never clamp.
+        const delivery = epochMs() - serverSentAt;
+        if (delivery < 0) recorder.count('welcomeDeliveryNegative', this.ee);
+        else recorder.latency('welcomeDeliveryMs', delivery, this.ee);
+      }
       recorder.count('connected', this.ee);
       recorder.counts.open++;
     }
@@ -344,14 +375,19 @@ export class Session implements ClientHandlers {
     }
   }
 
-  private sendEcho(): void {
-    if (this.client === null) return;
-    this.client.send({
-      type: 'echo',
-      id: this.host.nextEchoId(),
-      t: performance.now(),
-    });
-    this.host.recorder.count('echoSent', this.ee);
+  /**
+   * Sends every echo that has come due, each stamped with when it was due, so a late timer
+   * (a busy generator) shows up in echoMs instead of silently stretching the schedule.
+   */
+  private sendDueEchoes(): void {
+    const now = performance.now();
+    const { recorder } = this.host;
+    while (this.echoDue <= now && this.client !== null) {
+      if (now - this.echoDue > ECHO_LATE_MS) recorder.count('echoLate', this.ee);
+      this.client.send({ type: 'echo', id: this.host.nextEchoId(), t: this.echoDue, s: now });
+      recorder.count('echoSent', this.ee);
+      this.echoDue += this.echoEveryMs;
+    }
   }
 
   // Static so timers carry the session as an argument instead of a closure per session.
@@ -370,12 +406,10 @@ export class Session implements ClientHandlers {
     s.open();
   }
 
-  private static onFirstEcho(s: Session): void {
-    s.sendEcho();
-    s.timer = setInterval(Session.onEcho, s.echoEveryMs, s);
-  }
-
   private static onEcho(s: Session): void {
-    s.sendEcho();
+    s.timer = null;
+    if (s.state !== State.Open) return;
+    s.sendDueEchoes();
+    s.timer = setTimeout(Session.onEcho, Math.max(0, s.echoDue - performance.now()), s);
   }
 }
