@@ -41,7 +41,7 @@ describe('bench run (real servers, real Artillery)', () => {
       );
       assert.equal(r.code, 0, r.stderr);
       const res = JSON.parse(fs.readFileSync(out, 'utf8')) as RunResult;
-      assert.equal(res.schemaVersion, 1);
+      assert.equal(res.schemaVersion, 2);
       assert.equal(res.status, 'completed');
       assert.equal(res.lib, lib);
       assert.equal(res.scenario, 'echo');
@@ -55,6 +55,21 @@ describe('bench run (real servers, real Artillery)', () => {
       for (const s of [res.connectMs!, res.firstMessageMs!, res.echoMs!]) {
         assert.ok(s.p50 <= s.p90 && s.p90 <= s.p99 && s.p99 <= s.max, JSON.stringify(s));
       }
+      // bench's arrival timer gave every arrival its due time, so latencies run from the schedule.
+      assert.deepEqual(res.schedule, { source: 'arrivals', unscheduled: 0 });
+      assert.equal(res.connectServiceMs?.count, CLIENTS);
+      assert.equal(res.timeToFirstMessageMs?.count, CLIENTS);
+      assert.equal(res.arrivalLagMs?.count, CLIENTS + 3, 'one lag per main client and probe');
+      // Per client, connect = lag + service and time to first message = connect + first message,
+      // each part >= 0, so every quantile keeps that order.
+      for (const q of ['p50', 'p90', 'p99', 'max'] as const) {
+        assert.ok(res.connectMs![q] >= res.connectServiceMs![q], `connect ${q} below its service time`);
+        assert.ok(res.timeToFirstMessageMs![q] >= res.connectMs![q], `time to first message ${q} below connect`);
+        assert.ok(res.echoMs![q] >= res.echoServiceMs![q], `echo ${q} below its service time`);
+      }
+      assert.equal(res.valid, true, res.invalidReasons.join('; '));
+      assert.equal(res.welcomeDelivery.serverClock, 'same');
+      assert.equal(res.welcomeDeliveryMs!.count + res.welcomeDelivery.negative, CLIENTS);
       const rss = res.server.rssBytes;
       assert.ok(rss.idle! > 0 && rss.steady! > 0 && rss.peak! > 0, JSON.stringify(rss));
       assert.ok(rss.peak! >= rss.steady! && rss.peak! >= rss.idle!, JSON.stringify(rss));
