@@ -326,6 +326,7 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
       ready: nodeSet?.servers[0]?.ready ?? null,
       samples: remote?.samples ?? serverSampler?.samples ?? [],
       remotePid: remote?.pid,
+      ...(remote && { remoteErrors: remote.errors() }),
       memoryCap,
     },
     nodes: nodeSamplers.map((n) => ({ nodeId: n.nodeId, pid: n.sampler.pid, samples: n.sampler.samples })),
