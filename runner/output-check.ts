@@ -99,7 +99,7 @@ function nearestExisting(dir: string): { existing: string; stat: fs.Stats; missi
       return { existing: cur, stat: fs.statSync(cur), missing };
     } catch (err) {
       const code = codeOf(err);
-      if (code === 'EACCES') throw new OutputPathError(`no permission to look in ${path.dirname(cur)}`);
+      if (code === 'EACCES') throw new OutputPathError(`no permission to reach ${cur}`);
       if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new OutputPathError(words(err, cur));
       const parent = path.dirname(cur);
       if (parent === cur) break;
