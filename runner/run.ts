@@ -11,7 +11,7 @@ import { collectEnv } from './env';
 import { applyProfile } from './isolation/index';
 import type { MemoryCapReport } from './isolation/linux';
 import type { ResolvedRunOptions } from './options';
-import { checkLimits, readLimits, type SystemLimits } from './preflight';
+import { checkLimits, checkTempDir, readLimits, type SystemLimits } from './preflight';
 import { ProcSampler } from './proc-stats';
 import { pauseRedis } from './redis-pause';
 import { RemoteSampler } from './remote-sampler';
@@ -154,6 +154,7 @@ function scheduleKill(
  */
 export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Promise<RunResult> {
   preflight(o, hooks.limits);
+  checkTempDir();
   await checkAdapterService(o);
   const iso = applyProfile(o.profile, {
     strict: o.strict,

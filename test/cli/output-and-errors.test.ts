@@ -141,6 +141,23 @@ describe('output paths are checked before any load', () => {
     });
   }
 
+  it('a TMPDIR that cannot hold the working files is refused before any load', async () => {
+    for (const tmp of ['/proc/nope', path.join(root, 'afile')]) {
+      const out = path.join(root, 'tmpdir', 'r.json');
+      const r = await runBin(['run', '--lib', 'ws', '--clients', '10', '--out', out], {
+        timeoutMs: BOUND_MS,
+        env: { ...process.env, TMPDIR: tmp },
+      });
+      assert.equal(r.code, 2, r.stderr);
+      const code = tmp === '/proc/nope' ? 'ENOENT' : 'ENOTDIR';
+      assertOneLine(
+        r.stderr,
+        `Error: cannot make a working folder in ${tmp} (${code}). Set TMPDIR to a folder you can write, e.g. TMPDIR=/tmp.`,
+      );
+      assert.equal(fs.existsSync(out), false);
+    }
+  });
+
   it('a folder the user cannot write is refused before any load (as an unprivileged user)', async (t) => {
     if (process.getuid?.() !== 0) return t.skip('needs root to switch to an unprivileged user');
     const cwd = fs.mkdtempSync(path.join(root, 'ro-'));
