@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 import { CALIBRATION_VERSION, calibrationFile, type Calibration } from './calibration-store';
 import { collectEnv } from './env';
+import { PreflightError } from './errors';
 import { writeJsonAtomic } from './output';
+import { ensureDir, OutputPathError } from './output-check';
 import { startServerProcess } from './server-process';
 
 const CPU_ROUNDS = 7;
@@ -101,6 +102,16 @@ export async function measureConnections(
 /** Measures both parts and keeps the result where later runs on this machine find it. */
 export async function calibrate(): Promise<{ calibration: Calibration; file: string }> {
   const { fingerprint } = collectEnv();
+  const file = calibrationFile(fingerprint);
+  // Checked before measuring, so the measurement is not lost to a folder it cannot be kept in.
+  try {
+    ensureDir(path.dirname(file));
+  } catch (err) {
+    if (!(err instanceof OutputPathError)) throw err;
+    throw new PreflightError(
+      `cannot keep the calibration in ${path.dirname(file)} (${err.message}). Set XDG_CACHE_HOME to a folder you can write.`,
+    );
+  }
   const cpu = measureCpu();
   const connections = await measureConnections();
   const calibration: Calibration = {
@@ -110,8 +121,6 @@ export async function calibrate(): Promise<{ calibration: Calibration; file: str
     cpu,
     connections,
   };
-  const file = calibrationFile(fingerprint);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
   writeJsonAtomic(file, calibration);
   return { calibration, file };
 }

@@ -1,6 +1,6 @@
 import yargs, { type Argv } from 'yargs';
 import { LIBS, TRANSPORTS } from 'artillery-engine-bench/protocol';
-import { isUserFacing, UsageError } from './errors';
+import { isUserFacing, RunError, UsageError } from './errors';
 import { resolveRunOptions, RUN_DEFAULTS, SCENARIOS, type RunOptions, type ResolvedRunOptions } from './options';
 import type { Progress } from './run';
 import type { RunResult } from './result';
@@ -420,10 +420,12 @@ const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 // measured, so it must not carry the runner, Artillery helpers or progress bars.
 async function commandRun(a: Record<string, unknown>): Promise<number> {
   const { runBench } = require('./run') as typeof import('./run');
-  const { writeJsonAtomic } = require('./output') as typeof import('./output');
+  const { writeResult } = require('./output') as typeof import('./output');
+  const { checkOutputFile } = require('./output-check') as typeof import('./output-check');
   const { formatSummary } = require('./summary') as typeof import('./summary');
   const { evaluateEnsure, formatEnsure } = require('./ensure') as typeof import('./ensure');
   const o = resolveRunOptions(pickRunOptions(a));
+  checkOutputFile('--out', typeof a.out === 'string' ? a.out : o.out, 'results/run.json');
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => controller.abort(sig);
   process.on('SIGINT', onSignal);
@@ -437,10 +439,14 @@ async function commandRun(a: Record<string, unknown>): Promise<number> {
     });
     progress.stop();
     if (o.ensure.length > 0) result.ensure = evaluateEnsure(o.ensure, result);
-    writeJsonAtomic(o.out, result);
-    if (o.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-    process.stderr.write(formatSummary(result, o.out) + '\n');
+    const saved = writeResult(o.out, result);
+    // With no file written at all, stdout is the last place the result can go.
+    if (o.json || saved.file === null) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    process.stderr.write(formatSummary(result, saved.file ?? undefined) + '\n');
     if (result.ensure) process.stderr.write(formatEnsure(result.ensure) + '\n');
+    if (saved.error !== null) {
+      throw new RunError(`${saved.error}. The result is in ${saved.file ?? 'the JSON printed on stdout'} instead.`);
+    }
     if (result.status === 'aborted') return SIGNAL_EXIT[String(controller.signal.reason)] ?? 130;
     return runExitCode(result, o.allowInvalid);
   } finally {
@@ -503,6 +509,8 @@ async function commandSweep(a: Record<string, unknown>): Promise<number> {
     runArgs,
     quiet: a.quiet === true,
   });
+  const { checkOutputDir } = require('./output-check') as typeof import('./output-check');
+  checkOutputDir('--out', typeof a.out === 'string' ? a.out : o.out, 'results/sweep-1');
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => controller.abort(sig);
   process.on('SIGINT', onSignal);
@@ -582,9 +590,19 @@ function sweepProgress(quiet: boolean): { start(e: CellEvent): void; end(e: Cell
   };
 }
 
+/** Checks each output file given (flag, value, example) before anything is read or written. */
+function checkOutputs(files: Array<[string, unknown, string]>): void {
+  const { checkOutputFile } = require('./output-check') as typeof import('./output-check');
+  for (const [flag, file, example] of files) if (typeof file === 'string') checkOutputFile(flag, file, example);
+}
+
 function commandReport(a: Record<string, unknown>): number {
   const { resolveReportOptions, writeReport } = require('../reports/index') as typeof import('../reports/index');
   const o = resolveReportOptions({ inputs: a.inputs, html: a.html, markdown: a.markdown });
+  checkOutputs([
+    ['--html', o.html, 'report.html'],
+    ['--markdown', o.markdown, 'report.md'],
+  ]);
   const written = writeReport(o);
   const files = [written.html, written.markdown].filter(Boolean).join(', ');
   process.stderr.write(`report: ${written.cells} cells → ${files}\n`);
@@ -620,6 +638,10 @@ async function commandCalibrate(a: Record<string, unknown>): Promise<number> {
 function commandGate(a: Record<string, unknown>): number {
   const gate = require('../analysis/gate') as typeof import('../analysis/gate');
   const { writeFileAtomic } = require('./output') as typeof import('./output');
+  checkOutputs([
+    ['--markdown', a.markdown, 'gate.md'],
+    ['--junit', a.junit, 'gate.xml'],
+  ]);
   const report = gate.runGate(
     gate.resolveGateOptions({
       baseline: a.baseline,
@@ -638,6 +660,7 @@ function commandGate(a: Record<string, unknown>): number {
 function commandCapacity(a: Record<string, unknown>): number {
   const capacity = require('../analysis/capacity') as typeof import('../analysis/capacity');
   const { writeFileAtomic } = require('./output') as typeof import('./output');
+  checkOutputs([['--html', a.html, 'capacity.html']]);
   const report = capacity.runCapacity(
     capacity.resolveCapacityOptions({
       inputs: a.inputs,

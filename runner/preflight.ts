@@ -1,4 +1,6 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { PreflightError } from './errors';
 
 /** What the operating system allows this process. null where it cannot be read (not Linux). */
@@ -76,5 +78,18 @@ export function checkLimits(demand: PreflightDemand, limits: SystemLimits): void
         `The ephemeral port range ${range.low}-${range.high} gives ${fmt(available)} ports, but ${fmt(demand.connections)} connections need ${fmt(sockets)}. Widen it with: sudo sysctl -w net.ipv4.ip_local_port_range="1024 65535"`,
       );
     }
+  }
+}
+
+/** Refuses a run whose temp folder ($TMPDIR) cannot hold its working files, before anything starts. */
+export function checkTempDir(dir = os.tmpdir()): void {
+  try {
+    // mkdtemp makes one level only: safe on any path, even under /proc.
+    fs.rmSync(fs.mkdtempSync(path.join(dir, 'bench-check-')), { recursive: true, force: true });
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    throw new PreflightError(
+      `cannot make a working folder in ${dir} (${typeof code === 'string' ? code : (err as Error).message}). Set TMPDIR to a folder you can write, e.g. TMPDIR=/tmp.`,
+    );
   }
 }

@@ -179,6 +179,8 @@ interface RunResultBase {
     cpuPercent: number | null;
     /** where the samples came from: /proc on this machine, a remote `bench serve --metrics-token`, or nowhere */
     samplesFrom: 'local' | 'remote' | 'none';
+    /** with --server-metrics: reads of it that failed during the run, and the last reason; null: none failed */
+    remoteErrors?: { count: number; last: string } | null;
     /** the profile's memory cap on the server, and what it saw; null without one */
     memoryCap: MemoryCapReport | null;
     samples: StoredSample[];
@@ -305,6 +307,8 @@ export interface Measurements {
     samples: ProcSample[];
     /** a remote server's pid, from its metrics endpoint */
     remotePid?: number | null;
+    /** failed reads of a remote server's metrics endpoint */
+    remoteErrors?: { count: number; last: string } | null;
     memoryCap?: MemoryCapReport | null;
   };
   faults?: FaultRecord[];
@@ -598,6 +602,7 @@ export function buildResult(m: Measurements): RunResult {
       bytesPerClient: m.nodes && m.nodes.length > 1 ? null : perClient(serverRss, connected),
       cpuPercent: activeCpu(m.server.samples, activeFrom, activeTo),
       samplesFrom: m.server.samples.length === 0 ? 'none' : m.server.remotePid != null ? 'remote' : 'local',
+      ...(m.server.remoteErrors !== undefined && { remoteErrors: m.server.remoteErrors }),
       memoryCap: m.server.memoryCap ?? null,
       samples: store(m.server.samples, t0),
     },

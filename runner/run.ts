@@ -11,7 +11,7 @@ import { collectEnv } from './env';
 import { applyProfile } from './isolation/index';
 import type { MemoryCapReport } from './isolation/linux';
 import type { ResolvedRunOptions } from './options';
-import { checkLimits, readLimits, type SystemLimits } from './preflight';
+import { checkLimits, checkTempDir, readLimits, type SystemLimits } from './preflight';
 import { ProcSampler } from './proc-stats';
 import { pauseRedis } from './redis-pause';
 import { RemoteSampler } from './remote-sampler';
@@ -160,6 +160,7 @@ function scheduleKill(
  */
 export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Promise<RunResult> {
   preflight(o, hooks.limits);
+  checkTempDir();
   if (o.target !== null) await checkTarget(o.target, o);
   await checkAdapterService(o);
   const iso = applyProfile(o.profile, {
@@ -333,6 +334,7 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
       ready: nodeSet?.servers[0]?.ready ?? null,
       samples: remote?.samples ?? serverSampler?.samples ?? [],
       remotePid: remote?.pid,
+      ...(remote && { remoteErrors: remote.errors() }),
       memoryCap,
     },
     nodes: nodeSamplers.map((n) => ({ nodeId: n.nodeId, pid: n.sampler.pid, samples: n.sampler.samples })),

@@ -191,16 +191,48 @@ const SERVICE_FLAG: Record<AdapterUnavailableError['service'], string> = {
   PostgreSQL: '--pg-url',
 };
 
+/** What --port and --host can make `listen` fail with, as one line and the fix; null for anything else. */
+export function bindFailure(err: unknown, o: { port: number; host: string }): UsageError | null {
+  const e = err as { code?: unknown; port?: unknown };
+  const port = typeof e?.port === 'number' ? e.port : o.port;
+  switch (e?.code) {
+    case 'EADDRINUSE':
+      return new UsageError(
+        `port ${port} on ${o.host} is in use. Pick another with --port, or --port 0 for a free one.`,
+      );
+    case 'EADDRNOTAVAIL':
+    case 'EAFNOSUPPORT':
+      return new UsageError(
+        `address ${o.host} is not on this machine. Use 127.0.0.1 or an address that \`ip addr\` lists.`,
+      );
+    case 'EACCES':
+      return new UsageError(
+        port < 1024
+          ? `port ${port} on ${o.host}: ports below 1024 need root (or CAP_NET_BIND_SERVICE). Use --port 1024 or above, or --port 0 for a free one.`
+          : `port ${port} on ${o.host}: not allowed to listen there (EACCES). Pick another with --port, or --port 0 for a free one.`,
+      );
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new UsageError(
+        `--host ${o.host} cannot be resolved on this machine. Use an IP address such as 127.0.0.1.`,
+      );
+    default:
+      return null;
+  }
+}
+
 /**
  * Listens. An adapter's service that cannot be reached becomes a one-line error saying what to
  * do (exit 2); a part of the server that failed to start, one line too (exit 1).
  */
-async function listen(server: ReturnType<typeof createServer>) {
+async function listen(server: ReturnType<typeof createServer>, o: ResolvedServeOptions) {
   try {
     return await server.listen();
   } catch (err) {
     await server.close().catch(() => {});
     if (err instanceof ServerStartError) throw new RunError(err.message);
+    const bind = bindFailure(err, o);
+    if (bind) throw bind;
     if (!(err instanceof AdapterUnavailableError)) throw err;
     const flag = SERVICE_FLAG[err.service];
     throw new PreflightError(
@@ -227,7 +259,7 @@ export async function serve(o: ResolvedServeOptions, write: (line: string) => vo
     const sampler = new ProcSampler(process.pid, METRICS_SAMPLE_INTERVAL_MS, METRICS_MAX_SAMPLES).start();
     server.route(METRICS_PATH, metricsHandler(sampler.samples, o.metricsToken, METRICS_SAMPLE_INTERVAL_MS));
   }
-  const d = await listen(server);
+  const d = await listen(server, o);
   const ready: ReadyLine = {
     event: 'ready',
     lib: o.lib,

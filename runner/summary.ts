@@ -90,6 +90,12 @@ export function formatSummary(r: RunResult, outFile?: string): string {
   lines.push(
     `  server RSS       idle ${mb(s.rssBytes.idle)}  steady ${mb(s.rssBytes.steady)}  peak ${mb(s.rssBytes.peak)}  per client ${kb(s.bytesPerClient)}  CPU ${num(s.cpuPercent)}%`,
   );
+  if (s.remoteErrors) {
+    const n = s.remoteErrors.count;
+    lines.push(
+      `  remote metrics   ${n} failed read${n === 1 ? '' : 's'} of --server-metrics, last: ${s.remoteErrors.last}`,
+    );
+  }
   const g = r.loadgen;
   lines.push(
     `  generator        CPU ${num(g.cpuPercent)}%  RSS peak ${mb(g.rssBytes)}  per client ${kb(g.bytesPerClient)}  loop delay p99 ${num(g.loopDelayMs?.p99)} ms`,

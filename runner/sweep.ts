@@ -7,6 +7,7 @@ import { UsageError } from './errors';
 import { MANIFEST_FILE, type FixedCost, type SweepCell, type SweepManifest } from './manifest';
 import { MAX_CLIENTS, SCENARIOS } from './options';
 import { writeJsonAtomic } from './output';
+import { ensureDir, OutputPathError } from './output-check';
 import { cliEntry } from './paths';
 import { median, type RunResult } from './result';
 
@@ -293,7 +294,12 @@ export async function runSweep(o: ResolvedSweepOptions, hooks: SweepHooks = {}):
       `--resume: ${o.out} holds a sweep with other options (${JSON.stringify(existing.options)}). Give the same options, or another --out folder.`,
     );
   }
-  fs.mkdirSync(path.join(o.out, 'cells'), { recursive: true });
+  try {
+    ensureDir(path.join(o.out, 'cells'));
+  } catch (err) {
+    if (!(err instanceof OutputPathError)) throw err;
+    throw new UsageError(`--out ${o.out}: cannot write there (${err.message}). Give another --out folder.`);
+  }
   const now = new Date().toISOString();
   const manifest: SweepManifest = existing ?? {
     schemaVersion: 1,
