@@ -489,7 +489,8 @@ interface CompareSettings {
   minChangeBytes: number;
 }
 
-type Decided = 'changePct' | 'beyondThreshold' | 'gated' | 'adjustedP' | 'test' | 'significant' | 'regressed' | 'reason';
+type Decided =
+  'changePct' | 'beyondThreshold' | 'gated' | 'adjustedP' | 'test' | 'significant' | 'regressed' | 'reason';
 
 /** A comparison's numbers before anything is decided. */
 interface Measured {
@@ -589,8 +590,15 @@ function decide(m: Measured, adjustedP: number | null, notGated: string, s: Comp
   const untested = { ...decided, adjustedP: null, test: null, significant: null };
   if (base.kind === 'tail') return { ...untested, gated: false, regressed: false, reason: notGated };
   const floor = Math.max(base.thresholdPct, GATE_NOISE_FLOOR_PCT[base.metric]);
-  const regressed = beyondThreshold && m.worseBy > floor;
-  const reason = regressed ? 'regressed' : (plain ?? `within the noise floor (${floor} %)`);
+  // With a few trials but too few for the test, the samples must at least lie apart: the
+  // bootstrap interval of the difference of medians excludes 0 on the worse side. Not called
+  // significant: that takes the test.
+  const d = base.difference;
+  const apart = d === null || (METRICS[base.metric].worse === 'higher' ? d.low > 0 : d.high < 0);
+  const regressed = beyondThreshold && m.worseBy > floor && apart;
+  const reason = regressed
+    ? 'regressed'
+    : (plain ?? (m.worseBy <= floor ? `within the noise floor (${floor} %)` : 'trials overlap (interval includes 0)'));
   return { ...untested, gated: true, regressed, reason };
 }
 
@@ -603,7 +611,9 @@ function checkMachines(b: LoadedReport, c: LoadedReport, allow: boolean, notes: 
   const all = [...of(b), ...of(c)];
   const unknown = all.filter((m) => m === null).length;
   if (unknown) {
-    notes.push(`${unknown} run${unknown === 1 ? '' : 's'} record no machine: cannot tell whether every run had one`);
+    notes.push(
+      `${unknown === 1 ? '1 run records' : `${unknown} runs record`} no machine: cannot tell whether every run had one`,
+    );
   }
   const distinct = (ms: Machine[]) => [...new Map(ms.map((m) => [JSON.stringify(m), m])).values()];
   const baseline = distinct(known(of(b)));
@@ -902,9 +912,7 @@ export function formatGateText(r: GateReport): string {
   lines.push(`  baseline: ${r.baseline.inputs.join(' ')}  (${r.baseline.runs} runs)`);
   lines.push(`  current:  ${r.current.inputs.join(' ')}  (${r.current.runs} runs)`);
   for (const m of trialLines(r)) lines.push(`  ${m}`);
-  const rows: string[][] = [
-    ['cell', 'metric', 'baseline', 'current', 'change', 'limit', 'p', 'Holm p', 'δ', 'result'],
-  ];
+  const rows: string[][] = [['cell', 'metric', 'baseline', 'current', 'change', 'limit', 'p', 'Holm p', 'δ', 'result']];
   for (const cell of r.cells) {
     for (const x of cell.comparisons) {
       rows.push([

@@ -9,7 +9,10 @@ import { GIB } from './format';
 export interface Machine {
   cpu: string;
   cores: number | null;
-  /** total memory in GiB, rounded: two boots of one VM type differ by a few MiB of kernel reserve */
+  /**
+   * total memory in GiB, rounded up: the kernel keeps some for itself, so a 24 GiB machine
+   * reports a little less (23.5 here) and two boots of one VM type differ by a few MiB
+   */
   memoryGiB: number | null;
   /** the major version only: a patch release does not move a benchmark the way a major one can */
   node: string;
@@ -30,14 +33,9 @@ export function machineOf(r: Pick<RunResult, 'env'> | null | undefined): Machine
   return {
     cpu: typeof env.cpu === 'string' && env.cpu.trim() ? env.cpu.trim() : 'unknown',
     cores: typeof env.cores === 'number' && env.cores > 0 ? env.cores : null,
-    memoryGiB: typeof env.memoryBytes === 'number' && env.memoryBytes > 0 ? Math.round(env.memoryBytes / GIB) : null,
+    memoryGiB: typeof env.memoryBytes === 'number' && env.memoryBytes > 0 ? Math.ceil(env.memoryBytes / GIB) : null,
     node: major ?? 'unknown',
-    profile:
-      typeof profile === 'string'
-        ? profile
-        : typeof profile?.name === 'string'
-          ? profile.name
-          : 'unknown',
+    profile: typeof profile === 'string' ? profile : typeof profile?.name === 'string' ? profile.name : 'unknown',
   };
 }
 
@@ -69,7 +67,8 @@ export function machineDifferences(baseline: readonly Machine[], current: readon
     const values = (ms: readonly Machine[]) => [...new Set(ms.map((m) => describeField(m, f)))];
     const b = values(baseline);
     const c = values(current);
-    if (new Set([...b, ...c]).size > 1) out.push(`${f}: baseline ${b.join(' / ') || '–'}, current ${c.join(' / ') || '–'}`);
+    if (new Set([...b, ...c]).size > 1)
+      out.push(`${f}: baseline ${b.join(' / ') || '–'}, current ${c.join(' / ') || '–'}`);
   }
   return out;
 }
