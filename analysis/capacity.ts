@@ -280,10 +280,18 @@ export interface CapacityLimit {
   constraint: CapacityConstraint;
   /** `memory 8.00 GiB`, `connect.p99<500ms` */
   name: string;
-  /** null when this constraint does not limit the clients (see `detail`) */
+  /** null when this constraint gives no number: see `unusable` */
   maxClients: number | null;
   /** how the number was reached, or why there is none */
   detail: string;
+  /**
+   * why the fit cannot give this limit (it does not grow with clients, or there is no fit);
+   * null when it gives one
+   */
+  unusable: string | null;
+  /** measured points that already break the limit, of `measuredPoints` */
+  brokenPoints: number;
+  measuredPoints: number;
   /** maxClients / the largest measured level, when above 1 */
   extrapolation: number | null;
 }
@@ -302,8 +310,10 @@ export interface SeriesCapacity {
   cpu: LinearFit | null;
   latency: LatencyGrowth[];
   limits: CapacityLimit[];
-  /** the smallest limit; null when nothing limits the clients */
+  /** the smallest limit; null when nothing limits the clients, or see `unpredicted` */
   maxClients: number | null;
+  /** why no max per server is given although limits were asked for (an unusable fit); else null */
+  unpredicted: string | null;
   /** maxClients × cpuHeadroom, rounded down: what one server is planned to hold */
   plannedClients: number | null;
   /** the constraint that gives maxClients */
@@ -382,6 +392,9 @@ export function extrapolationWarning(limit: CapacityLimit, maxMeasured: number):
 
 const NEED_LEVELS = 'needs completed, valid runs at 2 or more client levels';
 
+const brokenText = (broken: number, of: number) =>
+  broken === of ? 'every measured point already breaks it' : `${broken} of ${of} measured points already break it`;
+
 function seriesCapacity(
   series: string,
   cells: readonly ReportCell[],
@@ -410,43 +423,77 @@ function seriesCapacity(
   });
 
   const limits: CapacityLimit[] = [];
-  const add = (constraint: CapacityConstraint, name: string, maxClients: number | null, detail: string) =>
-    limits.push({ constraint, name, maxClients, detail, extrapolation: extrapolationOf(maxClients, maxMeasured) });
+  const add = (
+    constraint: CapacityConstraint,
+    name: string,
+    fit: { model: GrowthModel | null; ys: number[]; limit: number; metric: string; unit: 'ms' | 'bytes' },
+  ) => {
+    const v = (x: number) => (fit.unit === 'bytes' ? bytes(x) : `${fmt(x)} ms`);
+    const broken = fit.ys.filter((y) => y >= fit.limit).length;
+    const max = fit.model ? solveFor(fit.model, fit.limit) : null;
+    let unusable: string | null = null;
+    if (max === null) {
+      const why = fit.model
+        ? `${describeModel(fit.model, fit.metric, fit.unit)} does not grow with clients, so it cannot say where it reaches ${v(fit.limit)}`
+        : `${fit.metric} not fitted: ${NEED_LEVELS}`;
+      const lowest = broken ? Math.min(...fit.ys) : 0;
+      const measured =
+        broken === 0
+          ? fit.ys.length
+            ? `under ${v(fit.limit)} at every measured level up to ${count(maxMeasured)} clients`
+            : ''
+          : `${brokenText(broken, fit.ys.length)}${broken === fit.ys.length ? ` (lowest ${v(lowest)})` : ''}`;
+      unusable = measured ? `${why}; ${measured}` : why;
+    }
+    limits.push({
+      constraint,
+      name,
+      maxClients: max,
+      detail:
+        unusable ??
+        `${describeModel(fit.model!, fit.metric, fit.unit)}${fit.unit === 'ms' ? ` (${fit.model!.kind})` : ''} reaches ${v(fit.limit)}`,
+      unusable,
+      brokenPoints: broken,
+      measuredPoints: fit.ys.length,
+      extrapolation: extrapolationOf(max, maxMeasured),
+    });
+  };
 
   if (o.memoryBytes !== null && o.memoryName !== null) {
-    if (!memory) add('memory', o.memoryName, null, `memory not fitted: ${NEED_LEVELS} and a steady RSS`);
-    else {
-      const m = linearModel(memory);
-      const max = solveFor(m, o.memoryBytes);
-      add(
-        'memory',
-        o.memoryName,
-        max,
-        max === null
-          ? 'RSS does not grow with clients in the measured range'
-          : `${describeModel(m, 'RSS', 'bytes')} reaches ${bytes(o.memoryBytes)}`,
-      );
-    }
+    add('memory', o.memoryName, {
+      model: memory && linearModel(memory),
+      ys: mem.ys,
+      limit: o.memoryBytes,
+      metric: 'RSS',
+      unit: 'bytes',
+    });
   }
   for (const slo of o.slos) {
     const g = latency.find((l) => l.metric === slo.metric)!;
-    if (!g.model) add('slo', slo.expression, null, `${slo.metric} not fitted: ${NEED_LEVELS}`);
-    else {
-      const max = solveFor(g.model, slo.limitMs);
-      add(
-        'slo',
-        slo.expression,
-        max,
-        max === null
-          ? `${slo.metric} does not grow with clients in the measured range`
-          : `${describeModel(g.model, slo.metric, 'ms')} (${g.model.kind}) reaches ${fmt(slo.limitMs)} ms`,
-      );
-    }
+    add('slo', slo.expression, {
+      model: g.model,
+      ys: xy(points, (p) => p.latencyMs[slo.metric]).ys,
+      limit: slo.limitMs,
+      metric: slo.metric,
+      unit: 'ms',
+    });
   }
 
-  const bound = limits.filter((l) => l.maxClients !== null);
+  // A limit whose fit is unusable while measured points already break it: the answer lies
+  // below what was measured, and no fit can say where. Without broken points it is left out.
+  const unusable = limits.filter((l) => l.unusable !== null);
+  const blocking = unusable.filter((l) => l.brokenPoints > 0);
+  const bound = blocking.length ? [] : limits.filter((l) => l.maxClients !== null);
   const binding = bound.length ? bound.reduce((a, b) => (b.maxClients! < a.maxClients! ? b : a)) : null;
   const maxClients = binding?.maxClients ?? null;
+  const unpredicted = blocking.length
+    ? blocking.map((l) => `${l.name} fit unusable and ${brokenText(l.brokenPoints, l.measuredPoints)}`).join('; ')
+    : binding === null && unusable.length
+      ? `no usable fit (${unusable.map((l) => l.name).join(', ')})`
+      : null;
+  if (binding !== null) {
+    for (const l of unusable) warnings.push(`${l.name}: fit unusable, left out of the answer: ${l.unusable}`);
+  }
 
   if (points.length === 0) warnings.push(`no completed, valid run: nothing to fit (${dropped.length} dropped)`);
   else if (new Set(points.map((p) => p.clients)).size < 2) {
@@ -465,7 +512,8 @@ function seriesCapacity(
   const plannedClients = maxClients === null ? null : Math.floor(maxClients * o.cpuHeadroom);
   let serversNeeded: number | null = null;
   if (o.users !== null) {
-    if (maxClients === null) warnings.push('no constraint limits the clients, so no server count can be given');
+    if (unpredicted !== null) warnings.push(`no server count: ${unpredicted}`);
+    else if (maxClients === null) warnings.push('no constraint limits the clients, so no server count can be given');
     else if (plannedClients === 0) warnings.push(`one server holds no client within ${binding!.name}`);
     else serversNeeded = Math.ceil(o.users / plannedClients!);
   }
@@ -480,6 +528,7 @@ function seriesCapacity(
     latency,
     limits,
     maxClients,
+    unpredicted,
     plannedClients,
     binding,
     serversNeeded,
@@ -545,7 +594,7 @@ export function runCapacity(options: CapacityOptions): CapacityReport {
 // ---- text ----
 
 function limitText(l: CapacityLimit): string {
-  return l.maxClients === null ? 'no limit' : `${count(l.maxClients)} clients`;
+  return l.unusable !== null ? 'fit unusable' : l.maxClients === null ? 'no limit' : `${count(l.maxClients)} clients`;
 }
 
 /** A table per series for stderr: fits, limits, the answer, warnings and dropped runs. */
@@ -594,9 +643,11 @@ export function formatCapacityText(r: CapacityReport): string {
       );
     }
     const answer =
-      s.binding === null
-        ? '  max per server: not limited by any constraint given'
-        : `  max per server: ${count(s.maxClients!)} clients (${s.binding.name} binds); planned at ${fmt(r.cpuHeadroom * 100)} %: ${count(s.plannedClients!)}`;
+      s.unpredicted !== null
+        ? `  max per server: not predicted: ${s.unpredicted}`
+        : s.binding === null
+          ? '  max per server: not limited by any constraint given'
+          : `  max per server: ${count(s.maxClients!)} clients (${s.binding.name} binds); planned at ${fmt(r.cpuHeadroom * 100)} %: ${count(s.plannedClients!)}`;
     lines.push(
       '',
       answer + (s.serversNeeded === null ? '' : `; servers for ${count(r.users!)} users: ${count(s.serversNeeded)}`),

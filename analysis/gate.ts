@@ -9,12 +9,16 @@ import { escapeMarkdown as md } from '../reports/escape';
 import { loadInputs, type LoadedReport, type ReportCell } from '../reports/load';
 import { numbersOf, type CellNumbers } from '../reports/metrics';
 import { bytes, count, fmt, signedPct, table } from './format';
+import { machineDifferences, machineOf, type Machine } from './machine';
 import {
   BOOTSTRAP_DEFAULTS,
   bootstrapMedians,
+  cliffsDelta,
+  holm,
   mannWhitneyU,
   median,
   smallestExactP,
+  trialsToReach,
   type BootstrapOptions,
   type Interval,
 } from './stats';
@@ -35,25 +39,36 @@ export const GATE_METRICS = [
 
 export type GateMetric = (typeof GATE_METRICS)[number];
 
+/**
+ * What one run can support: a `tail` (a p99 rests on a few slow clients) is gated only by a test
+ * over enough trials; a `median` or `memory` figure also without one, beyond its noise floor; a
+ * `count` of clients is functional (a lost client is not noise) and never tested.
+ */
+export type MetricKind = 'tail' | 'median' | 'memory' | 'count';
+
 interface MetricDef {
   unit: 'ms' | 'bytes' | 'clients';
   /** which direction is a regression */
   worse: 'higher' | 'lower';
+  kind: MetricKind;
   read: (n: CellNumbers) => number | null;
 }
 
 const METRICS: Record<GateMetric, MetricDef> = {
-  'connect.p50': { unit: 'ms', worse: 'higher', read: (n) => n.connectMs?.p50 ?? null },
-  'connect.p99': { unit: 'ms', worse: 'higher', read: (n) => n.connectMs?.p99 ?? null },
-  'firstMessage.p50': { unit: 'ms', worse: 'higher', read: (n) => n.firstMessageMs?.p50 ?? null },
-  'firstMessage.p99': { unit: 'ms', worse: 'higher', read: (n) => n.firstMessageMs?.p99 ?? null },
-  'echo.p50': { unit: 'ms', worse: 'higher', read: (n) => n.echoMs?.p50 ?? null },
-  'echo.p99': { unit: 'ms', worse: 'higher', read: (n) => n.echoMs?.p99 ?? null },
-  'rss.steady': { unit: 'bytes', worse: 'higher', read: (n) => n.rssSteadyBytes },
-  bytesPerClient: { unit: 'bytes', worse: 'higher', read: (n) => n.bytesPerClient },
-  connected: { unit: 'clients', worse: 'lower', read: (n) => n.connected },
-  failed: { unit: 'clients', worse: 'higher', read: (n) => n.failed },
+  'connect.p50': { unit: 'ms', worse: 'higher', kind: 'median', read: (n) => n.connectMs?.p50 ?? null },
+  'connect.p99': { unit: 'ms', worse: 'higher', kind: 'tail', read: (n) => n.connectMs?.p99 ?? null },
+  'firstMessage.p50': { unit: 'ms', worse: 'higher', kind: 'median', read: (n) => n.firstMessageMs?.p50 ?? null },
+  'firstMessage.p99': { unit: 'ms', worse: 'higher', kind: 'tail', read: (n) => n.firstMessageMs?.p99 ?? null },
+  'echo.p50': { unit: 'ms', worse: 'higher', kind: 'median', read: (n) => n.echoMs?.p50 ?? null },
+  'echo.p99': { unit: 'ms', worse: 'higher', kind: 'tail', read: (n) => n.echoMs?.p99 ?? null },
+  'rss.steady': { unit: 'bytes', worse: 'higher', kind: 'memory', read: (n) => n.rssSteadyBytes },
+  bytesPerClient: { unit: 'bytes', worse: 'higher', kind: 'memory', read: (n) => n.bytesPerClient },
+  connected: { unit: 'clients', worse: 'lower', kind: 'count', read: (n) => n.connected },
+  failed: { unit: 'clients', worse: 'higher', kind: 'count', read: (n) => n.failed },
 };
+
+/** The kind of a metric (see {@link MetricKind}). */
+export const metricKind = (m: GateMetric): MetricKind => METRICS[m].kind;
 
 /**
  * How much worse a metric may get before the gate fails (percent; a change must exceed it).
@@ -94,10 +109,30 @@ export const GATE_MIN_CHANGE_MS = 0.5;
  */
 export const GATE_MIN_CHANGE_BYTES = 4 * 1024 * 1024;
 
-/** Significance level of the noise test. */
+/**
+ * Without a test, a median or memory change must also exceed this many percent, whatever a
+ * --threshold says: one run's own noise. 10 % is the default threshold of these metrics, chosen
+ * as beyond their trial-to-trial jitter on a quiet machine (see above); the absolute parts of the
+ * floor are {@link GATE_MIN_CHANGE_MS} and {@link GATE_MIN_CHANGE_BYTES}.
+ */
+export const GATE_NOISE_FLOOR_PCT: Readonly<Record<GateMetric, number>> = {
+  'connect.p50': 10,
+  'firstMessage.p50': 10,
+  'echo.p50': 10,
+  'rss.steady': 10,
+  bytesPerClient: 10,
+  // Not gated without a test at all (tails), or functional (counts): no noise floor.
+  'connect.p99': 0,
+  'firstMessage.p99': 0,
+  'echo.p99': 0,
+  connected: 0,
+  failed: 0,
+};
+
+/** Significance level of the noise test, for all comparisons of one gate run together (Holm). */
 export const GATE_ALPHA = 0.05;
 
-/** Trials on each side from which changes are tested for significance. */
+/** Trials on each side below which nothing is tested (and tails are not gated). */
 export const GATE_MIN_TRIALS = 3;
 
 const THRESHOLD_EXAMPLE = 'Example: --threshold connect.p99=20';
@@ -153,8 +188,11 @@ export interface GateOptions {
   minChangeMs?: number;
   /** see {@link GATE_MIN_CHANGE_BYTES} */
   minChangeBytes?: number;
-  /** run options left out of the pairing, to compare two configurations (e.g. deflate off → on) */
-  ignore?: GateOption[];
+  /**
+   * run options left out of the pairing, to compare two configurations (e.g. deflate off → on);
+   * `machine` compares runs of different machines, with a warning, instead of refusing
+   */
+  ignore?: GateIgnore[];
 }
 
 function stringList(raw: unknown): string[] {
@@ -183,12 +221,12 @@ export function resolveGateOptions(raw: {
     }
   }
   const ignore = stringList(raw.ignoreOption).map((f) => {
-    if (!(GATE_OPTIONS as readonly string[]).includes(f)) {
+    if (!(GATE_IGNORABLE as readonly string[]).includes(f)) {
       throw new UsageError(
-        `--ignore-option must be one of ${GATE_OPTIONS.join(', ')} (got "${f}"). Example: --ignore-option deflate`,
+        `--ignore-option must be one of ${GATE_IGNORABLE.join(', ')} (got "${f}"). Example: --ignore-option deflate`,
       );
     }
-    return f as GateOption;
+    return f as GateIgnore;
   });
   return { baseline, current, thresholds: resolveThresholds(stringList(raw.threshold)), ignore };
 }
@@ -239,13 +277,17 @@ export const GATE_OPTIONS = [
 ] as const satisfies readonly (keyof GateKey)[];
 export type GateOption = (typeof GATE_OPTIONS)[number];
 
+/** What `--ignore-option` takes: a run option, or `machine` (see {@link machineOf}). */
+export const GATE_IGNORABLE = [...GATE_OPTIONS, 'machine'] as const;
+export type GateIgnore = (typeof GATE_IGNORABLE)[number];
+
 const KEY_FIELDS = ['lib', 'scenario', 'clients', ...GATE_OPTIONS] as const satisfies readonly (keyof GateKey)[];
 
-function keyOf(c: ReportCell, ignore: readonly GateOption[]): GateKey | null {
+function keyOf(c: ReportCell, ignore: readonly GateIgnore[]): GateKey | null {
   const key = fullKeyOf(c);
   if (!key) return null;
   // An ignored option takes one value on both sides, so cells pair across it.
-  for (const f of ignore) (key as unknown as Record<string, unknown>)[f] = 'any';
+  for (const f of ignore) if (f !== 'machine') (key as unknown as Record<string, unknown>)[f] = 'any';
   return key;
 }
 
@@ -318,6 +360,7 @@ function labeller(keys: readonly GateKey[]): (k: GateKey) => string {
 export interface GateComparison {
   metric: GateMetric;
   unit: 'ms' | 'bytes' | 'clients';
+  kind: MetricKind;
   /** per-trial values, in `unit` */
   baseline: number[];
   current: number[];
@@ -330,18 +373,24 @@ export interface GateComparison {
   changePct: number | null;
   /** the allowed worsening (percent) */
   thresholdPct: number;
-  /** the change is in the worse direction and beyond the threshold (and the latency floor) */
+  /** the change is in the worse direction and beyond the threshold (and the absolute floor) */
   beyondThreshold: boolean;
-  /** two-sided Mann-Whitney U p-value; null with fewer than 3 trials on a side */
+  /** false when the trials cannot support a verdict on this metric (a tail without a test) */
+  gated: boolean;
+  /** two-sided Mann-Whitney U p-value; null with fewer than 3 values on a side */
   pValue: number | null;
-  /** bootstrap interval of median(current) − median(baseline), in `unit`; null with fewer than 3 trials */
+  /** pValue after Holm–Bonferroni over every tested comparison of this gate run; null when not tested */
+  adjustedP: number | null;
+  /** Cliff's delta of current against baseline, −1 … +1; null with fewer than 3 values on a side */
+  effect: number | null;
+  /** bootstrap interval of median(current) − median(baseline), in `unit`; null with fewer than 3 values */
   difference: Interval | null;
-  /** what decided significance; null when thresholds alone decide */
-  test: 'mann-whitney' | 'bootstrap' | null;
-  /** null when thresholds alone decide */
+  /** `mann-whitney` when the test decided; null when thresholds and noise floors alone decide */
+  test: 'mann-whitney' | null;
+  /** adjustedP < alpha; null when not tested */
   significant: boolean | null;
   regressed: boolean;
-  /** why, in a few words: `regressed`, `within threshold`, `not significant`, … */
+  /** why, in a few words: `regressed`, `within threshold`, `not significant`, `not gated: …` */
   reason: string;
 }
 
@@ -354,8 +403,9 @@ export interface GateCell {
   /** trials compared (completed, valid, every client connected) */
   baselineTrials: number;
   currentTrials: number;
+  /** `significance`: the test decides; `thresholds`: too few trials for it, so tails are not gated */
   mode: 'significance' | 'thresholds';
-  /** e.g. "1 trial: thresholds only, no significance test …" */
+  /** one line: what decides in this cell and why */
   modeNote: string;
   comparisons: GateComparison[];
 }
@@ -372,10 +422,20 @@ export interface GateReport {
   verdict: 'pass' | 'regression';
   /** one line: the verdict and why */
   summary: string;
-  baseline: { inputs: string[]; runs: number };
-  current: { inputs: string[]; runs: number };
+  baseline: { inputs: string[]; runs: number; machines: Machine[] };
+  current: { inputs: string[]; runs: number; machines: Machine[] };
+  /** `WARNING: baseline and current ran on different machines: …` (with --ignore-option machine); else null */
+  warning: string | null;
   thresholds: Record<GateMetric, number>;
   alpha: number;
+  /** comparisons that a test could decide with enough trials: the m a cell's trials must beat */
+  testable: number;
+  /** comparisons the test decided: the family of the Holm correction */
+  tested: number;
+  /** trials a side at which the test can reach alpha over `testable` comparisons */
+  trialsNeeded: number;
+  /** `bench sweep --trials N …` for the cells without a test; empty when every cell was tested */
+  moreTrials: string[];
   bootstrap: { iterations: number; confidence: number; seed: number };
   minChangeMs: number;
   minChangeBytes: number;
@@ -401,15 +461,24 @@ function unusable(c: ReportCell): string | null {
 }
 
 const trialsText = (n: number) => `${n} trial${n === 1 ? '' : 's'}`;
+const sidesText = (nb: number, nc: number) =>
+  nb === nc ? `${trialsText(nb)} a side` : `baseline ${trialsText(nb)}, current ${trialsText(nc)}`;
 
-function modeNote(nb: number, nc: number, alpha: number): string {
-  const sides = nb === nc ? trialsText(nb) : `baseline ${trialsText(nb)}, current ${trialsText(nc)}`;
-  if (nb < GATE_MIN_TRIALS || nc < GATE_MIN_TRIALS) {
-    return `${sides}: thresholds only, no significance test (${GATE_MIN_TRIALS} or more trials on each side enable one)`;
+interface PowerContext {
+  alpha: number;
+  testable: number;
+  tested: number;
+  trialsNeeded: number;
+}
+
+function modeNote(nb: number, nc: number, powered: boolean, p: PowerContext): string {
+  const sides = sidesText(nb, nc);
+  if (powered) {
+    return `${sides}: Mann-Whitney U decides, Holm-corrected over ${p.tested} comparisons (corrected p < ${p.alpha} and beyond the threshold); effect size Cliff's δ`;
   }
-  return smallestExactP(nb, nc) > alpha
-    ? `${sides}: thresholds and a bootstrap interval of the medians (too few trials for Mann-Whitney U to reach p < ${alpha})`
-    : `${sides}: thresholds and Mann-Whitney U (p < ${alpha})`;
+  const untested = `medians and memory gated on thresholds and noise floors only, p99s not gated (a test needs ${p.trialsNeeded} trials a side)`;
+  if (nb < GATE_MIN_TRIALS || nc < GATE_MIN_TRIALS) return `${sides}: no significance test; ${untested}`;
+  return `${sides}: too few for Mann-Whitney U to reach p < ${p.alpha} over ${p.testable} comparisons (smallest possible p ${pText(smallestExactP(nb, nc))}); ${untested}`;
 }
 
 interface CompareSettings {
@@ -420,7 +489,23 @@ interface CompareSettings {
   minChangeBytes: number;
 }
 
-function compareMetric(metric: GateMetric, b: ReportCell[], c: ReportCell[], key: GateKey, s: CompareSettings) {
+type Decided =
+  'changePct' | 'beyondThreshold' | 'gated' | 'adjustedP' | 'test' | 'significant' | 'regressed' | 'reason';
+
+/** A comparison's numbers before anything is decided. */
+interface Measured {
+  base: Omit<GateComparison, Decided>;
+  changePct: number | null;
+  worse: boolean;
+  /** the change in the worse direction, in percent (Infinity from a baseline of 0) */
+  worseBy: number;
+  underFloor: boolean;
+}
+
+const isTestable = (m: Measured) =>
+  m.base.kind !== 'count' && m.base.baselineMedian !== null && m.base.currentMedian !== null;
+
+function measure(metric: GateMetric, b: ReportCell[], c: ReportCell[], key: GateKey, s: CompareSettings) {
   const def = METRICS[metric];
   const values = (cells: ReportCell[]) =>
     cells.flatMap((x) => [def.read(numbersOf(x))].filter((v): v is number => v !== null));
@@ -429,31 +514,22 @@ function compareMetric(metric: GateMetric, b: ReportCell[], c: ReportCell[], key
   if (baseline.length === 0 && current.length === 0) return null;
   const bm = median(baseline);
   const cm = median(current);
-  const thresholdPct = s.thresholds[metric];
-  const base: Omit<GateComparison, 'changePct' | 'beyondThreshold' | 'regressed' | 'reason'> = {
+  // Counts are functional and never tested, so they get no p-value to misread.
+  const enough = def.kind !== 'count' && baseline.length >= GATE_MIN_TRIALS && current.length >= GATE_MIN_TRIALS;
+  const base: Measured['base'] = {
     metric,
     unit: def.unit,
+    kind: def.kind,
     baseline,
     current,
     baselineMedian: bm,
     currentMedian: cm,
-    thresholdPct,
-    pValue: null,
-    difference: null,
-    test: null,
-    significant: null,
+    thresholdPct: s.thresholds[metric],
+    pValue: enough ? mannWhitneyU(baseline, current).pValue : null,
+    effect: enough ? cliffsDelta(baseline, current) : null,
+    difference: enough ? bootstrapMedians(baseline, current, s.bootstrap).difference : null,
   };
-  if (bm === null || cm === null) {
-    // A metric the baseline had and the current run lost is a regression: something stopped working.
-    const lost = bm !== null;
-    return {
-      ...base,
-      changePct: null,
-      beyondThreshold: lost,
-      regressed: lost,
-      reason: lost ? 'not measured in current' : 'not measured in baseline',
-    };
-  }
+  if (bm === null || cm === null) return { base, changePct: null, worse: false, worseBy: 0, underFloor: false };
   const changePct =
     metric === 'failed'
       ? ((cm - bm) / Math.max(key.clients, 1)) * 100
@@ -462,49 +538,117 @@ function compareMetric(metric: GateMetric, b: ReportCell[], c: ReportCell[], key
           ? 0
           : null
         : ((cm - bm) / bm) * 100;
-  const worseBy = changePct === null ? Infinity : def.worse === 'higher' ? changePct : -changePct;
   const underFloor =
     (def.unit === 'ms' && Math.abs(cm - bm) < s.minChangeMs) ||
     (def.unit === 'bytes' && Math.abs(cm - bm) * (metric === 'bytesPerClient' ? key.clients : 1) < s.minChangeBytes);
-  const worse = def.worse === 'higher' ? cm > bm : cm < bm;
-  const beyondThreshold = worse && worseBy > thresholdPct && !underFloor;
+  return {
+    base,
+    changePct,
+    worse: def.worse === 'higher' ? cm > bm : cm < bm,
+    worseBy: changePct === null ? Infinity : def.worse === 'higher' ? changePct : -changePct,
+    underFloor,
+  };
+}
 
-  let test: GateComparison['test'] = null;
-  let significant: boolean | null = null;
-  let pValue: number | null = null;
-  let difference: Interval | null = null;
-  if (baseline.length >= GATE_MIN_TRIALS && current.length >= GATE_MIN_TRIALS) {
-    pValue = mannWhitneyU(baseline, current).pValue;
-    difference = bootstrapMedians(baseline, current, s.bootstrap).difference;
-    // With 3 trials a side even complete separation gives p = 0.1, so the bootstrap decides there.
-    if (smallestExactP(baseline.length, current.length) > s.alpha) {
-      test = 'bootstrap';
-      significant = difference.low > 0 || difference.high < 0;
-    } else {
-      test = 'mann-whitney';
-      significant = pValue < s.alpha;
-    }
+/** The verdict on one measured comparison: by the test when `adjustedP` is given, else by thresholds and floors. */
+function decide(m: Measured, adjustedP: number | null, notGated: string, s: CompareSettings): GateComparison {
+  const { base } = m;
+  if (base.baselineMedian === null || base.currentMedian === null) {
+    // A metric the baseline had and the current run lost is a regression: something stopped working.
+    const lost = base.baselineMedian !== null;
+    return {
+      ...base,
+      changePct: null,
+      beyondThreshold: lost,
+      gated: true,
+      adjustedP: null,
+      test: null,
+      significant: null,
+      regressed: lost,
+      reason: lost ? 'not measured in current' : 'not measured in baseline',
+    };
   }
-  const regressed = beyondThreshold && significant !== false;
+  const beyondThreshold = m.worse && m.worseBy > base.thresholdPct && !m.underFloor;
+  const plain = !m.worse
+    ? base.currentMedian === base.baselineMedian
+      ? 'unchanged'
+      : 'better'
+    : m.underFloor && m.worseBy > base.thresholdPct
+      ? base.unit === 'ms'
+        ? `under ${s.minChangeMs} ms`
+        : `under ${bytes(s.minChangeBytes)} of RSS`
+      : !beyondThreshold
+        ? 'within threshold'
+        : null;
+  const decided = { ...base, changePct: m.changePct, beyondThreshold };
+  if (adjustedP !== null) {
+    const significant = adjustedP < s.alpha;
+    const regressed = beyondThreshold && significant;
+    const reason = regressed ? 'regressed' : (plain ?? 'not significant');
+    return { ...decided, gated: true, adjustedP, test: 'mann-whitney', significant, regressed, reason };
+  }
+  const untested = { ...decided, adjustedP: null, test: null, significant: null };
+  if (base.kind === 'tail') return { ...untested, gated: false, regressed: false, reason: notGated };
+  const floor = Math.max(base.thresholdPct, GATE_NOISE_FLOOR_PCT[base.metric]);
+  // With a few trials but too few for the test, the samples must at least lie apart: the
+  // bootstrap interval of the difference of medians excludes 0 on the worse side. Not called
+  // significant: that takes the test.
+  const d = base.difference;
+  const apart = d === null || (METRICS[base.metric].worse === 'higher' ? d.low > 0 : d.high < 0);
+  const regressed = beyondThreshold && m.worseBy > floor && apart;
   const reason = regressed
     ? 'regressed'
-    : !worse
-      ? cm === bm
-        ? 'unchanged'
-        : 'better'
-      : underFloor && worseBy > thresholdPct
-        ? def.unit === 'ms'
-          ? `under ${s.minChangeMs} ms`
-          : `under ${bytes(s.minChangeBytes)} of RSS`
-        : !beyondThreshold
-          ? 'within threshold'
-          : 'not significant';
-  return { ...base, pValue, difference, test, significant, changePct, beyondThreshold, regressed, reason };
+    : (plain ?? (m.worseBy <= floor ? `within the noise floor (${floor} %)` : 'trials overlap (interval includes 0)'));
+  return { ...untested, gated: true, regressed, reason };
 }
 
 const cellName = (c: ReportCell) => `trial ${c.trial} (${c.file})`;
 
-/** Compares loaded runs. Pure: nothing is read or written. */
+/** The machines of both sides; throws unless they match or `allow` is set, when it warns instead. */
+function checkMachines(b: LoadedReport, c: LoadedReport, allow: boolean, notes: string[]) {
+  const of = (r: LoadedReport) => r.cells.filter((x) => x.result).map((x) => machineOf(x.result));
+  const known = (ms: (Machine | null)[]) => ms.filter((m): m is Machine => m !== null);
+  const all = [...of(b), ...of(c)];
+  const unknown = all.filter((m) => m === null).length;
+  if (unknown) {
+    notes.push(
+      `${unknown === 1 ? '1 run records' : `${unknown} runs record`} no machine: cannot tell whether every run had one`,
+    );
+  }
+  const distinct = (ms: Machine[]) => [...new Map(ms.map((m) => [JSON.stringify(m), m])).values()];
+  const baseline = distinct(known(of(b)));
+  const current = distinct(known(of(c)));
+  const diffs = baseline.length && current.length ? machineDifferences(baseline, current) : [];
+  let warning: string | null = null;
+  if (diffs.length) {
+    const what = diffs.join('; ');
+    if (!allow) {
+      throw new UsageError(
+        `baseline and current ran on different machines (${what}): a difference would be the machine's, not the code's. Measure both sides on one machine, or pass --ignore-option machine to compare anyway.`,
+      );
+    }
+    warning = `WARNING: baseline and current ran on different machines: ${what}. A difference may be the machine's, not the code's.`;
+  }
+  return { baseline, current, warning };
+}
+
+const shellWord = (w: string) => (/^[A-Za-z0-9_./:=,@%+-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
+
+/** `bench sweep --trials N --libs … --clients … --out <dir>` per scenario, for the cells given. */
+function sweepCommands(cells: readonly GateCell[], trials: number, runArgs: readonly string[]): string[] {
+  const scenarios = [...new Set(cells.map((c) => c.key.scenario))];
+  return scenarios.map((scenario) => {
+    const these = cells.filter((c) => c.key.scenario === scenario);
+    const libs = [...new Set(these.map((c) => c.key.lib))].join(',');
+    const levels = [...new Set(these.map((c) => c.key.clients))].sort((x, y) => x - y).join(',');
+    const args = runArgs.length ? [...runArgs] : these.some((c) => c.key.deflate === true) ? ['--deflate'] : [];
+    const words = ['bench', 'sweep', '--trials', String(trials), '--libs', libs, '--clients', levels];
+    if (scenario !== 'echo') words.push('--scenario', scenario);
+    return [...words, ...args].map(shellWord).join(' ') + ' --out <dir>';
+  });
+}
+
+/** Compares loaded runs. Pure: nothing is read or written. Throws a UsageError when the machines differ. */
 export function compareRuns(
   baselineRuns: LoadedReport,
   currentRuns: LoadedReport,
@@ -517,14 +661,16 @@ export function compareRuns(
     minChangeMs: options.minChangeMs ?? GATE_MIN_CHANGE_MS,
     minChangeBytes: options.minChangeBytes ?? GATE_MIN_CHANGE_BYTES,
   };
+  const ignore = options.ignore ?? [];
   const failures: GateFailure[] = [];
   const notes: string[] = [];
+  const machines = checkMachines(baselineRuns, currentRuns, ignore.includes('machine'), notes);
 
   const group = (cells: readonly ReportCell[]) => {
     const byId = new Map<string, { key: GateKey; cells: ReportCell[] }>();
     const keyless: ReportCell[] = [];
     for (const c of cells) {
-      const key = keyOf(c, options.ignore ?? []);
+      const key = keyOf(c, ignore);
       if (!key) {
         keyless.push(c);
         continue;
@@ -545,7 +691,7 @@ export function compareRuns(
   }
   for (const x of b.keyless) notes.push(`baseline ${looseName(x)} ${cellName(x)} left out: ${unusable(x)}`);
 
-  const cells: GateCell[] = [];
+  const pending: { id: string; name: string; key: GateKey; nb: number; nc: number; measured: Measured[] }[] = [];
   for (const [id, bg] of b.byId) {
     const name = label(bg.key);
     const usableBaseline = bg.cells.filter((x) => {
@@ -582,23 +728,49 @@ export function compareRuns(
       continue;
     }
     if (usableCurrent.length === 0) continue;
-    const nb = usableBaseline.length;
-    const nc = usableCurrent.length;
-    const comparisons = GATE_METRICS.flatMap((m) => {
-      const r = compareMetric(m, usableBaseline, usableCurrent, bg.key, s);
+    const measured = GATE_METRICS.flatMap((m) => {
+      const r = measure(m, usableBaseline, usableCurrent, bg.key, s);
       return r ? [r] : [];
     });
-    cells.push({
-      id,
-      label: name,
-      key: bg.key,
-      baselineTrials: nb,
-      currentTrials: nc,
-      mode: nb >= GATE_MIN_TRIALS && nc >= GATE_MIN_TRIALS ? 'significance' : 'thresholds',
-      modeNote: modeNote(nb, nc, s.alpha),
-      comparisons,
-    });
+    pending.push({ id, name, key: bg.key, nb: usableBaseline.length, nc: usableCurrent.length, measured });
   }
+
+  // A cell is tested only when its trials can reach alpha even if every comparison of the run
+  // were in the family; the family itself is what is tested, so the correction is never weaker.
+  const testable = pending.reduce((a, p) => a + p.measured.filter(isTestable).length, 0);
+  const target = s.alpha / Math.max(1, testable);
+  const powered = (nb: number, nc: number) =>
+    nb >= GATE_MIN_TRIALS && nc >= GATE_MIN_TRIALS && smallestExactP(nb, nc) < target;
+  const family = pending.flatMap((p, ci) =>
+    p.measured.flatMap((m, mi) =>
+      isTestable(m) && m.base.pValue !== null && powered(m.base.baseline.length, m.base.current.length)
+        ? [{ at: `${ci}:${mi}`, p: m.base.pValue }]
+        : [],
+    ),
+  );
+  const adjusted = holm(family.map((f) => f.p));
+  const adjustedAt = new Map(family.map((f, i) => [f.at, adjusted[i]!]));
+  const power: PowerContext = {
+    alpha: s.alpha,
+    testable,
+    tested: family.length,
+    trialsNeeded: Math.max(GATE_MIN_TRIALS, trialsToReach(target) ?? 50),
+  };
+  const cells: GateCell[] = pending.map((p, ci) => ({
+    id: p.id,
+    label: p.name,
+    key: p.key,
+    baselineTrials: p.nb,
+    currentTrials: p.nc,
+    mode: powered(p.nb, p.nc) ? 'significance' : 'thresholds',
+    modeNote: modeNote(p.nb, p.nc, powered(p.nb, p.nc), power),
+    comparisons: p.measured.map((m, mi) => {
+      const stat = m.base.metric.split('.')[1] ?? m.base.metric;
+      const notGated = `not gated: ${sidesText(p.nb, p.nc)}; ${stat} needs ≥${power.trialsNeeded}`;
+      return decide(m, adjustedAt.get(`${ci}:${mi}`) ?? null, notGated, s);
+    }),
+  }));
+
   for (const [id, cg] of c.byId) {
     if (b.byId.has(id)) continue;
     const name = label(cg.key);
@@ -608,8 +780,8 @@ export function compareRuns(
       if (why) failures.push({ kind: 'invalid', cell: name, message: `current ${cellName(x)}: ${why}` });
     }
   }
-  const compared = cells.reduce((a, x) => a + x.comparisons.length, 0);
-  if (compared === 0 && failures.length === 0) {
+  const all = cells.flatMap((x) => x.comparisons);
+  if (all.length === 0 && failures.length === 0) {
     failures.push({
       kind: 'empty',
       cell: '–',
@@ -617,21 +789,32 @@ export function compareRuns(
         'nothing compared: no usable current run matches a baseline run. Check that both sides ran the same options.',
     });
   }
-  const regressed = cells.reduce((a, x) => a + x.comparisons.filter((y) => y.regressed).length, 0);
+  const gated = all.filter((x) => x.gated).length;
+  const regressed = all.filter((x) => x.regressed).length;
   const verdict = regressed === 0 && failures.length === 0 ? 'pass' : 'regression';
-  const parts = [`${regressed} of ${compared} comparisons regressed`];
+  const parts = [
+    all.length && !gated ? 'nothing could be gated' : `${regressed} of ${gated} gated comparisons regressed`,
+  ];
+  if (gated < all.length) parts.push(`${all.length - gated} not gated (too few trials)`);
   const kinds = (k: GateFailure['kind']) => failures.filter((f) => f.kind === k).length;
   if (kinds('invalid')) parts.push(`${kinds('invalid')} unusable current run${kinds('invalid') === 1 ? '' : 's'}`);
   if (kinds('missing'))
     parts.push(`${kinds('missing')} baseline cell${kinds('missing') === 1 ? '' : 's'} missing in current`);
   if (kinds('empty')) parts.push('nothing compared');
+  const runArgs = (currentRuns.manifest ?? baselineRuns.manifest)?.options.runArgs ?? [];
+  const untested = cells.filter((x) => x.mode === 'thresholds');
   return {
     verdict,
     summary: `${verdict}: ${parts.join(', ')} (${cells.length} cell${cells.length === 1 ? '' : 's'})`,
-    baseline: { inputs: baselineRuns.inputs, runs: baselineRuns.cells.length },
-    current: { inputs: currentRuns.inputs, runs: currentRuns.cells.length },
+    baseline: { inputs: baselineRuns.inputs, runs: baselineRuns.cells.length, machines: machines.baseline },
+    current: { inputs: currentRuns.inputs, runs: currentRuns.cells.length, machines: machines.current },
+    warning: machines.warning,
     thresholds: { ...s.thresholds },
     alpha: s.alpha,
+    testable,
+    tested: family.length,
+    trialsNeeded: power.trialsNeeded,
+    moreTrials: untested.length ? sweepCommands(untested, power.trialsNeeded, runArgs) : [],
     bootstrap: { ...s.bootstrap },
     minChangeMs: s.minChangeMs,
     minChangeBytes: s.minChangeBytes,
@@ -694,11 +877,22 @@ function intervalText(x: GateComparison): string {
   return `${signed(x.difference.low, x.unit)} to ${signed(x.difference.high, x.unit)}`;
 }
 
-function resultText(x: GateComparison): string {
+/** Cliff's δ, signed: `+1.00`, `-0.33`. */
+const effectText = (d: number | null) => (d === null ? '–' : `${d < 0 ? '-' : '+'}${Math.abs(d).toFixed(2)}`);
+
+// "significant" appears only where the corrected p is below alpha, so never beside p = 0.100.
+function resultText(x: GateComparison, alpha: number): string {
   if (!x.regressed) return x.reason;
-  if (x.test === 'mann-whitney') return 'REGRESSED (significant: Mann-Whitney U)';
-  if (x.test === 'bootstrap') return 'REGRESSED (significant: bootstrap interval)';
-  return 'REGRESSED';
+  if (x.test === 'mann-whitney') return `REGRESSED (significant: Holm p < ${alpha})`;
+  if (x.baselineMedian !== null && x.currentMedian === null) return `REGRESSED (${x.reason})`;
+  return x.kind === 'count' ? 'REGRESSED' : 'REGRESSED (no test: beyond threshold and noise floor)';
+}
+
+/** The first lines after the verdict: what decided, and how to run enough trials for a test. */
+function trialLines(r: GateReport): string[] {
+  const lines = modeLines(r);
+  for (const c of r.moreTrials) lines.push(`for a test, run each side with ${r.trialsNeeded} trials: ${c}`);
+  return lines;
 }
 
 function allRegressions(r: GateReport): { cell: GateCell; x: GateComparison }[] {
@@ -714,11 +908,11 @@ function modeLines(r: GateReport): string[] {
 
 /** A table for stderr: every comparison, then failures and notes. */
 export function formatGateText(r: GateReport): string {
-  const lines = [`bench gate: ${r.summary}`];
+  const lines = [...(r.warning ? [r.warning] : []), `bench gate: ${r.summary}`];
   lines.push(`  baseline: ${r.baseline.inputs.join(' ')}  (${r.baseline.runs} runs)`);
   lines.push(`  current:  ${r.current.inputs.join(' ')}  (${r.current.runs} runs)`);
-  for (const m of modeLines(r)) lines.push(`  ${m}`);
-  const rows: string[][] = [['cell', 'metric', 'baseline', 'current', 'change', 'limit', 'p', 'result']];
+  for (const m of trialLines(r)) lines.push(`  ${m}`);
+  const rows: string[][] = [['cell', 'metric', 'baseline', 'current', 'change', 'limit', 'p', 'Holm p', 'δ', 'result']];
   for (const cell of r.cells) {
     for (const x of cell.comparisons) {
       rows.push([
@@ -729,7 +923,9 @@ export function formatGateText(r: GateReport): string {
         change(x),
         limit(x),
         pText(x.pValue),
-        resultText(x),
+        pText(x.adjustedP),
+        effectText(x.effect),
+        resultText(x, r.alpha),
       ]);
     }
   }
@@ -751,23 +947,16 @@ const mdRow = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
 export function formatGateMarkdown(r: GateReport): string {
   const out: string[] = [];
   out.push(r.verdict === 'pass' ? '## ✅ bench gate: pass' : '## ❌ bench gate: regression', '');
+  if (r.warning) out.push(`> **${md(r.warning)}**`, '');
   out.push(`${md(r.summary)}.`, '');
   out.push(
     `Baseline: ${r.baseline.inputs.map((i) => `\`${i.replace(/`/g, "'")}\``).join(', ')} (${r.baseline.runs} runs); current: ${r.current.inputs.map((i) => `\`${i.replace(/`/g, "'")}\``).join(', ')} (${r.current.runs} runs).`,
     '',
   );
-  for (const m of modeLines(r)) out.push(`- ${md(m)}`);
+  for (const m of trialLines(r)) out.push(`- ${md(m)}`);
   if (r.cells.length) out.push('');
-  const head = [
-    'cell',
-    'metric',
-    'baseline',
-    'current',
-    'change',
-    'limit',
-    'p-value',
-    `${r.bootstrap.confidence * 100} % CI of the difference`,
-  ];
+  const head = ['cell', 'metric', 'baseline', 'current', 'change', 'limit', 'p-value', 'Holm p', "Cliff's δ"];
+  const ci = `${r.bootstrap.confidence * 100} % CI of the difference`;
   const row = (cell: GateCell, x: GateComparison, last: string) =>
     mdRow([
       md(cell.label),
@@ -777,12 +966,14 @@ export function formatGateMarkdown(r: GateReport): string {
       md(change(x)),
       md(limit(x)),
       md(pText(x.pValue)),
+      md(pText(x.adjustedP)),
+      md(effectText(x.effect)),
       md(last),
     ]);
   const regressions = allRegressions(r);
   if (regressions.length) {
     out.push('### Regressions', '');
-    out.push(mdRow(head), mdRow(head.map(() => '---')));
+    out.push(mdRow([...head, ci]), mdRow([...head, ci].map(() => '---')));
     for (const { cell, x } of regressions) out.push(row(cell, x, intervalText(x)));
     out.push('');
   }
@@ -798,15 +989,15 @@ export function formatGateMarkdown(r: GateReport): string {
   }
   const total = r.cells.reduce((a, c) => a + c.comparisons.length, 0);
   if (total) {
-    const allHead = [...head.slice(0, 7), 'result'];
+    const allHead = [...head, 'result'];
     out.push(`<details><summary>All ${total} comparisons</summary>`, '');
     out.push(mdRow(allHead), mdRow(allHead.map(() => '---')));
-    for (const cell of r.cells) for (const x of cell.comparisons) out.push(row(cell, x, resultText(x)));
+    for (const cell of r.cells) for (const x of cell.comparisons) out.push(row(cell, x, resultText(x, r.alpha)));
     out.push('', '</details>', '');
   }
   const t = r.thresholds;
   out.push(
-    `<sub>Thresholds: ${GATE_METRICS.map((m) => `${m} ${t[m]} %`).join(', ')}; latency changes under ${r.minChangeMs} ms and memory changes under ${bytes(r.minChangeBytes)} of RSS ignored; alpha ${r.alpha}; bootstrap ${r.bootstrap.iterations} resamples, ${r.bootstrap.confidence * 100} % interval, seed ${r.bootstrap.seed}.</sub>`,
+    `<sub>Thresholds: ${GATE_METRICS.map((m) => `${m} ${t[m]} %`).join(', ')}; latency changes under ${r.minChangeMs} ms and memory changes under ${bytes(r.minChangeBytes)} of RSS ignored; without a test, medians and memory must also exceed ${GATE_NOISE_FLOOR_PCT['echo.p50']} %; alpha ${r.alpha}, Holm-corrected over the ${r.tested} tested comparisons; effect size Cliff's δ (current against baseline); bootstrap ${r.bootstrap.iterations} resamples, ${r.bootstrap.confidence * 100} % interval, seed ${r.bootstrap.seed}.</sub>`,
   );
   return out.join('\n') + '\n';
 }
@@ -822,25 +1013,34 @@ export function escapeXml(text: unknown): string {
     .replace(/'/g, '&apos;');
 }
 
-/** JUnit XML: one testsuite per cell, one testcase per metric, a <failure> for each regression. */
+/**
+ * JUnit XML: one testsuite per cell, one testcase per metric, a <failure> for each regression and
+ * <skipped> for a metric the trials could not gate.
+ */
 export function formatGateJUnit(r: GateReport): string {
   const x = escapeXml;
   const suites: string[] = [];
+  const properties = r.warning
+    ? `    <properties>\n      <property name="warning" value="${x(r.warning)}"/>\n    </properties>\n`
+    : '';
   let tests = 0;
   let failed = 0;
   for (const cell of r.cells) {
     const cases = cell.comparisons.map((c) => {
-      const detail = `baseline ${value(c.baselineMedian, c.unit)} (${c.baseline.length} trials), current ${value(c.currentMedian, c.unit)} (${c.current.length} trials), change ${change(c)}, limit ${limit(c)}, p ${pText(c.pValue)}, interval ${intervalText(c)}; ${cell.modeNote}`;
+      const detail = `baseline ${value(c.baselineMedian, c.unit)} (${c.baseline.length} trials), current ${value(c.currentMedian, c.unit)} (${c.current.length} trials), change ${change(c)}, limit ${limit(c)}, p ${pText(c.pValue)}, Holm p ${pText(c.adjustedP)}, Cliff's δ ${effectText(c.effect)}, interval ${intervalText(c)}; ${cell.modeNote}`;
       const body = c.regressed
-        ? `\n      <failure type="regression" message="${x(`${c.metric} ${change(c)} (limit ${limit(c)}): ${resultText(c)}`)}">${x(detail)}</failure>\n    `
-        : '';
+        ? `\n      <failure type="regression" message="${x(`${c.metric} ${change(c)} (limit ${limit(c)}): ${resultText(c, r.alpha)}`)}">${x(detail)}</failure>\n    `
+        : !c.gated
+          ? `\n      <skipped message="${x(c.reason)}"/>\n    `
+          : '';
       return `    <testcase classname="${x(`bench.gate.${cell.label}`)}" name="${x(c.metric)}" time="0">${body}</testcase>`;
     });
     const f = cell.comparisons.filter((c) => c.regressed).length;
+    const skipped = cell.comparisons.filter((c) => !c.gated).length;
     tests += cases.length;
     failed += f;
     suites.push(
-      `  <testsuite name="${x(cell.label)}" tests="${cases.length}" failures="${f}" errors="0" skipped="0">\n${cases.join('\n')}\n  </testsuite>`,
+      `  <testsuite name="${x(cell.label)}" tests="${cases.length}" failures="${f}" errors="0" skipped="${skipped}">\n${properties}${cases.join('\n')}\n  </testsuite>`,
     );
   }
   if (r.failures.length) {

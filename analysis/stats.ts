@@ -141,6 +141,45 @@ export function smallestExactP(n1: number, n2: number): number {
 }
 
 /**
+ * The fewest trials a side (up to `max`) whose complete separation gives an exact two-sided
+ * p-value below `target`; null when even `max` is not enough.
+ */
+export function trialsToReach(target: number, max = 50): number | null {
+  for (let n = 1; n <= max; n++) if (smallestExactP(n, n) < target) return n;
+  return null;
+}
+
+/**
+ * Cliff's delta of `current` against `baseline`: P(current > baseline) − P(current < baseline)
+ * over every pair, from −1 (every current value lower) to +1 (every one higher). It is the effect
+ * size that goes with Mann-Whitney U (δ = 2U/(n1·n2) − 1), and like it assumes no distribution.
+ */
+export function cliffsDelta(baseline: readonly number[], current: readonly number[]): number {
+  if (baseline.length === 0 || current.length === 0) throw new RangeError('cliffsDelta needs values on both sides');
+  let score = 0;
+  for (const c of current) for (const b of baseline) score += c > b ? 1 : c < b ? -1 : 0;
+  return score / (baseline.length * current.length);
+}
+
+/**
+ * Holm–Bonferroni adjusted p-values, in the order given (as R's `p.adjust(p, "holm")`): the
+ * k-th smallest is multiplied by m − k + 1, kept at least as large as the one before it, at most 1.
+ * Rejecting where the adjusted p is below alpha keeps the chance of any false alarm among the m
+ * comparisons under alpha.
+ */
+export function holm(pValues: readonly number[]): number[] {
+  const m = pValues.length;
+  const order = pValues.map((p, i) => ({ p, i })).sort((a, b) => a.p - b.p);
+  const out = new Array<number>(m);
+  let running = 0;
+  order.forEach(({ p, i }, k) => {
+    running = Math.max(running, Math.min(1, (m - k) * p));
+    out[i] = running;
+  });
+  return out;
+}
+
+/**
  * A seeded pseudo-random generator (mulberry32): uniform in [0, 1), the same sequence for the
  * same seed on every platform. For resampling, not for anything secret.
  */

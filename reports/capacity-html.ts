@@ -207,10 +207,10 @@ function summaryTable(report: CapacityReport): string {
     const limits = s.limits
       .map(
         (l) =>
-          `<div>${h(l.name)}: <b>${h(l.maxClients === null ? 'no limit' : count(l.maxClients))}</b> — ${h(l.detail)}</div>`,
+          `<div>${h(l.name)}: <b>${h(l.unusable !== null ? 'fit unusable' : l.maxClients === null ? 'no limit' : count(l.maxClients))}</b> — ${h(l.detail)}</div>`,
       )
       .join('');
-    return `<tr>${td(s.series)}${td(`${s.points.length} used, ${s.dropped.length} dropped`)}${td(count(s.maxMeasuredClients), 'num')}<td class="num"><b>${h(s.maxClients === null ? 'no limit' : count(s.maxClients))}</b></td>${td(s.plannedClients === null ? '–' : count(s.plannedClients), 'num')}${td(s.binding?.name ?? '–')}${report.users === null ? '' : td(s.serversNeeded === null ? '–' : count(s.serversNeeded), 'num')}<td>${limits}</td></tr>`;
+    return `<tr>${td(s.series)}${td(`${s.points.length} used, ${s.dropped.length} dropped`)}${td(count(s.maxMeasuredClients), 'num')}<td class="num"><b>${h(s.unpredicted !== null ? 'not predicted' : s.maxClients === null ? 'no limit' : count(s.maxClients))}</b>${s.unpredicted !== null ? `<div class="note">${h(s.unpredicted)}</div>` : ''}</td>${td(s.plannedClients === null ? '–' : count(s.plannedClients), 'num')}${td(s.binding?.name ?? '–')}${report.users === null ? '' : td(s.serversNeeded === null ? '–' : count(s.serversNeeded), 'num')}<td>${limits}</td></tr>`;
   });
   const users = report.users === null ? '' : `<th>servers for ${h(count(report.users))} users</th>`;
   return `<div class="scroll"><table><thead><tr><th>series</th><th>runs</th><th>largest measured level</th><th>max clients per server</th><th>planned (headroom)</th><th>binding constraint</th>${users}<th>every limit</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`;

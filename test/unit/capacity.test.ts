@@ -215,8 +215,17 @@ describe('latency fits and limits', () => {
     const s = only(
       capacity(sweep(LEVELS.map((n) => run(n, { ...EXACT, connectP99: () => 7 }))), { slo: ['connect.p99<500ms'] }),
     );
-    assert.equal(s.limits.find((l) => l.constraint === 'slo')!.maxClients, null);
+    const slo = s.limits.find((l) => l.constraint === 'slo')!;
+    assert.equal(slo.maxClients, null);
+    assert.equal(slo.brokenPoints, 0);
     assert.equal(s.binding!.constraint, 'memory');
+    assert.equal(s.unpredicted, null);
+    assert.ok(
+      s.warnings.includes(
+        'connect.p99<500ms: fit unusable, left out of the answer: connect.p99 = 0 ms × clients + 7.00 ms does not grow with clients, so it cannot say where it reaches 500 ms; under 500 ms at every measured level up to 10,000 clients',
+      ),
+      s.warnings.join('\n'),
+    );
   });
 });
 
@@ -254,7 +263,76 @@ describe('points used and dropped', () => {
         'all used runs are at 1,000 clients: fits needs completed, valid runs at 2 or more client levels',
       ),
     );
-    assert.ok(s.warnings.includes('no constraint limits the clients, so no server count can be given'));
+    assert.equal(
+      s.limits[0]!.unusable,
+      'RSS not fitted: needs completed, valid runs at 2 or more client levels; under 8.00 GiB at every measured level up to 1,000 clients',
+    );
+    assert.equal(s.unpredicted, 'no usable fit (memory 8.00 GiB)');
+    assert.ok(s.warnings.includes('no server count: no usable fit (memory 8.00 GiB)'), s.warnings.join('\n'));
+  });
+});
+
+describe('unusable fits', () => {
+  const falling = (top: number, perClient: number): Law => ({ ...EXACT, connectP99: (n) => top - perClient * n });
+  const flags = { memory: '8GiB', slo: ['connect.p99<500ms'], users: '200000' };
+
+  it('says the fit is unusable, not "no limit", when its slope falls and every point breaks the SLO', () => {
+    // 890 ms at 1,000 clients down to 800 ms at 10,000: all over 500 ms, the line never reaches it.
+    const r = capacity(sweep(LEVELS.map((n) => run(n, falling(900, 0.01)))), flags);
+    const s = only(r);
+    const slo = s.limits.find((l) => l.constraint === 'slo')!;
+    assert.equal(slo.maxClients, null);
+    assert.equal(slo.brokenPoints, 4);
+    assert.equal(
+      slo.unusable,
+      'connect.p99 = -0.01 ms × clients + 900 ms does not grow with clients, so it cannot say where it reaches 500 ms; every measured point already breaks it (lowest 800 ms)',
+    );
+    assert.equal(slo.detail, slo.unusable);
+    assert.equal(s.maxClients, null);
+    assert.equal(s.binding, null);
+    assert.equal(s.plannedClients, null);
+    assert.equal(s.serversNeeded, null);
+    assert.equal(s.unpredicted, 'connect.p99<500ms fit unusable and every measured point already breaks it');
+    assert.ok(s.warnings.includes(`no server count: ${s.unpredicted}`), s.warnings.join('\n'));
+    // The memory limit is still shown on its own row.
+    assert.equal(s.limits.find((l) => l.constraint === 'memory')!.maxClients, 426_996);
+
+    const text = formatCapacityText(r);
+    assert.ok(!text.includes('no limit'), text);
+    assert.match(
+      text,
+      /\n {2}connect\.p99<500ms +fit unusable +connect\.p99 = -0\.01 ms × clients \+ 900 ms does not grow/,
+    );
+    assert.ok(
+      text.includes(
+        '\n  max per server: not predicted: connect.p99<500ms fit unusable and every measured point already breaks it\n',
+      ),
+      text,
+    );
+    const json = JSON.parse(JSON.stringify(r)) as CapacityReport;
+    assert.equal(json.series[0]!.unpredicted, s.unpredicted);
+    assert.equal(json.series[0]!.limits[1]!.unusable, slo.unusable);
+    const html = renderCapacityHtml(r);
+    assert.ok(html.includes('<b>not predicted</b><div class="note">connect.p99&lt;500ms fit unusable'), 'summary cell');
+    assert.ok(html.includes('connect.p99&lt;500ms: <b>fit unusable</b> — connect.p99 = -0.01 ms'), 'limit row');
+  });
+
+  it('counts the points that break the SLO when only some do', () => {
+    // 580, 560, 500 and 400 ms: the first three break "< 500 ms".
+    const s = only(capacity(sweep(LEVELS.map((n) => run(n, falling(600, 0.02)))), flags));
+    assert.equal(s.limits[1]!.brokenPoints, 3);
+    assert.match(s.limits[1]!.unusable!, /; 3 of 4 measured points already break it$/);
+    assert.equal(s.unpredicted, 'connect.p99<500ms fit unusable and 3 of 4 measured points already break it');
+    assert.equal(s.maxClients, null);
+  });
+
+  it('gives no answer from a memory fit that falls, and says why', () => {
+    const dir = sweep(LEVELS.map((n) => run(n, { ...EXACT, rss: (c) => 300_000_000 - 1000 * c })));
+    const r = capacity(dir, { memory: '8GiB', users: '1000' });
+    const s = only(r);
+    assert.match(s.limits[0]!.unusable!, /^RSS = -1000 B × clients \+ 286\.1 MiB does not grow with clients/);
+    assert.equal(s.unpredicted, 'no usable fit (memory 8.00 GiB)');
+    assert.match(formatCapacityText(r), /\n {2}max per server: not predicted: no usable fit \(memory 8\.00 GiB\)\n/);
   });
 });
 

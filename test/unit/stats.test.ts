@@ -2,13 +2,16 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   bootstrapMedians,
+  cliffsDelta,
   erfc,
+  holm,
   linearFit,
   mannWhitneyU,
   median,
   quantile,
   seededRandom,
   smallestExactP,
+  trialsToReach,
 } from '../../analysis/stats';
 
 const close = (actual: number, expected: number, tolerance: number, what = '') =>
@@ -194,5 +197,49 @@ describe('linearFit', () => {
   it('needs two distinct x', () => {
     assert.equal(linearFit([5, 5], [1, 2]), null);
     assert.equal(linearFit([5], [1]), null);
+  });
+});
+
+describe('holm', () => {
+  it("matches R's p.adjust(c(0.01, 0.04, 0.03, 0.005), 'holm')", () => {
+    // R: 0.03 0.06 0.06 0.02 (the 0.04 is raised to the 0.06 before it: adjusted p never fall)
+    const adjusted = holm([0.01, 0.04, 0.03, 0.005]);
+    [0.03, 0.06, 0.06, 0.02].forEach((want, i) => close(adjusted[i]!, want, 1e-12, `p[${i}]`));
+  });
+
+  it('caps at 1 and leaves a single p alone', () => {
+    assert.deepEqual(holm([0.5, 0.9]), [1, 1]);
+    assert.deepEqual(holm([0.1]), [0.1]);
+    assert.deepEqual(holm([]), []);
+  });
+});
+
+describe('cliffsDelta', () => {
+  it('counts pairs above minus pairs below, ties as neither', () => {
+    // current over baseline: 6 pairs above, 1 below, 2 tied of 9.
+    close(cliffsDelta([1, 2, 3], [2, 3, 4]), 5 / 9, 1e-12);
+    assert.equal(cliffsDelta([1, 2], [3, 4]), 1);
+    assert.equal(cliffsDelta([3, 4], [1, 2]), -1);
+    assert.equal(cliffsDelta([5, 5], [5, 5]), 0);
+  });
+
+  it('is 2U/(n1·n2) − 1 of the Mann-Whitney U of current against baseline', () => {
+    const b = [19, 22, 16, 29, 24];
+    const c = [20, 11, 17, 12];
+    close(cliffsDelta(b, c), (2 * mannWhitneyU(c, b).u) / (b.length * c.length) - 1, 1e-12);
+  });
+
+  it('throws on an empty side', () => {
+    assert.throws(() => cliffsDelta([], [1]), RangeError);
+  });
+});
+
+describe('trialsToReach', () => {
+  it('gives the fewest trials a side whose complete separation beats the level', () => {
+    // 2/C(2n, n): n = 3 → 0.1, 4 → 0.029, 5 → 0.0079, 6 → 0.0022, 7 → 0.00058
+    assert.equal(trialsToReach(0.05), 4);
+    assert.equal(trialsToReach(0.05 / 8), 6);
+    assert.equal(trialsToReach(0.05 / 48), 7);
+    assert.equal(trialsToReach(1e-300, 5), null);
   });
 });
