@@ -240,7 +240,7 @@ export interface GateKey {
   transport: string;
   deflate: boolean;
   /** clients/s */
-  arrivalRate: number;
+  arrivalRate: number | 'burst';
   holdSeconds: number;
   pingIntervalMs: number;
   echoEveryMs: number;
@@ -300,7 +300,7 @@ function fullKeyOf(c: ReportCell): GateKey | null {
     clients: c.clients,
     transport: String(o.transport ?? 'websocket'),
     deflate: o.deflate === true,
-    arrivalRate: Number(o.arrivalRate),
+    arrivalRate: o.arrivalRate === 'burst' ? 'burst' : Number(o.arrivalRate),
     holdSeconds: Number(o.holdSeconds),
     pingIntervalMs: Number(o.pingIntervalMs),
     echoEveryMs: Number(o.echoEveryMs),
@@ -323,7 +323,7 @@ function describeField(k: GateKey, f: (typeof KEY_FIELDS)[number]): string {
     case 'remote':
       return k.remote ? 'remote server' : 'local server';
     case 'arrivalRate':
-      return `arrival ${k.arrivalRate}/s`;
+      return k.arrivalRate === 'burst' ? 'burst arrivals' : `arrival ${k.arrivalRate}/s`;
     case 'holdSeconds':
       return `hold ${k.holdSeconds} s`;
     case 'pingIntervalMs':
