@@ -34,7 +34,7 @@ export function removeCgroup(dir: string, drainMs = CGROUP_DRAIN_MS): void {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return;
-      if (code !== 'EBUSY') throw new Error(`cgroup ${dir}: ${(err as Error).message}`);
+      if (code !== 'EBUSY') throw new Error(`cannot remove cgroup ${dir}: ${(err as Error).message}`);
     }
     const pids = readPids(path.join(dir, 'cgroup.procs'));
     if (Date.now() >= end) {
@@ -49,11 +49,11 @@ export function removeCgroup(dir: string, drainMs = CGROUP_DRAIN_MS): void {
       }
       const why =
         pids.length > 0
-          ? `process ${pids.join(', ')} still in it after SIGKILL`
+          ? `process ${pids.join(', ')} still in it ${drainMs / 1000} s after SIGKILL`
           : inner.length > 0
             ? `it holds cgroup ${inner.join(', ')}`
-            : 'the kernel still reports it busy';
-      throw new Error(`cgroup ${dir} is still there after ${drainMs / 1000} s: ${why}`);
+            : `still busy after ${drainMs / 1000} s`;
+      throw new Error(`cannot remove cgroup ${dir}: ${why}`);
     }
     killAll(pids);
     sleepSync(50);
@@ -115,7 +115,7 @@ export function enableController(root: string, controller: string): boolean {
     fs.writeFileSync(subtreeControl(root), `+${controller}`);
   } catch (err) {
     writeMarks(readMarks().filter((m) => m.root !== root || m.controller !== controller));
-    throw new Error(`${subtreeControl(root)}: +${controller}: ${(err as Error).message}`);
+    throw new Error(`cannot turn on ${controller} in ${subtreeControl(root)}: ${(err as Error).message}`);
   }
   return true;
 }
@@ -134,11 +134,11 @@ export function restoreControllers(root: string): string[] {
       fs.writeFileSync(subtreeControl(root), `-${m.controller}`);
       done.push(m.controller);
     } catch (err) {
-      failed.push(`-${m.controller}: ${(err as Error).message}`);
+      failed.push(`${m.controller}: ${(err as Error).message}`);
     }
   }
   writeMarks(marks.filter((m) => m.root !== root || !done.includes(m.controller)));
-  if (failed.length > 0) throw new Error(`${subtreeControl(root)}: ${failed.join('; ')}`);
+  if (failed.length > 0) throw new Error(`cannot turn off in ${subtreeControl(root)}: ${failed.join('; ')}`);
   return done;
 }
 

@@ -37,7 +37,7 @@ export function applyProfile(name: string, o: ApplyOptions = {}): Isolation {
     return unconstrained({ name, applied: [], skipped: requestedParts(plan).map((what) => ({ what, reason })) });
   }
   const failed =
-    o.onCleanupFailed ?? ((what) => process.stderr.write(`profile: could not remove ${what.join('; ')}\n`));
+    o.onCleanupFailed ?? ((what) => process.stderr.write(`profile: cleanup incomplete: ${what.join('; ')}\n`));
   const stale = removeStale(host);
   if (stale.removed.length > 0) o.onStaleRemoved?.(stale.removed);
   if (stale.failed.length > 0) failed(stale.failed);

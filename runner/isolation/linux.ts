@@ -49,22 +49,22 @@ export interface ApplyHooks {
 
 /** What was made, with how to remove it; undone newest first, each step on its own. */
 class Undo {
-  private steps: { what: string; undo: () => void }[] = [];
+  private steps: (() => void)[] = [];
   get size(): number {
     return this.steps.length;
   }
-  add(what: string, undo: () => void): void {
-    this.steps.push({ what, undo });
+  add(undo: () => void): void {
+    this.steps.push(undo);
   }
-  /** Undoes the steps after the first `keep`; returns what could not be undone. */
+  /** Undoes the steps after the first `keep`; returns the errors of those that failed, each naming its thing. */
   back(keep = 0): string[] {
     const failed: string[] = [];
     while (this.steps.length > keep) {
-      const s = this.steps.pop()!;
+      const undo = this.steps.pop()!;
       try {
-        s.undo();
+        undo();
       } catch (err) {
-        failed.push(`${s.what}: ${(err as Error).message}`);
+        failed.push((err as Error).message);
       }
     }
     return failed;
@@ -109,7 +109,7 @@ export function applyOnLinux(
   // The undo is registered the moment a thing exists, so a failure at any later step removes it.
   const step = (what: string, act: () => void, undoIt?: () => void) => {
     act();
-    if (undoIt) undo.add(what, undoIt);
+    if (undoIt) undo.add(undoIt);
     hooks.afterStep?.(what);
   };
   /** Runs one part; when it fails, undoes what it made and lists it under skipped. */
@@ -201,7 +201,7 @@ export function applyOnLinux(
         () => {
           if (mc.version === 2) {
             if (enableController(mc.root, 'memory')) {
-              undo.add(`memory controller in ${mc.root}`, () => void restoreControllers(mc.root));
+              undo.add(() => void restoreControllers(mc.root));
             }
             hooks.afterStep?.(`memory controller in ${mc.root}`);
           }

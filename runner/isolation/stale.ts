@@ -28,7 +28,7 @@ export function removeStale(host: HostFacts, owner = process.pid): StaleCleanup 
     try {
       if (remove() !== false) out.removed.push(what);
     } catch (err) {
-      out.failed.push(`${what}: ${(err as Error).message}`);
+      out.failed.push((err as Error).message);
     }
   };
 
@@ -45,9 +45,21 @@ export function removeStale(host: HostFacts, owner = process.pid): StaleCleanup 
   try {
     links = rootLinks();
   } catch (err) {
-    out.failed.push(`veths: ${(err as Error).message}`);
+    out.failed.push((err as Error).message);
   }
-  for (const link of links.filter((n) => stale(n, BENCH_VETH))) attempt(`veth ${link}`, () => removeVeth(link));
+  let veths = links.filter((n) => stale(n, BENCH_VETH));
+  while (veths.length > 0) {
+    const link = veths.shift()!;
+    try {
+      removeVeth(link);
+    } catch (err) {
+      out.failed.push((err as Error).message);
+    }
+    // Deleting one end deletes its peer: both are named, as both were there.
+    const now = rootLinks();
+    for (const n of [link, ...veths]) if (!now.includes(n)) out.removed.push(`veth ${n}`);
+    veths = veths.filter((n) => now.includes(n));
+  }
 
   const roots = cgroupRoots(host);
   for (const root of [...roots.v1, ...roots.v2]) {
