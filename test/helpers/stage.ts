@@ -45,7 +45,9 @@ export function stageCheckout(asUser: string[]): StagedCheckout | { skip: string
     });
   } catch {
     remove();
-    return { skip: `${asUser.join(' ')} cannot read ${root} either (files of the checkout not world-readable?)` };
+    return {
+      skip: `${asUser.join(' ')} cannot read ${root} either: ${os.tmpdir()} or the checkout's files are closed to other users`,
+    };
   }
   return { root, bin, remove };
 }
