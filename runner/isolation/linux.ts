@@ -105,7 +105,6 @@ export function applyOnLinux(
     loadgen: `${VETH_PREFIX.loadgen}${owner}`,
   };
   const addr = subnetFor(owner);
-  let netns = false;
   // The undo is registered the moment a thing exists, so a failure at any later step removes it.
   const step = (what: string, act: () => void, undoIt?: () => void) => {
     act();
@@ -128,7 +127,7 @@ export function applyOnLinux(
     if (netnsExists(names[role])) run('tc', ['-n', names[role], 'qdisc', 'del', 'dev', veth[role], ...where]);
   };
 
-  netns = part('network namespaces', () => {
+  const netns = part('network namespaces', () => {
     for (const role of ['server', 'loadgen'] as const) {
       step(
         `namespace ${names[role]}`,
@@ -200,9 +199,9 @@ export function applyOnLinux(
         what,
         () => {
           if (mc.version === 2) {
-            if (enableController(mc.root, 'memory')) {
-              undo.add(() => void restoreControllers(mc.root));
-            }
+            enableController(mc.root, 'memory');
+            // Also when another bench turned it on: the last one out turns it off (if bench did).
+            undo.add(() => void restoreControllers(mc.root));
             hooks.afterStep?.(`memory controller in ${mc.root}`);
           }
           step(
