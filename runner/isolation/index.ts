@@ -8,7 +8,7 @@ export type { Isolation } from './linux';
 export type { ProfileRecord, AppliedPart, SkippedPart, Role } from './plan';
 
 function unconstrained(record: ProfileRecord): Isolation {
-  return { record, serverHost: '127.0.0.1', prefix: () => [], memoryReport: () => null, cleanup: () => {} };
+  return { record, serverHost: '127.0.0.1', prefix: () => [], memoryReport: () => null, cleanup: () => [] };
 }
 
 export interface ApplyOptions {
@@ -16,6 +16,8 @@ export interface ApplyOptions {
   strict?: boolean;
   /** told about leftovers of killed runs that were removed */
   onStaleRemoved?: (what: string[]) => void;
+  /** told about what could not be removed, and why; by default a line on stderr */
+  onCleanupFailed?: (what: string[]) => void;
   host?: HostFacts;
 }
 
@@ -34,15 +36,19 @@ export function applyProfile(name: string, o: ApplyOptions = {}): Isolation {
     const reason = plan.cannotIsolateReason!;
     return unconstrained({ name, applied: [], skipped: requestedParts(plan).map((what) => ({ what, reason })) });
   }
-  const removed = removeStale(host);
-  if (removed.length > 0) o.onStaleRemoved?.(removed);
+  const failed =
+    o.onCleanupFailed ?? ((what) => process.stderr.write(`profile: cleanup incomplete: ${what.join('; ')}\n`));
+  const stale = removeStale(host);
+  if (stale.removed.length > 0) o.onStaleRemoved?.(stale.removed);
+  if (stale.failed.length > 0) failed(stale.failed);
   const iso = applyOnLinux(plan, host);
-  const onExit = () => iso.cleanup();
-  process.once('exit', onExit);
   const cleanup = () => {
-    process.off('exit', onExit);
-    iso.cleanup();
+    process.off('exit', cleanup);
+    const left = iso.cleanup();
+    if (left.length > 0) failed(left);
+    return left;
   };
+  process.once('exit', cleanup);
   if (o.strict && iso.record.skipped.length > 0) {
     cleanup();
     const s = iso.record.skipped[0]!;

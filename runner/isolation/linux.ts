@@ -1,11 +1,14 @@
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { enableController, removeCgroup, restoreControllers } from './cgroup';
+import { netnsExists, removeNetns, removeVeth, VETH_PREFIX } from './netns';
 import type { AppliedPart, HostFacts, IsolationPlan, ProfileRecord, Role, SkippedPart } from './plan';
+import { run } from './sys';
+
+export { removeStale, type StaleCleanup } from './stale';
 
 /** Prefix of every namespace and cgroup bench makes; the owning bench's pid follows. */
 export const RESOURCE_PREFIX = 'bench-';
-const NETNS_DIR = '/run/netns';
 const NS_SUFFIX: Record<Role, string> = { server: 'srv', loadgen: 'gen' };
 /** Host sysctls copied into each namespace, so a namespace is not a smaller machine than the host. */
 const COPIED_SYSCTLS = ['net/ipv4/ip_local_port_range', 'net/core/somaxconn', 'net/ipv4/tcp_max_syn_backlog'];
@@ -32,109 +35,40 @@ export interface Isolation {
   prefix(role: Role): string[];
   /** what a side's memory cap saw; null when the side had none */
   memoryReport(role: Role): MemoryCapReport | null;
-  /** removes every namespace, veth and cgroup it made; safe to call twice */
-  cleanup(): void;
+  /**
+   * removes every namespace, veth, qdisc and cgroup it made and turns off the cgroup controllers
+   * it turned on, newest first; returns what it could not remove, and why. Safe to call twice.
+   */
+  cleanup(): string[];
 }
 
-function run(cmd: string, args: string[]): void {
-  try {
-    execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 10_000 });
-  } catch (err) {
-    const stderr = String((err as { stderr?: string }).stderr ?? '').trim();
-    throw new Error(`${cmd} ${args.join(' ')}: ${stderr || (err as Error).message}`);
+/** For tests: called after each step that changed the machine; a throw fails that step. */
+export interface ApplyHooks {
+  afterStep?(what: string): void;
+}
+
+/** What was made, with how to remove it; undone newest first, each step on its own. */
+class Undo {
+  private steps: (() => void)[] = [];
+  get size(): number {
+    return this.steps.length;
   }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  add(undo: () => void): void {
+    this.steps.push(undo);
   }
-}
-
-function readPids(file: string): number[] {
-  try {
-    return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-function killAll(pids: number[]): void {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
+  /** Undoes the steps after the first `keep`; returns the errors of those that failed, each naming its thing. */
+  back(keep = 0): string[] {
+    const failed: string[] = [];
+    while (this.steps.length > keep) {
+      const undo = this.steps.pop()!;
+      try {
+        undo();
+      } catch (err) {
+        failed.push((err as Error).message);
+      }
     }
+    return failed;
   }
-}
-
-/** Removes a cgroup folder, killing what is left in it first. */
-function removeCgroup(dir: string): void {
-  if (!fs.existsSync(dir)) return;
-  for (let attempt = 0; attempt < 50; attempt++) {
-    try {
-      fs.rmdirSync(dir);
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EBUSY') throw err;
-      killAll(readPids(path.join(dir, 'cgroup.procs')));
-      execFileSync('sleep', ['0.1']);
-    }
-  }
-}
-
-function removeNetns(name: string): void {
-  try {
-    killAll(execFileSync('ip', ['netns', 'pids', name], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number));
-  } catch {
-    // no such namespace, or nothing in it
-  }
-  try {
-    run('ip', ['netns', 'del', name]);
-  } catch {
-    // already gone
-  }
-}
-
-/**
- * Namespaces and cgroups left by a bench that was killed before it could clean up (its pid no
- * longer runs). Returns what was removed.
- */
-export function removeStale(host: HostFacts, owner = process.pid): string[] {
-  const removed: string[] = [];
-  const stale = (name: string, re: RegExp) => {
-    const m = re.exec(name);
-    if (!m) return false;
-    const pid = Number(m[1]);
-    return pid !== owner && !isAlive(pid);
-  };
-  let namespaces: string[] = [];
-  try {
-    namespaces = fs.readdirSync(NETNS_DIR);
-  } catch {
-    // no namespaces at all
-  }
-  for (const ns of namespaces.filter((n) => stale(n, /^bench-(\d+)-(?:srv|gen)$/))) {
-    removeNetns(ns);
-    removed.push(`namespace ${ns}`);
-  }
-  if (host.memoryCgroup) {
-    let groups: string[] = [];
-    try {
-      groups = fs.readdirSync(host.memoryCgroup.root);
-    } catch {
-      // unreadable: nothing to clean
-    }
-    for (const g of groups.filter((n) => stale(n, /^bench-(\d+)-(?:server|loadgen)$/))) {
-      removeCgroup(path.join(host.memoryCgroup.root, g));
-      removed.push(`cgroup ${g}`);
-    }
-  }
-  return removed;
 }
 
 /** The /30 of 198.18.0.0/15 a run uses: from its pid, so concurrent runs look different in logs. */
@@ -150,52 +84,84 @@ const gib = (bytes: number) => `${Math.round((bytes / 2 ** 30) * 100) / 100} GiB
  * Applies a plan on Linux as root. Every part is tried on its own; a part that fails is listed
  * under skipped with the reason and the rest still applies.
  */
-export function applyOnLinux(plan: IsolationPlan, host: HostFacts, owner = process.pid): Isolation {
+export function applyOnLinux(
+  plan: IsolationPlan,
+  host: HostFacts,
+  owner = process.pid,
+  hooks: ApplyHooks = {},
+): Isolation {
   const applied: AppliedPart[] = [];
   const skipped: SkippedPart[] = [];
-  const namespaces: string[] = [];
+  const undo = new Undo();
+  /** what a part that failed could not undo: reported by cleanup */
+  const problems: string[] = [];
   const cgroups: Partial<Record<Role, { dir: string; capBytes: number }>> = {};
   const names: Record<Role, string> = {
     server: `${RESOURCE_PREFIX}${owner}-${NS_SUFFIX.server}`,
     loadgen: `${RESOURCE_PREFIX}${owner}-${NS_SUFFIX.loadgen}`,
   };
-  const veth: Record<Role, string> = { server: `bsv${owner}`, loadgen: `bgn${owner}` };
+  const veth: Record<Role, string> = {
+    server: `${VETH_PREFIX.server}${owner}`,
+    loadgen: `${VETH_PREFIX.loadgen}${owner}`,
+  };
   const addr = subnetFor(owner);
-  let netns = false;
-
-  const cleanup = () => {
-    for (const ns of namespaces.splice(0)) removeNetns(ns);
-    for (const role of ['server', 'loadgen'] as const) {
-      const g = cgroups[role];
-      if (g) removeCgroup(g.dir);
+  // The undo is registered the moment a thing exists, so a failure at any later step removes it.
+  const step = (what: string, act: () => void, undoIt?: () => void) => {
+    act();
+    if (undoIt) undo.add(undoIt);
+    hooks.afterStep?.(what);
+  };
+  /** Runs one part; when it fails, undoes what it made and lists it under skipped. */
+  const part = (what: string, apply: () => void, reason = (err: Error) => err.message): boolean => {
+    const mark = undo.size;
+    try {
+      apply();
+      return true;
+    } catch (err) {
+      problems.push(...undo.back(mark));
+      skipped.push({ what, reason: reason(err as Error) });
+      return false;
     }
   };
+  const delQdisc = (role: Role, where: string[]) => () => {
+    if (netnsExists(names[role])) run('tc', ['-n', names[role], 'qdisc', 'del', 'dev', veth[role], ...where]);
+  };
 
-  try {
+  const netns = part('network namespaces', () => {
     for (const role of ['server', 'loadgen'] as const) {
-      run('ip', ['netns', 'add', names[role]]);
-      namespaces.push(names[role]);
+      step(
+        `namespace ${names[role]}`,
+        () => run('ip', ['netns', 'add', names[role]]),
+        () => removeNetns(names[role]),
+      );
     }
-    run('ip', ['link', 'add', veth.server, 'type', 'veth', 'peer', 'name', veth.loadgen]);
+    step(
+      `veth ${veth.server}`,
+      () => run('ip', ['link', 'add', veth.server, 'type', 'veth', 'peer', 'name', veth.loadgen]),
+      // An end still in the root namespace outlives the namespaces; once moved, it goes with them.
+      () => removeVeth(veth.server) || removeVeth(veth.loadgen),
+    );
     for (const role of ['server', 'loadgen'] as const) {
       const ns = names[role];
-      run('ip', ['link', 'set', veth[role], 'netns', ns]);
-      run('ip', ['-n', ns, 'addr', 'add', `${addr[role]}/30`, 'dev', veth[role]]);
-      run('ip', ['-n', ns, 'link', 'set', veth[role], 'up']);
-      run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+      step(`veth ${veth[role]} into ${ns}`, () => run('ip', ['link', 'set', veth[role], 'netns', ns]));
+      step(`address of ${veth[role]}`, () =>
+        run('ip', ['-n', ns, 'addr', 'add', `${addr[role]}/30`, 'dev', veth[role]]),
+      );
+      step(`${veth[role]} up`, () => run('ip', ['-n', ns, 'link', 'set', veth[role], 'up']));
+      step(`lo up in ${ns}`, () => run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']));
       for (const key of COPIED_SYSCTLS) {
         const value = fs.readFileSync(`/proc/sys/${key}`, 'utf8').trim();
-        run('ip', ['netns', 'exec', ns, 'sh', '-c', `echo "$0" > /proc/sys/${key}`, value]);
+        step(`${key} in ${ns}`, () =>
+          run('ip', ['netns', 'exec', ns, 'sh', '-c', `echo "$0" > /proc/sys/${key}`, value]),
+        );
       }
     }
-    netns = true;
+  });
+  if (netns) {
     applied.push({
       what: 'network namespaces',
       detail: `server in ${names.server} (${addr.server}), load generator in ${names.loadgen} (${addr.loadgen}), joined by a veth pair; ${COPIED_SYSCTLS.map((k) => k.split('/').pop()).join(', ')} as on the host`,
     });
-  } catch (err) {
-    for (const ns of namespaces.splice(0)) removeNetns(ns);
-    skipped.push({ what: 'network namespaces', reason: (err as Error).message });
   }
 
   for (const role of ['server', 'loadgen'] as const) {
@@ -228,23 +194,33 @@ export function applyOnLinux(plan: IsolationPlan, host: HostFacts, owner = proce
         continue;
       }
       const dir = path.join(mc.root, `${RESOURCE_PREFIX}${owner}-${role}`);
-      try {
-        if (mc.version === 2) {
-          const parentControl = path.join(mc.root, 'cgroup.subtree_control');
-          if (!fs.readFileSync(parentControl, 'utf8').includes('memory')) fs.writeFileSync(parentControl, '+memory');
-        }
-        fs.mkdirSync(dir);
-        cgroups[role] = { dir, capBytes: side.memoryBytes };
-        fs.writeFileSync(
-          path.join(dir, mc.version === 2 ? 'memory.max' : 'memory.limit_in_bytes'),
-          String(side.memoryBytes),
-        );
-        applied.push({
-          what,
-          detail: `${label} capped at ${gib(side.memoryBytes)} by cgroup v${mc.version} ${dir}`,
-        });
-      } catch (err) {
-        skipped.push({ what, reason: `${dir}: ${(err as Error).message}` });
+      const capBytes = side.memoryBytes;
+      const ok = part(
+        what,
+        () => {
+          if (mc.version === 2) {
+            enableController(mc.root, 'memory');
+            // Also when another bench turned it on: the last one out turns it off (if bench did).
+            undo.add(() => void restoreControllers(mc.root));
+            hooks.afterStep?.(`memory controller in ${mc.root}`);
+          }
+          step(
+            `cgroup ${dir}`,
+            () => fs.mkdirSync(dir),
+            () => removeCgroup(dir),
+          );
+          step(`memory cap ${dir}`, () =>
+            fs.writeFileSync(
+              path.join(dir, mc.version === 2 ? 'memory.max' : 'memory.limit_in_bytes'),
+              String(capBytes),
+            ),
+          );
+        },
+        (err) => (err.message.includes(dir) ? err.message : `${dir}: ${err.message}`),
+      );
+      if (ok) {
+        cgroups[role] = { dir, capBytes };
+        applied.push({ what, detail: `${label} capped at ${gib(capBytes)} by cgroup v${mc.version} ${dir}` });
       }
     }
   }
@@ -256,67 +232,68 @@ export function applyOnLinux(plan: IsolationPlan, host: HostFacts, owner = proce
       : !host.tools.tc
         ? '`tc` (iproute2) is not installed'
         : null;
+    let shaped = false;
     if (bandwidthMbit !== null) {
       if (bad) skipped.push({ what: 'link bandwidth', reason: bad });
       else {
-        try {
-          const rateBytes = (bandwidthMbit * 1e6) / 8;
-          // tbf's bucket must hold a timer tick of traffic at the rate (4 ms at HZ 250).
-          const burst = Math.max(15_000, Math.ceil(rateBytes * 0.004));
+        const rateBytes = (bandwidthMbit * 1e6) / 8;
+        // tbf's bucket must hold a timer tick of traffic at the rate (4 ms at HZ 250).
+        const burst = Math.max(15_000, Math.ceil(rateBytes * 0.004));
+        shaped = part('link bandwidth', () => {
           for (const role of ['server', 'loadgen'] as const) {
             const tbf = ['qdisc', 'add', 'dev', veth[role], 'root', 'handle', '1:', 'tbf'];
-            run('tc', [
-              '-n',
-              names[role],
-              ...tbf,
-              'rate',
-              `${bandwidthMbit}mbit`,
-              'burst',
-              String(burst),
-              'latency',
-              '50ms',
-            ]);
+            step(
+              `tbf on ${veth[role]}`,
+              () =>
+                run('tc', [
+                  '-n',
+                  names[role],
+                  ...tbf,
+                  'rate',
+                  `${bandwidthMbit}mbit`,
+                  'burst',
+                  String(burst),
+                  'latency',
+                  '50ms',
+                ]),
+              delQdisc(role, ['root']),
+            );
           }
+        });
+        if (shaped) {
           applied.push({
             what: 'link bandwidth',
             detail: `tbf at ${bandwidthMbit} Mbit/s each way on the veth pair (burst ${burst} bytes)`,
           });
-        } catch (err) {
-          skipped.push({ what: 'link bandwidth', reason: (err as Error).message });
         }
       }
     }
     if (latencyMs !== null) {
       if (bad) skipped.push({ what: 'link latency', reason: bad });
       else {
-        try {
-          for (const role of ['server', 'loadgen'] as const) {
-            const where = bandwidthMbit !== null ? ['parent', '1:1', 'handle', '10:'] : ['root'];
-            // One-way delay on each side adds up to the profile's round trip.
-            run('tc', [
-              '-n',
-              names[role],
-              'qdisc',
-              'add',
-              'dev',
-              veth[role],
-              ...where,
-              'netem',
-              'delay',
-              `${latencyMs / 2}ms`,
-            ]);
-          }
+        const where = shaped ? ['parent', '1:1', 'handle', '10:'] : ['root'];
+        const ok = part(
+          'link latency',
+          () => {
+            for (const role of ['server', 'loadgen'] as const) {
+              // One-way delay on each side adds up to the profile's round trip.
+              const netem = ['qdisc', 'add', 'dev', veth[role], ...where, 'netem', 'delay', `${latencyMs / 2}ms`];
+              step(
+                `netem on ${veth[role]}`,
+                () => run('tc', ['-n', names[role], ...netem]),
+                delQdisc(role, where.slice(0, 2)),
+              );
+            }
+          },
+          (err) =>
+            /unknown/i.test(err.message)
+              ? `netem (latency emulation) is not available on this kernel (tc: ${err.message.split(': ').pop()!.replace(/\.$/, '')})`
+              : err.message,
+        );
+        if (ok) {
           applied.push({
             what: 'link latency',
             detail: `netem ${latencyMs / 2} ms each way (${latencyMs} ms round trip)`,
-          });
-        } catch (err) {
-          const msg = (err as Error).message;
-          skipped.push({
-            what: 'link latency',
-            reason: /unknown/i.test(msg)
-              ? `netem (latency emulation) is not available on this kernel (tc: ${msg.split(': ').pop()!.replace(/\.$/, '')})`
-              : msg,
           });
         }
       }
@@ -359,6 +336,6 @@ export function applyOnLinux(plan: IsolationPlan, host: HostFacts, owner = proce
     serverHost: netns ? addr.server : '127.0.0.1',
     prefix,
     memoryReport,
-    cleanup,
+    cleanup: () => [...problems.splice(0), ...undo.back()],
   };
 }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { PreflightError } from '../../runner/errors';
 import { checkProfile } from '../../runner/isolation/index';
 import { subnetFor } from '../../runner/isolation/linux';
+import { BENCH_VETH, linkNames } from '../../runner/isolation/netns';
 import { cannotIsolate, planIsolation, requestedParts, splitCpus, type HostFacts } from '../../runner/isolation/plan';
 import { isBenchmarkAddress } from '../../runner/options';
 import { findTopology, loadProfiles } from '../../runner/profiles';
@@ -125,5 +126,23 @@ describe('subnetFor', () => {
       assert.equal(Number(loadgen.split('.')[3]), last + 1);
       assert.equal(server.split('.').slice(0, 3).join('.'), loadgen.split('.').slice(0, 3).join('.'));
     }
+  });
+});
+
+describe('linkNames', () => {
+  it('reads interface names from `ip -o link show`, without the peer, so a stale veth end is found by name', () => {
+    const out = [
+      '1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN mode DEFAULT group default qlen 1000\\    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00',
+      '7: bgn4242@bsv4242: <BROADCAST,MULTICAST,M-DOWN> mtu 1500 qdisc noop state DOWN mode DEFAULT group default qlen 1000\\    link/ether 0a:1b:2c:3d:4e:5f brd ff:ff:ff:ff:ff:ff',
+      '8: bsv4242@bgn4242: <BROADCAST,MULTICAST,M-DOWN> mtu 1500 qdisc noop state DOWN mode DEFAULT group default qlen 1000\\    link/ether 0a:1b:2c:3d:4e:60 brd ff:ff:ff:ff:ff:ff',
+      '9: bsv17@if3: <BROADCAST,MULTICAST> mtu 1500 qdisc noop state DOWN mode DEFAULT group default qlen 1000',
+      '',
+    ].join('\n');
+    assert.deepEqual(linkNames(out), ['lo', 'bgn4242', 'bsv4242', 'bsv17']);
+    assert.deepEqual(
+      linkNames(out).map((n) => BENCH_VETH.exec(n)?.[1] ?? null),
+      [null, '4242', '4242', '17'],
+    );
+    assert.equal(BENCH_VETH.test('bsvx1'), false);
   });
 });
