@@ -166,6 +166,7 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
   const iso = applyProfile(o.profile, {
     strict: o.strict,
     onStaleRemoved: (what) => hooks.onNotice?.(`profile: removed leftovers of a killed run: ${what.join(', ')}`),
+    onCleanupFailed: (what) => hooks.onNotice?.(`profile: cleanup incomplete: ${what.join('; ')}`),
   });
   let remote: RemoteSampler | null = null;
   if (o.serverMetrics) {
