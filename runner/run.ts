@@ -166,7 +166,11 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
   const iso = applyProfile(o.profile, {
     strict: o.strict,
     onStaleRemoved: (what) => hooks.onNotice?.(`profile: removed leftovers of a killed run: ${what.join(', ')}`),
-    onCleanupFailed: (what) => hooks.onNotice?.(`profile: cleanup incomplete: ${what.join('; ')}`),
+    // Never silent: without a notice hook it goes to stderr.
+    onCleanupFailed: (what) =>
+      (hooks.onNotice ?? ((l: string) => process.stderr.write(l + '\n')))(
+        `profile: cleanup incomplete: ${what.join('; ')}`,
+      ),
   });
   let remote: RemoteSampler | null = null;
   if (o.serverMetrics) {
