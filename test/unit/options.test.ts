@@ -221,3 +221,29 @@ describe('--kill-node-at and reconnecting', () => {
     );
   });
 });
+
+describe('verdict options', () => {
+  const base = { lib: 'ws', clients: '10', out: '/tmp/x.json' };
+  it('reads --max-failed as a count or a percentage, --arrival-rate as a number or burst', () => {
+    assert.deepEqual(resolveRunOptions(base).maxFailed, { count: 0 });
+    assert.deepEqual(resolveRunOptions({ ...base, maxFailed: '7' }).maxFailed, { count: 7 });
+    assert.deepEqual(resolveRunOptions({ ...base, maxFailed: '2.5%' }).maxFailed, { percent: 2.5 });
+    assert.equal(resolveRunOptions({ ...base, arrivalRate: 'burst' }).arrivalRate, 'burst');
+    assert.equal(resolveRunOptions(base).allowInvalid, false);
+    assert.equal(resolveRunOptions({ ...base, allowInvalid: true }).allowInvalid, true);
+  });
+  it('names the flag and the fix for a bad limit', () => {
+    assert.equal(
+      usageMessage(() => resolveRunOptions({ ...base, maxFailed: 'lots' })),
+      '--max-failed must be a count of connections or a percentage of them (got "lots"). Example: --max-failed 5 or --max-failed 1%',
+    );
+    assert.equal(
+      usageMessage(() => resolveRunOptions({ ...base, maxFailed: '101%' })),
+      '--max-failed must be a count of connections or a percentage of them (got "101%"). Example: --max-failed 5 or --max-failed 1%',
+    );
+    assert.equal(
+      usageMessage(() => resolveRunOptions({ ...base, maxLag: '0' })),
+      '--max-lag must be a whole number from 1 to 3600000 (got "0"). Example: --max-lag 100',
+    );
+  });
+});

@@ -163,3 +163,52 @@ describe('buildResult', () => {
     assert.deepEqual(r.loadgen.invalidReasons, ['the engine reported nothing: no client was measured']);
   });
 });
+
+describe('invalidReasons: a run that did not measure what was asked', () => {
+  const reasonsOf = (over: Partial<Measurements>) => buildResult(measurements(over)).invalidReasons;
+  const withOptions = (raw: Parameters<typeof resolveRunOptions>[0]) =>
+    resolveRunOptions({ lib: 'ws', clients: '100', out: '/tmp/x.json', ...raw });
+
+  it('counts failed connections, main and probe, against --max-failed', () => {
+    const engine = engineState({ counts: { ...engineState().counts, failed: 3, probesFailed: 1 } });
+    const r = buildResult(measurements({ engine }));
+    assert.equal(r.valid, false);
+    assert.deepEqual(r.invalidReasons, ['4 of 103 connections failed (limit 0, --max-failed)']);
+    assert.deepEqual(r.loadgen.invalidReasons, r.invalidReasons, 'schemaVersion 1 readers see the same verdict');
+    assert.deepEqual(reasonsOf({ engine, options: withOptions({ maxFailed: '4' }) }), []);
+    // 3% of 103 attempts is 3 connections: 4 are too many.
+    assert.deepEqual(reasonsOf({ engine, options: withOptions({ maxFailed: '3%' }) }), [
+      '4 of 103 connections failed (limit 3%, --max-failed)',
+    ]);
+    assert.deepEqual(reasonsOf({ engine, options: withOptions({ maxFailed: '4%' }) }), []);
+  });
+
+  it('names arrivals that started late beyond --max-lag', () => {
+    const engine = engineState({ histograms: { ...engineState().histograms, arrivalLagMs: [encoded([200_000])] } });
+    assert.deepEqual(reasonsOf({ engine }), [
+      'arrivals started late: the generator ran 200 ms behind its schedule at p99 (limit 100 ms, --max-lag); connectMs counts that wait, connectServiceMs does not',
+    ]);
+    assert.deepEqual(reasonsOf({ engine, options: withOptions({ maxLag: '250' }) }), []);
+  });
+
+  it('names an engine that never wrote its final state', () => {
+    assert.deepEqual(reasonsOf({ engine: engineState({ final: false }) }), [
+      'the engine never wrote its final state: counts and histograms miss what happened after its last snapshot',
+    ]);
+  });
+
+  it("names a custom script whose engine reported nothing beyond Artillery's virtual users", () => {
+    const file = 'scenarios/examples/artillery-ws.yml';
+    const options = resolveRunOptions({ lib: 'ws', scenario: file, out: '/tmp/x.json' });
+    const engine = engineState({ workers: 0, histograms: {}, counts: emptyCounts(), loopDelayMs: null });
+    const silent = {
+      counters: { 'vusers.created': 5, 'vusers.completed': 5 },
+      summaries: { 'vusers.session_length': { p50: 1 } },
+    };
+    assert.deepEqual(reasonsOf({ options, engine, artillery: silent }), [
+      `your script's engine reported nothing to Artillery beyond its virtual users (${options.scenario.file}): no latency was measured`,
+    ]);
+    const reporting = { ...silent, summaries: { ...silent.summaries, 'socketio.ack_ms': { p50: 0.2 } } };
+    assert.deepEqual(reasonsOf({ options, engine, artillery: reporting }), []);
+  });
+});
