@@ -17,7 +17,7 @@ import {
 } from './broadcast';
 import { pageStart } from './page';
 import { escapeHtml as h, jsonForScript, scriptSource } from './escape';
-import type { LoadedReport, ReportCell, RunOptions } from './load';
+import { rateRank, rateText, type LoadedReport, type ReportCell, type RunOptions } from './load';
 import {
   acrossTrials,
   flagReason,
@@ -82,6 +82,8 @@ interface ChartStudyPoint {
   color: string;
   label: string;
   text: string;
+  /** drawn as a horizontal line across the x axis, labelled at its left end: its x is not known */
+  across?: boolean;
 }
 
 /** What the page script needs to draw one line figure. */
@@ -94,6 +96,8 @@ interface LineFigureData {
   xLog: boolean;
   /** what x counts, singular and plural, for the tooltips */
   xUnit: [string, string];
+  /** a category axis: x is the index into these names */
+  xCategories?: string[];
   yTitle: string;
   yLog: boolean;
   /** name of the shaded band, or null for none */
@@ -158,6 +162,10 @@ interface FigureDef {
   hi?: (n: CellNumbers) => number | null;
   study: StudyFigure | null;
   explain: string;
+  /** a second line per series (dotted, triangles) that shares the series' legend entry */
+  second?: { name: string; line: (n: CellNumbers) => number | null };
+  /** the main line's name in tooltips, with `second` */
+  lineName?: string;
 }
 
 const p = (pick: (n: CellNumbers) => LatencyStats | null, key: keyof LatencyStats) => (n: CellNumbers) =>
@@ -176,24 +184,26 @@ const FIGURES: FigureDef[] = [
     line: p((n) => n.connectMs, 'p50'),
     lo: p((n) => n.connectMs, 'p90'),
     hi: p((n) => n.connectMs, 'p99'),
+    lineName: 'connect p50',
+    second: { name: 'connect service p50', line: p((n) => n.connectServiceMs, 'p50') },
     study: 'connect',
     explain:
-      'From the moment a client object is created (the connection attempt starts) to the library’s own connected event: <code>open</code> for ws and SockJS (SockJS includes its <code>/info</code> request), <code>connect</code> for Socket.IO (the Engine.IO handshake plus the namespace CONNECT). Measured for every client of the ramp; the line is the p50, the shaded band runs from p90 to p99.',
+      'From when the client’s arrival was due by the schedule to the library’s own connected event: <code>open</code> for ws and SockJS (SockJS includes its <code>/info</code> request), <code>connect</code> for Socket.IO (the Engine.IO handshake plus the namespace CONNECT); it includes any time the client waited because the load generator was behind. Measured for every client of the ramp; circles and the solid line are the p50, the shaded band runs from p90 to p99. Triangles and the dotted line are <em>connect service</em>, the p50 from the client’s actual start: connect without the generator’s lag. A legend entry shows and hides both.',
   },
   {
     id: 'fig-first-message',
     figure: 'first-message',
-    title: 'Time to the first message',
+    title: 'Time to first message',
     unit: 'ms',
-    yTitle: 'first-message latency (ms, log scale)',
+    yTitle: 'time to first message (ms, log scale)',
     yLog: true,
     band: 'p90–p99',
-    line: p((n) => n.firstMessageMs, 'p50'),
-    lo: p((n) => n.firstMessageMs, 'p90'),
-    hi: p((n) => n.firstMessageMs, 'p99'),
+    line: p((n) => n.timeToFirstMessageMs, 'p50'),
+    lo: p((n) => n.timeToFirstMessageMs, 'p90'),
+    hi: p((n) => n.timeToFirstMessageMs, 'p99'),
     study: 'firstMessage',
     explain:
-      'From the connected event to the arrival of the server’s <code>welcome</code> message, which every server sends as soon as a client connects. The line is the p50, the shaded band runs from p90 to p99.',
+      'From when the client’s arrival was due to the arrival of the server’s <code>welcome</code> message, which every server sends as soon as a client connects: what a user of an app waits for. (From the connected event to the welcome is near zero by construction; the table lists it as first message.) The line is the p50, the shaded band runs from p90 to p99.',
   },
   {
     id: 'fig-memory',
@@ -290,6 +300,40 @@ function studyLabel(s: StudyPoint): string {
   return `2020 ${lib} ${approx}${s.value} ${s.unit}${at}`;
 }
 
+/** The p50 of `pick` across trials, one point per group, at `x(group)`. */
+function linePoints(
+  groups: readonly CellGroup[],
+  pick: (n: CellNumbers) => number | null,
+  x: (g: CellGroup) => number,
+): ChartPoint[] {
+  return groups.flatMap((g) => {
+    const a = acrossTrials(g.cells, pick);
+    return a ? [{ x: x(g), y: a.value, lo: null, hi: null, trials: a.trials, flagged: a.flagged }] : [];
+  });
+}
+
+/** The dotted second line of a series (`second`), in its legend group; null when no result has it. */
+function secondLine(
+  second: NonNullable<FigureDef['second']>,
+  groups: readonly CellGroup[],
+  main: ChartSeries,
+): ChartSeries | null {
+  const points = linePoints(
+    groups.filter((g) => g.series === main.name),
+    second.line,
+    (g) => g.clients,
+  );
+  if (points.length === 0) return null;
+  return {
+    ...main,
+    name: `${main.name} ${second.name}`,
+    group: main.name,
+    dashPattern: [2, 3],
+    pointStyle: 'triangle',
+    points: points.sort((a, b) => a.x - b.x),
+  };
+}
+
 function figureData(def: FigureDef, groups: CellGroup[], cells: readonly ReportCell[]): LineFigureData {
   const styles = seriesStyles(cells);
   const bySeries = new Map<string, ChartPoint[]>();
@@ -308,7 +352,7 @@ function figureData(def: FigureDef, groups: CellGroup[], cells: readonly ReportC
       flagged: line.flagged,
     });
   }
-  const series: ChartSeries[] = [...bySeries].map(([name, points]) => {
+  const main: ChartSeries[] = [...bySeries].map(([name, points]) => {
     const style = styles.get(name)!;
     return {
       name,
@@ -317,6 +361,10 @@ function figureData(def: FigureDef, groups: CellGroup[], cells: readonly ReportC
       dash: style.dash,
       points: points.sort((a, b) => a.x - b.x),
     };
+  });
+  const series = main.flatMap((m) => {
+    const extra = def.second ? secondLine(def.second, groups, m) : null;
+    return extra ? [{ ...m, group: m.name, tip: `${m.name} ${def.lineName ?? ''}`.trim() }, extra] : [m];
   });
   const failures: ChartFailure[] = cells.filter(isFlagged).map((c) => ({
     x: c.clients,
@@ -544,15 +592,15 @@ function cellRow(c: ReportCell): string {
   const connected =
     n.connected === null ? '–' : `${fmtClients(n.connected)} / ${n.failed === null ? '–' : fmtClients(n.failed)}`;
   return `<tr class="${cls}">
-<td>${h(c.series)}</td>${td(fmtClients(c.clients))}${td(String(c.trial))}<td>${statusBadge(c.status)}</td><td>${validBadge(c)}</td>${td(connected)}${lat(n.connectMs)}${lat(n.firstMessageMs)}${lat(n.echoMs)}${td(bytesMb(n.rssIdleBytes))}${td(bytesMb(n.rssSteadyBytes))}${td(bytesMb(n.rssPeakBytes))}${td(n.bytesPerClient === null ? '–' : (n.bytesPerClient / KB).toFixed(1))}
+<td>${h(c.series)}</td>${td(fmtClients(c.clients))}${td(rateText(c.arrivalRate))}${td(String(c.trial))}<td>${statusBadge(c.status)}</td><td>${validBadge(c)}</td>${td(connected)}${lat(n.connectMs)}${lat(n.connectServiceMs)}${lat(n.timeToFirstMessageMs)}${lat(n.firstMessageMs)}${lat(n.echoMs)}${td(bytesMb(n.rssIdleBytes))}${td(bytesMb(n.rssSteadyBytes))}${td(bytesMb(n.rssPeakBytes))}${td(n.bytesPerClient === null ? '–' : (n.bytesPerClient / KB).toFixed(1))}
 <td class="reasons">${reasons.map((r) => `<div>${h(r)}</div>`).join('')}</td></tr>`;
 }
 
 function cellsTable(cells: readonly ReportCell[]): string {
   return `<div class="scroll"><table class="cells">
 <thead>
-<tr><th rowspan="2">library</th><th rowspan="2">clients</th><th rowspan="2">trial</th><th rowspan="2">status</th><th rowspan="2">valid</th><th rowspan="2">connected / failed</th><th colspan="2">connect (ms)</th><th colspan="2">first message (ms)</th><th colspan="2">echo (ms)</th><th colspan="3">server RSS (MB)</th><th rowspan="2">KB / client</th><th rowspan="2">error / invalid reasons</th></tr>
-<tr><th>p50</th><th>p99</th><th>p50</th><th>p99</th><th>p50</th><th>p99</th><th>idle</th><th>steady</th><th>peak</th></tr>
+<tr><th rowspan="2">library</th><th rowspan="2">clients</th><th rowspan="2">arrival rate</th><th rowspan="2">trial</th><th rowspan="2">status</th><th rowspan="2">valid</th><th rowspan="2">connected / failed</th><th colspan="2">connect (ms)</th><th colspan="2">connect service (ms)</th><th colspan="2">time to first message (ms)</th><th colspan="2">first message (ms)</th><th colspan="2">echo (ms)</th><th colspan="3">server RSS (MB)</th><th rowspan="2">KB / client</th><th rowspan="2">error / invalid reasons</th></tr>
+<tr><th>p50</th><th>p99</th><th>p50</th><th>p99</th><th>p50</th><th>p99</th><th>p50</th><th>p99</th><th>p50</th><th>p99</th><th>idle</th><th>steady</th><th>peak</th></tr>
 </thead>
 <tbody>
 ${cells.map(cellRow).join('\n')}
@@ -793,6 +841,9 @@ function conditions(report: LoadedReport): string {
         ['preset', m.preset ?? 'none'],
         ['libraries', (m.options?.libs ?? []).join(', ')],
         ['client levels', (m.options?.clients ?? []).map(fmtClients).join(', ')],
+        ...(Array.isArray(m.options?.arrivalRates)
+          ? [['arrival rates', m.options.arrivalRates.map((r) => rateText(r)).join(', ')] as [string, string]]
+          : []),
         ['trials', String(m.options?.trials ?? '–')],
         ['scenario', String(m.options?.scenario ?? '–')],
         ['bench run flags', (m.options?.runArgs ?? []).join(' ') || '(none)'],
@@ -822,7 +873,26 @@ function conditions(report: LoadedReport): string {
 function figureView(def: FigureDef, groups: CellGroup[], cells: readonly ReportCell[]): FigureView {
   const data = figureData(def, groups, cells);
   const notes: string[] = [];
-  if (data.series.every((s) => s.points.length === 0)) notes.push('No result has this number.');
+  const v1 = cells.filter((c) => c.result && c.result.schemaVersion < 2).length;
+  const none = data.series.every((s) => s.points.length === 0);
+  if (none) {
+    notes.push(
+      def.figure === 'first-message' && v1 > 0
+        ? 'No result has this number: the runs predate it (result schemaVersion 1).'
+        : 'No result has this number.',
+    );
+  } else if (v1 > 0 && (def.figure === 'connect' || def.figure === 'first-message')) {
+    notes.push(
+      def.figure === 'connect'
+        ? `${v1} of these runs predate result schemaVersion 2: their connect latency runs from the client’s start (connect service, as it is now called), and they have no dotted line.`
+        : `${v1} of these runs predate result schemaVersion 2 and have no time to first message.`,
+    );
+  }
+  if (def.study === 'firstMessage') {
+    notes.push(
+      '2020 study: its method for the time to the first message was not published; its points give orders of magnitude only.',
+    );
+  }
   if (def.study === 'connect' || def.study === 'memory') {
     notes.push(
       `2020 study: SockJS failed above ${fmtClients(SOCKJS_FAILED_ABOVE)} clients, so its points are at ${fmtClients(SOCKJS_FAILED_ABOVE)}.`,
@@ -838,6 +908,105 @@ function figureView(def: FigureDef, groups: CellGroup[], cells: readonly ReportC
     notes,
     flagged: cells.filter(isFlagged),
     data,
+  };
+}
+
+/** The client level of the arrival-rate figure: the highest run at two rates or more; null when none is. */
+function rateLevel(cells: readonly ReportCell[]): number | null {
+  const rates = new Map<number, Set<string>>();
+  for (const c of cells) {
+    if (c.arrivalRate === null) continue;
+    if (!rates.has(c.clients)) rates.set(c.clients, new Set());
+    rates.get(c.clients)!.add(rateText(c.arrivalRate));
+  }
+  const levels = [...rates].filter(([, r]) => r.size >= 2).map(([level]) => level);
+  return levels.length ? Math.max(...levels) : null;
+}
+
+/**
+ * Connect latency and time to first message against the arrival rate at one client level, one
+ * pair of lines per library (its series without the rate). Null unless the inputs hold more than
+ * one rate at one level.
+ */
+export function arrivalRateFigure(cells: readonly ReportCell[]): FigureView | null {
+  const level = rateLevel(cells);
+  if (level === null) return null;
+  const at = cells.filter((c) => c.clients === level && c.arrivalRate !== null);
+  const rates = [...new Map(at.map((c) => [rateText(c.arrivalRate), c.arrivalRate!])).values()].sort(
+    (a, b) => rateRank(a) - rateRank(b),
+  );
+  const categories = rates.map((r) => rateText(r));
+  const xOf = (c: { arrivalRate: ReportCell['arrivalRate'] }) => categories.indexOf(rateText(c.arrivalRate));
+  const groups = groupCells(at);
+  const families = [...new Map(at.map((c) => [c.family, c.lib])).entries()];
+  const styles = seriesStyles(families.map(([family, lib]) => ({ series: family, lib })));
+  const connect = p((n) => n.connectMs, 'p50');
+  const toFirst = p((n) => n.timeToFirstMessageMs, 'p50');
+  const series = families.flatMap(([family]): ChartSeries[] => {
+    const { color, dash } = styles.get(family)!;
+    const mine = groups.filter((g) => g.family === family);
+    const line = (pick: (n: CellNumbers) => number | null) => linePoints(mine, pick, xOf).sort((a, b) => a.x - b.x);
+    const base = { color, fill: rgba(color, 0.18), dash, group: family };
+    const lines: ChartSeries[] = [{ ...base, name: family, tip: `${family} connect p50`, points: line(connect) }];
+    const second = line(toFirst);
+    if (second.length) {
+      lines.push({
+        ...base,
+        name: `${family} time to first message p50`,
+        dashPattern: [2, 3],
+        pointStyle: 'triangle',
+        points: second,
+      });
+    }
+    return lines;
+  });
+  const flagged = at.filter(isFlagged);
+  const studyHere = STUDY_2020_POINTS.filter(
+    (s) => s.clients === level && (s.figure === 'connect' || s.figure === 'firstMessage'),
+  );
+  const study: ChartStudyPoint[] = studyHere.map((s) => {
+    const what = s.figure === 'connect' ? 'connect' : 'first message';
+    return {
+      x: 0,
+      y: s.value,
+      color: LIB_COLORS[s.lib] ?? '#555555',
+      label: `${studyLabel(s)} (${what})`,
+      text: `2020 study, ${s.lib} ${what} at ${fmtClients(s.clients)} clients: ${s.value} ${s.unit}, at an arrival rate it did not publish${s.note ? ` (${s.note})` : ''}`,
+      across: true,
+    };
+  });
+  const notes = [
+    studyHere.length
+      ? `2020 study: it published neither its method nor its arrival rate, so its points at ${fmtClients(level)} clients are drawn as horizontal lines across every rate; where one of our lines crosses one is the arrival rate that reproduces it on this machine.`
+      : `2020 study: it published no point at ${fmtClients(level)} clients (nor its method, nor its arrival rate).`,
+  ];
+  if (series.every((s) => !s.name.endsWith('time to first message p50'))) {
+    notes.push('No result has a time to first message: the runs predate it (result schemaVersion 1).');
+  }
+  return {
+    id: 'fig-arrival-rate',
+    figure: 'arrival-rate',
+    title: `Connect latency and time to first message against arrival rate, ${fmtClients(level)} clients`,
+    explain: `At ${h(fmtClients(level))} clients, the highest level run at more than one arrival rate: how fast the clients arrive, in clients per second; <em>burst</em>: every client due at once. Circles and the solid line are the connect latency p50, triangles and the dotted line the time to first message p50, both from when each arrival was due; one colour per library, whose legend entry shows and hides both. Connect latency at N clients means little without the arrival rate.`,
+    notes,
+    flagged,
+    data: {
+      kind: 'line',
+      id: 'fig-arrival-rate',
+      figure: 'arrival-rate',
+      unit: 'ms',
+      xTitle: 'arrival rate (clients/s)',
+      xLog: false,
+      xUnit: ['', ''],
+      xCategories: categories,
+      yTitle: 'p50 (ms, log scale)',
+      yLog: true,
+      band: null,
+      levels: categories.map((_c, i) => i),
+      series,
+      failures: flagged.map((c) => ({ x: xOf(c), y: connect(numbersOf(c)), text: `${cellName(c)}: ${flagReason(c)}` })),
+      study,
+    },
   };
 }
 
@@ -866,11 +1035,15 @@ function summaryLine(report: LoadedReport): string {
   const libs = [...new Set(cells.map((c) => c.series))];
   const levels = [...new Set(cells.map((c) => c.clients))].sort((a, b) => a - b);
   const scenarios = [...new Set(cells.map((c) => c.scenario))];
+  const rates = [...new Map(cells.map((c) => [rateText(c.arrivalRate), c.arrivalRate])).values()].sort(
+    (a, b) => rateRank(a) - rateRank(b),
+  );
+  const at = rates.length > 1 ? ` at arrival rates ${rates.map(rateText).join(', ')}` : '';
   const completed = cells.filter((c) => c.status === 'completed').length;
   const invalid = cells.filter((c) => c.valid === false).length;
   const starts = cells.flatMap((c) => (c.result?.startedAt ? [String(c.result.startedAt)] : [])).sort();
   const when = starts.length ? `, started between ${starts[0]} and ${starts[starts.length - 1]}` : '';
-  return `${cells.length} runs (${completed} completed, ${cells.length - completed} not, ${invalid} invalid) of ${libs.join(', ')} at ${levels.map(fmtClients).join(', ')} clients; scenario ${scenarios.join(', ')}${when}.`;
+  return `${cells.length} runs (${completed} completed, ${cells.length - completed} not, ${invalid} invalid) of ${libs.join(', ')} at ${levels.map(fmtClients).join(', ')} clients${at}; scenario ${scenarios.join(', ')}${when}.`;
 }
 
 function studySection(): string {
@@ -880,7 +1053,7 @@ function studySection(): string {
   ).join('');
   return `<section id="study"><h2>The 2020 study's published points</h2>
 <p>${h(STUDY_2020_CITATION)}.</p>
-<p>Drawn as triangles on figures 1–3 in the library’s colour. They come from other machines, Socket.IO 2.x and a method that is only loosely described and was never published (its “time to establish a connection” may include waiting behind other arriving clients), so they give orders of magnitude, not a baseline. <strong>SockJS failed above ${h(fmtClients(SOCKJS_FAILED_ABOVE))} clients in the study</strong>; its points are at ${h(fmtClients(SOCKJS_FAILED_ABOVE))}.</p>
+<p>Drawn as triangles on figures 1–3 in the library’s colour, and as horizontal lines on the arrival-rate figure when there is one. They come from other machines, Socket.IO 2.x and a method that is only loosely described and was never published, nor was its arrival rate (its “time to establish a connection” may include waiting behind other arriving clients, as our connect latency from when each arrival was due does), so they give orders of magnitude, not a baseline. <strong>SockJS failed above ${h(fmtClients(SOCKJS_FAILED_ABOVE))} clients in the study</strong>; its points are at ${h(fmtClients(SOCKJS_FAILED_ABOVE))}.</p>
 <div class="scroll"><table><thead><tr><th>figure</th><th>library</th><th>clients</th><th>value</th><th>note</th></tr></thead><tbody>${rows}</tbody></table></div>
 </section>`;
 }
@@ -949,16 +1122,19 @@ const PAGE_SCRIPT = String.raw`
       chart.data.datasets.forEach(function (ds, i) {
         if (!ds.study || !chart.isDatasetVisible(i)) return;
         chart.getDatasetMeta(i).data.forEach(function (el, j) {
-          items.push({ x: el.x, y: el.y, s: ds.data[j].s });
+          if (!ds.data[j].quiet) items.push({ x: el.x, y: el.y, lift: 0, s: ds.data[j].s });
         });
       });
       ctx.save();
       ctx.font = '600 11px ' + Chart.defaults.font.family;
       ctx.textBaseline = 'middle';
+      // Lines across the axis are labelled off themselves: the top one above, the next below, …
+      var across = 0;
       items.sort(function (a, b) { return a.y - b.y; }).forEach(function (it) {
+        if (it.s.across) it.lift = across++ % 2 === 0 ? 9 : -9;
         var width = ctx.measureText(it.s.label).width;
         var right = it.x > (area.left + area.right) / 2;
-        var x0 = right ? it.x - 11 - width : it.x + 11, x1 = x0 + width, y = it.y;
+        var x0 = right ? it.x - 11 - width : it.x + 11, x1 = x0 + width, y = it.y - it.lift;
         for (var moved = true; moved; ) {
           moved = false;
           placed.forEach(function (b) {
@@ -966,7 +1142,7 @@ const PAGE_SCRIPT = String.raw`
           });
         }
         placed.push({ x0: x0, x1: x1, y: y });
-        if (Math.abs(y - it.y) > 6) {
+        if (Math.abs(y - it.y + it.lift) > 6) {
           ctx.strokeStyle = it.s.color;
           ctx.lineWidth = 1;
           ctx.beginPath();
@@ -984,6 +1160,11 @@ const PAGE_SCRIPT = String.raw`
 
   function buildChart(spec) {
     var canvas = document.getElementById(spec.id);
+    // A category axis (the arrival rates) puts its names at 0, 1, 2, …
+    function xName(v) {
+      if (!spec.xCategories) return compact(v);
+      return Number.isInteger(v) && spec.xCategories[v] !== undefined ? spec.xCategories[v] : '';
+    }
     var datasets = [];
     var ys = [];
     var clampY = function (y) { return spec.yLog ? Math.max(y, 0.001) : y; };
@@ -1021,17 +1202,28 @@ const PAGE_SCRIPT = String.raw`
         borderColor: '#d62728', backgroundColor: '#d62728', order: 0
       });
     }
-    if (spec.study.length) {
+    var levels = spec.levels.length ? spec.levels : [1];
+    var xmin = Math.min.apply(null, levels), xmax = Math.max.apply(null, levels);
+    var points = spec.study.filter(function (s) { return !s.across; });
+    // A point whose x is not known: a line across the axis, the triangle and label at its left end.
+    spec.study.filter(function (s) { return s.across; }).forEach(function (s) {
+      datasets.push({
+        label: s.label, role: 'study', study: true,
+        data: [{ x: xmin, y: s.y, s: s }, { x: xmax, y: s.y, s: s, quiet: true }],
+        showLine: true, borderDash: [5, 4], borderWidth: 1.5, borderColor: s.color, backgroundColor: s.color,
+        pointStyle: 'triangle', pointRadius: [8, 0], pointHoverRadius: [10, 0],
+        pointBackgroundColor: s.color, pointBorderColor: '#222', order: 0
+      });
+    });
+    if (points.length) {
       datasets.push({
         label: '2020 study (published)', role: 'study', study: true,
-        data: spec.study.map(function (s) { return { x: s.x, y: s.y, s: s }; }),
+        data: points.map(function (s) { return { x: s.x, y: s.y, s: s }; }),
         showLine: false, pointStyle: 'triangle', pointRadius: 8, pointHoverRadius: 10, borderWidth: 1,
-        pointBackgroundColor: spec.study.map(function (s) { return s.color; }),
+        pointBackgroundColor: points.map(function (s) { return s.color; }),
         pointBorderColor: '#222', backgroundColor: '#999', borderColor: '#222', order: 0
       });
     }
-    var levels = spec.levels.length ? spec.levels : [1];
-    var xmin = Math.min.apply(null, levels), xmax = Math.max.apply(null, levels);
     // Log axes get room above and below the data (chart.js adds none), and the bottom markers fit.
     if (spec.failures.some(function (f) { return f.y === null; })) positive.push(bottom);
     var ymin = spec.yLog && positive.length ? Math.min.apply(null, positive) / 1.3 : undefined;
@@ -1053,7 +1245,7 @@ const PAGE_SCRIPT = String.raw`
             min: spec.xLog ? xmin / 1.35 : xmin - 0.5, max: spec.xLog ? xmax * 1.35 : xmax + 0.5,
             title: { display: true, text: spec.xTitle },
             afterBuildTicks: function (axis) { axis.ticks = levels.map(function (v) { return { value: v }; }); },
-            ticks: { autoSkip: false, maxRotation: 0, callback: function (v) { return compact(Number(v)); } },
+            ticks: { autoSkip: false, maxRotation: 0, callback: function (v) { return xName(Number(v)); } },
             grid: { color: '#e6e6e6' }
           },
           y: {
@@ -1097,6 +1289,7 @@ const PAGE_SCRIPT = String.raw`
               title: function (items) {
                 if (!items.length) return '';
                 var x = Number(items[0].raw.x);
+                if (spec.xCategories) return xName(x);
                 return x.toLocaleString('en-US') + ' ' + spec.xUnit[x === 1 ? 0 : 1];
               },
               label: function (ctx) {
@@ -1216,7 +1409,12 @@ const PAGE_SCRIPT = String.raw`
 /** One self-contained HTML file: chart.js and the data inlined, nothing loaded from anywhere. */
 export function renderHtml(report: LoadedReport): string {
   const groups = groupCells(report.cells);
-  const figures = [...FIGURES.map((def) => figureView(def, groups, report.cells)), ...broadcastFigures(report.cells)];
+  const rates = arrivalRateFigure(report.cells);
+  const figures = [
+    ...FIGURES.map((def) => figureView(def, groups, report.cells)),
+    ...(rates ? [rates] : []),
+    ...broadcastFigures(report.cells),
+  ];
   const title = 'realtime-bench report';
   return `${pageStart(title, CSS)}
 <h1>${h(title)}: Socket.IO, SockJS and ws</h1>
@@ -1231,7 +1429,7 @@ ${figures.map((f, i) => figureSection(f, i + 1)).join('\n')}
 </div>
 </section>
 <section id="cells"><h2>Every run</h2>
-<p>One row per run. Red rows errored, were aborted or left no result; yellow rows were marked invalid because the load generator was saturated, so their latencies include its own queueing. Connected / failed counts the clients of the ramp.</p>
+<p>One row per run. Red rows errored, were aborted or left no result; yellow rows were marked invalid (the load generator fell behind its schedule or was saturated, or more connections failed than allowed; the last column says which), so their numbers do not measure what was asked. Connected / failed counts the clients of the ramp.</p>
 ${cellsTable(report.cells)}
 </section>
 ${deliverySection(report.cells)}

@@ -5,7 +5,8 @@ import { LIBS } from 'artillery-engine-bench/protocol';
 import { profileName, type RunEnv } from '../runner/env';
 import { UsageError } from '../runner/errors';
 import { MANIFEST_FILE, type CellStatus, type SweepManifest } from '../runner/manifest';
-import { READABLE_SCHEMA_VERSIONS, type RunResult } from '../runner/result';
+import { BURST, RUN_DEFAULTS, type ArrivalRate } from '../runner/options';
+import { READABLE_SCHEMA_VERSIONS, runVerdict, type RunResult } from '../runner/result';
 
 /** One run as a report sees it: from a result file, or only from a sweep manifest when the run left no result. */
 export interface ReportCell {
@@ -13,6 +14,8 @@ export interface ReportCell {
   scenario: string;
   /** clients requested: the x of every chart (connected clients for a custom script) */
   clients: number;
+  /** clients per second or `burst`; null when neither the result nor the manifest says */
+  arrivalRate: ArrivalRate | null;
   /** 1-based; from the manifest, else counted per library and level in start order */
   trial: number;
   status: CellStatus;
@@ -25,8 +28,10 @@ export interface ReportCell {
   result: RunResult | null;
   /** absolute path of the result file (missing for some errored cells) */
   file: string;
-  /** the library plus the run options that tell its cells apart, e.g. `socketio · deflate on` */
+  /** the library plus the run options that tell its cells apart, e.g. `socketio · deflate on · 500/s` */
   series: string;
+  /** the series without the arrival rate: one line of the arrival-rate figure */
+  family: string;
 }
 
 /** The run options of one series, for the conditions section. */
@@ -101,23 +106,37 @@ function clientsOf(r: RunResult): number {
   return r.options?.clients ?? r.clients?.requested ?? r.clients?.connected ?? 0;
 }
 
-interface Pending extends Omit<ReportCell, 'series' | 'trial'> {
+interface Pending extends Omit<ReportCell, 'series' | 'family' | 'trial'> {
   trial: number | null;
   /** run options for cells without a result, from the manifest's runArgs */
   runArgs: string[] | null;
 }
 
+/** A rate as a file or an argument says it: a positive number or `burst`; else null. */
+function rateOf(v: unknown): ArrivalRate | null {
+  if (v === BURST) return BURST;
+  const n = Number(v);
+  return v !== null && v !== '' && Number.isFinite(n) && n > 0 ? n : null;
+}
+
+/** `500/s`, `10,000/s`, `burst`, or `rate unknown`. */
+export function rateText(rate: ArrivalRate | null): string {
+  return rate === null ? 'rate unknown' : rate === BURST ? BURST : `${rate.toLocaleString('en-US')}/s`;
+}
+
 function fromResult(result: RunResult, file: string, trial: number | null): Pending {
-  const valid = typeof result.loadgen?.valid === 'boolean' ? result.loadgen.valid : null;
+  const verdict = result.loadgen ? runVerdict(result) : null;
+  const valid = typeof verdict?.valid === 'boolean' ? verdict.valid : null;
   return {
     lib: result.lib,
     scenario: result.scenario ?? 'unknown',
     clients: clientsOf(result),
+    arrivalRate: rateOf(result.options?.arrivalRate),
     trial,
     status: result.status,
     ...(result.status !== 'completed' && { error: String(result.error ?? '') }),
     valid,
-    invalidReasons: Array.isArray(result.loadgen?.invalidReasons) ? result.loadgen.invalidReasons.map(String) : [],
+    invalidReasons: Array.isArray(verdict?.reasons) ? verdict.reasons.map(String) : [],
     result,
     file,
     runArgs: null,
@@ -148,10 +167,14 @@ function loadSweep(dir: string, shown: string): { sweep: ReportSweep; cells: Pen
     }
     const done = c.status !== 'pending' && c.status !== 'running';
     const missing = `no result file: ${c.file || '(none)'} ${read.problem}`;
+    const args = Array.isArray(c.args) ? c.args : (manifest.options?.runArgs ?? []);
+    const rateArg = args.indexOf('--arrival-rate');
     return {
       lib: c.lib,
       scenario: manifest.options?.scenario ?? 'unknown',
       clients: c.clients,
+      // The arguments are the cell's whole command line: without --arrival-rate it ran at the default.
+      arrivalRate: rateOf(c.arrivalRate ?? (rateArg >= 0 ? args[rateArg + 1] : RUN_DEFAULTS.arrivalRate)),
       trial: c.trial,
       status: done && c.status === 'completed' ? 'errored' : c.status,
       ...((c.error || done) && { error: c.error ? `${c.error} (${missing})` : missing }),
@@ -159,7 +182,7 @@ function loadSweep(dir: string, shown: string): { sweep: ReportSweep; cells: Pen
       invalidReasons: [],
       result: null,
       file,
-      runArgs: Array.isArray(c.args) ? c.args : (manifest.options?.runArgs ?? []),
+      runArgs: args,
     };
   });
   return { sweep: { folder: dir, manifest }, cells };
@@ -196,7 +219,7 @@ function optionsFromArgs(
   };
 }
 
-/** The options that can tell two series of one library apart. */
+/** The options that can tell two series of one library apart; the arrival rate last. */
 function variantFields(c: Pending): Record<string, string> {
   const o = c.result?.options ?? optionsFromArgs(c.runArgs ?? [], c.lib);
   return {
@@ -206,7 +229,13 @@ function variantFields(c: Pending): Record<string, string> {
     nodes: `${o.nodes ?? 1} node${(o.nodes ?? 1) === 1 ? '' : 's'}`,
     adapter: `adapter ${o.adapter ?? 'none'}`,
     fault: c.result ? faultLabel(c.result) || 'no fault' : 'no fault',
+    rate: rateText(c.arrivalRate),
   };
+}
+
+/** Numbers ascending, `burst` last, unknown after it. */
+export function rateRank(rate: ArrivalRate | null): number {
+  return rate === null ? Infinity : rate === BURST ? Number.MAX_VALUE : rate;
 }
 
 function libRank(lib: string): number {
@@ -214,17 +243,21 @@ function libRank(lib: string): number {
   return i < 0 ? LIBS.length : i;
 }
 
-/** Names each cell's series: the library, plus whatever differs between that library's cells. */
-function nameSeries(cells: Pending[]): Map<Pending, string> {
+/**
+ * Names each cell's series: the library, plus whatever differs between that library's cells;
+ * and its family: the same without the arrival rate.
+ */
+function nameSeries(cells: Pending[]): Map<Pending, { series: string; family: string }> {
   const byLib = new Map<string, Pending[]>();
   for (const c of cells) byLib.set(c.lib, [...(byLib.get(c.lib) ?? []), c]);
-  const names = new Map<Pending, string>();
+  const names = new Map<Pending, { series: string; family: string }>();
   for (const [lib, group] of byLib) {
     const fields = group.map(variantFields);
     const differing = Object.keys(fields[0]!).filter((k) => new Set(fields.map((f) => f[k])).size > 1);
     group.forEach((c, i) => {
       const parts = differing.map((k) => fields[i]![k]!);
-      names.set(c, [lib, ...parts].join(' · '));
+      const family = differing.filter((k) => k !== 'rate').map((k) => fields[i]![k]!);
+      names.set(c, { series: [lib, ...parts].join(' · '), family: [lib, ...family].join(' · ') });
     });
   }
   return names;
@@ -260,6 +293,8 @@ function conditionsOf(cells: ReportCell[], manifest: SweepManifest | null): Repo
   }
   const differs: Record<string, string[]> = {};
   for (const [k, values] of Object.entries(seen)) if (values.size > 1) differs[k] = [...values].sort();
+  // A rate that tells series apart is named in them: swept on purpose, not a difference to warn of.
+  if (cells.some((c) => c.series !== c.family)) delete differs['options.arrivalRate'];
   return { env, options, differs };
 }
 
@@ -314,7 +349,7 @@ export function loadInputs(paths: readonly string[]): LoadedReport {
   const series = nameSeries(pending);
   // Loose results get trial numbers per series and level, in start order, after any sweep's.
   const trials = new Map<string, number>();
-  const key = (c: Pending) => `${series.get(c)}\u0000${c.clients}`;
+  const key = (c: Pending) => `${series.get(c)!.series}\u0000${c.clients}`;
   for (const c of pending) if (c.trial !== null) trials.set(key(c), Math.max(trials.get(key(c)) ?? 0, c.trial));
   const loose = pending
     .filter((c) => c.trial === null)
@@ -329,6 +364,7 @@ export function loadInputs(paths: readonly string[]): LoadedReport {
     lib: c.lib,
     scenario: c.scenario,
     clients: c.clients,
+    arrivalRate: c.arrivalRate,
     trial: c.trial ?? 1,
     status: c.status,
     ...(c.error !== undefined && { error: c.error }),
@@ -336,12 +372,15 @@ export function loadInputs(paths: readonly string[]): LoadedReport {
     invalidReasons: c.invalidReasons,
     result: c.result,
     file: c.file,
-    series: series.get(c)!,
+    series: series.get(c)!.series,
+    family: series.get(c)!.family,
   }));
   cells.sort(
     (a, b) =>
       a.scenario.localeCompare(b.scenario) ||
       libRank(a.lib) - libRank(b.lib) ||
+      a.family.localeCompare(b.family) ||
+      rateRank(a.arrivalRate) - rateRank(b.arrivalRate) ||
       a.series.localeCompare(b.series) ||
       a.clients - b.clients ||
       a.trial - b.trial,

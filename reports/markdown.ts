@@ -1,6 +1,6 @@
 import { profileName } from '../runner/env';
 import { escapeMarkdown as md } from './escape';
-import type { LoadedReport, ReportCell } from './load';
+import { rateText, type LoadedReport, type ReportCell } from './load';
 import { acrossTrials, flagReason, groupCells, isFlagged, KB, MB, type CellGroup, type CellNumbers } from './metrics';
 
 /** Packages that are the library under test, for the conditions footer. */
@@ -34,7 +34,7 @@ function validText(cells: readonly ReportCell[]): string {
   return `**${valid} of ${known.length}**`;
 }
 
-function row(g: CellGroup): string {
+function row(g: CellGroup, rates: boolean): string {
   const at = (pick: (n: CellNumbers) => number | null, scale = 1) => {
     const a = acrossTrials(g.cells, pick);
     return a === null ? '–' : `${fmt(a.value / scale)}${a.flagged ? '\\*' : ''}`;
@@ -42,16 +42,20 @@ function row(g: CellGroup): string {
   const connected = acrossTrials(g.cells, (n) => n.connected);
   const connectedText = `${connected === null ? '–' : count(Math.round(connected.value))}/${count(g.clients)}`;
   return [
-    md(g.series),
+    md(rates ? g.family : g.series),
     count(g.clients),
+    ...(rates ? [rateText(g.arrivalRate)] : []),
     String(g.cells.length),
     md(statusText(g.cells)),
     validText(g.cells),
     connectedText,
     at((n) => n.connectMs?.p50 ?? null),
     at((n) => n.connectMs?.p99 ?? null),
+    at((n) => n.connectServiceMs?.p50 ?? null),
+    at((n) => n.connectServiceMs?.p99 ?? null),
+    at((n) => n.timeToFirstMessageMs?.p50 ?? null),
+    at((n) => n.timeToFirstMessageMs?.p99 ?? null),
     at((n) => n.firstMessageMs?.p50 ?? null),
-    at((n) => n.firstMessageMs?.p99 ?? null),
     at((n) => n.echoMs?.p50 ?? null),
     at((n) => n.rssSteadyBytes, MB),
     at((n) => n.bytesPerClient, KB),
@@ -102,16 +106,21 @@ export function renderMarkdown(report: LoadedReport): string {
   const scenarios = [...new Set(report.cells.map((c) => c.scenario))];
   const groups = groupCells(report.cells);
   const multiTrial = groups.some((g) => g.cells.length > 1);
+  // When rates vary, the series names carry them; a column of their own reads better.
+  const rates = new Set(report.cells.map((c) => rateText(c.arrivalRate))).size > 1;
   for (const scenario of scenarios) {
     out.push(`### Scenario \`${scenario.replace(/`/g, "'")}\``, '');
     out.push(
-      '| library | clients | trials | status | valid | connected | connect p50 (ms) | connect p99 (ms) | first message p50 (ms) | first message p99 (ms) | echo p50 (ms) | server RSS steady (MB) | KB per client |',
-      '|---|--:|--:|---|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+      `| library | clients |${rates ? ' arrival rate |' : ''} trials | status | valid | connected | connect p50 (ms) | connect p99 (ms) | connect service p50 (ms) | connect service p99 (ms) | time to first message p50 (ms) | time to first message p99 (ms) | first message p50 (ms) | echo p50 (ms) | server RSS steady (MB) | KB per client |`,
+      `|---|--:|${rates ? '--:|' : ''}--:|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|`,
     );
-    for (const g of groups.filter((x) => x.scenario === scenario)) out.push(`| ${row(g)} |`);
+    for (const g of groups.filter((x) => x.scenario === scenario)) out.push(`| ${row(g, rates)} |`);
     out.push('');
     const notes: string[] = [];
     if (multiTrial) notes.push('Numbers are medians across the completed, valid trials.');
+    notes.push(
+      'Connect and time to first message run from when each arrival was due; connect service from the client’s actual start; first message from the connected event.',
+    );
     if (groups.some((g) => g.scenario === scenario && g.cells.some(isFlagged))) {
       notes.push('\\* only errored or invalid runs measured this number.');
     }

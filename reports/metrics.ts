@@ -1,5 +1,6 @@
 import type { LatencyStats } from '../runner/histograms';
 import { median, type RunResult } from '../runner/result';
+import type { ArrivalRate } from '../runner/options';
 import type { ReportCell } from './load';
 
 /** Same units as the run summary: MB and KB are powers of 1024. */
@@ -27,7 +28,12 @@ export interface CellNumbers {
   requested: number | null;
   connected: number | null;
   failed: number | null;
+  /** from when the arrival was due (schemaVersion 2); from the client's start in schemaVersion 1 */
   connectMs: LatencyStats | null;
+  /** from the client's actual start; null before schemaVersion 2 */
+  connectServiceMs: LatencyStats | null;
+  /** arrival due → welcome; null before schemaVersion 2 */
+  timeToFirstMessageMs: LatencyStats | null;
   firstMessageMs: LatencyStats | null;
   echoMs: LatencyStats | null;
   probeConnectMs: LatencyStats | null;
@@ -51,6 +57,8 @@ export function numbersOf(cell: ReportCell): CellNumbers {
     connected: num(r?.clients?.connected),
     failed: num(r?.clients?.failed),
     connectMs: stats(r?.connectMs),
+    connectServiceMs: stats(r?.connectServiceMs),
+    timeToFirstMessageMs: stats(r?.timeToFirstMessageMs),
     firstMessageMs: stats(r?.firstMessageMs),
     echoMs: stats(r?.echoMs),
     probeConnectMs: stats(r?.probe?.connectMs),
@@ -93,19 +101,30 @@ export function flagReason(cell: ReportCell): string {
 export interface CellGroup {
   scenario: string;
   series: string;
+  /** the series without its arrival rate */
+  family: string;
   lib: string;
   clients: number;
+  arrivalRate: ArrivalRate | null;
   cells: ReportCell[];
 }
 
-/** Groups cells by scenario, series and client level, keeping the cells' order. */
+/** Groups cells by scenario, series (which names the arrival rate when it varies) and client level, keeping the cells' order. */
 export function groupCells(cells: readonly ReportCell[]): CellGroup[] {
   const groups = new Map<string, CellGroup>();
   for (const c of cells) {
     const key = `${c.scenario}\u0000${c.series}\u0000${c.clients}`;
     let g = groups.get(key);
     if (!g) {
-      g = { scenario: c.scenario, series: c.series, lib: c.lib, clients: c.clients, cells: [] };
+      g = {
+        scenario: c.scenario,
+        series: c.series,
+        family: c.family,
+        lib: c.lib,
+        clients: c.clients,
+        arrivalRate: c.arrivalRate,
+        cells: [],
+      };
       groups.set(key, g);
     }
     g.cells.push(c);

@@ -235,6 +235,14 @@ function sweepFlags(y: Argv) {
       describe: 'folder for the manifest and one result file per cell (default results/sweep-<time>)',
     })
     .option('resume', { type: 'boolean', describe: 'run only the cells of --out that have not completed' })
+    .option('arrival-rates', {
+      type: 'string',
+      describe: 'arrival rates as a dimension, comma-separated: clients/s or burst (all at once), e.g. 250,500,burst',
+    })
+    .option('allow-invalid', {
+      type: 'boolean',
+      describe: 'exit 0 when every cell completed, even if some are invalid (they still say so)',
+    })
     .option('preset', {
       type: 'string',
       describe: 'paper-2020 (Socket.IO as its 2.x defaults: deflate, polling) | modern (today’s defaults)',
@@ -485,7 +493,7 @@ async function commandServe(a: Record<string, unknown>): Promise<number> {
 }
 
 async function commandSweep(a: Record<string, unknown>): Promise<number> {
-  const { resolveSweepOptions, runSweep } = require('./sweep') as typeof import('./sweep');
+  const { resolveSweepOptions, runSweep, sweepExitCode } = require('./sweep') as typeof import('./sweep');
   const runArgs: string[] = [];
   for (const flag of PASS_THROUGH) {
     const camel = flag.replace(/-(\w)/g, (_m, c: string) => c.toUpperCase());
@@ -506,6 +514,7 @@ async function commandSweep(a: Record<string, unknown>): Promise<number> {
     out: a.out as string | undefined,
     resume: a.resume === true,
     preset: a.preset as string | undefined,
+    arrivalRates: a.arrivalRates as string | undefined,
     runArgs,
     quiet: a.quiet === true,
   });
@@ -526,7 +535,7 @@ async function commandSweep(a: Record<string, unknown>): Promise<number> {
     const { formatSweepSummary } = require('./summary') as typeof import('./summary');
     process.stderr.write(formatSweepSummary(manifest, o.out) + '\n');
     if (controller.signal.aborted) return SIGNAL_EXIT[String(controller.signal.reason)] ?? 130;
-    return manifest.cells.every((c) => c.status === 'completed') ? 0 : 1;
+    return sweepExitCode(manifest.cells, a.allowInvalid === true);
   } finally {
     progress.stop();
     process.off('SIGINT', onSignal);
@@ -544,13 +553,14 @@ function clock(seconds: number): string {
 /** Cell i of n, library, level, elapsed and ETA: a bar on a terminal, a line per cell elsewhere. */
 function sweepProgress(quiet: boolean): { start(e: CellEvent): void; end(e: CellEvent): void; stop(): void } {
   if (quiet) return { start() {}, end() {}, stop() {} };
+  const { cellLabel } = require('./sweep') as typeof import('./sweep');
   const eta = (e: CellEvent, done: number) => (done === 0 ? '–' : clock((e.elapsedSeconds / done) * (e.total - done)));
   if (process.stderr.isTTY) {
     const cliProgress = require('cli-progress') as typeof import('cli-progress');
     const bar = new cliProgress.SingleBar(
       {
         stream: process.stderr,
-        format: 'cell {value}/{total} |{bar}| {lib} · {clients} clients · {elapsed} elapsed · ETA {etaText}',
+        format: 'cell {value}/{total} |{bar}| {label} · {elapsed} elapsed · ETA {etaText}',
         hideCursor: true,
       },
       cliProgress.Presets.shades_classic,
@@ -559,8 +569,7 @@ function sweepProgress(quiet: boolean): { start(e: CellEvent): void; end(e: Cell
     return {
       start(e) {
         const payload = {
-          lib: e.cell.lib,
-          clients: e.cell.clients,
+          label: cellLabel(e.cell),
           elapsed: clock(e.elapsedSeconds),
           etaText: eta(e, e.position - 1),
         };
@@ -580,11 +589,13 @@ function sweepProgress(quiet: boolean): { start(e: CellEvent): void; end(e: Cell
   return {
     start(e) {
       process.stderr.write(
-        `[${e.position}/${e.total}] ${e.cell.lib} · ${e.cell.clients} clients · trial ${e.cell.trial} · ${clock(e.elapsedSeconds)} elapsed · ETA ${eta(e, e.position - 1)}\n`,
+        `[${e.position}/${e.total}] ${cellLabel(e.cell)} · trial ${e.cell.trial} · ${clock(e.elapsedSeconds)} elapsed · ETA ${eta(e, e.position - 1)}\n`,
       );
     },
     end(e) {
       if (e.cell.status !== 'completed') process.stderr.write(`  ${e.cell.status}: ${e.cell.error ?? ''}\n`);
+      else if (e.cell.valid === false)
+        process.stderr.write(`  invalid: ${(e.cell.invalidReasons ?? []).join('; ') || 'see its result'}\n`);
     },
     stop() {},
   };

@@ -1,5 +1,6 @@
 import type { Lib } from 'artillery-engine-bench/protocol';
 import type { RunEnv } from './env';
+import type { ArrivalRate } from './options';
 
 /** The file in a sweep folder that lists its cells. */
 export const MANIFEST_FILE = 'manifest.json';
@@ -12,6 +13,8 @@ export interface SweepCell {
   index: number;
   lib: Lib;
   clients: number;
+  /** the cell's --arrival-rate, when the sweep has rates as a dimension (--arrival-rates) */
+  arrivalRate?: ArrivalRate;
   /** 1-based */
   trial: number;
   /** result file, relative to the sweep folder */
@@ -25,8 +28,10 @@ export interface SweepCell {
   startedAt?: string;
   /** wall time of the whole cell, bench start to exit (s) */
   wallSeconds?: number;
-  /** the result's loadgen.valid */
+  /** the result's verdict (runVerdict), when the run wrote a result */
   valid?: boolean;
+  /** why the run is not valid, when it is not */
+  invalidReasons?: string[];
 }
 
 /** Per-cell cost that is not measurement: what dominates small cells (s, medians over cells). */
@@ -57,6 +62,8 @@ export interface SweepManifest {
     scenario: string;
     /** the `bench run` flags every cell got (besides --lib, --clients, --out) */
     runArgs: string[];
+    /** --arrival-rates, sorted, `burst` last; absent when every cell ran at one rate */
+    arrivalRates?: ArrivalRate[];
   };
   env: RunEnv;
   cells: SweepCell[];

@@ -108,12 +108,16 @@ export function formatSummary(r: RunResult, outFile?: string): string {
   return lines.join('\n');
 }
 
-/** The end-of-sweep summary: counts, the fixed cost per cell, and every cell that did not complete. */
+/**
+ * The end-of-sweep summary: counts, the fixed cost per cell, and every cell that did not
+ * complete or is invalid, with why.
+ */
 export function formatSweepSummary(m: SweepManifest, dir: string): string {
   const by = (s: string) => m.cells.filter((c) => c.status === s).length;
   const invalid = m.cells.filter((c) => c.status === 'completed' && c.valid === false).length;
+  const rates = m.options.arrivalRates ? ` · arrival rates ${m.options.arrivalRates.join(', ')}` : '';
   const lines = [
-    `sweep · ${m.cells.length} cells · ${by('completed')} completed, ${by('errored')} errored, ${by('aborted')} aborted, ${by('pending')} pending · ${invalid} invalid · ${m.wallSeconds} s`,
+    `sweep · ${m.cells.length} cells · ${by('completed')} completed, ${by('errored')} errored, ${by('aborted')} aborted, ${by('pending')} pending · ${invalid} invalid${rates} · ${m.wallSeconds} s`,
   ];
   if (m.fixedCost) {
     const f = m.fixedCost;
@@ -122,8 +126,12 @@ export function formatSweepSummary(m: SweepManifest, dir: string): string {
     );
   }
   for (const c of m.cells.filter((c) => c.status !== 'completed' || c.valid === false)) {
-    const why = c.status === 'completed' ? 'invalid' : c.status;
-    lines.push(`  ${c.lib} ${c.clients} t${c.trial}: ${why}${c.error ? `: ${c.error}` : ''}`);
+    const rate = c.arrivalRate === undefined ? '' : c.arrivalRate === 'burst' ? ' burst' : ` r${c.arrivalRate}`;
+    const why =
+      c.status === 'completed'
+        ? `invalid${c.invalidReasons?.length ? `: ${c.invalidReasons.join('; ')}` : ''}`
+        : `${c.status}${c.error ? `: ${c.error}` : ''}`;
+    lines.push(`  ${c.lib} ${c.clients}${rate} t${c.trial}: ${why}`);
   }
   lines.push(`  folder           ${dir}`);
   return lines.join('\n');

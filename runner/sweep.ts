@@ -5,11 +5,11 @@ import { OutputTail, spawnNode } from './children';
 import { collectEnv } from './env';
 import { UsageError } from './errors';
 import { MANIFEST_FILE, type FixedCost, type SweepCell, type SweepManifest } from './manifest';
-import { MAX_CLIENTS, SCENARIOS } from './options';
+import { BURST, MAX_CLIENTS, SCENARIOS, type ArrivalRate } from './options';
 import { writeJsonAtomic } from './output';
 import { ensureDir, OutputPathError } from './output-check';
 import { cliEntry } from './paths';
-import { median, type RunResult } from './result';
+import { median, runVerdict, type RunResult } from './result';
 
 export const SWEEP_DEFAULTS = {
   libs: [...LIBS] as Lib[],
@@ -43,6 +43,7 @@ export const PRESETS: Record<string, Preset> = {
     argsFor: (lib) => (lib === 'socketio' ? ['--transport', 'polling', '--deflate'] : []),
     assumptions: [
       'Client levels 100 to 10,000 as in the study; the study published neither its code nor its arrival rate, so the ramp uses bench run defaults (500 clients/s, 500 warm-up clients, 10 s hold).',
+      'Arrival model: the study published none. Assumed here: arrivals on a fixed schedule at --arrival-rate (default 500 clients/s), connect latency timed from when each arrival was due. Connect latency at N clients depends on the rate by orders of magnitude (10,000 clients here: ws p50 0.45 ms at 500/s, 1.5 s when all arrive within one second); add --arrival-rates 500,2000,10000,burst to see the effect. Cells where the generator falls behind or saturates are marked invalid.',
       'Socket.IO as its 2.x defaults configured it: per-message deflate on (engine.io 3 default, threshold 1 KiB) and long-polling first, then upgrade. Today’s Socket.IO 4 runs with those options; the 2.x code itself is not used.',
       'Per-message deflate costs memory per connection (a zlib context each side keeps) even when no message is large enough to be compressed; the study’s near-2 GB for Socket.IO at 10,000 clients is consistent with that.',
       'ws with its defaults (per-message deflate off on the server in ws 7, as in ws 8). SockJS without deflate (not offered).',
@@ -60,6 +61,8 @@ export interface SweepOptions {
   out?: string;
   resume?: boolean;
   preset?: string;
+  /** arrival rates as a dimension, e.g. `250,500,burst` */
+  arrivalRates?: string;
   /** flags passed through to every `bench run` */
   runArgs?: string[];
   quiet?: boolean;
@@ -73,9 +76,13 @@ export interface ResolvedSweepOptions {
   out: string;
   resume: boolean;
   preset: Preset | null;
+  /** null: not a dimension; every cell runs at --arrival-rate (or its default), files named as before */
+  arrivalRates: ArrivalRate[] | null;
   runArgs: string[];
   quiet: boolean;
 }
+
+const LIST_EXAMPLE: Record<string, string> = { libs: 'ws,socketio', clients: '100,1000', 'arrival-rates': '500,burst' };
 
 function listOf(flag: string, raw: string): string[] {
   const items = raw
@@ -83,10 +90,33 @@ function listOf(flag: string, raw: string): string[] {
     .map((s) => s.trim())
     .filter(Boolean);
   if (items.length === 0)
-    throw new UsageError(
-      `--${flag} needs at least one value, e.g. --${flag} ${flag === 'libs' ? 'ws,socketio' : '100,1000'}.`,
-    );
+    throw new UsageError(`--${flag} needs at least one value, e.g. --${flag} ${LIST_EXAMPLE[flag] ?? '100,1000'}.`);
   return items;
+}
+
+/** Numbers ascending, `burst` (all at once, the fastest) last. */
+export function compareRates(a: ArrivalRate, b: ArrivalRate): number {
+  return (a === BURST ? Infinity : a) - (b === BURST ? Infinity : b);
+}
+
+function resolveArrivalRates(raw: string | undefined, runArgs: readonly string[]): ArrivalRate[] | null {
+  if (raw === undefined) return null;
+  if (runArgs.includes('--arrival-rate')) {
+    throw new UsageError(
+      '--arrival-rates and --arrival-rate cannot be used together. Keep --arrival-rates to sweep rates, or --arrival-rate for one rate in every cell.',
+    );
+  }
+  const rates = listOf('arrival-rates', raw).map((r): ArrivalRate => {
+    if (r === BURST) return BURST;
+    const n = /^\d+$/.test(r) ? Number(r) : NaN;
+    if (!(n >= 1 && n <= 100_000)) {
+      throw new UsageError(
+        `--arrival-rates takes clients per second from 1 to 100000, or burst, separated by commas (got "${r}"). Example: --arrival-rates 250,500,1000,burst`,
+      );
+    }
+    return n;
+  });
+  return [...new Set(rates)].sort(compareRates);
 }
 
 export function resolveSweepOptions(raw: SweepOptions, now = new Date()): ResolvedSweepOptions {
@@ -134,6 +164,7 @@ export function resolveSweepOptions(raw: SweepOptions, now = new Date()): Resolv
       `--preset ${preset.name} sets --transport and --deflate itself. Remove them, or drop --preset.`,
     );
   }
+  const arrivalRates = resolveArrivalRates(raw.arrivalRates, runArgs);
   const stamp = now.toISOString().replace(/[:.]/g, '-');
   return {
     libs: [...new Set(libs)] as Lib[],
@@ -143,38 +174,60 @@ export function resolveSweepOptions(raw: SweepOptions, now = new Date()): Resolv
     out: path.resolve(raw.out ?? path.join('results', `sweep-${stamp}`)),
     resume: raw.resume === true,
     preset,
+    arrivalRates,
     runArgs,
     quiet: raw.quiet === true,
   };
 }
 
+/** A rate as a file name part: `r500`, `burst`. */
+const rateTag = (rate: ArrivalRate) => (rate === BURST ? BURST : `r${rate}`);
+
 /**
- * The run order: level by level, trial by trial, with the libraries rotated at every step, so
- * that no library always runs first (or right after another) and slow drift of the machine
- * hits every library alike.
+ * The run order: level by level (and rate by rate), trial by trial, with the libraries rotated
+ * at every step, so that no library always runs first (or right after another) and slow drift
+ * of the machine hits every library alike. Every cell gets --allow-invalid: an invalid run still
+ * writes its result, and the sweep reads the verdict from it.
  */
 export function planCells(
-  o: Pick<ResolvedSweepOptions, 'libs' | 'clients' | 'trials' | 'scenario' | 'runArgs' | 'preset'>,
+  o: Pick<ResolvedSweepOptions, 'libs' | 'clients' | 'trials' | 'scenario' | 'runArgs' | 'preset'> & {
+    arrivalRates?: ArrivalRate[] | null;
+  },
 ): SweepCell[] {
   const cells: SweepCell[] = [];
+  const rates: (ArrivalRate | null)[] = o.arrivalRates ?? [null];
   let step = 0;
   for (const clients of o.clients) {
-    for (let trial = 1; trial <= o.trials; trial++, step++) {
-      for (let i = 0; i < o.libs.length; i++) {
-        const lib = o.libs[(i + step) % o.libs.length]!;
-        const file = path.join('cells', `${lib}-${clients}-t${trial}.json`);
-        const args = [
-          'run',
-          '--lib',
-          lib,
-          '--clients',
-          String(clients),
-          '--scenario',
-          o.scenario,
-          ...(o.preset?.argsFor(lib) ?? []),
-          ...o.runArgs,
-        ];
-        cells.push({ index: cells.length, lib, clients, trial, file, args, status: 'pending' });
+    for (const rate of rates) {
+      for (let trial = 1; trial <= o.trials; trial++, step++) {
+        for (let i = 0; i < o.libs.length; i++) {
+          const lib = o.libs[(i + step) % o.libs.length]!;
+          const tag = rate === null ? '' : `-${rateTag(rate)}`;
+          const file = path.join('cells', `${lib}-${clients}${tag}-t${trial}.json`);
+          const args = [
+            'run',
+            '--lib',
+            lib,
+            '--clients',
+            String(clients),
+            '--scenario',
+            o.scenario,
+            ...(rate === null ? [] : ['--arrival-rate', String(rate)]),
+            '--allow-invalid',
+            ...(o.preset?.argsFor(lib) ?? []),
+            ...o.runArgs,
+          ];
+          cells.push({
+            index: cells.length,
+            lib,
+            clients,
+            ...(rate !== null && { arrivalRate: rate }),
+            trial,
+            file,
+            args,
+            status: 'pending',
+          });
+        }
       }
     }
   }
@@ -236,11 +289,50 @@ export interface SweepHooks {
   signal?: AbortSignal;
 }
 
-/** What a `bench run` exit code means for its cell. */
+/** What a `bench run` exit code means for its cell, when it left no result to say. */
 export function cellStatusOf(exitCode: number | null): SweepCell['status'] {
   if (exitCode === 0) return 'completed';
   if (exitCode === 130 || exitCode === 143) return 'aborted';
   return 'errored';
+}
+
+/**
+ * A cell's status, verdict and error: from its result file when the run wrote one (an invalid
+ * run exits 1 without --allow-invalid, yet it completed), else from the exit code.
+ */
+export function cellOutcome(
+  exitCode: number | null,
+  result: {
+    status: string;
+    error?: unknown;
+    loadgen: RunResult['loadgen'];
+    valid?: boolean;
+    invalidReasons?: string[];
+  } | null,
+): Pick<SweepCell, 'status' | 'valid' | 'invalidReasons' | 'error'> {
+  if (!result) return { status: cellStatusOf(exitCode) };
+  const { valid, reasons } = runVerdict(result);
+  const status: SweepCell['status'] =
+    result.status === 'completed' || result.status === 'aborted' ? result.status : 'errored';
+  return {
+    status,
+    valid,
+    ...(!valid && { invalidReasons: reasons }),
+    ...(status !== 'completed' && { error: String(result.error ?? `bench run exited with code ${exitCode}`) }),
+  };
+}
+
+/** 0 only when every cell completed and, unless --allow-invalid, measured what was asked. */
+export function sweepExitCode(cells: readonly Pick<SweepCell, 'status' | 'valid'>[], allowInvalid: boolean): number {
+  if (cells.some((c) => c.status !== 'completed')) return 1;
+  if (!allowInvalid && cells.some((c) => c.valid === false)) return 1;
+  return 0;
+}
+
+/** `ws · 1000 clients`, with the cell's arrival rate when the sweep has rates. */
+export function cellLabel(c: Pick<SweepCell, 'lib' | 'clients' | 'arrivalRate'>): string {
+  const rate = c.arrivalRate === undefined ? '' : c.arrivalRate === BURST ? ' · burst' : ` · ${c.arrivalRate}/s`;
+  return `${c.lib} · ${c.clients} clients${rate}`;
 }
 
 /** Runs one cell as a `bench run` child; resolves with its exit code and stderr tail. */
@@ -257,6 +349,15 @@ function runCell(args: string[], signal?: AbortSignal): Promise<{ code: number |
       resolve({ code, tail: tail.lastLines(3) });
     });
   });
+}
+
+/** The cell's result, or null when the run wrote none (or left a file that cannot be read). */
+function readCellResult(file: string): RunResult | null {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as RunResult;
+  } catch {
+    return null;
+  }
 }
 
 /** The first line of a cell's stderr that says what went wrong. */
@@ -284,6 +385,8 @@ export async function runSweep(o: ResolvedSweepOptions, hooks: SweepHooks = {}):
     trials: o.trials,
     scenario: o.scenario,
     runArgs: o.runArgs,
+    // Only when given, so that a sweep without rates resumes one made before they existed.
+    ...(o.arrivalRates && { arrivalRates: o.arrivalRates }),
   };
   const existing = readManifest(o.out);
   if (existing && !o.resume) {
@@ -335,21 +438,21 @@ export async function runSweep(o: ResolvedSweepOptions, hooks: SweepHooks = {}):
     cell.status = 'running';
     cell.startedAt = new Date().toISOString();
     delete cell.error;
+    delete cell.valid;
+    delete cell.invalidReasons;
+    // A result left by an earlier attempt must not speak for this one.
+    const resultFile = path.join(o.out, cell.file);
+    fs.rmSync(resultFile, { force: true });
     save();
     hooks.onCellStart?.(event());
     const t0 = Date.now();
-    const { code, tail } = await runCell([...cell.args, '--out', path.join(o.out, cell.file), '--quiet'], hooks.signal);
+    const { code, tail } = await runCell([...cell.args, '--out', resultFile, '--quiet'], hooks.signal);
     cell.wallSeconds = Math.round((Date.now() - t0) / 100) / 10;
-    cell.status = cellStatusOf(code);
-    const resultFile = path.join(o.out, cell.file);
-    if (fs.existsSync(resultFile)) {
-      const result = JSON.parse(fs.readFileSync(resultFile, 'utf8')) as RunResult;
-      cell.valid = result.loadgen.valid;
-      if (result.status !== 'completed') cell.error = result.error;
-      if (result.status === 'completed') measured.push({ result, wallSeconds: cell.wallSeconds });
-    } else if (cell.status !== 'completed') {
-      cell.error = errorLine(tail);
-    }
+    const result = readCellResult(resultFile);
+    const outcome = cellOutcome(code, result);
+    Object.assign(cell, outcome);
+    if (!result && outcome.status !== 'completed') cell.error = errorLine(tail);
+    if (result?.status === 'completed') measured.push({ result, wallSeconds: cell.wallSeconds });
     manifest.fixedCost = fixedCost(measured) ?? manifest.fixedCost;
     save();
     hooks.onCellEnd?.(event());

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SweepCell, SweepManifest } from '../../runner/manifest';
+import type { ArrivalRate } from '../../runner/options';
 import type { RunResult } from '../../runner/result';
 
 /** A real result file (ws, 1,000 clients) with its sample arrays trimmed. */
@@ -118,6 +119,106 @@ export function writeSweepFolder(dir: string): SweepManifest {
     cells,
     fixedCost: { startupSeconds: 4.2, teardownSeconds: 1.1, overheadSeconds: 6.3, cells: 7 },
     wallSeconds: 600,
+  };
+  writeJson(path.join(dir, 'manifest.json'), manifest);
+  return manifest;
+}
+
+type Stats = NonNullable<RunResult['connectMs']>;
+const scaled = (s: Stats, k: number, plus = 0): Stats => ({
+  p50: s.p50 * k + plus,
+  p90: s.p90 * k + plus,
+  p99: s.p99 * k + plus,
+  max: s.max * k + plus,
+  mean: s.mean * k + plus,
+  count: s.count,
+});
+
+/**
+ * `r` as a schemaVersion 2 result at `arrivalRate`: connect from when each arrival was due is
+ * the service time times `lag` (a generator behind its schedule), time to first message a
+ * little more.
+ */
+export function asV2(r: RunResult, arrivalRate: ArrivalRate, lag = 1): RunResult {
+  const service = r.connectMs!;
+  const v2 = r as RunResult & Record<string, unknown>;
+  Object.assign(v2, {
+    schemaVersion: 2,
+    valid: r.loadgen.valid,
+    invalidReasons: r.loadgen.invalidReasons,
+    schedule: { source: 'arrivals', unscheduled: 0 },
+    connectMs: scaled(service, lag),
+    connectServiceMs: service,
+    arrivalLagMs: scaled(service, lag - 1),
+    timeToFirstMessageMs: scaled(service, lag, r.firstMessageMs!.p50),
+    welcomeDeliveryMs: null,
+    welcomeDelivery: { serverClock: 'same', negative: 0 },
+    echoServiceMs: r.echoMs,
+  });
+  r.options.arrivalRate = arrivalRate;
+  return r;
+}
+
+/** How far the fixture generator falls behind at each rate, so that connect grows with it. */
+const LAG: Record<string, number> = { '500': 1, '10000': 300, burst: 1500 };
+
+/**
+ * A sweep over arrival rates (schemaVersion 2): ws, socketio, sockjs × 10,000 clients × 500/s,
+ * 10,000/s and burst; socketio's burst cell invalid, sockjs's burst cell errored without a
+ * result; plus ws × 1,000 clients at 500/s only (a level with one rate).
+ */
+export function writeRatesSweep(dir: string): SweepManifest {
+  const cells: SweepCell[] = [];
+  const rates: ArrivalRate[] = [500, 10000, 'burst'];
+  const add = (lib: 'ws' | 'socketio' | 'sockjs', clients: number, rate: ArrivalRate, r: RunResult | null) => {
+    const tag = rate === 'burst' ? 'burst' : `r${rate}`;
+    const file = `${lib}-${clients}-${tag}-t1.json`;
+    if (r) writeJson(path.join(dir, file), r);
+    cells.push({
+      index: cells.length,
+      lib,
+      clients,
+      arrivalRate: rate,
+      trial: 1,
+      file,
+      args: ['run', '--lib', lib, '--clients', String(clients), '--arrival-rate', String(rate), '--allow-invalid'],
+      status: r ? r.status : 'errored',
+      ...(!r && { error: MISSING_CELL_ERROR }),
+      ...(r && { valid: r.loadgen.valid }),
+    });
+  };
+  const scale = { ws: 1, socketio: 2.5, sockjs: 1.5 };
+  add('ws', 1000, 500, asV2(makeResult('ws', 1000), 500));
+  for (const rate of rates) {
+    for (const lib of ['ws', 'socketio', 'sockjs'] as const) {
+      if (lib === 'sockjs' && rate === 'burst') {
+        add(lib, 10000, rate, null);
+        continue;
+      }
+      let r = makeResult(lib, 10000, scale[lib]);
+      if (lib === 'socketio' && rate === 'burst') r = invalid(r, 'arrivals ran behind their schedule');
+      add(lib, 10000, rate, asV2(r, rate, LAG[String(rate)]));
+    }
+  }
+  const manifest: SweepManifest = {
+    schemaVersion: 1,
+    kind: 'bench-sweep',
+    createdAt: '2026-12-01T03:00:00.000Z',
+    updatedAt: '2026-12-01T03:10:00.000Z',
+    preset: null,
+    assumptions: [],
+    options: {
+      libs: ['ws', 'socketio', 'sockjs'],
+      clients: [1000, 10000],
+      trials: 1,
+      scenario: 'echo',
+      runArgs: [],
+      arrivalRates: rates,
+    },
+    env: baseResult().env,
+    cells,
+    fixedCost: null,
+    wallSeconds: 300,
   };
   writeJson(path.join(dir, 'manifest.json'), manifest);
   return manifest;

@@ -8,7 +8,7 @@ import { resolveCapacityOptions, runCapacity } from '../../analysis/capacity';
 import { renderCapacityHtml } from '../../reports/capacity-html';
 import { writeReport } from '../../reports/index';
 import { writeBroadcastFolder } from '../helpers/report-broadcast-fixtures';
-import { tempDir, writeSweepFolder } from '../helpers/report-fixtures';
+import { tempDir, writeRatesSweep, writeSweepFolder } from '../helpers/report-fixtures';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = fs.existsSync(CHROMIUM);
@@ -178,6 +178,58 @@ if (!haveChromium) {
       const wanted = process.env.BENCH_CAPACITY_SCREENSHOT;
       if (wanted) fs.copyFileSync(shot, wanted);
       await p.close();
+    });
+  });
+
+  describe('HTML report of a sweep over arrival rates in a browser', () => {
+    const r = openReport('bench-report-rates-', (dir) => {
+      const sweep = path.join(dir, 'sweep');
+      writeRatesSweep(sweep);
+      return sweep;
+    });
+
+    it('draws every chart, the arrival-rate figure last, without errors or requests', async () => {
+      const states = await chartStates(r.page);
+      assert.deepEqual(
+        states.map((s) => s.figure),
+        ['connect', 'first-message', 'memory', 'bytes-per-client', 'probe-connect', 'arrival-rate'],
+      );
+      for (const s of states) assert.ok(s.drawnPixels > 0, `${s.id} has drawn pixels`);
+      assert.deepEqual(r.consoleErrors, []);
+      assert.deepEqual(r.requests, [r.url]);
+    });
+
+    it('names the rates on the x axis, burst last, and hides the study’s lines with the checkbox', async () => {
+      const read = `(() => {
+        const chart = Chart.getChart(document.querySelector('canvas[data-figure="arrival-rate"]'));
+        return {
+          ticks: chart.scales.x.ticks.map((t) => chart.scales.x.options.ticks.callback(t.value)),
+          legend: chart.legend.legendItems.map((x) => x.text),
+          study: chart.data.datasets.flatMap((ds, i) => (ds.study ? [chart.isDatasetVisible(i)] : [])),
+        };
+      })()`;
+      type State = { ticks: string[]; legend: string[]; study: boolean[] };
+      const shown = await r.page.evaluate<State>(read);
+      assert.deepEqual(shown.ticks, ['500/s', '10,000/s', 'burst']);
+      assert.deepEqual(
+        shown.legend.filter((t) => !t.startsWith('2020') && t !== 'errored / invalid run'),
+        ['ws', 'socketio', 'sockjs'],
+        'one entry per library, for both its lines',
+      );
+      assert.deepEqual(shown.study, [true, true], 'ws and Socket.IO at 10,000 clients');
+      await r.page.click('#toggle-study');
+      assert.deepEqual((await r.page.evaluate<State>(read)).study, [false, false]);
+      await r.page.click('#toggle-study');
+      assert.deepEqual((await r.page.evaluate<State>(read)).study, [true, true]);
+      assert.deepEqual(r.consoleErrors, []);
+    });
+
+    it('saves a full-page screenshot', async () => {
+      const file = path.join(r.dir, 'report.png');
+      await r.page.screenshot({ path: file, fullPage: true });
+      assert.ok(fs.statSync(file).size > 10_000);
+      const wanted = process.env.BENCH_RATES_SCREENSHOT;
+      if (wanted) fs.copyFileSync(file, wanted);
     });
   });
 

@@ -82,6 +82,42 @@ describe('bench sweep', () => {
     );
   });
 
+  it('--arrival-rates makes the rate a dimension: one cell and file per rate, each run at its rate', async () => {
+    const out = path.join(root, 'rates');
+    const args = ['sweep', '--libs', 'ws', '--clients', '50', '--arrival-rates', '200,burst', '--out', out];
+    const r = await runBin([...args, '--warmup', '0', '--hold', '1', '--probes', '0', '--allow-invalid'], {
+      timeoutMs: 180_000,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const m = readManifest(out);
+    assert.deepEqual(m.options.arrivalRates, [200, 'burst']);
+    assert.deepEqual(
+      m.cells.map((c) => `${c.arrivalRate}:${c.file}:${c.status}`),
+      [
+        `200:${path.join('cells', 'ws-50-r200-t1.json')}:completed`,
+        `burst:${path.join('cells', 'ws-50-burst-t1.json')}:completed`,
+      ],
+    );
+    assert.deepEqual(fs.readdirSync(path.join(out, 'cells')).sort(), ['ws-50-burst-t1.json', 'ws-50-r200-t1.json']);
+    for (const c of m.cells) {
+      const res = JSON.parse(fs.readFileSync(path.join(out, c.file), 'utf8')) as RunResult;
+      assert.equal(res.options.arrivalRate, c.arrivalRate);
+      assert.equal(res.clients.requested, 50);
+      assert.equal(c.valid, res.valid);
+    }
+    assert.match(r.stderr, /\[2\/2\] ws · 50 clients · burst · trial 1/);
+    assert.match(r.stderr, /arrival rates 200, burst/);
+
+    const both = await runBin(['sweep', '--libs', 'ws', '--arrival-rates', '200', '--arrival-rate', '100'], {
+      timeoutMs: 30_000,
+    });
+    assert.equal(both.code, 2);
+    assert.equal(
+      both.stderr.trim(),
+      'Error: --arrival-rates and --arrival-rate cannot be used together. Keep --arrival-rates to sweep rates, or --arrival-rate for one rate in every cell.',
+    );
+  });
+
   it('Ctrl-C leaves the manifest consistent and no process behind', async () => {
     const out = path.join(root, 'interrupted');
     const { child, stderr, exited } = startBin([

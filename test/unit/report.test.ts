@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from '../../runner/errors';
 import { escapeHtml, escapeMarkdown, jsonForScript } from '../../reports/escape';
-import { chartJsSource } from '../../reports/html';
+import { arrivalRateFigure, chartJsSource } from '../../reports/html';
 import {
   loadInputs,
   renderHtml,
@@ -22,6 +22,7 @@ import {
   MISSING_CELL_ERROR,
   tempDir,
   writeJson,
+  writeRatesSweep,
   writeResultsFolder,
   writeSweepFolder,
 } from '../helpers/report-fixtures';
@@ -36,6 +37,7 @@ let root: string;
 let loose: string;
 let looseFiles: Record<string, string>;
 let sweep: string;
+let rates: string;
 
 before(() => {
   root = tempDir();
@@ -43,7 +45,22 @@ before(() => {
   looseFiles = writeResultsFolder(loose);
   sweep = path.join(root, 'sweep');
   writeSweepFolder(sweep);
+  rates = path.join(root, 'rates');
+  writeRatesSweep(rates);
 });
+
+/** The figures' data embedded in a rendered report. */
+function figuresOf(html: string): {
+  figure: string;
+  xCategories?: string[];
+  series: { name: string; group?: string; points: { x: number; y: number }[] }[];
+  study: { y: number; across?: boolean }[];
+  failures: { x: number; y: number | null; text: string }[];
+}[] {
+  const m = /<script type="application\/json" id="report-data">([^<]*)<\/script>/.exec(html);
+  assert.ok(m, 'data script present');
+  return (JSON.parse(m[1]!) as { figures: ReturnType<typeof figuresOf> }).figures;
+}
 
 after(() => fs.rmSync(root, { recursive: true, force: true }));
 
@@ -109,6 +126,19 @@ describe('loadInputs', () => {
     writeJson(path.join(dir, 'c.json'), makeResult('ws', 1000));
     const r = loadInputs([dir]);
     assert.deepEqual(r.cells.map((c) => c.series).sort(), ['socketio · deflate off', 'socketio · deflate on', 'ws']);
+  });
+
+  it('names the arrival rate in the series when it varies, and orders the rates, burst last', () => {
+    const r = loadInputs([rates]);
+    assert.deepEqual(
+      r.cells.filter((c) => c.lib === 'ws').map((c) => `${c.series}/${c.family}/${c.clients}`),
+      ['ws · 500/s/ws/1000', 'ws · 500/s/ws/10000', 'ws · 10,000/s/ws/10000', 'ws · burst/ws/10000'],
+    );
+    const missing = r.cells.find((c) => c.lib === 'sockjs' && c.result === null)!;
+    assert.equal(missing.arrivalRate, 'burst', 'from the manifest when the cell left no result');
+    assert.equal(r.conditions.differs['options.arrivalRate'], undefined, 'a swept rate is no difference to warn of');
+    // Without rates that vary, nothing changes.
+    assert.deepEqual([...new Set(loadInputs([sweep]).cells.map((c) => c.series))], ['ws', 'socketio', 'sockjs']);
   });
 
   it('refuses a path that does not exist', () => {
@@ -247,6 +277,114 @@ describe('renderHtml', () => {
   });
 });
 
+describe('renderHtml: connect service, time to first message and arrival rates', () => {
+  let html: string;
+  before(() => {
+    html = renderHtml(loadInputs([rates]));
+  });
+
+  it('draws connect from when it was due and connect service, one legend entry for both', () => {
+    const connect = figuresOf(html).find((f) => f.figure === 'connect')!;
+    const ws = connect.series.filter((s) => s.group === 'ws · 10,000/s');
+    assert.deepEqual(
+      ws.map((s) => s.name),
+      ['ws · 10,000/s', 'ws · 10,000/s connect service p50'],
+    );
+    assert.ok(ws[0]!.points[0]!.y > ws[1]!.points[0]!.y * 100, 'due ≫ service when the generator is behind');
+    // Results of schemaVersion 1 have no service line, and say why.
+    const old = renderHtml(loadInputs([sweep]));
+    const oldConnect = figuresOf(old).find((f) => f.figure === 'connect')!;
+    assert.ok(oldConnect.series.every((s) => !s.name.endsWith('connect service p50')));
+    assert.ok(old.includes('7 of these runs predate result schemaVersion 2'));
+  });
+
+  it('plots time to first message in figure 2, with the study’s points and that its method was not published', () => {
+    const fig = figuresOf(html).find((f) => f.figure === 'first-message')!;
+    assert.ok(fig.series.some((s) => s.points.length > 0));
+    assert.equal(fig.study.length, 3);
+    assert.ok(html.includes('<h3>2. Time to first message</h3>'));
+    assert.ok(html.includes('its method for the time to the first message was not published'));
+    const old = renderHtml(loadInputs([sweep]));
+    assert.ok(figuresOf(old)[1]!.series.every((s) => s.points.length === 0));
+    assert.ok(old.includes('No result has this number: the runs predate it (result schemaVersion 1).'));
+  });
+
+  it('adds the arrival-rate figure: one pair of lines per library at the highest level with two rates', () => {
+    const figs = figuresOf(html);
+    assert.deepEqual(
+      figs.map((f) => f.figure),
+      ['connect', 'first-message', 'memory', 'bytes-per-client', 'probe-connect', 'arrival-rate'],
+    );
+    const fig = figs.at(-1)!;
+    assert.deepEqual(fig.xCategories, ['500/s', '10,000/s', 'burst']);
+    assert.deepEqual(
+      fig.series.map((s) => `${s.name}: ${s.points.map((p) => p.x).join(',')}`),
+      [
+        'ws: 0,1,2',
+        'ws time to first message p50: 0,1,2',
+        'socketio: 0,1,2',
+        'socketio time to first message p50: 0,1,2',
+        'sockjs: 0,1',
+        'sockjs time to first message p50: 0,1',
+      ],
+    );
+    const ws = fig.series[0]!.points.map((p) => p.y);
+    assert.ok(ws[0]! < ws[1]! && ws[1]! < ws[2]!, 'connect grows with the rate');
+    assert.deepEqual(
+      fig.failures.map((f) => [f.x, f.y === null]),
+      [
+        [2, false],
+        [2, true],
+      ],
+    );
+    // The study's 10,000-client connect points (ws, Socket.IO): lines across every rate.
+    assert.deepEqual(
+      fig.study.map((s) => [s.y, s.across]),
+      [
+        [411, true],
+        [519, true],
+      ],
+    );
+    assert.ok(
+      html.includes('<h3>6. Connect latency and time to first message against arrival rate, 10,000 clients</h3>'),
+    );
+    assert.ok(html.includes('it published neither its method nor its arrival rate'));
+    assert.ok(html.includes('<dt>arrival rates</dt><dd>500/s, 10,000/s, burst</dd>'));
+  });
+
+  it('draws no arrival-rate figure for one rate per level', () => {
+    const cells = loadInputs([sweep]).cells;
+    assert.equal(arrivalRateFigure(cells), null);
+    // Two rates, but each at its own level: still none.
+    const dir = path.join(root, 'rate-per-level');
+    writeJson(path.join(dir, 'a.json'), {
+      ...makeResult('ws', 100),
+      options: { ...makeResult('ws', 100).options, arrivalRate: 100 },
+    });
+    writeJson(path.join(dir, 'b.json'), makeResult('ws', 1000));
+    assert.equal(arrivalRateFigure(loadInputs([dir]).cells), null);
+    // The highest level with two rates wins, also over a higher level with one.
+    const more = path.join(root, 'rate-levels');
+    for (const [name, clients, rate] of [
+      ['a', 100, 100],
+      ['b', 100, 'burst'],
+      ['c', 200, 100],
+      ['d', 200, 500],
+      ['e', 300, 500],
+    ] as const) {
+      const r = makeResult('ws', clients);
+      r.options.arrivalRate = rate;
+      writeJson(path.join(more, `${name}.json`), r);
+    }
+    const fig = arrivalRateFigure(loadInputs([more]).cells)!;
+    assert.equal(fig.title, 'Connect latency and time to first message against arrival rate, 200 clients');
+    assert.deepEqual(fig.data.kind === 'line' && fig.data.xCategories, ['100/s', '500/s']);
+    assert.ok(
+      fig.notes.includes('No result has a time to first message: the runs predate it (result schemaVersion 1).'),
+    );
+  });
+});
+
 describe('renderHtml: the machine a run came from', () => {
   it('shows the profile’s applied and skipped parts, the fingerprint and the calibration score', () => {
     const r = makeResult('ws', 1000);
@@ -304,6 +442,28 @@ describe('renderMarkdown', () => {
     assert.doesNotMatch(text, /<script>|a\|b|<b>/);
     assert.match(text, /^- socketio × 1,000 clients, trial 1: errored: /m);
     assert.match(text, /^- sockjs × 1,000 clients, trial 1: invalid: /m);
+  });
+
+  it('adds connect service and time to first message columns, and a rate column when rates vary', () => {
+    const header = text.split('\n').find((l) => l.startsWith('| library'))!;
+    assert.ok(
+      header.includes(
+        '| connect p50 (ms) | connect p99 (ms) | connect service p50 (ms) | connect service p99 (ms) | time to first message p50 (ms) | time to first message p99 (ms) |',
+      ),
+    );
+    assert.doesNotMatch(header, /arrival rate/);
+    const withRates = renderMarkdown(loadInputs([rates])).split('\n');
+    const head = withRates.find((l) => l.startsWith('| library'))!;
+    assert.match(head, /^\| library \| clients \| arrival rate \| trials \|/);
+    const cols = (l: string) => l.split('|').length;
+    const rows = withRates.filter((l) => /^\| (ws|socketio|sockjs) \|/.test(l));
+    assert.equal(rows.length, 10);
+    for (const l of [withRates[withRates.indexOf(head) + 1]!, ...rows]) assert.equal(cols(l), cols(head), l);
+    assert.match(
+      rows[2]!,
+      /^\| ws \| 10,000 \| 10,000\/s \| 1 \| completed \| yes \| 10,000\/10,000 \| 334 \| 3751 \| 1\.11 \| /,
+    );
+    assert.match(rows[6]!, /^\| socketio \| 10,000 \| burst \| 1 \| completed \| \*\*no\*\* \|/);
   });
 
   it('ends with a one-line conditions footer', () => {

@@ -1,8 +1,19 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { cellStatusOf, fixedCost, planCells, resolveSweepOptions, PRESETS } from '../../runner/sweep';
+import {
+  cellLabel,
+  cellOutcome,
+  cellStatusOf,
+  fixedCost,
+  planCells,
+  resolveSweepOptions,
+  sweepExitCode,
+  PRESETS,
+} from '../../runner/sweep';
 import type { RunResult } from '../../runner/result';
+import type { SweepManifest } from '../../runner/manifest';
+import { formatSweepSummary } from '../../runner/summary';
 import { usageMessage } from '../helpers/usage';
 
 describe('resolveSweepOptions', () => {
@@ -11,6 +22,7 @@ describe('resolveSweepOptions', () => {
     assert.deepEqual(o.libs, ['ws', 'socketio', 'sockjs']);
     assert.deepEqual(o.clients, [100, 500, 1000, 2000, 5000, 7000, 10000]);
     assert.equal(o.trials, 1);
+    assert.equal(o.arrivalRates, null, 'rates are no dimension unless asked');
     assert.equal(o.out, path.resolve('results', 'sweep-2026-01-02T03-04-05-000Z'));
   });
   it('names the flag and the fix', () => {
@@ -34,6 +46,26 @@ describe('resolveSweepOptions', () => {
       usageMessage(() => resolveSweepOptions({ preset: 'paper-2020', runArgs: ['--deflate'] })),
       '--preset paper-2020 sets --transport and --deflate itself. Remove them, or drop --preset.',
     );
+    assert.equal(
+      usageMessage(() => resolveSweepOptions({ arrivalRates: '500,fast' })),
+      '--arrival-rates takes clients per second from 1 to 100000, or burst, separated by commas (got "fast"). Example: --arrival-rates 250,500,1000,burst',
+    );
+    assert.equal(
+      usageMessage(() => resolveSweepOptions({ arrivalRates: '0' })),
+      '--arrival-rates takes clients per second from 1 to 100000, or burst, separated by commas (got "0"). Example: --arrival-rates 250,500,1000,burst',
+    );
+    assert.equal(
+      usageMessage(() => resolveSweepOptions({ arrivalRates: ',' })),
+      '--arrival-rates needs at least one value, e.g. --arrival-rates 500,burst.',
+    );
+    assert.equal(
+      usageMessage(() => resolveSweepOptions({ arrivalRates: '500', runArgs: ['--arrival-rate', '100'] })),
+      '--arrival-rates and --arrival-rate cannot be used together. Keep --arrival-rates to sweep rates, or --arrival-rate for one rate in every cell.',
+    );
+  });
+  it('sorts the arrival rates, burst last, once each', () => {
+    const o = resolveSweepOptions({ arrivalRates: 'burst, 5000,250,500,250,100000' });
+    assert.deepEqual(o.arrivalRates, [250, 500, 5000, 100000, 'burst']);
   });
 });
 
@@ -58,7 +90,67 @@ describe('planCells', () => {
       [...cells.keys()],
     );
     assert.equal(new Set(cells.map((c) => c.file)).size, 12, 'one result file per cell');
-    assert.deepEqual(cells[0]!.args, ['run', '--lib', 'ws', '--clients', '100', '--scenario', 'echo', '--hold', '1']);
+    assert.deepEqual(cells[0]!.args, [
+      'run',
+      '--lib',
+      'ws',
+      '--clients',
+      '100',
+      '--scenario',
+      'echo',
+      '--allow-invalid',
+      '--hold',
+      '1',
+    ]);
+    assert.equal(cells[0]!.file, path.join('cells', 'ws-100-t1.json'), 'file names as before rates existed');
+    assert.ok(cells.every((c) => !('arrivalRate' in c)));
+  });
+  it('makes the arrival rate a dimension next to the clients, libraries still rotated', () => {
+    const cells = planCells({
+      ...base,
+      libs: ['ws', 'socketio'],
+      clients: [50, 10000],
+      trials: 1,
+      arrivalRates: [500, 'burst'],
+    });
+    assert.deepEqual(
+      cells.map((c) => `${c.clients}/${c.arrivalRate}/${c.lib}`),
+      [
+        '50/500/ws',
+        '50/500/socketio',
+        '50/burst/socketio',
+        '50/burst/ws',
+        '10000/500/ws',
+        '10000/500/socketio',
+        '10000/burst/socketio',
+        '10000/burst/ws',
+      ],
+    );
+    assert.deepEqual(
+      cells.slice(0, 3).map((c) => c.file),
+      [
+        path.join('cells', 'ws-50-r500-t1.json'),
+        path.join('cells', 'socketio-50-r500-t1.json'),
+        path.join('cells', 'socketio-50-burst-t1.json'),
+      ],
+    );
+    assert.equal(new Set(cells.map((c) => c.file)).size, cells.length);
+    assert.deepEqual(cells[2]!.args, [
+      'run',
+      '--lib',
+      'socketio',
+      '--clients',
+      '50',
+      '--scenario',
+      'echo',
+      '--arrival-rate',
+      'burst',
+      '--allow-invalid',
+      '--hold',
+      '1',
+    ]);
+    assert.equal(cellLabel(cells[0]!), 'ws · 50 clients · 500/s');
+    assert.equal(cellLabel(cells[2]!), 'socketio · 50 clients · burst');
   });
   it('applies a preset per library and records what it assumes', () => {
     const cells = planCells({
@@ -70,8 +162,15 @@ describe('planCells', () => {
       preset: PRESETS['paper-2020']!,
     });
     assert.deepEqual(cells.find((c) => c.lib === 'socketio')!.args.slice(-3), ['--transport', 'polling', '--deflate']);
-    assert.deepEqual(cells.find((c) => c.lib === 'ws')!.args.slice(-2), ['--scenario', 'echo']);
+    assert.deepEqual(cells.find((c) => c.lib === 'ws')!.args.slice(-3), ['--scenario', 'echo', '--allow-invalid']);
     assert.ok(PRESETS['paper-2020']!.assumptions.some((a) => a.includes('per-message deflate on')));
+  });
+  it('paper-2020 states the arrival model it assumes', () => {
+    const model = PRESETS['paper-2020']!.assumptions.find((a) => a.startsWith('Arrival model'));
+    assert.ok(model, 'an assumption about arrivals');
+    assert.match(model, /published none/);
+    assert.match(model, /500 clients\/s/);
+    assert.match(model, /--arrival-rates/);
   });
 });
 
@@ -82,6 +181,77 @@ describe('cellStatusOf and fixedCost', () => {
     assert.equal(cellStatusOf(2), 'errored');
     assert.equal(cellStatusOf(130), 'aborted');
     assert.equal(cellStatusOf(143), 'aborted');
+  });
+  it('takes a cell’s status and verdict from its result when there is one', () => {
+    const loadgen = { valid: true, invalidReasons: [] } as unknown as RunResult['loadgen'];
+    const reasons = ['arrivals ran behind their schedule: lag p99 2300 ms > 200 ms'];
+    // An invalid run exits 1 without --allow-invalid; it still completed.
+    assert.deepEqual(cellOutcome(1, { status: 'completed', loadgen, valid: false, invalidReasons: reasons }), {
+      status: 'completed',
+      valid: false,
+      invalidReasons: reasons,
+    });
+    assert.deepEqual(cellOutcome(0, { status: 'completed', loadgen, valid: true, invalidReasons: [] }), {
+      status: 'completed',
+      valid: true,
+    });
+    // schemaVersion 1: the verdict is in loadgen.
+    assert.deepEqual(
+      cellOutcome(1, { status: 'completed', loadgen: { ...loadgen, valid: false, invalidReasons: ['x'] } }),
+      {
+        status: 'completed',
+        valid: false,
+        invalidReasons: ['x'],
+      },
+    );
+    assert.deepEqual(cellOutcome(1, { status: 'errored', error: 'server died', loadgen }), {
+      status: 'errored',
+      valid: true,
+      error: 'server died',
+    });
+    assert.deepEqual(cellOutcome(130, { status: 'aborted', error: 'interrupted', loadgen }), {
+      status: 'aborted',
+      valid: true,
+      error: 'interrupted',
+    });
+    assert.deepEqual(cellOutcome(2, null), { status: 'errored' });
+    assert.deepEqual(cellOutcome(0, null), { status: 'completed' });
+  });
+  it('exits 1 for an errored cell, and for an invalid one unless --allow-invalid', () => {
+    const ok = { status: 'completed' as const, valid: true };
+    const bad = { status: 'completed' as const, valid: false };
+    const errored = { status: 'errored' as const };
+    assert.equal(sweepExitCode([ok, ok], false), 0);
+    assert.equal(sweepExitCode([ok, bad], false), 1);
+    assert.equal(sweepExitCode([ok, bad], true), 0);
+    assert.equal(sweepExitCode([ok, errored], true), 1);
+    assert.equal(sweepExitCode([{ status: 'pending' }], true), 1);
+  });
+  it('says which cells are invalid and why in the summary', () => {
+    const m = {
+      cells: [
+        { lib: 'ws', clients: 50, arrivalRate: 500, trial: 1, status: 'completed', valid: true },
+        {
+          lib: 'ws',
+          clients: 50,
+          arrivalRate: 'burst',
+          trial: 1,
+          status: 'completed',
+          valid: false,
+          invalidReasons: ['lag', 'saturated'],
+        },
+        { lib: 'sockjs', clients: 50, trial: 1, status: 'errored', error: 'server died' },
+      ],
+      options: { arrivalRates: [500, 'burst'] },
+      fixedCost: null,
+      wallSeconds: 12,
+    } as unknown as SweepManifest;
+    assert.deepEqual(formatSweepSummary(m, '/tmp/s').split('\n'), [
+      'sweep · 3 cells · 2 completed, 1 errored, 0 aborted, 0 pending · 1 invalid · arrival rates 500, burst · 12 s',
+      '  ws 50 burst t1: invalid: lag; saturated',
+      '  sockjs 50 t1: errored: server died',
+      '  folder           /tmp/s',
+    ]);
   });
   it('splits wall time into startup, phases and teardown', () => {
     const result = {
