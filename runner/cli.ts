@@ -196,6 +196,11 @@ function serveFlags(y: Argv) {
       type: 'boolean',
       describe: 'print one JSON line per broadcast delivered by this node (used by bench run)',
       default: false,
+    })
+    .option('welcome-delay', {
+      type: 'string',
+      describe: 'for tests: send the welcome MS ms after the connection',
+      default: '0',
     });
 }
 
@@ -488,6 +493,7 @@ async function commandServe(a: Record<string, unknown>): Promise<number> {
     workers: a.workers as string | undefined,
     clusterKey: a.clusterKey as string | undefined,
     logDeliveries: a.logDeliveries === true,
+    welcomeDelay: a.welcomeDelay as string | undefined,
   };
   return serve(resolveServeOptions(raw), (line) => process.stdout.write(line));
 }

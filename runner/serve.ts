@@ -34,6 +34,8 @@ export interface ServeOptions {
   clusterKey?: string;
   /** print a delivery line per broadcast this node delivers (bench run reads them) */
   logDeliveries?: boolean;
+  /** for tests: send the welcome this many ms after the connection */
+  welcomeDelay?: string | number;
 }
 
 /** Nodes started with the same key share broadcasts; the runner gives each run its own. */
@@ -41,6 +43,8 @@ export const DEFAULT_CLUSTER_KEY = 'default';
 /** Labels that are safe in Redis client names, channel names and PostgreSQL identifiers. */
 const LABEL = /^[A-Za-z0-9_.-]{1,40}$/;
 const MAX_WORKERS = 64;
+/** --welcome-delay's bound: longer than any connect timeout a test would use (ms). */
+const MAX_WELCOME_DELAY_MS = 60_000;
 
 /** How long a stopping server may take to close its connections (ms). */
 export const CLOSE_GRACE_MS = 2_000;
@@ -50,6 +54,7 @@ export interface ResolvedServeOptions extends ServerOptions {
   adapter: AdapterOptions;
   nodeId: string;
   logDeliveries: boolean;
+  welcomeDelayMs: number;
   /** null: no metrics endpoint */
   metricsToken: string | null;
 }
@@ -97,6 +102,13 @@ export function resolveServeOptions(raw: ServeOptions): ResolvedServeOptions {
       `--metrics-token must have at least ${MIN_TOKEN_LENGTH} characters (got ${metricsToken.length}). Example: --metrics-token "$(openssl rand -hex 16)"`,
     );
   }
+  const delayText = String(raw.welcomeDelay ?? 0);
+  const welcomeDelayMs = /^\d+$/.test(delayText) ? Number(delayText) : NaN;
+  if (!(welcomeDelayMs <= MAX_WELCOME_DELAY_MS)) {
+    throw new UsageError(
+      `--welcome-delay must be a whole number of ms from 0 to ${MAX_WELCOME_DELAY_MS} (got "${delayText}"). Example: --welcome-delay 40`,
+    );
+  }
   return {
     lib,
     port,
@@ -108,6 +120,7 @@ export function resolveServeOptions(raw: ServeOptions): ResolvedServeOptions {
     adapter: resolveAdapter(raw, lib),
     nodeId: label('node-id', raw.nodeId ?? DEFAULT_NODE_ID, 'node-2'),
     logDeliveries: raw.logDeliveries === true,
+    welcomeDelayMs,
   };
 }
 

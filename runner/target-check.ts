@@ -27,7 +27,11 @@ export async function checkTarget(
   const timeoutMs = Math.min(TARGET_CHECK_TIMEOUT_MS, o.connectTimeoutMs);
   const outcome = await new Promise<string | null>((resolve) => {
     let client: BenchClient | null = null;
+    let ended = false;
     const end = (why: string | null) => {
+      // socket.io-client emits `disconnect` inside close(), which would overwrite the outcome.
+      if (ended) return;
+      ended = true;
       clearTimeout(timer);
       client?.close();
       resolve(why);

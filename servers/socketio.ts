@@ -40,6 +40,7 @@ interface ServerSideEvents {
  *   primary (`adapters/cluster-primary.ts`); default none
  * - `nodeId` {string} this node's label; default `node-1`
  * - `logDeliveries` {boolean} print a `DeliveryLine` on stdout per broadcast delivered; default false
+ * - `welcomeDelayMs` {number} for tests: send the welcome this many ms after the connection; default 0
  *
  * An echo sent with an acknowledgement callback is answered through the ack, so acknowledged
  * round trips can be measured too (Artillery's socketio-v3 engine does).
@@ -74,7 +75,10 @@ export class SocketIoServer implements BenchServer {
       if (typeof ack === 'function') ack(message);
       else socket.emit(SOCKETIO_EVENT, message);
     });
-    socket.emit(SOCKETIO_EVENT, welcomeMessage());
+    const delay = this.options.welcomeDelayMs ?? 0;
+    if (delay <= 0) return void socket.emit(SOCKETIO_EVENT, welcomeMessage());
+    const timer = setTimeout(() => socket.emit(SOCKETIO_EVENT, welcomeMessage()), delay);
+    socket.once('disconnect', () => clearTimeout(timer));
   }
 
   async listen() {

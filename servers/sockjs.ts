@@ -32,6 +32,7 @@ const OPEN = 1;
  *   Redis pub/sub (`adapters/redis-fanout.ts`); default none
  * - `nodeId` {string} this node's label; default `node-1`
  * - `logDeliveries` {boolean} print a `DeliveryLine` on stdout per broadcast delivered; default false
+ * - `welcomeDelayMs` {number} for tests: send the welcome this many ms after the connection; default 0
  */
 class SockJsServer implements BenchServer {
   readonly lib = 'sockjs' as const;
@@ -71,7 +72,10 @@ class SockJsServer implements BenchServer {
     conn.on('data', (text: string) => {
       if (isEchoText(text)) conn.write(text);
     });
-    conn.write(JSON.stringify(welcomeMessage()));
+    const delay = this.options.welcomeDelayMs ?? 0;
+    if (delay <= 0) return void conn.write(JSON.stringify(welcomeMessage()));
+    const timer = setTimeout(() => conn.write(JSON.stringify(welcomeMessage())), delay);
+    conn.once('close', () => clearTimeout(timer));
   }
 
   async listen() {

@@ -35,6 +35,8 @@ export interface ServerOptions {
   nodeId?: string;
   /** print a `DeliveryLine` on stdout for every broadcast this node delivers; default false */
   logDeliveries?: boolean;
+  /** for tests: send the `welcome` this many ms after the connection opened; default 0, at once */
+  welcomeDelayMs?: number;
 }
 
 export const LONE_NODE: AdapterOptions = { kind: 'none' };

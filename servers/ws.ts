@@ -28,6 +28,7 @@ import { TextBroadcaster } from './adapters/text-broadcaster';
  *   Redis pub/sub (`adapters/redis-fanout.ts`); default none
  * - `nodeId` {string} this node's label; default `node-1`
  * - `logDeliveries` {boolean} print a `DeliveryLine` on stdout per broadcast delivered; default false
+ * - `welcomeDelayMs` {number} for tests: send the welcome this many ms after the connection; default 0
  */
 class WsServer implements BenchServer {
   readonly lib = 'ws' as const;
@@ -67,7 +68,10 @@ class WsServer implements BenchServer {
     socket.on('message', (data, isBinary) => {
       if (isEchoText(data.toString())) socket.send(data, { binary: isBinary });
     });
-    socket.send(JSON.stringify(welcomeMessage()));
+    const delay = this.options.welcomeDelayMs ?? 0;
+    if (delay <= 0) return void socket.send(JSON.stringify(welcomeMessage()));
+    const timer = setTimeout(() => socket.send(JSON.stringify(welcomeMessage())), delay);
+    socket.once('close', () => clearTimeout(timer));
   }
 
   private ping(): void {
