@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { RunResult } from '../runner/result';
+import type { RunResult } from '../src/result/build';
 
 const BIN = path.resolve(__dirname, '../../bin/bench.js');
 

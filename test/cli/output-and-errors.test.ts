@@ -6,9 +6,9 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { PARENT_PID_ENV } from '../../runner/paths';
-import type { RunResult } from '../../runner/result';
-import type { ReadyLine } from '../../runner/server-process';
+import { PARENT_PID_ENV } from '../../src/paths';
+import type { RunResult } from '../../src/result/build';
+import type { ReadyLine } from '../../src/topology/server-process';
 import { runBin, startBin, type StartedBin } from '../helpers/bin';
 import { waitFor } from '../helpers/procs';
 

@@ -8,11 +8,11 @@ import * as readline from 'node:readline';
 import { WebSocket } from 'ws';
 import { LIBS, ENGINE_DIR_ENV, LIB_ENV, type Lib } from 'artillery-engine-bench/protocol';
 import { BENCH_BIN } from '../helpers/bin';
-import { ProcSampler } from '../../runner/proc-stats';
+import { ProcSampler } from '../../src/sampling/proc-stats';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const ARTILLERY = path.join(ROOT, 'node_modules/artillery/bin/run');
-const PRELOAD = path.join(ROOT, 'dist/runner/artillery-preload.js');
+const PRELOAD = path.join(ROOT, 'dist/src/loadgen/artillery-preload.js');
 
 interface Served {
   child: ChildProcessWithoutNullStreams;

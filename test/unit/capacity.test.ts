@@ -13,10 +13,10 @@ import {
   runCapacity,
   solveFor,
   type CapacityReport,
-} from '../../analysis/capacity';
-import { renderCapacityHtml } from '../../reports/capacity-html';
-import type { SweepCell, SweepManifest } from '../../runner/manifest';
-import type { RunResult } from '../../runner/result';
+} from '../../src/analysis/capacity';
+import { renderCapacityHtml } from '../../src/export/html-capacity';
+import type { SweepCell, SweepManifest } from '../../src/result/manifest';
+import type { RunResult } from '../../src/result/build';
 import { baseResult, tempDir, writeJson } from '../helpers/report-fixtures';
 import { usageMessage } from '../helpers/usage';
 

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluateEnsure, formatEnsure, parseEnsure } from '../../runner/ensure';
+import { evaluateEnsure, formatEnsure, parseEnsure } from '../../src/result/ensure';
 import { baseResult } from '../helpers/report-fixtures';
 import { usageMessage } from '../helpers/usage';
 

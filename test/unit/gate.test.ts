@@ -16,8 +16,8 @@ import {
   type GateComparison,
   type GateMetric,
   type GateReport,
-} from '../../analysis/gate';
-import type { RunResult } from '../../runner/result';
+} from '../../src/analysis/gate';
+import type { RunResult } from '../../src/result/build';
 import { baseResult, tempDir, writeJson } from '../helpers/report-fixtures';
 import { usageMessage } from '../helpers/usage';
 

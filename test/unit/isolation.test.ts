@@ -1,12 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { PreflightError } from '../../runner/errors';
-import { checkProfile } from '../../runner/isolation/index';
-import { subnetFor } from '../../runner/isolation/linux';
-import { BENCH_VETH, linkNames } from '../../runner/isolation/netns';
-import { cannotIsolate, planIsolation, requestedParts, splitCpus, type HostFacts } from '../../runner/isolation/plan';
-import { isBenchmarkAddress } from '../../runner/options';
-import { findTopology, loadProfiles } from '../../runner/profiles';
+import { PreflightError } from '../../src/errors';
+import { checkProfile } from '../../src/topology/isolation/index';
+import { subnetFor } from '../../src/topology/isolation/linux';
+import { BENCH_VETH, linkNames } from '../../src/topology/isolation/netns';
+import { cannotIsolate, planIsolation, requestedParts, splitCpus, type HostFacts } from '../../src/topology/isolation/plan';
+import { isBenchmarkAddress } from '../../src/config/run-options';
+import { findTopology, loadProfiles } from '../../src/config/profiles';
 import { usageMessage } from '../helpers/usage';
 
 const ROOT_LINUX: HostFacts = {

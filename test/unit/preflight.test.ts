@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkLimits, parseLimits, FD_OVERHEAD } from '../../runner/preflight';
-import { PreflightError } from '../../runner/errors';
+import { checkLimits, parseLimits, FD_OVERHEAD } from '../../src/run/preflight';
+import { PreflightError } from '../../src/errors';
 
 const LIMITS_TEXT = `Limit                     Soft Limit           Hard Limit           Units
 Max cpu time              unlimited            unlimited            seconds

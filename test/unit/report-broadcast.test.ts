@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { RunResult } from '../../runner/result';
+import type { RunResult } from '../../src/result/build';
 import {
   adapterTables,
   broadcastRuns,
@@ -11,9 +11,9 @@ import {
   nodesVary,
   ratioText,
   shapeOf,
-} from '../../reports/broadcast';
-import { faultLabel, faultText } from '../../reports/faults';
-import { loadInputs, renderHtml } from '../../reports/index';
+} from '../../src/export/report/broadcast';
+import { faultLabel, faultText } from '../../src/export/report/faults';
+import { loadInputs, renderHtml } from '../../src/export/report/index';
 import {
   broadcastResult,
   KILL_NODE,

@@ -2,9 +2,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UsageError } from '../../runner/errors';
-import { escapeHtml, escapeMarkdown, jsonForScript } from '../../reports/escape';
-import { arrivalRateFigure, chartJsSource } from '../../reports/html';
+import { UsageError } from '../../src/errors';
+import { escapeHtml, escapeMarkdown, jsonForScript } from '../../src/export/report/escape';
+import { arrivalRateFigure, chartJsSource } from '../../src/export/report/html';
 import {
   loadInputs,
   renderHtml,
@@ -12,7 +12,7 @@ import {
   resolveReportOptions,
   STUDY_2020_POINTS,
   writeReport,
-} from '../../reports/index';
+} from '../../src/export/report/index';
 import {
   baseResult,
   FIXTURE_RESULT,

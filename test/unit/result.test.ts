@@ -1,12 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as hdr from 'hdr-histogram-js';
-import { buildResult, median, steadyWindow, summariseRss, type Measurements } from '../../runner/result';
-import { emptyCounts, type EngineState } from '../../runner/engine-events';
-import { buildHistogram, mergeEncoded, toStats } from '../../runner/histograms';
-import { resolveRunOptions } from '../../runner/options';
-import { collectEnv } from '../../runner/env';
-import type { ProcSample } from '../../runner/proc-stats';
+import { buildResult, median, steadyWindow, summariseRss, type Measurements } from '../../src/result/build';
+import { emptyCounts, type EngineState } from '../../src/loadgen/engine-events';
+import { buildHistogram, mergeEncoded, toStats } from '../../src/result/histograms';
+import { resolveRunOptions } from '../../src/config/run-options';
+import { collectEnv } from '../../src/result/env';
+import type { ProcSample } from '../../src/sampling/proc-stats';
 
 function encoded(valuesUs: number[]): string {
   const h = buildHistogram();

@@ -10,10 +10,10 @@ import {
   resolveSweepOptions,
   sweepExitCode,
   PRESETS,
-} from '../../runner/sweep';
-import type { RunResult } from '../../runner/result';
-import type { SweepManifest } from '../../runner/manifest';
-import { formatSweepSummary } from '../../runner/summary';
+} from '../../src/run/sweep';
+import type { RunResult } from '../../src/result/build';
+import type { SweepManifest } from '../../src/result/manifest';
+import { formatSweepSummary } from '../../src/export/text';
 import { usageMessage } from '../helpers/usage';
 
 describe('resolveSweepOptions', () => {

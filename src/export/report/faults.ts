@@ -1,0 +1,52 @@
+/**
+ * The faults a run injected (--kill-node-at, --adapter-outage), in words: short for series
+ * names and pairing, whole for tables and the terminal summary.
+ */
+import type { FaultRecord, RunResult } from '../../result/build';
+
+const plural = (n: number, one: string, many: string) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+
+/** Seconds as the user gave them (2, 2.5), without float noise. */
+const seconds = (s: number) => String(Number(s.toFixed(3)));
+/** ms since the run started, as seconds with one decimal. */
+const runSeconds = (ms: number) => (ms / 1000).toFixed(1);
+
+/** What an adapter outage pauses: only Redis can be paused today (--adapter-outage needs --adapter redis). */
+const PAUSED: Record<string, string> = { redis: 'Redis', postgres: 'PostgreSQL' };
+
+/** One fault in words, e.g. `node-3 killed 2 s into the hold (3.1 s after the run started), holding 100 clients`. */
+export function faultText(f: FaultRecord, adapter: string): string {
+  if (f.kind === 'kill-node') {
+    const when = `${seconds(f.atSeconds)} s into the hold`;
+    if (f.error) return `${f.nodeId} kill ${when} failed: ${f.error}`;
+    if (f.startedAtMs === null) return `${f.nodeId} not killed: the run ended before ${when}`;
+    const held = f.clientsAtKill === null ? '' : `, holding ${plural(f.clientsAtKill, 'client', 'clients')}`;
+    return `${f.nodeId} killed ${when} (${runSeconds(f.startedAtMs)} s after the run started)${held}`;
+  }
+  if (f.kind === 'adapter-outage') {
+    const service = PAUSED[adapter] ?? `adapter ${adapter}`;
+    const window = `${seconds(f.fromSeconds)}–${seconds(f.toSeconds)} s into the hold`;
+    if (f.error) return `${service} pause ${window} failed: ${f.error}`;
+    if (f.startedAtMs === null) return `${service} pause ${window} not applied: the run ended first`;
+    return `${service} paused ${window} (from ${runSeconds(f.startedAtMs)} s after the run started)`;
+  }
+  return `fault ${String((f as { kind?: unknown }).kind)}`;
+}
+
+/**
+ * The faults a run injected, short, for series names and pairing: `node killed at 3 s`,
+ * `Redis paused 3..6 s`; '' for none. Runs with different faults never count as trials of one
+ * cell.
+ */
+export function faultLabel(result: Pick<RunResult, 'faults'>): string {
+  const faults = Array.isArray(result.faults) ? result.faults : [];
+  return faults
+    .map((f) =>
+      f.kind === 'kill-node'
+        ? `node killed at ${seconds(f.atSeconds)} s`
+        : f.kind === 'adapter-outage'
+          ? `Redis paused ${seconds(f.fromSeconds)}..${seconds(f.toSeconds)} s`
+          : `fault ${String((f as { kind?: unknown }).kind)}`,
+    )
+    .join(', ');
+}

@@ -1,0 +1,138 @@
+import type { LatencyStats } from '../result/histograms';
+import type { SweepManifest } from '../result/manifest';
+import { faultText } from './report/faults';
+import type { RunResult } from '../result/build';
+
+const MB = 1024 * 1024;
+const mb = (b: number | null) => (b === null ? '–' : `${(b / MB).toFixed(1)} MB`);
+const kb = (b: number | null) => (b === null ? '–' : `${(b / 1024).toFixed(1)} KB`);
+const num = (n: number | null | undefined, digits = 1) => (n === null || n === undefined ? '–' : n.toFixed(digits));
+
+function latencyRow(label: string, s: LatencyStats | null): string {
+  if (s === null) return `  ${label.padEnd(16)} –`;
+  return `  ${label.padEnd(16)} p50 ${num(s.p50, 2).padStart(8)}  p90 ${num(s.p90, 2).padStart(8)}  p99 ${num(s.p99, 2).padStart(8)}  max ${num(s.max, 2).padStart(8)}  (n=${s.count})`;
+}
+
+/**
+ * The verdict, in one line: whether the numbers below measure what was asked. Results of
+ * schemaVersion 1 carry it in `loadgen` only.
+ */
+export function formatVerdict(r: RunResult): string {
+  const valid = r.valid ?? r.loadgen.valid;
+  const reasons = r.invalidReasons ?? r.loadgen.invalidReasons;
+  if (r.status !== 'completed') {
+    return `${r.status.toUpperCase()}: ${r.error}${valid ? '' : `; also invalid: ${reasons.join('; ')}`}`;
+  }
+  return valid ? 'VALID: the run measured what was asked' : `INVALID: ${reasons.join('; ')}`;
+}
+
+const rateText = (rate: number | 'burst') => (rate === 'burst' ? 'burst arrivals' : `${rate} arrivals/s`);
+
+/** The human summary of one run (for stderr). Returns a string; the caller prints it. */
+export function formatSummary(r: RunResult, outFile?: string): string {
+  const lines: string[] = [formatVerdict(r)];
+  const opts = r.options;
+  lines.push(
+    `${r.lib} · ${r.scenario} · ${opts.clients ?? 'script'} clients · ${rateText(opts.arrivalRate)} · transport ${opts.transport} · deflate ${r.server.deflate} · ${r.status}`,
+  );
+  const req = r.clients.requested === null ? '' : ` of ${r.clients.requested}`;
+  lines.push(`  clients          ${r.clients.connected}${req} connected, ${r.clients.failed} failed`);
+  const fromSchedule = r.schedule?.source !== 'actual';
+  lines.push(
+    fromSchedule
+      ? '  latency (ms)     from when each arrival was due; "service" from when its client started'
+      : '  latency (ms)     from when each client started (no arrival schedule was given: plain Artillery or a ramp)',
+  );
+  lines.push(latencyRow('connect', r.connectMs));
+  if (r.connectServiceMs) lines.push(latencyRow('connect service', r.connectServiceMs));
+  if (r.arrivalLagMs) lines.push(latencyRow('arrival lag', r.arrivalLagMs));
+  if (r.timeToFirstMessageMs) lines.push(latencyRow('to first message', r.timeToFirstMessageMs));
+  lines.push(latencyRow('first message', r.firstMessageMs));
+  if (r.welcomeDelivery) {
+    const w = r.welcomeDelivery;
+    if (w.serverClock === 'other') lines.push(`  welcome delivery –  (the server's clock is another machine's)`);
+    else lines.push(latencyRow('welcome delivery', r.welcomeDeliveryMs));
+    if (w.negative > 0)
+      lines.push(`                   ${w.negative} welcomes stamped after they arrived (clocks apart), not counted`);
+  }
+  lines.push(latencyRow('echo', r.echoMs));
+  if (r.echoServiceMs) lines.push(latencyRow('echo service', r.echoServiceMs));
+  if (r.echo.late)
+    lines.push(`                   ${r.echo.late} of ${r.echo.sent} echoes sent late, timed from when they were due`);
+  if (r.broadcastMs) lines.push(latencyRow('broadcast', r.broadcastMs));
+  if (r.broadcast) {
+    const b = r.broadcast;
+    lines.push(
+      `  broadcasts       ${b.sent} sent · ${b.delivered} of ${b.expectedDeliveries} deliveries · ${b.lost} lost · ${b.outOfOrder} out of order · ${b.duplicates} duplicates`,
+    );
+    if (b.gaps || b.missedWhileReconnecting) {
+      lines.push(
+        `                   ${b.gaps ?? 0} gaps · ${b.missedWhileReconnecting ?? 0} missed while reconnecting`,
+      );
+    }
+  }
+  for (const f of r.faults ?? []) lines.push(`  fault            ${faultText(f, r.options.adapter ?? 'none')}`);
+  if (r.reconnect) {
+    const c = r.reconnect;
+    const set = c.settings;
+    lines.push(
+      `  reconnects       ${c.reconnected} of ${c.lost} lost connections · ${c.failed} gave up · ${c.attempts} attempts · back-off ${set.delayMs}..${set.delayMaxMs} ms ±${set.jitter * 100}% × ${set.attempts}`,
+    );
+    if (c.timeMs) lines.push(latencyRow('reconnect', c.timeMs));
+  }
+  if (r.probe.requested > 0) {
+    lines.push(`  probes           ${r.probe.connected} of ${r.probe.requested} connected`);
+    lines.push(latencyRow('probe connect', r.probe.connectMs));
+    if (r.probe.timeToFirstMessageMs) lines.push(latencyRow('probe to 1st msg', r.probe.timeToFirstMessageMs));
+    lines.push(latencyRow('probe first msg', r.probe.firstMessageMs));
+  }
+  const s = r.server;
+  lines.push(
+    `  server RSS       idle ${mb(s.rssBytes.idle)}  steady ${mb(s.rssBytes.steady)}  peak ${mb(s.rssBytes.peak)}  per client ${kb(s.bytesPerClient)}  CPU ${num(s.cpuPercent)}%`,
+  );
+  if (s.remoteErrors) {
+    const n = s.remoteErrors.count;
+    lines.push(
+      `  remote metrics   ${n} failed read${n === 1 ? '' : 's'} of --server-metrics, last: ${s.remoteErrors.last}`,
+    );
+  }
+  const g = r.loadgen;
+  lines.push(
+    `  generator        CPU ${num(g.cpuPercent)}%  RSS peak ${mb(g.rssBytes)}  per client ${kb(g.bytesPerClient)}  loop delay p99 ${num(g.loopDelayMs?.p99)} ms`,
+  );
+  const valid = r.valid ?? g.valid;
+  lines.push(valid ? '  valid            yes' : `  valid            NO (see the first line)`);
+  const errors = Object.entries(r.errors);
+  if (errors.length > 0) lines.push(`  errors           ${errors.map(([c, n]) => `${c} ×${n}`).join(', ')}`);
+  if (outFile) lines.push(`  result           ${outFile}`);
+  return lines.join('\n');
+}
+
+/**
+ * The end-of-sweep summary: counts, the fixed cost per cell, and every cell that did not
+ * complete or is invalid, with why.
+ */
+export function formatSweepSummary(m: SweepManifest, dir: string): string {
+  const by = (s: string) => m.cells.filter((c) => c.status === s).length;
+  const invalid = m.cells.filter((c) => c.status === 'completed' && c.valid === false).length;
+  const rates = m.options.arrivalRates ? ` · arrival rates ${m.options.arrivalRates.join(', ')}` : '';
+  const lines = [
+    `sweep · ${m.cells.length} cells · ${by('completed')} completed, ${by('errored')} errored, ${by('aborted')} aborted, ${by('pending')} pending · ${invalid} invalid${rates} · ${m.wallSeconds} s`,
+  ];
+  if (m.fixedCost) {
+    const f = m.fixedCost;
+    lines.push(
+      `  fixed cost per cell (median of ${f.cells}): startup ${f.startupSeconds} s, teardown ${f.teardownSeconds} s, all overhead ${f.overheadSeconds} s`,
+    );
+  }
+  for (const c of m.cells.filter((c) => c.status !== 'completed' || c.valid === false)) {
+    const rate = c.arrivalRate === undefined ? '' : c.arrivalRate === 'burst' ? ' burst' : ` r${c.arrivalRate}`;
+    const why =
+      c.status === 'completed'
+        ? `invalid${c.invalidReasons?.length ? `: ${c.invalidReasons.join('; ')}` : ''}`
+        : `${c.status}${c.error ? `: ${c.error}` : ''}`;
+    lines.push(`  ${c.lib} ${c.clients}${rate} t${c.trial}: ${why}`);
+  }
+  lines.push(`  folder           ${dir}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,175 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import * as YAML from 'yaml';
+import { ENGINE_DIR_ENV, LIB_ENV, type EngineConfig } from 'artillery-engine-bench/protocol';
+import { OutputTail, spawnNode } from '../topology/children';
+import { UsageError } from '../errors';
+import { BURST, type ArrivalRate, type ResolvedRunOptions } from '../config/run-options';
+import { artilleryPreload } from '../paths';
+
+/** Artillery phases for one built-in run: ramp, hold, probe. */
+export interface PhaseSpec {
+  name: string;
+  duration?: string;
+  arrivalCount?: number;
+  pause?: string;
+}
+
+/** Durations as "Nms" strings: Artillery rejects a fractional number of seconds. */
+const millis = (ms: number) => `${Math.max(1, Math.round(ms))}ms`;
+
+/**
+ * A burst's arrivals are 1 µs apart: all due at once, as far as Artillery's scheduler can say
+ * it. The spacing sits a hair above 1 µs because the scheduler floors its tick to whole µs and
+ * then divides the phase by it: exactly 1 µs could round down and make extra arrivals.
+ */
+const BURST_SPACING_MS = 0.001000001;
+
+/** A phase that brings `count` arrivals at `rate`. */
+function arrivalPhase(name: string, count: number, rate: ArrivalRate): PhaseSpec {
+  const duration = rate === BURST ? `${count * BURST_SPACING_MS}ms` : millis((count / rate) * 1000);
+  return { name, duration, arrivalCount: count };
+}
+
+/** Time between probes; each takes a few ms, and the engine also runs them strictly one at a time. */
+export const PROBE_SPACING_MS = 150;
+
+/** How long the server rests after the warm-up; its idle memory is read in the second half. */
+export const SETTLE_MS = 1_500;
+
+/**
+ * Warm-up (connect and leave, unmeasured) and a settling pause, a ramp at the arrival rate,
+ * the hold, then probes one at a time.
+ */
+export function buildPhases(p: {
+  clients: number;
+  arrivalRate: ArrivalRate;
+  warmup: number;
+  holdSeconds: number;
+  probes: number;
+}): PhaseSpec[] {
+  const { clients, arrivalRate, warmup, holdSeconds, probes } = p;
+  const phases: PhaseSpec[] = [];
+  if (warmup > 0) {
+    phases.push(arrivalPhase('warmup', warmup, arrivalRate));
+    phases.push({ name: 'settle', pause: millis(SETTLE_MS) });
+  }
+  phases.push(arrivalPhase('ramp', clients, arrivalRate));
+  if (holdSeconds > 0) phases.push({ name: 'hold', pause: millis(holdSeconds * 1000) });
+  if (probes > 0) phases.push({ name: 'probe', duration: millis(probes * PROBE_SPACING_MS), arrivalCount: probes });
+  return phases;
+}
+
+type Json = Record<string, unknown>;
+
+/**
+ * Our scenario file with this run's target, phases, engine options and hold intervals filled in.
+ * The file itself stays unchanged, so it still runs with plain `artillery run`.
+ */
+export function buildScript(templateFile: string, o: ResolvedRunOptions, target: string, controlUrl?: string): Json {
+  const script = YAML.parse(fs.readFileSync(templateFile, 'utf8')) as Json;
+  const config = (script.config ?? {}) as Json;
+  const engines = (config.engines ?? {}) as Json;
+  const engine: EngineConfig = {
+    ...((engines.bench ?? {}) as EngineConfig),
+    lib: o.lib,
+    transport: o.transport,
+    deflate: o.deflate,
+    connectTimeoutMs: o.connectTimeoutMs,
+    ...(controlUrl && { controlUrl }),
+    ...(o.reconnect && { reconnect: o.reconnect }),
+  };
+  script.config = {
+    ...config,
+    target,
+    phases: buildPhases({ ...o, clients: o.clients ?? 0 }),
+    engines: { ...engines, bench: engine },
+  };
+  for (const scenario of (script.scenarios ?? []) as Json[]) {
+    for (const step of (scenario.flow ?? []) as Json[]) {
+      const hold = step.hold as Json | undefined;
+      if (hold && typeof hold === 'object') {
+        if ('echoEveryMs' in hold) hold.echoEveryMs = o.echoEveryMs;
+        if ('broadcastEveryMs' in hold) hold.broadcastEveryMs = o.broadcastEveryMs;
+      }
+    }
+  }
+  return script;
+}
+
+/** Reads a user's Artillery script just far enough to refuse what cannot run. */
+export function checkCustomScript(file: string): void {
+  let script: Json;
+  try {
+    script = YAML.parse(fs.readFileSync(file, 'utf8')) as Json;
+  } catch (err) {
+    throw new UsageError(`--scenario ${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const config = script?.config as Json | undefined;
+  if (!config || !Array.isArray(config.phases) || !Array.isArray(script.scenarios)) {
+    throw new UsageError(`--scenario ${file} is not an Artillery script: it needs config.phases and scenarios.`);
+  }
+}
+
+export interface ArtilleryProcess {
+  child: ChildProcess;
+  output: OutputTail;
+  reportFile: string;
+}
+
+const artilleryBin = () => path.join(path.dirname(require.resolve('artillery/package.json')), 'bin', 'run');
+
+/** Runs `artillery run` on a script file; its stdout/stderr go to `logFile`. */
+export function spawnArtillery(opts: {
+  scriptFile: string;
+  target: string;
+  runDir: string;
+  lib: string;
+  env?: NodeJS.ProcessEnv;
+  /** command prefix that places the load generator (see spawnNode) */
+  prefix?: readonly string[];
+}): ArtilleryProcess {
+  const reportFile = path.join(opts.runDir, 'artillery-report.json');
+  const log = fs.createWriteStream(path.join(opts.runDir, 'artillery.log'));
+  const child = spawnNode(
+    [artilleryBin(), 'run', opts.scriptFile, '--target', opts.target, '--output', reportFile],
+    {
+      cwd: path.dirname(opts.scriptFile),
+      env: {
+        ...process.env,
+        ...opts.env,
+        [ENGINE_DIR_ENV]: opts.runDir,
+        [LIB_ENV]: opts.lib,
+        ARTILLERY_DISABLE_TELEMETRY: 'true',
+      },
+    },
+    artilleryPreload,
+    opts.prefix,
+  );
+  const output = new OutputTail();
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.on('data', (d: Buffer) => {
+      output.push(d);
+      log.write(d);
+    });
+  }
+  child.once('exit', () => log.end());
+  return { child, output, reportFile };
+}
+
+/** Artillery's own aggregate metrics, kept in the result as Artillery wrote them. */
+export interface ArtilleryMetrics {
+  counters: Record<string, number>;
+  summaries: Record<string, Record<string, number>>;
+}
+
+export function readArtilleryReport(file: string): ArtilleryMetrics | null {
+  try {
+    const report = JSON.parse(fs.readFileSync(file, 'utf8')) as { aggregate?: Partial<ArtilleryMetrics> };
+    const agg = report.aggregate ?? {};
+    return { counters: agg.counters ?? {}, summaries: agg.summaries ?? {} };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,642 @@
+import type { LoopDelay, MetricName } from 'artillery-engine-bench/protocol';
+import type { ArtilleryMetrics } from '../loadgen/artillery';
+import type { EngineState, PhaseTimes } from '../loadgen/engine-events';
+import type { EnsureOutcome } from './ensure';
+import type { RunEnv } from './env';
+import { mergeEncoded, toStats, type LatencyStats } from './histograms';
+import { failLimitOf, formatFailLimit, type ArrivalRate, type ResolvedRunOptions } from '../config/run-options';
+import type { ProcSample } from '../sampling/proc-stats';
+import type { MemoryCapReport } from '../topology/isolation/linux';
+import type { ReadyLine } from '../topology/server-process';
+
+/**
+ * 2: connectMs runs from when the arrival was due (was: from the client's creation, now
+ * connectServiceMs); adds arrivalLagMs, timeToFirstMessageMs, welcomeDeliveryMs, schedule,
+ * echo.late, the run's own `valid`/`invalidReasons` (failed connections, lag, a silent engine
+ * count too), options.maxFailed/maxLagMs/allowInvalid, and `arrivalRate: "burst"`.
+ * Readers accept 1 and 2.
+ */
+export const SCHEMA_VERSION = 2;
+/** Result files the readers (report, gate, capacity) accept. */
+export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, SCHEMA_VERSION];
+
+/** The run's verdict, from a result of any readable version (1 kept it in `loadgen`). */
+export function runVerdict(r: Pick<RunResult, 'loadgen'> & { valid?: boolean; invalidReasons?: string[] }): {
+  valid: boolean;
+  reasons: string[];
+} {
+  return { valid: r.valid ?? r.loadgen.valid, reasons: r.invalidReasons ?? r.loadgen.invalidReasons };
+}
+
+/** RSS of a process over a run (bytes); null where no sample covers that moment. */
+export interface RssSummary {
+  /** before any client (server) or before the first arrival (generator) */
+  idle: number | null;
+  /** median over the second half of the hold, all clients connected */
+  steady: number | null;
+  /** highest sample */
+  peak: number | null;
+}
+
+/** A sample as stored in the result: t is ms since the run started. */
+export interface StoredSample {
+  t: number;
+  rssBytes: number;
+  cpuPercent: number;
+}
+
+interface RunResultBase {
+  schemaVersion: typeof SCHEMA_VERSION;
+  lib: ResolvedRunOptions['lib'];
+  /** built-in scenario name, or the custom script's base name */
+  scenario: string;
+  /** ISO 8601 */
+  startedAt: string;
+  finishedAt: string;
+  durationSeconds: number;
+  options: {
+    clients: number | null;
+    /** clients per second, or `burst` (schemaVersion 2): all due at once */
+    arrivalRate: ArrivalRate;
+    warmup: number;
+    holdSeconds: number;
+    probes: number;
+    transport: string;
+    deflate: boolean;
+    pingIntervalMs: number;
+    echoEveryMs: number;
+    broadcastEveryMs: number;
+    connectTimeoutMs: number;
+    target: string | null;
+    scenarioFile: string;
+    /** server nodes, and what carried broadcasts between them (absent in results before scale-out) */
+    nodes?: number;
+    adapter?: string;
+    /** --kill-node-at, and how clients reconnect (absent in results before faults) */
+    killNodeAt?: number | null;
+    reconnect?: ReconnectSettings | null;
+    /** --max-failed as given: a count, or a percentage such as `1%` (schemaVersion 2) */
+    maxFailed?: string;
+    /** --max-lag (ms) */
+    maxLagMs?: number;
+    allowInvalid?: boolean;
+  };
+  /**
+   * Whether the numbers measure what was asked: no more failed connections than --max-failed,
+   * arrivals on schedule, the generator not saturated, the engine reported everything. The
+   * reasons say why not; empty when valid. (schemaVersion 1 kept this in `loadgen` only.)
+   */
+  valid: boolean;
+  invalidReasons: string[];
+  /**
+   * Where the due times of arrivals came from: `arrivals`, bench's arrival timer (latencies run
+   * from the schedule); `actual`, none given (plain Artillery, a ramp phase): from the actual start.
+   */
+  schedule: { source: 'arrivals' | 'actual'; unscheduled: number };
+  clients: { requested: number | null; connected: number; failed: number };
+  /** arrival due by the schedule → library's connected event (ms); schemaVersion 1: from the client's creation */
+  connectMs: LatencyStats | null;
+  /** client object created → library's connected event (ms): connectMs without the generator's lag */
+  connectServiceMs: LatencyStats | null;
+  /** client object created − arrival due (ms): how far the generator ran behind its schedule */
+  arrivalLagMs: LatencyStats | null;
+  /** connected event → welcome message (ms); near zero by construction (see README) */
+  firstMessageMs: LatencyStats | null;
+  /** arrival due → welcome message (ms): what a user of an app waits for */
+  timeToFirstMessageMs: LatencyStats | null;
+  /**
+   * the welcome's server send stamp → its arrival (ms), same host and clock only; null when
+   * the server's clock is another machine's
+   */
+  welcomeDeliveryMs: LatencyStats | null;
+  /** whose clock stamped the welcome, and how many stamps were later than their arrival (not recorded) */
+  welcomeDelivery: { serverClock: 'same' | 'other'; negative: number };
+  /** echo round trip during the hold, from when each echo was due (ms); schemaVersion 1: from its send */
+  echoMs: LatencyStats | null;
+  /** echo round trip from when it was actually sent (ms): echoMs without the generator's lateness */
+  echoServiceMs: LatencyStats | null;
+  /** server send → client receive of a broadcast (ms) */
+  broadcastMs: LatencyStats | null;
+  /** `late`: sent more than 10 ms after it was due (a late send is still timed from when it was due) */
+  echo: { sent: number; received: number; late: number };
+  /** clients that connected and left before the ramp, so the measured ramp does not start cold */
+  warmup: { requested: number; connected: number; failed: number };
+  broadcasts: { received: number };
+  /**
+   * Broadcast delivery: the broadcasts sent, the deliveries the nodes made (the clients each
+   * wrote each broadcast to), and what the clients got. Always `delivered + lost ==
+   * expectedDeliveries`; `lost` is negative only if clients got more than the nodes wrote.
+   * Null when the run sent no broadcast.
+   */
+  broadcast: {
+    /** distinct broadcasts the nodes delivered (with node logs), else those the publisher answered */
+    sent: number;
+    expectedDeliveries: number;
+    delivered: number;
+    lost: number;
+    outOfOrder: number;
+    duplicates: number;
+    latencyMs: LatencyStats | null;
+    /**
+     * Where `expectedDeliveries` comes from: `nodes`, each node's own log of the clients it wrote
+     * each broadcast to (exact, late deliveries included); `control`, the publisher's answers to
+     * the engine's requests (a remote --target, or results before the log existed).
+     */
+    expectedFrom?: 'nodes' | 'control';
+    /** seqs missing between the first and the last one a client received, summed over clients */
+    gaps?: number;
+    /** broadcasts stamped later than they arrived (clocks apart), recorded as 0 ms */
+    clockNegative?: number;
+    /**
+     * seqs a client never received between its last one before a lost connection and its first
+     * one after reconnecting, summed. Those its node wrote before dying are also in `lost`.
+     */
+    missedWhileReconnecting?: number;
+  } | null;
+  /** clients that lost their connection during the hold and reconnected; null when reconnecting was off */
+  reconnect?: ReconnectReport | null;
+  /** new connections made one at a time after the hold, with every client still connected */
+  probe: {
+    requested: number;
+    connected: number;
+    failed: number;
+    connectMs: LatencyStats | null;
+    connectServiceMs: LatencyStats | null;
+    firstMessageMs: LatencyStats | null;
+    timeToFirstMessageMs: LatencyStats | null;
+  };
+  server: {
+    pid: number | null;
+    url: string | null;
+    /** per-message deflate as the server applied it */
+    deflate: string;
+    transports: string[];
+    pingIntervalMs: number;
+    rssBytes: RssSummary;
+    /** (steady − idle) / connected; null with several nodes (see README, scale-out) */
+    bytesPerClient: number | null;
+    /** mean CPU from the first arrival to the end of the probes (% of one core) */
+    cpuPercent: number | null;
+    /** where the samples came from: /proc on this machine, a remote `bench serve --metrics-token`, or nowhere */
+    samplesFrom: 'local' | 'remote' | 'none';
+    /** with --server-metrics: reads of it that failed during the run, and the last reason; null: none failed */
+    remoteErrors?: { count: number; last: string } | null;
+    /** the profile's memory cap on the server, and what it saw; null without one */
+    memoryCap: MemoryCapReport | null;
+    samples: StoredSample[];
+  };
+  loadgen: {
+    pid: number | null;
+    /** mean CPU from the first arrival to the end of the probes (% of one core) */
+    cpuPercent: number | null;
+    /** peak RSS of the Artillery process */
+    rssBytes: number | null;
+    rss: RssSummary;
+    /** (steady − idle) / connected: the generator's memory per client */
+    bytesPerClient: number | null;
+    loopDelayMs: LoopDelay | null;
+    /** the run's verdict, as `valid` at the top (kept here for readers of schemaVersion 1) */
+    valid: boolean;
+    /** the same as the top-level `invalidReasons` */
+    invalidReasons: string[];
+    samples: StoredSample[];
+  };
+  /** whether every engine worker wrote its final line (its last counts and histograms) */
+  engine: { workers: number; final: boolean };
+  /** phase boundaries, ms since the run started */
+  phases: Record<string, PhaseTimes>;
+  /** client errors by code */
+  errors: Record<string, number>;
+  /** Artillery's own aggregate counters and summaries */
+  artillery: ArtilleryMetrics | null;
+  env: RunEnv;
+  /**
+   * Each server node's memory and CPU, when the run had several; `server` holds their sum (the
+   * service as a whole). Null with one node.
+   */
+  nodes:
+    | {
+        nodeId: string;
+        pid: number;
+        rssBytes: RssSummary;
+        cpuPercent: number | null;
+        /** broadcast deliveries this node wrote, from its log; absent when not logged */
+        deliveries?: number;
+        /** true for the node --kill-node-at killed */
+        killed?: boolean;
+        samples: StoredSample[];
+      }[]
+    | null;
+  /** faults the run injected (--adapter-outage); empty when none */
+  faults: FaultRecord[];
+  /** the run's --ensure checks and how each came out; absent when none were given */
+  ensure?: EnsureOutcome[];
+}
+
+/** How clients reconnect: Socket.IO's back-off, applied the same way to every library. */
+export interface ReconnectSettings {
+  /** attempts per lost connection before the client gives up */
+  attempts: number;
+  /** the first delay (ms); each further attempt doubles it */
+  delayMs: number;
+  /** the delay never exceeds this (ms) */
+  delayMaxMs: number;
+  /** each delay is spread by ± this fraction, at random */
+  jitter: number;
+}
+
+export interface ReconnectReport {
+  settings: ReconnectSettings;
+  /** connections lost during the hold (a main client's open connection closed by the other side) */
+  lost: number;
+  /** of those, reconnected */
+  reconnected: number;
+  /** of those, given up after `settings.attempts` */
+  failed: number;
+  /** connection attempts made to reconnect, failed ones included */
+  attempts: number;
+  /** connection lost → welcome on the new connection (ms), one per reconnect */
+  timeMs: LatencyStats | null;
+}
+
+/** A fault the run injected, and when. */
+export type FaultRecord = AdapterOutageFault | KillNodeFault;
+
+export interface KillNodeFault {
+  kind: 'kill-node';
+  /** asked for: seconds after the hold started */
+  atSeconds: number;
+  /** the node killed (never the publisher) */
+  nodeId: string;
+  pid: number | null;
+  /** when it was killed (ms since the run started); null if the run ended first */
+  startedAtMs: number | null;
+  /** clients it held when killed, from its last delivery log line or stats; null if unknown */
+  clientsAtKill: number | null;
+  error: string | null;
+}
+
+export interface AdapterOutageFault {
+  kind: 'adapter-outage';
+  /** the window asked for, in seconds after the hold started */
+  fromSeconds: number;
+  toSeconds: number;
+  /** when it was applied (ms since the run started); null if the run ended first */
+  startedAtMs: number | null;
+  /** why it could not be applied; null when it was */
+  error: string | null;
+}
+
+/** One run. Discriminated on `status`: an errored or aborted run keeps what it measured. */
+export type RunResult =
+  | (RunResultBase & { status: 'completed' })
+  | (RunResultBase & { status: 'errored'; error: string })
+  | (RunResultBase & { status: 'aborted'; error: string });
+
+export type RunOutcome = { status: 'completed' } | { status: 'errored' | 'aborted'; error: string };
+
+/** Everything a run measured, before it is summarised. */
+export interface Measurements {
+  options: ResolvedRunOptions;
+  startedAt: number;
+  finishedAt: number;
+  /** when Artillery was started (ms since epoch); null if it never was */
+  loadStartedAt: number | null;
+  server: {
+    ready: ReadyLine | null;
+    samples: ProcSample[];
+    /** a remote server's pid, from its metrics endpoint */
+    remotePid?: number | null;
+    /** failed reads of a remote server's metrics endpoint */
+    remoteErrors?: { count: number; last: string } | null;
+    memoryCap?: MemoryCapReport | null;
+  };
+  faults?: FaultRecord[];
+  /** per-node samples, with several nodes */
+  nodes?: { nodeId: string; pid: number; samples: ProcSample[] }[];
+  /** broadcast deliveries each node logged (node id → clients written, summed); null: not logged */
+  deliveries?: Record<string, number> | null;
+  /** distinct broadcasts (seqs) the nodes logged */
+  broadcastsLogged?: number;
+  loadgen: { pid: number | null; samples: ProcSample[] };
+  engine: EngineState;
+  artillery: ArtilleryMetrics | null;
+  env: RunEnv;
+  outcome: RunOutcome;
+}
+
+export function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+const mean = (values: readonly number[]) =>
+  values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
+
+/** [from, to] of the steady state: the second half of the hold, else ramp end → probe start. */
+export function steadyWindow(phases: Record<string, PhaseTimes>): [number, number] | null {
+  const hold = phases.hold;
+  if (hold?.startedAt !== undefined && hold.completedAt !== undefined) {
+    return [hold.startedAt + (hold.completedAt - hold.startedAt) / 2, hold.completedAt];
+  }
+  const rampEnd = phases.ramp?.completedAt;
+  const probeStart = phases.probe?.startedAt;
+  if (rampEnd !== undefined && probeStart !== undefined) return [rampEnd, probeStart];
+  return null;
+}
+
+/**
+ * When idle memory is read: the second half of the `settle` pause after the warm-up (no client
+ * connected, code paths already warm), else the last samples before `fallbackBefore`.
+ */
+export function idleWindow(phases: Record<string, PhaseTimes>, fallbackBefore: number | null): IdleWindow {
+  const settle = phases.settle;
+  if (settle?.startedAt !== undefined && settle.completedAt !== undefined) {
+    return { window: [settle.startedAt + (settle.completedAt - settle.startedAt) / 2, settle.completedAt] };
+  }
+  return { before: fallbackBefore };
+}
+
+export type IdleWindow = { window: [number, number] } | { before: number | null };
+
+/** Summarises RSS samples around the run's phases. */
+export function summariseRss(
+  samples: readonly ProcSample[],
+  idleAt: IdleWindow,
+  window: [number, number] | null,
+): RssSummary {
+  if (samples.length === 0) return { idle: null, steady: null, peak: null };
+  // Before the load, the last few samples: a process still starting up has not settled earlier.
+  const idleSamples =
+    'window' in idleAt
+      ? samples.filter((s) => s.t >= idleAt.window[0] && s.t <= idleAt.window[1])
+      : idleAt.before === null
+        ? []
+        : samples.filter((s) => s.t < idleAt.before!).slice(-3);
+  const idle = median(idleSamples.map((s) => s.rssBytes));
+  let steady: number | null = null;
+  if (window) {
+    const inside = samples.filter((s) => s.t >= window[0] && s.t <= window[1]);
+    const chosen = inside.length > 0 ? inside : samples.filter((s) => s.t <= window[1]).slice(-1);
+    steady = median(chosen.map((s) => s.rssBytes));
+  }
+  return { idle, steady, peak: Math.max(...samples.map((s) => s.rssBytes)) };
+}
+
+function perClient(rss: RssSummary, connected: number): number | null {
+  if (rss.idle === null || rss.steady === null || connected === 0) return null;
+  return Math.round((rss.steady - rss.idle) / connected);
+}
+
+function activeCpu(samples: readonly ProcSample[], from: number | null, to: number | null): number | null {
+  if (from === null || to === null) return null;
+  const m = mean(samples.filter((s) => s.t > from && s.t <= to).map((s) => s.cpuPercent));
+  return m === null ? null : Math.round(m * 10) / 10;
+}
+
+const store = (samples: readonly ProcSample[], t0: number): StoredSample[] =>
+  samples.map((s) => ({ t: s.t - t0, rssBytes: s.rssBytes, cpuPercent: Math.round(s.cpuPercent * 10) / 10 }));
+
+function stats(engine: EngineState, name: MetricName): LatencyStats | null {
+  return toStats(mergeEncoded(engine.histograms[name] ?? []));
+}
+
+/** Artillery metrics a script's engine would have reported, beyond Artillery's own VU bookkeeping. */
+function engineReported(a: ArtilleryMetrics | null): boolean {
+  if (a === null) return false;
+  const own = (k: string) => !/^(vusers\.|errors\.|http\.|plugins\.)/.test(k);
+  return Object.keys(a.counters).some(own) || Object.keys(a.summaries).some(own);
+}
+
+const fmtMs = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
+
+/** Why a run's numbers cannot be trusted; empty when they can. The first reason is the weightiest. */
+export function invalidReasons(m: Measurements): string[] {
+  const reasons: string[] = [];
+  const o = m.options;
+  const custom = o.scenario.kind === 'custom';
+  const counts = m.engine.counts;
+  if (!custom && m.engine.workers === 0) {
+    reasons.push('the engine reported nothing: no client was measured');
+  }
+  if (custom && m.engine.workers === 0 && !engineReported(m.artillery)) {
+    reasons.push(
+      `your script's engine reported nothing to Artillery beyond its virtual users (${o.scenario.file}): no latency was measured`,
+    );
+  }
+  const artilleryCounters = m.artillery?.counters ?? {};
+  const failed = custom ? (artilleryCounters['vusers.failed'] ?? 0) : counts.failed + counts.probesFailed;
+  const attempted = custom
+    ? (artilleryCounters['vusers.created'] ?? failed)
+    : (o.clients ?? 0) + (counts.probesConnected + counts.probesFailed);
+  const limit = failLimitOf(o.maxFailed, attempted);
+  if (failed > limit) {
+    reasons.push(`${failed} of ${attempted} connections failed (limit ${formatFailLimit(o.maxFailed)}, --max-failed)`);
+  }
+  if (m.engine.workers > 0 && !m.engine.final && m.outcome.status === 'completed') {
+    reasons.push(
+      'the engine never wrote its final state: counts and histograms miss what happened after its last snapshot',
+    );
+  }
+  const lag = toStats(mergeEncoded(m.engine.histograms.arrivalLagMs ?? []));
+  if (lag && lag.p99 > o.maxLagMs) {
+    reasons.push(
+      `arrivals started late: the generator ran ${fmtMs(lag.p99)} ms behind its schedule at p99 (limit ${o.maxLagMs} ms, --max-lag); connectMs counts that wait, connectServiceMs does not`,
+    );
+  }
+  const loop = m.engine.loopDelayMs;
+  if (loop && loop.p99 > m.options.maxLoopDelayMs) {
+    reasons.push(
+      `the load generator was saturated: its event-loop delay p99 was ${loop.p99} ms (limit ${m.options.maxLoopDelayMs} ms, --max-loop-delay), so latencies include its own queueing`,
+    );
+  }
+  return reasons;
+}
+
+/**
+ * Delivery counts. Expected deliveries come from the nodes' own logs when bench started them
+ * (every client each node wrote each broadcast to, late ones included), else from the
+ * publisher's answers to the engine. `lost` is what was expected and never received.
+ */
+function broadcastReport(m: Measurements): RunResultBase['broadcast'] {
+  const counts = m.engine.counts;
+  const logged = m.deliveries ? Object.values(m.deliveries).reduce((a, b) => a + b, 0) : null;
+  // The engine counts only answers that came back before it stopped; the nodes' logs have
+  // every broadcast, even one the publisher answered after a 5 s wait for a dead node.
+  const sent = logged !== null ? (m.broadcastsLogged ?? 0) : (counts.broadcastsSent ?? 0);
+  if (sent === 0 && !logged) return null;
+  const expected = logged ?? counts.broadcastsExpected ?? 0;
+  return {
+    sent,
+    expectedDeliveries: expected,
+    delivered: counts.broadcastsReceived,
+    lost: expected - counts.broadcastsReceived,
+    outOfOrder: counts.broadcastOutOfOrder ?? 0,
+    duplicates: counts.broadcastDuplicates ?? 0,
+    latencyMs: stats(m.engine, 'broadcastMs'),
+    clockNegative: counts.broadcastNegative ?? 0,
+    expectedFrom: logged === null ? 'control' : 'nodes',
+    gaps: counts.broadcastGaps ?? 0,
+    missedWhileReconnecting: counts.broadcastsMissedReconnecting ?? 0,
+  };
+}
+
+export function buildResult(m: Measurements): RunResult {
+  const o = m.options;
+  const t0 = m.startedAt;
+  const window = steadyWindow(m.engine.phases);
+  const counts = m.engine.counts;
+  const custom = o.scenario.kind === 'custom';
+  const artilleryCounters = m.artillery?.counters ?? {};
+  const connected = custom ? (artilleryCounters['vusers.completed'] ?? 0) : counts.connected;
+  const failed = custom ? (artilleryCounters['vusers.failed'] ?? 0) : counts.failed;
+  const activeFrom = m.engine.phases.ramp?.startedAt ?? m.loadStartedAt;
+  const activeTo = m.engine.phases.probe?.completedAt ?? m.engine.phases.hold?.completedAt ?? m.finishedAt;
+
+  const phases = m.engine.phases;
+  const serverRss = summariseRss(m.server.samples, idleWindow(phases, m.loadStartedAt), window);
+  const loadgenRss = summariseRss(
+    m.loadgen.samples,
+    idleWindow(phases, phases.warmup?.startedAt ?? phases.ramp?.startedAt ?? null),
+    window,
+  );
+  const reasons = invalidReasons(m);
+  const unscheduled = counts.arrivalsUnscheduled ?? 0;
+  const relPhases: Record<string, PhaseTimes> = {};
+  for (const [name, p] of Object.entries(m.engine.phases)) {
+    relPhases[name] = {
+      ...(p.startedAt !== undefined && { startedAt: p.startedAt - t0 }),
+      ...(p.completedAt !== undefined && { completedAt: p.completedAt - t0 }),
+    };
+  }
+  const ready = m.server.ready;
+  const killed = new Set(
+    (m.faults ?? []).flatMap((f) => (f.kind === 'kill-node' && f.startedAtMs !== null ? [f.nodeId] : [])),
+  );
+  const base: RunResultBase = {
+    schemaVersion: SCHEMA_VERSION,
+    lib: o.lib,
+    scenario: o.scenario.name,
+    startedAt: new Date(m.startedAt).toISOString(),
+    finishedAt: new Date(m.finishedAt).toISOString(),
+    durationSeconds: Math.round((m.finishedAt - m.startedAt) / 100) / 10,
+    options: {
+      clients: o.clients,
+      arrivalRate: o.arrivalRate,
+      warmup: o.warmup,
+      holdSeconds: o.holdSeconds,
+      probes: o.probes,
+      transport: o.lib === 'socketio' ? o.transport : 'websocket',
+      deflate: o.deflate,
+      pingIntervalMs: o.pingIntervalMs,
+      echoEveryMs: o.echoEveryMs,
+      broadcastEveryMs: o.broadcastEveryMs,
+      connectTimeoutMs: o.connectTimeoutMs,
+      target: o.target,
+      scenarioFile: o.scenario.file,
+      nodes: o.nodes,
+      killNodeAt: o.killNodeAt,
+      reconnect: o.reconnect,
+      adapter: o.adapter,
+      maxFailed: formatFailLimit(o.maxFailed),
+      maxLagMs: o.maxLagMs,
+      allowInvalid: o.allowInvalid,
+    },
+    valid: reasons.length === 0,
+    invalidReasons: reasons,
+    schedule: { source: unscheduled > 0 || m.engine.workers === 0 ? 'actual' : 'arrivals', unscheduled },
+    clients: { requested: o.clients, connected, failed },
+    connectMs: stats(m.engine, 'connectMs'),
+    connectServiceMs: stats(m.engine, 'connectServiceMs'),
+    arrivalLagMs: stats(m.engine, 'arrivalLagMs'),
+    firstMessageMs: stats(m.engine, 'firstMessageMs'),
+    timeToFirstMessageMs: stats(m.engine, 'timeToFirstMessageMs'),
+    welcomeDeliveryMs: stats(m.engine, 'welcomeDeliveryMs'),
+    welcomeDelivery: {
+      serverClock: m.engine.serverClock ?? 'same',
+      negative: counts.welcomeDeliveryNegative ?? 0,
+    },
+    echoMs: stats(m.engine, 'echoMs'),
+    echoServiceMs: stats(m.engine, 'echoServiceMs'),
+    broadcastMs: stats(m.engine, 'broadcastMs'),
+    echo: { sent: counts.echoSent, received: counts.echoReceived, late: counts.echoLate ?? 0 },
+    warmup: {
+      requested: custom ? 0 : o.warmup,
+      connected: counts.warmupConnected ?? 0,
+      failed: counts.warmupFailed ?? 0,
+    },
+    broadcasts: { received: counts.broadcastsReceived },
+    broadcast: broadcastReport(m),
+    reconnect: o.reconnect
+      ? {
+          settings: o.reconnect,
+          lost: counts.connectionsLost ?? 0,
+          reconnected: counts.reconnected ?? 0,
+          failed: counts.reconnectFailed ?? 0,
+          attempts: counts.reconnectAttempts ?? 0,
+          timeMs: stats(m.engine, 'reconnectMs'),
+        }
+      : null,
+    probe: {
+      requested: custom ? 0 : o.probes,
+      connected: counts.probesConnected,
+      failed: counts.probesFailed,
+      connectMs: stats(m.engine, 'probeConnectMs'),
+      connectServiceMs: stats(m.engine, 'probeConnectServiceMs'),
+      firstMessageMs: stats(m.engine, 'probeFirstMessageMs'),
+      timeToFirstMessageMs: stats(m.engine, 'probeTimeToFirstMessageMs'),
+    },
+    server: {
+      pid: o.target === null ? (ready?.pid ?? null) : (m.server.remotePid ?? null),
+      url: ready?.url ?? o.target,
+      deflate: ready?.deflate ?? (o.deflate ? 'on' : 'off'),
+      transports: ready?.transports ?? [o.lib === 'socketio' ? o.transport : 'websocket'],
+      pingIntervalMs: ready?.pingIntervalMs ?? o.pingIntervalMs,
+      rssBytes: serverRss,
+      // Not for several nodes: an adapter node's idle RSS holds start-up garbage (loading the
+      // Redis client: 116 MB for ~8 s, then 59 MB) that V8 releases at a moment of its choosing,
+      // often mid-run, so steady − idle can even come out negative. A killed node also leaves
+      // the steady sum. Each node's own RSS is in `nodes`.
+      bytesPerClient: m.nodes && m.nodes.length > 1 ? null : perClient(serverRss, connected),
+      cpuPercent: activeCpu(m.server.samples, activeFrom, activeTo),
+      samplesFrom: m.server.samples.length === 0 ? 'none' : m.server.remotePid != null ? 'remote' : 'local',
+      ...(m.server.remoteErrors !== undefined && { remoteErrors: m.server.remoteErrors }),
+      memoryCap: m.server.memoryCap ?? null,
+      samples: store(m.server.samples, t0),
+    },
+    loadgen: {
+      pid: m.loadgen.pid,
+      cpuPercent: activeCpu(m.loadgen.samples, activeFrom, activeTo),
+      rssBytes: loadgenRss.peak,
+      rss: loadgenRss,
+      bytesPerClient: perClient(loadgenRss, connected),
+      loopDelayMs: m.engine.loopDelayMs,
+      valid: reasons.length === 0,
+      invalidReasons: reasons,
+      samples: store(m.loadgen.samples, t0),
+    },
+    engine: { workers: m.engine.workers, final: m.engine.final },
+    phases: relPhases,
+    errors: counts.errors,
+    artillery: m.artillery,
+    faults: m.faults ?? [],
+    nodes:
+      m.nodes && m.nodes.length > 1
+        ? m.nodes.map((n) => ({
+            nodeId: n.nodeId,
+            pid: n.pid,
+            rssBytes: summariseRss(n.samples, idleWindow(phases, m.loadStartedAt), window),
+            cpuPercent: activeCpu(n.samples, activeFrom, activeTo),
+            ...(m.deliveries && { deliveries: m.deliveries[n.nodeId] ?? 0 }),
+            ...(killed.has(n.nodeId) && { killed: true }),
+            samples: store(n.samples, t0),
+          }))
+        : null,
+    env: { ...m.env, versions: { ...m.env.versions, ...(ready?.versions ?? {}) } },
+  };
+  return m.outcome.status === 'completed'
+    ? { ...base, status: 'completed' }
+    : { ...base, status: m.outcome.status, error: m.outcome.error };
+}

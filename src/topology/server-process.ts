@@ -1,0 +1,195 @@
+import type { ChildProcess } from 'node:child_process';
+import * as readline from 'node:readline';
+import type { Lib, Transport } from 'artillery-engine-bench/protocol';
+import type { DeliveryLine } from '../../servers/types';
+import { OutputTail, spawnNode, stopChild } from './children';
+import { RunError } from '../errors';
+import { cliEntry } from '../paths';
+
+/** How long stdout may stay open once the server exited (a cluster's workers share it), before we stop reading (ms). */
+const DRAIN_TIMEOUT_MS = 5_000;
+
+/** The line `bench serve` prints once it listens. */
+export interface ReadyLine {
+  event: 'ready';
+  lib: Lib;
+  port: number;
+  pid: number;
+  url: string;
+  host?: string;
+  deflate?: 'on' | 'off' | 'unsupported';
+  transports?: Transport[];
+  pingIntervalMs?: number;
+  versions?: Record<string, string>;
+  /** the metrics endpoint, when served (bench serve --metrics-token) */
+  metrics?: string;
+  /** what carries broadcasts between nodes, and this node's label */
+  adapter?: string;
+  nodeId?: string;
+  /** a cluster primary's workers, which serve the clients */
+  workers?: { pid: number; nodeId?: string }[];
+}
+
+export interface ServerProcessOptions {
+  lib: Lib;
+  transport: Transport;
+  deflate: boolean;
+  pingIntervalMs: number;
+  /** give up waiting for the ready line after this long (ms) */
+  startTimeoutMs?: number;
+  /** address to bind (default 127.0.0.1) */
+  host?: string;
+  /** command prefix that places the server (see spawnNode) */
+  prefix?: readonly string[];
+  /** more `bench serve` flags (a node's adapter) */
+  extraArgs?: readonly string[];
+  /** where to count its delivery lines, e.g. one tally for every node of a run; default its own */
+  deliveries?: DeliveryTally;
+}
+
+/** One node's broadcast deliveries, from its delivery lines. */
+export interface NodeDeliveries {
+  /** broadcasts it delivered */
+  broadcasts: number;
+  /** clients it wrote them to, summed over the broadcasts: its deliveries */
+  clients: number;
+  /** clients it wrote its latest broadcast to */
+  lastClients: number;
+  pid: number;
+}
+
+/**
+ * Deliveries the server nodes logged (`bench serve --log-deliveries`), late ones included: the
+ * exact count of broadcast messages they wrote to clients, whatever the publisher's answer said.
+ */
+export class DeliveryTally {
+  /** node id (a cluster worker's own) → its deliveries */
+  readonly byNode = new Map<string, NodeDeliveries>();
+  private readonly seqs = new Set<number>();
+
+  add(line: DeliveryLine): void {
+    this.seqs.add(line.seq);
+    const node = this.byNode.get(line.node);
+    if (node === undefined) {
+      this.byNode.set(line.node, { broadcasts: 1, clients: line.clients, lastClients: line.clients, pid: line.pid });
+      return;
+    }
+    node.broadcasts += 1;
+    node.clients += line.clients;
+    node.lastClients = line.clients;
+    node.pid = line.pid;
+  }
+
+  /** `broadcasts`: distinct seqs any node delivered; `clients`: every node's deliveries, summed. */
+  total(): { broadcasts: number; clients: number } {
+    let clients = 0;
+    for (const node of this.byNode.values()) clients += node.clients;
+    return { broadcasts: this.seqs.size, clients };
+  }
+}
+
+/** A `bench serve` child on port 0 (127.0.0.1 unless a profile places it elsewhere). */
+export interface ServerProcess {
+  child: ChildProcess;
+  ready: ReadyLine;
+  stderr: OutputTail;
+  /** its delivery lines so far: complete once `drained` (or `stop()`) resolved */
+  deliveries: DeliveryTally;
+  /**
+   * Resolves once its stdout closed: it and whatever shares its stdout (a cluster's workers)
+   * have exited, and every line they wrote is in `deliveries`. Exit alone comes earlier.
+   */
+  drained: Promise<void>;
+  /** Stops it; resolves once it exited and its stdout is drained (bounded). */
+  stop(): Promise<void>;
+  /** true once `expectExit()` said this process is meant to die (a fault the run injects) */
+  readonly exitExpected: boolean;
+  expectExit(): void;
+}
+
+export function parseReadyLine(line: string): ReadyLine | null {
+  try {
+    const obj = JSON.parse(line) as Partial<ReadyLine>;
+    if (obj.event === 'ready' && typeof obj.port === 'number' && typeof obj.url === 'string') return obj as ReadyLine;
+  } catch {
+    // not JSON: not the ready line
+  }
+  return null;
+}
+
+export function parseDeliveryLine(line: string): DeliveryLine | null {
+  try {
+    const obj = JSON.parse(line) as Partial<DeliveryLine>;
+    if (
+      obj.event === 'delivery' &&
+      typeof obj.node === 'string' &&
+      typeof obj.seq === 'number' &&
+      typeof obj.clients === 'number'
+    ) {
+      return obj as DeliveryLine;
+    }
+  } catch {
+    // not JSON: not a delivery line
+  }
+  return null;
+}
+
+export async function startServerProcess(o: ServerProcessOptions): Promise<ServerProcess> {
+  const args = [cliEntry, 'serve', '--lib', o.lib, '--port', '0', '--host', o.host ?? '127.0.0.1'];
+  args.push('--ping-interval', String(o.pingIntervalMs), '--log-deliveries');
+  if (o.lib === 'socketio') args.push('--transport', o.transport);
+  if (o.deflate) args.push('--deflate');
+  args.push(...(o.extraArgs ?? []));
+  const child = spawnNode(args, {}, undefined, o.prefix);
+  const stderr = new OutputTail();
+  child.stderr?.on('data', (d: Buffer) => stderr.push(d));
+  const timeoutMs = o.startTimeoutMs ?? 20_000;
+  const deliveries = o.deliveries ?? new DeliveryTally();
+  const stdout = child.stdout!;
+  // 'close' follows 'end', by when readline has passed on every complete line.
+  const drained = new Promise<void>((resolve) => stdout.once('close', () => resolve()));
+  const lines = readline.createInterface({ input: stdout });
+  lines.on('line', (line) => {
+    const d = parseDeliveryLine(line);
+    if (d) deliveries.add(d);
+  });
+
+  const ready = await new Promise<ReadyLine>((resolve, reject) => {
+    const fail = (why: string) => {
+      clearTimeout(timer);
+      lines.close();
+      void stopChild(child);
+      const tail = stderr.lastLines(5);
+      reject(new RunError(`The ${o.lib} server did not start: ${why}${tail ? `\n${tail}` : ''}`));
+    };
+    const timer = setTimeout(() => fail(`no ready line within ${timeoutMs / 1000} s`), timeoutMs);
+    lines.on('line', (line) => {
+      const r = parseReadyLine(line);
+      if (r) {
+        clearTimeout(timer);
+        child.off('exit', onExit);
+        resolve(r);
+      }
+    });
+    const onExit = (code: number | null, signal: string | null) => fail(`it exited (${signal ?? `code ${code}`})`);
+    child.once('exit', onExit);
+  });
+  // bench serve closes within its own grace (CLOSE_GRACE_MS); SIGKILL only if it hangs past that.
+  return {
+    child,
+    ready,
+    stderr,
+    deliveries,
+    drained,
+    stop: async () => {
+      await stopChild(child, 10_000);
+      const timer = setTimeout(() => stdout.destroy(), DRAIN_TIMEOUT_MS);
+      await drained;
+      clearTimeout(timer);
+    },
+    exitExpected: false,
+    expectExit() {
+      (this as { exitExpected: boolean }).exitExpected = true;
+    },
+  };
+}
