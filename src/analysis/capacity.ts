@@ -6,7 +6,7 @@
  * The logic returns a typed {@link CapacityReport}; the formatters return strings.
  */
 import { UsageError } from '../errors';
-import { loadInputs, type LoadedReport, type ReportCell } from '../export/report/load';
+import { loadInputs, type LoadedReport, type ReportCell } from '../result/read';
 import { flagReason, isFlagged, numbersOf } from '../export/report/metrics';
 import { bytes, count, fmt, table, times } from './format';
 import { linearFit, rSquared, type LinearFit } from './stats';

@@ -3,10 +3,10 @@
  * worse beyond a threshold, and beyond the noise when there are enough trials to tell.
  * The logic returns a typed {@link GateReport}; the formatters return strings.
  */
-import { faultLabel } from '../export/report/faults';
+import { faultLabel } from '../result/faults';
 import { UsageError } from '../errors';
 import { escapeMarkdown as md } from '../export/report/escape';
-import { loadInputs, type LoadedReport, type ReportCell } from '../export/report/load';
+import { loadInputs, type LoadedReport, type ReportCell } from '../result/read';
 import { numbersOf, type CellNumbers } from '../export/report/metrics';
 import { bytes, count, fmt, signedPct, table } from './format';
 import { machineDifferences, machineOf, type Machine } from './machine';

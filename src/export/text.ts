@@ -1,6 +1,6 @@
 import type { LatencyStats } from '../result/histograms';
 import type { SweepManifest } from '../result/manifest';
-import { faultText } from './report/faults';
+import { faultText } from '../result/faults';
 import type { RunResult } from '../result/build';
 
 const MB = 1024 * 1024;

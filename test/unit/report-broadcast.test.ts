@@ -12,7 +12,7 @@ import {
   ratioText,
   shapeOf,
 } from '../../src/export/report/broadcast';
-import { faultLabel, faultText } from '../../src/export/report/faults';
+import { faultLabel, faultText } from '../../src/result/faults';
 import { loadInputs, renderHtml } from '../../src/export/report/index';
 import {
   broadcastResult,

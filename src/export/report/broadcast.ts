@@ -6,8 +6,8 @@
 import { LIBS } from 'artillery-engine-bench/protocol';
 import type { LatencyStats } from '../../result/histograms';
 import type { ReconnectReport, RunResult } from '../../result/build';
-import { faultLabel, faultText } from './faults';
-import type { ReportCell } from './load';
+import { faultLabel, faultText } from '../../result/faults';
+import type { ReportCell } from '../../result/read';
 import { numbersOf, type CellNumbers } from './metrics';
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);

@@ -17,7 +17,7 @@ import {
 } from './broadcast';
 import { pageStart } from './page';
 import { escapeHtml as h, jsonForScript, scriptSource } from './escape';
-import { rateRank, rateText, type LoadedReport, type ReportCell, type RunOptions } from './load';
+import { rateRank, rateText, type LoadedReport, type ReportCell, type RunOptions } from '../../result/read';
 import {
   acrossTrials,
   flagReason,

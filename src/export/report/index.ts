@@ -5,10 +5,10 @@
 import { UsageError } from '../../errors';
 import { writeFileAtomic } from '../../result/write';
 import { renderHtml } from './html';
-import { loadInputs } from './load';
+import { loadInputs } from '../../result/read';
 import { renderMarkdown } from './markdown';
 
-export { loadInputs, type LoadedReport, type ReportCell, type ReportConditions } from './load';
+export { loadInputs, type LoadedReport, type ReportCell, type ReportConditions } from '../../result/read';
 export { renderHtml } from './html';
 export { renderMarkdown } from './markdown';
 export { STUDY_2020_CITATION, STUDY_2020_POINTS, type StudyPoint } from './study-2020';

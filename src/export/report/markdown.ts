@@ -1,6 +1,6 @@
 import { profileName } from '../../result/env';
 import { escapeMarkdown as md } from './escape';
-import { rateText, type LoadedReport, type ReportCell } from './load';
+import { rateText, type LoadedReport, type ReportCell } from '../../result/read';
 import { acrossTrials, flagReason, groupCells, isFlagged, KB, MB, type CellGroup, type CellNumbers } from './metrics';
 
 /** Packages that are the library under test, for the conditions footer. */

@@ -1,7 +1,7 @@
 import type { LatencyStats } from '../../result/histograms';
 import { median, type RunResult } from '../../result/build';
 import type { ArrivalRate } from '../../config/run-options';
-import type { ReportCell } from './load';
+import type { ReportCell } from '../../result/read';
 
 /** Same units as the run summary: MB and KB are powers of 1024. */
 export const MB = 1024 * 1024;

@@ -2,11 +2,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { faultLabel } from './faults';
 import { LIBS } from 'artillery-engine-bench/protocol';
-import { profileName, type RunEnv } from '../../result/env';
-import { UsageError } from '../../errors';
-import { MANIFEST_FILE, type CellStatus, type SweepManifest } from '../../result/manifest';
-import { BURST, RUN_DEFAULTS, type ArrivalRate } from '../../config/run-options';
-import { READABLE_SCHEMA_VERSIONS, runVerdict, type RunResult } from '../../result/build';
+import { profileName, type RunEnv } from './env';
+import { UsageError } from '../errors';
+import { MANIFEST_FILE, type CellStatus, type SweepManifest } from './manifest';
+import { BURST, RUN_DEFAULTS, type ArrivalRate } from '../config/run-options';
+import { READABLE_SCHEMA_VERSIONS, runVerdict, type RunResult } from './build';
 
 /** One run as a report sees it: from a result file, or only from a sweep manifest when the run left no result. */
 export interface ReportCell {

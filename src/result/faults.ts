@@ -2,7 +2,7 @@
  * The faults a run injected (--kill-node-at, --adapter-outage), in words: short for series
  * names and pairing, whole for tables and the terminal summary.
  */
-import type { FaultRecord, RunResult } from '../../result/build';
+import type { FaultRecord, RunResult } from './build';
 
 const plural = (n: number, one: string, many: string) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
