@@ -10,4 +10,18 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
+  {
+    // Page scripts are inlined into a report as plain <script>s, where a module statement cannot run.
+    files: ['src/export/browser/*-page.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ImportDeclaration', message: 'A page script is a plain script: take types with import() types.' },
+        {
+          selector: ':matches(ExportNamedDeclaration, ExportDefaultDeclaration, ExportAllDeclaration)',
+          message: 'A page script is a plain script: it exports nothing.',
+        },
+      ],
+    },
+  },
 );

@@ -5,57 +5,23 @@
 import type { CapacityLimit, CapacityReport, GrowthModel, SeriesCapacity, SloMetric } from '../analysis/capacity';
 import { describeModel, predict } from '../analysis/capacity';
 import { bytes, count, fmt, MIB } from '../analysis/format';
+import type { PlotFigure, PlotSeries, XY } from './browser/figure-data';
 import { pageStart } from './report/page';
-import { escapeHtml as h, jsonForScript, scriptSource } from './report/escape';
-import { chartJsSource } from './report/html';
-
-const PALETTE: Record<string, string[]> = {
-  ws: ['#1f77b4', '#08519c', '#6baed6'],
-  socketio: ['#ff7f0e', '#a63603', '#fd8d3c'],
-  sockjs: ['#2ca02c', '#006d2c', '#74c476'],
-  other: ['#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'],
-};
+import { escapeHtml as h } from './report/escape';
+import { pageScripts } from './report/scripts';
+import { PALETTES } from './report/styles';
 
 /** A prediction further out than this many times the largest measured level is cut off the chart. */
 const MAX_CHART_REACH = 1000;
-
-interface XY {
-  x: number;
-  y: number;
-}
-
-interface PlotSeries {
-  name: string;
-  color: string;
-  points: XY[];
-  /** the fitted model, sampled along the x range; empty when there is none */
-  fit: XY[];
-  fitLabel: string;
-  /** clients at which this figure's limit is reached; null when it is not */
-  limitX: number | null;
-}
-
-interface PlotFigure {
-  id: string;
-  figure: string;
-  unit: string;
-  yTitle: string;
-  series: PlotSeries[];
-  /** the limit on y (memory, CPU share or SLO), drawn as a horizontal line */
-  limitY: number | null;
-  limitLabel: string | null;
-  xMin: number;
-  xMax: number;
-}
 
 function colours(report: CapacityReport): Map<string, string> {
   const used: Record<string, number> = {};
   const out = new Map<string, string>();
   for (const s of report.series) {
-    const family = PALETTE[s.lib] ? s.lib : 'other';
+    const family = PALETTES[s.lib] ? s.lib : 'other';
     const i = used[family] ?? 0;
     used[family] = i + 1;
-    out.set(s.series, PALETTE[family]![i % PALETTE[family]!.length]!);
+    out.set(s.series, PALETTES[family]![i % PALETTES[family]!.length]!);
   }
   return out;
 }
@@ -245,94 +211,6 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 .warn { color: #8a4b00; }
 `;
 
-/** Builds every chart from the embedded data. */
-const PAGE_SCRIPT = String.raw`
-(function () {
-  'use strict';
-  var data = JSON.parse(document.getElementById('capacity-data').textContent);
-  Chart.defaults.animation = false;
-  Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", sans-serif';
-  function fmt(v) {
-    if (v === null || v === undefined || !isFinite(v)) return '–';
-    var a = Math.abs(v);
-    return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : a >= 1 ? v.toFixed(2) : String(Number(v.toPrecision(2)));
-  }
-  function compact(n) {
-    return n >= 1e6 ? fmt(n / 1e6) + 'M' : n >= 1000 ? fmt(n / 1000) + 'k' : fmt(n);
-  }
-  // On log axes only 1, 2 and 5 of each decade get a label, so labels never collide.
-  function tick(log, text) {
-    return function (v) {
-      v = Number(v);
-      if (log) {
-        var m = v / Math.pow(10, Math.floor(Math.log10(v) + 1e-9));
-        if (![1, 2, 5].some(function (l) { return Math.abs(m - l) < 1e-6; })) return '';
-      }
-      return text(v);
-    };
-  }
-  function build(f, log) {
-    var datasets = [], ys = [];
-    f.series.forEach(function (s) {
-      s.points.forEach(function (p) { ys.push(p.y); });
-      datasets.push({ label: s.name + ' (measured)', data: s.points, showLine: false, pointRadius: 5, pointStyle: 'circle',
-        borderColor: s.color, backgroundColor: s.color, order: 0 });
-      if (s.fit.length) {
-        datasets.push({ label: s.name + ' (fit)', data: s.fit, pointRadius: 0, pointStyle: 'line', borderWidth: 2, borderDash: [6, 4],
-          borderColor: s.color, backgroundColor: s.color, fitLabel: s.fitLabel, order: 1 });
-      }
-    });
-    var positive = ys.filter(function (y) { return y > 0; });
-    if (f.limitY !== null) positive.push(f.limitY);
-    var yMin = positive.length ? Math.min.apply(null, positive) / 2 : 0.1;
-    var yMax = positive.length ? Math.max.apply(null, positive) * 1.5 : 1;
-    f.series.forEach(function (s) {
-      if (s.limitX === null || s.limitX <= 0 || s.limitX > f.xMax) return;
-      datasets.push({ label: s.name + ' limit: ' + Math.round(s.limitX).toLocaleString('en-US') + ' clients',
-        data: [{ x: s.limitX, y: log ? yMin : 0 }, { x: s.limitX, y: yMax }], pointRadius: 0, pointStyle: 'line', borderWidth: 2,
-        borderDash: [2, 3], borderColor: s.color, backgroundColor: s.color, order: 2 });
-    });
-    if (f.limitY !== null) {
-      datasets.push({ label: f.limitLabel, data: [{ x: f.xMin, y: f.limitY }, { x: f.xMax, y: f.limitY }],
-        pointRadius: 0, pointStyle: 'line', borderWidth: 2, borderDash: [8, 4], borderColor: '#d62728', backgroundColor: '#d62728', order: 3 });
-    }
-    return new Chart(document.getElementById(f.id), {
-      type: 'line',
-      data: { datasets: datasets },
-      options: {
-        animation: false, responsive: true, maintainAspectRatio: false, parsing: true,
-        interaction: { mode: 'nearest', intersect: true },
-        scales: {
-          x: { type: log ? 'logarithmic' : 'linear', min: log ? f.xMin : 0, max: f.xMax,
-            title: { display: true, text: 'clients connected' + (log ? ' (log scale)' : '') },
-            ticks: { maxRotation: 0, callback: tick(log, compact) } },
-          y: { type: log ? 'logarithmic' : 'linear', min: log ? yMin : 0, max: yMax,
-            title: { display: true, text: f.yTitle + (log ? ' (log scale)' : '') },
-            ticks: { callback: tick(log, fmt) } }
-        },
-        plugins: {
-          legend: { position: 'bottom', labels: { boxHeight: 8, usePointStyle: true } },
-          tooltip: { callbacks: {
-            title: function (items) { return items.length ? Math.round(items[0].raw.x).toLocaleString('en-US') + ' clients' : ''; },
-            label: function (ctx) { return ctx.dataset.label + ': ' + fmt(ctx.raw.y) + ' ' + f.unit; }
-          } }
-        }
-      }
-    });
-  }
-  var box = document.getElementById('toggle-log');
-  var charts = [];
-  function draw() {
-    charts.forEach(function (c) { c.destroy(); });
-    charts = data.figures.map(function (f) { return build(f, box.checked); });
-    window.__benchReportCharts = charts;
-  }
-  box.addEventListener('change', draw);
-  draw();
-  window.__benchReportReady = true;
-})();
-`;
-
 function conditionsList(report: CapacityReport): string {
   const items: [string, string][] = [
     ['inputs', report.inputs.join(', ')],
@@ -367,9 +245,7 @@ ${warningsSection(report)}
 ${figs.map(figureSection).join('\n')}
 </div>
 </section>
-<script>${scriptSource(chartJsSource())}</script>
-<script type="application/json" id="capacity-data">${jsonForScript({ figures: figs })}</script>
-<script>${PAGE_SCRIPT}</script>
+${pageScripts('capacity-page', { figures: figs })}
 </body>
 </html>
 `;

@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from '../../src/errors';
 import { escapeHtml, escapeMarkdown, jsonForScript } from '../../src/export/report/escape';
-import { arrivalRateFigure, chartJsSource } from '../../src/export/report/html';
+import { arrivalRateFigure } from '../../src/export/report/figure-rates';
+import { chartJsSource, pageScriptSource } from '../../src/export/report/scripts';
 import {
   loadInputs,
   renderHtml,
@@ -225,6 +226,15 @@ describe('renderHtml', () => {
     assert.doesNotMatch(html, /url\(\s*["']?(https?:)?\/\//i);
     assert.doesNotMatch(withoutChartJs(html), /https?:\/\//i);
     assert.doesNotMatch(html, /<link\b|<img\b|@import/i);
+  });
+
+  it('inlines the page script compiled from src/export/browser, as a plain script', () => {
+    const script = pageScriptSource('report-page');
+    assert.ok(html.includes(`<script>${script}</script>`), 'the compiled script, inline');
+    assert.match(script, /window\.__benchReportReady = true/);
+    // A module's emit (exports, import or export statements) throws or fails to parse in a plain <script>.
+    assert.doesNotMatch(script, /\bexports\b|^\s*(import|export)\s/m);
+    assert.doesNotMatch(pageScriptSource('capacity-page'), /\bexports\b|^\s*(import|export)\s/m);
   });
 
   it('gives every figure a canvas with an id and a data-figure', () => {
