@@ -5,7 +5,7 @@
 import { UsageError } from '../../errors';
 import { writeFileAtomic } from '../../result/write';
 import { renderHtml } from './html';
-import { loadInputs } from '../../result/read';
+import { loadInputs, type LoadedReport } from '../../result/read';
 import { renderMarkdown } from './markdown';
 
 export { loadInputs, type LoadedReport, type ReportCell, type ReportConditions } from '../../result/read';
@@ -52,17 +52,21 @@ export function resolveReportOptions(raw: { inputs?: unknown; html?: unknown; ma
   return { inputs, ...(html !== undefined && { html }), ...(markdown !== undefined && { markdown }) };
 }
 
+/** A report format: the loaded results in, the file's whole text out. */
+export type ReportFormat = (report: LoadedReport) => string;
+
+/** Each format `bench report` writes, by its flag, in the order written. */
+const FORMATS: Record<'html' | 'markdown', ReportFormat> = { html: renderHtml, markdown: renderMarkdown };
+
 /** Loads the inputs, renders what was asked for and writes each file whole or not at all. */
 export function writeReport(o: ReportOptions): { cells: number; html?: string; markdown?: string } {
   const report = loadInputs(o.inputs);
   const written: { cells: number; html?: string; markdown?: string } = { cells: report.cells.length };
-  if (o.html !== undefined) {
-    writeFileAtomic(o.html, renderHtml(report));
-    written.html = o.html;
-  }
-  if (o.markdown !== undefined) {
-    writeFileAtomic(o.markdown, renderMarkdown(report));
-    written.markdown = o.markdown;
+  for (const [flag, render] of Object.entries(FORMATS) as [keyof typeof FORMATS, ReportFormat][]) {
+    const file = o[flag];
+    if (file === undefined) continue;
+    writeFileAtomic(file, render(report));
+    written[flag] = file;
   }
   return written;
 }
