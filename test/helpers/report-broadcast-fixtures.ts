@@ -1,5 +1,11 @@
 import * as path from 'node:path';
-import type { AdapterOutageFault, FaultRecord, KillNodeFault, ReconnectReport, RunResult } from '../../src/result/build';
+import type {
+  AdapterOutageFault,
+  FaultRecord,
+  KillNodeFault,
+  ReconnectReport,
+  RunResult,
+} from '../../src/result/build';
 import { makeResult, writeJson } from './report-fixtures';
 
 export interface BroadcastFixture {
