@@ -4,7 +4,7 @@
  */
 import type { CapacityLimit, CapacityReport, GrowthModel, SeriesCapacity, SloMetric } from '../analysis/capacity';
 import { describeModel, predict } from '../analysis/capacity';
-import { bytes, count, fmt, MIB } from '../analysis/format';
+import { bytes, count, fmt, MIB } from '../result/units';
 import { pageStart } from './report/page';
 import { escapeHtml as h, jsonForScript, scriptSource } from './report/escape';
 import { chartJsSource } from './report/html';
