@@ -1,4 +1,4 @@
-import type { EnsureOutcome } from '../result/ensure';
+import type { EnsureOutcome } from '../result/ensure-check';
 import { metric } from '../result/metrics';
 import { bytes } from '../result/units';
 

@@ -1,13 +1,5 @@
-import type { RunResult } from './build';
-import type { EnsureCheck, Operator } from './expr';
-import { metric } from './metrics';
-
-/** A check against one result. */
-export interface EnsureOutcome extends EnsureCheck {
-  /** the measured value; null when the result has none (which fails the check) */
-  actual: number | null;
-  ok: boolean;
-}
+import type { EnsureCheck, EnsureOutcome, Operator } from './ensure-check';
+import { metric, type ResultFile } from './metrics';
 
 function holds(actual: number, op: Operator, limit: number): boolean {
   switch (op) {
@@ -25,7 +17,7 @@ function holds(actual: number, op: Operator, limit: number): boolean {
 }
 
 /** Checks every expression against a result. A metric the result lacks fails its check. */
-export function evaluateEnsure(checks: readonly EnsureCheck[], r: RunResult): EnsureOutcome[] {
+export function evaluateEnsure(checks: readonly EnsureCheck[], r: ResultFile): EnsureOutcome[] {
   return checks.map((c) => {
     const actual = metric(c.metric)!.read(r);
     return { ...c, actual, ok: actual !== null && holds(actual, c.operator, c.limit) };

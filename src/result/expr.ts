@@ -5,10 +5,11 @@
  * each flag adds only its own rules. Every error is a UsageError naming the text and the fix.
  */
 import { UsageError } from '../errors';
+import type { EnsureCheck, Operator } from './ensure-check';
 import { GATE_METRICS, metric, metricNamesText, SLO_METRICS, type Metric, type MetricName } from './metrics';
 import { ALL_SIZE_UNITS, DURATION_UNITS, METRIC_SIZE_UNITS, unitFactor, unitList } from './units';
 
-export type Operator = '<=' | '>=' | '==' | '<' | '>';
+export type { EnsureCheck } from './ensure-check';
 
 /** `metric op number unit` with the spaces taken out; null when the text is not of that shape. */
 function split(expression: string, operators: RegExp) {
@@ -24,15 +25,6 @@ function known(flag: string, text: string, name: string, allowed: (m: Metric) =>
   const m = metric(name);
   if (!m || !allowed(m)) throw new UsageError(`${flag} "${text}": unknown metric "${name}". Known: ${list}.`);
   return m;
-}
-
-/** One `--ensure` check: `metric op limit`, the limit in the metric's base unit (ms, bytes or a count). */
-export interface EnsureCheck {
-  /** as the user wrote it */
-  expression: string;
-  metric: string;
-  operator: Operator;
-  limit: number;
 }
 
 const ENSURE_EXAMPLE = 'Examples: --ensure "connect.p99<500ms" --ensure "rss.steady<300MB" --ensure "failed==0"';

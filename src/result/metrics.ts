@@ -5,8 +5,20 @@
  * hand-edited), so each checks the type of what it reads and gives null where there is none.
  */
 import type { LatencyStats } from './histograms';
-import type { RunResult } from './build';
 import type { UnitKind } from './units';
+
+/**
+ * A result file as read back: a RunResult of either schemaVersion, or what is left of one. Kept
+ * structural on purpose, so the registry depends on no module that builds results.
+ */
+export type ResultFile = object;
+
+/** The value at a path of objects, or undefined where one is missing or not an object. */
+export const at = (r: unknown, ...path: string[]): unknown =>
+  path.reduce<unknown>(
+    (v, k) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[k] : undefined),
+    r,
+  );
 
 /**
  * What one run can support in `bench gate`: a `tail` (a p99 rests on a few slow clients) is gated
@@ -29,14 +41,14 @@ export interface Metric {
   unit: UnitKind;
   better: 'lower' | 'higher';
   /** the number in a result; null when the result has none */
-  read: (r: RunResult) => number | null;
+  read: (r: ResultFile) => number | null;
   /** absent: the gate does not compare it */
   gate?: GateRule;
   /** `bench capacity --slo` may fit it against clients and solve for a limit */
   slo?: boolean;
 }
 
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+export const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /** Latency statistics as a result file holds them; a missing percentile reads as the p50. */
 export function latencyStats(v: unknown): LatencyStats | null {
@@ -58,7 +70,7 @@ export const STATS = ['p50', 'p90', 'p99', 'max', 'mean'] as const;
 export type Stat = (typeof STATS)[number];
 
 interface LatencyDef {
-  read: (r: RunResult) => unknown;
+  read: (r: ResultFile) => unknown;
   /** per statistic: how the gate compares it, whether capacity may fit it */
   stats?: Partial<Record<Stat, { gate?: GateRule; slo?: boolean }>>;
 }
@@ -82,33 +94,33 @@ const SLO_AND = (gate?: GateRule) => ({ slo: true, ...(gate ? { gate } : {}) });
 /** Every latency a result records (ms), each giving NAME.p50 .p90 .p99 .max .mean. */
 export const LATENCIES = {
   connect: {
-    read: (r) => r.connectMs,
+    read: (r) => at(r, 'connectMs'),
     stats: { p50: SLO_AND(MEDIAN), p90: SLO_AND(), p99: SLO_AND(TAIL) },
   },
   firstMessage: {
-    read: (r) => r.firstMessageMs,
+    read: (r) => at(r, 'firstMessageMs'),
     stats: { p50: SLO_AND(MEDIAN), p90: SLO_AND(), p99: SLO_AND(TAIL) },
   },
-  echo: { read: (r) => r.echoMs, stats: { p50: { gate: MEDIAN }, p99: { gate: TAIL } } },
+  echo: { read: (r) => at(r, 'echoMs'), stats: { p50: { gate: MEDIAN }, p99: { gate: TAIL } } },
   // schemaVersion 2 keeps it in `broadcast`; both versions also have the top-level copy.
-  broadcast: { read: (r) => r.broadcast?.latencyMs ?? r.broadcastMs },
-  'probe.connect': { read: (r) => r.probe?.connectMs },
-  'probe.firstMessage': { read: (r) => r.probe?.firstMessageMs },
-  reconnect: { read: (r) => r.reconnect?.timeMs },
+  broadcast: { read: (r) => at(r, 'broadcast', 'latencyMs') ?? at(r, 'broadcastMs') },
+  'probe.connect': { read: (r) => at(r, 'probe', 'connectMs') },
+  'probe.firstMessage': { read: (r) => at(r, 'probe', 'firstMessageMs') },
+  reconnect: { read: (r) => at(r, 'reconnect', 'timeMs') },
   // schemaVersion 2 only: absent (null) in older files.
-  connectService: { read: (r) => r.connectServiceMs },
-  arrivalLag: { read: (r) => r.arrivalLagMs },
-  timeToFirstMessage: { read: (r) => r.timeToFirstMessageMs },
-  welcomeDelivery: { read: (r) => r.welcomeDeliveryMs },
-  echoService: { read: (r) => r.echoServiceMs },
-  'probe.connectService': { read: (r) => r.probe?.connectServiceMs },
-  'probe.timeToFirstMessage': { read: (r) => r.probe?.timeToFirstMessageMs },
+  connectService: { read: (r) => at(r, 'connectServiceMs') },
+  arrivalLag: { read: (r) => at(r, 'arrivalLagMs') },
+  timeToFirstMessage: { read: (r) => at(r, 'timeToFirstMessageMs') },
+  welcomeDelivery: { read: (r) => at(r, 'welcomeDeliveryMs') },
+  echoService: { read: (r) => at(r, 'echoServiceMs') },
+  'probe.connectService': { read: (r) => at(r, 'probe', 'connectServiceMs') },
+  'probe.timeToFirstMessage': { read: (r) => at(r, 'probe', 'timeToFirstMessageMs') },
 } satisfies Record<string, LatencyDef>;
 
 export type LatencyName = keyof typeof LATENCIES;
 
 /** One latency's statistics in a result, or null. */
-export function latencyOf(name: LatencyName, r: RunResult | null | undefined): LatencyStats | null {
+export function latencyOf(name: LatencyName, r: ResultFile | null | undefined): LatencyStats | null {
   return r ? latencyStats((LATENCIES[name] as LatencyDef).read(r)) : null;
 }
 
@@ -116,19 +128,24 @@ type Scalar = Omit<Metric, 'name'>;
 
 /** Every other number, in the order `--ensure` lists them. */
 const SCALARS = {
-  'rss.idle': { unit: 'bytes', better: 'lower', read: (r) => num(r.server?.rssBytes?.idle) },
-  'rss.steady': { unit: 'bytes', better: 'lower', gate: MEMORY, read: (r) => num(r.server?.rssBytes?.steady) },
-  'rss.peak': { unit: 'bytes', better: 'lower', read: (r) => num(r.server?.rssBytes?.peak) },
-  bytesPerClient: { unit: 'bytes', better: 'lower', gate: MEMORY, read: (r) => num(r.server?.bytesPerClient) },
-  'loadgen.bytesPerClient': { unit: 'bytes', better: 'lower', read: (r) => num(r.loadgen?.bytesPerClient) },
-  connected: { unit: 'count', better: 'higher', gate: CLIENTS, read: (r) => num(r.clients?.connected) },
-  failed: { unit: 'count', better: 'lower', gate: CLIENTS, read: (r) => num(r.clients?.failed) },
-  'probe.failed': { unit: 'count', better: 'lower', read: (r) => num(r.probe?.failed) },
-  cpu: { unit: 'percent', better: 'lower', read: (r) => num(r.server?.cpuPercent) },
-  'broadcast.lost': { unit: 'count', better: 'lower', read: (r) => num(r.broadcast?.lost) },
-  'broadcast.outOfOrder': { unit: 'count', better: 'lower', read: (r) => num(r.broadcast?.outOfOrder) },
-  'broadcast.duplicates': { unit: 'count', better: 'lower', read: (r) => num(r.broadcast?.duplicates) },
-  'reconnect.failed': { unit: 'count', better: 'lower', read: (r) => num(r.reconnect?.failed) },
+  'rss.idle': { unit: 'bytes', better: 'lower', read: (r) => num(at(r, 'server', 'rssBytes', 'idle')) },
+  'rss.steady': {
+    unit: 'bytes',
+    better: 'lower',
+    gate: MEMORY,
+    read: (r) => num(at(r, 'server', 'rssBytes', 'steady')),
+  },
+  'rss.peak': { unit: 'bytes', better: 'lower', read: (r) => num(at(r, 'server', 'rssBytes', 'peak')) },
+  bytesPerClient: { unit: 'bytes', better: 'lower', gate: MEMORY, read: (r) => num(at(r, 'server', 'bytesPerClient')) },
+  'loadgen.bytesPerClient': { unit: 'bytes', better: 'lower', read: (r) => num(at(r, 'loadgen', 'bytesPerClient')) },
+  connected: { unit: 'count', better: 'higher', gate: CLIENTS, read: (r) => num(at(r, 'clients', 'connected')) },
+  failed: { unit: 'count', better: 'lower', gate: CLIENTS, read: (r) => num(at(r, 'clients', 'failed')) },
+  'probe.failed': { unit: 'count', better: 'lower', read: (r) => num(at(r, 'probe', 'failed')) },
+  cpu: { unit: 'percent', better: 'lower', read: (r) => num(at(r, 'server', 'cpuPercent')) },
+  'broadcast.lost': { unit: 'count', better: 'lower', read: (r) => num(at(r, 'broadcast', 'lost')) },
+  'broadcast.outOfOrder': { unit: 'count', better: 'lower', read: (r) => num(at(r, 'broadcast', 'outOfOrder')) },
+  'broadcast.duplicates': { unit: 'count', better: 'lower', read: (r) => num(at(r, 'broadcast', 'duplicates')) },
+  'reconnect.failed': { unit: 'count', better: 'lower', read: (r) => num(at(r, 'reconnect', 'failed')) },
 } satisfies Record<string, Scalar>;
 
 export type MetricName = `${LatencyName}.${Stat}` | keyof typeof SCALARS;
@@ -139,7 +156,7 @@ export const METRICS: ReadonlyMap<MetricName, Metric> = (() => {
   for (const [latency, def] of Object.entries(LATENCIES) as [LatencyName, LatencyDef][]) {
     for (const stat of STATS) {
       const name = `${latency}.${stat}` as const;
-      const read = (r: RunResult) => latencyStats(def.read(r))?.[stat] ?? null;
+      const read = (r: ResultFile) => latencyStats(def.read(r))?.[stat] ?? null;
       m.set(name, { name, unit: 'ms', better: 'lower', read, ...def.stats?.[stat] });
     }
   }
@@ -160,7 +177,7 @@ export const GATE_METRICS: readonly MetricName[] = metricsWhere((m) => m.gate !=
 export const SLO_METRICS: readonly MetricName[] = metricsWhere((m) => m.slo === true).map((m) => m.name);
 
 /** A metric's value in a result file, or null (also for no result at all). */
-export function readMetric(name: MetricName, r: RunResult | null | undefined): number | null {
+export function readMetric(name: MetricName, r: ResultFile | null | undefined): number | null {
   return r ? (METRICS.get(name)?.read(r) ?? null) : null;
 }
 
