@@ -3,89 +3,20 @@
  * CPU and latency grow with connected clients, and predicts how many clients one server holds
  * within a memory limit and latency SLOs, and how many servers N users need when each server is
  * filled only to a headroom.
- * The logic returns a typed {@link CapacityReport}; the formatters return strings.
+ * Returns a typed {@link CapacityReport}; src/export/capacity-text.ts and html-capacity.ts render it.
  */
 import { UsageError } from '../errors';
 import { loadInputs, type LoadedReport, type ReportCell } from '../result/read';
-import { flagReason, isFlagged, numbersOf } from '../export/report/metrics';
-import { bytes, count, fmt, table, times } from './format';
+import { flagReason, isFlagged } from '../result/cell';
+import { parseSize, parseSlo, type Slo } from '../result/expr';
+import { readMetric, SLO_METRICS, type MetricName } from '../result/metrics';
+import { bytes, count, fmt, times } from '../result/units';
 import { linearFit, rSquared, type LinearFit } from './stats';
 
-// ---- parsing ----
+/** A latency `--slo` may name: one the metric registry marks fittable (see {@link SLO_METRICS}). */
+export type SloMetric = MetricName;
 
-const SIZE_UNITS: Record<string, number> = {
-  b: 1,
-  kb: 1e3,
-  mb: 1e6,
-  gb: 1e9,
-  tb: 1e12,
-  kib: 2 ** 10,
-  mib: 2 ** 20,
-  gib: 2 ** 30,
-  tib: 2 ** 40,
-};
-const SIZE_UNIT_LIST = 'B, KB, MB, GB, TB, KiB, MiB, GiB or TiB';
-
-/**
- * Parses a size such as `8GiB`, `512MB` or `1.5GB` into bytes. KB, MB, GB and TB are powers of
- * 1000 and KiB, MiB, GiB and TiB powers of 1024, as in `--ensure`. A unit is required.
- */
-export function parseSize(text: string, flag = '--memory'): number {
-  const example = `Example: ${flag} 8GiB`;
-  const m = /^\s*([0-9]*\.?[0-9]+)\s*([A-Za-z]*)\s*$/.exec(text);
-  if (!m)
-    throw new UsageError(`${flag} "${text}" is not a size. Give a number and a unit (${SIZE_UNIT_LIST}). ${example}`);
-  const [, number, unitText] = m as unknown as [string, string, string];
-  if (unitText === '') throw new UsageError(`${flag} "${text}" needs a unit: ${SIZE_UNIT_LIST}. ${example}`);
-  const factor = SIZE_UNITS[unitText.toLowerCase()];
-  if (factor === undefined) {
-    throw new UsageError(`${flag} "${text}": unknown unit "${unitText}". Use ${SIZE_UNIT_LIST}. ${example}`);
-  }
-  const value = Number(number) * factor;
-  if (!(value > 0)) throw new UsageError(`${flag} must be more than 0 (got "${text}"). ${example}`);
-  return value;
-}
-
-export const SLO_METRICS = ['connect', 'firstMessage'] as const;
-export const SLO_STATS = ['p50', 'p90', 'p99'] as const;
-export type SloMetric = `${(typeof SLO_METRICS)[number]}.${(typeof SLO_STATS)[number]}`;
-const SLO_METRIC_NAMES = SLO_METRICS.flatMap((m) => SLO_STATS.map((s) => `${m}.${s}`)) as SloMetric[];
-
-/** A latency limit: `metric < limitMs`. */
-export interface Slo {
-  /** as the user wrote it */
-  expression: string;
-  metric: SloMetric;
-  /** ms */
-  limitMs: number;
-}
-
-const SLO_EXAMPLE = 'Example: --slo "connect.p99<500ms"';
-
-/** Parses `connect.p99<500ms` (metric connect|firstMessage, stat p50|p90|p99, < or <=, unit ms or s). */
-export function parseSlo(expression: string): Slo {
-  const text = expression.replace(/\s+/g, '');
-  const m = /^([A-Za-z][A-Za-z0-9.]*?)(<=|>=|==|<|>|=)([0-9]*\.?[0-9]+)([A-Za-z]*)$/.exec(text);
-  if (!m) throw new UsageError(`--slo "${expression}" is not METRIC<VALUE with a unit. ${SLO_EXAMPLE}`);
-  const [, metric, operator, number, unit] = m as unknown as [string, string, string, string, string];
-  if (!(SLO_METRIC_NAMES as string[]).includes(metric)) {
-    throw new UsageError(`--slo "${expression}": unknown metric "${metric}". Known: ${SLO_METRIC_NAMES.join(', ')}.`);
-  }
-  if (operator !== '<' && operator !== '<=') {
-    throw new UsageError(
-      `--slo "${expression}": an SLO is an upper limit, so use < or <= (got "${operator}"). ${SLO_EXAMPLE}`,
-    );
-  }
-  const factor = unit === 'ms' ? 1 : unit === 's' ? 1000 : null;
-  if (factor === null) {
-    throw new UsageError(
-      `--slo "${expression}": give the limit in ms or s (got ${unit === '' ? 'no unit' : `"${unit}"`}). ${SLO_EXAMPLE}`,
-    );
-  }
-  const limitMs = Number(number) * factor;
-  if (!(limitMs > 0)) throw new UsageError(`--slo "${expression}": the limit must be more than 0. ${SLO_EXAMPLE}`);
-  return { expression, metric: metric as SloMetric, limitMs };
-}
+// ---- options ----
 
 /** Default share of each server's limit to plan for (see {@link CapacityOptions.cpuHeadroom}). */
 export const DEFAULT_CPU_HEADROOM = 0.7;
@@ -189,7 +120,7 @@ export function powerFit(xs: readonly number[], ys: readonly number[]): GrowthMo
   return { kind: 'power', coefficient, exponent, r2, n: xs.length };
 }
 
-const linearModel = (f: LinearFit): GrowthModel => ({
+export const linearModel = (f: LinearFit): GrowthModel => ({
   kind: 'linear',
   intercept: f.intercept,
   slope: f.slope,
@@ -348,20 +279,18 @@ function pointOf(c: ReportCell): CapacityPoint | DroppedPoint {
   if (!c.result) return drop(`no result: ${c.error ?? c.status}`);
   if (isFlagged(c)) return drop(flagReason(c));
   if (c.valid !== true) return drop('not known to be valid (no loadgen.valid in the result)');
-  const n = numbersOf(c);
-  if (n.connected === null || n.connected <= 0) return drop('no client connected');
-  const cpu = c.result.server?.cpuPercent;
+  const connected = readMetric('connected', c.result);
+  if (connected === null || connected <= 0) return drop('no client connected');
   const latencyMs: Partial<Record<SloMetric, number>> = {};
-  for (const name of SLO_METRIC_NAMES) {
-    const [metric, stat] = name.split('.') as [(typeof SLO_METRICS)[number], (typeof SLO_STATS)[number]];
-    const v = (metric === 'connect' ? n.connectMs : n.firstMessageMs)?.[stat];
-    if (typeof v === 'number') latencyMs[name] = v;
+  for (const name of SLO_METRICS) {
+    const v = readMetric(name, c.result);
+    if (v !== null) latencyMs[name] = v;
   }
   return {
-    clients: n.connected,
+    clients: connected,
     trial: c.trial,
-    rssSteadyBytes: n.rssSteadyBytes,
-    cpuPercent: typeof cpu === 'number' && Number.isFinite(cpu) ? cpu : null,
+    rssSteadyBytes: readMetric('rss.steady', c.result),
+    cpuPercent: readMetric('cpu', c.result),
     latencyMs,
   };
 }
@@ -589,72 +518,4 @@ export function runCapacity(options: CapacityOptions): CapacityReport {
     throw err;
   }
   return analyseCapacity(runs, options);
-}
-
-// ---- text ----
-
-function limitText(l: CapacityLimit): string {
-  return l.unusable !== null ? 'fit unusable' : l.maxClients === null ? 'no limit' : `${count(l.maxClients)} clients`;
-}
-
-/** A table per series for stderr: fits, limits, the answer, warnings and dropped runs. */
-export function formatCapacityText(r: CapacityReport): string {
-  const lines: string[] = [];
-  const conditions = [
-    r.memoryBytes === null
-      ? 'no memory limit'
-      : `memory ${bytes(r.memoryBytes)}${r.memorySource === 'sweep machine' ? ' (sweep machine)' : ''}`,
-    `headroom: fill ${fmt(r.cpuHeadroom * 100)} % of each server`,
-    ...r.slos.map((s) => `SLO ${s.expression}`),
-    ...(r.users === null ? [] : [`${count(r.users)} users`]),
-  ];
-  lines.push(`bench capacity: ${r.inputs.join(' ')}`, `  ${conditions.join(', ')}`);
-  for (const s of r.series) {
-    lines.push(
-      '',
-      `${s.series}: ${s.points.length} run${s.points.length === 1 ? '' : 's'} used, ${s.dropped.length} dropped; largest measured level ${count(s.maxMeasuredClients)} clients`,
-    );
-    const rows: string[][] = [['fit', 'model', 'R²', 'points']];
-    if (s.memory)
-      rows.push([
-        'memory',
-        describeModel(linearModel(s.memory), 'RSS', 'bytes'),
-        s.memory.r2.toFixed(3),
-        String(s.memory.n),
-      ]);
-    if (s.cpu) rows.push(['cpu', describeModel(linearModel(s.cpu), 'CPU', '%'), s.cpu.r2.toFixed(3), String(s.cpu.n)]);
-    for (const g of s.latency) {
-      if (g.model)
-        rows.push([
-          g.metric,
-          `${describeModel(g.model, 'latency', 'ms')} (${g.model.kind})`,
-          g.model.r2.toFixed(3),
-          String(g.model.n),
-        ]);
-    }
-    if (rows.length > 1) lines.push(table(rows, '  '));
-    if (s.limits.length) {
-      lines.push(
-        '',
-        table(
-          [['limit', 'max clients per server', 'how'], ...s.limits.map((l) => [l.name, limitText(l), l.detail])],
-          '  ',
-        ),
-      );
-    }
-    const answer =
-      s.unpredicted !== null
-        ? `  max per server: not predicted: ${s.unpredicted}`
-        : s.binding === null
-          ? '  max per server: not limited by any constraint given'
-          : `  max per server: ${count(s.maxClients!)} clients (${s.binding.name} binds); planned at ${fmt(r.cpuHeadroom * 100)} %: ${count(s.plannedClients!)}`;
-    lines.push(
-      '',
-      answer + (s.serversNeeded === null ? '' : `; servers for ${count(r.users!)} users: ${count(s.serversNeeded)}`),
-    );
-    for (const w of s.warnings) lines.push(`  warning: ${w}`);
-    for (const d of s.dropped) lines.push(`  dropped: ${count(d.clients)} clients, trial ${d.trial}: ${d.reason}`);
-  }
-  for (const n of r.notes) lines.push('', `note: ${n}`);
-  return lines.join('\n') + '\n';
 }

@@ -1,14 +1,15 @@
 /**
  * `bench gate`: compares a current set of runs with a baseline and says whether anything got
  * worse beyond a threshold, and beyond the noise when there are enough trials to tell.
- * The logic returns a typed {@link GateReport}; the formatters return strings.
+ * Returns a typed {@link GateReport}; src/export/gate-*.ts turn it into text, Markdown and JUnit.
+ * What is compared, and each metric's threshold and noise floor, is the metric registry's.
  */
 import { faultLabel } from '../result/faults';
 import { UsageError } from '../errors';
-import { escapeMarkdown as md } from '../export/report/escape';
 import { loadInputs, type LoadedReport, type ReportCell } from '../result/read';
-import { numbersOf, type CellNumbers } from '../export/report/metrics';
-import { bytes, count, fmt, signedPct, table } from './format';
+import { parseThreshold } from '../result/expr';
+import { GATE_METRICS, metric, readMetric, type GateKind, type GateRule, type MetricName } from '../result/metrics';
+import { bytes, count, pValueText } from '../result/units';
 import { machineDifferences, machineOf, type Machine } from './machine';
 import {
   BOOTSTRAP_DEFAULTS,
@@ -23,77 +24,36 @@ import {
   type Interval,
 } from './stats';
 
-/** The metrics the gate compares, named as in `--ensure`. */
-export const GATE_METRICS = [
-  'connect.p50',
-  'connect.p99',
-  'firstMessage.p50',
-  'firstMessage.p99',
-  'echo.p50',
-  'echo.p99',
-  'rss.steady',
-  'bytesPerClient',
-  'connected',
-  'failed',
-] as const;
+export { GATE_METRICS };
 
-export type GateMetric = (typeof GATE_METRICS)[number];
+/** A metric the gate compares, named as in `--ensure`: one of {@link GATE_METRICS}. */
+export type GateMetric = MetricName;
 
-/**
- * What one run can support: a `tail` (a p99 rests on a few slow clients) is gated only by a test
- * over enough trials; a `median` or `memory` figure also without one, beyond its noise floor; a
- * `count` of clients is functional (a lost client is not noise) and never tested.
- */
-export type MetricKind = 'tail' | 'median' | 'memory' | 'count';
+/** See {@link GateKind}. */
+export type MetricKind = GateKind;
 
-interface MetricDef {
-  unit: 'ms' | 'bytes' | 'clients';
-  /** which direction is a regression */
-  worse: 'higher' | 'lower';
-  kind: MetricKind;
-  read: (n: CellNumbers) => number | null;
+/** A compared metric's rule and unit ('clients' for counts, as the report has always said). */
+function ruleOf(name: GateMetric): GateRule & { unit: 'ms' | 'bytes' | 'clients'; worse: 'higher' | 'lower' } {
+  const m = metric(name)!;
+  const unit = m.unit === 'ms' || m.unit === 'bytes' ? m.unit : 'clients';
+  return { ...m.gate!, unit, worse: m.better === 'lower' ? 'higher' : 'lower' };
 }
 
-const METRICS: Record<GateMetric, MetricDef> = {
-  'connect.p50': { unit: 'ms', worse: 'higher', kind: 'median', read: (n) => n.connectMs?.p50 ?? null },
-  'connect.p99': { unit: 'ms', worse: 'higher', kind: 'tail', read: (n) => n.connectMs?.p99 ?? null },
-  'firstMessage.p50': { unit: 'ms', worse: 'higher', kind: 'median', read: (n) => n.firstMessageMs?.p50 ?? null },
-  'firstMessage.p99': { unit: 'ms', worse: 'higher', kind: 'tail', read: (n) => n.firstMessageMs?.p99 ?? null },
-  'echo.p50': { unit: 'ms', worse: 'higher', kind: 'median', read: (n) => n.echoMs?.p50 ?? null },
-  'echo.p99': { unit: 'ms', worse: 'higher', kind: 'tail', read: (n) => n.echoMs?.p99 ?? null },
-  'rss.steady': { unit: 'bytes', worse: 'higher', kind: 'memory', read: (n) => n.rssSteadyBytes },
-  bytesPerClient: { unit: 'bytes', worse: 'higher', kind: 'memory', read: (n) => n.bytesPerClient },
-  connected: { unit: 'clients', worse: 'lower', kind: 'count', read: (n) => n.connected },
-  failed: { unit: 'clients', worse: 'higher', kind: 'count', read: (n) => n.failed },
-};
-
 /** The kind of a metric (see {@link MetricKind}). */
-export const metricKind = (m: GateMetric): MetricKind => METRICS[m].kind;
+export const metricKind = (m: GateMetric): MetricKind => ruleOf(m).kind;
+
+/** Which direction of a metric is a regression. */
+export const worseDirection = (m: GateMetric): 'higher' | 'lower' => ruleOf(m).worse;
+
+const byMetric = (pick: (r: GateRule) => number) =>
+  Object.fromEntries(GATE_METRICS.map((m) => [m, pick(ruleOf(m))])) as Readonly<Record<GateMetric, number>>;
 
 /**
- * How much worse a metric may get before the gate fails (percent; a change must exceed it).
- * For `failed` the change is counted in percent of the requested clients, because the baseline
- * usually has no failure at all and a relative change from 0 means nothing.
+ * How much worse a metric may get before the gate fails (percent; a change must exceed it), from
+ * the registry. For `failed` the change is counted in percent of the requested clients, because
+ * the baseline usually has no failure at all and a relative change from 0 means nothing.
  */
-export const GATE_DEFAULT_THRESHOLDS: Readonly<Record<GateMetric, number>> = {
-  // Medians across 1,000+ clients move little between trials on a quiet machine; 10 % is beyond
-  // that jitter and still catches a real slowdown.
-  'connect.p50': 10,
-  'firstMessage.p50': 10,
-  'echo.p50': 10,
-  // A p99 rests on a client's few slowest: scheduler hiccups and GC pauses move it far more than
-  // the median. Measured on the 2-core CI machine, A against A at 300 clients, 3 trials each:
-  // echo p99 1.93 → 3.39 ms (+75 %), connect p99 7.5 to 16 ms within one side.
-  'connect.p99': 50,
-  'firstMessage.p99': 50,
-  'echo.p99': 50,
-  // RSS is read from outside at a fixed interval and moves with GC timing by a few percent.
-  'rss.steady': 10,
-  bytesPerClient: 10,
-  // Losing clients is a functional failure, not noise: any drop, any new failure.
-  connected: 0,
-  failed: 0,
-};
+export const GATE_DEFAULT_THRESHOLDS = byMetric((r) => r.thresholdPct);
 
 /**
  * A latency change smaller than this (ms) is never a regression, whatever its percentage: the
@@ -111,23 +71,10 @@ export const GATE_MIN_CHANGE_BYTES = 4 * 1024 * 1024;
 
 /**
  * Without a test, a median or memory change must also exceed this many percent, whatever a
- * --threshold says: one run's own noise. 10 % is the default threshold of these metrics, chosen
- * as beyond their trial-to-trial jitter on a quiet machine (see above); the absolute parts of the
- * floor are {@link GATE_MIN_CHANGE_MS} and {@link GATE_MIN_CHANGE_BYTES}.
+ * --threshold says: one run's own noise (see the registry). The absolute parts of the floor are
+ * {@link GATE_MIN_CHANGE_MS} and {@link GATE_MIN_CHANGE_BYTES}.
  */
-export const GATE_NOISE_FLOOR_PCT: Readonly<Record<GateMetric, number>> = {
-  'connect.p50': 10,
-  'firstMessage.p50': 10,
-  'echo.p50': 10,
-  'rss.steady': 10,
-  bytesPerClient: 10,
-  // Not gated without a test at all (tails), or functional (counts): no noise floor.
-  'connect.p99': 0,
-  'firstMessage.p99': 0,
-  'echo.p99': 0,
-  connected: 0,
-  failed: 0,
-};
+export const GATE_NOISE_FLOOR_PCT = byMetric((r) => r.noiseFloorPct);
 
 /** Significance level of the noise test, for all comparisons of one gate run together (Holm). */
 export const GATE_ALPHA = 0.05;
@@ -135,31 +82,12 @@ export const GATE_ALPHA = 0.05;
 /** Trials on each side below which nothing is tested (and tails are not gated). */
 export const GATE_MIN_TRIALS = 3;
 
-const THRESHOLD_EXAMPLE = 'Example: --threshold connect.p99=20';
-
-/** Parses one `metric=pct` text (a trailing % is allowed). Throws UsageError naming the text and the fix. */
-export function parseThreshold(text: string): { metric: GateMetric; pct: number } {
-  const m = /^\s*([^=\s]+)\s*=\s*([^%\s]*)\s*%?\s*$/.exec(text);
-  if (!m) throw new UsageError(`--threshold "${text}" is not METRIC=PERCENT. ${THRESHOLD_EXAMPLE}`);
-  const [, metric, number] = m as unknown as [string, string, string];
-  if (!(GATE_METRICS as readonly string[]).includes(metric)) {
-    throw new UsageError(`--threshold "${text}": unknown metric "${metric}". Known: ${GATE_METRICS.join(', ')}.`);
-  }
-  const pct = /^[0-9]*\.?[0-9]+$/.test(number) ? Number(number) : NaN;
-  if (!(pct >= 0 && pct <= 1000)) {
-    throw new UsageError(
-      `--threshold "${text}": the percentage must be a number from 0 to 1000 (got "${number}"). ${THRESHOLD_EXAMPLE}`,
-    );
-  }
-  return { metric: metric as GateMetric, pct };
-}
-
 /**
  * The thresholds to use: the defaults, overridden by `metric=pct` texts (each may hold several,
  * separated by commas). A metric given twice is an error.
  */
 export function resolveThresholds(texts: readonly string[] = []): Record<GateMetric, number> {
-  const out = { ...GATE_DEFAULT_THRESHOLDS };
+  const out: Record<GateMetric, number> = { ...GATE_DEFAULT_THRESHOLDS };
   const seen = new Map<GateMetric, string>();
   for (const text of texts.flatMap((t) => t.split(',')).filter((t) => t.trim() !== '')) {
     const { metric, pct } = parseThreshold(text);
@@ -453,9 +381,10 @@ function unusable(c: ReportCell): string | null {
   if (c.valid === false) {
     parts.push(`invalid${c.invalidReasons.length ? `: ${c.invalidReasons.join('; ')}` : ''}`);
   }
-  const n = numbersOf(c);
-  if (c.result && n.connected !== null && n.requested !== null && n.connected < n.requested) {
-    parts.push(`connected ${count(n.connected)} of ${count(n.requested)} clients`);
+  const connected = readMetric('connected', c.result);
+  const requested = c.result?.clients?.requested;
+  if (connected !== null && typeof requested === 'number' && Number.isFinite(requested) && connected < requested) {
+    parts.push(`connected ${count(connected)} of ${count(requested)} clients`);
   }
   return parts.length ? parts.join(' — ') : null;
 }
@@ -478,7 +407,7 @@ function modeNote(nb: number, nc: number, powered: boolean, p: PowerContext): st
   }
   const untested = `medians and memory gated on thresholds and noise floors only, p99s not gated (a test needs ${p.trialsNeeded} trials a side)`;
   if (nb < GATE_MIN_TRIALS || nc < GATE_MIN_TRIALS) return `${sides}: no significance test; ${untested}`;
-  return `${sides}: too few for Mann-Whitney U to reach p < ${p.alpha} over ${p.testable} comparisons (smallest possible p ${pText(smallestExactP(nb, nc))}); ${untested}`;
+  return `${sides}: too few for Mann-Whitney U to reach p < ${p.alpha} over ${p.testable} comparisons (smallest possible p ${pValueText(smallestExactP(nb, nc))}); ${untested}`;
 }
 
 interface CompareSettings {
@@ -506,9 +435,9 @@ const isTestable = (m: Measured) =>
   m.base.kind !== 'count' && m.base.baselineMedian !== null && m.base.currentMedian !== null;
 
 function measure(metric: GateMetric, b: ReportCell[], c: ReportCell[], key: GateKey, s: CompareSettings) {
-  const def = METRICS[metric];
+  const def = ruleOf(metric);
   const values = (cells: ReportCell[]) =>
-    cells.flatMap((x) => [def.read(numbersOf(x))].filter((v): v is number => v !== null));
+    cells.flatMap((x) => [readMetric(metric, x.result)].filter((v): v is number => v !== null));
   const baseline = values(b);
   const current = values(c);
   if (baseline.length === 0 && current.length === 0) return null;
@@ -594,7 +523,7 @@ function decide(m: Measured, adjustedP: number | null, notGated: string, s: Comp
   // bootstrap interval of the difference of medians excludes 0 on the worse side. Not called
   // significant: that takes the test.
   const d = base.difference;
-  const apart = d === null || (METRICS[base.metric].worse === 'higher' ? d.low > 0 : d.high < 0);
+  const apart = d === null || (worseDirection(base.metric) === 'higher' ? d.low > 0 : d.high < 0);
   const regressed = beyondThreshold && m.worseBy > floor && apart;
   const reason = regressed
     ? 'regressed'
@@ -841,218 +770,4 @@ export function runGate(options: GateOptions): GateReport {
 /** 0 when the gate passes, 1 on a regression (the CLI maps usage errors to 2 itself). */
 export function gateExitCode(report: GateReport): 0 | 1 {
   return report.verdict === 'pass' ? 0 : 1;
-}
-
-// ---- formatting ----
-
-function value(v: number | null, unit: GateComparison['unit']): string {
-  if (v === null) return '–';
-  if (unit === 'ms') return `${fmt(v)} ms`;
-  if (unit === 'bytes') return bytes(v);
-  return count(v);
-}
-
-function change(x: GateComparison): string {
-  if (x.changePct === null) return x.baselineMedian === 0 && x.currentMedian !== null ? 'from 0' : '–';
-  return x.metric === 'failed' ? `${signedPct(x.changePct)} of clients` : signedPct(x.changePct);
-}
-
-/** The allowed change: `+10 %`, `any drop`, `any rise`. */
-function limit(x: GateComparison): string {
-  const worse = METRICS[x.metric].worse;
-  if (x.thresholdPct === 0) return worse === 'higher' ? 'any rise' : 'any drop';
-  const sign = worse === 'higher' ? '+' : '-';
-  return `${sign}${x.thresholdPct} %${x.metric === 'failed' ? ' of clients' : ''}`;
-}
-
-const pText = (p: number | null) => (p === null ? '–' : p < 0.001 ? '<0.001' : p.toFixed(3));
-
-function signed(v: number, unit: GateComparison['unit']): string {
-  const s = value(Math.abs(v), unit);
-  return `${v < 0 ? '-' : '+'}${s}`;
-}
-
-function intervalText(x: GateComparison): string {
-  if (!x.difference) return '–';
-  return `${signed(x.difference.low, x.unit)} to ${signed(x.difference.high, x.unit)}`;
-}
-
-/** Cliff's δ, signed: `+1.00`, `-0.33`. */
-const effectText = (d: number | null) => (d === null ? '–' : `${d < 0 ? '-' : '+'}${Math.abs(d).toFixed(2)}`);
-
-// "significant" appears only where the corrected p is below alpha, so never beside p = 0.100.
-function resultText(x: GateComparison, alpha: number): string {
-  if (!x.regressed) return x.reason;
-  if (x.test === 'mann-whitney') return `REGRESSED (significant: Holm p < ${alpha})`;
-  if (x.baselineMedian !== null && x.currentMedian === null) return `REGRESSED (${x.reason})`;
-  return x.kind === 'count' ? 'REGRESSED' : 'REGRESSED (no test: beyond threshold and noise floor)';
-}
-
-/** The first lines after the verdict: what decided, and how to run enough trials for a test. */
-function trialLines(r: GateReport): string[] {
-  const lines = modeLines(r);
-  for (const c of r.moreTrials) lines.push(`for a test, run each side with ${r.trialsNeeded} trials: ${c}`);
-  return lines;
-}
-
-function allRegressions(r: GateReport): { cell: GateCell; x: GateComparison }[] {
-  return r.cells.flatMap((cell) => cell.comparisons.filter((x) => x.regressed).map((x) => ({ cell, x })));
-}
-
-/** Notes for the trial counts: once when every cell has the same, else per cell. */
-function modeLines(r: GateReport): string[] {
-  const notes = [...new Set(r.cells.map((c) => c.modeNote))];
-  if (notes.length <= 1) return notes;
-  return r.cells.map((c) => `${c.label}: ${c.modeNote}`);
-}
-
-/** A table for stderr: every comparison, then failures and notes. */
-export function formatGateText(r: GateReport): string {
-  const lines = [...(r.warning ? [r.warning] : []), `bench gate: ${r.summary}`];
-  lines.push(`  baseline: ${r.baseline.inputs.join(' ')}  (${r.baseline.runs} runs)`);
-  lines.push(`  current:  ${r.current.inputs.join(' ')}  (${r.current.runs} runs)`);
-  for (const m of trialLines(r)) lines.push(`  ${m}`);
-  const rows: string[][] = [['cell', 'metric', 'baseline', 'current', 'change', 'limit', 'p', 'Holm p', 'δ', 'result']];
-  for (const cell of r.cells) {
-    for (const x of cell.comparisons) {
-      rows.push([
-        cell.label,
-        x.metric,
-        value(x.baselineMedian, x.unit),
-        value(x.currentMedian, x.unit),
-        change(x),
-        limit(x),
-        pText(x.pValue),
-        pText(x.adjustedP),
-        effectText(x.effect),
-        resultText(x, r.alpha),
-      ]);
-    }
-  }
-  if (rows.length > 1) lines.push('', table(rows, '  '));
-  if (r.failures.length) {
-    lines.push('', '  failures:');
-    for (const f of r.failures) lines.push(`    ${f.cell}: ${f.message}`);
-  }
-  if (r.notes.length) {
-    lines.push('', '  notes:');
-    for (const n of r.notes) lines.push(`    ${n}`);
-  }
-  return lines.join('\n') + '\n';
-}
-
-const mdRow = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
-
-/** Markdown for a PR comment: the verdict, the regressions, and every comparison folded away. */
-export function formatGateMarkdown(r: GateReport): string {
-  const out: string[] = [];
-  out.push(r.verdict === 'pass' ? '## ✅ bench gate: pass' : '## ❌ bench gate: regression', '');
-  if (r.warning) out.push(`> **${md(r.warning)}**`, '');
-  out.push(`${md(r.summary)}.`, '');
-  out.push(
-    `Baseline: ${r.baseline.inputs.map((i) => `\`${i.replace(/`/g, "'")}\``).join(', ')} (${r.baseline.runs} runs); current: ${r.current.inputs.map((i) => `\`${i.replace(/`/g, "'")}\``).join(', ')} (${r.current.runs} runs).`,
-    '',
-  );
-  for (const m of trialLines(r)) out.push(`- ${md(m)}`);
-  if (r.cells.length) out.push('');
-  const head = ['cell', 'metric', 'baseline', 'current', 'change', 'limit', 'p-value', 'Holm p', "Cliff's δ"];
-  const ci = `${r.bootstrap.confidence * 100} % CI of the difference`;
-  const row = (cell: GateCell, x: GateComparison, last: string) =>
-    mdRow([
-      md(cell.label),
-      md(x.metric),
-      md(value(x.baselineMedian, x.unit)),
-      md(value(x.currentMedian, x.unit)),
-      md(change(x)),
-      md(limit(x)),
-      md(pText(x.pValue)),
-      md(pText(x.adjustedP)),
-      md(effectText(x.effect)),
-      md(last),
-    ]);
-  const regressions = allRegressions(r);
-  if (regressions.length) {
-    out.push('### Regressions', '');
-    out.push(mdRow([...head, ci]), mdRow([...head, ci].map(() => '---')));
-    for (const { cell, x } of regressions) out.push(row(cell, x, intervalText(x)));
-    out.push('');
-  }
-  if (r.failures.length) {
-    out.push('### Failures', '');
-    for (const f of r.failures) out.push(`- **${md(f.cell)}**: ${md(f.message)}`);
-    out.push('');
-  }
-  if (r.notes.length) {
-    out.push('### Notes', '');
-    for (const n of r.notes) out.push(`- ${md(n)}`);
-    out.push('');
-  }
-  const total = r.cells.reduce((a, c) => a + c.comparisons.length, 0);
-  if (total) {
-    const allHead = [...head, 'result'];
-    out.push(`<details><summary>All ${total} comparisons</summary>`, '');
-    out.push(mdRow(allHead), mdRow(allHead.map(() => '---')));
-    for (const cell of r.cells) for (const x of cell.comparisons) out.push(row(cell, x, resultText(x, r.alpha)));
-    out.push('', '</details>', '');
-  }
-  const t = r.thresholds;
-  out.push(
-    `<sub>Thresholds: ${GATE_METRICS.map((m) => `${m} ${t[m]} %`).join(', ')}; latency changes under ${r.minChangeMs} ms and memory changes under ${bytes(r.minChangeBytes)} of RSS ignored; without a test, medians and memory must also exceed ${GATE_NOISE_FLOOR_PCT['echo.p50']} %; alpha ${r.alpha}, Holm-corrected over the ${r.tested} tested comparisons; effect size Cliff's δ (current against baseline); bootstrap ${r.bootstrap.iterations} resamples, ${r.bootstrap.confidence * 100} % interval, seed ${r.bootstrap.seed}.</sub>`,
-  );
-  return out.join('\n') + '\n';
-}
-
-/** Escapes text for XML content and attributes, dropping characters XML 1.0 cannot hold. */
-export function escapeXml(text: unknown): string {
-  return String(text ?? '')
-    .replace(/[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
-}
-
-/**
- * JUnit XML: one testsuite per cell, one testcase per metric, a <failure> for each regression and
- * <skipped> for a metric the trials could not gate.
- */
-export function formatGateJUnit(r: GateReport): string {
-  const x = escapeXml;
-  const suites: string[] = [];
-  const properties = r.warning
-    ? `    <properties>\n      <property name="warning" value="${x(r.warning)}"/>\n    </properties>\n`
-    : '';
-  let tests = 0;
-  let failed = 0;
-  for (const cell of r.cells) {
-    const cases = cell.comparisons.map((c) => {
-      const detail = `baseline ${value(c.baselineMedian, c.unit)} (${c.baseline.length} trials), current ${value(c.currentMedian, c.unit)} (${c.current.length} trials), change ${change(c)}, limit ${limit(c)}, p ${pText(c.pValue)}, Holm p ${pText(c.adjustedP)}, Cliff's δ ${effectText(c.effect)}, interval ${intervalText(c)}; ${cell.modeNote}`;
-      const body = c.regressed
-        ? `\n      <failure type="regression" message="${x(`${c.metric} ${change(c)} (limit ${limit(c)}): ${resultText(c, r.alpha)}`)}">${x(detail)}</failure>\n    `
-        : !c.gated
-          ? `\n      <skipped message="${x(c.reason)}"/>\n    `
-          : '';
-      return `    <testcase classname="${x(`bench.gate.${cell.label}`)}" name="${x(c.metric)}" time="0">${body}</testcase>`;
-    });
-    const f = cell.comparisons.filter((c) => c.regressed).length;
-    const skipped = cell.comparisons.filter((c) => !c.gated).length;
-    tests += cases.length;
-    failed += f;
-    suites.push(
-      `  <testsuite name="${x(cell.label)}" tests="${cases.length}" failures="${f}" errors="0" skipped="${skipped}">\n${properties}${cases.join('\n')}\n  </testsuite>`,
-    );
-  }
-  if (r.failures.length) {
-    const cases = r.failures.map(
-      (f) =>
-        `    <testcase classname="bench.gate.runs" name="${x(`${f.kind}: ${f.cell}`)}" time="0">\n      <failure type="${x(f.kind)}" message="${x(f.message)}">${x(`${f.cell}: ${f.message}`)}</failure>\n    </testcase>`,
-    );
-    tests += cases.length;
-    failed += cases.length;
-    suites.push(
-      `  <testsuite name="runs" tests="${cases.length}" failures="${cases.length}" errors="0" skipped="0">\n${cases.join('\n')}\n  </testsuite>`,
-    );
-  }
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="bench gate" tests="${tests}" failures="${failed}">\n${suites.join('\n')}\n</testsuites>\n`;
 }

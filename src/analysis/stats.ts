@@ -3,9 +3,13 @@
  * bootstrap of the difference (and ratio) of medians. Samples are small (a handful of trials),
  * so nothing here assumes normal data. Values keep whatever unit the caller gives them.
  */
-import { median } from '../result/build';
-
-export { median };
+/** Middle value (mean of the two middle ones for an even count); null for no values. */
+export function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
 
 /** Result of a two-sided Mann-Whitney U test of `x` against `y`. */
 export interface MannWhitneyResult {

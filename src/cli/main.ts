@@ -436,7 +436,8 @@ async function commandRun(a: Record<string, unknown>): Promise<number> {
   const { writeResult } = require('../result/write') as typeof import('../result/write');
   const { checkOutputFile } = require('../result/output-check') as typeof import('../result/output-check');
   const { formatSummary } = require('../export/text') as typeof import('../export/text');
-  const { evaluateEnsure, formatEnsure } = require('../result/ensure') as typeof import('../result/ensure');
+  const { evaluateEnsure } = require('../result/ensure') as typeof import('../result/ensure');
+  const { formatEnsure } = require('../export/ensure-text') as typeof import('../export/ensure-text');
   const o = resolveRunOptions(pickRunOptions(a));
   checkOutputFile('--out', typeof a.out === 'string' ? a.out : o.out, 'results/run.json');
   const controller = new AbortController();
@@ -654,6 +655,7 @@ async function commandCalibrate(a: Record<string, unknown>): Promise<number> {
 
 function commandGate(a: Record<string, unknown>): number {
   const gate = require('../analysis/gate') as typeof import('../analysis/gate');
+  const { GATE_FORMATS } = require('../export/gate-formats') as typeof import('../export/gate-formats');
   const { writeFileAtomic } = require('../result/write') as typeof import('../result/write');
   checkOutputs([
     ['--markdown', a.markdown, 'gate.md'],
@@ -667,15 +669,16 @@ function commandGate(a: Record<string, unknown>): number {
       ignoreOption: a.ignoreOption,
     }),
   );
-  if (typeof a.markdown === 'string') writeFileAtomic(a.markdown, gate.formatGateMarkdown(report));
-  if (typeof a.junit === 'string') writeFileAtomic(a.junit, gate.formatGateJUnit(report));
+  if (typeof a.markdown === 'string') writeFileAtomic(a.markdown, GATE_FORMATS.markdown(report));
+  if (typeof a.junit === 'string') writeFileAtomic(a.junit, GATE_FORMATS.junit(report));
   if (a.json === true) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-  process.stderr.write(gate.formatGateText(report));
+  process.stderr.write(GATE_FORMATS.text(report));
   return gate.gateExitCode(report);
 }
 
 function commandCapacity(a: Record<string, unknown>): number {
   const capacity = require('../analysis/capacity') as typeof import('../analysis/capacity');
+  const { formatCapacityText } = require('../export/capacity-text') as typeof import('../export/capacity-text');
   const { writeFileAtomic } = require('../result/write') as typeof import('../result/write');
   checkOutputs([['--html', a.html, 'capacity.html']]);
   const report = capacity.runCapacity(
@@ -692,7 +695,7 @@ function commandCapacity(a: Record<string, unknown>): number {
     writeFileAtomic(a.html, renderCapacityHtml(report));
   }
   if (a.json === true) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-  process.stderr.write(capacity.formatCapacityText(report));
+  process.stderr.write(formatCapacityText(report));
   return 0;
 }
 

@@ -2,10 +2,8 @@ import type { LatencyStats } from '../result/histograms';
 import type { SweepManifest } from '../result/manifest';
 import { faultText } from '../result/faults';
 import type { RunResult } from '../result/build';
+import { kib, mib } from '../result/units';
 
-const MB = 1024 * 1024;
-const mb = (b: number | null) => (b === null ? '–' : `${(b / MB).toFixed(1)} MB`);
-const kb = (b: number | null) => (b === null ? '–' : `${(b / 1024).toFixed(1)} KB`);
 const num = (n: number | null | undefined, digits = 1) => (n === null || n === undefined ? '–' : n.toFixed(digits));
 
 function latencyRow(label: string, s: LatencyStats | null): string {
@@ -88,7 +86,7 @@ export function formatSummary(r: RunResult, outFile?: string): string {
   }
   const s = r.server;
   lines.push(
-    `  server RSS       idle ${mb(s.rssBytes.idle)}  steady ${mb(s.rssBytes.steady)}  peak ${mb(s.rssBytes.peak)}  per client ${kb(s.bytesPerClient)}  CPU ${num(s.cpuPercent)}%`,
+    `  server RSS       idle ${mib(s.rssBytes.idle)}  steady ${mib(s.rssBytes.steady)}  peak ${mib(s.rssBytes.peak)}  per client ${kib(s.bytesPerClient)}  CPU ${num(s.cpuPercent)}%`,
   );
   if (s.remoteErrors) {
     const n = s.remoteErrors.count;
@@ -98,7 +96,7 @@ export function formatSummary(r: RunResult, outFile?: string): string {
   }
   const g = r.loadgen;
   lines.push(
-    `  generator        CPU ${num(g.cpuPercent)}%  RSS peak ${mb(g.rssBytes)}  per client ${kb(g.bytesPerClient)}  loop delay p99 ${num(g.loopDelayMs?.p99)} ms`,
+    `  generator        CPU ${num(g.cpuPercent)}%  RSS peak ${mib(g.rssBytes)}  per client ${kib(g.bytesPerClient)}  loop delay p99 ${num(g.loopDelayMs?.p99)} ms`,
   );
   const valid = r.valid ?? g.valid;
   lines.push(valid ? '  valid            yes' : `  valid            NO (see the first line)`);

@@ -1,7 +1,7 @@
 import type { LoopDelay, MetricName } from 'artillery-engine-bench/protocol';
 import type { ArtilleryMetrics } from '../loadgen/artillery';
 import type { EngineState, PhaseTimes } from '../loadgen/engine-events';
-import type { EnsureOutcome } from './ensure';
+import type { EnsureOutcome } from './ensure-check';
 import type { RunEnv } from './env';
 import { mergeEncoded, toStats, type LatencyStats } from './histograms';
 import { failLimitOf, formatFailLimit, type ArrivalRate, type ResolvedRunOptions } from '../config/run-options';

@@ -4,17 +4,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   bestGrowthFit,
-  formatCapacityText,
   parseHeadroom,
-  parseSize,
-  parseSlo,
   parseUsers,
   resolveCapacityOptions,
   runCapacity,
   solveFor,
   type CapacityReport,
 } from '../../src/analysis/capacity';
+import { formatCapacityText } from '../../src/export/capacity-text';
 import { renderCapacityHtml } from '../../src/export/html-capacity';
+import { parseSize, parseSlo } from '../../src/result/expr';
 import type { SweepCell, SweepManifest } from '../../src/result/manifest';
 import type { RunResult } from '../../src/result/build';
 import { baseResult, tempDir, writeJson } from '../helpers/report-fixtures';

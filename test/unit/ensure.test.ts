@@ -1,6 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluateEnsure, formatEnsure, parseEnsure } from '../../src/result/ensure';
+import { formatEnsure } from '../../src/export/ensure-text';
+import { evaluateEnsure } from '../../src/result/ensure';
+import { parseEnsure } from '../../src/result/expr';
 import { baseResult } from '../helpers/report-fixtures';
 import { usageMessage } from '../helpers/usage';
 
@@ -26,7 +28,7 @@ describe('parseEnsure', () => {
     );
     assert.match(
       usageMessage(() => parseEnsure('latency.p99<5')),
-      /^--ensure "latency\.p99<5": unknown metric "latency\.p99"\. Known: connect, firstMessage, echo, broadcast, probe\.connect, probe\.firstMessage, reconnect \(each \.p50 \.p90 \.p99 \.max \.mean\), rss\.idle, rss\.steady, rss\.peak, bytesPerClient, loadgen\.bytesPerClient, connected, failed, probe\.failed, cpu, broadcast\.lost, broadcast\.outOfOrder, broadcast\.duplicates, reconnect\.failed\.$/,
+      /^--ensure "latency\.p99<5": unknown metric "latency\.p99"\. Known: connect, firstMessage, echo, broadcast, probe\.connect, probe\.firstMessage, reconnect, connectService, arrivalLag, timeToFirstMessage, welcomeDelivery, echoService, probe\.connectService, probe\.timeToFirstMessage \(each \.p50 \.p90 \.p99 \.max \.mean\), rss\.idle, rss\.steady, rss\.peak, bytesPerClient, loadgen\.bytesPerClient, connected, failed, probe\.failed, cpu, broadcast\.lost, broadcast\.outOfOrder, broadcast\.duplicates, reconnect\.failed\.$/,
     );
     assert.equal(
       usageMessage(() => parseEnsure('connect.p99<5MB')),

@@ -3,9 +3,6 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  formatGateJUnit,
-  formatGateMarkdown,
-  formatGateText,
   GATE_ALPHA,
   GATE_DEFAULT_THRESHOLDS,
   GATE_NOISE_FLOOR_PCT,
@@ -18,6 +15,9 @@ import {
   type GateReport,
 } from '../../src/analysis/gate';
 import type { RunResult } from '../../src/result/build';
+import { formatGateJUnit } from '../../src/export/gate-junit';
+import { formatGateMarkdown } from '../../src/export/gate-markdown';
+import { formatGateText } from '../../src/export/gate-text';
 import { baseResult, tempDir, writeJson } from '../helpers/report-fixtures';
 import { usageMessage } from '../helpers/usage';
 

@@ -1,27 +1,16 @@
 import type { LatencyStats } from '../../result/histograms';
 import { median, type RunResult } from '../../result/build';
 import type { ArrivalRate } from '../../config/run-options';
+import { isFlagged } from '../../result/cell';
+import { latencyOf, readMetric } from '../../result/metrics';
 import type { ReportCell } from '../../result/read';
 
-/** Same units as the run summary: MB and KB are powers of 1024. */
-export const MB = 1024 * 1024;
-export const KB = 1024;
+export { flagReason, isFlagged } from '../../result/cell';
+
+// Binary, as everywhere (see result/units.ts); the report's labels call them MB and KB.
+export { MIB as MB, KIB as KB } from '../../result/units';
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-
-function stats(v: unknown): LatencyStats | null {
-  if (typeof v !== 'object' || v === null) return null;
-  const s = v as Record<string, unknown>;
-  if (num(s.p50) === null) return null;
-  return {
-    p50: s.p50 as number,
-    p90: num(s.p90) ?? (s.p50 as number),
-    p99: num(s.p99) ?? (s.p50 as number),
-    max: num(s.max) ?? (s.p50 as number),
-    mean: num(s.mean) ?? (s.p50 as number),
-    count: num(s.count) ?? 0,
-  };
-}
 
 /** What a report shows of one cell; null where the cell has no such number. */
 export interface CellNumbers {
@@ -48,26 +37,25 @@ export interface CellNumbers {
   broadcast: Omit<NonNullable<RunResult['broadcast']>, 'latencyMs'> | null;
 }
 
-/** Reads a cell's numbers without trusting the result file's shape. */
+/** Reads a cell's numbers through the metric registry, without trusting the result file's shape. */
 export function numbersOf(cell: ReportCell): CellNumbers {
   const r = cell.result;
-  const rss = r?.server?.rssBytes;
   return {
     requested: num(r?.clients?.requested) ?? (r ? null : cell.clients),
-    connected: num(r?.clients?.connected),
-    failed: num(r?.clients?.failed),
-    connectMs: stats(r?.connectMs),
-    connectServiceMs: stats(r?.connectServiceMs),
-    timeToFirstMessageMs: stats(r?.timeToFirstMessageMs),
-    firstMessageMs: stats(r?.firstMessageMs),
-    echoMs: stats(r?.echoMs),
-    probeConnectMs: stats(r?.probe?.connectMs),
-    probeFirstMessageMs: stats(r?.probe?.firstMessageMs),
-    rssIdleBytes: num(rss?.idle),
-    rssSteadyBytes: num(rss?.steady),
-    rssPeakBytes: num(rss?.peak),
-    bytesPerClient: num(r?.server?.bytesPerClient),
-    broadcastMs: stats(r?.broadcast?.latencyMs ?? r?.broadcastMs),
+    connected: readMetric('connected', r),
+    failed: readMetric('failed', r),
+    connectMs: latencyOf('connect', r),
+    connectServiceMs: latencyOf('connectService', r),
+    timeToFirstMessageMs: latencyOf('timeToFirstMessage', r),
+    firstMessageMs: latencyOf('firstMessage', r),
+    echoMs: latencyOf('echo', r),
+    probeConnectMs: latencyOf('probe.connect', r),
+    probeFirstMessageMs: latencyOf('probe.firstMessage', r),
+    rssIdleBytes: readMetric('rss.idle', r),
+    rssSteadyBytes: readMetric('rss.steady', r),
+    rssPeakBytes: readMetric('rss.peak', r),
+    bytesPerClient: readMetric('bytesPerClient', r),
+    broadcastMs: latencyOf('broadcast', r),
     broadcast:
       r?.broadcast && typeof r.broadcast.expectedDeliveries === 'number'
         ? {
@@ -80,21 +68,6 @@ export function numbersOf(cell: ReportCell): CellNumbers {
           }
         : null,
   };
-}
-
-/** A cell whose numbers are to be shown with a warning: it did not complete, or its run was not valid. */
-export function isFlagged(cell: ReportCell): boolean {
-  return cell.status !== 'completed' || cell.valid === false;
-}
-
-/** Why a flagged cell is flagged, in one line; empty for a good cell. */
-export function flagReason(cell: ReportCell): string {
-  const parts: string[] = [];
-  if (cell.status !== 'completed') parts.push(`${cell.status}${cell.error ? `: ${cell.error}` : ''}`);
-  if (cell.valid === false) {
-    parts.push(`invalid${cell.invalidReasons.length ? `: ${cell.invalidReasons.join('; ')}` : ''}`);
-  }
-  return parts.join(' — ');
 }
 
 /** The trials of one series at one client level. */
