@@ -367,3 +367,14 @@ describe('runBin holds what bench writes to the schema', () => {
     }
   });
 });
+
+describe('docs/result.md', () => {
+  it('its example is a result the schema accepts', () => {
+    const doc = fs.readFileSync(path.resolve(__dirname, '../../../docs/result.md'), 'utf8');
+    const example = /## An example[\s\S]*?```json\n([\s\S]*?)\n```/.exec(doc);
+    assert.ok(example, 'docs/result.md has its example');
+    const r = JSON.parse(example[1]!) as RunResult;
+    assert.equal(r.schemaVersion, 2);
+    assertResultSchema(r, 'the example in docs/result.md');
+  });
+});
