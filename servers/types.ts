@@ -109,7 +109,7 @@ export interface NodeStats {
   workers?: NodeStats[];
 }
 
-/** One library's server. Every implementation behaves the same (DESIGN.md, "The server contract"). */
+/** One library's server. Every implementation behaves the same (docs/server-contract.md). */
 export interface BenchServer {
   readonly lib: Lib;
   /** Starts listening (after connecting its adapter); resolves once the port is bound. */

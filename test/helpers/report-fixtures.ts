@@ -154,6 +154,15 @@ export function asV2(r: RunResult, arrivalRate: ArrivalRate, lag = 1): RunResult
     welcomeDeliveryMs: null,
     welcomeDelivery: { serverClock: 'same', negative: 0 },
     echoServiceMs: r.echoMs,
+    // The rest of what every version-2 writer adds, so the fixture meets docs/result.schema.json.
+    echo: { ...r.echo, late: 0 },
+    probe: { ...r.probe, connectServiceMs: r.probe.connectMs, timeToFirstMessageMs: null },
+    server: { ...r.server, samplesFrom: 'local', memoryCap: null },
+    engine: { workers: 1, final: true },
+    broadcast: null,
+    nodes: null,
+    faults: [],
+    env: { ...r.env, fingerprint: '0123456789abcdef', calibration: null },
   });
   r.options.arrivalRate = arrivalRate;
   return r;
