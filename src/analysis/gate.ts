@@ -22,6 +22,7 @@ import {
   type BootstrapOptions,
   type Interval,
 } from './stats';
+import { manifestRunArgs } from '../result/manifest';
 
 /** The metrics the gate compares, named as in `--ensure`. */
 export const GATE_METRICS = [
@@ -801,7 +802,7 @@ export function compareRuns(
   if (kinds('missing'))
     parts.push(`${kinds('missing')} baseline cell${kinds('missing') === 1 ? '' : 's'} missing in current`);
   if (kinds('empty')) parts.push('nothing compared');
-  const runArgs = (currentRuns.manifest ?? baselineRuns.manifest)?.options.runArgs ?? [];
+  const runArgs = manifestRunArgs((currentRuns.manifest ?? baselineRuns.manifest)?.options);
   const untested = cells.filter((x) => x.mode === 'thresholds');
   return {
     verdict,

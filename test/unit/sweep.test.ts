@@ -2,15 +2,15 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import {
+  cellArgv,
   cellLabel,
   cellOutcome,
   cellStatusOf,
   fixedCost,
   planCells,
-  resolveSweepOptions,
   sweepExitCode,
-  PRESETS,
 } from '../../src/run/sweep';
+import { resolveSweepOptions, PRESETS } from '../../src/config/sweep-options';
 import type { RunResult } from '../../src/result/build';
 import type { SweepManifest } from '../../src/result/manifest';
 import { formatSweepSummary } from '../../src/export/text';
@@ -43,7 +43,7 @@ describe('resolveSweepOptions', () => {
       '--preset must be one of modern, paper-2020 (got "paper-2019"). Example: --preset paper-2020',
     );
     assert.equal(
-      usageMessage(() => resolveSweepOptions({ preset: 'paper-2020', runArgs: ['--deflate'] })),
+      usageMessage(() => resolveSweepOptions({ preset: 'paper-2020', run: { deflate: true } })),
       '--preset paper-2020 sets --transport and --deflate itself. Remove them, or drop --preset.',
     );
     assert.equal(
@@ -59,7 +59,7 @@ describe('resolveSweepOptions', () => {
       '--arrival-rates needs at least one value, e.g. --arrival-rates 500,burst.',
     );
     assert.equal(
-      usageMessage(() => resolveSweepOptions({ arrivalRates: '500', runArgs: ['--arrival-rate', '100'] })),
+      usageMessage(() => resolveSweepOptions({ arrivalRates: '500', run: { arrivalRate: '100' } })),
       '--arrival-rates and --arrival-rate cannot be used together. Keep --arrival-rates to sweep rates, or --arrival-rate for one rate in every cell.',
     );
   });
@@ -70,7 +70,7 @@ describe('resolveSweepOptions', () => {
 });
 
 describe('planCells', () => {
-  const base = { scenario: 'echo', runArgs: ['--hold', '1'], preset: null };
+  const base = { scenario: 'echo', run: { hold: '1' }, preset: null };
   it('rotates the libraries at every level and trial, so none always goes first', () => {
     const cells = planCells({ ...base, libs: ['ws', 'socketio', 'sockjs'], clients: [100, 1000], trials: 2 });
     assert.equal(cells.length, 12);
@@ -90,7 +90,7 @@ describe('planCells', () => {
       [...cells.keys()],
     );
     assert.equal(new Set(cells.map((c) => c.file)).size, 12, 'one result file per cell');
-    assert.deepEqual(cells[0]!.args, [
+    assert.deepEqual(cellArgv(cells[0]!), [
       'run',
       '--lib',
       'ws',
@@ -135,7 +135,7 @@ describe('planCells', () => {
       ],
     );
     assert.equal(new Set(cells.map((c) => c.file)).size, cells.length);
-    assert.deepEqual(cells[2]!.args, [
+    assert.deepEqual(cellArgv(cells[2]!), [
       'run',
       '--lib',
       'socketio',
@@ -155,14 +155,18 @@ describe('planCells', () => {
   it('applies a preset per library and records what it assumes', () => {
     const cells = planCells({
       ...base,
-      runArgs: [],
+      run: {},
       libs: ['ws', 'socketio'],
       clients: [10],
       trials: 1,
       preset: PRESETS['paper-2020']!,
     });
-    assert.deepEqual(cells.find((c) => c.lib === 'socketio')!.args.slice(-3), ['--transport', 'polling', '--deflate']);
-    assert.deepEqual(cells.find((c) => c.lib === 'ws')!.args.slice(-3), ['--scenario', 'echo', '--allow-invalid']);
+    assert.deepEqual(cellArgv(cells.find((c) => c.lib === 'socketio')!).slice(-3), [
+      '--transport',
+      'polling',
+      '--deflate',
+    ]);
+    assert.deepEqual(cellArgv(cells.find((c) => c.lib === 'ws')!).slice(-3), ['--scenario', 'echo', '--allow-invalid']);
     assert.ok(PRESETS['paper-2020']!.assumptions.some((a) => a.includes('per-message deflate on')));
   });
   it('paper-2020 states the arrival model it assumes', () => {

@@ -36,6 +36,7 @@ import {
   type StudyFigure,
   type StudyPoint,
 } from './study-2020';
+import { manifestRunArgs } from '../../result/manifest';
 
 /** chart.js's UMD build, read when a report is rendered so the report carries the installed version. */
 export function chartJsSource(): string {
@@ -846,7 +847,7 @@ function conditions(report: LoadedReport): string {
           : []),
         ['trials', String(m.options?.trials ?? '–')],
         ['scenario', String(m.options?.scenario ?? '–')],
-        ['bench run flags', (m.options?.runArgs ?? []).join(' ') || '(none)'],
+        ['bench run flags', manifestRunArgs(m.options).join(' ') || '(none)'],
         ['created', String(m.createdAt ?? '–')],
         ['updated', String(m.updatedAt ?? '–')],
         ['wall time', typeof m.wallSeconds === 'number' ? `${m.wallSeconds.toFixed(0)} s` : '–'],
