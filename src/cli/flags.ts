@@ -13,6 +13,8 @@ import {
   SERVE_DEFAULTS,
   SWEEP_DEFAULTS,
 } from '../config/defaults';
+import type { RunOptions } from '../config/run-options';
+import type { ServeOptions } from '../config/serve-options';
 
 export interface Flag {
   /** numbers stay strings until the options resolve them, so errors can quote what was typed */
@@ -28,6 +30,13 @@ export interface Flag {
 
 /** Flag name (as typed, without `--`) → its entry. Insertion order is the help order. */
 export type FlagTable = Record<string, Flag>;
+
+/** `maxLag` → `max-lag`, as a type: a table's keys must be its options' fields, each once. */
+type Kebab<S extends string> = S extends `${infer H}${infer T}`
+  ? `${H extends Lowercase<H> ? H : `-${Lowercase<H>}`}${Kebab<T>}`
+  : S;
+/** A table with exactly one flag per field of `O`: a missing or extra flag does not compile. */
+type TableOf<O> = Record<Kebab<keyof O & string>, Flag>;
 
 /** A positional argument of a command. */
 export interface Positional {
@@ -53,7 +62,7 @@ const SHARED = {
   quiet: bool('no progress on stderr'),
 } satisfies FlagTable;
 
-export const RUN_FLAGS: FlagTable = {
+export const RUN_FLAGS = {
   lib: SHARED.lib,
   clients: str('clients to connect and hold (1 to 100000)'),
   scenario: str(`${SCENARIOS.join(' | ')} or the path of your own Artillery script`, {
@@ -137,9 +146,9 @@ export const RUN_FLAGS: FlagTable = {
     'SLO to check, repeatable: e.g. "connect.p99<500ms" "rss.steady<300MB" "failed==0"; exit 1 if one fails',
     { array: true },
   ),
-};
+} satisfies TableOf<RunOptions>;
 
-export const SERVE_FLAGS: FlagTable = {
+export const SERVE_FLAGS = {
   lib: SHARED.lib,
   port: str('TCP port; 0 picks a free one', { default: String(SERVE_DEFAULTS.port) }),
   host: str('address to bind; anything but loopback must be asked for', { default: SERVE_DEFAULTS.host }),
@@ -165,7 +174,7 @@ export const SERVE_FLAGS: FlagTable = {
   'welcome-delay': str('for tests: send the welcome MS ms after the connection', {
     default: String(SERVE_DEFAULTS.welcomeDelayMs),
   }),
-};
+} satisfies TableOf<ServeOptions>;
 
 /** What `bench sweep` passes on to every cell; named in its help once, not per flag. */
 export const SWEEP_PASS_THROUGH = 'passed to every bench run (see bench run --help)';

@@ -1,5 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   cellArgv,
@@ -10,7 +12,15 @@ import {
   planCells,
   sweepExitCode,
 } from '../../src/run/sweep';
-import { resolveSweepOptions, PRESETS } from '../../src/config/sweep-options';
+import {
+  resolveSweepOptions,
+  PRESETS,
+  runArgv,
+  runOptionsFromArgs,
+  sameRunOptions,
+} from '../../src/config/sweep-options';
+import { manifestRunArgs, manifestRunOptions } from '../../src/result/manifest';
+import { loadInputs } from '../../src/export/report/load';
 import type { RunResult } from '../../src/result/build';
 import type { SweepManifest } from '../../src/result/manifest';
 import { formatSweepSummary } from '../../src/export/text';
@@ -269,5 +279,77 @@ describe('cellStatusOf and fixedCost', () => {
       cells: 1,
     });
     assert.equal(fixedCost([]), null);
+  });
+});
+
+describe('typed cell options', () => {
+  it('derive the cell’s argv in one place, and old argv reads back as the same options', () => {
+    const o = { lib: 'ws', clients: 10, maxFailed: '1%', deflate: true, reconnect: false, ensure: ['a<1', 'b<2'] };
+    assert.deepEqual(runArgv(o), [
+      '--lib',
+      'ws',
+      '--clients',
+      '10',
+      '--max-failed',
+      '1%',
+      '--deflate',
+      '--no-reconnect',
+      '--ensure',
+      'a<1',
+      '--ensure',
+      'b<2',
+    ]);
+    const legacy = ['run', '--lib', 'ws', '--clients', '10', '--hold', '1', '--deflate', '--profile', 'ci-small'];
+    assert.deepEqual(runOptionsFromArgs(legacy), {
+      lib: 'ws',
+      clients: '10',
+      hold: '1',
+      deflate: true,
+      profile: 'ci-small',
+    });
+  });
+  it('let a sweep from before them resume: its runArgs compare by what they say', () => {
+    const old = manifestRunOptions({ runArgs: ['--hold', '1', '--deflate', '--max-lag', '50'] });
+    assert.ok(sameRunOptions(old, { deflate: true, maxLag: '50', hold: '1' }));
+    assert.ok(!sameRunOptions(old, { deflate: true, maxLag: '50', hold: '2' }));
+    assert.deepEqual(manifestRunArgs({ run: { hold: '1', deflate: true } }), ['--hold', '1', '--deflate']);
+    assert.deepEqual(manifestRunArgs({ runArgs: ['--hold', '1'] }), ['--hold', '1']);
+  });
+  it('are what a report reads for a cell that left no result, old manifests alike', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-sweep-'));
+    try {
+      const cell = (index: number, lib: 'socketio' | 'ws', more: object) => ({
+        index,
+        lib,
+        clients: 10,
+        trial: 1,
+        file: `cells/${lib}-${index}.json`,
+        status: 'errored',
+        error: 'server died',
+        ...more,
+      });
+      const manifest = {
+        schemaVersion: 1,
+        kind: 'bench-sweep',
+        options: { libs: ['socketio'], clients: [10], trials: 1, scenario: 'echo', run: {} },
+        cells: [
+          cell(0, 'socketio', {
+            options: { lib: 'socketio', clients: 10, transport: 'polling', deflate: true, arrivalRate: 'burst' },
+          }),
+          cell(1, 'socketio', { args: ['run', '--lib', 'socketio', '--clients', '10', '--arrival-rate', '250'] }),
+        ],
+      };
+      fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
+      const cells = loadInputs([dir]).cells;
+      assert.deepEqual(
+        cells.map((c) => [c.arrivalRate, c.series]),
+        [
+          ['burst', 'socketio · polling · deflate on · burst'],
+          [250, 'socketio · websocket · deflate off · 250/s'],
+        ],
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
