@@ -23,6 +23,7 @@ import {
   type BootstrapOptions,
   type Interval,
 } from './stats';
+import { manifestRunArgs } from '../result/manifest';
 
 export { GATE_METRICS };
 
@@ -730,7 +731,7 @@ export function compareRuns(
   if (kinds('missing'))
     parts.push(`${kinds('missing')} baseline cell${kinds('missing') === 1 ? '' : 's'} missing in current`);
   if (kinds('empty')) parts.push('nothing compared');
-  const runArgs = (currentRuns.manifest ?? baselineRuns.manifest)?.options.runArgs ?? [];
+  const runArgs = manifestRunArgs((currentRuns.manifest ?? baselineRuns.manifest)?.options);
   const untested = cells.filter((x) => x.mode === 'thresholds');
   return {
     verdict,

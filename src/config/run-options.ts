@@ -5,14 +5,26 @@ import { DEFAULT_RECONNECT, LIBS, TRANSPORTS, type Lib, type Transport } from 'a
 import { parseEnsure, type EnsureCheck } from '../result/expr';
 import { UsageError } from '../errors';
 import { packageRoot } from '../paths';
-import { METRICS_PATH, METRICS_TOKEN_ENV } from '../sampling/metrics-endpoint';
 import { findTopology } from './profiles';
+import {
+  ADAPTERS,
+  BURST,
+  DEFAULT_PG_URL,
+  DEFAULT_REDIS_URL,
+  LOCAL_PROFILE,
+  METRICS_PATH,
+  METRICS_TOKEN_ENV,
+  MAX_CLIENTS,
+  MAX_NODES,
+  RUN_DEFAULTS,
+  SCENARIOS,
+  type AdapterKind,
+  type ArrivalRate,
+  type FailLimit,
+  type ScenarioName,
+} from './defaults';
 
-/** The default profile: this machine as it is. */
-export const LOCAL_PROFILE = 'local';
-
-export const SCENARIOS = ['echo', 'connect', 'broadcast'] as const;
-export type ScenarioName = (typeof SCENARIOS)[number];
+export * from './defaults';
 
 /** `bench run` options as the user gave them. Everything is optional; strings are raw input. */
 export interface RunOptions {
@@ -132,22 +144,6 @@ export interface ResolvedRunOptions {
   reconnect: ReconnectSettings | null;
 }
 
-/** Clients per second, or `burst`: every client of the ramp due at the same moment. */
-export type ArrivalRate = number | 'burst';
-export const BURST = 'burst';
-
-/** How many failed connections a valid run may have: a count, or a percentage of those attempted. */
-export type FailLimit = { count: number } | { percent: number };
-
-/** The limit as a number of connections, out of `attempted`. */
-export function failLimitOf(limit: FailLimit, attempted: number): number {
-  return 'count' in limit ? limit.count : Math.floor((limit.percent / 100) * attempted);
-}
-
-export function formatFailLimit(limit: FailLimit): string {
-  return 'count' in limit ? String(limit.count) : `${limit.percent}%`;
-}
-
 /** Back-off of reconnecting clients (the engine's; Socket.IO's defaults). */
 export interface ReconnectSettings {
   attempts: number;
@@ -155,29 +151,6 @@ export interface ReconnectSettings {
   delayMaxMs: number;
   jitter: number;
 }
-
-export const RUN_DEFAULTS = {
-  scenario: 'echo' as ScenarioName,
-  arrivalRate: 500,
-  warmup: 500,
-  holdSeconds: 10,
-  probes: 10,
-  transport: 'websocket' as Transport,
-  pingIntervalMs: 25_000,
-  sampleIntervalMs: 250,
-  /** per client; the default grows with the clients so that all of them echo 1,000 times/s at most */
-  echoEveryMs: 1_000,
-  /** the most echoes per second, over all clients, that the default interval makes */
-  maxEchoesPerSecond: 1_000,
-  broadcastEveryMs: 1_000,
-  connectTimeoutMs: 30_000,
-  maxLoopDelayMs: 100,
-  maxFailed: { count: 0 } as FailLimit,
-  /** as the loop delay limit: a generator 100 ms behind its schedule no longer measures the server */
-  maxLagMs: 100,
-};
-
-export const MAX_CLIENTS = 100_000;
 
 /**
  * Default echo interval per client: 1 s, or longer so that all clients together send at most
@@ -257,12 +230,6 @@ function resolveScenario(raw: string): ScenarioRef {
     `--scenario must be one of ${SCENARIOS.join(', ')} or the path of an Artillery script ending in .yml (got "${raw}").`,
   );
 }
-
-export const ADAPTERS = ['none', 'redis', 'postgres', 'cluster'] as const;
-export type AdapterKind = (typeof ADAPTERS)[number];
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
-export const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
-export const MAX_NODES = 16;
 
 function resolveNodes(
   raw: RunOptions,

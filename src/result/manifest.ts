@@ -1,6 +1,8 @@
 import type { Lib } from 'artillery-engine-bench/protocol';
 import type { RunEnv } from './env';
-import type { ArrivalRate } from '../config/run-options';
+import type { ArrivalRate } from '../config/defaults';
+import type { RunOptions } from '../config/run-options';
+import { runArgv, runOptionsFromArgs } from '../config/sweep-options';
 
 /** The file in a sweep folder that lists its cells. */
 export const MANIFEST_FILE = 'manifest.json';
@@ -19,8 +21,10 @@ export interface SweepCell {
   trial: number;
   /** result file, relative to the sweep folder */
   file: string;
-  /** the exact `bench` arguments of this cell */
-  args: string[];
+  /** the `bench run` options of this cell, as given (its arguments: cellArgv) */
+  options?: RunOptions;
+  /** the exact `bench` arguments of this cell, in manifests written before `options` */
+  args?: string[];
   status: CellStatus;
   /** why the cell errored or was aborted */
   error?: string;
@@ -60,8 +64,10 @@ export interface SweepManifest {
     clients: number[];
     trials: number;
     scenario: string;
-    /** the `bench run` flags every cell got (besides --lib, --clients, --out) */
-    runArgs: string[];
+    /** the `bench run` options every cell got, as given (besides lib, clients, scenario, out) */
+    run?: RunOptions;
+    /** the same as `bench run` flags, in manifests written before `run` */
+    runArgs?: string[];
     /** --arrival-rates, sorted, `burst` last; absent when every cell ran at one rate */
     arrivalRates?: ArrivalRate[];
   };
@@ -70,4 +76,15 @@ export interface SweepManifest {
   fixedCost: FixedCost | null;
   /** whole sweep so far (s) */
   wallSeconds: number;
+}
+
+/** The `bench run` options every cell of the sweep got, from a manifest of any age. */
+export function manifestRunOptions(options: Pick<SweepManifest['options'], 'run' | 'runArgs'>): RunOptions {
+  return options.run ?? runOptionsFromArgs(options.runArgs ?? []);
+}
+
+/** The same as `bench run` flags, for a reader to show or to repeat. */
+export function manifestRunArgs(options: Pick<SweepManifest['options'], 'run' | 'runArgs'> | undefined): string[] {
+  if (!options) return [];
+  return options.run ? runArgv(options.run) : [...(options.runArgs ?? [])];
 }

@@ -4,7 +4,9 @@ import { faultLabel } from './faults';
 import { LIBS } from 'artillery-engine-bench/protocol';
 import { profileName, type RunEnv } from './env';
 import { UsageError } from '../errors';
-import { MANIFEST_FILE, type CellStatus, type SweepManifest } from './manifest';
+import { MANIFEST_FILE, manifestRunOptions, type CellStatus, type SweepManifest } from './manifest';
+import { runOptionsFromArgs } from '../config/sweep-options';
+import type { RunOptions as GivenRunOptions } from '../config/run-options';
 import { BURST, RUN_DEFAULTS, type ArrivalRate } from '../config/run-options';
 import { READABLE_SCHEMA_VERSIONS, runVerdict, type RunResult } from './build';
 
@@ -108,8 +110,8 @@ function clientsOf(r: RunResult): number {
 
 interface Pending extends Omit<ReportCell, 'series' | 'family' | 'trial'> {
   trial: number | null;
-  /** run options for cells without a result, from the manifest's runArgs */
-  runArgs: string[] | null;
+  /** run options as given, for cells without a result, from the manifest */
+  given: GivenRunOptions | null;
 }
 
 /** A rate as a file or an argument says it: a positive number or `burst`; else null. */
@@ -139,7 +141,7 @@ function fromResult(result: RunResult, file: string, trial: number | null): Pend
     invalidReasons: Array.isArray(verdict?.reasons) ? verdict.reasons.map(String) : [],
     result,
     file,
-    runArgs: null,
+    given: null,
   };
 }
 
@@ -167,14 +169,15 @@ function loadSweep(dir: string, shown: string): { sweep: ReportSweep; cells: Pen
     }
     const done = c.status !== 'pending' && c.status !== 'running';
     const missing = `no result file: ${c.file || '(none)'} ${read.problem}`;
-    const args = Array.isArray(c.args) ? c.args : (manifest.options?.runArgs ?? []);
-    const rateArg = args.indexOf('--arrival-rate');
+    // Manifests from before typed options hold the cell's `bench` arguments instead.
+    const given =
+      c.options ?? (Array.isArray(c.args) ? runOptionsFromArgs(c.args) : manifestRunOptions(manifest.options ?? {}));
     return {
       lib: c.lib,
       scenario: manifest.options?.scenario ?? 'unknown',
       clients: c.clients,
-      // The arguments are the cell's whole command line: without --arrival-rate it ran at the default.
-      arrivalRate: rateOf(c.arrivalRate ?? (rateArg >= 0 ? args[rateArg + 1] : RUN_DEFAULTS.arrivalRate)),
+      // The options are the cell's whole command line: without an arrival rate it ran at the default.
+      arrivalRate: rateOf(c.arrivalRate ?? given.arrivalRate ?? RUN_DEFAULTS.arrivalRate),
       trial: c.trial,
       status: done && c.status === 'completed' ? 'errored' : c.status,
       ...((c.error || done) && { error: c.error ? `${c.error} (${missing})` : missing }),
@@ -182,7 +185,7 @@ function loadSweep(dir: string, shown: string): { sweep: ReportSweep; cells: Pen
       invalidReasons: [],
       result: null,
       file,
-      runArgs: args,
+      given,
     };
   });
   return { sweep: { folder: dir, manifest }, cells };
@@ -200,28 +203,24 @@ function loadFolder(dir: string, shown: string): Pending[] {
   return cells;
 }
 
-/** Options a cell without a result ran with, from its `bench` arguments in the manifest. */
-function optionsFromArgs(
-  args: readonly string[],
+/** Options a cell without a result ran with, from its options as given in the manifest. */
+function optionsFromGiven(
+  given: GivenRunOptions,
   lib: string,
 ): Pick<RunOptions, 'transport' | 'deflate' | 'nodes' | 'adapter'> {
-  const value = (flag: string) => {
-    const i = args.indexOf(flag);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
-  const transport = lib === 'socketio' ? (value('--transport') ?? 'websocket') : 'websocket';
-  const nodes = Number(value('--nodes') ?? 1);
+  const transport = lib === 'socketio' ? (given.transport ?? 'websocket') : 'websocket';
+  const nodes = Number(given.nodes ?? 1);
   return {
     transport,
-    deflate: args.includes('--deflate'),
+    deflate: given.deflate === true,
     nodes,
-    adapter: value('--adapter') ?? (nodes > 1 ? 'redis' : 'none'),
+    adapter: given.adapter ?? (nodes > 1 ? 'redis' : 'none'),
   };
 }
 
 /** The options that can tell two series of one library apart; the arrival rate last. */
 function variantFields(c: Pending): Record<string, string> {
-  const o = c.result?.options ?? optionsFromArgs(c.runArgs ?? [], c.lib);
+  const o = c.result?.options ?? optionsFromGiven(c.given ?? {}, c.lib);
   return {
     scenario: c.scenario,
     transport: String(o.transport),

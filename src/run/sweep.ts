@@ -1,184 +1,22 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LIBS, type Lib } from 'artillery-engine-bench/protocol';
 import { OutputTail, spawnNode } from '../topology/children';
 import { collectEnv } from '../result/env';
 import { UsageError } from '../errors';
-import { MANIFEST_FILE, type FixedCost, type SweepCell, type SweepManifest } from '../result/manifest';
-import { BURST, MAX_CLIENTS, SCENARIOS, type ArrivalRate } from '../config/run-options';
+import {
+  MANIFEST_FILE,
+  manifestRunOptions,
+  type FixedCost,
+  type SweepCell,
+  type SweepManifest,
+} from '../result/manifest';
+import { BURST, type ArrivalRate } from '../config/defaults';
+import type { RunOptions } from '../config/run-options';
+import { runArgv, sameRunOptions, type ResolvedSweepOptions } from '../config/sweep-options';
 import { writeJsonAtomic } from '../result/write';
 import { ensureDir, OutputPathError } from '../result/output-check';
 import { cliEntry } from '../paths';
 import { median, runVerdict, type RunResult } from '../result/build';
-
-export const SWEEP_DEFAULTS = {
-  libs: [...LIBS] as Lib[],
-  clients: [100, 500, 1000, 2000, 5000, 7000, 10000],
-  trials: 1,
-  scenario: 'echo',
-};
-
-/** A preset: `bench run` flags per library, and what they assume, for the manifest and report. */
-export interface Preset {
-  name: string;
-  description: string;
-  argsFor: (lib: Lib) => string[];
-  assumptions: string[];
-}
-
-export const PRESETS: Record<string, Preset> = {
-  modern: {
-    name: 'modern',
-    description: "today's library defaults",
-    argsFor: (lib) => (lib === 'socketio' ? ['--transport', 'polling'] : []),
-    assumptions: [
-      'Socket.IO 4 defaults: long-polling first, then upgrade to WebSocket; per-message deflate off (off by default since Socket.IO 3 / engine.io 4).',
-      'ws 8 defaults: per-message deflate off on the server.',
-      'SockJS: no per-message deflate (sockjs-node does not offer it); the client tries WebSocket first.',
-    ],
-  },
-  'paper-2020': {
-    name: 'paper-2020',
-    description: 'the 2020 study (Hansson, LIU-IDA/LITH-EX-G-20/025-SE) as far as its conditions are known',
-    argsFor: (lib) => (lib === 'socketio' ? ['--transport', 'polling', '--deflate'] : []),
-    assumptions: [
-      'Client levels 100 to 10,000 as in the study; the study published neither its code nor its arrival rate, so the ramp uses bench run defaults (500 clients/s, 500 warm-up clients, 10 s hold).',
-      'Arrival model: the study published none. Assumed here: arrivals on a fixed schedule at --arrival-rate (default 500 clients/s), connect latency timed from when each arrival was due. Connect latency at N clients depends on the rate by orders of magnitude (10,000 clients here: ws p50 0.45 ms at 500/s, 1.5 s when all arrive within one second); add --arrival-rates 500,2000,10000,burst to see the effect. Cells where the generator falls behind or saturates are marked invalid.',
-      'Socket.IO as its 2.x defaults configured it: per-message deflate on (engine.io 3 default, threshold 1 KiB) and long-polling first, then upgrade. Today’s Socket.IO 4 runs with those options; the 2.x code itself is not used.',
-      'Per-message deflate costs memory per connection (a zlib context each side keeps) even when no message is large enough to be compressed; the study’s near-2 GB for Socket.IO at 10,000 clients is consistent with that.',
-      'ws with its defaults (per-message deflate off on the server in ws 7, as in ws 8). SockJS without deflate (not offered).',
-      'The study ran the server on an i3-8300 and the clients on an i5-4690K; a sweep on one machine shares its cores between both sides unless --profile paper-2020 gives each side its own CPUs, memory and network namespace.',
-    ],
-  },
-};
-
-/** `bench sweep` options as the user gave them. */
-export interface SweepOptions {
-  libs?: string;
-  clients?: string;
-  trials?: string | number;
-  scenario?: string;
-  out?: string;
-  resume?: boolean;
-  preset?: string;
-  /** arrival rates as a dimension, e.g. `250,500,burst` */
-  arrivalRates?: string;
-  /** flags passed through to every `bench run` */
-  runArgs?: string[];
-  quiet?: boolean;
-}
-
-export interface ResolvedSweepOptions {
-  libs: Lib[];
-  clients: number[];
-  trials: number;
-  scenario: string;
-  out: string;
-  resume: boolean;
-  preset: Preset | null;
-  /** null: not a dimension; every cell runs at --arrival-rate (or its default), files named as before */
-  arrivalRates: ArrivalRate[] | null;
-  runArgs: string[];
-  quiet: boolean;
-}
-
-const LIST_EXAMPLE: Record<string, string> = { libs: 'ws,socketio', clients: '100,1000', 'arrival-rates': '500,burst' };
-
-function listOf(flag: string, raw: string): string[] {
-  const items = raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (items.length === 0)
-    throw new UsageError(`--${flag} needs at least one value, e.g. --${flag} ${LIST_EXAMPLE[flag] ?? '100,1000'}.`);
-  return items;
-}
-
-/** Numbers ascending, `burst` (all at once, the fastest) last. */
-export function compareRates(a: ArrivalRate, b: ArrivalRate): number {
-  return (a === BURST ? Infinity : a) - (b === BURST ? Infinity : b);
-}
-
-function resolveArrivalRates(raw: string | undefined, runArgs: readonly string[]): ArrivalRate[] | null {
-  if (raw === undefined) return null;
-  if (runArgs.includes('--arrival-rate')) {
-    throw new UsageError(
-      '--arrival-rates and --arrival-rate cannot be used together. Keep --arrival-rates to sweep rates, or --arrival-rate for one rate in every cell.',
-    );
-  }
-  const rates = listOf('arrival-rates', raw).map((r): ArrivalRate => {
-    if (r === BURST) return BURST;
-    const n = /^\d+$/.test(r) ? Number(r) : NaN;
-    if (!(n >= 1 && n <= 100_000)) {
-      throw new UsageError(
-        `--arrival-rates takes clients per second from 1 to 100000, or burst, separated by commas (got "${r}"). Example: --arrival-rates 250,500,1000,burst`,
-      );
-    }
-    return n;
-  });
-  return [...new Set(rates)].sort(compareRates);
-}
-
-export function resolveSweepOptions(raw: SweepOptions, now = new Date()): ResolvedSweepOptions {
-  const libs = raw.libs === undefined ? SWEEP_DEFAULTS.libs : listOf('libs', raw.libs);
-  for (const lib of libs) {
-    if (!(LIBS as readonly string[]).includes(lib)) {
-      throw new UsageError(
-        `--libs takes ${LIBS.join(', ')} separated by commas (got "${lib}"). Example: --libs ws,socketio`,
-      );
-    }
-  }
-  const clients =
-    raw.clients === undefined
-      ? SWEEP_DEFAULTS.clients
-      : listOf('clients', raw.clients).map((c) => {
-          const n = /^\d+$/.test(c) ? Number(c) : NaN;
-          if (!(n >= 1 && n <= MAX_CLIENTS)) {
-            throw new UsageError(
-              `--clients takes whole numbers from 1 to ${MAX_CLIENTS} separated by commas (got "${c}"). Example: --clients 100,1000,10000`,
-            );
-          }
-          return n;
-        });
-  const trialsText = String(raw.trials ?? SWEEP_DEFAULTS.trials);
-  const trials = /^\d+$/.test(trialsText) ? Number(trialsText) : NaN;
-  if (!(trials >= 1 && trials <= 100)) {
-    throw new UsageError(`--trials must be a whole number from 1 to 100 (got "${trialsText}"). Example: --trials 3`);
-  }
-  const scenario = raw.scenario ?? SWEEP_DEFAULTS.scenario;
-  if (!(SCENARIOS as readonly string[]).includes(scenario)) {
-    throw new UsageError(`--scenario must be one of ${SCENARIOS.join(', ')} for a sweep (got "${scenario}").`);
-  }
-  let preset: Preset | null = null;
-  if (raw.preset !== undefined) {
-    preset = PRESETS[raw.preset] ?? null;
-    if (!preset) {
-      throw new UsageError(
-        `--preset must be one of ${Object.keys(PRESETS).join(', ')} (got "${raw.preset}"). Example: --preset paper-2020`,
-      );
-    }
-  }
-  const runArgs = raw.runArgs ?? [];
-  if (preset && runArgs.some((a) => a === '--transport' || a === '--deflate')) {
-    throw new UsageError(
-      `--preset ${preset.name} sets --transport and --deflate itself. Remove them, or drop --preset.`,
-    );
-  }
-  const arrivalRates = resolveArrivalRates(raw.arrivalRates, runArgs);
-  const stamp = now.toISOString().replace(/[:.]/g, '-');
-  return {
-    libs: [...new Set(libs)] as Lib[],
-    clients: [...new Set(clients)].sort((a, b) => a - b),
-    trials,
-    scenario,
-    out: path.resolve(raw.out ?? path.join('results', `sweep-${stamp}`)),
-    resume: raw.resume === true,
-    preset,
-    arrivalRates,
-    runArgs,
-    quiet: raw.quiet === true,
-  };
-}
 
 /** A rate as a file name part: `r500`, `burst`. */
 const rateTag = (rate: ArrivalRate) => (rate === BURST ? BURST : `r${rate}`);
@@ -190,7 +28,7 @@ const rateTag = (rate: ArrivalRate) => (rate === BURST ? BURST : `r${rate}`);
  * writes its result, and the sweep reads the verdict from it.
  */
 export function planCells(
-  o: Pick<ResolvedSweepOptions, 'libs' | 'clients' | 'trials' | 'scenario' | 'runArgs' | 'preset'> & {
+  o: Pick<ResolvedSweepOptions, 'libs' | 'clients' | 'trials' | 'scenario' | 'run' | 'preset'> & {
     arrivalRates?: ArrivalRate[] | null;
   },
 ): SweepCell[] {
@@ -204,19 +42,15 @@ export function planCells(
           const lib = o.libs[(i + step) % o.libs.length]!;
           const tag = rate === null ? '' : `-${rateTag(rate)}`;
           const file = path.join('cells', `${lib}-${clients}${tag}-t${trial}.json`);
-          const args = [
-            'run',
-            '--lib',
+          const options: RunOptions = {
             lib,
-            '--clients',
-            String(clients),
-            '--scenario',
-            o.scenario,
-            ...(rate === null ? [] : ['--arrival-rate', String(rate)]),
-            '--allow-invalid',
-            ...(o.preset?.argsFor(lib) ?? []),
-            ...o.runArgs,
-          ];
+            clients,
+            scenario: o.scenario,
+            ...(rate !== null && { arrivalRate: rate }),
+            allowInvalid: true,
+            ...o.preset?.optionsFor(lib),
+            ...o.run,
+          };
           cells.push({
             index: cells.length,
             lib,
@@ -224,7 +58,7 @@ export function planCells(
             ...(rate !== null && { arrivalRate: rate }),
             trial,
             file,
-            args,
+            options,
             status: 'pending',
           });
         }
@@ -232,6 +66,11 @@ export function planCells(
     }
   }
   return cells;
+}
+
+/** The `bench` arguments of a cell: from its options, or as written by a sweep from before them. */
+export function cellArgv(cell: Pick<SweepCell, 'options' | 'args'>): string[] {
+  return cell.options ? ['run', ...runArgv(cell.options)] : [...(cell.args ?? [])];
 }
 
 /** Medians over completed cells of what is not measurement. */
@@ -273,7 +112,9 @@ export function readManifest(dir: string): SweepManifest | null {
 }
 
 function sameOptions(a: SweepManifest['options'], b: SweepManifest['options']): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  // A manifest from before typed options holds them as `runArgs`: compared by what they say.
+  const rest = (o: SweepManifest['options']) => JSON.stringify({ ...o, run: undefined, runArgs: undefined });
+  return rest(a) === rest(b) && sameRunOptions(manifestRunOptions(a), manifestRunOptions(b));
 }
 
 export interface CellEvent {
@@ -384,7 +225,7 @@ export async function runSweep(o: ResolvedSweepOptions, hooks: SweepHooks = {}):
     clients: o.clients,
     trials: o.trials,
     scenario: o.scenario,
-    runArgs: o.runArgs,
+    run: o.run,
     // Only when given, so that a sweep without rates resumes one made before they existed.
     ...(o.arrivalRates && { arrivalRates: o.arrivalRates }),
   };
@@ -446,7 +287,7 @@ export async function runSweep(o: ResolvedSweepOptions, hooks: SweepHooks = {}):
     save();
     hooks.onCellStart?.(event());
     const t0 = Date.now();
-    const { code, tail } = await runCell([...cell.args, '--out', resultFile, '--quiet'], hooks.signal);
+    const { code, tail } = await runCell([...cellArgv(cell), '--out', resultFile, '--quiet'], hooks.signal);
     cell.wallSeconds = Math.round((Date.now() - t0) / 100) / 10;
     const result = readCellResult(resultFile);
     const outcome = cellOutcome(code, result);

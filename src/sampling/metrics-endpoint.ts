@@ -2,12 +2,9 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { ProcSample } from './proc-stats';
 
-/** Where `bench serve --metrics-token` serves its own RSS and CPU samples. */
-export const METRICS_PATH = '/metrics/samples';
-/** Read instead of --metrics-token, so the token need not show in `ps`. */
-export const METRICS_TOKEN_ENV = 'BENCH_METRICS_TOKEN';
-/** Fewest characters a token may have. */
-export const MIN_TOKEN_LENGTH = 8;
+// Defined with the options, which check them; kept here too for the endpoint's readers.
+import { METRICS_PATH, METRICS_TOKEN_ENV, MIN_TOKEN_LENGTH } from '../config/defaults';
+export { METRICS_PATH, METRICS_TOKEN_ENV, MIN_TOKEN_LENGTH };
 
 /** The body of `GET /metrics/samples?since=T`. */
 export interface MetricsResponse {

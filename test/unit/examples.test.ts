@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
-import { buildParser } from '../../src/cli/main';
+import { buildParser } from '../../src/cli/parser';
 
 const WORKFLOW = path.resolve(__dirname, '../../../examples/github-actions/bench-gate.yml');
 

@@ -1,16 +1,26 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import {
+  cellArgv,
   cellLabel,
   cellOutcome,
   cellStatusOf,
   fixedCost,
   planCells,
-  resolveSweepOptions,
   sweepExitCode,
-  PRESETS,
 } from '../../src/run/sweep';
+import {
+  resolveSweepOptions,
+  PRESETS,
+  runArgv,
+  runOptionsFromArgs,
+  sameRunOptions,
+} from '../../src/config/sweep-options';
+import { manifestRunArgs, manifestRunOptions } from '../../src/result/manifest';
+import { loadInputs } from '../../src/result/read';
 import type { RunResult } from '../../src/result/build';
 import type { SweepManifest } from '../../src/result/manifest';
 import { formatSweepSummary } from '../../src/export/text';
@@ -43,7 +53,7 @@ describe('resolveSweepOptions', () => {
       '--preset must be one of modern, paper-2020 (got "paper-2019"). Example: --preset paper-2020',
     );
     assert.equal(
-      usageMessage(() => resolveSweepOptions({ preset: 'paper-2020', runArgs: ['--deflate'] })),
+      usageMessage(() => resolveSweepOptions({ preset: 'paper-2020', run: { deflate: true } })),
       '--preset paper-2020 sets --transport and --deflate itself. Remove them, or drop --preset.',
     );
     assert.equal(
@@ -59,7 +69,7 @@ describe('resolveSweepOptions', () => {
       '--arrival-rates needs at least one value, e.g. --arrival-rates 500,burst.',
     );
     assert.equal(
-      usageMessage(() => resolveSweepOptions({ arrivalRates: '500', runArgs: ['--arrival-rate', '100'] })),
+      usageMessage(() => resolveSweepOptions({ arrivalRates: '500', run: { arrivalRate: '100' } })),
       '--arrival-rates and --arrival-rate cannot be used together. Keep --arrival-rates to sweep rates, or --arrival-rate for one rate in every cell.',
     );
   });
@@ -70,7 +80,7 @@ describe('resolveSweepOptions', () => {
 });
 
 describe('planCells', () => {
-  const base = { scenario: 'echo', runArgs: ['--hold', '1'], preset: null };
+  const base = { scenario: 'echo', run: { hold: '1' }, preset: null };
   it('rotates the libraries at every level and trial, so none always goes first', () => {
     const cells = planCells({ ...base, libs: ['ws', 'socketio', 'sockjs'], clients: [100, 1000], trials: 2 });
     assert.equal(cells.length, 12);
@@ -90,7 +100,7 @@ describe('planCells', () => {
       [...cells.keys()],
     );
     assert.equal(new Set(cells.map((c) => c.file)).size, 12, 'one result file per cell');
-    assert.deepEqual(cells[0]!.args, [
+    assert.deepEqual(cellArgv(cells[0]!), [
       'run',
       '--lib',
       'ws',
@@ -135,7 +145,7 @@ describe('planCells', () => {
       ],
     );
     assert.equal(new Set(cells.map((c) => c.file)).size, cells.length);
-    assert.deepEqual(cells[2]!.args, [
+    assert.deepEqual(cellArgv(cells[2]!), [
       'run',
       '--lib',
       'socketio',
@@ -155,14 +165,18 @@ describe('planCells', () => {
   it('applies a preset per library and records what it assumes', () => {
     const cells = planCells({
       ...base,
-      runArgs: [],
+      run: {},
       libs: ['ws', 'socketio'],
       clients: [10],
       trials: 1,
       preset: PRESETS['paper-2020']!,
     });
-    assert.deepEqual(cells.find((c) => c.lib === 'socketio')!.args.slice(-3), ['--transport', 'polling', '--deflate']);
-    assert.deepEqual(cells.find((c) => c.lib === 'ws')!.args.slice(-3), ['--scenario', 'echo', '--allow-invalid']);
+    assert.deepEqual(cellArgv(cells.find((c) => c.lib === 'socketio')!).slice(-3), [
+      '--transport',
+      'polling',
+      '--deflate',
+    ]);
+    assert.deepEqual(cellArgv(cells.find((c) => c.lib === 'ws')!).slice(-3), ['--scenario', 'echo', '--allow-invalid']);
     assert.ok(PRESETS['paper-2020']!.assumptions.some((a) => a.includes('per-message deflate on')));
   });
   it('paper-2020 states the arrival model it assumes', () => {
@@ -265,5 +279,77 @@ describe('cellStatusOf and fixedCost', () => {
       cells: 1,
     });
     assert.equal(fixedCost([]), null);
+  });
+});
+
+describe('typed cell options', () => {
+  it('derive the cell’s argv in one place, and old argv reads back as the same options', () => {
+    const o = { lib: 'ws', clients: 10, maxFailed: '1%', deflate: true, reconnect: false, ensure: ['a<1', 'b<2'] };
+    assert.deepEqual(runArgv(o), [
+      '--lib',
+      'ws',
+      '--clients',
+      '10',
+      '--max-failed',
+      '1%',
+      '--deflate',
+      '--no-reconnect',
+      '--ensure',
+      'a<1',
+      '--ensure',
+      'b<2',
+    ]);
+    const legacy = ['run', '--lib', 'ws', '--clients', '10', '--hold', '1', '--deflate', '--profile', 'ci-small'];
+    assert.deepEqual(runOptionsFromArgs(legacy), {
+      lib: 'ws',
+      clients: '10',
+      hold: '1',
+      deflate: true,
+      profile: 'ci-small',
+    });
+  });
+  it('let a sweep from before them resume: its runArgs compare by what they say', () => {
+    const old = manifestRunOptions({ runArgs: ['--hold', '1', '--deflate', '--max-lag', '50'] });
+    assert.ok(sameRunOptions(old, { deflate: true, maxLag: '50', hold: '1' }));
+    assert.ok(!sameRunOptions(old, { deflate: true, maxLag: '50', hold: '2' }));
+    assert.deepEqual(manifestRunArgs({ run: { hold: '1', deflate: true } }), ['--hold', '1', '--deflate']);
+    assert.deepEqual(manifestRunArgs({ runArgs: ['--hold', '1'] }), ['--hold', '1']);
+  });
+  it('are what a report reads for a cell that left no result, old manifests alike', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-sweep-'));
+    try {
+      const cell = (index: number, lib: 'socketio' | 'ws', more: object) => ({
+        index,
+        lib,
+        clients: 10,
+        trial: 1,
+        file: `cells/${lib}-${index}.json`,
+        status: 'errored',
+        error: 'server died',
+        ...more,
+      });
+      const manifest = {
+        schemaVersion: 1,
+        kind: 'bench-sweep',
+        options: { libs: ['socketio'], clients: [10], trials: 1, scenario: 'echo', run: {} },
+        cells: [
+          cell(0, 'socketio', {
+            options: { lib: 'socketio', clients: 10, transport: 'polling', deflate: true, arrivalRate: 'burst' },
+          }),
+          cell(1, 'socketio', { args: ['run', '--lib', 'socketio', '--clients', '10', '--arrival-rate', '250'] }),
+        ],
+      };
+      fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
+      const cells = loadInputs([dir]).cells;
+      assert.deepEqual(
+        cells.map((c) => [c.arrivalRate, c.series]),
+        [
+          ['burst', 'socketio · polling · deflate on · burst'],
+          [250, 'socketio · websocket · deflate off · 250/s'],
+        ],
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

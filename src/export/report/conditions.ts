@@ -1,5 +1,6 @@
 /** The report's conditions: machine, software, profile, run options and sweeps, and what differed. */
 import * as path from 'node:path';
+import { manifestRunArgs } from '../../result/manifest';
 import { profileName, type RunEnv } from '../../result/env';
 import { rateText, type LoadedReport, type RunOptions } from '../../result/read';
 import { escapeHtml as h } from './escape';
@@ -119,7 +120,7 @@ export function conditions(report: LoadedReport): string {
           : []),
         ['trials', String(m.options?.trials ?? '–')],
         ['scenario', String(m.options?.scenario ?? '–')],
-        ['bench run flags', (m.options?.runArgs ?? []).join(' ') || '(none)'],
+        ['bench run flags', manifestRunArgs(m.options).join(' ') || '(none)'],
         ['created', String(m.createdAt ?? '–')],
         ['updated', String(m.updatedAt ?? '–')],
         ['wall time', typeof m.wallSeconds === 'number' ? `${m.wallSeconds.toFixed(0)} s` : '–'],

@@ -1,0 +1,23 @@
+import { REPORT_FLAGS } from '../flags';
+import { checkOutputs, type Command } from '../command';
+
+export const report: Command = {
+  name: 'report',
+  usage: 'report <inputs..>',
+  describe: 'render result files or a sweep folder as HTML and/or Markdown',
+  positionals: [{ name: 'inputs', array: true, describe: 'a sweep folder, or result .json files' }],
+  flags: REPORT_FLAGS,
+  run(a) {
+    const { resolveReportOptions, writeReport } =
+      require('../../export/report/index') as typeof import('../../export/report/index');
+    const o = resolveReportOptions({ inputs: a.inputs, html: a.html, markdown: a.markdown });
+    checkOutputs([
+      ['--html', o.html, 'report.html'],
+      ['--markdown', o.markdown, 'report.md'],
+    ]);
+    const written = writeReport(o);
+    const files = [written.html, written.markdown].filter(Boolean).join(', ');
+    process.stderr.write(`report: ${written.cells} cells → ${files}\n`);
+    return 0;
+  },
+};

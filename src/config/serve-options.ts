@@ -1,0 +1,192 @@
+import * as net from 'node:net';
+import * as os from 'node:os';
+import { LIBS, TRANSPORTS, type Lib, type Transport } from 'artillery-engine-bench/protocol';
+import { ADAPTERS_OF } from '../../servers/index';
+import { DEFAULT_NODE_ID, type AdapterOptions, type ServerOptions } from '../../servers/types';
+import { UsageError } from '../errors';
+import {
+  ADAPTERS,
+  DEFAULT_PG_URL,
+  DEFAULT_REDIS_URL,
+  METRICS_TOKEN_ENV,
+  MIN_TOKEN_LENGTH,
+  RUN_DEFAULTS,
+  SERVE_DEFAULTS,
+} from './defaults';
+
+/** `bench serve` options as the user gave them. */
+export interface ServeOptions {
+  lib?: string;
+  port?: string | number;
+  host?: string;
+  transport?: string;
+  deflate?: boolean;
+  pingInterval?: string | number;
+  /** serve this process's RSS/CPU samples at /metrics/samples to holders of this token */
+  metricsToken?: string;
+  /** what syncs this node with others: none | redis | postgres | cluster */
+  adapter?: string;
+  redisUrl?: string;
+  pgUrl?: string;
+  /** this node's label */
+  nodeId?: string;
+  /** --adapter cluster: worker processes */
+  workers?: string | number;
+  /** names the shared state of one run (Redis and PostgreSQL channels) */
+  clusterKey?: string;
+  /** print a delivery line per broadcast this node delivers (bench run reads them) */
+  logDeliveries?: boolean;
+  /** for tests: send the welcome this many ms after the connection */
+  welcomeDelay?: string | number;
+}
+
+/** Labels that are safe in Redis client names, channel names and PostgreSQL identifiers. */
+const LABEL = /^[A-Za-z0-9_.-]{1,40}$/;
+const MAX_WORKERS = 64;
+/** --welcome-delay's bound: longer than any connect timeout a test would use (ms). */
+const MAX_WELCOME_DELAY_MS = 60_000;
+
+export interface ResolvedServeOptions extends ServerOptions {
+  lib: Lib;
+  adapter: AdapterOptions;
+  nodeId: string;
+  logDeliveries: boolean;
+  welcomeDelayMs: number;
+  /** null: no metrics endpoint */
+  metricsToken: string | null;
+}
+
+export function resolveServeOptions(raw: ServeOptions): ResolvedServeOptions {
+  if (raw.lib === undefined) throw new UsageError(`Missing --lib. Choose one of ${LIBS.join(', ')}, e.g. --lib ws.`);
+  if (!(LIBS as readonly string[]).includes(raw.lib)) {
+    throw new UsageError(`--lib must be one of ${LIBS.join(', ')} (got "${raw.lib}"). Example: --lib ws`);
+  }
+  const lib = raw.lib as Lib;
+  const portText = String(raw.port ?? SERVE_DEFAULTS.port);
+  const port = /^\d+$/.test(portText) ? Number(portText) : NaN;
+  if (!(port >= 0 && port <= 65535)) {
+    throw new UsageError(`--port must be a whole number from 0 to 65535 (got "${portText}"). Use 0 for a free port.`);
+  }
+  const host = raw.host ?? SERVE_DEFAULTS.host;
+  if (host !== 'localhost' && net.isIP(host) === 0) {
+    throw new UsageError(`--host must be an IP address such as 127.0.0.1 or 0.0.0.0 (got "${host}").`);
+  }
+  const transport = raw.transport ?? RUN_DEFAULTS.transport;
+  if (!(TRANSPORTS as readonly string[]).includes(transport)) {
+    throw new UsageError(
+      `--transport must be one of ${TRANSPORTS.join(', ')} (got "${transport}"). Example: --transport websocket`,
+    );
+  }
+  if (raw.transport !== undefined && lib !== 'socketio') {
+    throw new UsageError(
+      `--transport applies to --lib socketio only; ${lib} always uses websocket. Remove --transport.`,
+    );
+  }
+  const pingText = String(raw.pingInterval ?? RUN_DEFAULTS.pingIntervalMs);
+  const pingIntervalMs = /^\d+$/.test(pingText) ? Number(pingText) : NaN;
+  if (!(pingIntervalMs >= 100)) {
+    throw new UsageError(
+      `--ping-interval must be a whole number of ms, 100 or more (got "${pingText}"). Example: --ping-interval 25000`,
+    );
+  }
+  const metricsToken = raw.metricsToken ?? process.env[METRICS_TOKEN_ENV] ?? null;
+  if (metricsToken !== null && metricsToken.length < MIN_TOKEN_LENGTH) {
+    throw new UsageError(
+      `--metrics-token must have at least ${MIN_TOKEN_LENGTH} characters (got ${metricsToken.length}). Example: --metrics-token "$(openssl rand -hex 16)"`,
+    );
+  }
+  const delayText = String(raw.welcomeDelay ?? SERVE_DEFAULTS.welcomeDelayMs);
+  const welcomeDelayMs = /^\d+$/.test(delayText) ? Number(delayText) : NaN;
+  if (!(welcomeDelayMs <= MAX_WELCOME_DELAY_MS)) {
+    throw new UsageError(
+      `--welcome-delay must be a whole number of ms from 0 to ${MAX_WELCOME_DELAY_MS} (got "${delayText}"). Example: --welcome-delay 40`,
+    );
+  }
+  return {
+    lib,
+    port,
+    host,
+    transport: transport as Transport,
+    deflate: raw.deflate === true,
+    pingIntervalMs,
+    metricsToken,
+    adapter: resolveAdapter(raw, lib),
+    nodeId: label('node-id', raw.nodeId ?? DEFAULT_NODE_ID, 'node-2'),
+    logDeliveries: raw.logDeliveries === true,
+    welcomeDelayMs,
+  };
+}
+
+function label(flag: string, value: string, example: string): string {
+  if (!LABEL.test(value)) {
+    throw new UsageError(
+      `--${flag} must be 1 to 40 letters, digits, "_", "." or "-" (got "${value}"). Example: --${flag} ${example}`,
+    );
+  }
+  return value;
+}
+
+function serviceUrl(flag: string, value: string, schemes: readonly string[], example: string): string {
+  let protocol = '';
+  try {
+    protocol = new URL(value).protocol;
+  } catch {
+    // not a URL: reported below
+  }
+  if (!schemes.includes(protocol)) {
+    throw new UsageError(
+      `--${flag} must be a ${schemes.join(' or ')}// URL (got "${value}"). Example: --${flag} ${example}`,
+    );
+  }
+  return value;
+}
+
+function resolveAdapter(raw: ServeOptions, lib: Lib): AdapterOptions {
+  const kind = raw.adapter ?? SERVE_DEFAULTS.adapter;
+  if (!(ADAPTERS as readonly string[]).includes(kind)) {
+    throw new UsageError(`--adapter must be one of ${ADAPTERS.join(', ')} (got "${kind}"). Example: --adapter redis`);
+  }
+  const supported: readonly string[] = ADAPTERS_OF[lib];
+  if (!supported.includes(kind)) {
+    throw new UsageError(
+      `--adapter ${kind} exists for Socket.IO only; ${lib} nodes share broadcasts through --adapter redis (or none).`,
+    );
+  }
+  const onlyWith = (flag: string, given: unknown, adapter: string) => {
+    if (given !== undefined && kind !== adapter) {
+      throw new UsageError(
+        `--${flag} applies to --adapter ${adapter} only. Remove --${flag}, or add --adapter ${adapter}.`,
+      );
+    }
+  };
+  onlyWith('redis-url', raw.redisUrl, 'redis');
+  onlyWith('pg-url', raw.pgUrl, 'postgres');
+  onlyWith('workers', raw.workers, 'cluster');
+  const key = label('cluster-key', raw.clusterKey ?? SERVE_DEFAULTS.clusterKey, 'run-42');
+  switch (kind) {
+    case 'redis':
+      return {
+        kind,
+        url: serviceUrl('redis-url', raw.redisUrl ?? DEFAULT_REDIS_URL, ['redis:', 'rediss:'], DEFAULT_REDIS_URL),
+        key,
+      };
+    case 'postgres':
+      return {
+        kind,
+        url: serviceUrl('pg-url', raw.pgUrl ?? DEFAULT_PG_URL, ['postgres:', 'postgresql:'], DEFAULT_PG_URL),
+        key,
+      };
+    case 'cluster': {
+      const text = String(raw.workers ?? os.availableParallelism());
+      const workers = /^\d+$/.test(text) ? Number(text) : NaN;
+      if (!(workers >= 1 && workers <= MAX_WORKERS)) {
+        throw new UsageError(
+          `--workers must be a whole number from 1 to ${MAX_WORKERS} (got "${text}"). Example: --workers 2`,
+        );
+      }
+      return { kind, workers };
+    }
+    default:
+      return { kind: 'none' };
+  }
+}
