@@ -4,27 +4,10 @@
  */
 import type { Server } from 'socket.io';
 import type { AdapterOptions } from '../types';
+import type { Deliver, Fanout, SocketIoSync } from './types';
 
-/** Deliveries of one broadcast: clients reached on every node, and the nodes that reported. */
-export interface Delivery {
-  clients: number;
-  /** absent on a lone node */
-  nodes?: number;
-}
-
-/** Carries ws and SockJS broadcasts to the clients of every node. */
-export interface Fanout {
-  /** package → version of what it loads */
-  readonly versions: Record<string, string>;
-  /** Sends `text` (broadcast `seq`) to every client of every node, this one included. */
-  publish(seq: number, text: string): Promise<Delivery>;
-  /** Nodes synced through it, this one included. */
-  servers(): Promise<number>;
-  close(): Promise<void>;
-}
-
-/** Writes `text` (broadcast `seq`) to this node's open clients; returns how many. */
-export type Deliver = (seq: number, text: string) => number;
+// The adapters import these from './types', never from here: this file requires them.
+export type { Deliver, Delivery, Fanout, SocketIoSync } from './types';
 
 /** A lone node: deliver here, nothing else. */
 export function localFanout(deliver: Deliver): Fanout {
@@ -46,14 +29,6 @@ export async function openFanout(adapter: AdapterOptions, nodeId: string, delive
     default:
       throw new TypeError(`adapter "${adapter.kind}" exists for Socket.IO only; ws and SockJS support none and redis`);
   }
-}
-
-/** What syncs a Socket.IO server with the others. */
-export interface SocketIoSync {
-  /** package → version of what it loads */
-  readonly versions: Record<string, string>;
-  /** Closes its own connections (Socket.IO closes the adapter itself). */
-  close(): Promise<void>;
 }
 
 /** Installs the official adapter on `io`; resolves once it is connected and listening. */

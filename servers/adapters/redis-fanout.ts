@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AdapterOptions } from '../types';
 import { versionsOf } from '../versions';
-import type { Deliver, Delivery, Fanout } from './index';
+import type { Deliver, Delivery, Fanout } from './types';
 import { closeRedis, connectPair, type RedisClient } from './redis-client';
 
 /** How long a publisher waits for every node to report its deliveries (ms), as Socket.IO's adapters do. */

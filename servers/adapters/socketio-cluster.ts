@@ -2,7 +2,7 @@ import { createAdapter } from '@socket.io/cluster-adapter';
 import { setupWorker } from '@socket.io/sticky';
 import type { Server } from 'socket.io';
 import { versionsOf } from '../versions';
-import type { SocketIoSync } from './index';
+import type { SocketIoSync } from './types';
 
 /** Packages a Socket.IO cluster runs on, primary and workers alike. */
 export const CLUSTER_VERSIONS: readonly (readonly string[])[] = [['@socket.io/cluster-adapter'], ['@socket.io/sticky']];

@@ -4,7 +4,7 @@ import type { Server } from 'socket.io';
 import type { AdapterOptions } from '../types';
 import { versionsOf } from '../versions';
 import { AdapterUnavailableError, connectFailure } from './errors';
-import type { SocketIoSync } from './index';
+import type { SocketIoSync } from './types';
 
 /** How long connecting to PostgreSQL, and then starting to LISTEN, may take (ms). */
 const CONNECT_TIMEOUT_MS = 3_000;

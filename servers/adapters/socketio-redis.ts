@@ -2,7 +2,7 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import type { Server } from 'socket.io';
 import type { AdapterOptions } from '../types';
 import { versionsOf } from '../versions';
-import type { SocketIoSync } from './index';
+import type { SocketIoSync } from './types';
 import { closeRedis, connectPair } from './redis-client';
 
 /**

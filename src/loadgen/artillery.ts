@@ -7,6 +7,7 @@ import { OutputTail, spawnNode } from '../topology/children';
 import { UsageError } from '../errors';
 import { BURST, type ArrivalRate, type ResolvedRunOptions } from '../config/run-options';
 import { artilleryPreload } from '../paths';
+import type { ArtilleryMetrics } from '../result/schema';
 
 /** Artillery phases for one built-in run: ramp, hold, probe. */
 export interface PhaseSpec {
@@ -158,11 +159,7 @@ export function spawnArtillery(opts: {
   return { child, output, reportFile };
 }
 
-/** Artillery's own aggregate metrics, kept in the result as Artillery wrote them. */
-export interface ArtilleryMetrics {
-  counters: Record<string, number>;
-  summaries: Record<string, Record<string, number>>;
-}
+export type { ArtilleryMetrics } from '../result/schema';
 
 export function readArtilleryReport(file: string): ArtilleryMetrics | null {
   try {

@@ -7,30 +7,10 @@ import {
   type LoopDelay,
   type MetricName,
 } from 'artillery-engine-bench/protocol';
+import type { EngineState } from '../result/measurements';
 
-/** Phase boundaries as the engine saw them (ms since epoch). */
-export interface PhaseTimes {
-  startedAt?: number;
-  completedAt?: number;
-}
-
-/** Everything the engine workers have reported so far, summed over workers. */
-export interface EngineState {
-  /** workers that wrote a `started` line */
-  workers: number;
-  /** earliest worker start (ms since epoch) */
-  startedAt: number | null;
-  phases: Record<string, PhaseTimes>;
-  counts: EngineCounts;
-  /** the worst worker's event-loop delay */
-  loopDelayMs: LoopDelay | null;
-  /** each worker's latest encoded histogram per metric */
-  histograms: Partial<Record<MetricName, string[]>>;
-  /** every worker wrote its final line */
-  final: boolean;
-  /** whether the server's stamps compare with the engine's clock (from the `started` lines) */
-  serverClock?: 'same' | 'other' | null;
-}
+export type { EngineState } from '../result/measurements';
+export type { PhaseTimes } from '../result/schema';
 
 export { emptyCounts };
 

@@ -1,30 +1,10 @@
 import { createHash } from 'node:crypto';
 import * as os from 'node:os';
 import { packageVersion } from '../../servers/versions';
-import { loadCalibration, type Calibration } from './calibration';
-import type { ProfileRecord } from '../topology/isolation/plan';
+import { loadCalibration } from './calibration';
+import type { ProfileRecord, RunEnv } from './schema';
 
-/** The conditions of a run: enough to tell two machines apart. */
-export interface RunEnv {
-  node: string;
-  /** package → version, for every library on either side of the wire */
-  versions: Record<string, string>;
-  cpu: string;
-  cores: number;
-  memoryBytes: number;
-  os: string;
-  kernel: string;
-  arch: string;
-  /** the topology profile and what it did here; a bare name in results from before profiles applied anything */
-  profile: ProfileRecord | string;
-  /**
-   * Short hash of cpu, cores, memoryBytes, kernel, node and versions: results with the same
-   * fingerprint came from the same machine and software.
-   */
-  fingerprint: string;
-  /** `bench calibrate`'s score for this fingerprint, when it was measured; null when not */
-  calibration: Calibration | null;
-}
+export type { RunEnv } from './schema';
 
 /** The profile's name, whichever form the result stores it in. */
 export function profileName(env: Pick<RunEnv, 'profile'>): string {

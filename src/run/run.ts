@@ -3,32 +3,30 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as YAML from 'yaml';
-import { buildPhases, buildScript, checkCustomScript, readArtilleryReport, spawnArtillery } from '../loadgen/artillery';
-import type { ChildProcess } from 'node:child_process';
+import {
+  buildPhases,
+  buildScript,
+  readArtilleryReport,
+  spawnArtillery,
+  type ArtilleryProcess,
+} from '../loadgen/artillery';
 import { exited, hasExited, stopChild } from '../topology/children';
-import { readEngineState, type EngineState } from '../loadgen/engine-events';
+import { readEngineState } from '../loadgen/engine-events';
 import { collectEnv } from '../result/env';
-import { applyProfile } from '../topology/isolation/index';
-import type { MemoryCapReport } from '../topology/isolation/linux';
+import { applyProfile, type Isolation } from '../topology/isolation/index';
 import type { ResolvedRunOptions } from '../config/run-options';
-import { checkLimits, checkTempDir, readLimits, type SystemLimits } from './preflight';
 import { ProcSampler } from '../sampling/proc-stats';
-import { pauseRedis } from './redis-pause';
 import { RemoteSampler } from '../sampling/remote-sampler';
-import { buildResult, type FaultRecord, type KillNodeFault, type RunOutcome, type RunResult } from '../result/build';
-import { checkBalancer } from '../topology/balancer';
-import { checkAdapterService, startNodes, type NodeSet } from '../topology/nodes';
-import { checkTarget } from './target-check';
+import { buildResult } from '../result/build';
+import type { FaultRecord, MemoryCapReport, RunOutcome, RunResult } from '../result/schema';
+import { startNodes, type NodeSet } from '../topology/nodes';
+import { raceExits } from './exit-race';
+import { checkBeforeStart } from './start-checks';
+import type { SystemLimits } from './preflight';
+import { scheduleFaults, type Cancel } from './faults';
+import { reportProgress, type Progress } from './progress';
 
-/** What the CLI shows while a run goes on. */
-export interface Progress {
-  phase: string;
-  connected: number;
-  failed: number;
-  /** main clients open right now */
-  open: number;
-  elapsedMs: number;
-}
+export type { Progress } from './progress';
 
 export interface RunHooks {
   onProgress?: (p: Progress) => void;
@@ -40,130 +38,63 @@ export interface RunHooks {
   onNotice?: (line: string) => void;
 }
 
-/** Seconds the scripted phases take, for a generous upper bound on the whole run. */
-function phaseSeconds(o: ResolvedRunOptions): number {
-  if (o.clients === null) return 3_600;
-  return buildPhases({ ...o, clients: o.clients }).reduce((sum, p) => {
-    const ms = Number.parseFloat(p.duration ?? p.pause ?? '0');
-    return sum + ms / 1000;
-  }, 0);
-}
-
-/** Checks the machine's limits against what the options ask for. Throws PreflightError. */
-export function preflight(o: ResolvedRunOptions, limits: SystemLimits = readLimits()): void {
-  if (o.scenario.kind === 'custom') {
-    checkCustomScript(o.scenario.file);
-    return;
-  }
-  const balanced = o.nodes > 1 && o.adapter !== 'cluster';
-  if (balanced) checkBalancer();
-  checkLimits(
-    {
-      // Behind HAProxy every client is two connections of one process: to it, and on to a node.
-      connections: ((o.clients ?? 0) + o.probes) * (balanced ? 2 : 1),
-      // Upgrades in flight: at most one second of arrivals.
-      transientSockets:
-        o.lib === 'socketio' && o.transport === 'polling'
-          ? o.arrivalRate === 'burst'
-            ? (o.clients ?? 0)
-            : o.arrivalRate
-          : 0,
-    },
-    limits,
-  );
-}
-
-function currentPhase(engine: EngineState): string {
-  let name = 'starting';
-  let latest = -Infinity;
-  for (const [phase, t] of Object.entries(engine.phases)) {
-    if (t.startedAt !== undefined && t.startedAt > latest && t.completedAt === undefined) {
-      latest = t.startedAt;
-      name = phase;
-    }
-  }
-  if (name === 'starting' && Object.keys(engine.phases).length > 0) name = 'teardown';
-  return name;
-}
-
-/**
- * Calls `fn` `seconds` after the hold starts, as read from the engine's events. Bounded: polls
- * only until the hold starts, and `cancel()` (at the end of the run) stops everything.
- */
-function atHoldOffset(runDir: string, seconds: number, fn: () => void): { cancel(): void } {
-  let timer: NodeJS.Timeout | undefined;
-  const poll = setInterval(() => {
-    const hold = readEngineState(runDir).phases.hold?.startedAt;
-    if (hold === undefined) return;
-    clearInterval(poll);
-    timer = setTimeout(fn, Math.max(0, hold + seconds * 1000 - Date.now()));
-  }, 100);
-  return {
-    cancel() {
-      clearInterval(poll);
-      clearTimeout(timer);
-    },
-  };
-}
-
-/** Pauses Redis for the window of --adapter-outage, counted from the start of the hold. */
-function scheduleOutage(o: ResolvedRunOptions, runDir: string, startedAt: number, faults: FaultRecord[]) {
-  const { fromSeconds, toSeconds } = o.adapterOutage!;
-  const record: FaultRecord = { kind: 'adapter-outage', fromSeconds, toSeconds, startedAtMs: null, error: null };
-  faults.push(record);
-  return atHoldOffset(runDir, fromSeconds, () => {
-    record.startedAtMs = Date.now() - startedAt;
-    pauseRedis(o.redisUrl, (toSeconds - fromSeconds) * 1000).catch((err: Error) => (record.error = err.message));
-  });
-}
-
-/**
- * Kills the last node (never node-1, the publisher) with SIGKILL --kill-node-at seconds after
- * the hold starts: a crash, not a shutdown. Its clients see their connections drop and
- * reconnect through the balancer (or the cluster primary) to the nodes left.
- */
-function scheduleKill(
-  o: ResolvedRunOptions,
-  nodeSet: NodeSet,
-  runDir: string,
-  startedAt: number,
-  faults: FaultRecord[],
-) {
-  const victim = nodeSet.nodes[nodeSet.nodes.length - 1]!;
-  const record: KillNodeFault = {
-    kind: 'kill-node',
-    atSeconds: o.killNodeAt!,
-    nodeId: victim.nodeId,
-    pid: victim.pid,
-    startedAtMs: null,
-    clientsAtKill: null,
-    error: null,
-  };
-  faults.push(record);
-  return atHoldOffset(runDir, o.killNodeAt!, () => {
-    record.clientsAtKill = nodeSet.lastClients(victim.nodeId);
-    // Its `bench serve` process is expected to die now; the run goes on.
-    nodeSet.servers.find((s) => s.ready.pid === victim.pid)?.expectExit();
-    try {
-      process.kill(victim.pid, 'SIGKILL');
-      record.startedAtMs = Date.now() - startedAt;
-    } catch (err) {
-      record.error = (err as Error).message;
-    }
-  });
-}
-
 /**
  * One run: start the server (unless --target), sample it, drive it with Artillery, and return
  * the result. Never throws once the server is up: failures become `errored`/`aborted` results
  * that keep what was measured.
  */
 export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Promise<RunResult> {
-  preflight(o, hooks.limits);
-  checkTempDir();
-  if (o.target !== null) await checkTarget(o.target, o);
-  await checkAdapterService(o);
-  const iso = applyProfile(o.profile, {
+  await checkBeforeStart(o, hooks.limits);
+  const iso = placeSides(o, hooks);
+  const remote = await startRemoteSampler(o, iso);
+  const run = newRun(o, hooks, iso, remote);
+  try {
+    await startServers(run);
+    await settleIdle(run);
+    const scriptFile = writeScript(run);
+    if (hooks.signal?.aborted) throw hooks.signal.reason;
+    startLoad(run, scriptFile);
+    run.faultTimers = scheduleFaults(o, run.nodeSet, run.runDir, run.startedAt, run.faults);
+    run.outcome = await awaitExit(run);
+    await finishLoad(run);
+  } catch (err) {
+    run.outcome = hooks.signal?.aborted
+      ? { status: 'aborted', error: `interrupted by ${String(hooks.signal.reason)}` }
+      : { status: 'errored', error: (err as Error).message };
+  } finally {
+    await stopAndCollect(run);
+  }
+  noteMemoryCap(run);
+  return writeUp(run);
+}
+
+/** What one run holds between its steps; each step fills in its part. */
+interface RunState {
+  readonly o: ResolvedRunOptions;
+  readonly hooks: RunHooks;
+  readonly iso: Isolation;
+  /** reads a remote server's samples (--server-metrics) */
+  readonly remote: RemoteSampler | null;
+  /** the engine's event files, Artillery's report and log, the script: removed at the end */
+  readonly runDir: string;
+  readonly startedAt: number;
+  readonly faults: FaultRecord[];
+  nodeSet: NodeSet | null;
+  /** all nodes together: the service's memory */
+  serverSampler: ProcSampler | null;
+  /** each node on its own, with several */
+  nodeSamplers: { nodeId: string; sampler: ProcSampler }[];
+  artillery: ArtilleryProcess | null;
+  loadStartedAt: number | null;
+  loadgenSampler: ProcSampler | null;
+  faultTimers: Cancel[];
+  outcome: RunOutcome;
+  memoryCap: MemoryCapReport | null;
+}
+
+/** Applies the topology profile: where each side runs, and within what limits. */
+function placeSides(o: ResolvedRunOptions, hooks: RunHooks): Isolation {
+  return applyProfile(o.profile, {
     strict: o.strict,
     onStaleRemoved: (what) => hooks.onNotice?.(`profile: removed leftovers of a killed run: ${what.join(', ')}`),
     // Never silent: without a notice hook it goes to stderr.
@@ -172,189 +103,209 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
         `profile: cleanup incomplete: ${what.join('; ')}`,
       ),
   });
-  let remote: RemoteSampler | null = null;
-  if (o.serverMetrics) {
-    remote = new RemoteSampler(new URL(o.serverMetrics.url), o.serverMetrics.token, Math.max(500, o.sampleIntervalMs));
-    try {
-      await remote.check();
-    } catch (err) {
-      iso.cleanup();
-      throw err;
-    }
-    remote.start();
-  }
-  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-run-'));
-  const startedAt = Date.now();
-  let nodeSet: NodeSet | null = null;
-  let serverSampler: ProcSampler | null = null;
-  let nodeSamplers: { nodeId: string; sampler: ProcSampler }[] = [];
-  let loadgenSampler: ProcSampler | null = null;
-  let loadStartedAt: number | null = null;
-  let outcome: RunOutcome = { status: 'completed' };
-  let artilleryPid: number | null = null;
-  let artilleryChild: ChildProcess | null = null;
-  let memoryCap: MemoryCapReport | null = null;
-  const faults: FaultRecord[] = [];
-  let faultTimers: ({ cancel(): void } | null)[] = [];
+}
 
+/** With --server-metrics: checks the endpoint answers, then polls it. Undoes the profile if it does not. */
+async function startRemoteSampler(o: ResolvedRunOptions, iso: Isolation): Promise<RemoteSampler | null> {
+  if (!o.serverMetrics) return null;
+  const remote = new RemoteSampler(
+    new URL(o.serverMetrics.url),
+    o.serverMetrics.token,
+    Math.max(500, o.sampleIntervalMs),
+  );
   try {
-    if (o.target === null) {
-      nodeSet = await startNodes(o, iso, runDir);
-      // The service's memory is all its nodes together; each node is also sampled on its own.
-      serverSampler = new ProcSampler(
-        nodeSet.nodes.map((n) => n.pid),
-        o.sampleIntervalMs,
-      ).start();
-      if (nodeSet.nodes.length > 1) {
-        nodeSamplers = nodeSet.nodes.map((n) => ({
-          nodeId: n.nodeId,
-          sampler: new ProcSampler(n.pid, o.sampleIntervalMs).start(),
-        }));
-      }
-    }
-    // Idle memory is read in the pause after the warm-up; without a warm-up, sample a moment
-    // before any client arrives.
-    if (o.warmup === 0 || o.scenario.kind === 'custom') {
-      await sleep(Math.max(1_000, 3 * o.sampleIntervalMs), undefined, { signal: hooks.signal }).catch(() => {});
-    }
-    const target = o.target ?? nodeSet!.target;
-    let scriptFile = o.scenario.file;
-    if (o.scenario.kind === 'builtin') {
-      scriptFile = path.join(runDir, `${o.scenario.name}.yml`);
-      fs.writeFileSync(
-        scriptFile,
-        YAML.stringify(buildScript(o.scenario.file, o, target, nodeSet?.balancer ? nodeSet.controlUrl : undefined)),
-      );
-    }
-    if (hooks.signal?.aborted) throw hooks.signal.reason;
-
-    const artillery = spawnArtillery({ scriptFile, target, runDir, lib: o.lib, prefix: iso.prefix('loadgen') });
-    artilleryChild = artillery.child;
-    loadStartedAt = Date.now();
-    artilleryPid = artillery.child.pid ?? null;
-    if (artilleryPid !== null) loadgenSampler = new ProcSampler(artilleryPid, o.sampleIntervalMs).start();
-
-    const deadlineMs = (phaseSeconds(o) + o.connectTimeoutMs / 1000 + 120) * 1000;
-    faultTimers = [
-      o.adapterOutage ? scheduleOutage(o, runDir, startedAt, faults) : null,
-      o.killNodeAt !== null && nodeSet ? scheduleKill(o, nodeSet, runDir, startedAt, faults) : null,
-    ];
-    const why = await new Promise<RunOutcome>((resolve) => {
-      const timers: NodeJS.Timeout[] = [];
-      const done = (r: RunOutcome) => {
-        timers.forEach(clearInterval);
-        hooks.signal?.removeEventListener('abort', onAbort);
-        for (const s of nodeSet?.servers ?? []) s.child.off('exit', onServerExit);
-        nodeSet?.balancer?.child.off('exit', onBalancerExit);
-        resolve(r);
-      };
-      const onAbort = () =>
-        done({ status: 'aborted', error: `interrupted by ${String(hooks.signal?.reason ?? 'a signal')}` });
-      const onServerExit = (code: number | null, sig: string | null) => {
-        // The node --kill-node-at killed is meant to die; the run goes on without it.
-        if (!nodeSet?.servers.some((s) => hasExited(s.child) && !s.exitExpected)) return;
-        const tail = nodeSet?.servers.find((s) => hasExited(s.child) && !s.exitExpected)?.stderr.lastLines(3);
-        done({
-          status: 'errored',
-          error: `the ${o.lib} server exited during the run (${sig ?? `code ${code}`})${tail ? `: ${tail}` : ''}`,
-        });
-      };
-      const onBalancerExit = (code: number | null, sig: string | null) =>
-        done({
-          status: 'errored',
-          error: `HAProxy, the nodes' load balancer, exited during the run (${sig ?? `code ${code}`})`,
-        });
-      if (hooks.signal?.aborted) return onAbort();
-      hooks.signal?.addEventListener('abort', onAbort, { once: true });
-      for (const s of nodeSet?.servers ?? []) s.child.once('exit', onServerExit);
-      nodeSet?.balancer?.child.once('exit', onBalancerExit);
-      artillery.child.once('exit', (code, sig) => {
-        if (code === 0) return done({ status: 'completed' });
-        const tail = artillery.output.lastLines(5);
-        done({ status: 'errored', error: `Artillery exited with ${sig ?? `code ${code}`}${tail ? `: ${tail}` : ''}` });
-      });
-      timers.push(
-        setTimeout(
-          () => done({ status: 'errored', error: `the run did not finish within ${Math.round(deadlineMs / 1000)} s` }),
-          deadlineMs,
-        ),
-      );
-      if (hooks.onProgress) {
-        timers.push(
-          setInterval(() => {
-            const e = readEngineState(runDir);
-            hooks.onProgress!({
-              phase: currentPhase(e),
-              connected: e.counts.connected,
-              failed: e.counts.failed,
-              open: e.counts.open,
-              elapsedMs: Date.now() - startedAt,
-            });
-          }, 1_000),
-        );
-      }
-    });
-    outcome = why;
-    loadgenSampler?.sample();
-    serverSampler?.sample();
-    await stopChild(artillery.child);
+    await remote.check();
   } catch (err) {
-    outcome = hooks.signal?.aborted
-      ? { status: 'aborted', error: `interrupted by ${String(hooks.signal.reason)}` }
-      : { status: 'errored', error: (err as Error).message };
-  } finally {
-    for (const t of faultTimers) t?.cancel();
-    loadgenSampler?.stop();
-    serverSampler?.stop();
-    for (const n of nodeSamplers) n.sampler.stop();
-    if (artilleryChild) await stopChild(artilleryChild);
-    if (nodeSet) {
-      const diedEarly = nodeSet.servers.map((s) => hasExited(s.child));
-      await nodeSet.stop();
-      await Promise.all(nodeSet.servers.map((s) => exited(s.child)));
-      nodeSet.servers.forEach((s, i) => {
-        if (!diedEarly[i] && outcome.status === 'completed' && s.child.exitCode !== 0) {
-          outcome = { status: 'errored', error: `the ${o.lib} server exited with code ${s.child.exitCode} on stop` };
-        }
-      });
-    }
-    if (remote) await remote.stop();
-    memoryCap = iso.memoryReport('server');
     iso.cleanup();
+    throw err;
   }
+  return remote.start();
+}
+
+function newRun(o: ResolvedRunOptions, hooks: RunHooks, iso: Isolation, remote: RemoteSampler | null): RunState {
+  return {
+    o,
+    hooks,
+    iso,
+    remote,
+    runDir: fs.mkdtempSync(path.join(os.tmpdir(), 'bench-run-')),
+    startedAt: Date.now(),
+    faults: [],
+    nodeSet: null,
+    serverSampler: null,
+    nodeSamplers: [],
+    artillery: null,
+    loadStartedAt: null,
+    loadgenSampler: null,
+    faultTimers: [],
+    outcome: { status: 'completed' },
+    memoryCap: null,
+  };
+}
+
+/** Starts the server nodes (none with --target) and samples them. */
+async function startServers(run: RunState): Promise<void> {
+  const { o } = run;
+  if (o.target !== null) return;
+  const nodeSet = await startNodes(o, run.iso, run.runDir);
+  run.nodeSet = nodeSet;
+  // The service's memory is all its nodes together; each node is also sampled on its own.
+  run.serverSampler = new ProcSampler(
+    nodeSet.nodes.map((n) => n.pid),
+    o.sampleIntervalMs,
+  ).start();
+  if (nodeSet.nodes.length > 1) {
+    run.nodeSamplers = nodeSet.nodes.map((n) => ({
+      nodeId: n.nodeId,
+      sampler: new ProcSampler(n.pid, o.sampleIntervalMs).start(),
+    }));
+  }
+}
+
+/**
+ * Idle memory is read in the pause after the warm-up; without a warm-up, sample a moment
+ * before any client arrives.
+ */
+async function settleIdle(run: RunState): Promise<void> {
+  const { o } = run;
+  if (o.warmup === 0 || o.scenario.kind === 'custom') {
+    await sleep(Math.max(1_000, 3 * o.sampleIntervalMs), undefined, { signal: run.hooks.signal }).catch(() => {});
+  }
+}
+
+const targetOf = (run: RunState): string => run.o.target ?? run.nodeSet!.target;
+
+/** The Artillery script to run: a custom one as given, a built-in one written into the run's folder. */
+function writeScript(run: RunState): string {
+  const { o, nodeSet } = run;
+  if (o.scenario.kind !== 'builtin') return o.scenario.file;
+  const scriptFile = path.join(run.runDir, `${o.scenario.name}.yml`);
+  fs.writeFileSync(
+    scriptFile,
+    YAML.stringify(buildScript(o.scenario.file, o, targetOf(run), nodeSet?.balancer ? nodeSet.controlUrl : undefined)),
+  );
+  return scriptFile;
+}
+
+/** Starts Artillery on the script and samples it. */
+function startLoad(run: RunState, scriptFile: string): void {
+  const { o } = run;
+  const artillery = spawnArtillery({
+    scriptFile,
+    target: targetOf(run),
+    runDir: run.runDir,
+    lib: o.lib,
+    prefix: run.iso.prefix('loadgen'),
+  });
+  run.artillery = artillery;
+  run.loadStartedAt = Date.now();
+  const pid = artillery.child.pid;
+  if (pid !== undefined) run.loadgenSampler = new ProcSampler(pid, o.sampleIntervalMs).start();
+}
+
+/** Waits for whatever ends the run first (see raceExits), telling the CLI how it goes meanwhile. */
+async function awaitExit(run: RunState): Promise<RunOutcome> {
+  const { o, nodeSet } = run;
+  const progress = reportProgress(run.runDir, run.startedAt, run.hooks.onProgress);
+  try {
+    return await raceExits({
+      loadgen: run.artillery!,
+      servers: nodeSet?.servers ?? [],
+      balancer: nodeSet?.balancer ?? null,
+      deadlineMs: (phaseSeconds(o) + o.connectTimeoutMs / 1000 + 120) * 1000,
+      signal: run.hooks.signal,
+      lib: o.lib,
+    });
+  } finally {
+    progress.stop();
+  }
+}
+
+/** Takes the last samples while every process still runs, then stops Artillery. */
+async function finishLoad(run: RunState): Promise<void> {
+  run.loadgenSampler?.sample();
+  run.serverSampler?.sample();
+  await stopChild(run.artillery!.child);
+}
+
+/**
+ * Stops everything the run started, whatever happened: faults, samplers, Artillery, the nodes
+ * (a node that fails on stop errors a completed run), the remote sampler, then the profile.
+ */
+async function stopAndCollect(run: RunState): Promise<void> {
+  for (const t of run.faultTimers) t.cancel();
+  run.loadgenSampler?.stop();
+  run.serverSampler?.stop();
+  for (const n of run.nodeSamplers) n.sampler.stop();
+  if (run.artillery) await stopChild(run.artillery.child);
+  if (run.nodeSet) await stopServers(run, run.nodeSet);
+  if (run.remote) await run.remote.stop();
+  run.memoryCap = run.iso.memoryReport('server');
+  run.iso.cleanup();
+}
+
+async function stopServers(run: RunState, nodeSet: NodeSet): Promise<void> {
+  const diedEarly = nodeSet.servers.map((s) => hasExited(s.child));
+  await nodeSet.stop();
+  await Promise.all(nodeSet.servers.map((s) => exited(s.child)));
+  nodeSet.servers.forEach((s, i) => {
+    if (!diedEarly[i] && run.outcome.status === 'completed' && s.child.exitCode !== 0) {
+      run.outcome = {
+        status: 'errored',
+        error: `the ${run.o.lib} server exited with code ${s.child.exitCode} on stop`,
+      };
+    }
+  });
+}
+
+/** An errored run says so when the server hit the profile's memory cap: likely why. */
+function noteMemoryCap(run: RunState): void {
+  const { outcome, memoryCap } = run;
   if (outcome.status === 'errored' && memoryCap?.capHits) {
-    outcome = {
+    run.outcome = {
       ...outcome,
       error: `${outcome.error} (the server reached the profile's memory cap of ${memoryCap.capBytes} bytes ${memoryCap.capHits} times)`,
     };
   }
+}
 
-  const engine = readEngineState(runDir);
+/** Builds the result from everything measured, and removes the run's folder. */
+function writeUp(run: RunState): RunResult {
+  const { o, nodeSet, remote, serverSampler } = run;
   const result = buildResult({
     options: o,
-    startedAt,
+    startedAt: run.startedAt,
     finishedAt: Date.now(),
-    loadStartedAt,
+    loadStartedAt: run.loadStartedAt,
     server: {
       ready: nodeSet?.servers[0]?.ready ?? null,
       samples: remote?.samples ?? serverSampler?.samples ?? [],
       remotePid: remote?.pid,
       ...(remote && { remoteErrors: remote.errors() }),
-      memoryCap,
+      memoryCap: run.memoryCap,
     },
-    nodes: nodeSamplers.map((n) => ({ nodeId: n.nodeId, pid: n.sampler.pid, samples: n.sampler.samples })),
-    loadgen: { pid: artilleryPid, samples: loadgenSampler?.samples ?? [] },
-    engine,
-    artillery: readArtilleryReport(path.join(runDir, 'artillery-report.json')),
-    faults,
+    nodes: run.nodeSamplers.map((n) => ({ nodeId: n.nodeId, pid: n.sampler.pid, samples: n.sampler.samples })),
+    loadgen: { pid: run.artillery?.child.pid ?? null, samples: run.loadgenSampler?.samples ?? [] },
+    engine: readEngineState(run.runDir),
+    artillery: readArtilleryReport(path.join(run.runDir, 'artillery-report.json')),
+    faults: run.faults,
     deliveries:
       nodeSet && nodeSet.deliveries.byNode.size > 0
         ? Object.fromEntries([...nodeSet.deliveries.byNode].map(([id, d]) => [id, d.clients]))
         : null,
     broadcastsLogged: nodeSet?.deliveries.total().broadcasts ?? 0,
-    env: collectEnv(iso.record),
-    outcome,
+    env: collectEnv(run.iso.record),
+    outcome: run.outcome,
   });
-  fs.rmSync(runDir, { recursive: true, force: true });
+  fs.rmSync(run.runDir, { recursive: true, force: true });
   return result;
+}
+
+/** Seconds the scripted phases take, for a generous upper bound on the whole run. */
+function phaseSeconds(o: ResolvedRunOptions): number {
+  if (o.clients === null) return 3_600;
+  return buildPhases({ ...o, clients: o.clients }).reduce((sum, p) => {
+    const ms = Number.parseFloat(p.duration ?? p.pause ?? '0');
+    return sum + ms / 1000;
+  }, 0);
 }

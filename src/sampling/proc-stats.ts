@@ -1,15 +1,8 @@
 import * as fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import type { ProcSample } from '../result/measurements';
 
-/** One reading of a process, taken from outside it. */
-export interface ProcSample {
-  /** ms since epoch */
-  t: number;
-  /** resident set (bytes), VmRSS from /proc/<pid>/status */
-  rssBytes: number;
-  /** CPU used since the previous sample (% of one core); 0 for the first */
-  cpuPercent: number;
-}
+export type { ProcSample } from '../result/measurements';
 
 let clockTicks: number | undefined;
 function ticksPerSecond(): number {

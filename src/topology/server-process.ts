@@ -5,30 +5,12 @@ import type { DeliveryLine } from '../../servers/types';
 import { OutputTail, spawnNode, stopChild } from './children';
 import { RunError } from '../errors';
 import { cliEntry } from '../paths';
+import type { ReadyLine } from '../result/measurements';
 
 /** How long stdout may stay open once the server exited (a cluster's workers share it), before we stop reading (ms). */
 const DRAIN_TIMEOUT_MS = 5_000;
 
-/** The line `bench serve` prints once it listens. */
-export interface ReadyLine {
-  event: 'ready';
-  lib: Lib;
-  port: number;
-  pid: number;
-  url: string;
-  host?: string;
-  deflate?: 'on' | 'off' | 'unsupported';
-  transports?: Transport[];
-  pingIntervalMs?: number;
-  versions?: Record<string, string>;
-  /** the metrics endpoint, when served (bench serve --metrics-token) */
-  metrics?: string;
-  /** what carries broadcasts between nodes, and this node's label */
-  adapter?: string;
-  nodeId?: string;
-  /** a cluster primary's workers, which serve the clients */
-  workers?: { pid: number; nodeId?: string }[];
-}
+export type { ReadyLine } from '../result/measurements';
 
 export interface ServerProcessOptions {
   lib: Lib;

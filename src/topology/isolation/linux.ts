@@ -4,6 +4,7 @@ import { enableController, removeCgroup, restoreControllers } from './cgroup';
 import { netnsExists, removeNetns, removeVeth, VETH_PREFIX } from './netns';
 import type { AppliedPart, HostFacts, IsolationPlan, ProfileRecord, Role, SkippedPart } from './plan';
 import { run } from './sys';
+import type { MemoryCapReport } from '../../result/schema';
 
 export { removeStale, type StaleCleanup } from './stale';
 
@@ -13,18 +14,7 @@ const NS_SUFFIX: Record<Role, string> = { server: 'srv', loadgen: 'gen' };
 /** Host sysctls copied into each namespace, so a namespace is not a smaller machine than the host. */
 const COPIED_SYSCTLS = ['net/ipv4/ip_local_port_range', 'net/core/somaxconn', 'net/ipv4/tcp_max_syn_backlog'];
 
-/** What a memory cap saw over a run. */
-export interface MemoryCapReport {
-  /** the cap (bytes) */
-  capBytes: number;
-  /**
-   * highest memory the cgroup charged (bytes): memory the side touched after it started, page
-   * cache included; shared pages already cached, such as the node binary, are charged elsewhere
-   */
-  peakBytes: number | null;
-  /** times usage hit the cap */
-  capHits: number | null;
-}
+export type { MemoryCapReport } from '../../result/schema';
 
 /** A profile as applied to this machine: how to start each side, and how to undo it all. */
 export interface Isolation {

@@ -3,24 +3,7 @@ import type { MachineProfile, Profile, SideLimits, TopologyProfile } from '../..
 /** One side of the wire. */
 export type Role = 'server' | 'loadgen';
 
-/** Something a profile asked for and this machine did. */
-export interface AppliedPart {
-  what: string;
-  detail: string;
-}
-
-/** Something a profile asked for that was not done, and why. */
-export interface SkippedPart {
-  what: string;
-  reason: string;
-}
-
-/** What a run's profile did to the machine; stored as `env.profile`. */
-export interface ProfileRecord {
-  name: string;
-  applied: AppliedPart[];
-  skipped: SkippedPart[];
-}
+export type { AppliedPart, ProfileRecord, SkippedPart } from '../../result/schema';
 
 /** What this machine offers, read once (see `probeHost`). */
 export interface HostFacts {

@@ -1,0 +1,377 @@
+import type { Lib, LoopDelay } from 'artillery-engine-bench/protocol';
+import type { ArrivalRate } from '../config/run-options';
+import type { Calibration } from './calibration';
+import type { LatencyStats } from './histograms';
+
+// The result file's contract: what a run writes and every reader (report, gate, capacity)
+// reads. Types and version constants only, importing nothing above result, so that the modules
+// producing the parts (loadgen, topology, sampling) take them from here.
+
+/**
+ * 2: connectMs runs from when the arrival was due (was: from the client's creation, now
+ * connectServiceMs); adds arrivalLagMs, timeToFirstMessageMs, welcomeDeliveryMs, schedule,
+ * echo.late, the run's own `valid`/`invalidReasons` (failed connections, lag, a silent engine
+ * count too), options.maxFailed/maxLagMs/allowInvalid, and `arrivalRate: "burst"`.
+ * Readers accept 1 and 2.
+ */
+export const SCHEMA_VERSION = 2;
+/** Result files the readers (report, gate, capacity) accept. */
+export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, SCHEMA_VERSION];
+
+/** The run's verdict, from a result of any readable version (1 kept it in `loadgen`). */
+export function runVerdict(r: Pick<RunResult, 'loadgen'> & { valid?: boolean; invalidReasons?: string[] }): {
+  valid: boolean;
+  reasons: string[];
+} {
+  return { valid: r.valid ?? r.loadgen.valid, reasons: r.invalidReasons ?? r.loadgen.invalidReasons };
+}
+
+/** RSS of a process over a run (bytes); null where no sample covers that moment. */
+export interface RssSummary {
+  /** before any client (server) or before the first arrival (generator) */
+  idle: number | null;
+  /** median over the second half of the hold, all clients connected */
+  steady: number | null;
+  /** highest sample */
+  peak: number | null;
+}
+
+/** A sample as stored in the result: t is ms since the run started. */
+export interface StoredSample {
+  t: number;
+  rssBytes: number;
+  cpuPercent: number;
+}
+
+export interface RunResultBase {
+  schemaVersion: typeof SCHEMA_VERSION;
+  lib: Lib;
+  /** built-in scenario name, or the custom script's base name */
+  scenario: string;
+  /** ISO 8601 */
+  startedAt: string;
+  finishedAt: string;
+  durationSeconds: number;
+  options: {
+    clients: number | null;
+    /** clients per second, or `burst` (schemaVersion 2): all due at once */
+    arrivalRate: ArrivalRate;
+    warmup: number;
+    holdSeconds: number;
+    probes: number;
+    transport: string;
+    deflate: boolean;
+    pingIntervalMs: number;
+    echoEveryMs: number;
+    broadcastEveryMs: number;
+    connectTimeoutMs: number;
+    target: string | null;
+    scenarioFile: string;
+    /** server nodes, and what carried broadcasts between them (absent in results before scale-out) */
+    nodes?: number;
+    adapter?: string;
+    /** --kill-node-at, and how clients reconnect (absent in results before faults) */
+    killNodeAt?: number | null;
+    reconnect?: ReconnectSettings | null;
+    /** --max-failed as given: a count, or a percentage such as `1%` (schemaVersion 2) */
+    maxFailed?: string;
+    /** --max-lag (ms) */
+    maxLagMs?: number;
+    allowInvalid?: boolean;
+  };
+  /**
+   * Whether the numbers measure what was asked: no more failed connections than --max-failed,
+   * arrivals on schedule, the generator not saturated, the engine reported everything. The
+   * reasons say why not; empty when valid. (schemaVersion 1 kept this in `loadgen` only.)
+   */
+  valid: boolean;
+  invalidReasons: string[];
+  /**
+   * Where the due times of arrivals came from: `arrivals`, bench's arrival timer (latencies run
+   * from the schedule); `actual`, none given (plain Artillery, a ramp phase): from the actual start.
+   */
+  schedule: { source: 'arrivals' | 'actual'; unscheduled: number };
+  clients: { requested: number | null; connected: number; failed: number };
+  /** arrival due by the schedule → library's connected event (ms); schemaVersion 1: from the client's creation */
+  connectMs: LatencyStats | null;
+  /** client object created → library's connected event (ms): connectMs without the generator's lag */
+  connectServiceMs: LatencyStats | null;
+  /** client object created − arrival due (ms): how far the generator ran behind its schedule */
+  arrivalLagMs: LatencyStats | null;
+  /** connected event → welcome message (ms); near zero by construction (see README) */
+  firstMessageMs: LatencyStats | null;
+  /** arrival due → welcome message (ms): what a user of an app waits for */
+  timeToFirstMessageMs: LatencyStats | null;
+  /**
+   * the welcome's server send stamp → its arrival (ms), same host and clock only; null when
+   * the server's clock is another machine's
+   */
+  welcomeDeliveryMs: LatencyStats | null;
+  /** whose clock stamped the welcome, and how many stamps were later than their arrival (not recorded) */
+  welcomeDelivery: { serverClock: 'same' | 'other'; negative: number };
+  /** echo round trip during the hold, from when each echo was due (ms); schemaVersion 1: from its send */
+  echoMs: LatencyStats | null;
+  /** echo round trip from when it was actually sent (ms): echoMs without the generator's lateness */
+  echoServiceMs: LatencyStats | null;
+  /** server send → client receive of a broadcast (ms) */
+  broadcastMs: LatencyStats | null;
+  /** `late`: sent more than 10 ms after it was due (a late send is still timed from when it was due) */
+  echo: { sent: number; received: number; late: number };
+  /** clients that connected and left before the ramp, so the measured ramp does not start cold */
+  warmup: { requested: number; connected: number; failed: number };
+  broadcasts: { received: number };
+  /**
+   * Broadcast delivery: the broadcasts sent, the deliveries the nodes made (the clients each
+   * wrote each broadcast to), and what the clients got. Always `delivered + lost ==
+   * expectedDeliveries`; `lost` is negative only if clients got more than the nodes wrote.
+   * Null when the run sent no broadcast.
+   */
+  broadcast: {
+    /** distinct broadcasts the nodes delivered (with node logs), else those the publisher answered */
+    sent: number;
+    expectedDeliveries: number;
+    delivered: number;
+    lost: number;
+    outOfOrder: number;
+    duplicates: number;
+    latencyMs: LatencyStats | null;
+    /**
+     * Where `expectedDeliveries` comes from: `nodes`, each node's own log of the clients it wrote
+     * each broadcast to (exact, late deliveries included); `control`, the publisher's answers to
+     * the engine's requests (a remote --target, or results before the log existed).
+     */
+    expectedFrom?: 'nodes' | 'control';
+    /** seqs missing between the first and the last one a client received, summed over clients */
+    gaps?: number;
+    /** broadcasts stamped later than they arrived (clocks apart), recorded as 0 ms */
+    clockNegative?: number;
+    /**
+     * seqs a client never received between its last one before a lost connection and its first
+     * one after reconnecting, summed. Those its node wrote before dying are also in `lost`.
+     */
+    missedWhileReconnecting?: number;
+  } | null;
+  /** clients that lost their connection during the hold and reconnected; null when reconnecting was off */
+  reconnect?: ReconnectReport | null;
+  /** new connections made one at a time after the hold, with every client still connected */
+  probe: {
+    requested: number;
+    connected: number;
+    failed: number;
+    connectMs: LatencyStats | null;
+    connectServiceMs: LatencyStats | null;
+    firstMessageMs: LatencyStats | null;
+    timeToFirstMessageMs: LatencyStats | null;
+  };
+  server: {
+    pid: number | null;
+    url: string | null;
+    /** per-message deflate as the server applied it */
+    deflate: string;
+    transports: string[];
+    pingIntervalMs: number;
+    rssBytes: RssSummary;
+    /** (steady − idle) / connected; null with several nodes (see README, scale-out) */
+    bytesPerClient: number | null;
+    /** mean CPU from the first arrival to the end of the probes (% of one core) */
+    cpuPercent: number | null;
+    /** where the samples came from: /proc on this machine, a remote `bench serve --metrics-token`, or nowhere */
+    samplesFrom: 'local' | 'remote' | 'none';
+    /** with --server-metrics: reads of it that failed during the run, and the last reason; null: none failed */
+    remoteErrors?: { count: number; last: string } | null;
+    /** the profile's memory cap on the server, and what it saw; null without one */
+    memoryCap: MemoryCapReport | null;
+    samples: StoredSample[];
+  };
+  loadgen: {
+    pid: number | null;
+    /** mean CPU from the first arrival to the end of the probes (% of one core) */
+    cpuPercent: number | null;
+    /** peak RSS of the Artillery process */
+    rssBytes: number | null;
+    rss: RssSummary;
+    /** (steady − idle) / connected: the generator's memory per client */
+    bytesPerClient: number | null;
+    loopDelayMs: LoopDelay | null;
+    /** the run's verdict, as `valid` at the top (kept here for readers of schemaVersion 1) */
+    valid: boolean;
+    /** the same as the top-level `invalidReasons` */
+    invalidReasons: string[];
+    samples: StoredSample[];
+  };
+  /** whether every engine worker wrote its final line (its last counts and histograms) */
+  engine: { workers: number; final: boolean };
+  /** phase boundaries, ms since the run started */
+  phases: Record<string, PhaseTimes>;
+  /** client errors by code */
+  errors: Record<string, number>;
+  /** Artillery's own aggregate counters and summaries */
+  artillery: ArtilleryMetrics | null;
+  env: RunEnv;
+  /**
+   * Each server node's memory and CPU, when the run had several; `server` holds their sum (the
+   * service as a whole). Null with one node.
+   */
+  nodes:
+    | {
+        nodeId: string;
+        pid: number;
+        rssBytes: RssSummary;
+        cpuPercent: number | null;
+        /** broadcast deliveries this node wrote, from its log; absent when not logged */
+        deliveries?: number;
+        /** true for the node --kill-node-at killed */
+        killed?: boolean;
+        samples: StoredSample[];
+      }[]
+    | null;
+  /** faults the run injected (--adapter-outage); empty when none */
+  faults: FaultRecord[];
+  /** the run's --ensure checks and how each came out; absent when none were given */
+  ensure?: StoredEnsureOutcome[];
+}
+
+/** How clients reconnect: Socket.IO's back-off, applied the same way to every library. */
+export interface ReconnectSettings {
+  /** attempts per lost connection before the client gives up */
+  attempts: number;
+  /** the first delay (ms); each further attempt doubles it */
+  delayMs: number;
+  /** the delay never exceeds this (ms) */
+  delayMaxMs: number;
+  /** each delay is spread by ± this fraction, at random */
+  jitter: number;
+}
+
+export interface ReconnectReport {
+  settings: ReconnectSettings;
+  /** connections lost during the hold (a main client's open connection closed by the other side) */
+  lost: number;
+  /** of those, reconnected */
+  reconnected: number;
+  /** of those, given up after `settings.attempts` */
+  failed: number;
+  /** connection attempts made to reconnect, failed ones included */
+  attempts: number;
+  /** connection lost → welcome on the new connection (ms), one per reconnect */
+  timeMs: LatencyStats | null;
+}
+
+/** A fault the run injected, and when. */
+export type FaultRecord = AdapterOutageFault | KillNodeFault;
+
+export interface KillNodeFault {
+  kind: 'kill-node';
+  /** asked for: seconds after the hold started */
+  atSeconds: number;
+  /** the node killed (never the publisher) */
+  nodeId: string;
+  pid: number | null;
+  /** when it was killed (ms since the run started); null if the run ended first */
+  startedAtMs: number | null;
+  /** clients it held when killed, from its last delivery log line or stats; null if unknown */
+  clientsAtKill: number | null;
+  error: string | null;
+}
+
+export interface AdapterOutageFault {
+  kind: 'adapter-outage';
+  /** the window asked for, in seconds after the hold started */
+  fromSeconds: number;
+  toSeconds: number;
+  /** when it was applied (ms since the run started); null if the run ended first */
+  startedAtMs: number | null;
+  /** why it could not be applied; null when it was */
+  error: string | null;
+}
+
+/** One run. Discriminated on `status`: an errored or aborted run keeps what it measured. */
+export type RunResult =
+  | (RunResultBase & { status: 'completed' })
+  | (RunResultBase & { status: 'errored'; error: string })
+  | (RunResultBase & { status: 'aborted'; error: string });
+
+export type RunOutcome = { status: 'completed' } | { status: 'errored' | 'aborted'; error: string };
+
+/** Phase boundaries as the engine saw them (ms since epoch; stored as ms since the run started). */
+export interface PhaseTimes {
+  startedAt?: number;
+  completedAt?: number;
+}
+
+/** Artillery's own aggregate metrics, kept in the result as Artillery wrote them. */
+export interface ArtilleryMetrics {
+  counters: Record<string, number>;
+  summaries: Record<string, Record<string, number>>;
+}
+
+/** What a memory cap saw over a run. */
+export interface MemoryCapReport {
+  /** the cap (bytes) */
+  capBytes: number;
+  /**
+   * highest memory the cgroup charged (bytes): memory the side touched after it started, page
+   * cache included; shared pages already cached, such as the node binary, are charged elsewhere
+   */
+  peakBytes: number | null;
+  /** times usage hit the cap */
+  capHits: number | null;
+}
+
+/**
+ * One --ensure check and how it came out, as stored: result/ensure.ts's EnsureOutcome, declared
+ * here so the schema does not import the parser (the CLI passes one as the other both ways, so
+ * tsc keeps them the same).
+ */
+export interface StoredEnsureOutcome {
+  /** as the user wrote it */
+  expression: string;
+  metric: string;
+  operator: '<=' | '>=' | '==' | '<' | '>';
+  /** in the metric's base unit (ms, bytes or a count) */
+  limit: number;
+  /** the measured value; null when the result has none (which fails the check) */
+  actual: number | null;
+  ok: boolean;
+}
+
+/** Something a profile asked for and this machine did. */
+export interface AppliedPart {
+  what: string;
+  detail: string;
+}
+
+/** Something a profile asked for that was not done, and why. */
+export interface SkippedPart {
+  what: string;
+  reason: string;
+}
+
+/** What a run's profile did to the machine; stored as `env.profile`. */
+export interface ProfileRecord {
+  name: string;
+  applied: AppliedPart[];
+  skipped: SkippedPart[];
+}
+
+/** The conditions of a run: enough to tell two machines apart. */
+export interface RunEnv {
+  node: string;
+  /** package → version, for every library on either side of the wire */
+  versions: Record<string, string>;
+  cpu: string;
+  cores: number;
+  memoryBytes: number;
+  os: string;
+  kernel: string;
+  arch: string;
+  /** the topology profile and what it did here; a bare name in results from before profiles applied anything */
+  profile: ProfileRecord | string;
+  /**
+   * Short hash of cpu, cores, memoryBytes, kernel, node and versions: results with the same
+   * fingerprint came from the same machine and software.
+   */
+  fingerprint: string;
+  /** `bench calibrate`'s score for this fingerprint, when it was measured; null when not */
+  calibration: Calibration | null;
+}
