@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { LatencyStats } from '../src/result/histograms';
+import type { LatencyStats } from '../src/metrics/histograms';
 import type { RunResult } from '../src/result/build';
 
 const BIN = path.resolve(__dirname, '../../bin/bench.js');

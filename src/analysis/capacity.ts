@@ -8,9 +8,9 @@
 import { UsageError } from '../errors';
 import { loadInputs, type LoadedReport, type ReportCell } from '../result/read';
 import { flagReason, isFlagged } from '../result/cell';
-import { parseSize, parseSlo, type Slo } from '../result/expr';
-import { readMetric, SLO_METRICS, type MetricName } from '../result/metrics';
-import { bytes, count, fmt, times } from '../result/units';
+import { parseSize, parseSlo, type Slo } from '../metrics/expr';
+import { readMetric, SLO_METRICS, type MetricName } from '../metrics/registry';
+import { bytes, count, fmt, times } from '../metrics/units';
 import { linearFit, rSquared, type LinearFit } from './stats';
 
 /** A latency `--slo` may name: one the metric registry marks fittable (see {@link SLO_METRICS}). */

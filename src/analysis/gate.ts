@@ -7,9 +7,9 @@
 import { faultLabel } from '../result/faults';
 import { UsageError } from '../errors';
 import { loadInputs, type LoadedReport, type ReportCell } from '../result/read';
-import { parseThreshold } from '../result/expr';
-import { GATE_METRICS, metric, readMetric, type GateKind, type GateRule, type MetricName } from '../result/metrics';
-import { bytes, count, pValueText } from '../result/units';
+import { parseThreshold } from '../metrics/expr';
+import { GATE_METRICS, metric, readMetric, type GateKind, type GateRule, type MetricName } from '../metrics/registry';
+import { bytes, count, pValueText } from '../metrics/units';
 import { machineDifferences, machineOf, type Machine } from './machine';
 import {
   BOOTSTRAP_DEFAULTS,

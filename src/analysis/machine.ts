@@ -4,7 +4,7 @@
  * library version: a gate exists to compare two versions of the code, so those may differ.
  */
 import type { RunResult } from '../result/build';
-import { GIB } from '../result/units';
+import { GIB } from '../metrics/units';
 
 export interface Machine {
   cpu: string;

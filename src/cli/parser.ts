@@ -3,7 +3,8 @@ import { UsageError } from '../errors';
 import type { Command } from './command';
 import { COMMANDS, commandList } from './commands/index';
 
-const EPILOG = 'Docs: README.md and docs/. Results follow docs/result.md (schemaVersion 2; JSON Schema: docs/result.schema.json).';
+const EPILOG =
+  'Docs: README.md and docs/. Results follow docs/result.md (schemaVersion 2; JSON Schema: docs/result.schema.json).';
 
 /** A command's positionals and flags, from its table, as yargs options. */
 function declare(y: Argv, c: Command): Argv {

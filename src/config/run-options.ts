@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as net from 'node:net';
 import { DEFAULT_RECONNECT, LIBS, TRANSPORTS, type Lib, type Transport } from 'artillery-engine-bench/protocol';
-import { parseEnsure, type EnsureCheck } from '../result/expr';
+import { parseEnsure, type EnsureCheck } from '../metrics/expr';
 import { UsageError } from '../errors';
 import { packageRoot } from '../paths';
 import { findTopology } from './profiles';

@@ -1,7 +1,7 @@
 /** The capacity page's figures: each series' measured points, its fitted model and where a limit is reached. */
 import type { CapacityLimit, CapacityReport, GrowthModel, SeriesCapacity, SloMetric } from '../analysis/capacity';
 import { describeModel, predict } from '../analysis/capacity';
-import { bytes, MIB } from '../result/units';
+import { bytes, MIB } from '../metrics/units';
 import type { PlotFigure, PlotSeries, XY } from './browser/figure-data';
 import { PALETTES } from './report/styles';
 

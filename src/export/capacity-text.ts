@@ -1,5 +1,5 @@
 import { describeModel, linearModel, type CapacityLimit, type CapacityReport } from '../analysis/capacity';
-import { bytes, count, fmt } from '../result/units';
+import { bytes, count, fmt } from '../metrics/units';
 import { table } from './table';
 
 function limitText(l: CapacityLimit): string {

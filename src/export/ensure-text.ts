@@ -1,6 +1,6 @@
-import type { EnsureOutcome } from '../result/ensure-check';
-import { metric } from '../result/metrics';
-import { bytes } from '../result/units';
+import type { EnsureOutcome } from '../metrics/ensure-check';
+import { metric } from '../metrics/registry';
+import { bytes } from '../metrics/units';
 
 function show(name: string, value: number): string {
   const unit = metric(name)!.unit;

@@ -1,6 +1,6 @@
 /** The texts every gate format shows for one comparison, so the formats never disagree. */
 import { worseDirection, type GateCell, type GateComparison, type GateReport } from '../analysis/gate';
-import { bytes, count, fmt, signedPct } from '../result/units';
+import { bytes, count, fmt, signedPct } from '../metrics/units';
 
 export function value(v: number | null, unit: GateComparison['unit']): string {
   if (v === null) return '–';

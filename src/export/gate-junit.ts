@@ -1,5 +1,5 @@
 import type { GateReport } from '../analysis/gate';
-import { pValueText } from '../result/units';
+import { pValueText } from '../metrics/units';
 import { change, effectText, intervalText, limit, resultText, value } from './gate-cells';
 
 /** Escapes text for XML content and attributes, dropping characters XML 1.0 cannot hold. */

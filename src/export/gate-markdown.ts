@@ -5,7 +5,7 @@ import {
   type GateComparison,
   type GateReport,
 } from '../analysis/gate';
-import { bytes, pValueText } from '../result/units';
+import { bytes, pValueText } from '../metrics/units';
 import { escapeMarkdown as md } from './report/escape';
 import { allRegressions, change, effectText, intervalText, limit, resultText, trialLines, value } from './gate-cells';
 

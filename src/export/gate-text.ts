@@ -1,5 +1,5 @@
 import type { GateReport } from '../analysis/gate';
-import { pValueText } from '../result/units';
+import { pValueText } from '../metrics/units';
 import { change, effectText, limit, resultText, trialLines, value } from './gate-cells';
 import { table } from './table';
 

@@ -3,7 +3,7 @@
  * loaded from anywhere (the CSP forbids it), every text from a result escaped.
  */
 import type { CapacityReport } from '../analysis/capacity';
-import { bytes, count, fmt } from '../result/units';
+import { bytes, count, fmt } from '../metrics/units';
 import type { PlotFigure } from './browser/figure-data';
 import { capacityFigures } from './capacity-figures';
 import { pageStart } from './report/page';

@@ -1,8 +1,8 @@
-import type { LatencyStats } from '../result/histograms';
+import type { LatencyStats } from '../metrics/histograms';
 import type { SweepManifest } from '../result/manifest';
 import { faultText } from '../result/faults';
 import type { RunResult } from '../result/build';
-import { kib, mib } from '../result/units';
+import { kib, mib } from '../metrics/units';
 
 const num = (n: number | null | undefined, digits = 1) => (n === null || n === undefined ? '–' : n.toFixed(digits));
 

@@ -1,5 +1,5 @@
 import type { MetricName } from 'artillery-engine-bench/protocol';
-import { mergeEncoded, toStats, type LatencyStats } from './histograms';
+import { mergeEncoded, toStats, type LatencyStats } from '../metrics/histograms';
 import { failLimitOf, formatFailLimit } from '../config/run-options';
 import type { EngineState, Measurements, ProcSample } from './measurements';
 import {

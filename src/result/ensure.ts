@@ -1,5 +1,5 @@
-import type { EnsureCheck, EnsureOutcome, Operator } from './ensure-check';
-import { metric, type ResultFile } from './metrics';
+import type { EnsureCheck, EnsureOutcome, Operator } from '../metrics/ensure-check';
+import { metric, type ResultFile } from '../metrics/registry';
 
 function holds(actual: number, op: Operator, limit: number): boolean {
   switch (op) {

@@ -1,7 +1,7 @@
 import type { Lib, LoopDelay } from 'artillery-engine-bench/protocol';
 import type { ArrivalRate } from '../config/run-options';
 import type { Calibration } from './calibration';
-import type { LatencyStats } from './histograms';
+import type { LatencyStats } from '../metrics/histograms';
 
 // The result file's contract: what a run writes and every reader (report, gate, capacity)
 // reads. Types and version constants only, importing nothing above result, so that the modules

@@ -5,7 +5,7 @@ import { PreflightError, RunError, UsageError } from '../errors';
 import type { ResolvedServeOptions } from '../config/serve-options';
 import { METRICS_PATH, metricsHandler } from '../sampling/metrics-endpoint';
 import { ProcSampler } from '../sampling/proc-stats';
-import type { ReadyLine } from '../topology/server-process';
+import type { ReadyLine } from '../result/measurements';
 import { urlHost } from '../../servers/http';
 
 /** How long a stopping server may take to close its connections (ms). */

@@ -13,7 +13,7 @@ import {
 } from '../../src/analysis/capacity';
 import { formatCapacityText } from '../../src/export/capacity-text';
 import { renderCapacityHtml } from '../../src/export/html-capacity';
-import { parseSize, parseSlo } from '../../src/result/expr';
+import { parseSize, parseSlo } from '../../src/metrics/expr';
 import type { SweepCell, SweepManifest } from '../../src/result/manifest';
 import type { RunResult } from '../../src/result/build';
 import { baseResult, tempDir, writeJson } from '../helpers/report-fixtures';

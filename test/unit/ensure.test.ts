@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatEnsure } from '../../src/export/ensure-text';
 import { evaluateEnsure } from '../../src/result/ensure';
-import { parseEnsure } from '../../src/result/expr';
+import { parseEnsure } from '../../src/metrics/expr';
 import { baseResult } from '../helpers/report-fixtures';
 import { usageMessage } from '../helpers/usage';
 

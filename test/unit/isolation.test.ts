@@ -4,7 +4,13 @@ import { PreflightError } from '../../src/errors';
 import { checkProfile } from '../../src/topology/isolation/index';
 import { subnetFor } from '../../src/topology/isolation/linux';
 import { BENCH_VETH, linkNames } from '../../src/topology/isolation/netns';
-import { cannotIsolate, planIsolation, requestedParts, splitCpus, type HostFacts } from '../../src/topology/isolation/plan';
+import {
+  cannotIsolate,
+  planIsolation,
+  requestedParts,
+  splitCpus,
+  type HostFacts,
+} from '../../src/topology/isolation/plan';
 import { isBenchmarkAddress } from '../../src/config/run-options';
 import { findTopology, loadProfiles } from '../../src/config/profiles';
 import { usageMessage } from '../helpers/usage';

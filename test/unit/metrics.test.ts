@@ -5,9 +5,9 @@ import { formatEnsure } from '../../src/export/ensure-text';
 import { numbersOf } from '../../src/export/report/metrics';
 import { formatSummary } from '../../src/export/text';
 import { evaluateEnsure } from '../../src/result/ensure';
-import { parseEnsure, parseSlo, parseThreshold } from '../../src/result/expr';
-import { latencyOf, METRICS, readMetric, SLO_METRICS } from '../../src/result/metrics';
-import { bytes } from '../../src/result/units';
+import { parseEnsure, parseSlo, parseThreshold } from '../../src/metrics/expr';
+import { latencyOf, METRICS, readMetric, SLO_METRICS } from '../../src/metrics/registry';
+import { bytes } from '../../src/metrics/units';
 import { asV2, baseResult } from '../helpers/report-fixtures';
 import { usageMessage } from '../helpers/usage';
 

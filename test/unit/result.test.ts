@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as hdr from 'hdr-histogram-js';
 import { buildResult, median, steadyWindow, summariseRss, type Measurements } from '../../src/result/build';
 import { emptyCounts, type EngineState } from '../../src/loadgen/engine-events';
-import { buildHistogram, mergeEncoded, toStats } from '../../src/result/histograms';
+import { buildHistogram, mergeEncoded, toStats } from '../../src/metrics/histograms';
 import { resolveRunOptions } from '../../src/config/run-options';
 import { collectEnv } from '../../src/result/env';
 import type { ProcSample } from '../../src/sampling/proc-stats';

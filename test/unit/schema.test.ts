@@ -5,11 +5,11 @@ import * as path from 'node:path';
 import * as hdr from 'hdr-histogram-js';
 import { buildResult, type Measurements, type RunResult } from '../../src/result/build';
 import { emptyCounts, type EngineState } from '../../src/loadgen/engine-events';
-import { buildHistogram } from '../../src/result/histograms';
+import { buildHistogram } from '../../src/metrics/histograms';
 import { resolveRunOptions, type RunOptions } from '../../src/config/run-options';
 import { collectEnv } from '../../src/result/env';
 import { evaluateEnsure } from '../../src/result/ensure';
-import { parseEnsure } from '../../src/result/expr';
+import { parseEnsure } from '../../src/metrics/expr';
 import { assertResultFile, assertResultSchema, resultSchemaErrors } from '../helpers/schema';
 import { runBin } from '../helpers/bin';
 import {

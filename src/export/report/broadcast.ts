@@ -4,7 +4,7 @@
  * Rendering is html.ts's; everything here is data.
  */
 import { LIBS } from 'artillery-engine-bench/protocol';
-import type { LatencyStats } from '../../result/histograms';
+import type { LatencyStats } from '../../metrics/histograms';
 import type { ReconnectReport, RunResult } from '../../result/build';
 import { faultLabel, faultText } from '../../result/faults';
 import type { ReportCell } from '../../result/read';

@@ -1,5 +1,5 @@
 /** The report's table of every run, one row each, errored and invalid ones marked. */
-import type { LatencyStats } from '../../result/histograms';
+import type { LatencyStats } from '../../metrics/histograms';
 import { rateText, type ReportCell } from '../../result/read';
 import { escapeHtml as h } from './escape';
 import { KB, MB, numbersOf } from './metrics';

@@ -1,5 +1,5 @@
 /** What every figure of the HTML report is built into, and the helpers the figure builders share. */
-import type { LatencyStats } from '../../result/histograms';
+import type { LatencyStats } from '../../metrics/histograms';
 import type { ReportCell } from '../../result/read';
 import type { ChartPoint, FigureData } from '../browser/figure-data';
 import { acrossTrials, type CellGroup, type CellNumbers } from './metrics';

@@ -1,14 +1,14 @@
-import type { LatencyStats } from '../../result/histograms';
+import type { LatencyStats } from '../../metrics/histograms';
 import { median, type RunResult } from '../../result/build';
 import type { ArrivalRate } from '../../config/run-options';
 import { isFlagged } from '../../result/cell';
-import { latencyOf, readMetric } from '../../result/metrics';
+import { latencyOf, readMetric } from '../../metrics/registry';
 import type { ReportCell } from '../../result/read';
 
 export { flagReason, isFlagged } from '../../result/cell';
 
-// Binary, as everywhere (see result/units.ts); the report's labels call them MB and KB.
-export { MIB as MB, KIB as KB } from '../../result/units';
+// Binary, as everywhere (see metrics/units.ts); the report's labels call them MB and KB.
+export { MIB as MB, KIB as KB } from '../../metrics/units';
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 

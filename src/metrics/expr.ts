@@ -6,7 +6,7 @@
  */
 import { UsageError } from '../errors';
 import type { EnsureCheck, Operator } from './ensure-check';
-import { GATE_METRICS, metric, metricNamesText, SLO_METRICS, type Metric, type MetricName } from './metrics';
+import { GATE_METRICS, metric, metricNamesText, SLO_METRICS, type Metric, type MetricName } from './registry';
 import { ALL_SIZE_UNITS, DURATION_UNITS, METRIC_SIZE_UNITS, unitFactor, unitList } from './units';
 
 export type { EnsureCheck } from './ensure-check';
