@@ -25,6 +25,10 @@ const BASE = [
   '--probes',
   '2',
   '--quiet',
+  // These tests check delivery counts. Three nodes, HAProxy, Redis and the generator share two
+  // cores, so the generator can fall behind its schedule; that makes a run invalid (exit 1), which
+  // is not what they test. The verdict has its own tests (verdict.test.ts, timing.test.ts).
+  '--allow-invalid',
 ];
 const skip = hasCommand('haproxy') ? false : 'HAProxy is not installed: apt-get install -y haproxy';
 
