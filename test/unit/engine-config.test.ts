@@ -18,6 +18,8 @@ describe('resolveEngineConfig', () => {
       controlUrl: null,
       reconnect: null,
       serverClock: null,
+      targets: null,
+      sourceAddresses: null,
     });
     assert.equal(resolveEngineConfig({}, { BENCH_LIB: 'sockjs' }).lib, 'sockjs');
     assert.equal(resolveEngineConfig({ lib: 'socketio' }, { BENCH_LIB: 'sockjs' }).lib, 'socketio');

@@ -29,6 +29,11 @@ class SockJsClient implements BenchClient {
     const sockjsOptions = {
       timeout: options.connectTimeoutMs,
       ...(options.transport === 'websocket' ? { transports: ['websocket'] } : {}),
+      // faye-websocket passes `net` to net.connect. The `/info` request before it has no such
+      // option and leaves from the kernel's choice of address.
+      ...(options.localAddress !== undefined && {
+        transportOptions: { websocket: { net: { localAddress: options.localAddress } } },
+      }),
     };
     this.socket = new SockJS(url, undefined, sockjsOptions) as unknown as SockJsSocket;
     this.socket.onopen = () => h.onOpen();
