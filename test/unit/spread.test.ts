@@ -6,6 +6,11 @@ import { preflight, sourcePlan } from '../../src/run/start-checks';
 import { clientsPerAddress, planSourceAddresses } from '../../src/topology/source-addresses';
 import { PreflightError } from '../../src/errors';
 import { usageMessage } from '../helpers/usage';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { formatSummary, topologyText } from '../../src/export/text';
+import { loopbackAddresses } from '../../src/config/spread-options';
+import type { RunResult } from '../../src/result/build';
 
 const SMALL_RANGE = { low: 40000, high: 40999 };
 const limits = (range = SMALL_RANGE) => ({ openFilesSoft: 20_000, openFilesHard: 20_000, ephemeralPorts: range });
@@ -147,5 +152,34 @@ describe('the port check per (source address, destination)', () => {
     assert.throws(() => preflight(resolveRunOptions(base), limits()), PreflightError);
     preflight(resolveRunOptions({ ...base, sourceAddresses: 'auto' }), limits());
     preflight(resolveRunOptions({ ...base, nodes: 4, spread: 'client' }), limits());
+  });
+});
+
+describe('the summary line', () => {
+  const fixture = JSON.parse(
+    fs.readFileSync(path.resolve(__dirname, '../../../test/fixtures/result-ws-1000.json'), 'utf8'),
+  ) as RunResult;
+  const addresses = loopbackAddresses(4).map((address) => ({ address, clients: 250 }));
+
+  it('says how clients reached the nodes and from where', () => {
+    assert.equal(topologyText(fixture), null);
+    assert.equal(
+      topologyText({
+        ...fixture,
+        topology: { spread: 'client', targets: ['a', 'b', 'c'], sourceAddresses: addresses },
+      }),
+      '3 nodes, each client picks the next (no balancer) · from 4 source addresses 127.0.0.2..127.0.0.5',
+    );
+    assert.equal(
+      topologyText({
+        ...fixture,
+        topology: { spread: 'single', targets: ['a'], sourceAddresses: addresses.slice(0, 2) },
+      }),
+      'from 2 source addresses 127.0.0.2, 127.0.0.3',
+    );
+    assert.match(
+      formatSummary({ ...fixture, topology: { spread: 'client', targets: ['a', 'b'], sourceAddresses: null } }),
+      /\n {2}topology {9}2 nodes, each client picks the next \(no balancer\)\n/,
+    );
   });
 });
