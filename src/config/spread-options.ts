@@ -86,8 +86,9 @@ export function checkSourceAddressReach(spec: SourceAddressSpec | null, c: Sprea
     );
   }
   if (c.target !== null) {
+    // Not `localhost`: it may resolve to ::1, which a 127.x.x.x socket cannot reach.
     const host = new URL(c.target).hostname;
-    if (host !== 'localhost' && !host.startsWith('127.')) {
+    if (!net.isIPv4(host) || !host.startsWith('127.')) {
       throw new UsageError(
         `--source-addresses binds 127.x.x.x addresses, which reach only a loopback --target (got ${host}). Use a 127.x.x.x target or remove --source-addresses.`,
       );
