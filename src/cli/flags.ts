@@ -131,6 +131,17 @@ export const RUN_FLAGS = {
   adapter: str('what carries broadcasts between nodes: redis | postgres | cluster (Socket.IO), redis (ws, SockJS)', {
     sweep: true,
   }),
+  spread: str(
+    'several nodes: balancer (HAProxy, sticky) | client (each client picks a node, round robin; websocket only)',
+    {
+      default: RUN_DEFAULTS.spread,
+      sweep: true,
+    },
+  ),
+  'source-addresses': str(
+    'connect from several loopback addresses, each with its own port range: auto | a count | 127.0.0.2,127.0.0.3',
+    { sweep: true },
+  ),
   'adapter-outage': str('FROM..TO: pause Redis (CLIENT PAUSE) that many seconds after the hold starts, e.g. 2..5'),
   'kill-node-at': str(
     'S: kill one node (SIGKILL, never the publisher) S seconds after the hold starts; turns --reconnect on',

@@ -26,6 +26,7 @@ export function formatFailLimit(limit: FailLimit): string {
 
 export const RUN_DEFAULTS = {
   scenario: 'echo' as ScenarioName,
+  spread: 'balancer' as const,
   arrivalRate: 500,
   warmup: 500,
   holdSeconds: 10,

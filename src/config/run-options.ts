@@ -24,7 +24,16 @@ import {
   type ScenarioName,
 } from './defaults';
 
+import {
+  checkSourceAddressReach,
+  parseSourceAddresses,
+  resolveSpread,
+  type SourceAddressSpec,
+  type Spread,
+} from './spread-options';
+
 export * from './defaults';
+export type { SourceAddressSpec, Spread } from './spread-options';
 
 /** `bench run` options as the user gave them. Everything is optional; strings are raw input. */
 export interface RunOptions {
@@ -62,6 +71,10 @@ export interface RunOptions {
   allowInvalid?: boolean;
   nodes?: string | number;
   adapter?: string;
+  /** `balancer` (HAProxy) or `client` (each client picks a node, round robin) */
+  spread?: string;
+  /** `auto`, a count, or a comma-separated list of 127.x.x.x addresses */
+  sourceAddresses?: string;
   redisUrl?: string;
   pgUrl?: string;
   adapterOutage?: string;
@@ -132,6 +145,10 @@ export interface ResolvedRunOptions {
   nodes: number;
   /** what carries broadcasts between nodes */
   adapter: AdapterKind;
+  /** how clients reach several nodes: HAProxy, or a node each picked round robin */
+  spread: Spread;
+  /** loopback addresses clients connect from; null: the kernel's choice */
+  sourceAddresses: SourceAddressSpec | null;
   /** Redis for `--adapter redis` */
   redisUrl: string;
   /** PostgreSQL for `--adapter postgres` */
@@ -502,10 +519,14 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
     maxLagMs: num('max-lag', raw.maxLag, RUN_DEFAULTS.maxLagMs, 1, 3_600_000, '100'),
     allowInvalid: raw.allowInvalid === true,
     ...resolveNodes(raw, lib, target),
+    spread: 'balancer',
+    sourceAddresses: parseSourceAddresses(raw.sourceAddresses),
     adapterOutage: null,
     killNodeAt: null,
     reconnect: null,
   };
+  resolved.spread = resolveSpread(raw.spread, resolved);
+  checkSourceAddressReach(resolved.sourceAddresses, resolved, LOCAL_PROFILE);
   resolved.adapterOutage = resolveOutage(raw.adapterOutage, resolved);
   resolved.killNodeAt = resolveKillNode(raw, resolved);
   resolved.reconnect = resolveReconnect(raw, resolved.killNodeAt);

@@ -24,6 +24,22 @@ export function formatVerdict(r: RunResult): string {
   return valid ? 'VALID: the run measured what was asked' : `INVALID: ${reasons.join('; ')}`;
 }
 
+/** How clients reached the nodes and from where; null for one URL from the kernel's address. */
+export function topologyText(r: RunResult): string | null {
+  const t = r.topology;
+  if (!t || (t.spread === 'single' && t.sourceAddresses === null)) return null;
+  const parts: string[] = [];
+  if (t.spread === 'client') parts.push(`${t.targets.length} nodes, each client picks the next (no balancer)`);
+  if (t.spread === 'balancer') parts.push(`${r.options.nodes ?? 1} nodes behind HAProxy`);
+  if (t.sourceAddresses) {
+    const a = t.sourceAddresses;
+    parts.push(
+      `from ${a.length} source address${a.length === 1 ? '' : 'es'} ${a.length > 2 ? `${a[0]!.address}..${a[a.length - 1]!.address}` : a.map((x) => x.address).join(', ')}`,
+    );
+  }
+  return parts.join(' · ');
+}
+
 const rateText = (rate: number | 'burst') => (rate === 'burst' ? 'burst arrivals' : `${rate} arrivals/s`);
 
 /** The human summary of one run (for stderr). Returns a string; the caller prints it. */
@@ -35,6 +51,8 @@ export function formatSummary(r: RunResult, outFile?: string): string {
   );
   const req = r.clients.requested === null ? '' : ` of ${r.clients.requested}`;
   lines.push(`  clients          ${r.clients.connected}${req} connected, ${r.clients.failed} failed`);
+  const topology = topologyText(r);
+  if (topology) lines.push(`  topology         ${topology}`);
   const fromSchedule = r.schedule?.source !== 'actual';
   lines.push(
     fromSchedule

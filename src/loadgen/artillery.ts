@@ -68,7 +68,13 @@ type Json = Record<string, unknown>;
  * Our scenario file with this run's target, phases, engine options and hold intervals filled in.
  * The file itself stays unchanged, so it still runs with plain `artillery run`.
  */
-export function buildScript(templateFile: string, o: ResolvedRunOptions, target: string, controlUrl?: string): Json {
+export function buildScript(
+  templateFile: string,
+  o: ResolvedRunOptions,
+  target: string,
+  spread: { controlUrl?: string; targets?: string[]; sourceAddresses?: string[] | null } = {},
+): Json {
+  const { controlUrl, targets, sourceAddresses } = spread;
   const script = YAML.parse(fs.readFileSync(templateFile, 'utf8')) as Json;
   const config = (script.config ?? {}) as Json;
   const engines = (config.engines ?? {}) as Json;
@@ -79,6 +85,8 @@ export function buildScript(templateFile: string, o: ResolvedRunOptions, target:
     deflate: o.deflate,
     connectTimeoutMs: o.connectTimeoutMs,
     ...(controlUrl && { controlUrl }),
+    ...(targets && targets.length > 1 && { targets }),
+    ...(sourceAddresses && { sourceAddresses }),
     ...(o.reconnect && { reconnect: o.reconnect }),
   };
   script.config = {

@@ -313,6 +313,7 @@ export function buildResult(m: Measurements): RunResult {
     errors: counts.errors,
     artillery: m.artillery,
     faults: m.faults ?? [],
+    ...(m.topology && { topology: m.topology }),
     nodes:
       m.nodes && m.nodes.length > 1
         ? m.nodes.map((n) => ({

@@ -1,6 +1,14 @@
 import type { EngineCounts, LoopDelay, MetricName, Lib, Transport } from 'artillery-engine-bench/protocol';
 import type { ResolvedRunOptions } from '../config/run-options';
-import type { ArtilleryMetrics, FaultRecord, MemoryCapReport, PhaseTimes, RunEnv, RunOutcome } from './schema';
+import type {
+  ArtilleryMetrics,
+  FaultRecord,
+  MemoryCapReport,
+  PhaseTimes,
+  RunEnv,
+  RunOutcome,
+  TopologyRecord,
+} from './schema';
 
 // What a run hands to buildResult, as types: the samplers, the engine reader and the server
 // process produce these parts and import them from here.
@@ -71,6 +79,8 @@ export interface Measurements {
     memoryCap?: MemoryCapReport | null;
   };
   faults?: FaultRecord[];
+  /** how clients reached the nodes, and from which addresses */
+  topology?: TopologyRecord;
   /** per-node samples, with several nodes */
   nodes?: { nodeId: string; pid: number; samples: ProcSample[] }[];
   /** broadcast deliveries each node logged (node id → clients written, summed); null: not logged */

@@ -227,6 +227,8 @@ export interface RunResultBase {
     | null;
   /** faults the run injected (--adapter-outage); empty when none */
   faults: FaultRecord[];
+  /** how clients reached the server and from where (absent in results before --spread) */
+  topology?: TopologyRecord;
   /** the run's --ensure checks and how each came out; absent when none were given */
   ensure?: StoredEnsureOutcome[];
 }
@@ -352,6 +354,23 @@ export interface ProfileRecord {
   name: string;
   applied: AppliedPart[];
   skipped: SkippedPart[];
+}
+
+/** How a run's clients reached its nodes, and the source addresses they connected from. */
+export interface TopologyRecord {
+  /**
+   * `balancer`: through HAProxy; `client`: each client picked a node itself, round robin
+   * (--spread client); `single`: one URL (one node, a cluster primary, or --target)
+   */
+  spread: 'balancer' | 'client' | 'single';
+  /** the URLs clients connected to */
+  targets: string[];
+  /**
+   * the source addresses clients connected from, in order, with how many VUs (warm-up, main and
+   * probe, each taking the next) each was given; `clients` is null for a custom script, whose
+   * VUs bench does not count ahead. null: the kernel's choice
+   */
+  sourceAddresses: { address: string; clients: number | null }[] | null;
 }
 
 /** The conditions of a run: enough to tell two machines apart. */

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PreflightError } from '../errors';
+import { portCapacity } from '../topology/source-addresses';
 
 /** What the operating system allows this process. null where it cannot be read (not Linux). */
 export interface SystemLimits {
@@ -46,6 +47,10 @@ export interface PreflightDemand {
    * per client remains)
    */
   transientSockets: number;
+  /** distinct destinations the generator connects to (nodes with --spread client); default 1 */
+  destinations?: number;
+  /** the source addresses clients connect from; null or absent: the kernel's choice */
+  sourceAddresses?: readonly string[] | null;
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -72,10 +77,18 @@ export function checkLimits(demand: PreflightDemand, limits: SystemLimits): void
   }
   const range = limits.ephemeralPorts;
   if (range !== null) {
-    const available = range.high - range.low + 1;
+    const destinations = demand.destinations ?? 1;
+    const addresses = demand.sourceAddresses ?? null;
+    const available = portCapacity(addresses, destinations, range);
     if (available < sockets) {
+      const per =
+        addresses !== null
+          ? ` on each of ${addresses.length} source address${addresses.length === 1 ? '' : 'es'}`
+          : destinations > 1
+            ? ` toward each of ${destinations} nodes`
+            : '';
       throw new PreflightError(
-        `The ephemeral port range ${range.low}-${range.high} gives ${fmt(available)} ports, but ${fmt(demand.connections)} connections need ${fmt(sockets)}. Widen it with: sudo sysctl -w net.ipv4.ip_local_port_range="1024 65535"`,
+        `The ephemeral port range ${range.low}-${range.high} gives ${fmt(available)} ports${per ? ` (${fmt(range.high - range.low + 1)}${per})` : ''}, but ${fmt(demand.connections)} connections need ${fmt(sockets)}. Add --source-addresses auto, or widen it with: sudo sysctl -w net.ipv4.ip_local_port_range="1024 65535"`,
       );
     }
   }

@@ -18,10 +18,11 @@ import type { ResolvedRunOptions } from '../config/run-options';
 import { ProcSampler } from '../sampling/proc-stats';
 import { RemoteSampler } from '../sampling/remote-sampler';
 import { buildResult } from '../result/build';
-import type { FaultRecord, MemoryCapReport, RunOutcome, RunResult } from '../result/schema';
+import type { FaultRecord, MemoryCapReport, RunOutcome, RunResult, TopologyRecord } from '../result/schema';
+import { clientsPerAddress } from '../topology/source-addresses';
 import { startNodes, type NodeSet } from '../topology/nodes';
 import { raceExits } from './exit-race';
-import { checkBeforeStart } from './start-checks';
+import { checkBeforeStart, sourcePlan } from './start-checks';
 import type { SystemLimits } from './preflight';
 import { scheduleFaults, type Cancel } from './faults';
 import { reportProgress, type Progress } from './progress';
@@ -80,6 +81,8 @@ interface RunState {
   readonly startedAt: number;
   readonly faults: FaultRecord[];
   nodeSet: NodeSet | null;
+  /** loopback addresses clients connect from; null: the kernel's choice */
+  readonly sourceAddresses: string[] | null;
   /** all nodes together: the service's memory */
   serverSampler: ProcSampler | null;
   /** each node on its own, with several */
@@ -132,6 +135,7 @@ function newRun(o: ResolvedRunOptions, hooks: RunHooks, iso: Isolation, remote: 
     startedAt: Date.now(),
     faults: [],
     nodeSet: null,
+    sourceAddresses: sourcePlan(o, hooks.limits),
     serverSampler: null,
     nodeSamplers: [],
     artillery: null,
@@ -182,7 +186,14 @@ function writeScript(run: RunState): string {
   const scriptFile = path.join(run.runDir, `${o.scenario.name}.yml`);
   fs.writeFileSync(
     scriptFile,
-    YAML.stringify(buildScript(o.scenario.file, o, targetOf(run), nodeSet?.balancer ? nodeSet.controlUrl : undefined)),
+    YAML.stringify(
+      buildScript(o.scenario.file, o, targetOf(run), {
+        // Behind HAProxy, or spread over nodes, broadcasts are asked of the publisher itself.
+        ...(nodeSet && (nodeSet.balancer || nodeSet.targets.length > 1) && { controlUrl: nodeSet.controlUrl }),
+        ...(nodeSet && { targets: nodeSet.targets }),
+        sourceAddresses: run.sourceAddresses,
+      }),
+    ),
   );
   return scriptFile;
 }
@@ -289,6 +300,7 @@ function writeUp(run: RunState): RunResult {
     engine: readEngineState(run.runDir),
     artillery: readArtilleryReport(path.join(run.runDir, 'artillery-report.json')),
     faults: run.faults,
+    topology: topologyOf(run),
     deliveries:
       nodeSet && nodeSet.deliveries.byNode.size > 0
         ? Object.fromEntries([...nodeSet.deliveries.byNode].map(([id, d]) => [id, d.clients]))
@@ -299,6 +311,22 @@ function writeUp(run: RunState): RunResult {
   });
   fs.rmSync(run.runDir, { recursive: true, force: true });
   return result;
+}
+
+function topologyOf(run: RunState): TopologyRecord {
+  const { o, nodeSet } = run;
+  const targets = nodeSet?.targets ?? [targetOf(run)];
+  const vus = o.scenario.kind === 'builtin' ? (o.clients ?? 0) + o.warmup + o.probes : null;
+  return {
+    spread: nodeSet?.balancer ? 'balancer' : targets.length > 1 ? 'client' : 'single',
+    targets,
+    sourceAddresses:
+      run.sourceAddresses === null
+        ? null
+        : vus === null
+          ? run.sourceAddresses.map((address) => ({ address, clients: null }))
+          : clientsPerAddress(run.sourceAddresses, vus),
+  };
 }
 
 /** Seconds the scripted phases take, for a generous upper bound on the whole run. */

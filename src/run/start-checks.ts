@@ -2,6 +2,7 @@ import { checkCustomScript } from '../loadgen/artillery';
 import type { ResolvedRunOptions } from '../config/run-options';
 import { checkBalancer } from '../topology/balancer';
 import { checkAdapterService } from '../topology/nodes';
+import { planSourceAddresses } from '../topology/source-addresses';
 import { checkLimits, checkTempDir, readLimits, type SystemLimits } from './preflight';
 import { checkTarget } from './target-check';
 
@@ -11,21 +12,43 @@ export function preflight(o: ResolvedRunOptions, limits: SystemLimits = readLimi
     checkCustomScript(o.scenario.file);
     return;
   }
-  const balanced = o.nodes > 1 && o.adapter !== 'cluster';
+  const balanced = usesBalancer(o);
   if (balanced) checkBalancer();
+  const connections = ((o.clients ?? 0) + o.probes) * (balanced ? 2 : 1);
+  // Upgrades in flight: at most one second of arrivals.
+  const transientSockets =
+    o.lib === 'socketio' && o.transport === 'polling'
+      ? o.arrivalRate === 'burst'
+        ? (o.clients ?? 0)
+        : o.arrivalRate
+      : 0;
+  const destinations = spreadTargets(o);
   checkLimits(
     {
       // Behind HAProxy every client is two connections of one process: to it, and on to a node.
-      connections: ((o.clients ?? 0) + o.probes) * (balanced ? 2 : 1),
-      // Upgrades in flight: at most one second of arrivals.
-      transientSockets:
-        o.lib === 'socketio' && o.transport === 'polling'
-          ? o.arrivalRate === 'burst'
-            ? (o.clients ?? 0)
-            : o.arrivalRate
-          : 0,
+      connections,
+      transientSockets,
+      destinations,
+      sourceAddresses: sourcePlan(o, limits),
     },
     limits,
+  );
+}
+
+/** Whether the run's nodes sit behind HAProxy. */
+export const usesBalancer = (o: ResolvedRunOptions): boolean =>
+  o.nodes > 1 && o.adapter !== 'cluster' && o.spread === 'balancer';
+
+/** Destinations the generator connects to: every node with --spread client, else one. */
+const spreadTargets = (o: ResolvedRunOptions): number => (o.spread === 'client' ? o.nodes : 1);
+
+/** The source addresses this run's clients connect from (null: the kernel's choice), for this machine's port range. */
+export function sourcePlan(o: ResolvedRunOptions, limits: SystemLimits = readLimits()): string[] | null {
+  return planSourceAddresses(
+    o.sourceAddresses,
+    // Warm-up clients hold their ports too, in TIME_WAIT, after they leave.
+    { sockets: (o.clients ?? 0) + o.probes + o.warmup, destinations: spreadTargets(o) },
+    limits.ephemeralPorts,
   );
 }
 

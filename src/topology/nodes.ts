@@ -23,6 +23,8 @@ export interface NodeSet {
   nodes: NodeProcess[];
   /** what clients connect to */
   target: string;
+  /** every URL clients connect to: the nodes themselves with --spread client, else `[target]` */
+  targets: string[];
   /** the publisher node's control route: it numbers the broadcasts */
   controlUrl: string;
   balancer: Balancer | null;
@@ -124,7 +126,8 @@ function adapterArgs(o: ResolvedRunOptions, nodeId: string, key: string): string
 
 /**
  * Starts the run's servers. One node: a `bench serve` as always. Several with redis or
- * postgres: N `bench serve` processes behind HAProxy (sticky by cookie, for long-polling). With
+ * postgres: N `bench serve` processes behind HAProxy (sticky by cookie, for long-polling), or
+ * with --spread client on their own, each client connecting to one of them. With
  * cluster: one `bench serve` whose primary hands connections to N workers, sticky by session.
  */
 export async function startNodes(o: ResolvedRunOptions, iso: Isolation, runDir: string): Promise<NodeSet> {
@@ -159,6 +162,7 @@ export async function startNodes(o: ResolvedRunOptions, iso: Isolation, runDir: 
           ? workers.map((w, i) => ({ nodeId: w.nodeId ?? `node-${i + 1}`, pid: w.pid }))
           : [{ nodeId: 'node-1', pid: server.ready.pid }],
         target: server.ready.url,
+        targets: [server.ready.url],
         controlUrl: controlOf(server.ready.url),
         balancer: null,
         deliveries,
@@ -174,6 +178,22 @@ export async function startNodes(o: ResolvedRunOptions, iso: Isolation, runDir: 
     const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) throw failed.reason;
     await waitForSync(servers, ids);
+    const nodes = servers.map((s, i) => ({ nodeId: ids[i]!, pid: s.ready.pid }));
+    if (o.spread === 'client') {
+      // No balancer: every client picks a node itself, round robin, as DNS round-robin spreads real clients.
+      const urls = servers.map((s) => s.ready.url);
+      return {
+        servers,
+        nodes,
+        target: urls[0]!,
+        targets: urls,
+        controlUrl: controlOf(urls[0]!),
+        balancer: null,
+        deliveries,
+        lastClients,
+        stop,
+      };
+    }
     balancer = await startBalancer(
       servers.map((s, i) => ({ name: ids[i]!, host: iso.serverHost, port: s.ready.port })),
       // Every client holds one connection to HAProxy and HAProxy one to a node.
@@ -184,10 +204,12 @@ export async function startNodes(o: ResolvedRunOptions, iso: Isolation, runDir: 
         prefix: iso.prefix('server'),
       },
     );
+    const target = libUrl(o.lib, balancer.host, balancer.port);
     return {
       servers,
-      nodes: servers.map((s, i) => ({ nodeId: ids[i]!, pid: s.ready.pid })),
-      target: libUrl(o.lib, balancer.host, balancer.port),
+      nodes,
+      target,
+      targets: [target],
       controlUrl: controlOf(servers[0]!.ready.url),
       balancer,
       deliveries,

@@ -26,6 +26,14 @@ const CASES: Array<[string[], string]> = [
     'Error: --target 203.0.113.9 is not a loopback or 198.18.0.0/15 address. To load a server on another machine you own, add --allow-remote-target.',
   ],
   [
+    ['run', '--lib', 'socketio', '--clients', '5', '--nodes', '3', '--spread', 'client', '--transport', 'polling'],
+    'Error: --spread client needs the websocket transport: long-polling needs the sticky balancer. Remove --transport polling or --spread client.',
+  ],
+  [
+    ['run', '--lib', 'ws', '--clients', '5', '--source-addresses', '10.0.0.2'],
+    'Error: --source-addresses 10.0.0.2 is not a 127.x.x.x loopback address: clients connect only from loopback. Give auto, a count, or e.g. 127.0.0.2,127.0.0.3',
+  ],
+  [
     ['run', '--lib', 'ws', '--clients', '5', '--bogus'],
     'Error: Unknown argument: bogus. Run "bench run --help" for the options.',
   ],

@@ -1,6 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
 import {
+  Engine,
   EngineConfigError,
   backoffMs,
   compileFlow,
@@ -18,6 +20,8 @@ describe('resolveEngineConfig', () => {
       controlUrl: null,
       reconnect: null,
       serverClock: null,
+      targets: null,
+      sourceAddresses: null,
     });
     assert.equal(resolveEngineConfig({}, { BENCH_LIB: 'sockjs' }).lib, 'sockjs');
     assert.equal(resolveEngineConfig({ lib: 'socketio' }, { BENCH_LIB: 'sockjs' }).lib, 'socketio');
@@ -105,5 +109,53 @@ describe('reconnect back-off', () => {
       () => resolveReconnect({ delayMs: 10, delayMaxMs: 5 }),
       /config\.engines\.bench\.reconnect\.delayMaxMs \(5\) must be >= delayMs \(10\)\./,
     );
+  });
+});
+
+describe('targets and source addresses', () => {
+  it('reads lists and refuses anything else, naming the key', () => {
+    const c = resolveEngineConfig(
+      { targets: ['ws://127.0.0.1:1/', 'ws://127.0.0.1:2/'], sourceAddresses: ['127.0.0.2'] },
+      {},
+    );
+    assert.deepEqual([c.targets, c.sourceAddresses], [['ws://127.0.0.1:1/', 'ws://127.0.0.1:2/'], ['127.0.0.2']]);
+    assert.throws(
+      () => resolveEngineConfig({ targets: [] }, {}),
+      /^EngineConfigError: config\.engines\.bench\.targets must be a non-empty list of ws\(s\):\/\/ or http\(s\):\/\/ URLs, got \[\]\.$/,
+    );
+    assert.throws(
+      () => resolveEngineConfig({ sourceAddresses: ['localhost'] }, {}),
+      /^EngineConfigError: config\.engines\.bench\.sourceAddresses must be a non-empty list of IP addresses, got \["localhost"\]\.$/,
+    );
+  });
+
+  it('gives each VU the next target and the next address, round robin', () => {
+    const engine = new Engine(
+      {
+        config: {
+          target: 'ws://127.0.0.1:1/',
+          engines: {
+            bench: {
+              targets: ['ws://127.0.0.1:1/', 'ws://127.0.0.1:2/', 'ws://127.0.0.1:3/'],
+              sourceAddresses: ['127.0.0.2', '127.0.0.3'],
+            },
+          },
+        },
+      },
+      new EventEmitter(),
+    );
+    const picks = Array.from({ length: 6 }, () => engine.nextEndpoint()).map(
+      (e) => `${e.url} ${e.options.localAddress}`,
+    );
+    assert.deepEqual(picks, [
+      'ws://127.0.0.1:1/ 127.0.0.2',
+      'ws://127.0.0.1:2/ 127.0.0.3',
+      'ws://127.0.0.1:3/ 127.0.0.2',
+      'ws://127.0.0.1:1/ 127.0.0.3',
+      'ws://127.0.0.1:2/ 127.0.0.2',
+      'ws://127.0.0.1:3/ 127.0.0.3',
+    ]);
+    const plain = new Engine({ config: { target: 'ws://127.0.0.1:1/' } }, new EventEmitter());
+    assert.deepEqual(plain.nextEndpoint(), { url: 'ws://127.0.0.1:1/', options: plain.clientOptions });
   });
 });

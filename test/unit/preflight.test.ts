@@ -50,7 +50,7 @@ describe('checkLimits', () => {
       (err: unknown) =>
         err instanceof PreflightError &&
         err.message ===
-          'The ephemeral port range 32768-60999 gives 28,232 ports, but 28,000 connections need 28,500. Widen it with: sudo sysctl -w net.ipv4.ip_local_port_range="1024 65535"',
+          'The ephemeral port range 32768-60999 gives 28,232 ports, but 28,000 connections need 28,500. Add --source-addresses auto, or widen it with: sudo sysctl -w net.ipv4.ip_local_port_range="1024 65535"',
     );
   });
 });

@@ -2,6 +2,7 @@
  * Resolves what the engine reads from an Artillery script, once, with errors that name the fix:
  * `config.engines.bench`, the target, the phases and the flow steps.
  */
+import { isIP } from 'node:net';
 import {
   DEFAULT_RECONNECT,
   LIBS,
@@ -31,6 +32,10 @@ export interface ResolvedEngineConfig {
   reconnect: Required<ReconnectConfig> | null;
   /** null: decided from the target (see EngineConfig.serverClock) */
   serverClock: ServerClock | null;
+  /** null: `config.target` alone */
+  targets: string[] | null;
+  /** null: the kernel picks the source address */
+  sourceAddresses: string[] | null;
 }
 
 /** `config.engines.bench.reconnect` with defaults filled in; throws on a value out of range. */
@@ -78,6 +83,17 @@ export function backoffMs(r: Required<ReconnectConfig>, attempt: number, random:
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 
+/** A non-empty list of strings that pass `ok`, or null when absent. */
+function stringList(raw: unknown, key: string, ok: (s: string) => boolean, expected: string): string[] | null {
+  if (raw === undefined || raw === null) return null;
+  if (!Array.isArray(raw) || raw.length === 0 || !raw.every((v) => typeof v === 'string' && ok(v))) {
+    throw new EngineConfigError(
+      `config.engines.bench.${key} must be a non-empty list of ${expected}, got ${JSON.stringify(raw)}.`,
+    );
+  }
+  return raw as string[];
+}
+
 const isLib = (s: string): s is Lib => (LIBS as readonly string[]).includes(s);
 const isTransport = (s: string): s is Transport => (TRANSPORTS as readonly string[]).includes(s);
 
@@ -118,6 +134,8 @@ export function resolveEngineConfig(raw: unknown, env: NodeJS.ProcessEnv = proce
     );
   }
   return {
+    targets: stringList(c.targets, 'targets', (t) => /^(wss?|https?):\/\//.test(t), 'ws(s):// or http(s):// URLs'),
+    sourceAddresses: stringList(c.sourceAddresses, 'sourceAddresses', (a) => isIP(a) !== 0, 'IP addresses'),
     lib,
     transport,
     deflate,

@@ -14,7 +14,7 @@ import {
 import { Recorder, type ScenarioEmitter } from './metrics';
 import { CONTROL_BROADCAST_PATH, ENGINE_DIR_ENV, arrivalDue, epochMs, type Role, type ServerClock } from './protocol';
 import { Reporter } from './reporter';
-import { ConnectionError, Session, type SessionHost } from './session';
+import { ConnectionError, Session, type Endpoint, type SessionHost } from './session';
 
 /** Phase names the engine gives meaning to. */
 export const HOLD_PHASE = 'hold';
@@ -101,6 +101,11 @@ export class Engine implements SessionHost {
   readonly adapter: ClientAdapter;
   readonly url: string;
   readonly clientOptions: ClientOptions;
+  /** every URL clients connect to, and every source address they connect from (empty: the kernel's choice) */
+  readonly targets: readonly string[];
+  readonly sourceOptions: readonly ClientOptions[];
+  private nextTarget = 0;
+  private nextSource = 0;
   readonly recorder = new Recorder();
   readonly serverClock: ServerClock;
   readonly sameClock: boolean;
@@ -139,6 +144,11 @@ export class Engine implements SessionHost {
       deflate: this.config.deflate,
       connectTimeoutMs: this.config.connectTimeoutMs,
     };
+    this.targets = this.config.targets ?? [target];
+    this.sourceOptions = (this.config.sourceAddresses ?? []).map((localAddress) => ({
+      ...this.clientOptions,
+      localAddress,
+    }));
     for (const s of script.scenarios ?? []) {
       if (s.engine === 'bench') compileFlow(s.flow, s.name ?? 'unnamed');
     }
@@ -201,6 +211,12 @@ export class Engine implements SessionHost {
         },
       );
     };
+  }
+
+  nextEndpoint(): Endpoint {
+    const url = this.targets[this.nextTarget++ % this.targets.length]!;
+    const n = this.sourceOptions.length;
+    return { url, options: n === 0 ? this.clientOptions : this.sourceOptions[this.nextSource++ % n]! };
   }
 
   get reconnect() {

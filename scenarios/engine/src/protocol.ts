@@ -77,6 +77,18 @@ export interface EngineConfig {
    * 198.18.0.0/15 (bench's own namespaces, one kernel), else `other`
    */
   serverClock?: ServerClock;
+  /**
+   * every node's URL, for clients spread over nodes without a balancer (`--spread client`): each
+   * VU takes the next one, round robin, as DNS round-robin spreads real clients; default
+   * `[config.target]`
+   */
+  targets?: string[];
+  /**
+   * local (source) addresses to connect from, round robin per VU: each address has its own
+   * ephemeral port range, so more of them hold more connections to one destination; default: the
+   * kernel's choice
+   */
+  sourceAddresses?: string[];
 }
 
 /** `same`: the server runs on this host, stamps compare; `other`: they do not. */

@@ -29,11 +29,18 @@ export class ConnectionError extends Error {
   }
 }
 
+/** One connection's destination and the options it opens with (its source address among them). */
+export interface Endpoint {
+  url: string;
+  options: ClientOptions;
+}
+
 /** What a session needs from its engine. */
 export interface SessionHost {
   readonly adapter: ClientAdapter;
-  readonly url: string;
   readonly clientOptions: ClientOptions;
+  /** where the next connection goes and from which address: round robin over the run's nodes and sources */
+  nextEndpoint(): Endpoint;
   readonly recorder: Recorder;
   /** null: a lost connection stays lost */
   readonly reconnect: Required<ReconnectConfig> | null;
@@ -140,7 +147,9 @@ export class Session implements ClientHandlers {
     this.tOpen = 0;
     const handlers = new AttemptHandlers(this, ++this.generation);
     try {
-      this.client = this.host.adapter.connect(this.host.url, this.host.clientOptions, handlers);
+      // A reconnect takes the next endpoint too: with clients spread over nodes, its node may be the one that died.
+      const endpoint = this.host.nextEndpoint();
+      this.client = this.host.adapter.connect(endpoint.url, endpoint.options, handlers);
     } catch (err) {
       this.fail(errorCode(err, 'bench.client_error'));
     }

@@ -20,6 +20,9 @@ class SocketIoClient implements BenchClient {
       timeout: options.connectTimeoutMs,
       // engine.io-client offers deflate by default ({ threshold: 1024 }); `false` stops the offer.
       perMessageDeflate: options.deflate ? { threshold: 1024 } : false,
+      // engine.io-client hands `localAddress` to ws for its WebSocket transport only; polling
+      // goes through its own XMLHttpRequest, which cannot bind (run-options refuses the pair).
+      ...(options.localAddress !== undefined && { localAddress: options.localAddress }),
     } as Parameters<typeof io>[1]);
     this.socket.on('connect', () => h.onOpen());
     this.socket.on(SOCKETIO_EVENT, (message: unknown) => h.onMessage(message));

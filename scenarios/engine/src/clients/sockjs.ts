@@ -22,6 +22,16 @@ interface SockJsSocket {
  * - Per-message deflate cannot be asked for: faye-websocket needs the separate
  *   `permessage-deflate` extension package, which sockjs-client does not pass in.
  */
+/**
+ * faye-websocket's client options that bind its socket: it hands `net` to net.connect, but its own
+ * option check (websocket-driver's, over enumerable keys) rejects `net` as unknown, so the key is
+ * not enumerable. sockjs-client's `/info` request before it has no such option and leaves from
+ * the kernel's choice of address.
+ */
+function bindTo(localAddress: string): object {
+  return Object.defineProperty({}, 'net', { value: { localAddress }, enumerable: false });
+}
+
 class SockJsClient implements BenchClient {
   private readonly socket: SockJsSocket;
 
@@ -29,6 +39,9 @@ class SockJsClient implements BenchClient {
     const sockjsOptions = {
       timeout: options.connectTimeoutMs,
       ...(options.transport === 'websocket' ? { transports: ['websocket'] } : {}),
+      ...(options.localAddress !== undefined && {
+        transportOptions: { websocket: bindTo(options.localAddress) },
+      }),
     };
     this.socket = new SockJS(url, undefined, sockjsOptions) as unknown as SockJsSocket;
     this.socket.onopen = () => h.onOpen();

@@ -18,6 +18,8 @@ export interface ClientOptions {
   deflate: boolean;
   /** the session gives up after this long (ms); libraries with their own timeouts get it too */
   connectTimeoutMs: number;
+  /** the source address to connect from; undefined: the kernel's choice */
+  localAddress?: string;
 }
 
 /** One open (or opening) connection. */

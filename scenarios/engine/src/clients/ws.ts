@@ -13,7 +13,11 @@ class WsClient implements BenchClient {
   private readonly socket: WebSocket;
 
   constructor(url: string, options: ClientOptions, h: ClientHandlers) {
-    this.socket = new WebSocket(url, { perMessageDeflate: options.deflate });
+    this.socket = new WebSocket(url, {
+      perMessageDeflate: options.deflate,
+      // ws hands its options to http.request, which binds the socket to it.
+      ...(options.localAddress !== undefined && { localAddress: options.localAddress }),
+    });
     this.socket.on('open', () => h.onOpen());
     this.socket.on('message', (data) => parseJson(String(data), h));
     this.socket.on('error', (err) => h.onError(errorCode(err, 'ws.error')));
