@@ -158,6 +158,9 @@ export const SERVE_FLAGS = {
   'metrics-token': str(
     `serve own RSS/CPU samples at /metrics/samples to holders of this token (or $${METRICS_TOKEN_ENV})`,
   ),
+  'metrics-format': str('json | prometheus (adds /metrics in Prometheus text format; see docs/prometheus.md)', {
+    default: 'json',
+  }),
   adapter: str('what syncs broadcasts with other nodes: none | redis | postgres | cluster (the last two: Socket.IO)', {
     default: SERVE_DEFAULTS.adapter,
   }),
