@@ -159,7 +159,9 @@ export const SERVE_FLAGS = {
   'metrics-token': str(
     `serve own RSS/CPU samples at /metrics/samples to holders of this token (or $${METRICS_TOKEN_ENV})`,
   ),
-  'metrics-format': str('json (default) | prometheus: also /metrics in Prometheus text format (docs/prometheus.md)'),
+  'metrics-format': str('json | prometheus (also /metrics in Prometheus text format: docs/prometheus.md)', {
+    default: SERVE_DEFAULTS.metricsFormat,
+  }),
   adapter: str('what syncs broadcasts with other nodes: none | redis | postgres | cluster (the last two: Socket.IO)', {
     default: SERVE_DEFAULTS.adapter,
   }),

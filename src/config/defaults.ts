@@ -61,6 +61,7 @@ export const SERVE_DEFAULTS = {
   /** nodes started with the same key share broadcasts; the runner gives each run its own */
   clusterKey: 'default',
   welcomeDelayMs: 0,
+  metricsFormat: 'json' as MetricsFormat,
 };
 
 /** Where `bench serve --metrics-token` serves its own RSS and CPU samples. */

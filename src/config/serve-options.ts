@@ -100,15 +100,15 @@ export function resolveServeOptions(raw: ServeOptions): ResolvedServeOptions {
       `--metrics-token must have at least ${MIN_TOKEN_LENGTH} characters (got ${metricsToken.length}). Example: --metrics-token "$(openssl rand -hex 16)"`,
     );
   }
-  const metricsFormat = raw.metricsFormat ?? 'json';
+  const metricsFormat = raw.metricsFormat ?? SERVE_DEFAULTS.metricsFormat;
   if (!(METRICS_FORMATS as readonly string[]).includes(metricsFormat)) {
     throw new UsageError(
       `--metrics-format must be one of ${METRICS_FORMATS.join(', ')} (got "${metricsFormat}"). Example: --metrics-format prometheus`,
     );
   }
-  if (raw.metricsFormat !== undefined && metricsToken === null) {
+  if (metricsFormat === 'prometheus' && metricsToken === null) {
     throw new UsageError(
-      `--metrics-format needs --metrics-token (or $${METRICS_TOKEN_ENV}): the endpoint serves only holders of the token.`,
+      `--metrics-format prometheus needs --metrics-token (or $${METRICS_TOKEN_ENV}): the endpoint serves only holders of the token.`,
     );
   }
   const delayText = String(raw.welcomeDelay ?? SERVE_DEFAULTS.welcomeDelayMs);

@@ -165,7 +165,9 @@ describe('bench run --push-metrics, read back from the real Pushgateway', { skip
         '--allow-invalid',
         '--push-metrics',
         gwUrl,
-      ].concat(['--out', out]),
+        '--out',
+        out,
+      ],
       { timeoutMs: 120_000 },
     );
     assert.equal(r.code, 0, r.stderr);
@@ -199,7 +201,7 @@ describe('bad Prometheus input', () => {
     ],
     [
       ['serve', '--lib', 'ws', '--metrics-format', 'prometheus'],
-      'Error: --metrics-format needs --metrics-token (or $BENCH_METRICS_TOKEN): the endpoint serves only holders of the token.',
+      'Error: --metrics-format prometheus needs --metrics-token (or $BENCH_METRICS_TOKEN): the endpoint serves only holders of the token.',
     ],
     [
       ['run', '--lib', 'ws', '--clients', '5', '--push-metrics', 'pushgateway:9091'],

@@ -9,6 +9,8 @@ import {
   renderPrometheus,
 } from '../../src/sampling/metrics-endpoint';
 import type { ProcSample } from '../../src/sampling/proc-stats';
+import { resolveRunOptions } from '../../src/config/run-options';
+import { buildScript } from '../../src/loadgen/artillery';
 
 const LABELS = { lib: 'ws', node_id: 'node-1' };
 
@@ -89,5 +91,30 @@ describe('the Prometheus endpoint', () => {
       'bench_serve_cpu_percent{lib="ws",node_id="node-1"} 1',
       'bench_serve_clients{lib="ws",node_id="node-1"} 3',
     ]);
+  });
+});
+
+describe('bench run --push-metrics in the generated script', () => {
+  it("adds Artillery's publish-metrics plugin with the Pushgateway and labels naming the run", () => {
+    const o = resolveRunOptions({ lib: 'ws', clients: '20', pushMetrics: 'http://127.0.0.1:9091/' });
+    const config = buildScript(o.scenario.file, o, 'http://127.0.0.1:1').config as Record<string, unknown>;
+    assert.deepEqual(config.plugins, {
+      'publish-metrics': [
+        {
+          type: 'prometheus',
+          pushgateway: 'http://127.0.0.1:9091',
+          prefix: 'artillery',
+          tags: ['lib:ws', 'scenario:echo', 'clients:20'],
+        },
+      ],
+    });
+  });
+
+  it('adds no plugin without it', () => {
+    const o = resolveRunOptions({ lib: 'ws', clients: '20' });
+    assert.equal(
+      (buildScript(o.scenario.file, o, 'http://127.0.0.1:1').config as { plugins?: unknown }).plugins,
+      undefined,
+    );
   });
 });
