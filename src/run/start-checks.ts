@@ -4,6 +4,7 @@ import { checkBalancer } from '../topology/balancer';
 import { checkAdapterService } from '../topology/nodes';
 import { checkLimits, checkTempDir, readLimits, type SystemLimits } from './preflight';
 import { checkTarget } from './target-check';
+import { checkPushgateway } from './push-check';
 
 /** Checks the machine's limits against what the options ask for. Throws PreflightError. */
 export function preflight(o: ResolvedRunOptions, limits: SystemLimits = readLimits()): void {
@@ -34,5 +35,6 @@ export async function checkBeforeStart(o: ResolvedRunOptions, limits: SystemLimi
   preflight(o, limits);
   checkTempDir();
   if (o.target !== null) await checkTarget(o.target, o);
+  if (o.pushMetrics !== null) await checkPushgateway(o.pushMetrics);
   await checkAdapterService(o);
 }

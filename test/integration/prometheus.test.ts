@@ -2,6 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -222,4 +223,30 @@ describe('bad Prometheus input', () => {
       assert.equal(r.stderr, line + '\n');
     });
   }
+
+  it('bench run --push-metrics where no Pushgateway answers: refused before any load', async () => {
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const r = await runBin(['run', '--lib', 'ws', '--clients', '5', '--push-metrics', url], { timeoutMs: 30_000 });
+    assert.equal(r.code, 2);
+    assert.equal(
+      r.stderr,
+      `Error: --push-metrics ${url}: no Pushgateway answers there (ECONNREFUSED). Start one (prometheus-pushgateway --web.listen-address=127.0.0.1:9091), or drop --push-metrics.\n`,
+    );
+  });
+
+  it('bench run --push-metrics at something that is not a Pushgateway: refused', async () => {
+    const other = http.createServer((_req, res) => res.writeHead(404).end());
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(other.address() as net.AddressInfo).port}`;
+    try {
+      const r = await runBin(['run', '--lib', 'ws', '--clients', '5', '--push-metrics', url], { timeoutMs: 30_000 });
+      assert.equal(r.code, 2);
+      assert.equal(
+        r.stderr,
+        `Error: --push-metrics ${url} answers GET /-/ready with 404, not a Pushgateway's 200. Give the Pushgateway's own URL, e.g. http://127.0.0.1:9091\n`,
+      );
+    } finally {
+      other.close();
+    }
+  });
 });
