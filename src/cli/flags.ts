@@ -88,6 +88,7 @@ export const RUN_FLAGS = {
   'allow-remote-target': bool('allow a --target outside loopback and 198.18.0.0/15'),
   'server-metrics': str('with --target: the metrics URL of a bench serve --metrics-token, read for server RSS and CPU'),
   'metrics-token': str(`the token of --server-metrics (or $${METRICS_TOKEN_ENV})`),
+  'push-metrics': str("push the run's metrics to this Prometheus Pushgateway (docs/prometheus.md)"),
   out: str('result file (default results/<time>-<lib>-<scenario>-<clients>.json)'),
   json: bool('also print the result JSON on stdout'),
   'sample-interval': str('RSS/CPU sampling interval (ms)', {
@@ -169,6 +170,9 @@ export const SERVE_FLAGS = {
   'metrics-token': str(
     `serve own RSS/CPU samples at /metrics/samples to holders of this token (or $${METRICS_TOKEN_ENV})`,
   ),
+  'metrics-format': str('json | prometheus (also /metrics in Prometheus text format: docs/prometheus.md)', {
+    default: SERVE_DEFAULTS.metricsFormat,
+  }),
   adapter: str('what syncs broadcasts with other nodes: none | redis | postgres | cluster (the last two: Socket.IO)', {
     default: SERVE_DEFAULTS.adapter,
   }),

@@ -62,10 +62,15 @@ export const SERVE_DEFAULTS = {
   /** nodes started with the same key share broadcasts; the runner gives each run its own */
   clusterKey: 'default',
   welcomeDelayMs: 0,
+  metricsFormat: 'json' as MetricsFormat,
 };
 
 /** Where `bench serve --metrics-token` serves its own RSS and CPU samples. */
 export const METRICS_PATH = '/metrics/samples';
+/** Where `--metrics-format prometheus` serves the latest sample as text: Prometheus's default metrics_path. */
+export const PROMETHEUS_PATH = '/metrics';
+export const METRICS_FORMATS = ['json', 'prometheus'] as const;
+export type MetricsFormat = (typeof METRICS_FORMATS)[number];
 /** Read instead of --metrics-token, so the token need not show in `ps`. */
 export const METRICS_TOKEN_ENV = 'BENCH_METRICS_TOKEN';
 /** Fewest characters a token may have. */

@@ -61,6 +61,8 @@ export interface RunOptions {
   strict?: boolean;
   serverMetrics?: string;
   metricsToken?: string;
+  /** a Prometheus Pushgateway URL Artillery's publish-metrics plugin pushes the run's metrics to */
+  pushMetrics?: string;
   /** SLO expressions such as `connect.p99<500ms`; the run exits 1 when one fails */
   ensure?: string | string[];
   /** failed connections a valid run may have: a count (`5`) or a percentage (`1%`) */
@@ -133,6 +135,8 @@ export interface ResolvedRunOptions {
   strict: boolean;
   /** a remote bench serve's metrics endpoint, read for server RSS/CPU with --target; null: none */
   serverMetrics: { url: string; token: string } | null;
+  /** Pushgateway URL for Artillery's publish-metrics plugin; null: no push */
+  pushMetrics: string | null;
   /** checks on the result; any that fails makes the run exit 1 */
   ensure: EnsureCheck[];
   /** failed connections (main and probe) beyond this make the run invalid */
@@ -443,6 +447,33 @@ function resolveServerMetrics(raw: RunOptions, target: string | null): ResolvedR
   return { url: url.toString(), token };
 }
 
+function resolvePushMetrics(raw: string | undefined, scenario: ScenarioRef): string | null {
+  if (raw === undefined) return null;
+  if (scenario.kind === 'custom') {
+    throw new UsageError(
+      `--push-metrics fills in the built-in scenarios only; ${scenario.file} runs as written: add config.plugins.publish-metrics to it (docs/prometheus.md).`,
+    );
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = new URL('invalid://');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(
+      `--push-metrics must be the http:// URL of a Prometheus Pushgateway (got "${raw}"). Example: --push-metrics http://127.0.0.1:9091`,
+    );
+  }
+  // Metrics name the run's servers and results: they stay on this machine's own addresses.
+  if (!isBenchmarkAddress(url.hostname)) {
+    throw new UsageError(
+      `--push-metrics ${url.hostname} is not a loopback or 198.18.0.0/15 address. Run a Pushgateway on this machine, e.g. --push-metrics http://127.0.0.1:9091`,
+    );
+  }
+  return url.origin;
+}
+
 function resolveProfileName(raw: string | undefined, target: string | null): string {
   const name = raw ?? LOCAL_PROFILE;
   // Checks the name now: a typo should not wait for the server to start.
@@ -514,6 +545,7 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
     profile: resolveProfileName(raw.profile, target),
     strict: raw.strict === true,
     serverMetrics: resolveServerMetrics(raw, target),
+    pushMetrics: resolvePushMetrics(raw.pushMetrics, scenario),
     ensure: (raw.ensure === undefined ? [] : [raw.ensure].flat()).map(parseEnsure),
     maxFailed: parseFailLimit(raw.maxFailed),
     maxLagMs: num('max-lag', raw.maxLag, RUN_DEFAULTS.maxLagMs, 1, 3_600_000, '100'),

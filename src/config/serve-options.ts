@@ -8,8 +8,10 @@ import {
   ADAPTERS,
   DEFAULT_PG_URL,
   DEFAULT_REDIS_URL,
+  METRICS_FORMATS,
   METRICS_TOKEN_ENV,
   MIN_TOKEN_LENGTH,
+  type MetricsFormat,
   RUN_DEFAULTS,
   SERVE_DEFAULTS,
 } from './defaults';
@@ -24,6 +26,8 @@ export interface ServeOptions {
   pingInterval?: string | number;
   /** serve this process's RSS/CPU samples at /metrics/samples to holders of this token */
   metricsToken?: string;
+  /** json (/metrics/samples, what bench run reads) | prometheus (also /metrics, text format) */
+  metricsFormat?: string;
   /** what syncs this node with others: none | redis | postgres | cluster */
   adapter?: string;
   redisUrl?: string;
@@ -54,6 +58,7 @@ export interface ResolvedServeOptions extends ServerOptions {
   welcomeDelayMs: number;
   /** null: no metrics endpoint */
   metricsToken: string | null;
+  metricsFormat: MetricsFormat;
 }
 
 export function resolveServeOptions(raw: ServeOptions): ResolvedServeOptions {
@@ -95,6 +100,17 @@ export function resolveServeOptions(raw: ServeOptions): ResolvedServeOptions {
       `--metrics-token must have at least ${MIN_TOKEN_LENGTH} characters (got ${metricsToken.length}). Example: --metrics-token "$(openssl rand -hex 16)"`,
     );
   }
+  const metricsFormat = raw.metricsFormat ?? SERVE_DEFAULTS.metricsFormat;
+  if (!(METRICS_FORMATS as readonly string[]).includes(metricsFormat)) {
+    throw new UsageError(
+      `--metrics-format must be one of ${METRICS_FORMATS.join(', ')} (got "${metricsFormat}"). Example: --metrics-format prometheus`,
+    );
+  }
+  if (metricsFormat === 'prometheus' && metricsToken === null) {
+    throw new UsageError(
+      `--metrics-format prometheus needs --metrics-token (or $${METRICS_TOKEN_ENV}): the endpoint serves only holders of the token.`,
+    );
+  }
   const delayText = String(raw.welcomeDelay ?? SERVE_DEFAULTS.welcomeDelayMs);
   const welcomeDelayMs = /^\d+$/.test(delayText) ? Number(delayText) : NaN;
   if (!(welcomeDelayMs <= MAX_WELCOME_DELAY_MS)) {
@@ -110,6 +126,7 @@ export function resolveServeOptions(raw: ServeOptions): ResolvedServeOptions {
     deflate: raw.deflate === true,
     pingIntervalMs,
     metricsToken,
+    metricsFormat: metricsFormat as MetricsFormat,
     adapter: resolveAdapter(raw, lib),
     nodeId: label('node-id', raw.nodeId ?? DEFAULT_NODE_ID, 'node-2'),
     logDeliveries: raw.logDeliveries === true,

@@ -64,6 +64,16 @@ export function buildPhases(p: {
 
 type Json = Record<string, unknown>;
 
+/** Artillery's own publish-metrics plugin, pushing every stats period; labels say which run. */
+export function pushConfig(o: Pick<ResolvedRunOptions, 'pushMetrics' | 'lib' | 'scenario' | 'clients'>): Json {
+  return {
+    type: 'prometheus',
+    pushgateway: o.pushMetrics,
+    prefix: 'artillery',
+    tags: [`lib:${o.lib}`, `scenario:${o.scenario.name}`, `clients:${o.clients ?? 0}`],
+  };
+}
+
 /**
  * Our scenario file with this run's target, phases, engine options and hold intervals filled in.
  * The file itself stays unchanged, so it still runs with plain `artillery run`.
@@ -94,6 +104,7 @@ export function buildScript(
     target,
     phases: buildPhases({ ...o, clients: o.clients ?? 0 }),
     engines: { ...engines, bench: engine },
+    ...(o.pushMetrics && { plugins: { ...(config.plugins as Json), 'publish-metrics': [pushConfig(o)] } }),
   };
   for (const scenario of (script.scenarios ?? []) as Json[]) {
     for (const step of (scenario.flow ?? []) as Json[]) {

@@ -5,6 +5,7 @@ import { checkAdapterService } from '../topology/nodes';
 import { planSourceAddresses } from '../topology/source-addresses';
 import { checkLimits, checkTempDir, readLimits, type SystemLimits } from './preflight';
 import { checkTarget } from './target-check';
+import { checkPushgateway } from './push-check';
 
 /** Checks the machine's limits against what the options ask for. Throws PreflightError. */
 export function preflight(o: ResolvedRunOptions, limits: SystemLimits = readLimits()): void {
@@ -57,5 +58,6 @@ export async function checkBeforeStart(o: ResolvedRunOptions, limits: SystemLimi
   preflight(o, limits);
   checkTempDir();
   if (o.target !== null) await checkTarget(o.target, o);
+  if (o.pushMetrics !== null) await checkPushgateway(o.pushMetrics);
   await checkAdapterService(o);
 }

@@ -3,7 +3,7 @@ import { createServer } from '../../servers/index';
 import { AdapterUnavailableError, ServerStartError } from '../../servers/adapters/errors';
 import { PreflightError, RunError, UsageError } from '../errors';
 import type { ResolvedServeOptions } from '../config/serve-options';
-import { METRICS_PATH, metricsHandler } from '../sampling/metrics-endpoint';
+import { METRICS_PATH, PROMETHEUS_PATH, metricsHandler, prometheusHandler } from '../sampling/metrics-endpoint';
 import { ProcSampler } from '../sampling/proc-stats';
 import type { ReadyLine } from '../result/measurements';
 import { urlHost } from '../../servers/http';
@@ -88,7 +88,15 @@ export async function serve(o: ResolvedServeOptions, write: (line: string) => vo
   if (o.metricsToken !== null) {
     const sampler = new ProcSampler(process.pid, METRICS_SAMPLE_INTERVAL_MS, METRICS_MAX_SAMPLES).start();
     server.route(METRICS_PATH, metricsHandler(sampler.samples, o.metricsToken, METRICS_SAMPLE_INTERVAL_MS));
+    if (o.metricsFormat === 'prometheus') {
+      const labels = { lib: o.lib, node_id: o.nodeId };
+      server.route(
+        PROMETHEUS_PATH,
+        prometheusHandler(sampler.samples, o.metricsToken, labels, () => ({ clients: server.clientCount() })),
+      );
+    }
   }
+  const metricsPath = o.metricsFormat === 'prometheus' ? PROMETHEUS_PATH : METRICS_PATH;
   const d = await listen(server, o);
   const ready: ReadyLine = {
     event: 'ready',
@@ -104,7 +112,7 @@ export async function serve(o: ResolvedServeOptions, write: (line: string) => vo
     adapter: d.adapter,
     nodeId: d.nodeId,
     ...(d.workers && { workers: d.workers }),
-    ...(o.metricsToken !== null && { metrics: `http://${urlHost(o.host)}:${d.port}${METRICS_PATH}` }),
+    ...(o.metricsToken !== null && { metrics: `http://${urlHost(o.host)}:${d.port}${metricsPath}` }),
   };
   write(JSON.stringify(ready) + '\n');
   await stopRequested;
