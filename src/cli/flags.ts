@@ -168,6 +168,10 @@ export const SERVE_FLAGS = {
   'cluster-key': str('nodes with the same key share broadcasts; give each run its own', {
     default: SERVE_DEFAULTS.clusterKey,
   }),
+  'inner-sample-interval': str(
+    'print heap, event-loop and GC samples of this process as JSON lines every MS ms; SIGUSR2 forces a GC and prints heap used after it (used by bench run); 0: off',
+    { default: '0' },
+  ),
   'log-deliveries': bool('print one JSON line per broadcast delivered by this node (used by bench run)', {
     default: false,
   }),
