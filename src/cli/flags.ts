@@ -119,6 +119,9 @@ export const RUN_FLAGS = {
     sweep: true,
   }),
   'allow-invalid': bool('exit 0 even when the run is invalid (it still says so)'),
+  'forced-gc-heap': bool(
+    'also read heap used after a forced full GC near the end of the hold, as the Socket.IO team does',
+  ),
   quiet: SHARED.quiet,
   profile: str('topology from hardware-profiles/ (bench profile list): namespaces, CPU sets, memory cap, link', {
     default: LOCAL_PROFILE,

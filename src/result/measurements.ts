@@ -33,6 +33,12 @@ export interface InnerSample {
   gcCount: number;
 }
 
+/** One node's inner samples and the heap after each forced GC, as its server process read them. */
+export interface NodeInner {
+  samples: readonly InnerSample[];
+  heapAfterGc: readonly number[];
+}
+
 /** A line `bench serve --inner-sample-interval` prints per sample, and once per forced GC. */
 export type InnerLine =
   | ({ event: 'inner'; pid: number } & InnerSample)
@@ -92,6 +98,8 @@ export interface Measurements {
     /** failed reads of a remote server's metrics endpoint */
     remoteErrors?: { count: number; last: string } | null;
     memoryCap?: MemoryCapReport | null;
+    /** each node's inner samples; absent or empty: none were taken */
+    inner?: NodeInner[];
   };
   faults?: FaultRecord[];
   /** per-node samples, with several nodes */
