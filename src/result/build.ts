@@ -2,7 +2,7 @@ import type { MetricName } from 'artillery-engine-bench/protocol';
 import { mergeEncoded, toStats, type LatencyStats } from '../metrics/histograms';
 import { failLimitOf, formatFailLimit } from '../config/run-options';
 import type { EngineState, Measurements, ProcSample } from './measurements';
-import { median, summariseBy, type IdleWindow } from './series';
+import { summariseBy, type IdleWindow } from './series';
 import { summariseInner } from './inner';
 import {
   SCHEMA_VERSION,

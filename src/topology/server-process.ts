@@ -134,6 +134,19 @@ export function parseInnerLine(line: string): InnerLine | null {
   }
 }
 
+const innerSample = (l: InnerLine & { event: 'inner' }): InnerSample => ({
+  t: l.t,
+  heapUsedBytes: l.heapUsedBytes,
+  heapTotalBytes: l.heapTotalBytes,
+  externalBytes: l.externalBytes,
+  arrayBuffersBytes: l.arrayBuffersBytes,
+  elu: l.elu,
+  delayMeanMs: l.delayMeanMs,
+  delayMaxMs: l.delayMaxMs,
+  gcPauseMs: l.gcPauseMs,
+  gcCount: l.gcCount,
+});
+
 export async function startServerProcess(o: ServerProcessOptions): Promise<ServerProcess> {
   const args = [cliEntry, 'serve', '--lib', o.lib, '--port', '0', '--host', o.host ?? '127.0.0.1'];
   args.push('--ping-interval', String(o.pingIntervalMs), '--log-deliveries');
@@ -156,10 +169,8 @@ export async function startServerProcess(o: ServerProcessOptions): Promise<Serve
     const d = parseDeliveryLine(line);
     if (d) return deliveries.add(d);
     const i = parseInnerLine(line);
-    if (i?.event === 'inner') {
-      const { event: _e, pid: _p, ...sample } = i;
-      inner.push(sample);
-    } else if (i) heapAfterGc.push(i.heapUsedBytes);
+    if (i?.event === 'inner') inner.push(innerSample(i));
+    else if (i) heapAfterGc.push(i.heapUsedBytes);
   });
 
   const ready = await new Promise<ReadyLine>((resolve, reject) => {
