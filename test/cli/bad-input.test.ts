@@ -35,6 +35,18 @@ const CASES: Array<[string[], string]> = [
   ],
   [['serve'], 'Error: Missing --lib. Choose one of ws, socketio, sockjs, e.g. --lib ws.'],
   [
+    ['run', '--lib', 'ws', '--clients', '5', '--forced-gc-heap', '--target', 'ws://127.0.0.1:9/'],
+    'Error: --forced-gc-heap needs the server bench starts; it cannot apply to --target. Remove one of them.',
+  ],
+  [
+    ['run', '--lib', 'ws', '--clients', '5', '--forced-gc-heap', '--hold', '1'],
+    'Error: --forced-gc-heap runs the GC near the end of the hold, which is 1 s. Give --hold 2 or more.',
+  ],
+  [
+    ['serve', '--lib', 'ws', '--inner-sample-interval', 'often'],
+    'Error: --inner-sample-interval must be 0 (off) or a whole number of ms from 10 to 60000 (got "often"). Example: --inner-sample-interval 250',
+  ],
+  [
     [],
     'Error: Name a command: bench run, serve, sweep, report, gate, capacity, profile or calibrate. Run bench --help for the list.',
   ],
