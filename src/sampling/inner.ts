@@ -6,7 +6,7 @@ import type { InnerSample } from '../result/measurements';
 export type { InnerSample } from '../result/measurements';
 
 /** The event-loop delay histogram's resolution (ms): Node's default; finer costs more wakeups. */
-const DELAY_RESOLUTION_MS = 10;
+const DELAY_RESOLUTION_MS = 20;
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
