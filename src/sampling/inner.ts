@@ -5,16 +5,10 @@ import type { InnerSample } from '../result/measurements';
 
 export type { InnerSample } from '../result/measurements';
 
-/** The event-loop delay histogram's resolution (ms): Node's default; finer costs more wakeups. */
+/** The event-loop delay histogram's resolution (ms): twice Node's default, half the wakeups. */
 const DELAY_RESOLUTION_MS = 20;
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
-
-/**
- * How late the histogram's timer fired (ms): it records the whole interval between ticks, the
- * resolution included. Empty until its first tick (it reads NaN then).
- */
-const lateMs = (count: number, ns: number) => (count > 0 ? round(Math.max(0, ns / 1e6 - DELAY_RESOLUTION_MS), 2) : 0);
 
 /**
  * Reads the heap, event loop and GC of this process from inside it, every `intervalMs`: what
@@ -41,16 +35,32 @@ export class InnerSampler {
     private readonly emit: (s: InnerSample) => void,
   ) {}
 
+  private due = 0;
+
   start(): this {
     this.delay.enable();
     this.gc.observe({ entryTypes: ['gc'] });
-    this.timer = setInterval(() => this.emit(this.sample()), this.intervalMs);
+    this.due = performance.now() + this.intervalMs;
+    this.timer = setInterval(() => {
+      // reset() also forgets the histogram's last tick, so the tick after a sample records
+      // nothing: a stall across the sample would be lost. Our own timer's lateness covers it.
+      const now = performance.now();
+      const late = Math.max(0, now - this.due);
+      this.due = now + this.intervalMs;
+      this.emit(this.sample(late));
+    }, this.intervalMs);
     this.timer.unref();
     return this;
   }
 
-  sample(): InnerSample {
+  /** @param lateMs how late the sampling timer fired (ms), one more delay observation */
+  sample(lateMs = 0): InnerSample {
     const began = performance.now();
+    const d = this.delay;
+    // The histogram records whole intervals between its ticks (ns): lateness is what exceeds one.
+    const n = d.count;
+    const histMean = n > 0 ? Math.max(0, d.mean / 1e6 - DELAY_RESOLUTION_MS) : 0;
+    const histMax = n > 0 ? Math.max(0, d.max / 1e6 - DELAY_RESOLUTION_MS) : 0;
     const m = process.memoryUsage();
     const elu = performance.eventLoopUtilization(this.elu);
     this.elu = performance.eventLoopUtilization();
@@ -61,8 +71,8 @@ export class InnerSampler {
       externalBytes: m.external,
       arrayBuffersBytes: m.arrayBuffers,
       elu: round(elu.utilization, 4),
-      delayMeanMs: lateMs(this.delay.count, this.delay.mean),
-      delayMaxMs: lateMs(this.delay.count, this.delay.max),
+      delayMeanMs: round((histMean * n + lateMs) / (n + 1), 2),
+      delayMaxMs: round(Math.max(histMax, lateMs), 2),
       gcPauseMs: round(this.gcMs, 3),
       gcCount: this.gcCount,
     };

@@ -26,8 +26,8 @@ describe('inner sampler (this process, real perf_hooks)', () => {
     const sampler = new InnerSampler(20, (s) => got.push(s)).start();
     try {
       // The histogram's first tick only starts its clock; then busy, so the loop is utilised and late.
-      await new Promise((r) => setTimeout(r, 30));
-      const until = Date.now() + 60;
+      await new Promise((r) => setTimeout(r, 100));
+      const until = Date.now() + 100;
       while (Date.now() < until);
       await new Promise((r) => setTimeout(r, 30));
       const garbage = Array.from({ length: 50_000 }, (_, i) => ({ i, s: String(i) }));
@@ -48,7 +48,10 @@ describe('inner sampler (this process, real perf_hooks)', () => {
       assert.ok(s.delayMeanMs >= 0 && s.delayMaxMs >= s.delayMeanMs, JSON.stringify(s));
     }
     assert.ok(Math.max(...got.map((s) => s.elu)) > 0.3, 'the busy loop shows as utilisation');
-    assert.ok(Math.max(...got.map((s) => s.delayMaxMs)) >= 30, 'the busy loop shows as delay');
+    assert.ok(
+      Math.max(...got.map((s) => s.delayMaxMs)) >= 40,
+      `the busy loop shows as delay: ${JSON.stringify(got.map((g) => g.delayMaxMs))}`,
+    );
     assert.ok(got.reduce((n, s) => n + s.gcCount, 0) >= 1, 'the forced GC is counted');
     assert.equal(sampler.taken, got.length);
   });
