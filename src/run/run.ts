@@ -285,7 +285,9 @@ function writeUp(run: RunState): RunResult {
       remotePid: remote?.pid,
       ...(remote && { remoteErrors: remote.errors() }),
       memoryCap: run.memoryCap,
-      inner: nodeSet?.servers.map((s) => ({ samples: s.inner, heapAfterGc: s.heapAfterGc })) ?? [],
+      inner: remote
+        ? [{ samples: remote.inner, heapAfterGc: [] }]
+        : (nodeSet?.servers.map((s) => ({ samples: s.inner, heapAfterGc: s.heapAfterGc })) ?? []),
     },
     nodes: run.nodeSamplers.map((n) => ({ nodeId: n.nodeId, pid: n.sampler.pid, samples: n.sampler.samples })),
     loadgen: { pid: run.artillery?.child.pid ?? null, samples: run.loadgenSampler?.samples ?? [] },

@@ -5,7 +5,7 @@ import { PreflightError, RunError, UsageError } from '../errors';
 import type { ResolvedServeOptions } from '../config/serve-options';
 import { METRICS_PATH, metricsHandler } from '../sampling/metrics-endpoint';
 import { ProcSampler } from '../sampling/proc-stats';
-import { heapAfterForcedGc, InnerSampler } from '../sampling/inner';
+import { heapAfterForcedGc, InnerSampler, type InnerSample } from '../sampling/inner';
 import type { ReadyLine } from '../result/measurements';
 import { urlHost } from '../../servers/http';
 
@@ -105,7 +105,15 @@ export async function serve(o: ResolvedServeOptions, write: (line: string) => vo
   const server = createServer(o.lib, o);
   if (o.metricsToken !== null) {
     const sampler = new ProcSampler(process.pid, METRICS_SAMPLE_INTERVAL_MS, METRICS_MAX_SAMPLES).start();
-    server.route(METRICS_PATH, metricsHandler(sampler.samples, o.metricsToken, METRICS_SAMPLE_INTERVAL_MS));
+    const inner: InnerSample[] = [];
+    new InnerSampler(METRICS_SAMPLE_INTERVAL_MS, (s) => {
+      inner.push(s);
+      if (inner.length > METRICS_MAX_SAMPLES) inner.shift();
+    }).start();
+    server.route(
+      METRICS_PATH,
+      metricsHandler(sampler.samples, o.metricsToken, METRICS_SAMPLE_INTERVAL_MS, process.pid, inner),
+    );
   }
   const d = await listen(server, o);
   const inner = startInner(o, write);

@@ -43,6 +43,10 @@ const CASES: Array<[string[], string]> = [
     'Error: --forced-gc-heap runs the GC near the end of the hold, which is 1 s. Give --hold 2 or more.',
   ],
   [
+    ['run', '--lib', 'socketio', '--clients', '5', '--forced-gc-heap', '--nodes', '2', '--adapter', 'cluster'],
+    'Error: --forced-gc-heap reads each server process from inside; a cluster primary cannot read its workers. Use --adapter redis or postgres.',
+  ],
+  [
     ['serve', '--lib', 'ws', '--inner-sample-interval', 'often'],
     'Error: --inner-sample-interval must be 0 (off) or a whole number of ms from 10 to 60000 (got "often"). Example: --inner-sample-interval 250',
   ],
