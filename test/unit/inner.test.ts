@@ -5,6 +5,15 @@ import { summariseInner } from '../../src/result/inner';
 import type { InnerSample } from '../../src/result/measurements';
 import { resolveServeOptions } from '../../src/config/serve-options';
 import { parseInnerLine } from '../../src/topology/server-process';
+import type { InnerSummary } from '../../src/result/schema';
+import { readMetric } from '../../src/metrics/registry';
+import { parseEnsure } from '../../src/metrics/expr';
+import { evaluateEnsure } from '../../src/result/ensure';
+import { formatSummary } from '../../src/export/text';
+import { numbersOf } from '../../src/export/report/metrics';
+import { baseResult } from '../helpers/report-fixtures';
+
+const MIB = 2 ** 20;
 
 const sample = (t: number, heapUsedBytes: number, more: Partial<InnerSample> = {}): InnerSample => ({
   t,
@@ -115,5 +124,54 @@ describe('inner lines and flag', () => {
         '^UsageError: --inner-sample-interval must be 0 \\(off\\) or a whole number of ms from 10 to 60000 \\(got "5"\\)\\. Example: --inner-sample-interval 250$',
       ),
     );
+  });
+});
+
+describe('server.inner in metrics, summary and report', () => {
+  const inner = (): InnerSummary => ({
+    samples: 40,
+    heapBytes: {
+      used: { idle: 10 * MIB, steady: 120 * MIB, peak: 130 * MIB },
+      total: { idle: 20 * MIB, steady: 140 * MIB, peak: 150 * MIB },
+      external: { idle: 2 * MIB, steady: 3 * MIB, peak: 3 * MIB },
+      arrayBuffers: { idle: 1_000, steady: 2_000, peak: 3_000 },
+    },
+    eventLoop: {
+      utilization: { idle: 0.01, steady: 0.163, peak: 0.9 },
+      delayMs: { idle: 0.1, steady: 0.4, peak: 5 },
+      delayMaxMs: 80,
+    },
+    gc: { count: 12, pauseMs: 300, steadyPauseMsPerSecond: 25.5 },
+    heapAfterGcBytes: 100 * MIB,
+  });
+
+  it('reads the registry metrics, summary lines and the report column from it', () => {
+    const r = baseResult();
+    r.server.inner = inner();
+    assert.equal(readMetric('heap.steady', r), 120 * MIB);
+    assert.equal(readMetric('heap.afterGc', r), 100 * MIB);
+    assert.equal(readMetric('elu.steady', r), 16.3);
+    assert.equal(readMetric('serverLoopDelay.steady', r), 0.4);
+    assert.equal(readMetric('gc.steadyPerSecond', r), 25.5);
+    assert.equal(evaluateEnsure([parseEnsure('heap.afterGc<110MiB')], r)[0]!.ok, true);
+    const text = formatSummary(r);
+    assert.match(
+      text,
+      /\n {2}server heap {6}idle 10\.0 MiB {2}steady 120\.0 MiB {2}peak 130\.0 MiB {2}after forced GC 100\.0 MiB {2}external 3\.0 MiB\n/,
+    );
+    assert.match(
+      text,
+      /\n {2}server loop {6}busy 16\.3% {2}delay 0\.40 ms \(max 80\.0\) {2}GC 25\.5 ms\/s \(12 in all\)\n/,
+    );
+    assert.equal(numbersOf({ result: r, clients: 1000 } as Parameters<typeof numbersOf>[0]).heapSteadyBytes, 120 * MIB);
+  });
+
+  it('gives null and no lines for a result without it', () => {
+    const r = baseResult();
+    delete r.server.inner;
+    for (const name of ['heap.steady', 'heap.afterGc', 'elu.steady', 'gc.steadyPerSecond'] as const) {
+      assert.equal(readMetric(name, r), null, name);
+    }
+    assert.doesNotMatch(formatSummary(r), /server heap|server loop/);
   });
 });
