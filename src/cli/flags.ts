@@ -120,6 +120,9 @@ export const RUN_FLAGS = {
     sweep: true,
   }),
   'allow-invalid': bool('exit 0 even when the run is invalid (it still says so)'),
+  'forced-gc-heap': bool(
+    'also read heap used after a forced full GC near the end of the hold, as the Socket.IO team does',
+  ),
   quiet: SHARED.quiet,
   profile: str('topology from hardware-profiles/ (bench profile list): namespaces, CPU sets, memory cap, link', {
     default: LOCAL_PROFILE,
@@ -183,6 +186,10 @@ export const SERVE_FLAGS = {
   'cluster-key': str('nodes with the same key share broadcasts; give each run its own', {
     default: SERVE_DEFAULTS.clusterKey,
   }),
+  'inner-sample-interval': str(
+    'print heap, event-loop and GC samples of this process as JSON lines every MS ms; SIGUSR2 forces a GC and prints heap used after it (used by bench run); 0: off',
+    { default: '0' },
+  ),
   'log-deliveries': bool('print one JSON line per broadcast delivered by this node (used by bench run)', {
     default: false,
   }),

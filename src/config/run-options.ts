@@ -71,6 +71,8 @@ export interface RunOptions {
   maxLag?: string | number;
   /** exit 0 even when the run is invalid */
   allowInvalid?: boolean;
+  /** read heap used after a forced full GC near the end of the hold */
+  forcedGcHeap?: boolean;
   nodes?: string | number;
   adapter?: string;
   /** `balancer` (HAProxy) or `client` (each client picks a node, round robin) */
@@ -145,6 +147,7 @@ export interface ResolvedRunOptions {
   maxLagMs: number;
   /** an invalid run still exits 0 */
   allowInvalid: boolean;
+  forcedGcHeap: boolean;
   /** server nodes; more than one sit behind a load balancer and share broadcasts via `adapter` */
   nodes: number;
   /** what carries broadcasts between nodes */
@@ -341,6 +344,26 @@ function resolveKillNode(raw: RunOptions, o: ResolvedRunOptions): number | null 
     );
   }
   return at;
+}
+
+function resolveForcedGc(raw: RunOptions, o: ResolvedRunOptions): boolean {
+  if (raw.forcedGcHeap !== true) return false;
+  if (o.target !== null) {
+    throw new UsageError(
+      '--forced-gc-heap needs the server bench starts; it cannot apply to --target. Remove one of them.',
+    );
+  }
+  if (o.adapter === 'cluster') {
+    throw new UsageError(
+      '--forced-gc-heap reads each server process from inside; a cluster primary cannot read its workers. Use --adapter redis or postgres.',
+    );
+  }
+  if (o.holdSeconds < 2) {
+    throw new UsageError(
+      `--forced-gc-heap runs the GC near the end of the hold, which is ${o.holdSeconds} s. Give --hold 2 or more.`,
+    );
+  }
+  return true;
 }
 
 function resolveReconnect(raw: RunOptions, killNodeAt: number | null): ReconnectSettings | null {
@@ -550,6 +573,7 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
     maxFailed: parseFailLimit(raw.maxFailed),
     maxLagMs: num('max-lag', raw.maxLag, RUN_DEFAULTS.maxLagMs, 1, 3_600_000, '100'),
     allowInvalid: raw.allowInvalid === true,
+    forcedGcHeap: false,
     ...resolveNodes(raw, lib, target),
     spread: 'balancer',
     sourceAddresses: parseSourceAddresses(raw.sourceAddresses),
@@ -562,6 +586,7 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
   resolved.adapterOutage = resolveOutage(raw.adapterOutage, resolved);
   resolved.killNodeAt = resolveKillNode(raw, resolved);
   resolved.reconnect = resolveReconnect(raw, resolved.killNodeAt);
+  resolved.forcedGcHeap = resolveForcedGc(raw, resolved);
   if (raw.out !== undefined && fs.existsSync(resolved.out) && fs.statSync(resolved.out).isDirectory()) {
     throw new UsageError(
       `--out ${raw.out} is a folder. Give a file name, e.g. --out ${path.join(raw.out, 'result.json')}.`,

@@ -42,6 +42,8 @@ export interface ServeOptions {
   logDeliveries?: boolean;
   /** for tests: send the welcome this many ms after the connection */
   welcomeDelay?: string | number;
+  /** print inner samples (heap, event loop, GC) every this many ms; 0: off */
+  innerSampleInterval?: string | number;
 }
 
 /** Labels that are safe in Redis client names, channel names and PostgreSQL identifiers. */
@@ -59,6 +61,8 @@ export interface ResolvedServeOptions extends ServerOptions {
   /** null: no metrics endpoint */
   metricsToken: string | null;
   metricsFormat: MetricsFormat;
+  /** 0: no inner samples */
+  innerSampleIntervalMs: number;
 }
 
 export function resolveServeOptions(raw: ServeOptions): ResolvedServeOptions {
@@ -118,6 +122,13 @@ export function resolveServeOptions(raw: ServeOptions): ResolvedServeOptions {
       `--welcome-delay must be a whole number of ms from 0 to ${MAX_WELCOME_DELAY_MS} (got "${delayText}"). Example: --welcome-delay 40`,
     );
   }
+  const innerText = String(raw.innerSampleInterval ?? 0);
+  const innerSampleIntervalMs = /^\d+$/.test(innerText) ? Number(innerText) : NaN;
+  if (!(innerSampleIntervalMs === 0 || (innerSampleIntervalMs >= 10 && innerSampleIntervalMs <= 60_000))) {
+    throw new UsageError(
+      `--inner-sample-interval must be 0 (off) or a whole number of ms from 10 to 60000 (got "${innerText}"). Example: --inner-sample-interval 250`,
+    );
+  }
   return {
     lib,
     port,
@@ -131,6 +142,7 @@ export function resolveServeOptions(raw: ServeOptions): ResolvedServeOptions {
     nodeId: label('node-id', raw.nodeId ?? DEFAULT_NODE_ID, 'node-2'),
     logDeliveries: raw.logDeliveries === true,
     welcomeDelayMs,
+    innerSampleIntervalMs,
   };
 }
 

@@ -1,7 +1,7 @@
 import type { LatencyStats } from '../metrics/histograms';
 import type { SweepManifest } from '../result/manifest';
 import { faultText } from '../result/faults';
-import type { RunResult } from '../result/build';
+import type { InnerSummary, RunResult } from '../result/build';
 import { kib, mib } from '../metrics/units';
 
 const num = (n: number | null | undefined, digits = 1) => (n === null || n === undefined ? '–' : n.toFixed(digits));
@@ -38,6 +38,17 @@ export function topologyText(r: RunResult): string | null {
     );
   }
   return parts.join(' · ');
+}
+
+/** What bench serve read inside itself: heap as the Socket.IO team reports it, loop and GC. */
+function innerLines(i: InnerSummary): string[] {
+  const h = i.heapBytes.used;
+  const gc = i.heapAfterGcBytes === null ? '' : `  after forced GC ${mib(i.heapAfterGcBytes)}`;
+  const elu = (v: number | null) => (v === null ? '–' : (v * 100).toFixed(1));
+  return [
+    `  server heap      idle ${mib(h.idle)}  steady ${mib(h.steady)}  peak ${mib(h.peak)}${gc}  external ${mib(i.heapBytes.external.steady)}`,
+    `  server loop      busy ${elu(i.eventLoop.utilization.steady)}%  delay ${num(i.eventLoop.delayMs.steady, 2)} ms (max ${num(i.eventLoop.delayMaxMs, 1)})  GC ${num(i.gc.steadyPauseMsPerSecond, 1)} ms/s (${i.gc.count} in all)`,
+  ];
 }
 
 const rateText = (rate: number | 'burst') => (rate === 'burst' ? 'burst arrivals' : `${rate} arrivals/s`);
@@ -106,6 +117,7 @@ export function formatSummary(r: RunResult, outFile?: string): string {
   lines.push(
     `  server RSS       idle ${mib(s.rssBytes.idle)}  steady ${mib(s.rssBytes.steady)}  peak ${mib(s.rssBytes.peak)}  per client ${kib(s.bytesPerClient)}  CPU ${num(s.cpuPercent)}%`,
   );
+  if (s.inner) lines.push(...innerLines(s.inner));
   if (s.remoteErrors) {
     const n = s.remoteErrors.count;
     lines.push(

@@ -49,6 +49,7 @@ export interface Metric {
 }
 
 export const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const percent = (v: number | null) => (v === null ? null : Math.round(v * 10_000) / 100);
 
 /** Latency statistics as a result file holds them; a missing percentile reads as the p50. */
 export function latencyStats(v: unknown): LatencyStats | null {
@@ -146,6 +147,38 @@ const SCALARS = {
   'broadcast.outOfOrder': { unit: 'count', better: 'lower', read: (r) => num(at(r, 'broadcast', 'outOfOrder')) },
   'broadcast.duplicates': { unit: 'count', better: 'lower', read: (r) => num(at(r, 'broadcast', 'duplicates')) },
   'reconnect.failed': { unit: 'count', better: 'lower', read: (r) => num(at(r, 'reconnect', 'failed')) },
+  // Inside the server (bench serve's own samples); null for results without them.
+  'heap.idle': {
+    unit: 'bytes',
+    better: 'lower',
+    read: (r) => num(at(r, 'server', 'inner', 'heapBytes', 'used', 'idle')),
+  },
+  'heap.steady': {
+    unit: 'bytes',
+    better: 'lower',
+    read: (r) => num(at(r, 'server', 'inner', 'heapBytes', 'used', 'steady')),
+  },
+  'heap.peak': {
+    unit: 'bytes',
+    better: 'lower',
+    read: (r) => num(at(r, 'server', 'inner', 'heapBytes', 'used', 'peak')),
+  },
+  'heap.afterGc': { unit: 'bytes', better: 'lower', read: (r) => num(at(r, 'server', 'inner', 'heapAfterGcBytes')) },
+  'elu.steady': {
+    unit: 'percent',
+    better: 'lower',
+    read: (r) => percent(num(at(r, 'server', 'inner', 'eventLoop', 'utilization', 'steady'))),
+  },
+  'serverLoopDelay.steady': {
+    unit: 'ms',
+    better: 'lower',
+    read: (r) => num(at(r, 'server', 'inner', 'eventLoop', 'delayMs', 'steady')),
+  },
+  'gc.steadyPerSecond': {
+    unit: 'ms',
+    better: 'lower',
+    read: (r) => num(at(r, 'server', 'inner', 'gc', 'steadyPauseMsPerSecond')),
+  },
 } satisfies Record<string, Scalar>;
 
 export type MetricName = `${LatencyName}.${Stat}` | keyof typeof SCALARS;

@@ -2,6 +2,8 @@ import type { MetricName } from 'artillery-engine-bench/protocol';
 import { mergeEncoded, toStats, type LatencyStats } from '../metrics/histograms';
 import { failLimitOf, formatFailLimit } from '../config/run-options';
 import type { EngineState, Measurements, ProcSample } from './measurements';
+import { summariseBy, type IdleWindow } from './series';
+import { summariseInner } from './inner';
 import {
   SCHEMA_VERSION,
   type ArtilleryMetrics,
@@ -15,13 +17,7 @@ import {
 // Readers import the result's types from here as well as from schema.ts.
 export * from './schema';
 export type { Measurements } from './measurements';
-
-export function median(values: readonly number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
+export { median, type IdleWindow } from './series';
 
 const mean = (values: readonly number[]) =>
   values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
@@ -50,30 +46,13 @@ export function idleWindow(phases: Record<string, PhaseTimes>, fallbackBefore: n
   return { before: fallbackBefore };
 }
 
-export type IdleWindow = { window: [number, number] } | { before: number | null };
-
 /** Summarises RSS samples around the run's phases. */
 export function summariseRss(
   samples: readonly ProcSample[],
   idleAt: IdleWindow,
   window: [number, number] | null,
 ): RssSummary {
-  if (samples.length === 0) return { idle: null, steady: null, peak: null };
-  // Before the load, the last few samples: a process still starting up has not settled earlier.
-  const idleSamples =
-    'window' in idleAt
-      ? samples.filter((s) => s.t >= idleAt.window[0] && s.t <= idleAt.window[1])
-      : idleAt.before === null
-        ? []
-        : samples.filter((s) => s.t < idleAt.before!).slice(-3);
-  const idle = median(idleSamples.map((s) => s.rssBytes));
-  let steady: number | null = null;
-  if (window) {
-    const inside = samples.filter((s) => s.t >= window[0] && s.t <= window[1]);
-    const chosen = inside.length > 0 ? inside : samples.filter((s) => s.t <= window[1]).slice(-1);
-    steady = median(chosen.map((s) => s.rssBytes));
-  }
-  return { idle, steady, peak: Math.max(...samples.map((s) => s.rssBytes)) };
+  return summariseBy(samples, (s) => s.rssBytes, idleAt, window);
 }
 
 function perClient(rss: RssSummary, connected: number): number | null {
@@ -234,6 +213,7 @@ export function buildResult(m: Measurements): RunResult {
       maxFailed: formatFailLimit(o.maxFailed),
       maxLagMs: o.maxLagMs,
       allowInvalid: o.allowInvalid,
+      forcedGcHeap: o.forcedGcHeap,
     },
     valid: reasons.length === 0,
     invalidReasons: reasons,
@@ -296,6 +276,7 @@ export function buildResult(m: Measurements): RunResult {
       ...(m.server.remoteErrors !== undefined && { remoteErrors: m.server.remoteErrors }),
       memoryCap: m.server.memoryCap ?? null,
       samples: store(m.server.samples, t0),
+      inner: summariseInner(m.server.inner ?? [], idleWindow(phases, m.loadStartedAt), window),
     },
     loadgen: {
       pid: m.loadgen.pid,

@@ -23,6 +23,35 @@ export interface ProcSample {
   cpuPercent: number;
 }
 
+/** One reading of `bench serve` from inside its own process (--inner-sample-interval). */
+export interface InnerSample {
+  /** ms since epoch */
+  t: number;
+  heapUsedBytes: number;
+  heapTotalBytes: number;
+  externalBytes: number;
+  arrayBuffersBytes: number;
+  /** event-loop utilisation over the interval since the previous sample, 0..1 */
+  elu: number;
+  /** event-loop delay over that interval (ms) */
+  delayMeanMs: number;
+  delayMaxMs: number;
+  /** GC pause time and collections in that interval */
+  gcPauseMs: number;
+  gcCount: number;
+}
+
+/** One node's inner samples and the heap after each forced GC, as its server process read them. */
+export interface NodeInner {
+  samples: readonly InnerSample[];
+  heapAfterGc: readonly number[];
+}
+
+/** A line `bench serve --inner-sample-interval` prints per sample, and once per forced GC. */
+export type InnerLine =
+  | ({ event: 'inner'; pid: number } & InnerSample)
+  | { event: 'heap-after-gc'; pid: number; t: number; heapUsedBytes: number };
+
 /** Everything the engine workers have reported so far, summed over workers. */
 export interface EngineState {
   /** workers that wrote a `started` line */
@@ -77,6 +106,8 @@ export interface Measurements {
     /** failed reads of a remote server's metrics endpoint */
     remoteErrors?: { count: number; last: string } | null;
     memoryCap?: MemoryCapReport | null;
+    /** each node's inner samples; absent or empty: none were taken */
+    inner?: NodeInner[];
   };
   faults?: FaultRecord[];
   /** how clients reached the nodes, and from which addresses */

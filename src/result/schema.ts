@@ -36,6 +36,31 @@ export interface RssSummary {
   peak: number | null;
 }
 
+/**
+ * What `bench serve` sampled inside itself (heap, event loop, GC), over all nodes: heaps and GC
+ * summed, the event loop the busiest node's. Absent in results from before it was measured.
+ */
+export interface InnerSummary {
+  samples: number;
+  heapBytes: { used: RssSummary; total: RssSummary; external: RssSummary; arrayBuffers: RssSummary };
+  eventLoop: {
+    /** share of time the loop was busy, 0..1, per sampling interval */
+    utilization: RssSummary;
+    /** how late the loop's timer fired, mean per interval (ms) */
+    delayMs: RssSummary;
+    /** the latest it fired in any interval (ms) */
+    delayMaxMs: number | null;
+  };
+  gc: {
+    count: number;
+    pauseMs: number;
+    /** GC pause per second of the steady window (ms/s); null without one */
+    steadyPauseMsPerSecond: number | null;
+  };
+  /** --forced-gc-heap: heap used after a forced full GC at 3/4 of the hold; null without it */
+  heapAfterGcBytes: number | null;
+}
+
 /** A sample as stored in the result: t is ms since the run started. */
 export interface StoredSample {
   t: number;
@@ -78,6 +103,8 @@ export interface RunResultBase {
     /** --max-lag (ms) */
     maxLagMs?: number;
     allowInvalid?: boolean;
+    /** --forced-gc-heap */
+    forcedGcHeap?: boolean;
   };
   /**
    * Whether the numbers measure what was asked: no more failed connections than --max-failed,
@@ -182,6 +209,8 @@ export interface RunResultBase {
     /** the profile's memory cap on the server, and what it saw; null without one */
     memoryCap: MemoryCapReport | null;
     samples: StoredSample[];
+    /** null: not sampled (--target, --adapter cluster) */
+    inner?: InnerSummary | null;
   };
   loadgen: {
     pid: number | null;

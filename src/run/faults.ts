@@ -12,7 +12,7 @@ export interface Cancel {
  * Calls `fn` `seconds` after the hold starts, as read from the engine's events. Bounded: polls
  * only until the hold starts, and `cancel()` (at the end of the run) stops everything.
  */
-function atHoldOffset(runDir: string, seconds: number, fn: () => void): Cancel {
+export function atHoldOffset(runDir: string, seconds: number, fn: () => void): Cancel {
   let timer: NodeJS.Timeout | undefined;
   const poll = setInterval(() => {
     const hold = readEngineState(runDir).phases.hold?.startedAt;

@@ -25,6 +25,7 @@ import { raceExits } from './exit-race';
 import { checkBeforeStart, sourcePlan } from './start-checks';
 import type { SystemLimits } from './preflight';
 import { scheduleFaults, type Cancel } from './faults';
+import { scheduleForcedGc } from './forced-gc';
 import { reportProgress, type Progress } from './progress';
 
 export type { Progress } from './progress';
@@ -56,6 +57,7 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
     if (hooks.signal?.aborted) throw hooks.signal.reason;
     startLoad(run, scriptFile);
     run.faultTimers = scheduleFaults(o, run.nodeSet, run.runDir, run.startedAt, run.faults);
+    run.faultTimers.push(...scheduleForcedGc(o, run.nodeSet, run.runDir));
     run.outcome = await awaitExit(run);
     await finishLoad(run);
   } catch (err) {
@@ -294,6 +296,9 @@ function writeUp(run: RunState): RunResult {
       remotePid: remote?.pid,
       ...(remote && { remoteErrors: remote.errors() }),
       memoryCap: run.memoryCap,
+      inner: remote
+        ? [{ samples: remote.inner, heapAfterGc: [] }]
+        : (nodeSet?.servers.map((s) => ({ samples: s.inner, heapAfterGc: s.heapAfterGc })) ?? []),
     },
     nodes: run.nodeSamplers.map((n) => ({ nodeId: n.nodeId, pid: n.sampler.pid, samples: n.sampler.samples })),
     loadgen: { pid: run.artillery?.child.pid ?? null, samples: run.loadgenSampler?.samples ?? [] },

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { ProcSample } from './proc-stats';
+import type { InnerSample } from '../result/measurements';
 
 // Defined with the options, which check them; kept here too for the endpoint's readers.
 import { METRICS_PATH, METRICS_TOKEN_ENV, MIN_TOKEN_LENGTH, PROMETHEUS_PATH } from '../config/defaults';
@@ -15,6 +16,8 @@ export interface MetricsResponse {
   intervalMs: number;
   /** samples taken after `since` (t in ms since epoch, server clock) */
   samples: ProcSample[];
+  /** heap, event loop and GC read inside the process, after `since`; absent from older servers */
+  inner?: InnerSample[];
 }
 
 function tokenMatches(req: IncomingMessage, token: Buffer): boolean {
@@ -132,12 +135,19 @@ export function metricsHandler(
   token: string,
   intervalMs: number,
   pid = process.pid,
+  inner: readonly InnerSample[] = [],
 ): RequestListener {
   const expected = Buffer.from(token);
   return (req, res) => {
     if (refused(req, res, expected)) return;
     const since = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('since') ?? 0) || 0;
-    const body: MetricsResponse = { pid, now: Date.now(), intervalMs, samples: samples.filter((s) => s.t > since) };
+    const body: MetricsResponse = {
+      pid,
+      now: Date.now(),
+      intervalMs,
+      samples: samples.filter((s) => s.t > since),
+      inner: inner.filter((s) => s.t > since),
+    };
     send(res, 200, body);
   };
 }

@@ -3,6 +3,7 @@ import * as https from 'node:https';
 import { PreflightError } from '../errors';
 import { METRICS_TOKEN_ENV, type MetricsResponse } from './metrics-endpoint';
 import type { ProcSample } from './proc-stats';
+import type { InnerSample } from '../result/measurements';
 
 /** A GET with a bearer token, bounded in time; resolves with status and body text. */
 function get(url: URL, token: string, timeoutMs: number): Promise<{ status: number; text: string }> {
@@ -58,8 +59,11 @@ function parseAnswer(text: string): MetricsResponse {
  */
 export class RemoteSampler {
   readonly samples: ProcSample[] = [];
+  /** heap, event loop and GC from inside it, on this machine's clock */
+  readonly inner: InnerSample[] = [];
   pid: number | null = null;
   private since = 0;
+  private innerSince = 0;
   private timer: NodeJS.Timeout | undefined;
   private pending: Promise<void> | null = null;
   /** reads that failed while polling, and the last one's reason, for the result */
@@ -145,6 +149,11 @@ export class RemoteSampler {
     for (const s of body.samples) {
       this.since = Math.max(this.since, s.t);
       this.samples.push({ t: Math.round(s.t + offset), rssBytes: s.rssBytes, cpuPercent: s.cpuPercent });
+    }
+    for (const s of Array.isArray(body.inner) ? body.inner : []) {
+      if (typeof s?.t !== 'number' || s.t <= this.innerSince) continue;
+      this.innerSince = s.t;
+      this.inner.push({ ...s, t: Math.round(s.t + offset) });
     }
   }
 }

@@ -5,6 +5,7 @@ import { PreflightError, RunError, UsageError } from '../errors';
 import type { ResolvedServeOptions } from '../config/serve-options';
 import { METRICS_PATH, PROMETHEUS_PATH, metricsHandler, prometheusHandler } from '../sampling/metrics-endpoint';
 import { ProcSampler } from '../sampling/proc-stats';
+import { heapAfterForcedGc, InnerSampler, type InnerSample } from '../sampling/inner';
 import type { ReadyLine } from '../result/measurements';
 import { urlHost } from '../../servers/http';
 
@@ -74,6 +75,23 @@ async function listen(server: ReturnType<typeof createServer>, o: ResolvedServeO
 }
 
 /**
+ * Inner samples go to stdout with the delivery lines, which bench reads anyway: no port, token
+ * or HTTP request per sample in the process being measured. SIGUSR2 asks for a forced GC.
+ */
+function startInner(o: ResolvedServeOptions, write: (line: string) => void): InnerSampler | null {
+  if (o.innerSampleIntervalMs === 0) return null;
+  const pid = process.pid;
+  const inner = new InnerSampler(o.innerSampleIntervalMs, (s) =>
+    write(JSON.stringify({ event: 'inner', pid, ...s }) + '\n'),
+  ).start();
+  process.on('SIGUSR2', () => {
+    const heapUsedBytes = heapAfterForcedGc();
+    write(JSON.stringify({ event: 'heap-after-gc', pid, t: Date.now(), heapUsedBytes }) + '\n');
+  });
+  return inner;
+}
+
+/**
  * Serves until SIGINT or SIGTERM. Prints one JSON line on stdout once listening, and nothing
  * more there but, with `logDeliveries`, one `DeliveryLine` per broadcast delivered (a cluster's
  * workers print their own). Resolves with the exit code.
@@ -87,7 +105,15 @@ export async function serve(o: ResolvedServeOptions, write: (line: string) => vo
   const server = createServer(o.lib, o);
   if (o.metricsToken !== null) {
     const sampler = new ProcSampler(process.pid, METRICS_SAMPLE_INTERVAL_MS, METRICS_MAX_SAMPLES).start();
-    server.route(METRICS_PATH, metricsHandler(sampler.samples, o.metricsToken, METRICS_SAMPLE_INTERVAL_MS));
+    const inner: InnerSample[] = [];
+    new InnerSampler(METRICS_SAMPLE_INTERVAL_MS, (s) => {
+      inner.push(s);
+      if (inner.length > METRICS_MAX_SAMPLES) inner.shift();
+    }).start();
+    server.route(
+      METRICS_PATH,
+      metricsHandler(sampler.samples, o.metricsToken, METRICS_SAMPLE_INTERVAL_MS, process.pid, inner),
+    );
     if (o.metricsFormat === 'prometheus') {
       const labels = { lib: o.lib, node_id: o.nodeId };
       server.route(
@@ -98,6 +124,7 @@ export async function serve(o: ResolvedServeOptions, write: (line: string) => vo
   }
   const metricsPath = o.metricsFormat === 'prometheus' ? PROMETHEUS_PATH : METRICS_PATH;
   const d = await listen(server, o);
+  const inner = startInner(o, write);
   const ready: ReadyLine = {
     event: 'ready',
     lib: o.lib,
@@ -116,6 +143,7 @@ export async function serve(o: ResolvedServeOptions, write: (line: string) => vo
   };
   write(JSON.stringify(ready) + '\n');
   await stopRequested;
+  inner?.stop();
   // Closing thousands of connections gracefully can take seconds (SockJS waits for each
   // session); measuring is over by now, so give it a bounded time and then exit regardless.
   const clients = server.clientCount();

@@ -2,10 +2,10 @@ import type { ChildProcess } from 'node:child_process';
 import * as readline from 'node:readline';
 import type { Lib, Transport } from 'artillery-engine-bench/protocol';
 import type { DeliveryLine } from '../../servers/types';
-import { OutputTail, spawnNode, stopChild } from './children';
+import { hasExited, OutputTail, spawnNode, stopChild } from './children';
 import { RunError } from '../errors';
 import { cliEntry } from '../paths';
-import type { ReadyLine } from '../result/measurements';
+import type { InnerLine, InnerSample, ReadyLine } from '../result/measurements';
 
 /** How long stdout may stay open once the server exited (a cluster's workers share it), before we stop reading (ms). */
 const DRAIN_TIMEOUT_MS = 5_000;
@@ -27,6 +27,8 @@ export interface ServerProcessOptions {
   extraArgs?: readonly string[];
   /** where to count its delivery lines, e.g. one tally for every node of a run; default its own */
   deliveries?: DeliveryTally;
+  /** ask it for inner samples (heap, event loop, GC) this often (ms); 0 or absent: none */
+  innerSampleIntervalMs?: number;
 }
 
 /** One node's broadcast deliveries, from its delivery lines. */
@@ -77,6 +79,12 @@ export interface ServerProcess {
   stderr: OutputTail;
   /** its delivery lines so far: complete once `drained` (or `stop()`) resolved */
   deliveries: DeliveryTally;
+  /** its inner samples so far (--inner-sample-interval) */
+  inner: InnerSample[];
+  /** heap used after each forced GC (`forceGc()`), in order */
+  heapAfterGc: number[];
+  /** Asks it for a forced GC (SIGUSR2); the answer lands in `heapAfterGc`. False when it cannot be asked. */
+  forceGc(): boolean;
   /**
    * Resolves once its stdout closed: it and whatever shares its stdout (a cluster's workers)
    * have exited, and every line they wrote is in `deliveries`. Exit alone comes earlier.
@@ -116,11 +124,35 @@ export function parseDeliveryLine(line: string): DeliveryLine | null {
   return null;
 }
 
+export function parseInnerLine(line: string): InnerLine | null {
+  if (!line.startsWith('{"event":"inner"') && !line.startsWith('{"event":"heap-after-gc"')) return null;
+  try {
+    const obj = JSON.parse(line) as InnerLine;
+    return typeof obj.heapUsedBytes === 'number' && typeof obj.t === 'number' ? obj : null;
+  } catch {
+    return null;
+  }
+}
+
+const innerSample = (l: InnerLine & { event: 'inner' }): InnerSample => ({
+  t: l.t,
+  heapUsedBytes: l.heapUsedBytes,
+  heapTotalBytes: l.heapTotalBytes,
+  externalBytes: l.externalBytes,
+  arrayBuffersBytes: l.arrayBuffersBytes,
+  elu: l.elu,
+  delayMeanMs: l.delayMeanMs,
+  delayMaxMs: l.delayMaxMs,
+  gcPauseMs: l.gcPauseMs,
+  gcCount: l.gcCount,
+});
+
 export async function startServerProcess(o: ServerProcessOptions): Promise<ServerProcess> {
   const args = [cliEntry, 'serve', '--lib', o.lib, '--port', '0', '--host', o.host ?? '127.0.0.1'];
   args.push('--ping-interval', String(o.pingIntervalMs), '--log-deliveries');
   if (o.lib === 'socketio') args.push('--transport', o.transport);
   if (o.deflate) args.push('--deflate');
+  if (o.innerSampleIntervalMs) args.push('--inner-sample-interval', String(o.innerSampleIntervalMs));
   args.push(...(o.extraArgs ?? []));
   const child = spawnNode(args, {}, undefined, o.prefix);
   const stderr = new OutputTail();
@@ -131,9 +163,14 @@ export async function startServerProcess(o: ServerProcessOptions): Promise<Serve
   // 'close' follows 'end', by when readline has passed on every complete line.
   const drained = new Promise<void>((resolve) => stdout.once('close', () => resolve()));
   const lines = readline.createInterface({ input: stdout });
+  const inner: InnerSample[] = [];
+  const heapAfterGc: number[] = [];
   lines.on('line', (line) => {
     const d = parseDeliveryLine(line);
-    if (d) deliveries.add(d);
+    if (d) return deliveries.add(d);
+    const i = parseInnerLine(line);
+    if (i?.event === 'inner') inner.push(innerSample(i));
+    else if (i) heapAfterGc.push(i.heapUsedBytes);
   });
 
   const ready = await new Promise<ReadyLine>((resolve, reject) => {
@@ -162,6 +199,18 @@ export async function startServerProcess(o: ServerProcessOptions): Promise<Serve
     ready,
     stderr,
     deliveries,
+    inner,
+    heapAfterGc,
+    // ready.pid, not the child: a profile's prefix (ip netns exec, taskset) may stand between.
+    forceGc: () => {
+      if (!o.innerSampleIntervalMs || hasExited(child)) return false;
+      try {
+        process.kill(ready.pid, 'SIGUSR2');
+        return true;
+      } catch {
+        return false;
+      }
+    },
     drained,
     stop: async () => {
       await stopChild(child, 10_000);

@@ -43,6 +43,22 @@ const CASES: Array<[string[], string]> = [
   ],
   [['serve'], 'Error: Missing --lib. Choose one of ws, socketio, sockjs, e.g. --lib ws.'],
   [
+    ['run', '--lib', 'ws', '--clients', '5', '--forced-gc-heap', '--target', 'ws://127.0.0.1:9/'],
+    'Error: --forced-gc-heap needs the server bench starts; it cannot apply to --target. Remove one of them.',
+  ],
+  [
+    ['run', '--lib', 'ws', '--clients', '5', '--forced-gc-heap', '--hold', '1'],
+    'Error: --forced-gc-heap runs the GC near the end of the hold, which is 1 s. Give --hold 2 or more.',
+  ],
+  [
+    ['run', '--lib', 'socketio', '--clients', '5', '--forced-gc-heap', '--nodes', '2', '--adapter', 'cluster'],
+    'Error: --forced-gc-heap reads each server process from inside; a cluster primary cannot read its workers. Use --adapter redis or postgres.',
+  ],
+  [
+    ['serve', '--lib', 'ws', '--inner-sample-interval', 'often'],
+    'Error: --inner-sample-interval must be 0 (off) or a whole number of ms from 10 to 60000 (got "often"). Example: --inner-sample-interval 250',
+  ],
+  [
     [],
     'Error: Name a command: bench run, serve, sweep, report, gate, capacity, profile or calibrate. Run bench --help for the list.',
   ],
@@ -82,7 +98,7 @@ const CASES: Array<[string[], string]> = [
   ],
   [
     ['run', '--lib', 'ws', '--clients', '5', '--ensure', 'p99<5'],
-    'Error: --ensure "p99<5": unknown metric "p99". Known: connect, firstMessage, echo, broadcast, probe.connect, probe.firstMessage, reconnect, connectService, arrivalLag, timeToFirstMessage, welcomeDelivery, echoService, probe.connectService, probe.timeToFirstMessage (each .p50 .p90 .p99 .max .mean), rss.idle, rss.steady, rss.peak, bytesPerClient, loadgen.bytesPerClient, connected, failed, probe.failed, cpu, broadcast.lost, broadcast.outOfOrder, broadcast.duplicates, reconnect.failed.',
+    'Error: --ensure "p99<5": unknown metric "p99". Known: connect, firstMessage, echo, broadcast, probe.connect, probe.firstMessage, reconnect, connectService, arrivalLag, timeToFirstMessage, welcomeDelivery, echoService, probe.connectService, probe.timeToFirstMessage (each .p50 .p90 .p99 .max .mean), rss.idle, rss.steady, rss.peak, bytesPerClient, loadgen.bytesPerClient, connected, failed, probe.failed, cpu, broadcast.lost, broadcast.outOfOrder, broadcast.duplicates, reconnect.failed, heap.idle, heap.steady, heap.peak, heap.afterGc, elu.steady, serverLoopDelay.steady, gc.steadyPerSecond.',
   ],
   [
     ['serve', '--lib', 'ws', '--metrics-token', 'short'],

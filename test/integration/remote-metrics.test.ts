@@ -93,6 +93,12 @@ describe('remote server metrics between two namespaces', { skip: why ? `needs na
     assert.ok(rss.idle! > 0 && rss.steady! > 0 && rss.peak! >= rss.steady!, JSON.stringify(rss));
     assert.ok(result.server.bytesPerClient !== null);
     assert.ok(result.server.samples.length > 4);
+    // Read inside the remote process too, served on the same endpoint.
+    const inner = result.server.inner!;
+    assert.ok(inner && inner.samples > 4, JSON.stringify(inner));
+    const heap = inner.heapBytes.used;
+    assert.ok(heap.steady! > 0 && heap.steady! <= inner.heapBytes.total.steady!, JSON.stringify(inner.heapBytes));
+    assert.equal(inner.heapAfterGcBytes, null);
   });
 
   it('a wrong token stops the run before any load, exit 2', async () => {

@@ -25,14 +25,14 @@ function cellRow(c: ReportCell): string {
   const connected =
     n.connected === null ? '–' : `${fmtClients(n.connected)} / ${n.failed === null ? '–' : fmtClients(n.failed)}`;
   return `<tr class="${cls}">
-<td>${h(c.series)}</td>${td(fmtClients(c.clients))}${td(rateText(c.arrivalRate))}${td(String(c.trial))}<td>${statusBadge(c.status)}</td><td>${validBadge(c)}</td>${td(connected)}${lat(n.connectMs)}${lat(n.connectServiceMs)}${lat(n.timeToFirstMessageMs)}${lat(n.firstMessageMs)}${lat(n.echoMs)}${td(bytesMb(n.rssIdleBytes))}${td(bytesMb(n.rssSteadyBytes))}${td(bytesMb(n.rssPeakBytes))}${td(n.bytesPerClient === null ? '–' : (n.bytesPerClient / KB).toFixed(1))}
+<td>${h(c.series)}</td>${td(fmtClients(c.clients))}${td(rateText(c.arrivalRate))}${td(String(c.trial))}<td>${statusBadge(c.status)}</td><td>${validBadge(c)}</td>${td(connected)}${lat(n.connectMs)}${lat(n.connectServiceMs)}${lat(n.timeToFirstMessageMs)}${lat(n.firstMessageMs)}${lat(n.echoMs)}${td(bytesMb(n.rssIdleBytes))}${td(bytesMb(n.rssSteadyBytes))}${td(bytesMb(n.rssPeakBytes))}${td(n.bytesPerClient === null ? '–' : (n.bytesPerClient / KB).toFixed(1))}${td(bytesMb(n.heapSteadyBytes))}
 <td class="reasons">${reasons.map((r) => `<div>${h(r)}</div>`).join('')}</td></tr>`;
 }
 
 export function cellsTable(cells: readonly ReportCell[]): string {
   return `<div class="scroll"><table class="cells">
 <thead>
-<tr><th rowspan="2">library</th><th rowspan="2">clients</th><th rowspan="2">arrival rate</th><th rowspan="2">trial</th><th rowspan="2">status</th><th rowspan="2">valid</th><th rowspan="2">connected / failed</th><th colspan="2">connect (ms)</th><th colspan="2">connect service (ms)</th><th colspan="2">time to first message (ms)</th><th colspan="2">first message (ms)</th><th colspan="2">echo (ms)</th><th colspan="3">server RSS (MB)</th><th rowspan="2">KB / client</th><th rowspan="2">error / invalid reasons</th></tr>
+<tr><th rowspan="2">library</th><th rowspan="2">clients</th><th rowspan="2">arrival rate</th><th rowspan="2">trial</th><th rowspan="2">status</th><th rowspan="2">valid</th><th rowspan="2">connected / failed</th><th colspan="2">connect (ms)</th><th colspan="2">connect service (ms)</th><th colspan="2">time to first message (ms)</th><th colspan="2">first message (ms)</th><th colspan="2">echo (ms)</th><th colspan="3">server RSS (MB)</th><th rowspan="2">KB / client</th><th rowspan="2">server heap steady (MB)</th><th rowspan="2">error / invalid reasons</th></tr>
 <tr><th>p50</th><th>p99</th><th>p50</th><th>p99</th><th>p50</th><th>p99</th><th>p50</th><th>p99</th><th>p50</th><th>p99</th><th>idle</th><th>steady</th><th>peak</th></tr>
 </thead>
 <tbody>

@@ -59,6 +59,7 @@ function row(g: CellGroup, rates: boolean): string {
     at((n) => n.echoMs?.p50 ?? null),
     at((n) => n.rssSteadyBytes, MB),
     at((n) => n.bytesPerClient, KB),
+    at((n) => n.heapSteadyBytes, MB),
   ].join(' | ');
 }
 
@@ -111,8 +112,8 @@ export function renderMarkdown(report: LoadedReport): string {
   for (const scenario of scenarios) {
     out.push(`### Scenario \`${scenario.replace(/`/g, "'")}\``, '');
     out.push(
-      `| library | clients |${rates ? ' arrival rate |' : ''} trials | status | valid | connected | connect p50 (ms) | connect p99 (ms) | connect service p50 (ms) | connect service p99 (ms) | time to first message p50 (ms) | time to first message p99 (ms) | first message p50 (ms) | echo p50 (ms) | server RSS steady (MB) | KB per client |`,
-      `|---|--:|${rates ? '--:|' : ''}--:|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|`,
+      `| library | clients |${rates ? ' arrival rate |' : ''} trials | status | valid | connected | connect p50 (ms) | connect p99 (ms) | connect service p50 (ms) | connect service p99 (ms) | time to first message p50 (ms) | time to first message p99 (ms) | first message p50 (ms) | echo p50 (ms) | server RSS steady (MB) | KB per client | server heap steady (MB) |`,
+      `|---|--:|${rates ? '--:|' : ''}--:|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|`,
     );
     for (const g of groups.filter((x) => x.scenario === scenario)) out.push(`| ${row(g, rates)} |`);
     out.push('');

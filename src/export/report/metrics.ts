@@ -31,6 +31,8 @@ export interface CellNumbers {
   rssSteadyBytes: number | null;
   rssPeakBytes: number | null;
   bytesPerClient: number | null;
+  /** heap used inside the server, steady (bench serve's own samples); null in older results */
+  heapSteadyBytes: number | null;
   /** server send → client receive of a broadcast (ms), across nodes when there are several */
   broadcastMs: LatencyStats | null;
   /** broadcast delivery; null without broadcasts */
@@ -55,6 +57,7 @@ export function numbersOf(cell: ReportCell): CellNumbers {
     rssSteadyBytes: readMetric('rss.steady', r),
     rssPeakBytes: readMetric('rss.peak', r),
     bytesPerClient: readMetric('bytesPerClient', r),
+    heapSteadyBytes: readMetric('heap.steady', r),
     broadcastMs: latencyOf('broadcast', r),
     broadcast:
       r?.broadcast && typeof r.broadcast.expectedDeliveries === 'number'
