@@ -1,15 +1,18 @@
 import type { RequestListener } from 'node:http';
 import { Server, type DefaultEventsMap, type Socket } from 'socket.io';
-import { SOCKETIO_EVENT } from 'artillery-engine-bench/protocol';
+import * as msgpackParser from 'socket.io-msgpack-parser';
+import { SOCKETIO_EVENT, nativeAddons } from 'artillery-engine-bench/protocol';
 import {
   DEFAULT_NODE_ID,
   LONE_NODE,
+  SIO_DEFAULTS,
   type AdapterOptions,
   type BenchServer,
   type BroadcastResult,
   type NodeStats,
   type ServerFactory,
   type ServerOptions,
+  type SioTuning,
 } from './types';
 import { HttpHost, urlHost } from './http';
 import { broadcastMessage, isEcho, welcomeMessage } from './messages';
@@ -41,6 +44,8 @@ interface ServerSideEvents {
  * - `nodeId` {string} this node's label; default `node-1`
  * - `logDeliveries` {boolean} print a `DeliveryLine` on stdout per broadcast delivered; default false
  * - `welcomeDelayMs` {number} for tests: send the welcome this many ms after the connection; default 0
+ * - `sio` {SioTuning} the performance-tuning options: msgpack parser, discarding the initial
+ *   request, another wsEngine; default none of them
  *
  * An echo sent with an acknowledgement callback is answered through the ack, so acknowledged
  * round trips can be measured too (Artillery's socketio-v3 engine does).
@@ -51,6 +56,7 @@ export class SocketIoServer implements BenchServer {
   private readonly io: Server<DefaultEventsMap, DefaultEventsMap, ServerSideEvents>;
   private readonly adapter: AdapterOptions;
   private readonly nodeId: string;
+  private readonly tuning: SioTuning;
   private sync: SocketIoSync | undefined;
   private seq = 0;
   private closing: Promise<void> | undefined;
@@ -58,13 +64,22 @@ export class SocketIoServer implements BenchServer {
   constructor(private readonly options: ServerOptions) {
     this.adapter = options.adapter ?? LONE_NODE;
     this.nodeId = options.nodeId ?? DEFAULT_NODE_ID;
+    this.tuning = options.sio ?? SIO_DEFAULTS;
     this.host = new HttpHost({ publish: () => this.publish(), stats: () => this.stats() });
     this.io = new Server(this.host.server, {
       transports: options.transport === 'websocket' ? ['websocket'] : ['polling', 'websocket'],
       perMessageDeflate: options.deflate,
       httpCompression: false,
       pingInterval: options.pingIntervalMs,
+      ...(this.tuning.parser === 'msgpack' && { parser: msgpackParser }),
+      ...(this.tuning.wsEngine !== null && { wsEngine: loadWsEngine(this.tuning.wsEngine) }),
     });
+    // As Socket.IO's performance-tuning page does: the handshake has already copied what it needs.
+    if (this.tuning.discardRequest) {
+      this.io.engine.on('connection', (raw: { request: unknown }) => {
+        raw.request = null;
+      });
+    }
     this.io.on('connection', (socket) => this.onConnection(socket));
     this.io.on(COUNT_EVENT, (reply) => reply(this.clientCount()));
   }
@@ -111,11 +126,15 @@ export class SocketIoServer implements BenchServer {
           ['socket.io', 'engine.io'],
           // engine.io pins its own ws, which can differ from the top-level copy
           ['socket.io', 'engine.io', 'ws'],
+          ...(this.tuning.parser === 'msgpack' ? [['socket.io-msgpack-parser']] : []),
+          ...(this.tuning.wsEngine !== null ? [[this.tuning.wsEngine]] : []),
         ]),
         ...this.sync.versions,
       },
       adapter: this.adapter.kind,
       nodeId: this.nodeId,
+      sio: this.tuning,
+      native: nativeAddons(),
     };
   }
 
@@ -203,6 +222,12 @@ function broadcastSeq(packet: unknown): number | null {
   if (!Array.isArray(data) || data[0] !== SOCKETIO_EVENT) return null;
   const message = data[1] as { type?: unknown; seq?: unknown } | undefined;
   return message?.type === 'broadcast' && typeof message.seq === 'number' ? message.seq : null;
+}
+
+/** The constructor engine.io builds its WebSocket server with, from an installed module (checked by the options). */
+function loadWsEngine(name: string): unknown {
+  const mod = require(name) as { Server?: unknown; WebSocketServer?: unknown };
+  return mod.Server ?? mod.WebSocketServer ?? mod;
 }
 
 export const create: ServerFactory = (options) => new SocketIoServer(options);

@@ -77,6 +77,7 @@ export function buildScript(templateFile: string, o: ResolvedRunOptions, target:
     lib: o.lib,
     transport: o.transport,
     deflate: o.deflate,
+    ...(o.lib === 'socketio' && { sioParser: o.sio.parser }),
     connectTimeoutMs: o.connectTimeoutMs,
     ...(controlUrl && { controlUrl }),
     ...(o.reconnect && { reconnect: o.reconnect }),

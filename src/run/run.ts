@@ -25,6 +25,7 @@ import { checkBeforeStart } from './start-checks';
 import type { SystemLimits } from './preflight';
 import { scheduleFaults, type Cancel } from './faults';
 import { reportProgress, type Progress } from './progress';
+import { wsNativeEnv } from '../config/sio-options';
 
 export type { Progress } from './progress';
 
@@ -196,6 +197,7 @@ function startLoad(run: RunState, scriptFile: string): void {
     runDir: run.runDir,
     lib: o.lib,
     prefix: run.iso.prefix('loadgen'),
+    env: wsNativeEnv(o.wsNative),
   });
   run.artillery = artillery;
   run.loadStartedAt = Date.now();

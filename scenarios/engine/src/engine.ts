@@ -12,7 +12,15 @@ import {
   type Step,
 } from './config';
 import { Recorder, type ScenarioEmitter } from './metrics';
-import { CONTROL_BROADCAST_PATH, ENGINE_DIR_ENV, arrivalDue, epochMs, type Role, type ServerClock } from './protocol';
+import {
+  CONTROL_BROADCAST_PATH,
+  ENGINE_DIR_ENV,
+  arrivalDue,
+  epochMs,
+  nativeAddons,
+  type Role,
+  type ServerClock,
+} from './protocol';
 import { Reporter } from './reporter';
 import { ConnectionError, Session, type SessionHost } from './session';
 
@@ -137,6 +145,7 @@ export class Engine implements SessionHost {
     this.clientOptions = {
       transport: this.config.transport,
       deflate: this.config.deflate,
+      sioParser: this.config.sioParser,
       connectTimeoutMs: this.config.connectTimeoutMs,
     };
     for (const s of script.scenarios ?? []) {
@@ -168,6 +177,8 @@ export class Engine implements SessionHost {
         target,
         transport: this.config.transport,
         deflate: this.config.deflate ? this.adapter.deflateSupport : 'off',
+        ...(this.config.lib === 'socketio' && { sioParser: this.config.sioParser }),
+        native: nativeAddons(),
         serverClock: this.serverClock,
       });
       this.reporter.start();

@@ -11,6 +11,27 @@ export const LIBS: readonly Lib[] = ['ws', 'socketio', 'sockjs'];
 export type Transport = 'websocket' | 'polling';
 export const TRANSPORTS: readonly Transport[] = ['websocket', 'polling'];
 
+/** Socket.IO packet encodings: socket.io-parser (JSON text), or socket.io-msgpack-parser (binary). Both sides must agree. */
+export type SioParser = 'default' | 'msgpack';
+export const SIO_PARSERS: readonly SioParser[] = ['default', 'msgpack'];
+
+/** ws's optional native add-ons, as loaded in one process. */
+export interface NativeAddons {
+  bufferutil: boolean;
+  /** ws 8 on Node 20 validates with buffer.isUtf8 and never loads it */
+  utf8Validate: boolean;
+}
+
+/**
+ * Which add-ons this process loaded: every copy of ws requires them as it loads, unless
+ * WS_NO_BUFFER_UTIL / WS_NO_UTF_8_VALIDATE is set, and says nothing about it.
+ */
+export function nativeAddons(): NativeAddons {
+  const paths = Object.keys(require.cache);
+  const loaded = (name: string) => paths.some((p) => p.includes(`/node_modules/${name}/`));
+  return { bufferutil: loaded('bufferutil'), utf8Validate: loaded('utf-8-validate') };
+}
+
 /** Sent by the server once per connection, right after it connects. */
 export interface WelcomeMessage {
   type: 'welcome';
@@ -59,6 +80,8 @@ export interface EngineConfig {
   transport?: Transport;
   /** ask for per-message deflate where the client supports it; default false */
   deflate?: boolean;
+  /** Socket.IO only: the packet encoding, the server's own; default `default` */
+  sioParser?: SioParser;
   /** give up on a connection attempt after this long (ms); default 30000 */
   connectTimeoutMs?: number;
   /**
@@ -300,6 +323,10 @@ export type EngineEvent =
       deflate?: 'on' | 'off' | 'unsupported';
       /** installed version of the client library */
       clientVersion?: string;
+      /** Socket.IO client packet encoding */
+      sioParser?: SioParser;
+      /** ws's native add-ons as loaded in this worker */
+      native?: NativeAddons;
       /** whether server stamps compare with ours (see EngineConfig.serverClock) */
       serverClock?: ServerClock;
     }
