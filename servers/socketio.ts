@@ -1,7 +1,7 @@
 import type { RequestListener } from 'node:http';
 import { Server, type DefaultEventsMap, type Socket } from 'socket.io';
 import * as msgpackParser from 'socket.io-msgpack-parser';
-import { SOCKETIO_EVENT, nativeAddons } from 'artillery-engine-bench/protocol';
+import { SOCKETIO_EVENT, nativeAddons, packageDir } from 'artillery-engine-bench/protocol';
 import {
   DEFAULT_NODE_ID,
   LONE_NODE,
@@ -134,8 +134,14 @@ export class SocketIoServer implements BenchServer {
       adapter: this.adapter.kind,
       nodeId: this.nodeId,
       sio: this.tuning,
-      native: nativeAddons(),
+      native: nativeAddons(this.wsFrom()),
     };
+  }
+
+  /** Where the ws in use resolves from: engine.io's own, or the one given as wsEngine; another engine uses none. */
+  private wsFrom(): string | null {
+    if (this.tuning.wsEngine === null) return packageDir('engine.io', __dirname);
+    return this.tuning.wsEngine === 'ws' ? __dirname : null;
   }
 
   /**

@@ -98,7 +98,8 @@ class SockJsServer implements BenchServer {
       },
       adapter: this.adapter.kind,
       nodeId: this.nodeId,
-      native: nativeAddons(),
+      // faye-websocket, not ws
+      native: nativeAddons(null),
     };
   }
 

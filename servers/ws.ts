@@ -105,7 +105,7 @@ class WsServer implements BenchServer {
       versions: { ...versionsOf([['ws']]), ...this.broadcaster.versions },
       adapter: this.adapter.kind,
       nodeId: this.nodeId,
-      native: nativeAddons(),
+      native: nativeAddons(__dirname),
     };
   }
 

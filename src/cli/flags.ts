@@ -60,13 +60,16 @@ const SHARED = {
   'redis-url': str(`Redis for --adapter redis (default ${DEFAULT_REDIS_URL})`, { sweep: true }),
   'pg-url': str(`PostgreSQL for --adapter postgres (default ${DEFAULT_PG_URL})`, { sweep: true }),
   quiet: bool('no progress on stderr'),
-  'sio-parser': str('Socket.IO only: packet encoding, default | msgpack (socket.io-msgpack-parser, server and clients)', {
-    sweep: true,
-  }),
+  'sio-parser': str(
+    'Socket.IO only: packet encoding, default | msgpack (socket.io-msgpack-parser, server and clients)',
+    {
+      sweep: true,
+    },
+  ),
   'sio-discard-request': bool("Socket.IO only: drop each connection's initial HTTP request after the handshake", {
     sweep: true,
   }),
-  'sio-ws-engine': str("Socket.IO only: an installed module engine.io takes as wsEngine, e.g. ws or eiows (Node 22)", {
+  'sio-ws-engine': str('Socket.IO only: an installed module engine.io takes as wsEngine, e.g. ws or eiows (Node 22)', {
     sweep: true,
   }),
 } satisfies FlagTable;

@@ -48,3 +48,13 @@ function wsEngine(name: string): string {
 export function wsNativeEnv(wsNative: 'on' | 'off'): NodeJS.ProcessEnv {
   return wsNative === 'off' ? { WS_NO_BUFFER_UTIL: '1', WS_NO_UTF_8_VALIDATE: '1' } : {};
 }
+
+/** A sweep's run options for one library's cells: the Socket.IO flags reach Socket.IO cells only. */
+export function sioFlagsFor<T extends SioFlags>(run: T, lib: Lib): T {
+  if (lib === 'socketio') return run;
+  const rest = { ...run };
+  delete rest.sioParser;
+  delete rest.sioDiscardRequest;
+  delete rest.sioWsEngine;
+  return rest;
+}

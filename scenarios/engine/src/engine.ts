@@ -18,6 +18,8 @@ import {
   arrivalDue,
   epochMs,
   nativeAddons,
+  packageDir,
+  type Lib,
   type Role,
   type ServerClock,
 } from './protocol';
@@ -178,7 +180,7 @@ export class Engine implements SessionHost {
         transport: this.config.transport,
         deflate: this.config.deflate ? this.adapter.deflateSupport : 'off',
         ...(this.config.lib === 'socketio' && { sioParser: this.config.sioParser }),
-        native: nativeAddons(),
+        native: nativeAddons(clientWsFrom(this.config.lib)),
         serverClock: this.serverClock,
       });
       this.reporter.start();
@@ -382,4 +384,11 @@ function busyWait(ms: number): void {
 
 function phaseName(spec: PhaseSpec): string {
   return spec.name ?? `phase-${spec.index ?? '?'}`;
+}
+
+/** Where the client library's own ws resolves from: socket.io-client through engine.io-client; SockJS uses none. */
+function clientWsFrom(lib: Lib): string | null {
+  if (lib === 'sockjs') return null;
+  if (lib === 'ws') return __dirname;
+  return packageDir('engine.io-client', packageDir('socket.io-client', __dirname));
 }

@@ -3,6 +3,8 @@
  * import these names, so the three libraries cannot drift apart.
  */
 
+import * as path from 'node:path';
+
 /** The libraries under test. */
 export type Lib = 'ws' | 'socketio' | 'sockjs';
 export const LIBS: readonly Lib[] = ['ws', 'socketio', 'sockjs'];
@@ -23,13 +25,33 @@ export interface NativeAddons {
 }
 
 /**
- * Which add-ons this process loaded: every copy of ws requires them as it loads, unless
- * WS_NO_BUFFER_UTIL / WS_NO_UTF_8_VALIDATE is set, and says nothing about it.
+ * Whether the copy of ws that resolves from `from` (a folder) required each add-on, read from the
+ * module graph: each copy decides alone and says nothing (ws 8 skips them under WS_NO_BUFFER_UTIL
+ * and WS_NO_UTF_8_VALIDATE; Artillery's own ws 5 and 7 load them regardless, in the same
+ * process). null: no ws in use.
  */
-export function nativeAddons(): NativeAddons {
-  const paths = Object.keys(require.cache);
-  const loaded = (name: string) => paths.some((p) => p.includes(`/node_modules/${name}/`));
-  return { bufferutil: loaded('bufferutil'), utf8Validate: loaded('utf-8-validate') };
+export function nativeAddons(from: string | null): NativeAddons {
+  const none = { bufferutil: false, utf8Validate: false };
+  if (from === null) return none;
+  let dir: string;
+  try {
+    dir = path.dirname(require.resolve('ws', { paths: [from] }));
+  } catch {
+    return none;
+  }
+  const required = (file: string, addon: string) =>
+    (require.cache[path.join(dir, 'lib', file)]?.children ?? []).some((m) =>
+      m.id.includes(`${path.sep}node_modules${path.sep}${addon}${path.sep}`),
+    );
+  return {
+    bufferutil: required('buffer-util.js', 'bufferutil'),
+    utf8Validate: required('validation.js', 'utf-8-validate'),
+  };
+}
+
+/** The folder a package resolves from `from`, for nativeAddons. */
+export function packageDir(name: string, from: string): string {
+  return path.dirname(require.resolve(name, { paths: [from] }));
 }
 
 /** Sent by the server once per connection, right after it connects. */
