@@ -208,6 +208,10 @@ describe('bench with the tuning options', () => {
     assert.deepEqual(res.server.native, { bufferutil: false, utf8Validate: false });
     assert.deepEqual(res.loadgen.native, { bufferutil: false, utf8Validate: false });
     assert.equal(res.loadgen.sioParser, 'msgpack');
+    assert.match(
+      r.stderr,
+      / · deflate off · msgpack parser · request discarded · wsEngine ws · bufferutil off · completed\n/,
+    );
 
     // The defaults: bufferutil loads on both sides (ws 8 on Node 20 never loads utf-8-validate).
     const plain = path.join(dir, 'plain.json');
@@ -222,5 +226,6 @@ describe('bench with the tuning options', () => {
     assert.deepEqual(base.server.native, { bufferutil: true, utf8Validate: false });
     assert.deepEqual(base.loadgen.native, { bufferutil: true, utf8Validate: false });
     assert.equal(base.loadgen.sioParser, 'default');
+    assert.match(d.stderr, / · deflate off · bufferutil on · completed\n/);
   });
 });
