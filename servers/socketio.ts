@@ -17,6 +17,7 @@ import {
 import { HttpHost, urlHost } from './http';
 import { broadcastMessage, isEcho, welcomeMessage } from './messages';
 import { versionsOf } from './versions';
+import { wsEngineClass } from './ws-engine';
 import { deliveryLog } from './delivery-log';
 import { attachSocketIoAdapter, type SocketIoSync } from './adapters/index';
 
@@ -72,7 +73,7 @@ export class SocketIoServer implements BenchServer {
       httpCompression: false,
       pingInterval: options.pingIntervalMs,
       ...(this.tuning.parser === 'msgpack' && { parser: msgpackParser }),
-      ...(this.tuning.wsEngine !== null && { wsEngine: loadWsEngine(this.tuning.wsEngine) }),
+      ...(this.tuning.wsEngine !== null && { wsEngine: wsEngineClass(this.tuning.wsEngine) }),
     });
     // As Socket.IO's performance-tuning page does: the handshake has already copied what it needs.
     if (this.tuning.discardRequest) {
@@ -228,12 +229,6 @@ function broadcastSeq(packet: unknown): number | null {
   if (!Array.isArray(data) || data[0] !== SOCKETIO_EVENT) return null;
   const message = data[1] as { type?: unknown; seq?: unknown } | undefined;
   return message?.type === 'broadcast' && typeof message.seq === 'number' ? message.seq : null;
-}
-
-/** The constructor engine.io builds its WebSocket server with, from an installed module (checked by the options). */
-function loadWsEngine(name: string): unknown {
-  const mod = require(name) as { Server?: unknown; WebSocketServer?: unknown };
-  return mod.Server ?? mod.WebSocketServer ?? mod;
 }
 
 export const create: ServerFactory = (options) => new SocketIoServer(options);

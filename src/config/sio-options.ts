@@ -1,5 +1,6 @@
 import { SIO_PARSERS, type Lib, type SioParser } from 'artillery-engine-bench/protocol';
 import { SIO_DEFAULTS, type SioTuning } from '../../servers/types';
+import { wsEngineClass } from '../../servers/ws-engine';
 import { UsageError } from '../errors';
 
 /** The Socket.IO tuning flags as typed, shared by `bench run` and `bench serve`. */
@@ -39,6 +40,11 @@ function wsEngine(name: string): string {
   } catch {
     throw new UsageError(
       `--sio-ws-engine ${name} is not installed: npm install --save-exact ${name}@VERSION (eiows 11 needs Node 22, this is ${process.version}), or use --sio-ws-engine ws.`,
+    );
+  }
+  if (wsEngineClass(name) === null) {
+    throw new UsageError(
+      `--sio-ws-engine ${name} exports no WebSocket server class (Server) for engine.io. Give one such as ws or eiows.`,
     );
   }
   return name;

@@ -187,6 +187,12 @@ describe('bench with the tuning options', () => {
       bad.stderr,
       'Error: --sio-parser must be one of default, msgpack (got "json"). Example: --sio-parser msgpack\n',
     );
+    const notEngine = await runBin(['serve', '--lib', 'socketio', '--sio-ws-engine', 'yaml'], { cwd: dir });
+    assert.equal(notEngine.code, 2);
+    assert.equal(
+      notEngine.stderr,
+      'Error: --sio-ws-engine yaml exports no WebSocket server class (Server) for engine.io. Give one such as ws or eiows.\n',
+    );
     const native = await runBin(['run', '--lib', 'ws', '--clients', '1', '--ws-native', 'no'], { cwd: dir });
     assert.equal(native.code, 2);
     assert.equal(native.stderr, 'Error: --ws-native must be one of on, off (got "no"). Example: --ws-native on\n');
