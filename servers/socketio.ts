@@ -1,19 +1,23 @@
 import type { RequestListener } from 'node:http';
 import { Server, type DefaultEventsMap, type Socket } from 'socket.io';
-import { SOCKETIO_EVENT } from 'artillery-engine-bench/protocol';
+import * as msgpackParser from 'socket.io-msgpack-parser';
+import { SOCKETIO_EVENT, nativeAddons, packageDir } from 'artillery-engine-bench/protocol';
 import {
   DEFAULT_NODE_ID,
   LONE_NODE,
+  SIO_DEFAULTS,
   type AdapterOptions,
   type BenchServer,
   type BroadcastResult,
   type NodeStats,
   type ServerFactory,
   type ServerOptions,
+  type SioTuning,
 } from './types';
 import { HttpHost, urlHost } from './http';
 import { broadcastMessage, isEcho, welcomeMessage } from './messages';
 import { versionsOf } from './versions';
+import { wsEngineClass } from './ws-engine';
 import { deliveryLog } from './delivery-log';
 import { attachSocketIoAdapter, type SocketIoSync } from './adapters/index';
 
@@ -41,6 +45,8 @@ interface ServerSideEvents {
  * - `nodeId` {string} this node's label; default `node-1`
  * - `logDeliveries` {boolean} print a `DeliveryLine` on stdout per broadcast delivered; default false
  * - `welcomeDelayMs` {number} for tests: send the welcome this many ms after the connection; default 0
+ * - `sio` {SioTuning} the performance-tuning options: msgpack parser, discarding the initial
+ *   request, another wsEngine; default none of them
  *
  * An echo sent with an acknowledgement callback is answered through the ack, so acknowledged
  * round trips can be measured too (Artillery's socketio-v3 engine does).
@@ -51,6 +57,7 @@ export class SocketIoServer implements BenchServer {
   private readonly io: Server<DefaultEventsMap, DefaultEventsMap, ServerSideEvents>;
   private readonly adapter: AdapterOptions;
   private readonly nodeId: string;
+  private readonly tuning: SioTuning;
   private sync: SocketIoSync | undefined;
   private seq = 0;
   private closing: Promise<void> | undefined;
@@ -58,13 +65,22 @@ export class SocketIoServer implements BenchServer {
   constructor(private readonly options: ServerOptions) {
     this.adapter = options.adapter ?? LONE_NODE;
     this.nodeId = options.nodeId ?? DEFAULT_NODE_ID;
+    this.tuning = options.sio ?? SIO_DEFAULTS;
     this.host = new HttpHost({ publish: () => this.publish(), stats: () => this.stats() });
     this.io = new Server(this.host.server, {
       transports: options.transport === 'websocket' ? ['websocket'] : ['polling', 'websocket'],
       perMessageDeflate: options.deflate,
       httpCompression: false,
       pingInterval: options.pingIntervalMs,
+      ...(this.tuning.parser === 'msgpack' && { parser: msgpackParser }),
+      ...(this.tuning.wsEngine !== null && { wsEngine: wsEngineClass(this.tuning.wsEngine) }),
     });
+    // As Socket.IO's performance-tuning page does: the handshake has already copied what it needs.
+    if (this.tuning.discardRequest) {
+      this.io.engine.on('connection', (raw: { request: unknown }) => {
+        raw.request = null;
+      });
+    }
     this.io.on('connection', (socket) => this.onConnection(socket));
     this.io.on(COUNT_EVENT, (reply) => reply(this.clientCount()));
   }
@@ -111,12 +127,22 @@ export class SocketIoServer implements BenchServer {
           ['socket.io', 'engine.io'],
           // engine.io pins its own ws, which can differ from the top-level copy
           ['socket.io', 'engine.io', 'ws'],
+          ...(this.tuning.parser === 'msgpack' ? [['socket.io-msgpack-parser']] : []),
+          ...(this.tuning.wsEngine !== null ? [[this.tuning.wsEngine]] : []),
         ]),
         ...this.sync.versions,
       },
       adapter: this.adapter.kind,
       nodeId: this.nodeId,
+      sio: this.tuning,
+      native: nativeAddons(this.wsFrom()),
     };
+  }
+
+  /** Where the ws in use resolves from: engine.io's own, or the one given as wsEngine; another engine uses none. */
+  private wsFrom(): string | null {
+    if (this.tuning.wsEngine === null) return packageDir('engine.io', __dirname);
+    return this.tuning.wsEngine === 'ws' ? __dirname : null;
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { RequestListener } from 'node:http';
 import * as sockjs from 'sockjs';
-import { SOCKJS_PREFIX } from 'artillery-engine-bench/protocol';
+import { SOCKJS_PREFIX, nativeAddons } from 'artillery-engine-bench/protocol';
 import {
   DEFAULT_NODE_ID,
   LONE_NODE,
@@ -98,6 +98,8 @@ class SockJsServer implements BenchServer {
       },
       adapter: this.adapter.kind,
       nodeId: this.nodeId,
+      // faye-websocket, not ws
+      native: nativeAddons(null),
     };
   }
 

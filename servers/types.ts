@@ -1,5 +1,5 @@
 import type { RequestListener } from 'node:http';
-import type { Lib, Transport } from 'artillery-engine-bench/protocol';
+import type { Lib, NativeAddons, SioParser, Transport } from 'artillery-engine-bench/protocol';
 
 /**
  * What carries broadcasts between server nodes. `key` names this run's shared state (Redis
@@ -37,7 +37,20 @@ export interface ServerOptions {
   logDeliveries?: boolean;
   /** for tests: send the `welcome` this many ms after the connection opened; default 0, at once */
   welcomeDelayMs?: number;
+  /** Socket.IO only: its performance-tuning options; default SIO_DEFAULTS */
+  sio?: SioTuning;
 }
+
+/** The options of Socket.IO's performance-tuning page. */
+export interface SioTuning {
+  parser: SioParser;
+  /** drop each connection's initial HTTP request once the handshake is done */
+  discardRequest: boolean;
+  /** module engine.io takes as `wsEngine` (its `Server` export); null: engine.io's own ws */
+  wsEngine: string | null;
+}
+
+export const SIO_DEFAULTS: SioTuning = { parser: 'default', discardRequest: false, wsEngine: null };
 
 export const LONE_NODE: AdapterOptions = { kind: 'none' };
 export const DEFAULT_NODE_ID = 'node-1';
@@ -67,6 +80,10 @@ export interface ServerDescription {
   nodeId: string;
   /** a cluster primary's workers, which serve its clients; absent otherwise */
   workers?: WorkerDescription[];
+  /** Socket.IO only: the tuning options as applied */
+  sio?: SioTuning;
+  /** ws's native add-ons, as loaded in the server process */
+  native: NativeAddons;
 }
 
 /** The answer to `POST /control/broadcast`. */

@@ -1,5 +1,6 @@
 import type { RequestListener } from 'node:http';
 import { WebSocket, WebSocketServer } from 'ws';
+import { nativeAddons } from 'artillery-engine-bench/protocol';
 import {
   DEFAULT_NODE_ID,
   LONE_NODE,
@@ -104,6 +105,7 @@ class WsServer implements BenchServer {
       versions: { ...versionsOf([['ws']]), ...this.broadcaster.versions },
       adapter: this.adapter.kind,
       nodeId: this.nodeId,
+      native: nativeAddons(__dirname),
     };
   }
 

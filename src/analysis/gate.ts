@@ -184,6 +184,11 @@ export interface GateKey {
   adapter: string;
   /** the faults injected, short ('' for none): a faulted run never pairs with a clean one */
   fault: string;
+  /** Socket.IO's tuning options and ws's add-ons (`default`, false, '', `on` for results before them) */
+  sioParser: string;
+  sioDiscardRequest: boolean;
+  sioWsEngine: string;
+  wsNative: string;
 }
 
 type Loose<T> = { [K in keyof T]?: T[K] | null };
@@ -203,6 +208,10 @@ export const GATE_OPTIONS = [
   'nodes',
   'adapter',
   'fault',
+  'sioParser',
+  'sioDiscardRequest',
+  'sioWsEngine',
+  'wsNative',
 ] as const satisfies readonly (keyof GateKey)[];
 export type GateOption = (typeof GATE_OPTIONS)[number];
 
@@ -240,6 +249,10 @@ function fullKeyOf(c: ReportCell): GateKey | null {
     nodes: Number(o.nodes ?? 1),
     adapter: String(o.adapter ?? 'none'),
     fault: faultLabel(c.result),
+    sioParser: String(o.sioParser ?? 'default'),
+    sioDiscardRequest: o.sioDiscardRequest === true,
+    sioWsEngine: String(o.sioWsEngine ?? ''),
+    wsNative: String(o.wsNative ?? 'on'),
   };
 }
 
@@ -271,6 +284,14 @@ function describeField(k: GateKey, f: (typeof KEY_FIELDS)[number]): string {
       return `adapter ${k.adapter}`;
     case 'fault':
       return k.fault || 'no fault';
+    case 'sioParser':
+      return `${k.sioParser} parser`;
+    case 'sioDiscardRequest':
+      return k.sioDiscardRequest ? 'request discarded' : 'request kept';
+    case 'sioWsEngine':
+      return `wsEngine ${k.sioWsEngine || 'engine.io ws'}`;
+    case 'wsNative':
+      return `ws native ${k.wsNative}`;
     default:
       return String(k[f]);
   }

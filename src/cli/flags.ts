@@ -60,6 +60,18 @@ const SHARED = {
   'redis-url': str(`Redis for --adapter redis (default ${DEFAULT_REDIS_URL})`, { sweep: true }),
   'pg-url': str(`PostgreSQL for --adapter postgres (default ${DEFAULT_PG_URL})`, { sweep: true }),
   quiet: bool('no progress on stderr'),
+  'sio-parser': str(
+    'Socket.IO only: packet encoding, default | msgpack (socket.io-msgpack-parser, server and clients)',
+    {
+      sweep: true,
+    },
+  ),
+  'sio-discard-request': bool("Socket.IO only: drop each connection's initial HTTP request after the handshake", {
+    sweep: true,
+  }),
+  'sio-ws-engine': str('Socket.IO only: an installed module engine.io takes as wsEngine, e.g. ws or eiows (Node 22)', {
+    sweep: true,
+  }),
 } satisfies FlagTable;
 
 export const RUN_FLAGS = {
@@ -84,6 +96,13 @@ export const RUN_FLAGS = {
   transport: SHARED.transport,
   deflate: SHARED.deflate,
   'ping-interval': SHARED['ping-interval'],
+  'sio-parser': SHARED['sio-parser'],
+  'sio-discard-request': SHARED['sio-discard-request'],
+  'sio-ws-engine': SHARED['sio-ws-engine'],
+  'ws-native': str("ws's native add-ons (bufferutil, utf-8-validate) in server and clients: on | off", {
+    default: RUN_DEFAULTS.wsNative,
+    sweep: true,
+  }),
   target: str('URL of a server already running (bench serve); no local server is started'),
   'allow-remote-target': bool('allow a --target outside loopback and 198.18.0.0/15'),
   'server-metrics': str('with --target: the metrics URL of a bench serve --metrics-token, read for server RSS and CPU'),
@@ -170,6 +189,9 @@ export const SERVE_FLAGS = {
   transport: SHARED.transport,
   deflate: SHARED.deflate,
   'ping-interval': SHARED['ping-interval'],
+  'sio-parser': SHARED['sio-parser'],
+  'sio-discard-request': SHARED['sio-discard-request'],
+  'sio-ws-engine': SHARED['sio-ws-engine'],
   'metrics-token': str(
     `serve own RSS/CPU samples at /metrics/samples to holders of this token (or $${METRICS_TOKEN_ENV})`,
   ),

@@ -40,6 +40,7 @@ export const RUN_DEFAULTS = {
   maxEchoesPerSecond: 1_000,
   broadcastEveryMs: 1_000,
   connectTimeoutMs: 30_000,
+  wsNative: 'on' as 'on' | 'off',
   maxLoopDelayMs: 100,
   maxFailed: { count: 0 } as FailLimit,
   /** as the loop delay limit: a generator 100 ms behind its schedule no longer measures the server */

@@ -6,6 +6,8 @@ import { parseEnsure, type EnsureCheck } from '../metrics/expr';
 import { UsageError } from '../errors';
 import { packageRoot } from '../paths';
 import { findTopology } from './profiles';
+import { resolveSioTuning, type SioFlags } from './sio-options';
+import type { SioTuning } from '../../servers/types';
 import {
   ADAPTERS,
   BURST,
@@ -36,8 +38,10 @@ export * from './defaults';
 export type { SourceAddressSpec, Spread } from './spread-options';
 
 /** `bench run` options as the user gave them. Everything is optional; strings are raw input. */
-export interface RunOptions {
+export interface RunOptions extends SioFlags {
   lib?: string;
+  /** ws's native add-ons (bufferutil, utf-8-validate) in the server and the clients: on | off */
+  wsNative?: string;
   clients?: string | number;
   scenario?: string;
   arrivalRate?: string | number;
@@ -148,6 +152,10 @@ export interface ResolvedRunOptions {
   /** an invalid run still exits 0 */
   allowInvalid: boolean;
   forcedGcHeap: boolean;
+  /** Socket.IO's tuning options, the server's and (the parser) the clients' */
+  sio: SioTuning;
+  /** off: WS_NO_BUFFER_UTIL and WS_NO_UTF_8_VALIDATE for the server and Artillery */
+  wsNative: 'on' | 'off';
   /** server nodes; more than one sit behind a load balancer and share broadcasts via `adapter` */
   nodes: number;
   /** what carries broadcasts between nodes */
@@ -574,6 +582,8 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
     maxLagMs: num('max-lag', raw.maxLag, RUN_DEFAULTS.maxLagMs, 1, 3_600_000, '100'),
     allowInvalid: raw.allowInvalid === true,
     forcedGcHeap: false,
+    sio: resolveSioTuning(raw, lib),
+    wsNative: oneOf('ws-native', raw.wsNative ?? RUN_DEFAULTS.wsNative, ['on', 'off'] as const),
     ...resolveNodes(raw, lib, target),
     spread: 'balancer',
     sourceAddresses: parseSourceAddresses(raw.sourceAddresses),

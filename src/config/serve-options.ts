@@ -2,7 +2,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import { LIBS, TRANSPORTS, type Lib, type Transport } from 'artillery-engine-bench/protocol';
 import { ADAPTERS_OF } from '../../servers/index';
-import { DEFAULT_NODE_ID, type AdapterOptions, type ServerOptions } from '../../servers/types';
+import { DEFAULT_NODE_ID, type AdapterOptions, type ServerOptions, type SioTuning } from '../../servers/types';
 import { UsageError } from '../errors';
 import {
   ADAPTERS,
@@ -15,9 +15,10 @@ import {
   RUN_DEFAULTS,
   SERVE_DEFAULTS,
 } from './defaults';
+import { resolveSioTuning, type SioFlags } from './sio-options';
 
 /** `bench serve` options as the user gave them. */
-export interface ServeOptions {
+export interface ServeOptions extends SioFlags {
   lib?: string;
   port?: string | number;
   host?: string;
@@ -54,6 +55,7 @@ const MAX_WELCOME_DELAY_MS = 60_000;
 
 export interface ResolvedServeOptions extends ServerOptions {
   lib: Lib;
+  sio: SioTuning;
   adapter: AdapterOptions;
   nodeId: string;
   logDeliveries: boolean;
@@ -143,6 +145,7 @@ export function resolveServeOptions(raw: ServeOptions): ResolvedServeOptions {
     logDeliveries: raw.logDeliveries === true,
     welcomeDelayMs,
     innerSampleIntervalMs,
+    sio: resolveSioTuning(raw, lib),
   };
 }
 

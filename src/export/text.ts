@@ -53,12 +53,27 @@ function innerLines(i: InnerSummary): string[] {
 
 const rateText = (rate: number | 'burst') => (rate === 'burst' ? 'burst arrivals' : `${rate} arrivals/s`);
 
+/** The tuning options that differ from the defaults, and the add-ons as loaded: ` · msgpack parser · bufferutil off`. */
+function tuningText(r: RunResult): string {
+  const o = r.options;
+  const parts = [
+    o.sioParser === 'msgpack' ? 'msgpack parser' : '',
+    o.sioDiscardRequest ? 'request discarded' : '',
+    o.sioWsEngine ? `wsEngine ${o.sioWsEngine}` : '',
+    r.server.native && r.lib !== 'sockjs' ? `bufferutil ${r.server.native.bufferutil ? 'on' : 'off'}` : '',
+  ];
+  return parts
+    .filter((p) => p !== '')
+    .map((p) => ` · ${p}`)
+    .join('');
+}
+
 /** The human summary of one run (for stderr). Returns a string; the caller prints it. */
 export function formatSummary(r: RunResult, outFile?: string): string {
   const lines: string[] = [formatVerdict(r)];
   const opts = r.options;
   lines.push(
-    `${r.lib} · ${r.scenario} · ${opts.clients ?? 'script'} clients · ${rateText(opts.arrivalRate)} · transport ${opts.transport} · deflate ${r.server.deflate} · ${r.status}`,
+    `${r.lib} · ${r.scenario} · ${opts.clients ?? 'script'} clients · ${rateText(opts.arrivalRate)} · transport ${opts.transport} · deflate ${r.server.deflate}${tuningText(r)} · ${r.status}`,
   );
   const req = r.clients.requested === null ? '' : ` of ${r.clients.requested}`;
   lines.push(`  clients          ${r.clients.connected}${req} connected, ${r.clients.failed} failed`);

@@ -93,6 +93,7 @@ export function buildScript(
     lib: o.lib,
     transport: o.transport,
     deflate: o.deflate,
+    ...(o.lib === 'socketio' && { sioParser: o.sio.parser }),
     connectTimeoutMs: o.connectTimeoutMs,
     ...(controlUrl && { controlUrl }),
     ...(targets && targets.length > 1 && { targets }),

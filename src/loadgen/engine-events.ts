@@ -66,6 +66,7 @@ export function readEngineState(dir: string): EngineState {
           state.workers += 1;
           state.startedAt = state.startedAt === null ? e.t : Math.min(state.startedAt, e.t);
           if (e.serverClock) state.serverClock = e.serverClock;
+          if (e.native) state.client = { native: e.native, sioParser: e.sioParser ?? null };
           break;
         case 'phase': {
           const p = (state.phases[e.name] ??= {});

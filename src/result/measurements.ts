@@ -1,4 +1,13 @@
-import type { EngineCounts, LoopDelay, MetricName, Lib, Transport } from 'artillery-engine-bench/protocol';
+import type {
+  EngineCounts,
+  LoopDelay,
+  MetricName,
+  Lib,
+  NativeAddons,
+  SioParser,
+  Transport,
+} from 'artillery-engine-bench/protocol';
+import type { SioTuning } from '../../servers/types';
 import type { ResolvedRunOptions } from '../config/run-options';
 import type {
   ArtilleryMetrics,
@@ -68,6 +77,8 @@ export interface EngineState {
   final: boolean;
   /** whether the server's stamps compare with the engine's clock (from the `started` lines) */
   serverClock?: 'same' | 'other' | null;
+  /** what the workers' clients loaded and spoke (from the `started` lines); absent from engines before them */
+  client?: { native: NativeAddons | null; sioParser: SioParser | null };
 }
 
 /** The line `bench serve` prints once it listens. */
@@ -89,6 +100,10 @@ export interface ReadyLine {
   nodeId?: string;
   /** a cluster primary's workers, which serve the clients */
   workers?: { pid: number; nodeId?: string }[];
+  /** Socket.IO: its tuning options as applied */
+  sio?: SioTuning;
+  /** ws's native add-ons as loaded in the server process */
+  native?: NativeAddons;
 }
 
 /** Everything a run measured, before it is summarised. */

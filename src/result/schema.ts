@@ -105,6 +105,11 @@ export interface RunResultBase {
     allowInvalid?: boolean;
     /** --forced-gc-heap */
     forcedGcHeap?: boolean;
+    /** Socket.IO's tuning options and ws's native add-ons as asked for (absent in results before them) */
+    sioParser?: string;
+    sioDiscardRequest?: boolean;
+    sioWsEngine?: string | null;
+    wsNative?: 'on' | 'off';
   };
   /**
    * Whether the numbers measure what was asked: no more failed connections than --max-failed,
@@ -204,6 +209,10 @@ export interface RunResultBase {
     cpuPercent: number | null;
     /** where the samples came from: /proc on this machine, a remote `bench serve --metrics-token`, or nowhere */
     samplesFrom: 'local' | 'remote' | 'none';
+    /** Socket.IO's tuning options as the server applied them; null: another library, or a --target */
+    sio?: { parser: string; discardRequest: boolean; wsEngine: string | null } | null;
+    /** ws's native add-ons as loaded in the server; null: not known (a --target) */
+    native?: { bufferutil: boolean; utf8Validate: boolean } | null;
     /** with --server-metrics: reads of it that failed during the run, and the last reason; null: none failed */
     remoteErrors?: { count: number; last: string } | null;
     /** the profile's memory cap on the server, and what it saw; null without one */
@@ -222,6 +231,9 @@ export interface RunResultBase {
     /** (steady − idle) / connected: the generator's memory per client */
     bytesPerClient: number | null;
     loopDelayMs: LoopDelay | null;
+    /** ws's native add-ons as loaded in the engine workers, and the Socket.IO parser they spoke; null: not reported */
+    native?: { bufferutil: boolean; utf8Validate: boolean } | null;
+    sioParser?: string | null;
     /** the run's verdict, as `valid` at the top (kept here for readers of schemaVersion 1) */
     valid: boolean;
     /** the same as the top-level `invalidReasons` */

@@ -27,6 +27,7 @@ import type { SystemLimits } from './preflight';
 import { scheduleFaults, type Cancel } from './faults';
 import { scheduleForcedGc } from './forced-gc';
 import { reportProgress, type Progress } from './progress';
+import { wsNativeEnv } from '../config/sio-options';
 
 export type { Progress } from './progress';
 
@@ -209,6 +210,7 @@ function startLoad(run: RunState, scriptFile: string): void {
     runDir: run.runDir,
     lib: o.lib,
     prefix: run.iso.prefix('loadgen'),
+    env: wsNativeEnv(o.wsNative),
   });
   run.artillery = artillery;
   run.loadStartedAt = Date.now();

@@ -12,6 +12,7 @@ import {
 } from '../result/manifest';
 import { BURST, type ArrivalRate } from '../config/defaults';
 import type { RunOptions } from '../config/run-options';
+import { sioFlagsFor } from '../config/sio-options';
 import { runArgv, sameRunOptions, type ResolvedSweepOptions } from '../config/sweep-options';
 import { writeJsonAtomic } from '../result/write';
 import { ensureDir, OutputPathError } from '../result/output-check';
@@ -49,7 +50,7 @@ export function planCells(
             ...(rate !== null && { arrivalRate: rate }),
             allowInvalid: true,
             ...o.preset?.optionsFor(lib),
-            ...o.run,
+            ...sioFlagsFor(o.run, lib),
           };
           cells.push({
             index: cells.length,

@@ -4,7 +4,7 @@
  * in one line, not turned into thousands of failed connections and an exit 0.
  */
 import { ADAPTERS, type BenchClient } from 'artillery-engine-bench/clients';
-import type { Lib, Transport } from 'artillery-engine-bench/protocol';
+import type { Lib, SioParser, Transport } from 'artillery-engine-bench/protocol';
 import { UsageError } from '../errors';
 
 /** The check gives up after this long, or the run's connect timeout when shorter (ms). */
@@ -22,7 +22,7 @@ const HOW = {
  */
 export async function checkTarget(
   url: string,
-  o: { lib: Lib; transport: Transport; deflate: boolean; connectTimeoutMs: number },
+  o: { lib: Lib; transport: Transport; deflate: boolean; sio: { parser: SioParser }; connectTimeoutMs: number },
 ): Promise<void> {
   const timeoutMs = Math.min(TARGET_CHECK_TIMEOUT_MS, o.connectTimeoutMs);
   const outcome = await new Promise<string | null>((resolve) => {
@@ -40,7 +40,7 @@ export async function checkTarget(
     try {
       client = ADAPTERS[o.lib].connect(
         url,
-        { transport: o.transport, deflate: o.deflate, connectTimeoutMs: timeoutMs },
+        { transport: o.transport, deflate: o.deflate, sioParser: o.sio.parser, connectTimeoutMs: timeoutMs },
         {
           onOpen() {},
           onMessage(m) {

@@ -139,6 +139,8 @@ export async function serve(o: ResolvedServeOptions, write: (line: string) => vo
     adapter: d.adapter,
     nodeId: d.nodeId,
     ...(d.workers && { workers: d.workers }),
+    ...(d.sio && { sio: d.sio }),
+    native: d.native,
     ...(o.metricsToken !== null && { metrics: `http://${urlHost(o.host)}:${d.port}${metricsPath}` }),
   };
   write(JSON.stringify(ready) + '\n');

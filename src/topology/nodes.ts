@@ -8,6 +8,7 @@ import { PreflightError, RunError } from '../errors';
 import type { Isolation } from './isolation/index';
 import type { ResolvedRunOptions } from '../config/run-options';
 import { DeliveryTally, startServerProcess, type ServerProcess } from './server-process';
+import { wsNativeEnv } from '../config/sio-options';
 
 /** One server process of a run, for sampling and the result. */
 export interface NodeProcess {
@@ -139,6 +140,8 @@ export async function startNodes(o: ResolvedRunOptions, iso: Isolation, runDir: 
     transport: o.transport,
     deflate: o.deflate,
     pingIntervalMs: o.pingIntervalMs,
+    sio: o.sio,
+    env: wsNativeEnv(o.wsNative),
     host: iso.serverHost,
     prefix: iso.prefix('server'),
     deliveries,

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import * as readline from 'node:readline';
 import type { Lib, Transport } from 'artillery-engine-bench/protocol';
-import type { DeliveryLine } from '../../servers/types';
+import type { DeliveryLine, SioTuning } from '../../servers/types';
 import { hasExited, OutputTail, spawnNode, stopChild } from './children';
 import { RunError } from '../errors';
 import { cliEntry } from '../paths';
@@ -23,6 +23,10 @@ export interface ServerProcessOptions {
   host?: string;
   /** command prefix that places the server (see spawnNode) */
   prefix?: readonly string[];
+  /** Socket.IO: its tuning options */
+  sio?: SioTuning;
+  /** more environment for the server process (`--ws-native off`) */
+  env?: NodeJS.ProcessEnv;
   /** more `bench serve` flags (a node's adapter) */
   extraArgs?: readonly string[];
   /** where to count its delivery lines, e.g. one tally for every node of a run; default its own */
@@ -153,8 +157,9 @@ export async function startServerProcess(o: ServerProcessOptions): Promise<Serve
   if (o.lib === 'socketio') args.push('--transport', o.transport);
   if (o.deflate) args.push('--deflate');
   if (o.innerSampleIntervalMs) args.push('--inner-sample-interval', String(o.innerSampleIntervalMs));
+  if (o.lib === 'socketio' && o.sio) args.push(...sioArgs(o.sio));
   args.push(...(o.extraArgs ?? []));
-  const child = spawnNode(args, {}, undefined, o.prefix);
+  const child = spawnNode(args, { env: { ...process.env, ...o.env } }, undefined, o.prefix);
   const stderr = new OutputTail();
   child.stderr?.on('data', (d: Buffer) => stderr.push(d));
   const timeoutMs = o.startTimeoutMs ?? 20_000;
@@ -223,4 +228,12 @@ export async function startServerProcess(o: ServerProcessOptions): Promise<Serve
       (this as { exitExpected: boolean }).exitExpected = true;
     },
   };
+}
+
+/** The `bench serve` flags of the options that differ from the defaults. */
+function sioArgs(sio: SioTuning): string[] {
+  const args = ['--sio-parser', sio.parser];
+  if (sio.discardRequest) args.push('--sio-discard-request');
+  if (sio.wsEngine !== null) args.push('--sio-ws-engine', sio.wsEngine);
+  return args;
 }

@@ -16,6 +16,7 @@ describe('resolveEngineConfig', () => {
       lib: 'ws',
       transport: 'websocket',
       deflate: false,
+      sioParser: 'default',
       connectTimeoutMs: 30_000,
       controlUrl: null,
       reconnect: null,
@@ -34,6 +35,14 @@ describe('resolveEngineConfig', () => {
     });
     assert.throws(() => resolveEngineConfig({}, { BENCH_LIB: 'io' }), {
       message: "Unknown library 'io' in $BENCH_LIB. Use one of: ws, socketio, sockjs.",
+    });
+  });
+
+  it('takes the msgpack parser and rejects an unknown one, naming the allowed values', () => {
+    assert.equal(resolveEngineConfig({ sioParser: 'msgpack' }, {}).sioParser, 'msgpack');
+    assert.throws(() => resolveEngineConfig({ sioParser: 'json' } as never, {}), {
+      name: 'EngineConfigError',
+      message: "Unknown parser 'json' in config.engines.bench.sioParser. Use one of: default, msgpack.",
     });
   });
 

@@ -36,6 +36,8 @@ interface Shape {
   lib?: 'ws' | 'socketio' | 'sockjs';
   /** fields of `env` to replace */
   env?: Record<string, unknown>;
+  /** fields of `options` to replace */
+  options?: Record<string, unknown>;
 }
 
 function trial(s: Shape = {}): RunResult {
@@ -55,6 +57,7 @@ function trial(s: Shape = {}): RunResult {
   if (s.hold !== undefined) r.options.holdSeconds = s.hold;
   if (s.lib) r.lib = s.lib;
   if (s.env) r.env = { ...r.env, ...s.env } as RunResult['env'];
+  if (s.options) r.options = { ...r.options, ...s.options } as RunResult['options'];
   return r;
 }
 
@@ -399,6 +402,17 @@ describe('runGate with unusable or unpaired runs', () => {
       },
     ]);
     assert.deepEqual(r.notes, ['new in current, not compared: ws · echo · 1,000 clients · hold 20 s (1 trial)']);
+  });
+
+  it('pairs the Socket.IO tuning options and ws-native like any option, and ignores one when told', () => {
+    const tuned = { options: { sioParser: 'msgpack', wsNative: 'off' } };
+    const r = gate(side({}), side(tuned));
+    assert.equal(r.failures[0]!.kind, 'missing');
+    assert.equal(r.failures[0]!.cell, 'ws · echo · 1,000 clients · default parser · ws native on');
+    assert.match(r.failures[0]!.message, /differ in sioParser: baseline default, current msgpack/);
+    // A result from before the options reads as their defaults.
+    assert.equal(gate(side({}), side({ options: { sioParser: 'default', wsNative: 'on' } })).verdict, 'pass');
+    assert.equal(gate(side({}), side(tuned), [], ['sioParser', 'wsNative']).verdict, 'pass');
   });
 
   it('passes with a new library in current only noted', () => {

@@ -115,6 +115,21 @@ describe('planCells', () => {
     assert.equal(cells[0]!.file, path.join('cells', 'ws-100-t1.json'), 'file names as before rates existed');
     assert.ok(cells.every((c) => !('arrivalRate' in c)));
   });
+  it('passes the Socket.IO flags to Socket.IO cells only, the rest to every cell', () => {
+    const run = { hold: '1', sioParser: 'msgpack', sioDiscardRequest: true, wsNative: 'off' };
+    const cells = planCells({ ...base, run, libs: ['ws', 'socketio'], clients: [100], trials: 1 });
+    const argv = (lib: string) => cellArgv(cells.find((c) => c.lib === lib)!).slice(8);
+    assert.deepEqual(argv('socketio'), [
+      '--hold',
+      '1',
+      '--sio-parser',
+      'msgpack',
+      '--sio-discard-request',
+      '--ws-native',
+      'off',
+    ]);
+    assert.deepEqual(argv('ws'), ['--hold', '1', '--ws-native', 'off']);
+  });
   it('makes the arrival rate a dimension next to the clients, libraries still rotated', () => {
     const cells = planCells({
       ...base,

@@ -7,11 +7,13 @@ import {
   DEFAULT_RECONNECT,
   LIBS,
   LIB_ENV,
+  SIO_PARSERS,
   TRANSPORTS,
   type EngineConfig,
   type Lib,
   type ReconnectConfig,
   type ServerClock,
+  type SioParser,
   type Transport,
 } from './protocol';
 
@@ -25,6 +27,7 @@ export interface ResolvedEngineConfig {
   lib: Lib;
   transport: Transport;
   deflate: boolean;
+  sioParser: SioParser;
   connectTimeoutMs: number;
   /** null: the target's own control route */
   controlUrl: string | null;
@@ -115,6 +118,12 @@ export function resolveEngineConfig(raw: unknown, env: NodeJS.ProcessEnv = proce
   if (typeof deflate !== 'boolean') {
     throw new EngineConfigError(`config.engines.bench.deflate must be true or false, got '${String(deflate)}'.`);
   }
+  const sioParser: string = c.sioParser ?? 'default';
+  if (!(SIO_PARSERS as readonly string[]).includes(sioParser)) {
+    throw new EngineConfigError(
+      `Unknown parser '${sioParser}' in config.engines.bench.sioParser. Use one of: ${SIO_PARSERS.join(', ')}.`,
+    );
+  }
   const connectTimeoutMs = Number(c.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
   if (!(connectTimeoutMs > 0)) {
     throw new EngineConfigError(
@@ -139,6 +148,7 @@ export function resolveEngineConfig(raw: unknown, env: NodeJS.ProcessEnv = proce
     lib,
     transport,
     deflate,
+    sioParser: sioParser as SioParser,
     connectTimeoutMs,
     controlUrl,
     reconnect: resolveReconnect(c.reconnect),

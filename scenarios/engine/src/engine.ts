@@ -12,7 +12,17 @@ import {
   type Step,
 } from './config';
 import { Recorder, type ScenarioEmitter } from './metrics';
-import { CONTROL_BROADCAST_PATH, ENGINE_DIR_ENV, arrivalDue, epochMs, type Role, type ServerClock } from './protocol';
+import {
+  CONTROL_BROADCAST_PATH,
+  ENGINE_DIR_ENV,
+  arrivalDue,
+  epochMs,
+  nativeAddons,
+  packageDir,
+  type Lib,
+  type Role,
+  type ServerClock,
+} from './protocol';
 import { Reporter } from './reporter';
 import { ConnectionError, Session, type Endpoint, type SessionHost } from './session';
 
@@ -142,6 +152,7 @@ export class Engine implements SessionHost {
     this.clientOptions = {
       transport: this.config.transport,
       deflate: this.config.deflate,
+      sioParser: this.config.sioParser,
       connectTimeoutMs: this.config.connectTimeoutMs,
     };
     this.targets = this.config.targets ?? [target];
@@ -178,6 +189,8 @@ export class Engine implements SessionHost {
         target,
         transport: this.config.transport,
         deflate: this.config.deflate ? this.adapter.deflateSupport : 'off',
+        ...(this.config.lib === 'socketio' && { sioParser: this.config.sioParser }),
+        native: nativeAddons(clientWsFrom(this.config.lib)),
         serverClock: this.serverClock,
       });
       this.reporter.start();
@@ -387,4 +400,11 @@ function busyWait(ms: number): void {
 
 function phaseName(spec: PhaseSpec): string {
   return spec.name ?? `phase-${spec.index ?? '?'}`;
+}
+
+/** Where the client library's own ws resolves from: socket.io-client through engine.io-client; SockJS uses none. */
+function clientWsFrom(lib: Lib): string | null {
+  if (lib === 'sockjs') return null;
+  if (lib === 'ws') return __dirname;
+  return packageDir('engine.io-client', packageDir('socket.io-client', __dirname));
 }

@@ -3,6 +3,8 @@
  * import these names, so the three libraries cannot drift apart.
  */
 
+import * as path from 'node:path';
+
 /** The libraries under test. */
 export type Lib = 'ws' | 'socketio' | 'sockjs';
 export const LIBS: readonly Lib[] = ['ws', 'socketio', 'sockjs'];
@@ -10,6 +12,47 @@ export const LIBS: readonly Lib[] = ['ws', 'socketio', 'sockjs'];
 /** Socket.IO transports: `websocket` only, or `polling` first and then upgrade. */
 export type Transport = 'websocket' | 'polling';
 export const TRANSPORTS: readonly Transport[] = ['websocket', 'polling'];
+
+/** Socket.IO packet encodings: socket.io-parser (JSON text), or socket.io-msgpack-parser (binary). Both sides must agree. */
+export type SioParser = 'default' | 'msgpack';
+export const SIO_PARSERS: readonly SioParser[] = ['default', 'msgpack'];
+
+/** ws's optional native add-ons, as loaded in one process. */
+export interface NativeAddons {
+  bufferutil: boolean;
+  /** ws 8 on Node 20 validates with buffer.isUtf8 and never loads it */
+  utf8Validate: boolean;
+}
+
+/**
+ * Whether the copy of ws that resolves from `from` (a folder) required each add-on, read from the
+ * module graph: each copy decides alone and says nothing (ws 8 skips them under WS_NO_BUFFER_UTIL
+ * and WS_NO_UTF_8_VALIDATE; Artillery's own ws 5 and 7 load them regardless, in the same
+ * process). null: no ws in use.
+ */
+export function nativeAddons(from: string | null): NativeAddons {
+  const none = { bufferutil: false, utf8Validate: false };
+  if (from === null) return none;
+  let dir: string;
+  try {
+    dir = path.dirname(require.resolve('ws', { paths: [from] }));
+  } catch {
+    return none;
+  }
+  const required = (file: string, addon: string) =>
+    (require.cache[path.join(dir, 'lib', file)]?.children ?? []).some((m) =>
+      m.id.includes(`${path.sep}node_modules${path.sep}${addon}${path.sep}`),
+    );
+  return {
+    bufferutil: required('buffer-util.js', 'bufferutil'),
+    utf8Validate: required('validation.js', 'utf-8-validate'),
+  };
+}
+
+/** The folder a package resolves from `from`, for nativeAddons. */
+export function packageDir(name: string, from: string): string {
+  return path.dirname(require.resolve(name, { paths: [from] }));
+}
 
 /** Sent by the server once per connection, right after it connects. */
 export interface WelcomeMessage {
@@ -59,6 +102,8 @@ export interface EngineConfig {
   transport?: Transport;
   /** ask for per-message deflate where the client supports it; default false */
   deflate?: boolean;
+  /** Socket.IO only: the packet encoding, the server's own; default `default` */
+  sioParser?: SioParser;
   /** give up on a connection attempt after this long (ms); default 30000 */
   connectTimeoutMs?: number;
   /**
@@ -312,6 +357,10 @@ export type EngineEvent =
       deflate?: 'on' | 'off' | 'unsupported';
       /** installed version of the client library */
       clientVersion?: string;
+      /** Socket.IO client packet encoding */
+      sioParser?: SioParser;
+      /** ws's native add-ons as loaded in this worker */
+      native?: NativeAddons;
       /** whether server stamps compare with ours (see EngineConfig.serverClock) */
       serverClock?: ServerClock;
     }

@@ -1,4 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
+import * as msgpackParser from 'socket.io-msgpack-parser';
 import { SOCKETIO_EVENT } from '../protocol';
 import { errorCode, type BenchClient, type ClientAdapter, type ClientHandlers, type ClientOptions } from './types';
 
@@ -23,6 +24,8 @@ class SocketIoClient implements BenchClient {
       // engine.io-client hands `localAddress` to ws for its WebSocket transport only; polling
       // goes through its own XMLHttpRequest, which cannot bind (run-options refuses the pair).
       ...(options.localAddress !== undefined && { localAddress: options.localAddress }),
+      // The same module encodes for the server: a client with the other parser gets no packet it can read.
+      ...(options.sioParser === 'msgpack' && { parser: msgpackParser }),
     } as Parameters<typeof io>[1]);
     this.socket.on('connect', () => h.onOpen());
     this.socket.on(SOCKETIO_EVENT, (message: unknown) => h.onMessage(message));

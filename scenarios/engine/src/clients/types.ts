@@ -1,4 +1,4 @@
-import type { Transport } from '../protocol';
+import type { SioParser, Transport } from '../protocol';
 
 /** What a library's client reports back; the session behind it does all timing. */
 export interface ClientHandlers {
@@ -16,6 +16,8 @@ export interface ClientHandlers {
 export interface ClientOptions {
   transport: Transport;
   deflate: boolean;
+  /** Socket.IO only: the packet encoding */
+  sioParser: SioParser;
   /** the session gives up after this long (ms); libraries with their own timeouts get it too */
   connectTimeoutMs: number;
   /** the source address to connect from; undefined: the kernel's choice */
