@@ -15,6 +15,7 @@ import {
   METRICS_PATH,
   METRICS_TOKEN_ENV,
   MAX_CLIENTS,
+  MAX_GENERATORS,
   MAX_NODES,
   RUN_DEFAULTS,
   SCENARIOS,
@@ -61,6 +62,8 @@ export interface RunOptions {
   /** exit 0 even when the run is invalid */
   allowInvalid?: boolean;
   nodes?: string | number;
+  /** Artillery processes that share the arrival schedule */
+  generators?: string | number;
   adapter?: string;
   redisUrl?: string;
   pgUrl?: string;
@@ -128,6 +131,11 @@ export interface ResolvedRunOptions {
   maxLagMs: number;
   /** an invalid run still exits 0 */
   allowInvalid: boolean;
+  /**
+   * Artillery processes that share the arrival schedule; null: as many as the open-files limit
+   * calls for (see generatorCount in src/run/generators.ts)
+   */
+  generators: number | null;
   /** server nodes; more than one sit behind a load balancer and share broadcasts via `adapter` */
   nodes: number;
   /** what carries broadcasts between nodes */
@@ -276,6 +284,17 @@ function resolveNodes(
     redisUrl: url('redis-url', raw.redisUrl ?? DEFAULT_REDIS_URL, ['redis:']),
     pgUrl: url('pg-url', raw.pgUrl ?? DEFAULT_PG_URL, ['postgres:', 'postgresql:']),
   };
+}
+
+function resolveGenerators(raw: string | number | undefined, scenario: ScenarioRef): number | null {
+  if (raw === undefined) return scenario.kind === 'custom' ? 1 : null;
+  const k = wholeNumber('generators', raw, 1, MAX_GENERATORS, '2');
+  if (k > 1 && scenario.kind === 'custom') {
+    throw new UsageError(
+      `--generators ${k} splits a built-in scenario's arrivals; your own script ${scenario.file} runs in one Artillery process, whose worker threads share its arrivalRate phases. Remove --generators.`,
+    );
+  }
+  return k;
 }
 
 function resolveOutage(raw: string | undefined, o: ResolvedRunOptions): ResolvedRunOptions['adapterOutage'] {
@@ -501,6 +520,7 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
     maxFailed: parseFailLimit(raw.maxFailed),
     maxLagMs: num('max-lag', raw.maxLag, RUN_DEFAULTS.maxLagMs, 1, 3_600_000, '100'),
     allowInvalid: raw.allowInvalid === true,
+    generators: resolveGenerators(raw.generators, scenario),
     ...resolveNodes(raw, lib, target),
     adapterOutage: null,
     killNodeAt: null,

@@ -31,6 +31,8 @@ export interface ResolvedEngineConfig {
   reconnect: Required<ReconnectConfig> | null;
   /** null: decided from the target (see EngineConfig.serverClock) */
   serverClock: ServerClock | null;
+  /** Artillery processes sharing the run's schedule (see EngineConfig.generators) */
+  generators: number;
 }
 
 /** `config.engines.bench.reconnect` with defaults filled in; throws on a value out of range. */
@@ -117,6 +119,12 @@ export function resolveEngineConfig(raw: unknown, env: NodeJS.ProcessEnv = proce
       `config.engines.bench.serverClock must be 'same' or 'other', got '${String(c.serverClock)}'.`,
     );
   }
+  const generators = Number(c.generators ?? 1);
+  if (!(Number.isInteger(generators) && generators >= 1)) {
+    throw new EngineConfigError(
+      `config.engines.bench.generators must be an integer >= 1, got '${String(c.generators)}'.`,
+    );
+  }
   return {
     lib,
     transport,
@@ -125,6 +133,7 @@ export function resolveEngineConfig(raw: unknown, env: NodeJS.ProcessEnv = proce
     controlUrl,
     reconnect: resolveReconnect(c.reconnect),
     serverClock,
+    generators,
   };
 }
 
