@@ -18,6 +18,7 @@ describe('resolveEngineConfig', () => {
       controlUrl: null,
       reconnect: null,
       serverClock: null,
+      generators: 1,
     });
     assert.equal(resolveEngineConfig({}, { BENCH_LIB: 'sockjs' }).lib, 'sockjs');
     assert.equal(resolveEngineConfig({ lib: 'socketio' }, { BENCH_LIB: 'sockjs' }).lib, 'socketio');
@@ -30,6 +31,14 @@ describe('resolveEngineConfig', () => {
     });
     assert.throws(() => resolveEngineConfig({}, { BENCH_LIB: 'io' }), {
       message: "Unknown library 'io' in $BENCH_LIB. Use one of: ws, socketio, sockjs.",
+    });
+  });
+
+  it('takes the generators a run shares its schedule with, and names a bad count', () => {
+    assert.equal(resolveEngineConfig({ generators: 3 }, {}).generators, 3);
+    assert.throws(() => resolveEngineConfig({ generators: 0 }, {}), {
+      name: 'EngineConfigError',
+      message: "config.engines.bench.generators must be an integer >= 1, got '0'.",
     });
   });
 
