@@ -132,6 +132,7 @@ export const RUN_FLAGS = {
   }),
   generators: str(
     `Artillery processes that share the arrival schedule (1 to ${MAX_GENERATORS}); default 1, or the fewest that keep each one's clients + probes under ulimit -n minus ${GENERATOR_FD_MARGIN.toLocaleString('en-US')}`,
+    { sweep: true },
   ),
   adapter: str('what carries broadcasts between nodes: redis | postgres | cluster (Socket.IO), redis (ws, SockJS)', {
     sweep: true,
