@@ -6,6 +6,8 @@ import {
   DEFAULT_PG_URL,
   DEFAULT_REDIS_URL,
   formatFailLimit,
+  GENERATOR_FD_MARGIN,
+  MAX_GENERATORS,
   LOCAL_PROFILE,
   METRICS_TOKEN_ENV,
   RUN_DEFAULTS,
@@ -151,6 +153,10 @@ export const RUN_FLAGS = {
   nodes: str('server nodes behind HAProxy (sticky for long-polling), synced by --adapter (default 1)', {
     sweep: true,
   }),
+  generators: str(
+    `Artillery processes that share the arrival schedule (1 to ${MAX_GENERATORS}); default 1, or the fewest that keep each one's clients + probes under ulimit -n minus ${GENERATOR_FD_MARGIN.toLocaleString('en-US')}`,
+    { sweep: true },
+  ),
   adapter: str('what carries broadcasts between nodes: redis | postgres | cluster (Socket.IO), redis (ws, SockJS)', {
     sweep: true,
   }),

@@ -54,6 +54,14 @@ export type AdapterKind = (typeof ADAPTERS)[number];
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 export const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 export const MAX_NODES = 16;
+/** Artillery processes a run may start (--generators) */
+export const MAX_GENERATORS = 16;
+/**
+ * Open files a generator keeps free of clients: its own files, and a margin. The default
+ * --generators is the fewest processes whose share of clients + probes stays under
+ * `ulimit -n` minus this.
+ */
+export const GENERATOR_FD_MARGIN = 1_000;
 
 /** `bench serve` defaults. */
 export const SERVE_DEFAULTS = {

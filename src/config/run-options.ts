@@ -17,6 +17,7 @@ import {
   METRICS_PATH,
   METRICS_TOKEN_ENV,
   MAX_CLIENTS,
+  MAX_GENERATORS,
   MAX_NODES,
   RUN_DEFAULTS,
   SCENARIOS,
@@ -78,6 +79,8 @@ export interface RunOptions extends SioFlags {
   /** read heap used after a forced full GC near the end of the hold */
   forcedGcHeap?: boolean;
   nodes?: string | number;
+  /** Artillery processes that share the arrival schedule */
+  generators?: string | number;
   adapter?: string;
   /** `balancer` (HAProxy) or `client` (each client picks a node, round robin) */
   spread?: string;
@@ -156,6 +159,11 @@ export interface ResolvedRunOptions {
   sio: SioTuning;
   /** off: WS_NO_BUFFER_UTIL and WS_NO_UTF_8_VALIDATE for the server and Artillery */
   wsNative: 'on' | 'off';
+  /**
+   * Artillery processes that share the arrival schedule; null: as many as the open-files limit
+   * calls for (see generatorCount in src/run/generators.ts)
+   */
+  generators: number | null;
   /** server nodes; more than one sit behind a load balancer and share broadcasts via `adapter` */
   nodes: number;
   /** what carries broadcasts between nodes */
@@ -308,6 +316,17 @@ function resolveNodes(
     redisUrl: url('redis-url', raw.redisUrl ?? DEFAULT_REDIS_URL, ['redis:']),
     pgUrl: url('pg-url', raw.pgUrl ?? DEFAULT_PG_URL, ['postgres:', 'postgresql:']),
   };
+}
+
+function resolveGenerators(raw: string | number | undefined, scenario: ScenarioRef): number | null {
+  if (raw === undefined) return scenario.kind === 'custom' ? 1 : null;
+  const k = wholeNumber('generators', raw, 1, MAX_GENERATORS, '2');
+  if (k > 1 && scenario.kind === 'custom') {
+    throw new UsageError(
+      `--generators ${k} splits a built-in scenario's arrivals; your own script ${scenario.file} runs in one Artillery process, whose worker threads share its arrivalRate phases. Remove --generators.`,
+    );
+  }
+  return k;
 }
 
 function resolveOutage(raw: string | undefined, o: ResolvedRunOptions): ResolvedRunOptions['adapterOutage'] {
@@ -584,6 +603,7 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
     forcedGcHeap: false,
     sio: resolveSioTuning(raw, lib),
     wsNative: oneOf('ws-native', raw.wsNative ?? RUN_DEFAULTS.wsNative, ['on', 'off'] as const),
+    generators: resolveGenerators(raw.generators, scenario),
     ...resolveNodes(raw, lib, target),
     spread: 'balancer',
     sourceAddresses: parseSourceAddresses(raw.sourceAddresses),

@@ -11,7 +11,12 @@
  * original spins a whole core during every ramp (see coarse-timer.ts).
  *
  * Node runs preloads in every worker thread too, so each thread's module cache gets both.
+ *
+ * Test hook: `BENCH_TEST_ARTILLERY_WORKERS=N` makes Artillery start N worker threads (it starts
+ * one per core but one), so a 2-core machine can show what a user script's arrivalRate phases
+ * do across threads.
  */
+import os = require('node:os');
 import * as path from 'node:path';
 import Module = require('node:module');
 import '../topology/parent-watch';
@@ -40,3 +45,14 @@ function replaceModule(name: string, fromPackage: string, exports: unknown): voi
 
 replaceModule('posthog-node', 'artillery', { PostHog: SilentPostHog });
 replaceModule('nanotimer', 'arrivals', CoarseTimer);
+
+export const WORKERS_ENV = 'BENCH_TEST_ARTILLERY_WORKERS';
+const workers = Number(process.env[WORKERS_ENV]);
+if (Number.isInteger(workers) && workers >= 1 && workers <= 16) {
+  const cpus = os.cpus;
+  // Artillery's local platform reads only the length: one worker per entry but one.
+  (os as { cpus: typeof os.cpus }).cpus = () => {
+    const real = cpus();
+    return Array.from({ length: workers + 1 }, (_, i) => real[i % real.length]!);
+  };
+}

@@ -27,9 +27,12 @@ const millis = (ms: number) => `${Math.max(1, Math.round(ms))}ms`;
  */
 const BURST_SPACING_MS = 0.001000001;
 
-/** A phase that brings `count` arrivals at `rate`. */
-function arrivalPhase(name: string, count: number, rate: ArrivalRate): PhaseSpec {
-  const duration = rate === BURST ? `${count * BURST_SPACING_MS}ms` : millis((count / rate) * 1000);
+/**
+ * A phase that brings `count` arrivals, as long as `total` arrivals take at `rate`: a generator's
+ * share of an arrival schedule spans the same time as the whole.
+ */
+function arrivalPhase(name: string, count: number, rate: ArrivalRate, total = count): PhaseSpec {
+  const duration = rate === BURST ? `${total * BURST_SPACING_MS}ms` : millis((total / rate) * 1000);
   return { name, duration, arrivalCount: count };
 }
 
@@ -40,8 +43,26 @@ export const PROBE_SPACING_MS = 150;
 export const SETTLE_MS = 1_500;
 
 /**
+ * Generators without probes pause this much longer than the probe phase, then still hold their
+ * clients until the probes are done (the engine waits for the probes-done file).
+ */
+export const PROBE_HOLD_MARGIN_MS = 1_000;
+
+/** Generator `index` of `count`'s share of `total`: the shares add up to `total` exactly. */
+export function shareOf(total: number, index: number, count: number): number {
+  return Math.floor(total / count) + (index < total % count ? 1 : 0);
+}
+
+/** Which of the run's generators a script is for. */
+export interface GeneratorSlot {
+  index: number;
+  count: number;
+}
+
+/**
  * Warm-up (connect and leave, unmeasured) and a settling pause, a ramp at the arrival rate,
- * the hold, then probes one at a time.
+ * the hold, then probes one at a time. With several generators, each gets its share of the
+ * warm-up and the ramp over the same time, and only generator 0 probes: the others pause.
  */
 export function buildPhases(p: {
   clients: number;
@@ -49,16 +70,25 @@ export function buildPhases(p: {
   warmup: number;
   holdSeconds: number;
   probes: number;
+  generator?: GeneratorSlot;
 }): PhaseSpec[] {
   const { clients, arrivalRate, warmup, holdSeconds, probes } = p;
+  const { index, count } = p.generator ?? { index: 0, count: 1 };
   const phases: PhaseSpec[] = [];
   if (warmup > 0) {
-    phases.push(arrivalPhase('warmup', warmup, arrivalRate));
+    phases.push(arrivalPhase('warmup', shareOf(warmup, index, count), arrivalRate, warmup));
     phases.push({ name: 'settle', pause: millis(SETTLE_MS) });
   }
-  phases.push(arrivalPhase('ramp', clients, arrivalRate));
+  phases.push(arrivalPhase('ramp', shareOf(clients, index, count), arrivalRate, clients));
   if (holdSeconds > 0) phases.push({ name: 'hold', pause: millis(holdSeconds * 1000) });
-  if (probes > 0) phases.push({ name: 'probe', duration: millis(probes * PROBE_SPACING_MS), arrivalCount: probes });
+  if (probes > 0) {
+    const probeMs = probes * PROBE_SPACING_MS;
+    phases.push(
+      index === 0
+        ? { name: 'probe', duration: millis(probeMs), arrivalCount: probes }
+        : { name: 'probe', pause: millis(probeMs + PROBE_HOLD_MARGIN_MS) },
+    );
+  }
   return phases;
 }
 
@@ -83,6 +113,7 @@ export function buildScript(
   o: ResolvedRunOptions,
   target: string,
   spread: { controlUrl?: string; targets?: string[]; sourceAddresses?: string[] | null } = {},
+  generator?: GeneratorSlot,
 ): Json {
   const { controlUrl, targets, sourceAddresses } = spread;
   const script = YAML.parse(fs.readFileSync(templateFile, 'utf8')) as Json;
@@ -99,11 +130,12 @@ export function buildScript(
     ...(targets && targets.length > 1 && { targets }),
     ...(sourceAddresses && { sourceAddresses }),
     ...(o.reconnect && { reconnect: o.reconnect }),
+    ...(generator && generator.count > 1 && { generators: generator.count }),
   };
   script.config = {
     ...config,
     target,
-    phases: buildPhases({ ...o, clients: o.clients ?? 0 }),
+    phases: buildPhases({ ...o, clients: o.clients ?? 0, generator }),
     engines: { ...engines, bench: engine },
     ...(o.pushMetrics && { plugins: { ...(config.plugins as Json), 'publish-metrics': [pushConfig(o)] } }),
   };
@@ -150,9 +182,12 @@ export function spawnArtillery(opts: {
   env?: NodeJS.ProcessEnv;
   /** command prefix that places the load generator (see spawnNode) */
   prefix?: readonly string[];
+  /** which generator: names its report and log (`-<index>`) when the run has several */
+  generator?: GeneratorSlot;
 }): ArtilleryProcess {
-  const reportFile = path.join(opts.runDir, 'artillery-report.json');
-  const log = fs.createWriteStream(path.join(opts.runDir, 'artillery.log'));
+  const suffix = opts.generator && opts.generator.count > 1 ? `-${opts.generator.index}` : '';
+  const reportFile = path.join(opts.runDir, `artillery-report${suffix}.json`);
+  const log = fs.createWriteStream(path.join(opts.runDir, `artillery${suffix}.log`));
   const child = spawnNode(
     [artilleryBin(), 'run', opts.scriptFile, '--target', opts.target, '--output', reportFile],
     {
@@ -189,4 +224,37 @@ export function readArtilleryReport(file: string): ArtilleryMetrics | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * Several generators' reports as one: counters add up, and so do summaries' counts; min and max
+ * are exact, the mean is weighted by count, and each percentile is the highest of the
+ * generators' (an upper bound: Artillery's reports carry no histogram to merge). Our own
+ * latencies come from the engine's HDR histograms, which merge exactly. Null when none was read.
+ */
+export function mergeArtilleryReports(reports: readonly (ArtilleryMetrics | null)[]): ArtilleryMetrics | null {
+  const read = reports.filter((r): r is ArtilleryMetrics => r !== null);
+  if (read.length === 0) return null;
+  if (read.length === 1) return read[0]!;
+  const out: ArtilleryMetrics = { counters: {}, summaries: {} };
+  for (const r of read) {
+    for (const [k, n] of Object.entries(r.counters)) out.counters[k] = (out.counters[k] ?? 0) + n;
+    for (const [name, s] of Object.entries(r.summaries)) {
+      const into = out.summaries[name];
+      if (!into) {
+        out.summaries[name] = { ...s };
+        continue;
+      }
+      const count = (into.count ?? 0) + (s.count ?? 0);
+      for (const [stat, v] of Object.entries(s)) {
+        if (stat === 'count') continue;
+        if (stat === 'min') into.min = Math.min(into.min ?? v, v);
+        else if (stat === 'mean')
+          into.mean = count > 0 ? ((into.mean ?? 0) * (into.count ?? 0) + v * (s.count ?? 0)) / count : v;
+        else into[stat] = Math.max(into[stat] ?? v, v);
+      }
+      into.count = count;
+    }
+  }
+  return out;
 }

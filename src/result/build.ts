@@ -286,6 +286,8 @@ export function buildResult(m: Measurements): RunResult {
     },
     loadgen: {
       pid: m.loadgen.pid,
+      generators: m.loadgen.pids?.length ?? (m.loadgen.pid === null ? 0 : 1),
+      pids: m.loadgen.pids ?? (m.loadgen.pid === null ? [] : [m.loadgen.pid]),
       cpuPercent: activeCpu(m.loadgen.samples, activeFrom, activeTo),
       rssBytes: loadgenRss.peak,
       rss: loadgenRss,

@@ -133,7 +133,8 @@ export interface Measurements {
   deliveries?: Record<string, number> | null;
   /** distinct broadcasts (seqs) the nodes logged */
   broadcastsLogged?: number;
-  loadgen: { pid: number | null; samples: ProcSample[] };
+  /** `pid` is the first generator's; `samples` add up all of `pids` (one per generator) */
+  loadgen: { pid: number | null; pids?: number[]; samples: ProcSample[] };
   engine: EngineState;
   artillery: ArtilleryMetrics | null;
   env: RunEnv;

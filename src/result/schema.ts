@@ -222,10 +222,15 @@ export interface RunResultBase {
     inner?: InnerSummary | null;
   };
   loadgen: {
+    /** the first generator's pid */
     pid: number | null;
+    /** Artillery processes that shared the arrival schedule (absent before --generators) */
+    generators?: number;
+    /** every generator's pid; `cpuPercent`, `rss` and `samples` add them all up */
+    pids?: number[];
     /** mean CPU from the first arrival to the end of the probes (% of one core) */
     cpuPercent: number | null;
-    /** peak RSS of the Artillery process */
+    /** peak RSS of the Artillery processes together */
     rssBytes: number | null;
     rss: RssSummary;
     /** (steady − idle) / connected: the generator's memory per client */

@@ -16,8 +16,11 @@ interface Tail {
 
 /** Everything whose end ends the run. */
 export interface Entrants {
-  /** Artillery: code 0 completes the run, anything else errors it */
-  loadgen: { child: ExitingChild; output: Tail };
+  /**
+   * The Artillery processes: the run completes once every one has exited with code 0; any one
+   * exiting otherwise errors it
+   */
+  loadgens: readonly { child: ExitingChild; output: Tail }[];
   /** the `bench serve` processes: one dying errors the run, unless it was meant to (--kill-node-at) */
   servers: readonly { child: ExitingChild; readonly exitExpected: boolean; stderr: Tail }[];
   balancer: { child: ExitingChild } | null;
@@ -32,7 +35,8 @@ export interface Entrants {
 const hasExited = (c: ExitingChild) => c.exitCode !== null || c.signalCode !== null;
 
 /**
- * Resolves with how the run ended, on the first of: Artillery exits, a server dies unexpectedly,
+ * Resolves with how the run ended, on the first of: every Artillery process has exited (or one
+ * failed), a server dies unexpectedly,
  * the balancer exits, the deadline passes, the signal aborts. Every listener and the timer are
  * removed once it has, so nothing a later exit does reaches the run.
  */
@@ -46,16 +50,22 @@ export function raceExits(e: Entrants): Promise<RunOutcome> {
     const done = (r: RunOutcome) => {
       clearTimeout(deadline);
       signal?.removeEventListener('abort', onAbort);
-      e.loadgen.child.off('exit', onLoadgenExit);
+      for (const g of e.loadgens) g.child.off('exit', onLoadgenExit);
       for (const s of e.servers) s.child.off('exit', onServerExit);
       e.balancer?.child.off('exit', onBalancerExit);
       resolve(r);
     };
     const onAbort = () => done({ status: 'aborted', error: `interrupted by ${String(signal?.reason ?? 'a signal')}` });
-    const onLoadgenExit: ExitListener = (code, sig) => {
-      if (code === 0) return done({ status: 'completed' });
-      const tail = e.loadgen.output.lastLines(5);
-      done({ status: 'errored', error: `Artillery exited with ${sig ?? `code ${code}`}${tail ? `: ${tail}` : ''}` });
+    const onLoadgenExit: ExitListener = () => {
+      const i = e.loadgens.findIndex((g) => hasExited(g.child) && g.child.exitCode !== 0);
+      if (i >= 0) {
+        const g = e.loadgens[i]!;
+        const which = e.loadgens.length > 1 ? ` (generator ${i} of ${e.loadgens.length})` : '';
+        const tail = g.output.lastLines(5);
+        const how = g.child.signalCode ?? `code ${g.child.exitCode}`;
+        return done({ status: 'errored', error: `Artillery${which} exited with ${how}${tail ? `: ${tail}` : ''}` });
+      }
+      if (e.loadgens.every((g) => hasExited(g.child))) done({ status: 'completed' });
     };
     const onServerExit: ExitListener = (code, sig) => {
       // The node --kill-node-at killed is meant to die; the run goes on without it.
@@ -77,6 +87,6 @@ export function raceExits(e: Entrants): Promise<RunOutcome> {
     signal?.addEventListener('abort', onAbort, { once: true });
     for (const s of e.servers) s.child.once('exit', onServerExit);
     e.balancer?.child.once('exit', onBalancerExit);
-    e.loadgen.child.once('exit', onLoadgenExit);
+    for (const g of e.loadgens) g.child.once('exit', onLoadgenExit);
   });
 }

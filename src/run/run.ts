@@ -6,6 +6,7 @@ import * as YAML from 'yaml';
 import {
   buildPhases,
   buildScript,
+  mergeArtilleryReports,
   readArtilleryReport,
   spawnArtillery,
   type ArtilleryProcess,
@@ -23,7 +24,8 @@ import { clientsPerAddress } from '../topology/source-addresses';
 import { startNodes, type NodeSet } from '../topology/nodes';
 import { raceExits } from './exit-race';
 import { checkBeforeStart, sourcePlan } from './start-checks';
-import type { SystemLimits } from './preflight';
+import { readLimits, type SystemLimits } from './preflight';
+import { generatorCount } from './generators';
 import { scheduleFaults, type Cancel } from './faults';
 import { scheduleForcedGc } from './forced-gc';
 import { reportProgress, type Progress } from './progress';
@@ -54,9 +56,9 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
   try {
     await startServers(run);
     await settleIdle(run);
-    const scriptFile = writeScript(run);
+    const scriptFiles = writeScripts(run);
     if (hooks.signal?.aborted) throw hooks.signal.reason;
-    startLoad(run, scriptFile);
+    startLoad(run, scriptFiles);
     run.faultTimers = scheduleFaults(o, run.nodeSet, run.runDir, run.startedAt, run.faults);
     run.faultTimers.push(...scheduleForcedGc(o, run.nodeSet, run.runDir));
     run.outcome = await awaitExit(run);
@@ -90,7 +92,8 @@ interface RunState {
   serverSampler: ProcSampler | null;
   /** each node on its own, with several */
   nodeSamplers: { nodeId: string; sampler: ProcSampler }[];
-  artillery: ArtilleryProcess | null;
+  /** the Artillery processes, one per generator */
+  artillery: ArtilleryProcess[];
   loadStartedAt: number | null;
   loadgenSampler: ProcSampler | null;
   faultTimers: Cancel[];
@@ -141,7 +144,7 @@ function newRun(o: ResolvedRunOptions, hooks: RunHooks, iso: Isolation, remote: 
     sourceAddresses: sourcePlan(o, hooks.limits),
     serverSampler: null,
     nodeSamplers: [],
-    artillery: null,
+    artillery: [],
     loadStartedAt: null,
     loadgenSampler: null,
     faultTimers: [],
@@ -182,41 +185,50 @@ async function settleIdle(run: RunState): Promise<void> {
 
 const targetOf = (run: RunState): string => run.o.target ?? run.nodeSet!.target;
 
-/** The Artillery script to run: a custom one as given, a built-in one written into the run's folder. */
-function writeScript(run: RunState): string {
+/**
+ * The Artillery scripts to run, one per generator: a custom one as given (one generator), a
+ * built-in one written into the run's folder with each generator's share of the arrivals.
+ */
+function writeScripts(run: RunState): string[] {
   const { o, nodeSet } = run;
-  if (o.scenario.kind !== 'builtin') return o.scenario.file;
-  const scriptFile = path.join(run.runDir, `${o.scenario.name}.yml`);
-  fs.writeFileSync(
-    scriptFile,
-    YAML.stringify(
-      buildScript(o.scenario.file, o, targetOf(run), {
-        // Behind HAProxy, or spread over nodes, broadcasts are asked of the publisher itself.
-        ...(nodeSet && (nodeSet.balancer || nodeSet.targets.length > 1) && { controlUrl: nodeSet.controlUrl }),
-        ...(nodeSet && { targets: nodeSet.targets }),
-        sourceAddresses: run.sourceAddresses,
-      }),
-    ),
-  );
-  return scriptFile;
+  if (o.scenario.kind !== 'builtin') return [o.scenario.file];
+  const count = generatorCount(o, run.hooks.limits ?? readLimits());
+  const spread = {
+    // Behind HAProxy, or spread over nodes, broadcasts are asked of the publisher itself.
+    ...(nodeSet && (nodeSet.balancer || nodeSet.targets.length > 1) && { controlUrl: nodeSet.controlUrl }),
+    ...(nodeSet && { targets: nodeSet.targets }),
+    sourceAddresses: run.sourceAddresses,
+  };
+  return Array.from({ length: count }, (_, index) => {
+    const scriptFile = path.join(run.runDir, count > 1 ? `${o.scenario.name}-${index}.yml` : `${o.scenario.name}.yml`);
+    const script = buildScript(o.scenario.file, o, targetOf(run), spread, { index, count });
+    fs.writeFileSync(scriptFile, YAML.stringify(script));
+    return scriptFile;
+  });
 }
 
-/** Starts Artillery on the script and samples it. */
-function startLoad(run: RunState, scriptFile: string): void {
+/** Starts one Artillery process per script, and samples them together. */
+function startLoad(run: RunState, scriptFiles: readonly string[]): void {
   const { o } = run;
-  const artillery = spawnArtillery({
-    scriptFile,
-    target: targetOf(run),
-    runDir: run.runDir,
-    lib: o.lib,
-    prefix: run.iso.prefix('loadgen'),
-    env: wsNativeEnv(o.wsNative),
-  });
-  run.artillery = artillery;
+  const count = scriptFiles.length;
+  run.artillery = scriptFiles.map((scriptFile, index) =>
+    spawnArtillery({
+      scriptFile,
+      target: targetOf(run),
+      runDir: run.runDir,
+      lib: o.lib,
+      prefix: run.iso.prefix('loadgen'),
+      env: wsNativeEnv(o.wsNative),
+      generator: { index, count },
+    }),
+  );
   run.loadStartedAt = Date.now();
-  const pid = artillery.child.pid;
-  if (pid !== undefined) run.loadgenSampler = new ProcSampler(pid, o.sampleIntervalMs).start();
+  const pids = loadgenPids(run);
+  if (pids.length > 0) run.loadgenSampler = new ProcSampler(pids, o.sampleIntervalMs).start();
 }
+
+const loadgenPids = (run: RunState): number[] =>
+  run.artillery.map((a) => a.child.pid).filter((pid): pid is number => pid !== undefined);
 
 /** Waits for whatever ends the run first (see raceExits), telling the CLI how it goes meanwhile. */
 async function awaitExit(run: RunState): Promise<RunOutcome> {
@@ -224,7 +236,7 @@ async function awaitExit(run: RunState): Promise<RunOutcome> {
   const progress = reportProgress(run.runDir, run.startedAt, run.hooks.onProgress);
   try {
     return await raceExits({
-      loadgen: run.artillery!,
+      loadgens: run.artillery,
       servers: nodeSet?.servers ?? [],
       balancer: nodeSet?.balancer ?? null,
       deadlineMs: (phaseSeconds(o) + o.connectTimeoutMs / 1000 + 120) * 1000,
@@ -240,7 +252,7 @@ async function awaitExit(run: RunState): Promise<RunOutcome> {
 async function finishLoad(run: RunState): Promise<void> {
   run.loadgenSampler?.sample();
   run.serverSampler?.sample();
-  await stopChild(run.artillery!.child);
+  await Promise.all(run.artillery.map((a) => stopChild(a.child)));
 }
 
 /**
@@ -252,7 +264,7 @@ async function stopAndCollect(run: RunState): Promise<void> {
   run.loadgenSampler?.stop();
   run.serverSampler?.stop();
   for (const n of run.nodeSamplers) n.sampler.stop();
-  if (run.artillery) await stopChild(run.artillery.child);
+  await Promise.all(run.artillery.map((a) => stopChild(a.child)));
   if (run.nodeSet) await stopServers(run, run.nodeSet);
   if (run.remote) await run.remote.stop();
   run.memoryCap = run.iso.memoryReport('server');
@@ -303,9 +315,13 @@ function writeUp(run: RunState): RunResult {
         : (nodeSet?.servers.map((s) => ({ samples: s.inner, heapAfterGc: s.heapAfterGc })) ?? []),
     },
     nodes: run.nodeSamplers.map((n) => ({ nodeId: n.nodeId, pid: n.sampler.pid, samples: n.sampler.samples })),
-    loadgen: { pid: run.artillery?.child.pid ?? null, samples: run.loadgenSampler?.samples ?? [] },
+    loadgen: {
+      pid: run.artillery[0]?.child.pid ?? null,
+      pids: loadgenPids(run),
+      samples: run.loadgenSampler?.samples ?? [],
+    },
     engine: readEngineState(run.runDir),
-    artillery: readArtilleryReport(path.join(run.runDir, 'artillery-report.json')),
+    artillery: mergeArtilleryReports(run.artillery.map((a) => readArtilleryReport(a.reportFile))),
     faults: run.faults,
     topology: topologyOf(run),
     deliveries:

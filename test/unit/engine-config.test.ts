@@ -23,6 +23,7 @@ describe('resolveEngineConfig', () => {
       serverClock: null,
       targets: null,
       sourceAddresses: null,
+      generators: 1,
     });
     assert.equal(resolveEngineConfig({}, { BENCH_LIB: 'sockjs' }).lib, 'sockjs');
     assert.equal(resolveEngineConfig({ lib: 'socketio' }, { BENCH_LIB: 'sockjs' }).lib, 'socketio');
@@ -43,6 +44,14 @@ describe('resolveEngineConfig', () => {
     assert.throws(() => resolveEngineConfig({ sioParser: 'json' } as never, {}), {
       name: 'EngineConfigError',
       message: "Unknown parser 'json' in config.engines.bench.sioParser. Use one of: default, msgpack.",
+    });
+  });
+
+  it('takes the generators a run shares its schedule with, and names a bad count', () => {
+    assert.equal(resolveEngineConfig({ generators: 3 }, {}).generators, 3);
+    assert.throws(() => resolveEngineConfig({ generators: 0 }, {}), {
+      name: 'EngineConfigError',
+      message: "config.engines.bench.generators must be an integer >= 1, got '0'.",
     });
   });
 

@@ -16,8 +16,11 @@ class FakeChild extends EventEmitter {
 
 const tail = (text: string) => ({ lastLines: (n: number) => text.split('\n').slice(-n).join('\n') });
 
-function fakeRun(opts: { servers?: number; balancer?: boolean; deadlineMs?: number; signal?: AbortSignal } = {}) {
-  const loadgen = new FakeChild();
+function fakeRun(
+  opts: { servers?: number; generators?: number; balancer?: boolean; deadlineMs?: number; signal?: AbortSignal } = {},
+) {
+  const loadgens = Array.from({ length: opts.generators ?? 1 }, () => new FakeChild());
+  const loadgen = loadgens[0]!;
   const servers = Array.from({ length: opts.servers ?? 1 }, (_, i) => ({
     child: new FakeChild(),
     exitExpected: false,
@@ -25,7 +28,7 @@ function fakeRun(opts: { servers?: number; balancer?: boolean; deadlineMs?: numb
   }));
   const balancer = opts.balancer ? { child: new FakeChild() } : null;
   const entrants: Entrants = {
-    loadgen: { child: loadgen, output: tail('artillery says\nsomething broke') },
+    loadgens: loadgens.map((child) => ({ child, output: tail('artillery says\nsomething broke') })),
     servers,
     balancer,
     // Long enough never to win unless a test means it to: a timer left behind keeps this file open 60 s.
@@ -33,8 +36,8 @@ function fakeRun(opts: { servers?: number; balancer?: boolean; deadlineMs?: numb
     signal: opts.signal,
     lib: 'ws',
   };
-  const children = [loadgen, ...servers.map((s) => s.child), ...(balancer ? [balancer.child] : [])];
-  return { entrants, loadgen, servers, balancer, children };
+  const children = [...loadgens, ...servers.map((s) => s.child), ...(balancer ? [balancer.child] : [])];
+  return { entrants, loadgen, loadgens, servers, balancer, children };
 }
 
 const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
@@ -75,6 +78,33 @@ describe('raceExits', () => {
       ((await byKill) as { error: string }).error,
       'Artillery exited with SIGKILL: artillery says\nsomething broke',
     );
+  });
+
+  it('with several generators, completes only once every one has exited with code 0', async () => {
+    const before = timeouts();
+    const run = fakeRun({ generators: 3 });
+    let settled = false;
+    const outcome = raceExits(run.entrants).then((o) => ((settled = true), o));
+    run.loadgens[0]!.exit(0);
+    run.loadgens[2]!.exit(0);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(settled, false, 'generator 1 still runs');
+    run.loadgens[1]!.exit(0);
+    assert.deepEqual(await outcome, { status: 'completed' });
+    assertCleanedUp(run.children, before);
+  });
+
+  it('errors when any one generator fails, naming it, even after the others completed', async () => {
+    const before = timeouts();
+    const run = fakeRun({ generators: 2 });
+    const outcome = raceExits(run.entrants);
+    run.loadgens[0]!.exit(0);
+    run.loadgens[1]!.exit(null, 'SIGKILL');
+    assert.deepEqual(await outcome, {
+      status: 'errored',
+      error: 'Artillery (generator 1 of 2) exited with SIGKILL: artillery says\nsomething broke',
+    });
+    assertCleanedUp(run.children, before);
   });
 
   it('errors when a server dies, naming it by its stderr', async () => {

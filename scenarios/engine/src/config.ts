@@ -39,6 +39,8 @@ export interface ResolvedEngineConfig {
   targets: string[] | null;
   /** null: the kernel picks the source address */
   sourceAddresses: string[] | null;
+  /** Artillery processes sharing the run's schedule (see EngineConfig.generators) */
+  generators: number;
 }
 
 /** `config.engines.bench.reconnect` with defaults filled in; throws on a value out of range. */
@@ -142,6 +144,12 @@ export function resolveEngineConfig(raw: unknown, env: NodeJS.ProcessEnv = proce
       `config.engines.bench.serverClock must be 'same' or 'other', got '${String(c.serverClock)}'.`,
     );
   }
+  const generators = Number(c.generators ?? 1);
+  if (!(Number.isInteger(generators) && generators >= 1)) {
+    throw new EngineConfigError(
+      `config.engines.bench.generators must be an integer >= 1, got '${String(c.generators)}'.`,
+    );
+  }
   return {
     targets: stringList(c.targets, 'targets', (t) => /^(wss?|https?):\/\//.test(t), 'ws(s):// or http(s):// URLs'),
     sourceAddresses: stringList(c.sourceAddresses, 'sourceAddresses', (a) => isIP(a) !== 0, 'IP addresses'),
@@ -153,6 +161,7 @@ export function resolveEngineConfig(raw: unknown, env: NodeJS.ProcessEnv = proce
     controlUrl,
     reconnect: resolveReconnect(c.reconnect),
     serverClock,
+    generators,
   };
 }
 

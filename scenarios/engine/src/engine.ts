@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { threadId } from 'node:worker_threads';
 import { ADAPTERS, type ClientAdapter, type ClientOptions } from './clients';
@@ -13,6 +15,9 @@ import {
 } from './config';
 import { Recorder, type ScenarioEmitter } from './metrics';
 import {
+  BROADCAST_LEADER_FILE,
+  HOLDING_PREFIX,
+  PROBES_DONE_FILE,
   CONTROL_BROADCAST_PATH,
   ENGINE_DIR_ENV,
   arrivalDue,
@@ -34,6 +39,8 @@ export const WARMUP_PHASE = 'warmup';
 export const MAX_BROADCASTS_IN_FLIGHT = 16;
 /** Added to the sum of all phase lengths to bound every wait. */
 export const HOLD_CAP_MARGIN_MS = 60_000;
+/** How often a generator without probes looks for the probes-done file. */
+export const PROBES_DONE_POLL_MS = 100;
 
 /** The runner's emitter (eventemitter3), as Artillery passes it to an engine. */
 interface RunnerEmitter {
@@ -124,6 +131,8 @@ export class Engine implements SessionHost {
   private readonly holders = new Set<Session>();
   private readonly hasHoldPhase: boolean;
   private readonly hasProbePhase: boolean;
+  /** the probe phase is a pause: another generator runs the probes */
+  private readonly probesElsewhere: boolean;
   private readonly lastPhaseIndex: number;
   private currentPhase: string | undefined;
   private traffic: boolean;
@@ -138,6 +147,10 @@ export class Engine implements SessionHost {
   private ee: ScenarioEmitter | null = null;
   private readonly stall = parseStall(process.env[STALL_ENV]);
   private mainArrivals = 0;
+  /** null until the first hold that asks for broadcasts decides it */
+  private leader: boolean | null = null;
+  /** every generator has started its hold (see EngineConfig.generators) */
+  private allHolding: boolean;
 
   constructor(script: ArtilleryScript, runnerEE: RunnerEmitter, _helpers?: unknown) {
     this.config = resolveEngineConfig(script.config.engines?.bench);
@@ -166,7 +179,9 @@ export class Engine implements SessionHost {
 
     const phases = script.config.phases ?? [];
     this.hasHoldPhase = phases.some((p) => p.name === HOLD_PHASE);
+    this.allHolding = this.config.generators <= 1 || !process.env[ENGINE_DIR_ENV];
     this.hasProbePhase = phases.some((p) => p.name === PROBE_PHASE);
+    this.probesElsewhere = phases.some((p) => p.name === PROBE_PHASE && p.pause !== undefined);
     this.lastPhaseIndex = phases.length - 1;
     this.traffic = !this.hasHoldPhase;
     const capMs = totalPhaseSeconds(phases) * 1000 + HOLD_CAP_MARGIN_MS;
@@ -296,7 +311,10 @@ export class Engine implements SessionHost {
       index: spec.index ?? -1,
       state: 'started',
     });
-    if (spec.name === HOLD_PHASE) this.setTraffic(true);
+    if (spec.name === HOLD_PHASE) {
+      this.markHolding();
+      this.setTraffic(true);
+    }
     // Artillery never completes an `arrivalCount: 0` phase (it skips it silently).
     if (spec.pause === undefined && spec.arrivalCount !== undefined && Number(spec.arrivalCount) === 0) {
       this.onPhaseCompleted(spec);
@@ -316,7 +334,62 @@ export class Engine implements SessionHost {
     const releases = this.hasProbePhase ? spec.name === PROBE_PHASE : spec.index === this.lastPhaseIndex;
     // The last probe arrives as its phase completes: let it finish before every held client
     // disconnects at once, or it measures that teardown instead of a connection at N clients.
-    if (releases) void this.probeQueue.then(() => this.release());
+    if (!releases) return;
+    if (this.probesElsewhere) void this.probesDone().then(() => this.release());
+    else
+      void this.probeQueue.then(() => {
+        this.markProbesDone(spec);
+        this.release();
+      });
+  }
+
+  private markHolding(): void {
+    const dir = process.env[ENGINE_DIR_ENV];
+    if (!dir || this.config.generators <= 1) return;
+    try {
+      fs.writeFileSync(path.join(dir, `${HOLDING_PREFIX}${process.pid}-${threadId}`), '');
+    } catch {
+      // The leader then sends no broadcast: counted as skipped ticks, never a partial broadcast.
+    }
+  }
+
+  /** Whether every generator's clients are in their hold, so a broadcast reaches all of them. */
+  private everyGeneratorHolds(): boolean {
+    if (this.allHolding) return true;
+    try {
+      const dir = process.env[ENGINE_DIR_ENV]!;
+      const holding = fs.readdirSync(dir).filter((f) => f.startsWith(HOLDING_PREFIX)).length;
+      this.allHolding = holding >= this.config.generators;
+    } catch {
+      // Read again on the next tick.
+    }
+    return this.allHolding;
+  }
+
+  private markProbesDone(spec: PhaseSpec): void {
+    const dir = process.env[ENGINE_DIR_ENV];
+    if (!dir || spec.name !== PROBE_PHASE) return;
+    try {
+      fs.writeFileSync(path.join(dir, PROBES_DONE_FILE), '');
+    } catch {
+      // The other generators then hold until their cap: late, never early.
+    }
+  }
+
+  /** Resolves once the generator with the probes has run them all, or with the run folder gone. */
+  private async probesDone(): Promise<void> {
+    const dir = process.env[ENGINE_DIR_ENV];
+    if (!dir) return;
+    // Bounded by the hold cap: release() from the cap timer ends the wait.
+    while (!this.released) {
+      try {
+        fs.accessSync(path.join(dir, PROBES_DONE_FILE));
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return;
+      }
+      await sleep(PROBES_DONE_POLL_MS);
+    }
   }
 
   private setTraffic(on: boolean): void {
@@ -348,9 +421,30 @@ export class Engine implements SessionHost {
     this.reporter?.stop();
   }
 
-  // One leader per engine: one control request per interval, whatever the number of VUs.
+  /**
+   * One leader per run: one control request per interval, whatever the number of VUs, worker
+   * threads and generator processes. Without the run folder (plain `artillery run`), each
+   * engine leads its own.
+   */
+  private isLeader(): boolean {
+    if (this.leader !== null) return this.leader;
+    const dir = process.env[ENGINE_DIR_ENV];
+    if (!dir) return (this.leader = true);
+    try {
+      fs.writeFileSync(path.join(dir, BROADCAST_LEADER_FILE), JSON.stringify({ pid: process.pid, threadId }), {
+        flag: 'wx',
+      });
+      this.leader = true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+        this.recorder.error('bench.broadcast_leader_failed', this.ee);
+      this.leader = false;
+    }
+    return this.leader;
+  }
+
   private startBroadcasts(): void {
-    if (this.broadcastEveryMs <= 0 || this.broadcastTimer !== null) return;
+    if (this.broadcastEveryMs <= 0 || this.broadcastTimer !== null || !this.isLeader()) return;
     const url = this.config.controlUrl ?? controlUrl(this.url);
     this.broadcastTimer = setInterval(() => void this.postBroadcast(url), this.broadcastEveryMs);
   }
@@ -366,6 +460,7 @@ export class Engine implements SessionHost {
    * MAX_BROADCASTS_IN_FLIGHT wait at once; a tick beyond that is skipped and counted.
    */
   private async postBroadcast(url: string): Promise<void> {
+    if (!this.everyGeneratorHolds()) return;
     if (this.broadcastsInFlight >= MAX_BROADCASTS_IN_FLIGHT) {
       this.recorder.error('bench.broadcast_skipped', this.ee);
       return;

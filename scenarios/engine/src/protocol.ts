@@ -134,6 +134,12 @@ export interface EngineConfig {
    * kernel's choice
    */
   sourceAddresses?: string[];
+  /**
+   * Artillery processes of one run that share its arrival schedule (bench run --generators);
+   * default 1. The broadcast leader asks for none until this many have started their hold, so
+   * every broadcast goes to every client.
+   */
+  generators?: number;
 }
 
 /** `same`: the server runs on this host, stamps compare; `other`: they do not. */
@@ -392,5 +398,19 @@ export type EngineEvent =
 
 /** Env var: folder where the engine writes its event files. */
 export const ENGINE_DIR_ENV = 'BENCH_ENGINE_DIR';
+/**
+ * File in $BENCH_ENGINE_DIR that the broadcast leader creates (O_EXCL): across every Artillery
+ * process and worker thread of a run, the first engine to create it is the only one that asks
+ * for broadcasts. It holds the leader's pid and threadId.
+ */
+export const BROADCAST_LEADER_FILE = 'broadcast-leader';
+/**
+ * File in $BENCH_ENGINE_DIR that the engine running the probes creates once they are done. An
+ * engine whose `probe` phase is a pause (a generator without probes) holds its clients until
+ * the file is there, so every client of every generator is held while the probes run.
+ */
+export const PROBES_DONE_FILE = 'probes-done';
+/** Files (`holding-<pid>-<threadId>`) each engine creates in $BENCH_ENGINE_DIR as its hold starts. */
+export const HOLDING_PREFIX = 'holding-';
 /** Env var: default library when the script does not name one. */
 export const LIB_ENV = 'BENCH_LIB';
