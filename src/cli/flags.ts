@@ -57,7 +57,7 @@ const SHARED = {
     default: String(RUN_DEFAULTS.pingIntervalMs),
     sweep: true,
   }),
-  'redis-url': str(`Redis for --adapter redis (default ${DEFAULT_REDIS_URL})`, { sweep: true }),
+  'redis-url': str(`Redis for --adapter redis and redis-streams (default ${DEFAULT_REDIS_URL})`, { sweep: true }),
   'pg-url': str(`PostgreSQL for --adapter postgres (default ${DEFAULT_PG_URL})`, { sweep: true }),
   quiet: bool('no progress on stderr'),
 } satisfies FlagTable;
@@ -128,9 +128,12 @@ export const RUN_FLAGS = {
   nodes: str('server nodes behind HAProxy (sticky for long-polling), synced by --adapter (default 1)', {
     sweep: true,
   }),
-  adapter: str('what carries broadcasts between nodes: redis | postgres | cluster (Socket.IO), redis (ws, SockJS)', {
-    sweep: true,
-  }),
+  adapter: str(
+    'what carries broadcasts between nodes: redis | redis-streams | postgres | cluster (Socket.IO), redis (ws, SockJS)',
+    {
+      sweep: true,
+    },
+  ),
   'adapter-outage': str('FROM..TO: pause Redis (CLIENT PAUSE) that many seconds after the hold starts, e.g. 2..5'),
   'kill-node-at': str(
     'S: kill one node (SIGKILL, never the publisher) S seconds after the hold starts; turns --reconnect on',
@@ -158,9 +161,12 @@ export const SERVE_FLAGS = {
   'metrics-token': str(
     `serve own RSS/CPU samples at /metrics/samples to holders of this token (or $${METRICS_TOKEN_ENV})`,
   ),
-  adapter: str('what syncs broadcasts with other nodes: none | redis | postgres | cluster (the last two: Socket.IO)', {
-    default: SERVE_DEFAULTS.adapter,
-  }),
+  adapter: str(
+    'what syncs broadcasts with other nodes: none | redis | redis-streams | postgres | cluster (the last three: Socket.IO)',
+    {
+      default: SERVE_DEFAULTS.adapter,
+    },
+  ),
   'redis-url': SHARED['redis-url'],
   'pg-url': SHARED['pg-url'],
   'node-id': str("this node's label in stats and the ready line", { default: DEFAULT_NODE_ID }),

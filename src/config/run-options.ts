@@ -243,7 +243,7 @@ function resolveNodes(
       `--nodes ${nodes} needs an --adapter to carry broadcasts between the nodes: redis, postgres or cluster.`,
     );
   }
-  if ((adapter === 'postgres' || adapter === 'cluster') && lib !== 'socketio') {
+  if ((adapter === 'postgres' || adapter === 'cluster' || adapter === 'redis-streams') && lib !== 'socketio') {
     throw new UsageError(
       `--adapter ${adapter} exists for Socket.IO only; ${lib} nodes share broadcasts through --adapter redis.`,
     );

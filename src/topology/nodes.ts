@@ -50,7 +50,7 @@ function controlOf(url: string, path: string = CONTROL_BROADCAST_PATH): string {
 /** Fails before any load when the adapter's service does not answer (a TCP connect, bounded). */
 export async function checkAdapterService(o: Pick<ResolvedRunOptions, 'adapter' | 'redisUrl' | 'pgUrl'>) {
   const service =
-    o.adapter === 'redis'
+    o.adapter === 'redis' || o.adapter === 'redis-streams'
       ? { name: 'Redis', url: o.redisUrl, flag: '--redis-url', port: 6379 }
       : o.adapter === 'postgres'
         ? { name: 'PostgreSQL', url: o.pgUrl, flag: '--pg-url', port: 5432 }
@@ -116,7 +116,7 @@ async function waitForSync(servers: readonly ServerProcess[], ids: readonly stri
 function adapterArgs(o: ResolvedRunOptions, nodeId: string, key: string): string[] {
   if (o.adapter === 'none') return [];
   const args = ['--adapter', o.adapter, '--node-id', nodeId, '--cluster-key', key];
-  if (o.adapter === 'redis') args.push('--redis-url', o.redisUrl);
+  if (o.adapter === 'redis' || o.adapter === 'redis-streams') args.push('--redis-url', o.redisUrl);
   if (o.adapter === 'postgres') args.push('--pg-url', o.pgUrl);
   if (o.adapter === 'cluster') args.push('--workers', String(o.nodes));
   return args;
