@@ -135,6 +135,9 @@ export const RUN_FLAGS = {
     },
   ),
   'adapter-outage': str('FROM..TO: pause Redis (CLIENT PAUSE) that many seconds after the hold starts, e.g. 2..5'),
+  'adapter-crash': str(
+    "FROM..TO: kill bench's own redis-server (SIGKILL) that many seconds after the hold starts, start it again at TO, e.g. 3..6",
+  ),
   'kill-node-at': str(
     'S: kill one node (SIGKILL, never the publisher) S seconds after the hold starts; turns --reconnect on',
   ),

@@ -20,6 +20,7 @@ import { RemoteSampler } from '../sampling/remote-sampler';
 import { buildResult } from '../result/build';
 import type { FaultRecord, MemoryCapReport, RunOutcome, RunResult } from '../result/schema';
 import { startNodes, type NodeSet } from '../topology/nodes';
+import { OwnRedis } from '../topology/redis-server';
 import { raceExits } from './exit-race';
 import { checkBeforeStart } from './start-checks';
 import type { SystemLimits } from './preflight';
@@ -54,7 +55,7 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
     const scriptFile = writeScript(run);
     if (hooks.signal?.aborted) throw hooks.signal.reason;
     startLoad(run, scriptFile);
-    run.faultTimers = scheduleFaults(o, run.nodeSet, run.runDir, run.startedAt, run.faults);
+    run.faultTimers = scheduleFaults(o, run.nodeSet, run.runDir, run.startedAt, run.faults, run.ownRedis);
     run.outcome = await awaitExit(run);
     await finishLoad(run);
   } catch (err) {
@@ -80,6 +81,8 @@ interface RunState {
   readonly startedAt: number;
   readonly faults: FaultRecord[];
   nodeSet: NodeSet | null;
+  /** bench's own redis-server, for --adapter-crash to kill */
+  ownRedis: OwnRedis | null;
   /** all nodes together: the service's memory */
   serverSampler: ProcSampler | null;
   /** each node on its own, with several */
@@ -132,6 +135,7 @@ function newRun(o: ResolvedRunOptions, hooks: RunHooks, iso: Isolation, remote: 
     startedAt: Date.now(),
     faults: [],
     nodeSet: null,
+    ownRedis: null,
     serverSampler: null,
     nodeSamplers: [],
     artillery: null,
@@ -147,7 +151,8 @@ function newRun(o: ResolvedRunOptions, hooks: RunHooks, iso: Isolation, remote: 
 async function startServers(run: RunState): Promise<void> {
   const { o } = run;
   if (o.target !== null) return;
-  const nodeSet = await startNodes(o, run.iso, run.runDir);
+  if (o.adapterCrash) run.ownRedis = await OwnRedis.start();
+  const nodeSet = await startNodes(run.ownRedis ? { ...o, redisUrl: run.ownRedis.url } : o, run.iso, run.runDir);
   run.nodeSet = nodeSet;
   // The service's memory is all its nodes together; each node is also sampled on its own.
   run.serverSampler = new ProcSampler(
@@ -239,6 +244,7 @@ async function stopAndCollect(run: RunState): Promise<void> {
   for (const n of run.nodeSamplers) n.sampler.stop();
   if (run.artillery) await stopChild(run.artillery.child);
   if (run.nodeSet) await stopServers(run, run.nodeSet);
+  await run.ownRedis?.stop();
   if (run.remote) await run.remote.stop();
   run.memoryCap = run.iso.memoryReport('server');
   run.iso.cleanup();

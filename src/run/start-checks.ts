@@ -34,5 +34,6 @@ export async function checkBeforeStart(o: ResolvedRunOptions, limits: SystemLimi
   preflight(o, limits);
   checkTempDir();
   if (o.target !== null) await checkTarget(o.target, o);
-  await checkAdapterService(o);
+  // --adapter-crash brings its own Redis.
+  if (!o.adapterCrash) await checkAdapterService(o);
 }

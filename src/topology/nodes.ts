@@ -42,7 +42,7 @@ export function libUrl(lib: Lib, host: string, port: number): string {
 }
 
 /** A node's control route `path` (default: broadcast), over http(s) whatever the library's scheme. */
-function controlOf(url: string, path: string = CONTROL_BROADCAST_PATH): string {
+export function controlOf(url: string, path: string = CONTROL_BROADCAST_PATH): string {
   const u = new URL(url);
   return `${u.protocol === 'wss:' || u.protocol === 'https:' ? 'https:' : 'http:'}//${u.host}${path}`;
 }
