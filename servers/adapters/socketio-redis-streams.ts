@@ -1,24 +1,9 @@
 import { createAdapter } from '@socket.io/redis-streams-adapter';
-import { TimeoutError } from '@redis/client';
 import type { Server } from 'socket.io';
 import type { AdapterOptions } from '../types';
 import { versionsOf } from '../versions';
 import type { SocketIoSync } from './types';
-import { closeRedis, connectRedis } from './redis-client';
-
-let timeouts = 0;
-
-/**
- * With Redis gone for more than node-redis 6's command timeout (5 s), the adapter (0.3.1) leaves
- * a timed-out command's rejection unhandled, which would kill the node. Those alone are counted
- * and said on stderr once; any other unhandled rejection still ends the process.
- */
-function ignoreCommandTimeout(err: unknown): void {
-  if (!(err instanceof TimeoutError)) throw err;
-  if (timeouts++ === 0) {
-    process.stderr.write('bench serve: a Redis command timed out unhandled in the streams adapter; ignored\n');
-  }
-}
+import { closeRedis, connectRedis, ignoreRedisLoss } from './redis-client';
 
 /**
  * The Redis streams adapter: broadcasts go through one stream (XADD, read back with a blocking
@@ -33,13 +18,13 @@ export async function attach(
 ): Promise<SocketIoSync> {
   const prefix = `bench:${o.key}`;
   const client = await connectRedis(o.url, `${prefix}:${nodeId}:streams`);
-  process.on('unhandledRejection', ignoreCommandTimeout);
+  process.on('unhandledRejection', ignoreRedisLoss);
   io.adapter(createAdapter(client, { streamName: `${prefix}:stream`, channelPrefix: prefix }));
   return {
     versions: versionsOf([['@socket.io/redis-streams-adapter'], ['redis'], ['redis', '@redis/client']]),
     // The adapter's own reading client is a duplicate it closes with the server.
     close: async () => {
-      process.off('unhandledRejection', ignoreCommandTimeout);
+      process.off('unhandledRejection', ignoreRedisLoss);
       await closeRedis(client);
     },
   };
