@@ -24,7 +24,7 @@ export interface ServeOptions {
   pingInterval?: string | number;
   /** serve this process's RSS/CPU samples at /metrics/samples to holders of this token */
   metricsToken?: string;
-  /** what syncs this node with others: none | redis | postgres | cluster */
+  /** what syncs this node with others: none | redis | redis-streams | postgres | cluster */
   adapter?: string;
   redisUrl?: string;
   pgUrl?: string;
