@@ -17,7 +17,7 @@ const FACTORIES: Record<Lib, () => ServerFactory> = {
 export const ADAPTERS_OF: Record<Lib, readonly AdapterOptions['kind'][]> = {
   ws: ['none', 'redis'],
   sockjs: ['none', 'redis'],
-  socketio: ['none', 'redis', 'postgres', 'cluster'],
+  socketio: ['none', 'redis', 'redis-streams', 'postgres', 'cluster'],
 };
 
 /**

@@ -10,6 +10,8 @@ export type AdapterOptions =
   | { kind: 'none' }
   /** Socket.IO: the official Redis adapter; ws and SockJS: Redis pub/sub */
   | { kind: 'redis'; url: string; key: string }
+  /** Socket.IO only: the Redis streams adapter (XADD/XREAD), built to survive Redis outages */
+  | { kind: 'redis-streams'; url: string; key: string }
   /** Socket.IO only: the official PostgreSQL adapter (LISTEN/NOTIFY) */
   | { kind: 'postgres'; url: string; key: string }
   /** Socket.IO only: one primary (sticky by session) handing connections to `workers` processes */

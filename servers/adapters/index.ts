@@ -42,6 +42,12 @@ export async function attachSocketIoAdapter(
       return { versions: {}, close: async () => {} };
     case 'redis':
       return (require('./socketio-redis') as typeof import('./socketio-redis')).attach(io, adapter, nodeId);
+    case 'redis-streams':
+      return (require('./socketio-redis-streams') as typeof import('./socketio-redis-streams')).attach(
+        io,
+        adapter,
+        nodeId,
+      );
     case 'postgres':
       return (require('./socketio-postgres') as typeof import('./socketio-postgres')).attach(io, adapter, nodeId);
     case 'cluster':

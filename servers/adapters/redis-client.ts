@@ -1,4 +1,4 @@
-import { createClient } from 'redis';
+import { createClient, TimeoutError, SocketClosedUnexpectedlyError } from 'redis';
 import { AdapterUnavailableError, connectFailure } from './errors';
 
 /** How long connecting to Redis may take before `bench serve` gives up (ms). */
@@ -93,4 +93,28 @@ export async function connectPair(
     await closeRedis(pub);
     throw err;
   }
+}
+
+/** Errors of a lost Redis connection, as a command in flight or queued sees them. */
+const LOST_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE']);
+const said = new Set<string>();
+
+/**
+ * An 'unhandledRejection' listener for the Socket.IO Redis adapters: both (redis-adapter 8.3.0,
+ * redis-streams-adapter 0.3.1) leave some commands' rejections unhandled, so a Redis that dies
+ * (a command reset in flight) or stays away past node-redis 6's 5 s command timeout would kill
+ * the node under Node's default. Only those errors are ignored, each kind said once on stderr;
+ * any other unhandled rejection still ends the process.
+ */
+export function ignoreRedisLoss(err: unknown): void {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  const lost =
+    err instanceof TimeoutError ||
+    err instanceof SocketClosedUnexpectedlyError ||
+    (code !== undefined && LOST_CODES.has(code));
+  if (!lost) throw err;
+  const kind = code ?? (err as Error).constructor.name;
+  if (said.has(kind)) return;
+  said.add(kind);
+  process.stderr.write(`bench serve: the Redis adapter left a failed command unhandled (${kind}); ignored\n`);
 }

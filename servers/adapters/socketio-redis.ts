@@ -3,7 +3,7 @@ import type { Server } from 'socket.io';
 import type { AdapterOptions } from '../types';
 import { versionsOf } from '../versions';
 import type { SocketIoSync } from './types';
-import { closeRedis, connectPair } from './redis-client';
+import { closeRedis, connectPair, ignoreRedisLoss } from './redis-client';
 
 /**
  * The official Redis adapter, with two node-redis clients (publishing, subscribing). Its channels
@@ -16,6 +16,7 @@ export async function attach(
 ): Promise<SocketIoSync> {
   const prefix = `bench:${o.key}`;
   const { pub, sub } = await connectPair(o.url, prefix, nodeId);
+  process.on('unhandledRejection', ignoreRedisLoss);
   io.adapter(createAdapter(pub, sub, { key: prefix }));
   // The adapter subscribes without waiting. Commands on one connection complete in order, so
   // once this one has, so have its subscriptions, and the node hears the others from now on.
@@ -25,6 +26,7 @@ export async function attach(
   return {
     versions: versionsOf([['@socket.io/redis-adapter'], ['redis'], ['redis', '@redis/client']]),
     close: async () => {
+      process.off('unhandledRejection', ignoreRedisLoss);
       await Promise.all([closeRedis(sub), closeRedis(pub)]);
     },
   };

@@ -59,7 +59,7 @@ const SHARED = {
     default: String(RUN_DEFAULTS.pingIntervalMs),
     sweep: true,
   }),
-  'redis-url': str(`Redis for --adapter redis (default ${DEFAULT_REDIS_URL})`, { sweep: true }),
+  'redis-url': str(`Redis for --adapter redis and redis-streams (default ${DEFAULT_REDIS_URL})`, { sweep: true }),
   'pg-url': str(`PostgreSQL for --adapter postgres (default ${DEFAULT_PG_URL})`, { sweep: true }),
   quiet: bool('no progress on stderr'),
   'sio-parser': str(
@@ -157,9 +157,12 @@ export const RUN_FLAGS = {
     `Artillery processes that share the arrival schedule (1 to ${MAX_GENERATORS}); default 1, or the fewest that keep each one's clients + probes under ulimit -n minus ${GENERATOR_FD_MARGIN.toLocaleString('en-US')}`,
     { sweep: true },
   ),
-  adapter: str('what carries broadcasts between nodes: redis | postgres | cluster (Socket.IO), redis (ws, SockJS)', {
-    sweep: true,
-  }),
+  adapter: str(
+    'what carries broadcasts between nodes: redis | redis-streams | postgres | cluster (Socket.IO), redis (ws, SockJS)',
+    {
+      sweep: true,
+    },
+  ),
   spread: str(
     'several nodes: balancer (HAProxy, sticky) | client (each client picks a node, round robin; websocket only)',
     {
@@ -172,6 +175,9 @@ export const RUN_FLAGS = {
     { sweep: true },
   ),
   'adapter-outage': str('FROM..TO: pause Redis (CLIENT PAUSE) that many seconds after the hold starts, e.g. 2..5'),
+  'adapter-crash': str(
+    "FROM..TO: kill bench's own redis-server (SIGKILL) that many seconds after the hold starts, start it again at TO, e.g. 3..6",
+  ),
   'kill-node-at': str(
     'S: kill one node (SIGKILL, never the publisher) S seconds after the hold starts; turns --reconnect on',
   ),
@@ -204,9 +210,12 @@ export const SERVE_FLAGS = {
   'metrics-format': str('json | prometheus (also /metrics in Prometheus text format: docs/prometheus.md)', {
     default: SERVE_DEFAULTS.metricsFormat,
   }),
-  adapter: str('what syncs broadcasts with other nodes: none | redis | postgres | cluster (the last two: Socket.IO)', {
-    default: SERVE_DEFAULTS.adapter,
-  }),
+  adapter: str(
+    'what syncs broadcasts with other nodes: none | redis | redis-streams | postgres | cluster (the last three: Socket.IO)',
+    {
+      default: SERVE_DEFAULTS.adapter,
+    },
+  ),
   'redis-url': SHARED['redis-url'],
   'pg-url': SHARED['pg-url'],
   'node-id': str("this node's label in stats and the ready line", { default: DEFAULT_NODE_ID }),

@@ -49,7 +49,7 @@ export const RUN_DEFAULTS = {
 
 export const MAX_CLIENTS = 100_000;
 
-export const ADAPTERS = ['none', 'redis', 'postgres', 'cluster'] as const;
+export const ADAPTERS = ['none', 'redis', 'redis-streams', 'postgres', 'cluster'] as const;
 export type AdapterKind = (typeof ADAPTERS)[number];
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 export const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';

@@ -89,6 +89,7 @@ export interface RunOptions extends SioFlags {
   redisUrl?: string;
   pgUrl?: string;
   adapterOutage?: string;
+  adapterCrash?: string;
   killNodeAt?: string | number;
   /** true/false from --reconnect / --no-reconnect; absent: on with --kill-node-at only */
   reconnect?: boolean;
@@ -178,6 +179,8 @@ export interface ResolvedRunOptions {
   pgUrl: string;
   /** Redis made unavailable (CLIENT PAUSE) from..to seconds after the hold starts; null: no fault */
   adapterOutage: { fromSeconds: number; toSeconds: number } | null;
+  /** bench's own redis-server killed (SIGKILL) at from and started again at to, seconds after the hold starts; null: no fault */
+  adapterCrash: { fromSeconds: number; toSeconds: number } | null;
   /** one node (the last, never the publisher) killed with SIGKILL this many seconds after the hold starts; null: none */
   killNodeAt: number | null;
   /** how clients whose connection is lost during the hold reconnect; null: they do not */
@@ -283,7 +286,7 @@ function resolveNodes(
       `--nodes ${nodes} needs an --adapter to carry broadcasts between the nodes: redis, postgres or cluster.`,
     );
   }
-  if ((adapter === 'postgres' || adapter === 'cluster') && lib !== 'socketio') {
+  if ((adapter === 'postgres' || adapter === 'cluster' || adapter === 'redis-streams') && lib !== 'socketio') {
     throw new UsageError(
       `--adapter ${adapter} exists for Socket.IO only; ${lib} nodes share broadcasts through --adapter redis.`,
     );
@@ -329,16 +332,22 @@ function resolveGenerators(raw: string | number | undefined, scenario: ScenarioR
   return k;
 }
 
-function resolveOutage(raw: string | undefined, o: ResolvedRunOptions): ResolvedRunOptions['adapterOutage'] {
-  if (raw === undefined) return null;
+/** FROM..TO seconds after the hold starts, within the hold. */
+function holdWindow(flag: string, raw: string, example: string) {
   const m = /^\s*(\d+(?:\.\d+)?)\s*\.\.\s*(\d+(?:\.\d+)?)\s*$/.exec(raw);
   const from = m ? Number(m[1]) : NaN;
   const to = m ? Number(m[2]) : NaN;
   if (!(from < to)) {
     throw new UsageError(
-      `--adapter-outage must be FROM..TO in seconds after the hold starts, FROM below TO (got "${raw}"). Example: --adapter-outage 2..5`,
+      `--${flag} must be FROM..TO in seconds after the hold starts, FROM below TO (got "${raw}"). Example: --${flag} ${example}`,
     );
   }
+  return { from, to };
+}
+
+function resolveOutage(raw: string | undefined, o: ResolvedRunOptions): ResolvedRunOptions['adapterOutage'] {
+  if (raw === undefined) return null;
+  const { from, to } = holdWindow('adapter-outage', raw, '2..5');
   if (o.adapter !== 'redis') {
     throw new UsageError(
       `--adapter-outage pauses Redis, so it needs --adapter redis (got --adapter ${o.adapter}). Example: --nodes 3 --adapter redis --adapter-outage 2..5`,
@@ -347,6 +356,32 @@ function resolveOutage(raw: string | undefined, o: ResolvedRunOptions): Resolved
   if (to > o.holdSeconds) {
     throw new UsageError(
       `--adapter-outage ${raw} ends after the hold (${o.holdSeconds} s): broadcasts run only during the hold. Give --hold ${Math.ceil(to) + 2} or more.`,
+    );
+  }
+  return { fromSeconds: from, toSeconds: to };
+}
+
+function resolveCrash(raw: RunOptions, o: ResolvedRunOptions): ResolvedRunOptions['adapterCrash'] {
+  if (raw.adapterCrash === undefined) return null;
+  const { from, to } = holdWindow('adapter-crash', raw.adapterCrash, '3..6');
+  if (o.adapter !== 'redis' && o.adapter !== 'redis-streams') {
+    throw new UsageError(
+      `--adapter-crash kills Redis, so it needs --adapter redis or redis-streams (got --adapter ${o.adapter}). Example: --nodes 3 --adapter redis --adapter-crash 3..6`,
+    );
+  }
+  if (raw.redisUrl !== undefined) {
+    throw new UsageError(
+      "--adapter-crash kills bench's own redis-server, never the one at --redis-url. Remove --redis-url.",
+    );
+  }
+  if (raw.adapterOutage !== undefined) {
+    throw new UsageError(
+      '--adapter-crash and --adapter-outage both take Redis away during the hold. Give one of them.',
+    );
+  }
+  if (to > o.holdSeconds) {
+    throw new UsageError(
+      `--adapter-crash ${raw.adapterCrash} ends after the hold (${o.holdSeconds} s): broadcasts run only during the hold. Give --hold ${Math.ceil(to) + 2} or more.`,
     );
   }
   return { fromSeconds: from, toSeconds: to };
@@ -608,12 +643,14 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
     spread: 'balancer',
     sourceAddresses: parseSourceAddresses(raw.sourceAddresses),
     adapterOutage: null,
+    adapterCrash: null,
     killNodeAt: null,
     reconnect: null,
   };
   resolved.spread = resolveSpread(raw.spread, resolved);
   checkSourceAddressReach(resolved.sourceAddresses, resolved, LOCAL_PROFILE);
   resolved.adapterOutage = resolveOutage(raw.adapterOutage, resolved);
+  resolved.adapterCrash = resolveCrash(raw, resolved);
   resolved.killNodeAt = resolveKillNode(raw, resolved);
   resolved.reconnect = resolveReconnect(raw, resolved.killNodeAt);
   resolved.forcedGcHeap = resolveForcedGc(raw, resolved);

@@ -29,7 +29,7 @@ export interface ServeOptions extends SioFlags {
   metricsToken?: string;
   /** json (/metrics/samples, what bench run reads) | prometheus (also /metrics, text format) */
   metricsFormat?: string;
-  /** what syncs this node with others: none | redis | postgres | cluster */
+  /** what syncs this node with others: none | redis | redis-streams | postgres | cluster */
   adapter?: string;
   redisUrl?: string;
   pgUrl?: string;
@@ -184,19 +184,20 @@ function resolveAdapter(raw: ServeOptions, lib: Lib): AdapterOptions {
       `--adapter ${kind} exists for Socket.IO only; ${lib} nodes share broadcasts through --adapter redis (or none).`,
     );
   }
-  const onlyWith = (flag: string, given: unknown, adapter: string) => {
-    if (given !== undefined && kind !== adapter) {
+  const onlyWith = (flag: string, given: unknown, adapter: string, ...also: string[]) => {
+    if (given !== undefined && kind !== adapter && !also.includes(kind)) {
       throw new UsageError(
-        `--${flag} applies to --adapter ${adapter} only. Remove --${flag}, or add --adapter ${adapter}.`,
+        `--${flag} applies to --adapter ${[adapter, ...also].join(' or ')} only. Remove --${flag}, or add --adapter ${adapter}.`,
       );
     }
   };
-  onlyWith('redis-url', raw.redisUrl, 'redis');
+  onlyWith('redis-url', raw.redisUrl, 'redis', 'redis-streams');
   onlyWith('pg-url', raw.pgUrl, 'postgres');
   onlyWith('workers', raw.workers, 'cluster');
   const key = label('cluster-key', raw.clusterKey ?? SERVE_DEFAULTS.clusterKey, 'run-42');
   switch (kind) {
     case 'redis':
+    case 'redis-streams':
       return {
         kind,
         url: serviceUrl('redis-url', raw.redisUrl ?? DEFAULT_REDIS_URL, ['redis:', 'rediss:'], DEFAULT_REDIS_URL),

@@ -30,6 +30,16 @@ export function faultText(f: FaultRecord, adapter: string): string {
     if (f.startedAtMs === null) return `${service} pause ${window} not applied: the run ended first`;
     return `${service} paused ${window} (from ${runSeconds(f.startedAtMs)} s after the run started)`;
   }
+  if (f.kind === 'adapter-crash') {
+    const window = `killed ${seconds(f.fromSeconds)} s into the hold, restarted at ${seconds(f.toSeconds)} s`;
+    if (f.error) return `Redis crash (${window}) failed: ${f.error}`;
+    if (f.killedAtMs === null) return `Redis crash (${window}) not applied: the run ended first`;
+    const missed = f.nodes.reduce((sum, n) => sum + n.missed, 0);
+    const stop = Math.max(0, ...f.nodes.map((n) => n.deliveryStopMs ?? 0));
+    const recovered =
+      f.recovered === null ? 'recovery unknown' : f.recovered ? 'every node recovered' : 'not every node recovered';
+    return `Redis ${window} (${f.adapter}): ${plural(missed, 'broadcast', 'broadcasts')} missed by nodes, delivery stopped up to ${runSeconds(stop)} s, ${recovered}`;
+  }
   return `fault ${String((f as { kind?: unknown }).kind)}`;
 }
 
@@ -46,7 +56,9 @@ export function faultLabel(result: Pick<RunResult, 'faults'>): string {
         ? `node killed at ${seconds(f.atSeconds)} s`
         : f.kind === 'adapter-outage'
           ? `Redis paused ${seconds(f.fromSeconds)}..${seconds(f.toSeconds)} s`
-          : `fault ${String((f as { kind?: unknown }).kind)}`,
+          : f.kind === 'adapter-crash'
+            ? `Redis killed ${seconds(f.fromSeconds)}..${seconds(f.toSeconds)} s`
+            : `fault ${String((f as { kind?: unknown }).kind)}`,
     )
     .join(', ');
 }

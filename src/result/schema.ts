@@ -306,7 +306,7 @@ export interface ReconnectReport {
 }
 
 /** A fault the run injected, and when. */
-export type FaultRecord = AdapterOutageFault | KillNodeFault;
+export type FaultRecord = AdapterOutageFault | AdapterCrashFault | KillNodeFault;
 
 export interface KillNodeFault {
   kind: 'kill-node';
@@ -331,6 +331,35 @@ export interface AdapterOutageFault {
   startedAtMs: number | null;
   /** why it could not be applied; null when it was */
   error: string | null;
+}
+
+export interface AdapterCrashFault {
+  kind: 'adapter-crash';
+  /** the window asked for, in seconds after the hold started: killed at from, started again at to */
+  fromSeconds: number;
+  toSeconds: number;
+  /** the adapter the nodes ran (redis or redis-streams) */
+  adapter: string;
+  /** when bench's redis-server was killed, and when it accepted connections again (ms since the run started); null if not */
+  killedAtMs: number | null;
+  backAtMs: number | null;
+  /** the nodes as seen from the kill to the end of the hold */
+  nodes: AdapterCrashNode[];
+  /** every node delivered again after the restart and counted all the nodes through its adapter, none restarted */
+  recovered: boolean | null;
+  error: string | null;
+}
+
+export interface AdapterCrashNode {
+  nodeId: string;
+  /** broadcasts some node delivered that this one never did (delivery logs) */
+  missed: number;
+  /** longest time without a delivery on this node, from the kill to the end of the hold (ms, to 0.1 s) */
+  deliveryStopMs: number | null;
+  /** it delivered a broadcast after Redis was back */
+  deliveredAfter: boolean;
+  /** nodes it counted through its adapter at the end of the hold (stats `servers`); null if it did not answer */
+  serversAfter: number | null;
 }
 
 /** One run. Discriminated on `status`: an errored or aborted run keeps what it measured. */

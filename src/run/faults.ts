@@ -2,7 +2,9 @@ import { readEngineState } from '../loadgen/engine-events';
 import type { ResolvedRunOptions } from '../config/run-options';
 import type { FaultRecord, KillNodeFault } from '../result/schema';
 import type { NodeSet } from '../topology/nodes';
+import type { OwnRedis } from '../topology/redis-server';
 import { pauseRedis } from './redis-pause';
+import { scheduleCrash } from './redis-crash';
 
 export interface Cancel {
   cancel(): void;
@@ -76,7 +78,7 @@ function scheduleKill(
 }
 
 /**
- * Schedules the faults the options ask for (--adapter-outage, --kill-node-at), each recorded in
+ * Schedules the faults the options ask for (--adapter-outage, --adapter-crash, --kill-node-at), each recorded in
  * `faults` as it is scheduled and filled in when applied. Cancel them all at the end of the run.
  */
 export function scheduleFaults(
@@ -85,9 +87,13 @@ export function scheduleFaults(
   runDir: string,
   startedAt: number,
   faults: FaultRecord[],
+  redis: OwnRedis | null = null,
 ): Cancel[] {
   const timers: Cancel[] = [];
   if (o.adapterOutage) timers.push(scheduleOutage(o, runDir, startedAt, faults));
+  if (o.adapterCrash && redis && nodeSet) {
+    timers.push(scheduleCrash(o, redis, nodeSet, startedAt, faults, (s, fn) => atHoldOffset(runDir, s, fn)));
+  }
   if (o.killNodeAt !== null && nodeSet) timers.push(scheduleKill(o, nodeSet, runDir, startedAt, faults));
   return timers;
 }

@@ -22,6 +22,7 @@ import { buildResult } from '../result/build';
 import type { FaultRecord, MemoryCapReport, RunOutcome, RunResult, TopologyRecord } from '../result/schema';
 import { clientsPerAddress } from '../topology/source-addresses';
 import { startNodes, type NodeSet } from '../topology/nodes';
+import { OwnRedis } from '../topology/redis-server';
 import { raceExits } from './exit-race';
 import { checkBeforeStart, sourcePlan } from './start-checks';
 import { readLimits, type SystemLimits } from './preflight';
@@ -59,7 +60,7 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
     const scriptFiles = writeScripts(run);
     if (hooks.signal?.aborted) throw hooks.signal.reason;
     startLoad(run, scriptFiles);
-    run.faultTimers = scheduleFaults(o, run.nodeSet, run.runDir, run.startedAt, run.faults);
+    run.faultTimers = scheduleFaults(o, run.nodeSet, run.runDir, run.startedAt, run.faults, run.ownRedis);
     run.faultTimers.push(...scheduleForcedGc(o, run.nodeSet, run.runDir));
     run.outcome = await awaitExit(run);
     await finishLoad(run);
@@ -88,6 +89,8 @@ interface RunState {
   nodeSet: NodeSet | null;
   /** loopback addresses clients connect from; null: the kernel's choice */
   readonly sourceAddresses: string[] | null;
+  /** bench's own redis-server, for --adapter-crash to kill */
+  ownRedis: OwnRedis | null;
   /** all nodes together: the service's memory */
   serverSampler: ProcSampler | null;
   /** each node on its own, with several */
@@ -142,6 +145,7 @@ function newRun(o: ResolvedRunOptions, hooks: RunHooks, iso: Isolation, remote: 
     faults: [],
     nodeSet: null,
     sourceAddresses: sourcePlan(o, hooks.limits),
+    ownRedis: null,
     serverSampler: null,
     nodeSamplers: [],
     artillery: [],
@@ -157,7 +161,8 @@ function newRun(o: ResolvedRunOptions, hooks: RunHooks, iso: Isolation, remote: 
 async function startServers(run: RunState): Promise<void> {
   const { o } = run;
   if (o.target !== null) return;
-  const nodeSet = await startNodes(o, run.iso, run.runDir);
+  if (o.adapterCrash) run.ownRedis = await OwnRedis.start();
+  const nodeSet = await startNodes(run.ownRedis ? { ...o, redisUrl: run.ownRedis.url } : o, run.iso, run.runDir);
   run.nodeSet = nodeSet;
   // The service's memory is all its nodes together; each node is also sampled on its own.
   run.serverSampler = new ProcSampler(
@@ -266,6 +271,7 @@ async function stopAndCollect(run: RunState): Promise<void> {
   for (const n of run.nodeSamplers) n.sampler.stop();
   await Promise.all(run.artillery.map((a) => stopChild(a.child)));
   if (run.nodeSet) await stopServers(run, run.nodeSet);
+  await run.ownRedis?.stop();
   if (run.remote) await run.remote.stop();
   run.memoryCap = run.iso.memoryReport('server');
   run.iso.cleanup();

@@ -59,5 +59,6 @@ export async function checkBeforeStart(o: ResolvedRunOptions, limits: SystemLimi
   checkTempDir();
   if (o.target !== null) await checkTarget(o.target, o);
   if (o.pushMetrics !== null) await checkPushgateway(o.pushMetrics);
-  await checkAdapterService(o);
+  // --adapter-crash brings its own Redis.
+  if (!o.adapterCrash) await checkAdapterService(o);
 }

@@ -27,6 +27,11 @@ export function spawnNode(
     ...options,
     env: { ...(options.env ?? process.env), [PARENT_PID_ENV]: String(process.pid) },
   });
+  return track(child);
+}
+
+/** Counts `child` among bench's children, so that `stopAllChildren` stops it too. */
+export function track(child: ChildProcess): ChildProcess {
   live.add(child);
   child.once('exit', () => live.delete(child));
   return child;

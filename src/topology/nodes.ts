@@ -45,7 +45,7 @@ export function libUrl(lib: Lib, host: string, port: number): string {
 }
 
 /** A node's control route `path` (default: broadcast), over http(s) whatever the library's scheme. */
-function controlOf(url: string, path: string = CONTROL_BROADCAST_PATH): string {
+export function controlOf(url: string, path: string = CONTROL_BROADCAST_PATH): string {
   const u = new URL(url);
   return `${u.protocol === 'wss:' || u.protocol === 'https:' ? 'https:' : 'http:'}//${u.host}${path}`;
 }
@@ -53,7 +53,7 @@ function controlOf(url: string, path: string = CONTROL_BROADCAST_PATH): string {
 /** Fails before any load when the adapter's service does not answer (a TCP connect, bounded). */
 export async function checkAdapterService(o: Pick<ResolvedRunOptions, 'adapter' | 'redisUrl' | 'pgUrl'>) {
   const service =
-    o.adapter === 'redis'
+    o.adapter === 'redis' || o.adapter === 'redis-streams'
       ? { name: 'Redis', url: o.redisUrl, flag: '--redis-url', port: 6379 }
       : o.adapter === 'postgres'
         ? { name: 'PostgreSQL', url: o.pgUrl, flag: '--pg-url', port: 5432 }
@@ -119,7 +119,7 @@ async function waitForSync(servers: readonly ServerProcess[], ids: readonly stri
 function adapterArgs(o: ResolvedRunOptions, nodeId: string, key: string): string[] {
   if (o.adapter === 'none') return [];
   const args = ['--adapter', o.adapter, '--node-id', nodeId, '--cluster-key', key];
-  if (o.adapter === 'redis') args.push('--redis-url', o.redisUrl);
+  if (o.adapter === 'redis' || o.adapter === 'redis-streams') args.push('--redis-url', o.redisUrl);
   if (o.adapter === 'postgres') args.push('--pg-url', o.pgUrl);
   if (o.adapter === 'cluster') args.push('--workers', String(o.nodes));
   return args;
