@@ -81,7 +81,7 @@ export function parseLimitSlo(expression: string): LimitSlo {
     throw new UsageError(`--slo "${expression}": a latency takes ${unitList(DURATION_UNITS)} (got "${unit}").`);
   }
   const percentile = stat === 'max' ? 100 : Number(stat.slice(1));
-  if (percentile <= 0 || percentile >= 100) {
+  if (stat !== 'max' && (percentile <= 0 || percentile >= 100)) {
     throw new UsageError(`--slo "${expression}": the percentile must be above p0 and below p100 (or max).`);
   }
   return { expression, metric: name as LimitSloMetric, percentile, limitMs: Number(value) * factor };
@@ -91,7 +91,7 @@ function whole(flag: string, raw: unknown, min: number, max: number, example: st
   const n = Number(raw);
   if (String(raw).trim() === '' || !Number.isInteger(n) || n < min || n > max) {
     throw new UsageError(
-      `--${flag} must be a whole number from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')} (got "${String(raw)}"), e.g. --${flag} ${example}.`,
+      `--${flag} must be a whole number from ${min} to ${max} (got "${String(raw)}"). Example: --${flag} ${example}`,
     );
   }
   return n;
@@ -102,12 +102,12 @@ export function resolveLimitOptions(raw: LimitOptions): ResolvedLimitOptions {
     throw new UsageError(`Missing --lib. Choose one of ${LIBS.join(', ')}, e.g. --lib socketio.`);
   }
   if (!(LIBS as readonly string[]).includes(raw.lib)) {
-    throw new UsageError(`--lib must be one of ${LIBS.join(', ')} (got "${raw.lib}").`);
+    throw new UsageError(`--lib must be one of ${LIBS.join(', ')} (got "${raw.lib}"). Example: --lib ws`);
   }
   const scenario = raw.scenario ?? LIMIT_DEFAULTS.scenario;
   if (!(LIMIT_SCENARIOS as readonly string[]).includes(scenario)) {
     throw new UsageError(
-      `--scenario must be one of ${LIMIT_SCENARIOS.join(', ')} for bench limit (got "${scenario}").`,
+      `--scenario must be one of ${LIMIT_SCENARIOS.join(', ')} for bench limit (got "${scenario}"). Example: --scenario broadcast`,
     );
   }
   const num = (flag: string, v: unknown, d: number, min: number, max: number, ex: string) =>
