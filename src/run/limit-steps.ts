@@ -45,15 +45,16 @@ interface Snapshot {
   histograms: Partial<Record<MetricName, string>>;
 }
 
-/** Per engine file: its snapshots by the probe phase they follow. */
-export function readStepSnapshots(dir: string): Map<number, Snapshot>[] {
+/** What the engine files say so far: per file its snapshots by the probe phase they follow, and the phases started. */
+export function readStepSnapshots(dir: string): Map<number, Snapshot>[] & { started: Set<number> } {
   let files: string[] = [];
+  const started = new Set<number>();
   try {
     files = fs.readdirSync(dir).filter((f) => f.startsWith('engine-') && f.endsWith('.ndjson'));
   } catch {
-    return [];
+    return Object.assign([], { started });
   }
-  return files.map((f) => {
+  const perFile = files.map((f) => {
     const byPhase = new Map<number, Snapshot>();
     for (const line of fs.readFileSync(path.join(dir, f), 'utf8').split('\n')) {
       let e: EngineEvent;
@@ -64,10 +65,11 @@ export function readStepSnapshots(dir: string): Map<number, Snapshot>[] {
       }
       if (e.event === 'snapshot' && e.afterPhase !== undefined) {
         byPhase.set(e.afterPhase, { counts: e.counts, loopDelayP99Ms: e.loopDelayMs.p99, histograms: e.histograms });
-      }
+      } else if (e.event === 'phase' && e.state === 'started') started.add(e.index);
     }
     return byPhase;
   });
+  return Object.assign(perFile, { started });
 }
 
 /** What the engine measured in one step: the difference of the snapshots after its probe phase and the one before. */
@@ -231,7 +233,8 @@ export function heldClients(steps: readonly LimitStep[]): number {
 }
 
 const n = (v: number) => v.toLocaleString('en-US');
-const ms = (v: number) => `${n(Math.round(v * 10) / 10)} ms`;
+// Three significant digits: a limit of 0.001 ms and one of 500 ms both read as given.
+const ms = (v: number) => `${n(Number(v.toPrecision(3)))} ms`;
 const mib = (v: number) => `${n(Math.round(v / 2 ** 20))} MiB`;
 
 /** The answer, e.g. "socketio held 17,000 clients; broadcast p95 crossed 500 ms at 18,000". */

@@ -19,6 +19,7 @@ import {
   heldClients,
   limitPhases,
   measureStep,
+  probePhaseOf,
   readStepSnapshots,
   stepClients,
   stepStats,
@@ -32,7 +33,7 @@ export interface LimitHooks {
   onStep?: (s: LimitStep) => void;
 }
 
-const POLL_MS = 250;
+const POLL_MS = 100;
 
 function openFiles(pid: number | null): Pick<LimitProcess, 'openFiles' | 'openFilesLimit'> {
   if (pid === null) return { openFiles: null, openFilesLimit: null };
@@ -124,6 +125,10 @@ export async function runLimit(o: ResolvedLimitOptions, hooks: LimitHooks = {}):
       const deadline =
         Date.now() + (clients / o.arrivalRate + o.holdSeconds + o.probes + ro.connectTimeoutMs / 1000 + 60) * 1000;
       let measure = null;
+      // The processes are read as the step's probes start: every client of the step is in and
+      // held then, while after the last step's probes the engine lets them all go.
+      let server: LimitProcess | null = null;
+      let generator: LimitProcess | null = null;
       while (measure === null) {
         if (hooks.signal?.aborted) throw hooks.signal.reason;
         if (hasExited(artillery.child))
@@ -131,7 +136,12 @@ export async function runLimit(o: ResolvedLimitOptions, hooks: LimitHooks = {}):
         if (nodeSet.servers.some((s) => hasExited(s.child))) throw new Error(`the ${o.lib} server exited`);
         if (Date.now() > deadline) throw new Error(`step ${i + 1} did not finish in time`);
         await sleep(POLL_MS);
-        if (readStepSnapshots(runDir).some((f) => f.has(3 * i + 2))) {
+        const seen = readStepSnapshots(runDir);
+        if (server === null && seen.started.has(probePhaseOf(i))) {
+          server = readProcess(serverPid, serverSince);
+          generator = readProcess(genPid, genSince);
+        }
+        if (seen.some((f) => f.has(probePhaseOf(i)))) {
           // Give every worker's snapshot of the phase a moment to land.
           await sleep(POLL_MS);
           measure = measureStep(readStepSnapshots(runDir), i);
@@ -147,9 +157,9 @@ export async function runLimit(o: ResolvedLimitOptions, hooks: LimitHooks = {}):
         echo: stats.echo,
         broadcast: stats.broadcast,
         p95: stats.p95,
-        server: readProcess(serverPid, serverSince),
+        server: server ?? readProcess(serverPid, serverSince),
         generator: {
-          ...readProcess(genPid, genSince),
+          ...(generator ?? readProcess(genPid, genSince)),
           loopDelayP99Ms: measure.loopDelayP99Ms,
           arrivalLagP99Ms: stats.arrivalLagP99Ms,
         },
