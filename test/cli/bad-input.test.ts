@@ -44,7 +44,7 @@ const CASES: Array<[string[], string]> = [
   [['serve'], 'Error: Missing --lib. Choose one of ws, socketio, sockjs, e.g. --lib ws.'],
   [
     [],
-    'Error: Name a command: bench run, serve, sweep, report, gate, capacity, profile or calibrate. Run bench --help for the list.',
+    'Error: Name a command: bench run, serve, sweep, limit, report, gate, capacity, profile or calibrate. Run bench --help for the list.',
   ],
   [
     ['sweep', '--libs', 'ws,mqtt'],
