@@ -52,6 +52,7 @@ describe('bench limit (real ws server, real Artillery)', () => {
     const md = path.join(dir, 'report.md');
     const rep = await runBin(['report', out, '--markdown', md], { timeoutMs: 30_000 });
     assert.equal(rep.code, 0, rep.stderr);
+    assert.ok(rep.stderr.includes('report: 0 cells, 1 bench limit result → '), rep.stderr);
     const text = fs.readFileSync(md, 'utf8');
     assert.ok(text.includes('**ws held 300 clients; reached --max 300 with every SLO met**'), text);
     assert.equal(text.split('\n').filter((l) => /^\| [123]00 \| [123]00 \| 0 \|/.test(l)).length, 3, text);
