@@ -391,7 +391,7 @@ export interface LimitProcess {
 export interface LimitStep {
   /** clients meant to be held once the step's ramp is done */
   clients: number;
-  /** main clients open when the step's probes finished */
+  /** main clients open when the step's snapshot was written; the next ramp's first arrivals may be in it */
   open: number;
   /** connections that failed during this step */
   failed: number;
