@@ -6,7 +6,8 @@
  * Returns a typed {@link CapacityReport}; src/export/capacity-text.ts and html-capacity.ts render it.
  */
 import { UsageError } from '../errors';
-import { loadInputs, type LoadedReport, type ReportCell } from '../result/read';
+import * as path from 'node:path';
+import { loadInputs, type LoadedLimit, type LoadedReport, type ReportCell } from '../result/read';
 import { flagReason, isFlagged } from '../result/cell';
 import { parseSize, parseSlo, type Slo } from '../metrics/expr';
 import { readMetric, SLO_METRICS, type MetricName } from '../metrics/registry';
@@ -204,7 +205,7 @@ export interface LatencyGrowth {
   powerR2: number | null;
 }
 
-export type CapacityConstraint = 'memory' | 'slo';
+export type CapacityConstraint = 'memory' | 'slo' | 'measured';
 
 /** How many clients one server holds under one constraint. */
 export interface CapacityLimit {
@@ -465,6 +466,41 @@ function seriesCapacity(
   };
 }
 
+/**
+ * A `bench limit` result measured what a fit only predicts: where it found a limit, its held
+ * clients are the answer for the library's series. One stopped by --max, the generator or the
+ * client side is a lower bound only.
+ */
+function useMeasuredLimit(s: SeriesCapacity, l: LoadedLimit, o: Omit<CapacityOptions, 'inputs'>): void {
+  const r = l.result;
+  // Only what the server ran into is its limit; the generator's or the client side's is not.
+  const server =
+    r.stop.kind === 'slo' || r.stop.kind === 'failed' || (r.stop.kind === 'resource' && r.stop.process === 'server');
+  if (!server) {
+    s.warnings.push(
+      `bench limit ${path.basename(l.file)}: ${r.answer}; not the server's limit, so not used as one (it held at least ${count(r.heldClients)} clients)`,
+    );
+    return;
+  }
+  const measured: CapacityLimit = {
+    constraint: 'measured',
+    name: `bench limit (${r.stop.kind === 'resource' ? r.stop.resource : r.stop.kind === 'slo' ? r.stop.expression : r.stop.kind})`,
+    maxClients: r.heldClients,
+    detail: `measured in ${path.basename(l.file)}: ${r.answer}`,
+    unusable: null,
+    brokenPoints: 0,
+    measuredPoints: r.steps.length,
+    extrapolation: null,
+  };
+  s.limits.push(measured);
+  s.binding = measured;
+  s.maxClients = r.heldClients;
+  s.unpredicted = null;
+  s.maxMeasuredClients = Math.max(s.maxMeasuredClients, r.heldClients);
+  s.plannedClients = Math.floor(r.heldClients * o.cpuHeadroom);
+  s.serversNeeded = o.users === null || s.plannedClients === 0 ? null : Math.ceil(o.users / s.plannedClients);
+}
+
 /** Fits and predicts from loaded runs. Pure: nothing is read or written. */
 export function analyseCapacity(runs: LoadedReport, options: Omit<CapacityOptions, 'inputs'>): CapacityReport {
   const notes: string[] = [];
@@ -488,6 +524,16 @@ export function analyseCapacity(runs: LoadedReport, options: Omit<CapacityOption
   const series = [...bySeries].map(([name, cells]) =>
     seriesCapacity(name, cells, { ...options, memoryBytes, memoryName }),
   );
+  for (const l of runs.limits) {
+    let s = series.find((x) => x.lib === l.result.lib);
+    if (!s) {
+      s = seriesCapacity(`${l.result.lib} · bench limit`, [], { ...options, memoryBytes, memoryName });
+      s.lib = l.result.lib;
+      s.warnings = [];
+      series.push(s);
+    }
+    useMeasuredLimit(s, l, options);
+  }
   // What a fit of the server process cannot see, however good its R².
   notes.push(
     'not modelled: the kernel’s own memory for each TCP connection (outside the server’s RSS; see /proc/net/sockstat), file descriptors (ulimit -n) and the ephemeral ports of each client address (about 28,000 on Linux by default); check them before trusting a prediction far beyond the measured range',

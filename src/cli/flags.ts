@@ -16,6 +16,7 @@ import {
   SWEEP_DEFAULTS,
 } from '../config/defaults';
 import type { RunOptions } from '../config/run-options';
+import { LIMIT_DEFAULTS, LIMIT_SCENARIOS, type LimitOptions } from '../config/limit-options';
 import type { ServeOptions } from '../config/serve-options';
 
 export interface Flag {
@@ -294,6 +295,30 @@ export const CAPACITY_FLAGS: FlagTable = {
   html: str('write a self-contained HTML capacity page here'),
   json: bool('print the capacity report JSON on stdout'),
 };
+
+export const LIMIT_FLAGS = {
+  lib: SHARED.lib,
+  scenario: str(`what the held clients do: ${LIMIT_SCENARIOS.join(' | ')}`, { default: LIMIT_DEFAULTS.scenario }),
+  slo: str(
+    'stop when a step breaks it, repeatable: probe.connect|echo|broadcast .pNN|.max < VALUE, e.g. "echo.p95<500ms"',
+    {
+      array: true,
+    },
+  ),
+  step: str('clients each step adds (and holds)', { default: String(LIMIT_DEFAULTS.step) }),
+  max: str('the most clients to try', { default: String(LIMIT_DEFAULTS.max) }),
+  hold: str('seconds each step holds its clients with traffic before its probes', {
+    default: String(LIMIT_DEFAULTS.holdSeconds),
+  }),
+  probes: str('probe connections per step, one at a time', { default: String(LIMIT_DEFAULTS.probes) }),
+  'arrival-rate': str('clients per second in each step', { default: String(LIMIT_DEFAULTS.arrivalRate) }),
+  'memory-limit': str("the server's memory to stop at, e.g. 2GiB (default: what the machine has available)"),
+  'max-loop-delay': str('generator event loop delay or arrival lag p99 (ms) above which it is saturated', {
+    default: String(RUN_DEFAULTS.maxLoopDelayMs),
+  }),
+  out: str('result file', { default: LIMIT_DEFAULTS.out }),
+  json: bool('also print the result JSON on stdout'),
+} satisfies TableOf<LimitOptions>;
 
 /** `max-lag` → `maxLag`: the key of the flag's value in the parsed arguments and in the options. */
 export const camel = (flag: string): string => flag.replace(/-(\w)/g, (_m, c: string) => c.toUpperCase());

@@ -9,6 +9,7 @@ import { runOptionsFromArgs } from '../config/sweep-options';
 import type { RunOptions as GivenRunOptions } from '../config/run-options';
 import { BURST, RUN_DEFAULTS, type ArrivalRate } from '../config/run-options';
 import { READABLE_SCHEMA_VERSIONS, runVerdict, type RunResult } from './build';
+import type { LimitResult } from './schema';
 
 /** One run as a report sees it: from a result file, or only from a sweep manifest when the run left no result. */
 export interface ReportCell {
@@ -63,11 +64,19 @@ export interface LoadedReport {
   /** every sweep folder given, in order */
   sweeps: ReportSweep[];
   conditions: ReportConditions;
+  /** `bench limit` results given, in order */
+  limits: LoadedLimit[];
+}
+
+/** A `bench limit` result and where it was read from. */
+export interface LoadedLimit {
+  file: string;
+  result: LimitResult;
 }
 
 const FIX = 'Give a sweep folder (with manifest.json) or result .json files.';
 
-type ReadOutcome = { result: RunResult } | { problem: string };
+type ReadOutcome = { result: RunResult } | { limit: LimitResult } | { problem: string };
 
 function readResult(file: string): ReadOutcome {
   let text: string;
@@ -82,6 +91,7 @@ function readResult(file: string): ReadOutcome {
   } catch {
     return { problem: 'is not JSON' };
   }
+  if (isLimit(value)) return { limit: value };
   if (!isResult(value)) {
     return { problem: `is not a bench result (no schemaVersion ${READABLE_SCHEMA_VERSIONS.join(' or ')})` };
   }
@@ -95,6 +105,18 @@ function isResult(value: unknown): value is RunResult {
     READABLE_SCHEMA_VERSIONS.includes(v.schemaVersion as number) &&
     typeof v.lib === 'string' &&
     typeof v.status === 'string'
+  );
+}
+
+function isLimit(value: unknown): value is LimitResult {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    v.kind === 'bench-limit' &&
+    READABLE_SCHEMA_VERSIONS.includes(v.schemaVersion as number) &&
+    typeof v.lib === 'string' &&
+    typeof v.heldClients === 'number' &&
+    Array.isArray(v.steps)
   );
 }
 
@@ -168,7 +190,7 @@ function loadSweep(dir: string, shown: string): { sweep: ReportSweep; cells: Pen
       return cell;
     }
     const done = c.status !== 'pending' && c.status !== 'running';
-    const missing = `no result file: ${c.file || '(none)'} ${read.problem}`;
+    const missing = `no result file: ${c.file || '(none)'} ${'problem' in read ? read.problem : 'is a bench limit result, not a run'}`;
     // Manifests from before typed options hold the cell's `bench` arguments instead.
     const given =
       c.options ?? (Array.isArray(c.args) ? runOptionsFromArgs(c.args) : manifestRunOptions(manifest.options ?? {}));
@@ -191,15 +213,18 @@ function loadSweep(dir: string, shown: string): { sweep: ReportSweep; cells: Pen
   return { sweep: { folder: dir, manifest }, cells };
 }
 
-function loadFolder(dir: string, shown: string): Pending[] {
+function loadFolder(dir: string, shown: string, limits: LoadedLimit[]): Pending[] {
   const cells: Pending[] = [];
+  const before = limits.length;
   for (const name of fs.readdirSync(dir).sort()) {
     if (!name.endsWith('.json')) continue;
     const file = path.join(dir, name);
     const read = readResult(file);
     if ('result' in read) cells.push(fromResult(read.result, file, null));
+    else if ('limit' in read) limits.push({ file, result: read.limit });
   }
-  if (cells.length === 0) throw new UsageError(`report: no result files in ${shown}. ${FIX}`);
+  if (cells.length === 0 && limits.length === before)
+    throw new UsageError(`report: no result files in ${shown}. ${FIX}`);
   return cells;
 }
 
@@ -305,6 +330,7 @@ function conditionsOf(cells: ReportCell[], manifest: SweepManifest | null): Repo
 export function loadInputs(paths: readonly string[]): LoadedReport {
   const pending: Pending[] = [];
   const sweeps: ReportSweep[] = [];
+  const limits: LoadedLimit[] = [];
   const seenFiles = new Set<string>();
   for (const shown of paths) {
     const abs = path.resolve(shown);
@@ -322,10 +348,14 @@ export function loadInputs(paths: readonly string[]): LoadedReport {
         sweeps.push(sweep);
         found = cells;
       } else {
-        found = loadFolder(abs, shown);
+        found = loadFolder(abs, shown, limits);
       }
     } else {
       const read = readResult(abs);
+      if ('limit' in read) {
+        if (!limits.some((l) => l.file === abs)) limits.push({ file: abs, result: read.limit });
+        continue;
+      }
       if ('problem' in read) {
         throw new UsageError(
           read.problem.startsWith('is not a bench result')
@@ -342,7 +372,7 @@ export function loadInputs(paths: readonly string[]): LoadedReport {
       pending.push(c);
     }
   }
-  if (pending.length === 0)
+  if (pending.length === 0 && limits.length === 0)
     throw new UsageError(`report: no result files in ${paths.join(', ') || '(nothing)'}. ${FIX}`);
 
   const series = nameSeries(pending);
@@ -385,5 +415,5 @@ export function loadInputs(paths: readonly string[]): LoadedReport {
       a.trial - b.trial,
   );
   const manifest = sweeps[0]?.manifest ?? null;
-  return { inputs: [...paths], cells, manifest, sweeps, conditions: conditionsOf(cells, manifest) };
+  return { inputs: [...paths], cells, manifest, sweeps, conditions: conditionsOf(cells, manifest), limits };
 }

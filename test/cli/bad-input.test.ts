@@ -5,6 +5,14 @@ import { runBin } from '../helpers/bin';
 /** Each case: args → the exact one-line error. Exit 2, no stack trace. */
 const CASES: Array<[string[], string]> = [
   [
+    ['limit', '--lib', 'ws', '--step', '500', '--max', '100'],
+    'Error: --max 100 is below --step 500: give a --max of at least one step.',
+  ],
+  [
+    ['limit', '--lib', 'ws', '--slo', 'echo.p95<5xs'],
+    'Error: --slo "echo.p95<5xs": a latency takes ms or s (got "xs").',
+  ],
+  [
     ['run', '--lib', 'mqtt', '--clients', '10'],
     'Error: --lib must be one of ws, socketio, sockjs (got "mqtt"). Example: --lib ws',
   ],
@@ -60,7 +68,7 @@ const CASES: Array<[string[], string]> = [
   ],
   [
     [],
-    'Error: Name a command: bench run, serve, sweep, report, gate, capacity, profile or calibrate. Run bench --help for the list.',
+    'Error: Name a command: bench run, serve, sweep, limit, report, gate, capacity, profile or calibrate. Run bench --help for the list.',
   ],
   [
     ['sweep', '--libs', 'ws,mqtt'],

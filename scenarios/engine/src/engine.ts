@@ -134,6 +134,7 @@ export class Engine implements SessionHost {
   /** the probe phase is a pause: another generator runs the probes */
   private readonly probesElsewhere: boolean;
   private readonly lastPhaseIndex: number;
+  private readonly lastProbeIndex: number;
   private currentPhase: string | undefined;
   private traffic: boolean;
   private released = false;
@@ -183,6 +184,8 @@ export class Engine implements SessionHost {
     this.hasProbePhase = phases.some((p) => p.name === PROBE_PHASE);
     this.probesElsewhere = phases.some((p) => p.name === PROBE_PHASE && p.pause !== undefined);
     this.lastPhaseIndex = phases.length - 1;
+    // Several `probe` phases (bench limit's steps): only the last one ends the holds.
+    this.lastProbeIndex = phases.map((p) => p.name).lastIndexOf(PROBE_PHASE);
     this.traffic = !this.hasHoldPhase;
     const capMs = totalPhaseSeconds(phases) * 1000 + HOLD_CAP_MARGIN_MS;
     this.capTimer = setTimeout(() => this.release('bench.hold_capped'), capMs).unref();
@@ -331,7 +334,13 @@ export class Engine implements SessionHost {
       state: 'completed',
     });
     if (spec.name === HOLD_PHASE) this.setTraffic(false);
-    const releases = this.hasProbePhase ? spec.name === PROBE_PHASE : spec.index === this.lastPhaseIndex;
+    if (spec.name === PROBE_PHASE && spec.index !== undefined) {
+      const index = spec.index;
+      void this.probeQueue.then(() => this.reporter?.snapshotAfter(index));
+    }
+    const releases = this.hasProbePhase
+      ? spec.name === PROBE_PHASE && (spec.index === undefined || spec.index === this.lastProbeIndex)
+      : spec.index === this.lastPhaseIndex;
     // The last probe arrives as its phase completes: let it finish before every held client
     // disconnects at once, or it measures that teardown instead of a connection at N clients.
     if (!releases) return;

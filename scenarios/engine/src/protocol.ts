@@ -394,6 +394,8 @@ export type EngineEvent =
       loopDelayMs: LoopDelay;
       /** HDR histograms (µs), `encodeIntoCompressedBase64` */
       histograms: Partial<Record<MetricName, string>>;
+      /** a snapshot taken once a `probe` phase's last probe finished: that phase's index */
+      afterPhase?: number;
     };
 
 /** Env var: folder where the engine writes its event files. */

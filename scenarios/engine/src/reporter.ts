@@ -84,13 +84,19 @@ export class Reporter {
     this.totalDelay.disable();
   }
 
-  private writeHistograms(event: 'snapshot' | 'final'): void {
+  /** A snapshot a reader can tie to a phase: `bench limit` reads each step's numbers from these. */
+  snapshotAfter(phaseIndex: number): void {
+    this.writeHistograms('snapshot', phaseIndex);
+  }
+
+  private writeHistograms(event: 'snapshot' | 'final', afterPhase?: number): void {
     this.write({
       event,
       t: epochMs(),
       counts: this.recorder.counts,
       loopDelayMs: loopDelay(this.totalDelay),
       histograms: this.recorder.encode(),
+      ...(afterPhase !== undefined && { afterPhase }),
     });
   }
 }

@@ -17,7 +17,8 @@ export const report: Command = {
     ]);
     const written = writeReport(o);
     const files = [written.html, written.markdown].filter(Boolean).join(', ');
-    process.stderr.write(`report: ${written.cells} cells → ${files}\n`);
+    const limits = written.limits ? `, ${written.limits} bench limit result${written.limits === 1 ? '' : 's'}` : '';
+    process.stderr.write(`report: ${written.cells} cells${limits} → ${files}\n`);
     return 0;
   },
 };

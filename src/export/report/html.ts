@@ -1,3 +1,4 @@
+import { limitsHtml } from './limits';
 /** `bench report --html`: one self-contained page of figures and tables. */
 import { rateRank, rateText, type LoadedReport } from '../../result/read';
 import { cellsTable } from './cells-table';
@@ -119,6 +120,7 @@ ${figures.map((f, i) => figureSection(f, i + 1)).join('\n')}
 ${cellsTable(report.cells)}
 </section>
 ${deliverySection(report.cells)}
+${limitsHtml(report.limits)}
 ${conditions(report)}
 ${studySection()}
 ${pageScripts('report-page', { figures: figures.map((f) => f.data) })}

@@ -59,9 +59,12 @@ export type ReportFormat = (report: LoadedReport) => string;
 const FORMATS: Record<'html' | 'markdown', ReportFormat> = { html: renderHtml, markdown: renderMarkdown };
 
 /** Loads the inputs, renders what was asked for and writes each file whole or not at all. */
-export function writeReport(o: ReportOptions): { cells: number; html?: string; markdown?: string } {
+export function writeReport(o: ReportOptions): { cells: number; limits?: number; html?: string; markdown?: string } {
   const report = loadInputs(o.inputs);
-  const written: { cells: number; html?: string; markdown?: string } = { cells: report.cells.length };
+  const written: { cells: number; limits?: number; html?: string; markdown?: string } = {
+    cells: report.cells.length,
+    ...(report.limits.length > 0 && { limits: report.limits.length }),
+  };
   for (const [flag, render] of Object.entries(FORMATS) as [keyof typeof FORMATS, ReportFormat][]) {
     const file = o[flag];
     if (file === undefined) continue;

@@ -1,3 +1,4 @@
+import { limitsMarkdown } from './limits';
 import { profileName } from '../../result/env';
 import { escapeMarkdown as md } from './escape';
 import { rateText, type LoadedReport, type ReportCell } from '../../result/read';
@@ -135,6 +136,7 @@ export function renderMarkdown(report: LoadedReport): string {
       out.push('');
     }
   }
+  if (report.limits.length) out.push(limitsMarkdown(report.limits));
   out.push(footer(report), '');
   return out.join('\n');
 }
