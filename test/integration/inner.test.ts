@@ -38,8 +38,8 @@ describe('inside the server (real bench serve, real Artillery)', () => {
       const elu = inner.eventLoop.utilization[k]!;
       assert.ok(elu >= 0 && elu <= 1, `ELU ${k} ${elu}`);
     }
-    // 200 Socket.IO clients hold more heap than none.
-    assert.ok(used.steady! > used.idle!, JSON.stringify(used));
+    // Not "steady > idle": 200 clients add about 1 MiB of heap, less than a GC cycle moves it
+    // (CI saw idle 15.1 MB, steady 14.7 MB). The forced GC below is the comparison that holds.
     assert.ok(inner.gc.count >= 1, 'the forced GC at least');
     assert.ok(inner.heapAfterGcBytes !== null, 'the forced GC answered');
     assert.ok(inner.heapAfterGcBytes! < used.steady!, `after GC ${inner.heapAfterGcBytes} < steady ${used.steady}`);
