@@ -49,6 +49,11 @@ export interface PreflightDemand {
   transientSockets: number;
   /** distinct destinations the generator connects to (nodes with --spread client); default 1 */
   destinations?: number;
+  /**
+   * the most connections any one process holds (a generator, a server node, HAProxy): the open
+   * files limit is per process; default `connections`, one process holding them all
+   */
+  perProcessConnections?: number;
   /** the source addresses clients connect from; null or absent: the kernel's choice */
   sourceAddresses?: readonly string[] | null;
 }
@@ -61,18 +66,18 @@ const fmt = (n: number) => n.toLocaleString('en-US');
  */
 export function checkLimits(demand: PreflightDemand, limits: SystemLimits): void {
   const sockets = demand.connections + demand.transientSockets;
-  const files = sockets + FD_OVERHEAD;
+  const files = (demand.perProcessConnections ?? demand.connections) + demand.transientSockets + FD_OVERHEAD;
   const soft = limits.openFilesSoft;
   if (soft !== null && soft < files) {
     const hard = limits.openFilesHard ?? Infinity;
     if (hard >= files) {
       const raiseTo = Number.isFinite(hard) ? hard : files;
       throw new PreflightError(
-        `ulimit -n is ${fmt(soft)}, but ${fmt(demand.connections)} connections need at least ${fmt(files)} open files per process. Raise it in this shell with: ulimit -n ${raiseTo}`,
+        `ulimit -n is ${fmt(soft)}, but ${fmt(demand.perProcessConnections ?? demand.connections)} connections need at least ${fmt(files)} open files per process. Raise it in this shell with: ulimit -n ${raiseTo}`,
       );
     }
     throw new PreflightError(
-      `The hard limit on open files is ${fmt(hard)}, but ${fmt(demand.connections)} connections need at least ${fmt(files)}. Raise "nofile" in /etc/security/limits.conf (then log in again and run ulimit -n ${files}), or run fewer clients.`,
+      `The hard limit on open files is ${fmt(hard)}, but ${fmt(demand.perProcessConnections ?? demand.connections)} connections need at least ${fmt(files)}. Raise "nofile" in /etc/security/limits.conf (then log in again and run ulimit -n ${files}), or run fewer clients.`,
     );
   }
   const range = limits.ephemeralPorts;

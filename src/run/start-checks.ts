@@ -6,6 +6,7 @@ import { planSourceAddresses } from '../topology/source-addresses';
 import { checkLimits, checkTempDir, readLimits, type SystemLimits } from './preflight';
 import { checkTarget } from './target-check';
 import { checkPushgateway } from './push-check';
+import { generatorCount } from './generators';
 
 /** Checks the machine's limits against what the options ask for. Throws PreflightError. */
 export function preflight(o: ResolvedRunOptions, limits: SystemLimits = readLimits()): void {
@@ -15,7 +16,16 @@ export function preflight(o: ResolvedRunOptions, limits: SystemLimits = readLimi
   }
   const balanced = usesBalancer(o);
   if (balanced) checkBalancer();
-  const connections = ((o.clients ?? 0) + o.probes) * (balanced ? 2 : 1);
+  const held = (o.clients ?? 0) + o.probes;
+  const connections = held * (balanced ? 2 : 1);
+  // Open files are per process: each generator holds its share, each node its share (cluster
+  // workers share one node's); HAProxy alone holds both ends of every client.
+  const nodes = o.adapter === 'cluster' ? 1 : o.nodes;
+  const perProcessConnections = Math.max(
+    Math.ceil(held / generatorCount(o, limits)),
+    Math.ceil(held / nodes),
+    balanced ? 2 * held : 0,
+  );
   // Upgrades in flight: at most one second of arrivals.
   const transientSockets =
     o.lib === 'socketio' && o.transport === 'polling'
@@ -28,6 +38,7 @@ export function preflight(o: ResolvedRunOptions, limits: SystemLimits = readLimi
     {
       // Behind HAProxy every client is two connections of one process: to it, and on to a node.
       connections,
+      perProcessConnections,
       transientSockets,
       destinations,
       sourceAddresses: sourcePlan(o, limits),

@@ -1,7 +1,10 @@
 import { describe, it } from 'node:test';
+import * as fs from 'node:fs';
 import assert from 'node:assert/strict';
 import { checkLimits, parseLimits, FD_OVERHEAD } from '../../src/run/preflight';
 import { PreflightError } from '../../src/errors';
+import { preflight } from '../../src/run/start-checks';
+import { resolveRunOptions } from '../../src/config/run-options';
 
 const LIMITS_TEXT = `Limit                     Soft Limit           Hard Limit           Units
 Max cpu time              unlimited            unlimited            seconds
@@ -51,6 +54,33 @@ describe('checkLimits', () => {
         err instanceof PreflightError &&
         err.message ===
           'The ephemeral port range 32768-60999 gives 28,232 ports, but 28,000 connections need 28,500. Add --source-addresses auto, or widen it with: sudo sysctl -w net.ipv4.ip_local_port_range="1024 65535"',
+    );
+  });
+});
+
+describe('preflight: open files are per process', () => {
+  const full = parseLimits(LIMITS_TEXT.replace('1024 ', '20000'), '32768 60999');
+  const opts = (extra: Record<string, string>) =>
+    resolveRunOptions({ lib: 'ws', clients: '50000', out: '/tmp/x.json', ...extra });
+
+  it('lets 50,000 clients spread over 3 nodes and 3 generators pass, as no process holds more than its share', () => {
+    preflight(opts({ nodes: '3', spread: 'client' }), full);
+  });
+  it('refuses them on one node, which would hold all 50,010', () => {
+    assert.throws(
+      () => preflight(opts({}), full),
+      (err: unknown) =>
+        err instanceof PreflightError &&
+        err.message.startsWith('The hard limit on open files is 20,000, but 50,010 connections need at least'),
+    );
+  });
+  // The balancer check looks for HAProxy first.
+  const noHaproxy = !fs.existsSync('/usr/sbin/haproxy') && 'HAProxy is not installed';
+  it('counts both ends of every client in HAProxy, one process', { skip: noHaproxy }, () => {
+    preflight(opts({ clients: '9000', nodes: '3' }), full);
+    assert.throws(
+      () => preflight(opts({ clients: '10000', nodes: '3' }), full),
+      (err: unknown) => err instanceof PreflightError && err.message.includes('but 20,020 connections need'),
     );
   });
 });
