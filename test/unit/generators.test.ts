@@ -5,6 +5,7 @@ import {
   mergeArtilleryReports,
   PROBE_HOLD_MARGIN_MS,
   PROBE_SPACING_MS,
+  scheduledArrivals,
   shareOf,
   type PhaseSpec,
 } from '../../src/loadgen/artillery';
@@ -51,7 +52,12 @@ describe('the arrival schedule split over generators', () => {
         counts.reduce((a, b) => a + b, 0),
         phase(one, name).arrivalCount,
       );
-      for (const g of gens) assert.equal(phase(g, name).duration, phase(one, name).duration);
+      // Each share's duration is a whole number of its own ticks (see scheduledArrivals), so the
+      // shares last as long as the whole within one tick of theirs (6 ms for a third at 500/s).
+      for (const g of gens) {
+        const tickMs = ms(phase(g, name).duration) / phase(g, name).arrivalCount!;
+        assert.ok(Math.abs(ms(phase(g, name).duration) - ms(phase(one, name).duration)) <= tickMs + 0.001);
+      }
     }
     // Same phases in the same order in every generator, so holds start together.
     for (const g of gens)
@@ -125,5 +131,24 @@ describe('merging Artillery reports of several generators', () => {
       summaries: { t: { count: 400, min: 1, max: 10, mean: 7, p99: 9 } },
     });
     assert.equal(mergeArtilleryReports([null, null]), null);
+  });
+
+  it("makes Artillery's scheduler fire exactly the arrivals asked for, whatever the split and the rate", () => {
+    for (const clients of [1, 7, 300, 9_999, 10_001, 50_000]) {
+      for (const arrivalRate of [1, 300, 500, 2_000, 7_000, 'burst'] as const) {
+        for (const count of [1, 2, 3, 7]) {
+          for (let index = 0; index < count; index++) {
+            const phases = buildPhases({ ...base, clients, arrivalRate, warmup: 0, generator: { index, count } });
+            const ramp = phase(phases, 'ramp');
+            if (ramp.arrivalCount === 0) continue; // a share of nothing: Artillery skips the phase
+            assert.equal(
+              scheduledArrivals(ramp),
+              ramp.arrivalCount,
+              `${clients} at ${arrivalRate}, ${index + 1}/${count}`,
+            );
+          }
+        }
+      }
+    }
   });
 });
