@@ -10,16 +10,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { RunResult } from '../src/result/schema';
-
-const BIN = path.resolve(__dirname, '../../bin/bench.js');
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-}
+import { arg, BIN, machine } from './common';
 
 const libs = arg('libs', 'ws,socketio,sockjs').split(',');
 const clients = arg('clients', '50000');
@@ -64,10 +57,9 @@ for (const lib of libs) {
   );
 }
 
-const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
 process.stdout.write(
   [
-    `Machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}. ${clients} clients, ${nodes} nodes (--spread client, Redis), ${rate} arrivals/s. Results: ${outDir}`,
+    `${machine()}. ${clients} clients, ${nodes} nodes (--spread client, Redis), ${rate} arrivals/s. Results: ${outDir}`,
     '',
     '| lib | connected/failed | connect ms p50 / p99 | echo ms p50 / p99 | server RSS steady MiB (all nodes) | per node MiB | generator RSS steady MiB | generators | arrival lag p99 ms | verdict | wall s |',
     '|---|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|',

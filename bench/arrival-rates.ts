@@ -10,17 +10,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { LatencyStats } from '../src/metrics/histograms';
 import type { RunResult } from '../src/result/build';
-
-const BIN = path.resolve(__dirname, '../../bin/bench.js');
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-}
+import { arg, BIN, machine } from './common';
 
 const libs = arg('libs', 'ws,socketio,sockjs').split(',');
 const clients = Number(arg('clients', '10000'));
@@ -60,10 +53,9 @@ for (const rate of rates) {
   }
 }
 
-const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
 process.stdout.write(
   [
-    `Machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}. ${clients} clients, other options at their defaults. Results: ${outDir}`,
+    `${machine()}. ${clients} clients, other options at their defaults. Results: ${outDir}`,
     '',
     '| lib | arrival rate | connected/failed | connectMs p50 / p99 | connectServiceMs p50 / p99 | arrival lag p99 | time to first message p50 / p99 | generator loop delay p99 | verdict | wall s |',
     '|---|---|--:|--:|--:|--:|--:|--:|---|--:|',

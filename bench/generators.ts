@@ -15,13 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { LatencyStats } from '../src/metrics/histograms';
 import type { RunResult } from '../src/result/schema';
-
-const BIN = path.resolve(__dirname, '../../bin/bench.js');
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-}
+import { arg, BIN, machine } from './common';
 
 const libs = arg('libs', 'ws,socketio,sockjs').split(',');
 const clients = Number(arg('clients', '10000'));
@@ -65,10 +59,9 @@ for (const lib of libs) {
   }
 }
 
-const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
 process.stdout.write(
   [
-    `Machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, load average ${os
+    `${machine()}, load average ${os
       .loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')} at the end. ${clients} clients, echo scenario, other options at their defaults. Results: ${outDir}`,

@@ -9,16 +9,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { RunResult } from '../src/result/build';
-
-const BIN = path.resolve(__dirname, '../../bin/bench.js');
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-}
+import { arg, BIN, machine } from './common';
 
 const libs = arg('libs', 'ws,socketio,sockjs').split(',');
 const levels = arg('clients', '1000,10000').split(',').map(Number);
@@ -56,10 +49,9 @@ for (const clients of levels) {
   }
 }
 
-const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
 process.stdout.write(
   [
-    `Machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}. Options: ${extra.join(' ') || 'defaults'}${transport ? ` --transport ${transport}` : ''}. Results: ${outDir}`,
+    `${machine()}. Options: ${extra.join(' ') || 'defaults'}${transport ? ` --transport ${transport}` : ''}. Results: ${outDir}`,
     '',
     '| lib | clients | status | connected/failed | connect ms p50 / p99 | first msg ms p50 / p99 | echo ms p50 / p99 | probe connect ms p50 | server RSS MB idle / steady / peak | server bytes/client KB | generator RSS MB / KB per client | generator loop delay p99 ms | valid | wall s |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',

@@ -13,11 +13,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { RunResult } from '../src/result/build';
-
-const BIN = path.resolve(__dirname, '../../bin/bench.js');
+import { arg, BIN, machine } from './common';
 
 const SETUPS: Record<string, string[]> = {
   'ws-redis': ['--lib', 'ws', '--adapter', 'redis'],
@@ -27,11 +25,6 @@ const SETUPS: Record<string, string[]> = {
   'socketio-postgres': ['--lib', 'socketio', '--adapter', 'postgres'],
   'socketio-cluster': ['--lib', 'socketio', '--adapter', 'cluster'],
 };
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-}
 
 const clients = arg('clients', '900');
 const nodes = arg('nodes', '3');
@@ -97,10 +90,9 @@ for (const fault of faults) {
   }
 }
 
-const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
 process.stdout.write(
   [
-    `Machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}. ` +
+    `${machine()}. ` +
       `${nodes} nodes, ${clients} clients, hold ${hold} s, a broadcast every ${every} ms. Results: ${outDir}`,
     '',
     '| setup | fault | status | connected | sent | delivered / expected | lost | out of order | duplicates | gaps | missed while reconnecting | broadcast ms p50 / p99 / max | reconnected | reconnect ms p50 / p99 | valid |',

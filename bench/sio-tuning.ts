@@ -9,17 +9,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { LatencyStats } from '../src/metrics/histograms';
 import type { RunResult } from '../src/result/build';
-
-const BIN = path.resolve(__dirname, '../../bin/bench.js');
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-}
+import { arg, BIN, machine } from './common';
 
 /** Each row: its label and the flags that make it; the first is the baseline the others change one thing of. */
 const ROWS: [string, string[]][] = [
@@ -64,10 +57,9 @@ ROWS.forEach(([label, flags], i) => {
   );
 });
 
-const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
 process.stdout.write(
   [
-    `Machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}. Socket.IO, ${clients} clients at ${rate}/s, other options at their defaults. Results: ${outDir}`,
+    `${machine()}. Socket.IO, ${clients} clients at ${rate}/s, other options at their defaults. Results: ${outDir}`,
     '',
     '| options | connected/failed | server bytes per client | server RSS steady (MiB) | echoMs p50 / p99 | connectMs p50 / p99 | server CPU % | bufferutil (server) | verdict |',
     '|---|--:|--:|--:|--:|--:|--:|---|---|',
