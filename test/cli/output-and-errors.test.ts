@@ -11,6 +11,10 @@ import type { RunResult } from '../../src/result/build';
 import type { ReadyLine } from '../../src/topology/server-process';
 import { runBin, startBin, type StartedBin } from '../helpers/bin';
 import { waitFor } from '../helpers/procs';
+import { runStagedBin, stageCheckout } from '../helpers/stage';
+
+/** Switches to an unprivileged user (nobody) for the checks only root's absence allows. */
+const AS_NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
 
 const FIXTURE = path.resolve(__dirname, '../../../test/fixtures/result-ws-1000.json');
 const FIX = 'Give a path in a folder you can write, e.g.';
@@ -163,11 +167,19 @@ describe('output paths are checked before any load', () => {
     const cwd = fs.mkdtempSync(path.join(root, 'ro-'));
     fs.chmodSync(root, 0o755);
     fs.chmodSync(cwd, 0o755);
-    const r = await runBin(['run', '--lib', 'ws', '--clients', '10', '--out', 'sub/r.json'], {
-      timeoutMs: BOUND_MS,
-      cwd,
-      prefix: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'],
-    });
+    // nobody runs a staged copy: this checkout may be in a folder only root can enter.
+    const staged = stageCheckout(AS_NOBODY);
+    if ('skip' in staged) return t.skip(staged.skip);
+    let r: Awaited<ReturnType<typeof runStagedBin>>;
+    try {
+      r = await runStagedBin(staged, ['run', '--lib', 'ws', '--clients', '10', '--out', 'sub/r.json'], {
+        timeoutMs: BOUND_MS,
+        cwd,
+        prefix: AS_NOBODY,
+      });
+    } finally {
+      staged.remove();
+    }
     assert.equal(r.code, 2, r.stderr);
     assertOneLine(
       r.stderr,
@@ -258,10 +270,17 @@ describe('bench serve: addresses and ports a user gives', () => {
 
   it('--port below 1024 without root: one line, exit 2', async (t) => {
     if (process.getuid?.() !== 0) return t.skip('needs root to switch to an unprivileged user');
-    const r = await runBin(['serve', '--lib', 'ws', '--port', '80'], {
-      timeoutMs: BOUND_MS,
-      prefix: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'],
-    });
+    const staged = stageCheckout(AS_NOBODY);
+    if ('skip' in staged) return t.skip(staged.skip);
+    let r: Awaited<ReturnType<typeof runStagedBin>>;
+    try {
+      r = await runStagedBin(staged, ['serve', '--lib', 'ws', '--port', '80'], {
+        timeoutMs: BOUND_MS,
+        prefix: AS_NOBODY,
+      });
+    } finally {
+      staged.remove();
+    }
     assert.equal(r.code, 2, r.stderr);
     assertOneLine(
       r.stderr,
