@@ -381,4 +381,28 @@ describe('ws server, ws only', { timeout: TEST_TIMEOUT_MS }, () => {
     assert.equal(server.broadcast().clients, 1);
     assert.equal(((await answering.inbox.next()) as { type: string }).type, 'broadcast');
   });
+
+  it('pings each client an interval after its own connection, not every client at once', async (t) => {
+    const INTERVAL = 400;
+    const APART = 200;
+    const { description } = await start(t, 'ws', { pingIntervalMs: INTERVAL });
+    const firstPing = async (): Promise<{ opened: number; pinged: number }> => {
+      const raw = new WebSocket(description.url);
+      t.after(() => raw.terminate());
+      await new Promise((resolve) => raw.once('open', resolve));
+      const opened = performance.now();
+      await new Promise((resolve) => raw.once('ping', resolve));
+      return { opened, pinged: performance.now() };
+    };
+    const a = firstPing();
+    await new Promise((resolve) => setTimeout(resolve, APART));
+    const [first, second] = await Promise.all([a, firstPing()]);
+    // ±100 ms: timers on a busy machine; one shared interval would ping both together (0 apart).
+    const tolerance = 100;
+    for (const c of [first, second]) {
+      assert.ok(Math.abs(c.pinged - c.opened - INTERVAL) < tolerance, `first ping ${c.pinged - c.opened} ms after open`);
+    }
+    const apart = second.pinged - first.pinged;
+    assert.ok(Math.abs(apart - APART) < tolerance, `first pings ${apart.toFixed(0)} ms apart, clients ${APART} ms apart`);
+  });
 });
