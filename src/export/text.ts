@@ -76,7 +76,8 @@ export function formatSummary(r: RunResult, outFile?: string): string {
     `${r.lib} · ${r.scenario} · ${opts.clients ?? 'script'} clients · ${rateText(opts.arrivalRate)} · transport ${opts.transport} · deflate ${r.server.deflate}${tuningText(r)} · ${r.status}`,
   );
   const req = r.clients.requested === null ? '' : ` of ${r.clients.requested}`;
-  lines.push(`  clients          ${r.clients.connected}${req} connected, ${r.clients.failed} failed`);
+  const dropped = r.clients.dropped ? `, ${r.clients.dropped} dropped later` : '';
+  lines.push(`  clients          ${r.clients.connected}${req} connected, ${r.clients.failed} failed${dropped}`);
   const topology = topologyText(r);
   if (topology) lines.push(`  topology         ${topology}`);
   const fromSchedule = r.schedule?.source !== 'actual';
@@ -147,6 +148,8 @@ export function formatSummary(r: RunResult, outFile?: string): string {
   lines.push(valid ? '  valid            yes' : `  valid            NO (see the first line)`);
   const errors = Object.entries(r.errors);
   if (errors.length > 0) lines.push(`  errors           ${errors.map(([c, n]) => `${c} ×${n}`).join(', ')}`);
+  const kernel = kernelLine(r.kernel);
+  if (kernel) lines.push(kernel);
   if (outFile) lines.push(`  result           ${outFile}`);
   return lines.join('\n');
 }
@@ -178,4 +181,18 @@ export function formatSweepSummary(m: SweepManifest, dir: string): string {
   }
   lines.push(`  folder           ${dir}`);
   return lines.join('\n');
+}
+
+/** What the machine's network stack lost during the run, when it lost anything. */
+function kernelLine(k: RunResult['kernel']): string | null {
+  if (!k || (k.backlogDrops === 0 && k.tcpAbortOnTimeout === 0)) return null;
+  const parts: string[] = [];
+  if (k.backlogDrops > 0) {
+    const limit = k.netdevMaxBacklog === null ? '' : ` of ${k.netdevMaxBacklog} packets (net.core.netdev_max_backlog)`;
+    parts.push(`${k.backlogDrops} packets dropped by a full input queue${limit}`);
+  }
+  if (k.tcpAbortOnTimeout > 0) {
+    parts.push(`${k.tcpAbortOnTimeout} connections reset after unanswered keepalive probes or retransmits`);
+  }
+  return `  kernel           ${parts.join(' · ')} (whole machine; see docs/findings.md)`;
 }

@@ -105,6 +105,13 @@ export function invalidReasons(m: Measurements): string[] {
   if (failed > limit) {
     reasons.push(`${failed} of ${attempted} connections failed (limit ${formatFailLimit(o.maxFailed)}, --max-failed)`);
   }
+  // Clients that connected and then lost their connection for good: the hold held fewer than asked.
+  const dropped = (counts.dropped ?? 0) + (counts.reconnectFailed ?? 0);
+  if (!custom && dropped > failLimitOf(o.maxFailed, counts.connected)) {
+    reasons.push(
+      `${dropped} of ${counts.connected} connected clients lost their connection and did not get it back (limit ${formatFailLimit(o.maxFailed)}, --max-failed); see errors for the close codes`,
+    );
+  }
   if (m.engine.workers > 0 && !m.engine.final && m.outcome.status === 'completed') {
     reasons.push(
       'the engine never wrote its final state: counts and histograms miss what happened after its last snapshot',
@@ -222,7 +229,7 @@ export function buildResult(m: Measurements): RunResult {
     valid: reasons.length === 0,
     invalidReasons: reasons,
     schedule: { source: unscheduled > 0 || m.engine.workers === 0 ? 'actual' : 'arrivals', unscheduled },
-    clients: { requested: o.clients, connected, failed },
+    clients: { requested: o.clients, connected, failed, dropped: custom ? 0 : (counts.dropped ?? 0) },
     connectMs: stats(m.engine, 'connectMs'),
     connectServiceMs: stats(m.engine, 'connectServiceMs'),
     arrivalLagMs: stats(m.engine, 'arrivalLagMs'),
@@ -318,6 +325,7 @@ export function buildResult(m: Measurements): RunResult {
           }))
         : null,
     env: { ...m.env, versions: { ...m.env.versions, ...(ready?.versions ?? {}) } },
+    kernel: m.kernel ?? null,
   };
   return m.outcome.status === 'completed'
     ? { ...base, status: 'completed' }

@@ -12,6 +12,7 @@ import type { ResolvedRunOptions } from '../config/run-options';
 import type {
   ArtilleryMetrics,
   FaultRecord,
+  KernelNetRecord,
   MemoryCapReport,
   PhaseTimes,
   RunEnv,
@@ -138,5 +139,7 @@ export interface Measurements {
   engine: EngineState;
   artillery: ArtilleryMetrics | null;
   env: RunEnv;
+  /** the kernel's network losses over the run */
+  kernel?: KernelNetRecord | null;
   outcome: RunOutcome;
 }

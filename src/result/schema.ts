@@ -123,7 +123,11 @@ export interface RunResultBase {
    * from the schedule); `actual`, none given (plain Artillery, a ramp phase): from the actual start.
    */
   schedule: { source: 'arrivals' | 'actual'; unscheduled: number };
-  clients: { requested: number | null; connected: number; failed: number };
+  /**
+   * `dropped` (absent before 2026-12): main clients whose open connection the other side closed,
+   * with reconnecting off; they stop being held (reconnecting on: see `reconnect`)
+   */
+  clients: { requested: number | null; connected: number; failed: number; dropped?: number };
   /** arrival due by the schedule → library's connected event (ms); schemaVersion 1: from the client's creation */
   connectMs: LatencyStats | null;
   /** client object created → library's connected event (ms): connectMs without the generator's lag */
@@ -254,6 +258,8 @@ export interface RunResultBase {
   /** Artillery's own aggregate counters and summaries */
   artillery: ArtilleryMetrics | null;
   env: RunEnv;
+  /** absent in older files; null where /proc does not have the counters */
+  kernel?: KernelNetRecord | null;
   /**
    * Each server node's memory and CPU, when the run had several; `server` holds their sum (the
    * service as a whole). Null with one node.
@@ -449,6 +455,18 @@ export interface TopologyRecord {
 }
 
 /** The conditions of a run: enough to tell two machines apart. */
+/**
+ * What this machine's network stack lost while the run ran (whole machine: other work counts too).
+ * `backlogDrops`: packets dropped because a CPU's input queue (`net.core.netdev_max_backlog`) was
+ * full, loopback included; `tcpAbortOnTimeout`: connections the kernel reset after unanswered
+ * keepalive probes or retransmissions.
+ */
+export interface KernelNetRecord {
+  backlogDrops: number;
+  tcpAbortOnTimeout: number;
+  netdevMaxBacklog: number | null;
+}
+
 export interface RunEnv {
   node: string;
   /** package → version, for every library on either side of the wire */

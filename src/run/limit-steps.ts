@@ -101,7 +101,9 @@ export function measureStep(files: Map<number, Snapshot>[], stepIndex: number): 
     const now = f.get(at)!;
     const before = prevAt === null ? undefined : f.get(prevAt);
     m.open += now.counts.open;
-    m.failed += now.counts.failed - (before?.counts.failed ?? 0);
+    // A held client whose connection the server dropped no longer counts as held: a failure too.
+    const lostOf = (c: typeof now.counts | undefined) => (c ? c.failed + (c.dropped ?? 0) : 0);
+    m.failed += lostOf(now.counts) - lostOf(before?.counts);
     m.probesConnected += now.counts.probesConnected - (before?.counts.probesConnected ?? 0);
     m.probesFailed += now.counts.probesFailed - (before?.counts.probesFailed ?? 0);
     for (const [code, n] of Object.entries(now.counts.errors)) {

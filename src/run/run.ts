@@ -1,3 +1,4 @@
+import { kernelNetDelta, readKernelNet, type KernelNetCounters } from '../sampling/kernel-net';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -98,6 +99,8 @@ interface RunState {
   /** the Artillery processes, one per generator */
   artillery: ArtilleryProcess[];
   loadStartedAt: number | null;
+  /** the kernel's network counters before the first client */
+  kernelBefore: KernelNetCounters | null;
   loadgenSampler: ProcSampler | null;
   faultTimers: Cancel[];
   outcome: RunOutcome;
@@ -150,6 +153,7 @@ function newRun(o: ResolvedRunOptions, hooks: RunHooks, iso: Isolation, remote: 
     nodeSamplers: [],
     artillery: [],
     loadStartedAt: null,
+    kernelBefore: null,
     loadgenSampler: null,
     faultTimers: [],
     outcome: { status: 'completed' },
@@ -228,6 +232,7 @@ function startLoad(run: RunState, scriptFiles: readonly string[]): void {
     }),
   );
   run.loadStartedAt = Date.now();
+  run.kernelBefore = readKernelNet();
   const pids = loadgenPids(run);
   if (pids.length > 0) run.loadgenSampler = new ProcSampler(pids, o.sampleIntervalMs).start();
 }
@@ -336,6 +341,7 @@ function writeUp(run: RunState): RunResult {
         : null,
     broadcastsLogged: nodeSet?.deliveries.total().broadcasts ?? 0,
     env: collectEnv(run.iso.record),
+    kernel: kernelNetDelta(run.kernelBefore, readKernelNet()),
     outcome: run.outcome,
   });
   fs.rmSync(run.runDir, { recursive: true, force: true });

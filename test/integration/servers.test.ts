@@ -400,9 +400,15 @@ describe('ws server, ws only', { timeout: TEST_TIMEOUT_MS }, () => {
     // ±100 ms: timers on a busy machine; one shared interval would ping both together (0 apart).
     const tolerance = 100;
     for (const c of [first, second]) {
-      assert.ok(Math.abs(c.pinged - c.opened - INTERVAL) < tolerance, `first ping ${c.pinged - c.opened} ms after open`);
+      assert.ok(
+        Math.abs(c.pinged - c.opened - INTERVAL) < tolerance,
+        `first ping ${c.pinged - c.opened} ms after open`,
+      );
     }
     const apart = second.pinged - first.pinged;
-    assert.ok(Math.abs(apart - APART) < tolerance, `first pings ${apart.toFixed(0)} ms apart, clients ${APART} ms apart`);
+    assert.ok(
+      Math.abs(apart - APART) < tolerance,
+      `first pings ${apart.toFixed(0)} ms apart, clients ${APART} ms apart`,
+    );
   });
 });

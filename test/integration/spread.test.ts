@@ -97,4 +97,54 @@ describe('clients spread over nodes without a balancer', () => {
     );
     assert.equal(res.clients.connected, CLIENTS);
   });
+
+  it('a node killed with --no-reconnect: its clients are dropped, and the run says so and exits 1', async () => {
+    const out = path.join(dir, 'ws-spread-drop.json');
+    const r = await runBin(
+      [
+        'run',
+        '--lib',
+        'ws',
+        '--clients',
+        String(CLIENTS),
+        '--nodes',
+        '3',
+        '--spread',
+        'client',
+        '--warmup',
+        '0',
+        '--probes',
+        '0',
+        '--hold',
+        '4',
+        '--kill-node-at',
+        '1',
+        '--no-reconnect',
+        '--quiet',
+        '--out',
+        out,
+      ],
+      { timeoutMs: 180_000 },
+    );
+    assert.equal(r.code, 1, r.stderr);
+    const res = JSON.parse(fs.readFileSync(out, 'utf8')) as RunResult;
+    const killed = res.faults[0]!;
+    // Round robin: the killed node held a third of the clients.
+    assert.ok(killed.kind === 'kill-node' && killed.startedAtMs !== null, 'the node was killed');
+    assert.deepEqual(res.clients, { requested: CLIENTS, connected: CLIENTS, failed: 0, dropped: CLIENTS / 3 });
+    assert.equal(res.valid, false);
+    assert.equal(
+      res.invalidReasons[0],
+      `${CLIENTS / 3} of ${CLIENTS} connected clients lost their connection and did not get it back (limit 0, --max-failed); see errors for the close codes`,
+    );
+    assert.equal(
+      Object.values(res.errors).reduce((a, n) => a + n, 0),
+      CLIENTS / 3,
+      JSON.stringify(res.errors),
+    );
+    assert.match(
+      r.stdout + r.stderr,
+      new RegExp(`${CLIENTS} of ${CLIENTS} connected, 0 failed, ${CLIENTS / 3} dropped later`),
+    );
+  });
 });

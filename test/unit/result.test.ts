@@ -117,7 +117,7 @@ describe('buildResult', () => {
     assert.equal(r.status, 'completed');
     assert.equal(r.lib, 'ws');
     assert.equal(r.scenario, 'echo');
-    assert.deepEqual(r.clients, { requested: 100, connected: 100, failed: 0 });
+    assert.deepEqual(r.clients, { requested: 100, connected: 100, failed: 0, dropped: 0 });
     assert.equal(r.connectMs?.count, 100);
     assert.equal(r.firstMessageMs?.count, 100);
     assert.equal(r.echoMs, null);
@@ -181,6 +181,16 @@ describe('invalidReasons: a run that did not measure what was asked', () => {
       '4 of 103 connections failed (limit 3%, --max-failed)',
     ]);
     assert.deepEqual(reasonsOf({ engine, options: withOptions({ maxFailed: '4%' }) }), []);
+  });
+
+  it('counts connections dropped after connecting, and reconnects given up, against --max-failed', () => {
+    const engine = engineState({ counts: { ...engineState().counts, dropped: 2, reconnectFailed: 1 } });
+    const r = buildResult(measurements({ engine }));
+    assert.equal(r.clients.dropped, 2);
+    assert.deepEqual(r.invalidReasons, [
+      '3 of 100 connected clients lost their connection and did not get it back (limit 0, --max-failed); see errors for the close codes',
+    ]);
+    assert.deepEqual(reasonsOf({ engine, options: withOptions({ maxFailed: '3' }) }), []);
   });
 
   it('names arrivals that started late beyond --max-lag', () => {

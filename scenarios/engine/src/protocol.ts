@@ -255,6 +255,8 @@ export interface EngineCounts {
   broadcastsMissedReconnecting?: number;
   /** main clients whose open connection was lost during the hold (with reconnecting on) */
   connectionsLost?: number;
+  /** main clients whose open connection the other side closed, reconnecting off: no longer held */
+  dropped?: number;
   reconnected?: number;
   /** lost connections given up on after every attempt */
   reconnectFailed?: number;
@@ -289,6 +291,7 @@ export function emptyCounts(): EngineCounts {
     broadcastGaps: 0,
     broadcastsMissedReconnecting: 0,
     connectionsLost: 0,
+    dropped: 0,
     reconnected: 0,
     reconnectFailed: 0,
     reconnectAttempts: 0,
@@ -319,6 +322,7 @@ export const ARTILLERY_COUNTER: Record<CounterName, string> = {
   broadcastGaps: 'bench.broadcast.gaps',
   broadcastsMissedReconnecting: 'bench.broadcast.missed_reconnecting',
   connectionsLost: 'bench.connections_lost',
+  dropped: 'bench.dropped',
   reconnected: 'bench.reconnected',
   reconnectFailed: 'bench.reconnect.failed',
   reconnectAttempts: 'bench.reconnect.attempts',

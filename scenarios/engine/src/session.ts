@@ -345,6 +345,7 @@ export class Session implements ClientHandlers {
       return;
     }
     recorder.error(code, this.ee);
+    if (this.role === 'main') recorder.count('dropped', this.ee);
     this.close();
     this.lost = new ConnectionError(code);
     this.finish(this.lost);
