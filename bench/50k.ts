@@ -50,10 +50,12 @@ for (const lib of libs) {
     .map(([c, n]) => `${c} ×${n}`)
     .join(', ');
   const generators = (res.loadgen as { generators?: number }).generators ?? 1;
+  const k = res.kernel;
+  const kernel = k ? `${k.backlogDrops} / ${k.tcpAbortOnTimeout} (backlog ${k.netdevMaxBacklog ?? '?'})` : '–';
   rows.push(
     `| ${lib} | ${res.clients.connected}/${res.clients.failed} | ${ms(res.connectMs?.p50)} / ${ms(res.connectMs?.p99)} | ` +
       `${ms(res.echoMs?.p50)} / ${ms(res.echoMs?.p99)} | ${mib(res.server.rssBytes.steady)} | ${perNode} | ` +
-      `${mib(res.loadgen.rss.steady)} | ${generators} | ${ms(res.arrivalLagMs?.p99)} | ${verdict}${errors ? ` (errors: ${errors})` : ''} | ${wall} |`,
+      `${mib(res.loadgen.rss.steady)} | ${generators} | ${ms(res.arrivalLagMs?.p99)} | ${res.clients.dropped ?? 0} | ${kernel} | ${verdict}${errors ? ` (errors: ${errors})` : ''} | ${wall} |`,
   );
 }
 
@@ -61,8 +63,8 @@ process.stdout.write(
   [
     `${machine()}. ${clients} clients, ${nodes} nodes (--spread client, Redis), ${rate} arrivals/s. Results: ${outDir}`,
     '',
-    '| lib | connected/failed | connect ms p50 / p99 | echo ms p50 / p99 | server RSS steady MiB (all nodes) | per node MiB | generator RSS steady MiB | generators | arrival lag p99 ms | verdict | wall s |',
-    '|---|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|',
+    '| lib | connected/failed | connect ms p50 / p99 | echo ms p50 / p99 | server RSS steady MiB (all nodes) | per node MiB | generator RSS steady MiB | generators | arrival lag p99 ms | dropped | kernel drops / resets | verdict | wall s |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|',
     ...rows,
     '',
   ].join('\n'),
