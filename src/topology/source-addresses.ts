@@ -13,14 +13,9 @@ export interface PortDemand {
   destinations: number;
 }
 
-/**
- * Ports one source address offers toward one destination without scanning: Linux hands out ports
- * of one parity first (connect() one, bind() the other), and once that half is used every new
- * socket walks the used ports in the kernel (100 to 500 ms stalls per burst at 42,000 clients
- * over 3 nodes here; docs/findings.md). So `auto` plans with half the range.
- */
+/** Ports one source address offers toward one destination. */
 export const usablePorts = (range: { low: number; high: number }) =>
-  Math.floor(((range.high - range.low + 1) / 2) * PORT_FILL);
+  Math.floor((range.high - range.low + 1) * PORT_FILL);
 
 /**
  * The source addresses a run connects from; null: the kernel's choice. `auto` asks for none when
