@@ -10,6 +10,7 @@ import type { RunOptions as GivenRunOptions } from '../config/run-options';
 import { BURST, RUN_DEFAULTS, type ArrivalRate } from '../config/run-options';
 import { READABLE_SCHEMA_VERSIONS, runVerdict, type RunResult } from './build';
 import type { LimitResult } from './schema';
+import { isArtilleryReport, resultFromArtilleryReport } from './artillery-report';
 
 /** One run as a report sees it: from a result file, or only from a sweep manifest when the run left no result. */
 export interface ReportCell {
@@ -92,6 +93,15 @@ function readResult(file: string): ReadOutcome {
     return { problem: 'is not JSON' };
   }
   if (isLimit(value)) return { limit: value };
+  if (isArtilleryReport(value)) {
+    const result = resultFromArtilleryReport(value, file);
+    return result
+      ? { result }
+      : {
+          problem:
+            'is an Artillery report without our engine (no bench.lib.<lib> counter): run the script with engine "bench"',
+        };
+  }
   if (!isResult(value)) {
     return { problem: `is not a bench result (no schemaVersion ${READABLE_SCHEMA_VERSIONS.join(' or ')})` };
   }

@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { WebSocket } from 'ws';
 import { LIBS, ENGINE_DIR_ENV, LIB_ENV, type Lib } from 'artillery-engine-bench/protocol';
-import { BENCH_BIN } from '../helpers/bin';
+import { BENCH_BIN, runBin } from '../helpers/bin';
+import { fmt } from '../../src/export/report/numbers';
 import { ProcSampler } from '../../src/sampling/proc-stats';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -121,12 +122,37 @@ describe('bench serve', () => {
     const timer = setTimeout(() => art.kill('SIGKILL'), 120_000);
     assert.equal(await exitOf(art), 0, out);
     clearTimeout(timer);
-    const agg = (JSON.parse(fs.readFileSync(report, 'utf8')) as { aggregate: { counters: Record<string, number> } })
-      .aggregate;
+    const agg = (
+      JSON.parse(fs.readFileSync(report, 'utf8')) as {
+        aggregate: { counters: Record<string, number>; summaries: Record<string, Record<string, number>> };
+      }
+    ).aggregate;
     // connect.yml as shipped: 50 clients in the ramp, 5 probes.
     assert.equal(agg.counters['bench.connected'], 50, out);
     assert.equal(agg.counters['bench.probe.connected'], 5, out);
     assert.equal(agg.counters['vusers.failed'] ?? 0, 0);
+    // The engine names its library, once per engine (one worker here), so bench report reads it.
+    assert.equal(agg.counters[`bench.lib.${lib}`], 1);
+    const md = path.join(dir, 'report.md');
+    const rep = await runBin(['report', report, '--markdown', md]);
+    assert.equal(rep.code, 0, rep.stderr);
+    const row = fs
+      .readFileSync(md, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`| ${lib} |`));
+    assert.ok(row, 'the report has a row for the library');
+    const cells = row.split('|').map((c) => c.trim());
+    // library, clients, trials, status, valid (none: a report has no verdict), connected, connect p50, p99
+    assert.deepEqual(cells.slice(1, 9), [
+      lib,
+      '50',
+      '1',
+      'completed',
+      '–',
+      '50/50',
+      fmt(agg.summaries['bench.connect']!.p50),
+      fmt(agg.summaries['bench.connect']!.p99),
+    ]);
     s.child.kill('SIGTERM');
     assert.equal(await exitOf(s.child), 0);
   });

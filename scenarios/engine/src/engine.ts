@@ -20,6 +20,7 @@ import {
   PROBES_DONE_FILE,
   CONTROL_BROADCAST_PATH,
   ENGINE_DIR_ENV,
+  LIB_COUNTER_PREFIX,
   arrivalDue,
   epochMs,
   nativeAddons,
@@ -222,6 +223,8 @@ export class Engine implements SessionHost {
       const scheduled = arrivalDue();
       const dueAt = scheduled ?? performance.now();
       ee.emit('started');
+      // Once per engine: an Artillery report (Fargate and Lambda merge theirs) then says the library.
+      if (this.ee === null) ee.emit('counter', `${LIB_COUNTER_PREFIX}${this.config.lib}`, 1);
       this.ee = ee;
       const role = roleIn(this.currentPhase);
       if (scheduled === undefined && role !== 'warmup') this.recorder.count('arrivalsUnscheduled', ee);

@@ -203,6 +203,9 @@ export const METRICS = [
 ] as const;
 export type MetricName = (typeof METRICS)[number];
 
+/** `bench.lib.<lib>`: a counter each engine adds 1 to once, so that an Artillery report names its library. */
+export const LIB_COUNTER_PREFIX = 'bench.lib.';
+
 /** Artillery custom metric names, usable in `ensure` (e.g. `bench.connect.p99`). */
 export const ARTILLERY_METRIC: Record<MetricName, string> = {
   connectMs: 'bench.connect',
