@@ -45,7 +45,7 @@ describe('bench run (real servers, real Artillery)', () => {
       assert.equal(res.status, 'completed');
       assert.equal(res.lib, lib);
       assert.equal(res.scenario, 'echo');
-      assert.deepEqual(res.clients, { requested: CLIENTS, connected: CLIENTS, failed: 0 });
+      assert.deepEqual(res.clients, { requested: CLIENTS, connected: CLIENTS, failed: 0, dropped: 0 });
       assert.equal(res.connectMs?.count, CLIENTS);
       assert.equal(res.firstMessageMs?.count, CLIENTS);
       assert.ok((res.echoMs?.count ?? 0) >= CLIENTS, `echo count ${res.echoMs?.count}`);

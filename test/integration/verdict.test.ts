@@ -117,7 +117,7 @@ describe('bench run: the verdict', () => {
   it('a run with failed connections beyond --max-failed is invalid, says so first and exits 1', async () => {
     const r = await runThroughGate('failed', []);
     assert.equal(r.code, 1, r.stderr);
-    assert.deepEqual(r.result.clients, { requested: CLIENTS, connected: PASSED - 1, failed: FAILED });
+    assert.deepEqual(r.result.clients, { requested: CLIENTS, connected: PASSED - 1, failed: FAILED, dropped: 0 });
     assert.equal(r.result.status, 'completed');
     assert.equal(r.result.valid, false);
     assert.deepEqual(r.result.invalidReasons, [`${FAILED} of ${CLIENTS} connections failed (limit 0, --max-failed)`]);

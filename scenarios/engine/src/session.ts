@@ -308,6 +308,7 @@ export class Session implements ClientHandlers {
   /** A failed attempt, or a connection lost while open. Our own `close()` is not a failure. */
   private fail(code: string): void {
     const { recorder } = this.host;
+    const wasOpen = this.state === State.Open;
     if (this.state === State.Connecting) {
       this.clearTimer();
       recorder.count(FAILED_COUNTER[this.role], this.ee);
@@ -345,7 +346,8 @@ export class Session implements ClientHandlers {
       return;
     }
     recorder.error(code, this.ee);
-    if (this.role === 'main') recorder.count('dropped', this.ee);
+    // Open, not connecting: a connection that never opened is a failed one, counted above.
+    if (wasOpen && this.role === 'main') recorder.count('dropped', this.ee);
     this.close();
     this.lost = new ConnectionError(code);
     this.finish(this.lost);
