@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'scenarios/engine/dist/', 'node_modules/', 'results/', 'bin/'] },
+  { ignores: ['dist/', 'scenarios/engine/dist/', 'node_modules/', 'results/', 'bin/*.js'] },
   ...tseslint.configs.recommended,
   {
     rules: {
@@ -12,7 +12,7 @@ export default tseslint.config(
   },
   {
     // Page scripts are inlined into a report as plain <script>s, where a module statement cannot run.
-    files: ['src/export/browser/*-page.ts'],
+    files: ['reports/browser/*-page.ts'],
     rules: {
       'no-restricted-syntax': [
         'error',

@@ -13,8 +13,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { LatencyStats } from '../src/metrics/histograms';
-import type { RunResult } from '../src/result/schema';
+import type { LatencyStats } from '../runner/metrics/histograms';
+import type { RunResult } from '../runner/result/schema';
 import { arg, BIN, machine } from './common';
 
 const libs = arg('libs', 'ws,socketio,sockjs').split(',');

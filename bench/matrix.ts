@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { RunResult } from '../src/result/build';
+import type { RunResult } from '../runner/result/build';
 import { arg, BIN, machine } from './common';
 
 const libs = arg('libs', 'ws,socketio,sockjs').split(',');

@@ -11,8 +11,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { InnerSampler } from '../src/sampling/inner';
-import { readCpuSeconds } from '../src/sampling/proc-stats';
+import { InnerSampler } from '../runner/sampling/inner';
+import { readCpuSeconds } from '../runner/sampling/proc-stats';
 import { arg, BIN, machine } from './common';
 
 const lib = arg('lib', 'socketio');

@@ -10,8 +10,8 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { LatencyStats } from '../src/metrics/histograms';
-import type { RunResult } from '../src/result/build';
+import type { LatencyStats } from '../runner/metrics/histograms';
+import type { RunResult } from '../runner/result/build';
 import { arg, BIN, machine } from './common';
 
 /** Each row: its label and the flags that make it; the first is the baseline the others change one thing of. */

@@ -151,3 +151,6 @@ export interface BenchServer {
 }
 
 export type ServerFactory = (options: ServerOptions) => BenchServer;
+
+/** Tells a child which pid is bench, for parent-watch (a cluster primary passes it on to its workers). */
+export const PARENT_PID_ENV = 'BENCH_PARENT_PID';

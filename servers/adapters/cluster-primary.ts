@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { setupPrimary } from '@socket.io/cluster-adapter';
 import { setupMaster } from '@socket.io/sticky';
 import { CONTROL_BROADCAST_PATH } from 'artillery-engine-bench/protocol';
-import { PARENT_PID_ENV } from '../../src/paths';
+import { PARENT_PID_ENV } from '../types';
 import { CONTROL_STATS_PATH, HEALTHZ_PATH, HttpHost } from '../http';
 import type {
   AdapterOptions,

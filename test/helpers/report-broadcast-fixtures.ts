@@ -5,7 +5,7 @@ import type {
   KillNodeFault,
   ReconnectReport,
   RunResult,
-} from '../../src/result/build';
+} from '../../runner/result/build';
 import { makeResult, writeJson } from './report-fixtures';
 
 export interface BroadcastFixture {

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { SweepCell, SweepManifest } from '../../src/result/manifest';
-import type { ArrivalRate } from '../../src/config/run-options';
-import type { RunResult } from '../../src/result/build';
+import type { SweepCell, SweepManifest } from '../../runner/result/manifest';
+import type { ArrivalRate } from '../../runner/config/run-options';
+import type { RunResult } from '../../runner/result/build';
 
 /** A real result file (ws, 1,000 clients) with its sample arrays trimmed. */
 export const FIXTURE_RESULT = path.resolve(__dirname, '../../../test/fixtures/result-ws-1000.json');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { UsageError } from '../../src/errors';
+import { UsageError } from '../../runner/errors';
 
 /** Runs `fn`, which must throw a UsageError, and returns its message for an exact comparison. */
 export function usageMessage(fn: () => unknown): string {

@@ -16,9 +16,10 @@ import { CONTROL_BROADCAST_PATH, type Lib } from 'artillery-engine-bench/protoco
 import { BENCH_BIN, runBin } from '../helpers/bin';
 import { connect, type ClientTransport, type TestClient } from '../helpers/clients';
 import { isAlive, waitFor } from '../helpers/procs';
-import { DEFAULT_PG_URL as PG_URL, DEFAULT_REDIS_URL as REDIS_URL } from '../../src/config/run-options';
+import { DEFAULT_PG_URL as PG_URL, DEFAULT_REDIS_URL as REDIS_URL } from '../../runner/config/run-options';
 import type { NodeStats } from '../../servers/types';
-import { PARENT_PID_ENV, parentWatch } from '../../src/paths';
+import { parentWatch } from '../../runner/paths';
+import { PARENT_PID_ENV } from '../../servers/types';
 
 /** Bounds on waiting, not expectations: a healthy run finishes far below them. */
 const WAIT_MS = 15_000;

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Calibration } from '../../src/result/calibration';
-import { collectEnv } from '../../src/result/env';
+import type { Calibration } from '../../runner/result/calibration';
+import { collectEnv } from '../../runner/result/env';
 import { runBin } from '../helpers/bin';
 
 describe('bench calibrate', () => {

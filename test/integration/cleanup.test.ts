@@ -13,13 +13,13 @@ import {
   enabledControllers,
   removeCgroup,
   restoreControllers,
-} from '../../src/topology/isolation/cgroup';
-import { probeHost } from '../../src/topology/isolation/host';
-import { applyProfile } from '../../src/topology/isolation/index';
-import { applyOnLinux } from '../../src/topology/isolation/linux';
-import { cannotIsolate, planIsolation, type HostFacts } from '../../src/topology/isolation/plan';
-import { findTopology, loadProfiles } from '../../src/config/profiles';
-import type { RunResult } from '../../src/result/build';
+} from '../../runner/topology/isolation/cgroup';
+import { probeHost } from '../../runner/topology/isolation/host';
+import { applyProfile } from '../../runner/topology/isolation/index';
+import { applyOnLinux } from '../../runner/topology/isolation/linux';
+import { cannotIsolate, planIsolation, type HostFacts } from '../../runner/topology/isolation/plan';
+import { findTopology, loadProfiles } from '../../runner/config/profiles';
+import type { RunResult } from '../../runner/result/build';
 
 describe('bench run on a signal', () => {
   for (const [signal, code] of [
@@ -110,7 +110,7 @@ describe('a child whose parent dies before the child reaches node', () => {
     // The parent starts a child through a prefix that takes a second before exec'ing node (as a
     // profile's cgroup, taskset and `ip netns exec` do, only slower), prints its pid, and is
     // SIGKILLed at once: the child reaches node already orphaned.
-    const children = path.resolve(__dirname, '../../src/topology/children.js');
+    const children = path.resolve(__dirname, '../../runner/topology/children.js');
     const script = `
       const { spawnNode } = require(${JSON.stringify(children)});
       const c = spawnNode(['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' }, undefined,

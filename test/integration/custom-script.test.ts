@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runBin } from '../helpers/bin';
-import type { RunResult } from '../../src/result/build';
+import type { RunResult } from '../../runner/result/build';
 
 const EXAMPLES = path.resolve(__dirname, '../../../scenarios/examples');
 let dir: string;

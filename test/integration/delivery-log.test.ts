@@ -9,11 +9,11 @@ import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { CONTROL_BROADCAST_PATH, type Lib } from 'artillery-engine-bench/protocol';
-import { DeliveryTally, startServerProcess, type ServerProcess } from '../../src/topology/server-process';
+import { DeliveryTally, startServerProcess, type ServerProcess } from '../../runner/topology/server-process';
 import type { BroadcastResult, NodeStats } from '../../servers/types';
 import { connect, type TestClient } from '../helpers/clients';
 import { waitFor } from '../helpers/procs';
-import { DEFAULT_PG_URL as PG_URL, DEFAULT_REDIS_URL as REDIS_URL } from '../../src/config/run-options';
+import { DEFAULT_PG_URL as PG_URL, DEFAULT_REDIS_URL as REDIS_URL } from '../../runner/config/run-options';
 
 /** Bounds on waiting, not expectations: a healthy run finishes far below them. */
 const WAIT_MS = 15_000;

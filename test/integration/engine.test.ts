@@ -32,7 +32,7 @@ import type { BenchServer } from '../../servers/types';
 const ROOT = path.resolve(__dirname, '../../..');
 const ARTILLERY = path.join(ROOT, 'node_modules/artillery/bin/run');
 /** Keeps Artillery's telemetry call from leaving the machine (see runner/artillery-preload.ts). */
-const PRELOAD = path.join(ROOT, 'dist/src/loadgen/artillery-preload.js');
+const PRELOAD = path.join(ROOT, 'dist/runner/loadgen/artillery-preload.js');
 const RAMP = 20;
 const PROBES = 3;
 const OVERRIDES = JSON.stringify({

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runBin } from '../helpers/bin';
 import { assertResultSchema } from '../helpers/schema';
-import type { RunResult } from '../../src/result/schema';
+import type { RunResult } from '../../runner/result/schema';
 
 let dir: string;
 before(() => {

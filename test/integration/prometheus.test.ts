@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ReadyLine } from '../../src/result/measurements';
+import type { ReadyLine } from '../../runner/result/measurements';
 import { runBin, startBin, type StartedBin } from '../helpers/bin';
 
 /**

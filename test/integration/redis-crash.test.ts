@@ -4,8 +4,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { hasCommand } from '../../src/topology/isolation/host';
-import type { RunResult } from '../../src/result/build';
+import { hasCommand } from '../../runner/topology/isolation/host';
+import type { RunResult } from '../../runner/result/build';
 import { runBin } from '../helpers/bin';
 
 /**

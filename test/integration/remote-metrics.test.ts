@@ -4,11 +4,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { probeHost } from '../../src/topology/isolation/host';
-import { applyOnLinux, type Isolation } from '../../src/topology/isolation/linux';
-import { cannotIsolate, type IsolationPlan } from '../../src/topology/isolation/plan';
-import type { RunResult } from '../../src/result/build';
-import type { ReadyLine } from '../../src/topology/server-process';
+import { probeHost } from '../../runner/topology/isolation/host';
+import { applyOnLinux, type Isolation } from '../../runner/topology/isolation/linux';
+import { cannotIsolate, type IsolationPlan } from '../../runner/topology/isolation/plan';
+import type { RunResult } from '../../runner/result/build';
+import type { ReadyLine } from '../../runner/topology/server-process';
 import { runBin, startBin, type StartedBin } from '../helpers/bin';
 
 const host = probeHost();

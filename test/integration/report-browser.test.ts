@@ -4,9 +4,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { resolveCapacityOptions, runCapacity } from '../../src/analysis/capacity';
-import { renderCapacityHtml } from '../../src/export/html-capacity';
-import { writeReport } from '../../src/export/report/index';
+import { resolveCapacityOptions, runCapacity } from '../../reports/capacity/capacity';
+import { renderCapacityHtml } from '../../reports/capacity/html';
+import { writeReport } from '../../reports/report/index';
 import { writeBroadcastFolder } from '../helpers/report-broadcast-fixtures';
 import { tempDir, writeRatesSweep, writeSweepFolder } from '../helpers/report-fixtures';
 

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { LIBS } from 'artillery-engine-bench/protocol';
 import { runBin } from '../helpers/bin';
-import type { RunResult } from '../../src/result/build';
+import type { RunResult } from '../../runner/result/build';
 
 const CLIENTS = 200;
 const LIB_PACKAGE = { ws: 'ws', socketio: 'socket.io', sockjs: 'sockjs' } as const;

@@ -8,12 +8,12 @@ import * as readline from 'node:readline';
 import { WebSocket } from 'ws';
 import { LIBS, ENGINE_DIR_ENV, LIB_ENV, type Lib } from 'artillery-engine-bench/protocol';
 import { BENCH_BIN, runBin } from '../helpers/bin';
-import { fmt } from '../../src/export/report/numbers';
-import { ProcSampler } from '../../src/sampling/proc-stats';
+import { fmt } from '../../reports/report/numbers';
+import { ProcSampler } from '../../runner/sampling/proc-stats';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const ARTILLERY = path.join(ROOT, 'node_modules/artillery/bin/run');
-const PRELOAD = path.join(ROOT, 'dist/src/loadgen/artillery-preload.js');
+const PRELOAD = path.join(ROOT, 'dist/runner/loadgen/artillery-preload.js');
 
 interface Served {
   child: ChildProcessWithoutNullStreams;

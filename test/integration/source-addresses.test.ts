@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import type { RunResult } from '../../src/result/build';
+import type { RunResult } from '../../runner/result/build';
 import { BENCH_BIN, runBin } from '../helpers/bin';
 
 /**

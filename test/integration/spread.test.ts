@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { RunResult } from '../../src/result/build';
+import type { RunResult } from '../../runner/result/build';
 import { runBin } from '../helpers/bin';
 
 /**

@@ -5,8 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runBin, startBin } from '../helpers/bin';
 import { descendants, isAlive, waitFor } from '../helpers/procs';
-import type { SweepManifest } from '../../src/result/manifest';
-import type { RunResult } from '../../src/result/build';
+import type { SweepManifest } from '../../runner/result/manifest';
+import type { RunResult } from '../../runner/result/build';
 
 const SMALL = ['--hold', '1', '--probes', '1', '--warmup', '5', '--arrival-rate', '100'];
 let root: string;

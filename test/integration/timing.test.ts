@@ -9,8 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import type { Lib } from 'artillery-engine-bench/protocol';
-import type { RunResult } from '../../src/result/build';
-import type { ReadyLine } from '../../src/topology/server-process';
+import type { RunResult } from '../../runner/result/build';
+import type { ReadyLine } from '../../runner/topology/server-process';
 import { runBin, startBin, type StartedBin } from '../helpers/bin';
 import { startDelayProxy, type DelayProxy } from '../helpers/delay-proxy';
 

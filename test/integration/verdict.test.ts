@@ -11,8 +11,8 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import type { RunResult } from '../../src/result/build';
-import type { ReadyLine } from '../../src/topology/server-process';
+import type { RunResult } from '../../runner/result/build';
+import type { ReadyLine } from '../../runner/topology/server-process';
 import { runBin, startBin, type StartedBin } from '../helpers/bin';
 
 /** Forwards the first `pass` connections to `port`; resets every one after them. */

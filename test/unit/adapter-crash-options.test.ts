@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveRunOptions } from '../../src/config/run-options';
-import { resolveServeOptions } from '../../src/config/serve-options';
-import { faultLabel, faultText } from '../../src/result/faults';
-import type { AdapterCrashFault } from '../../src/result/schema';
+import { resolveRunOptions } from '../../runner/config/run-options';
+import { resolveServeOptions } from '../../runner/config/serve-options';
+import { faultLabel, faultText } from '../../runner/result/faults';
+import type { AdapterCrashFault } from '../../runner/result/schema';
 import { usageMessage } from '../helpers/usage';
 
 describe('--adapter-crash and --adapter redis-streams', () => {

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { isArtilleryReport, reportLib, resultFromArtilleryReport } from '../../src/result/artillery-report';
-import { loadInputs } from '../../src/result/read';
-import { UsageError } from '../../src/errors';
+import { isArtilleryReport, reportLib, resultFromArtilleryReport } from '../../reports/read/artillery-report';
+import { loadInputs } from '../../reports/read/read';
+import { UsageError } from '../../runner/errors';
 
 const summary = (p50: number) => ({
   min: 1,

@@ -10,12 +10,12 @@ import {
   runCapacity,
   solveFor,
   type CapacityReport,
-} from '../../src/analysis/capacity';
-import { formatCapacityText } from '../../src/export/capacity-text';
-import { renderCapacityHtml } from '../../src/export/html-capacity';
-import { parseSize, parseSlo } from '../../src/metrics/expr';
-import type { SweepCell, SweepManifest } from '../../src/result/manifest';
-import type { RunResult } from '../../src/result/build';
+} from '../../reports/capacity/capacity';
+import { formatCapacityText } from '../../reports/capacity/text';
+import { renderCapacityHtml } from '../../reports/capacity/html';
+import { parseSize, parseSlo } from '../../runner/metrics/expr';
+import type { SweepCell, SweepManifest } from '../../runner/result/manifest';
+import type { RunResult } from '../../runner/result/build';
 import { baseResult, tempDir, writeJson } from '../helpers/report-fixtures';
 import { usageMessage } from '../helpers/usage';
 

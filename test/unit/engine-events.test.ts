@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EngineEvent } from 'artillery-engine-bench/protocol';
-import { emptyCounts, readEngineState } from '../../src/loadgen/engine-events';
+import { emptyCounts, readEngineState } from '../../runner/loadgen/engine-events';
 
 let dir: string;
 before(() => {

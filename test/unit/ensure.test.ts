@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatEnsure } from '../../src/export/ensure-text';
-import { evaluateEnsure } from '../../src/result/ensure';
-import { parseEnsure } from '../../src/metrics/expr';
+import { formatEnsure } from '../../runner/summary/ensure-text';
+import { evaluateEnsure } from '../../runner/result/ensure';
+import { parseEnsure } from '../../runner/metrics/expr';
 import { baseResult } from '../helpers/report-fixtures';
 import { usageMessage } from '../helpers/usage';
 

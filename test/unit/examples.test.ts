@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
-import { buildParser } from '../../src/cli/parser';
+import { buildParser } from '../../runner/cli/parser';
+import { COMMANDS } from '../../bin/commands';
 
 const WORKFLOW = path.resolve(__dirname, '../../../examples/github-actions/bench-gate.yml');
 
@@ -33,7 +34,7 @@ describe('examples/github-actions/bench-gate.yml', () => {
   it('uses only flags bench accepts', async () => {
     for (const argv of commands) {
       // The parser throws a UsageError on an unknown flag or a missing value.
-      await buildParser(argv).parseAsync();
+      await buildParser(argv, COMMANDS).parseAsync();
     }
   });
 });

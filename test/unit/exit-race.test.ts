@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter, getEventListeners } from 'node:events';
-import { raceExits, type Entrants } from '../../src/run/exit-race';
+import { raceExits, type Entrants } from '../../runner/run/exit-race';
 
 /** A child process as the race sees it: exit sets its codes, then emits `exit`, as node does. */
 class FakeChild extends EventEmitter {

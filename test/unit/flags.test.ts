@@ -3,16 +3,16 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RUN_DEFAULTS } from '../../src/config/defaults';
-import { RUN_FLAGS, SERVE_FLAGS, SWEEP_FLAGS, SWEEP_PASS_THROUGH } from '../../src/cli/flags';
-import { COMMANDS, commandList } from '../../src/cli/commands/index';
-import { cellRunOptions } from '../../src/cli/commands/sweep';
-import { CLI_REFERENCE, renderFlagReference } from '../../src/cli/reference';
-import { parseFlags } from '../../src/cli/serve-entry';
-import { buildParser } from '../../src/cli/parser';
+import { RUN_DEFAULTS } from '../../runner/config/defaults';
+import { RUN_FLAGS, SERVE_FLAGS, SWEEP_FLAGS, SWEEP_PASS_THROUGH } from '../../runner/cli/flags';
+import { COMMANDS, commandList } from '../../bin/commands';
+import { cellRunOptions } from '../../runner/cli/commands/sweep';
+import { CLI_REFERENCE, renderFlagReference } from '../../bin/reference';
+import { parseFlags } from '../../runner/cli/serve-entry';
+import { buildParser } from '../../runner/cli/parser';
 import { usageMessage } from '../helpers/usage';
 
-const SERVE_ENTRY = path.resolve(__dirname, '../../src/cli/serve-entry.js');
+const SERVE_ENTRY = path.resolve(__dirname, '../../runner/cli/serve-entry.js');
 
 describe('the flag table', () => {
   it('docs/cli.md is the reference generated from it (npm run docs:cli)', () => {
@@ -28,7 +28,7 @@ describe('the flag table', () => {
     for (const c of COMMANDS) assert.match(renderFlagReference(), new RegExp(`^## \`bench ${c.name}\\b`, 'm'));
   });
 
-  it('takes defaults from src/config, not typed into help', () => {
+  it('takes defaults from runner/config, not typed into help', () => {
     assert.equal(RUN_FLAGS['arrival-rate'].default, String(RUN_DEFAULTS.arrivalRate));
     assert.equal(RUN_FLAGS['max-lag'].default, String(RUN_DEFAULTS.maxLagMs));
     assert.equal(SERVE_FLAGS['ping-interval'], RUN_FLAGS['ping-interval'], 'one entry, spread into both');
@@ -44,7 +44,7 @@ describe('the flag table', () => {
   });
 
   it('bench sweep passes exactly the given run flags on, typed', async () => {
-    const a = await buildParser(['sweep', '--hold', '1', '--max-failed', '1%', '--deflate']).parseAsync();
+    const a = await buildParser(['sweep', '--hold', '1', '--max-failed', '1%', '--deflate'], COMMANDS).parseAsync();
     assert.deepEqual(cellRunOptions(a), { hold: '1', maxFailed: '1%', deflate: true });
   });
 });

@@ -13,11 +13,11 @@ import {
   type GateComparison,
   type GateMetric,
   type GateReport,
-} from '../../src/analysis/gate';
-import type { RunResult } from '../../src/result/build';
-import { formatGateJUnit } from '../../src/export/gate-junit';
-import { formatGateMarkdown } from '../../src/export/gate-markdown';
-import { formatGateText } from '../../src/export/gate-text';
+} from '../../reports/gate/gate';
+import type { RunResult } from '../../runner/result/build';
+import { formatGateJUnit } from '../../reports/gate/junit';
+import { formatGateMarkdown } from '../../reports/gate/markdown';
+import { formatGateText } from '../../reports/gate/text';
 import { baseResult, tempDir, writeJson } from '../helpers/report-fixtures';
 import { usageMessage } from '../helpers/usage';
 

@@ -8,10 +8,10 @@ import {
   scheduledArrivals,
   shareOf,
   type PhaseSpec,
-} from '../../src/loadgen/artillery';
-import { generatorCount } from '../../src/run/generators';
-import { GENERATOR_FD_MARGIN, MAX_GENERATORS, resolveRunOptions } from '../../src/config/run-options';
-import { UsageError } from '../../src/errors';
+} from '../../runner/loadgen/artillery';
+import { generatorCount } from '../../runner/run/generators';
+import { GENERATOR_FD_MARGIN, MAX_GENERATORS, resolveRunOptions } from '../../runner/config/run-options';
+import { UsageError } from '../../runner/errors';
 
 const ms = (d: string | undefined) => Number.parseFloat(d ?? 'NaN');
 const phase = (phases: PhaseSpec[], name: string) => phases.find((p) => p.name === name)!;

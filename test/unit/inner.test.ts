@@ -1,16 +1,16 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { heapAfterForcedGc, InnerSampler } from '../../src/sampling/inner';
-import { summariseInner } from '../../src/result/inner';
-import type { InnerSample } from '../../src/result/measurements';
-import { resolveServeOptions } from '../../src/config/serve-options';
-import { parseInnerLine } from '../../src/topology/server-process';
-import type { InnerSummary } from '../../src/result/schema';
-import { readMetric } from '../../src/metrics/registry';
-import { parseEnsure } from '../../src/metrics/expr';
-import { evaluateEnsure } from '../../src/result/ensure';
-import { formatSummary } from '../../src/export/text';
-import { numbersOf } from '../../src/export/report/metrics';
+import { heapAfterForcedGc, InnerSampler } from '../../runner/sampling/inner';
+import { summariseInner } from '../../runner/result/inner';
+import type { InnerSample } from '../../runner/result/measurements';
+import { resolveServeOptions } from '../../runner/config/serve-options';
+import { parseInnerLine } from '../../runner/topology/server-process';
+import type { InnerSummary } from '../../runner/result/schema';
+import { readMetric } from '../../runner/metrics/registry';
+import { parseEnsure } from '../../runner/metrics/expr';
+import { evaluateEnsure } from '../../runner/result/ensure';
+import { formatSummary } from '../../runner/summary/text';
+import { numbersOf } from '../../reports/report/metrics';
 import { baseResult } from '../helpers/report-fixtures';
 
 const MIB = 2 ** 20;

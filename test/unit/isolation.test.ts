@@ -1,18 +1,18 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { PreflightError } from '../../src/errors';
-import { checkProfile } from '../../src/topology/isolation/index';
-import { subnetFor } from '../../src/topology/isolation/linux';
-import { BENCH_VETH, linkNames } from '../../src/topology/isolation/netns';
+import { PreflightError } from '../../runner/errors';
+import { checkProfile } from '../../runner/topology/isolation/index';
+import { subnetFor } from '../../runner/topology/isolation/linux';
+import { BENCH_VETH, linkNames } from '../../runner/topology/isolation/netns';
 import {
   cannotIsolate,
   planIsolation,
   requestedParts,
   splitCpus,
   type HostFacts,
-} from '../../src/topology/isolation/plan';
-import { isBenchmarkAddress } from '../../src/config/run-options';
-import { findTopology, loadProfiles } from '../../src/config/profiles';
+} from '../../runner/topology/isolation/plan';
+import { isBenchmarkAddress } from '../../runner/config/run-options';
+import { findTopology, loadProfiles } from '../../runner/config/profiles';
 import { usageMessage } from '../helpers/usage';
 
 const ROOT_LINUX: HostFacts = {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { kernelNetDelta, parseNetstat, parseSoftnetDrops, readKernelNet } from '../../src/sampling/kernel-net';
+import { kernelNetDelta, parseNetstat, parseSoftnetDrops, readKernelNet } from '../../runner/sampling/kernel-net';
 
 describe("the kernel's network counters", () => {
   it('sums the dropped column (hex) of every CPU in softnet_stat', () => {

@@ -6,60 +6,139 @@ import * as ts from 'typescript';
 
 const ROOT = path.resolve(__dirname, '../../..');
 /** Folders whose files form the layered graph; bench/ and test/ sit on top and may import anything. */
-const SCANNED = ['src', 'servers'];
+const SCANNED = ['bin', 'runner', 'reports', 'servers'];
+
+/**
+ * The top level, as specified: what makes a result, what reads results, and the servers under
+ * test. A DAG over folders, so a newcomer can tell from a file's top folder which half it is in.
+ * - servers/ import nothing of ours: they are what is measured.
+ * - runner/ produces a result (the CLI's run side, options, Artillery, topology, sampling,
+ *   `bench serve`, the result contract and metrics); it never reads reports/.
+ * - reports/ reads results (report, gate, capacity, their statistics and formats) and takes the
+ *   result contract, the metric registry and the command plumbing from runner/.
+ * - bin/ is the entry: it lists the commands of both halves.
+ */
+type Top = 'bin' | 'runner' | 'reports' | 'servers';
+const TOP_MAY_IMPORT: Record<Top, readonly Top[]> = {
+  servers: [],
+  runner: ['servers'],
+  reports: ['runner', 'servers'],
+  bin: ['runner', 'reports'],
+};
 
 type Layer =
-  | 'base'
-  | 'config'
   | 'servers'
-  | 'result'
-  | 'loadgen'
-  | 'topology'
-  | 'sampling'
-  | 'run'
-  | 'serve'
-  | 'metrics'
-  | 'analysis'
-  | 'export'
-  | 'cli';
+  | 'bin'
+  | 'runner'
+  | 'runner/metrics'
+  | 'runner/config'
+  | 'runner/result'
+  | 'runner/sampling'
+  | 'runner/topology'
+  | 'runner/loadgen'
+  | 'runner/run'
+  | 'runner/serve'
+  | 'runner/summary'
+  | 'runner/cli'
+  | 'reports'
+  | 'reports/read'
+  | 'reports/browser'
+  | 'reports/report'
+  | 'reports/gate'
+  | 'reports/capacity'
+  | 'reports/commands';
 
 /**
  * Which layers each layer may import, besides itself. A DAG, so no cycle can cross layers.
+ * `runner` and `reports` alone are the files at the top of each folder (errors and paths; the
+ * shared statistics and table).
  * - servers/ are the servers under test and their contract (ready and delivery lines, control
  *   paths): below result, since a result records their versions and topology reads their lines.
  * - loadgen → topology: Artillery is a child like any other, spawned and watched by the helpers
  *   in topology/children.ts and parent-watch.ts; topology never imports loadgen.
- * - export may render what analysis computed (a gate or capacity report); analysis never renders.
  * - metrics/ (the metric registry, the one expression parser, units, histograms) sits at the
- *   bottom: options parse --ensure with it, and result, analysis and export all read it.
+ *   bottom of runner/: options parse --ensure with it, and result, summaries and reports read it.
+ * - reports/read parses result files (every schema version) into what the reports draw; the
+ *   gate's Markdown borrows the report's escaping; capacity's page is a report page.
  */
 const MAY_IMPORT: Record<Layer, readonly Layer[]> = {
-  base: [],
-  metrics: ['base'],
-  config: ['metrics', 'servers', 'base'],
-  servers: ['base'],
-  result: ['metrics', 'config', 'servers', 'base'],
-  sampling: ['result', 'metrics', 'config', 'base'],
-  topology: ['result', 'metrics', 'config', 'servers', 'base'],
-  loadgen: ['topology', 'result', 'metrics', 'config', 'base'],
-  run: ['loadgen', 'topology', 'sampling', 'result', 'metrics', 'config', 'servers', 'base'],
-  serve: ['sampling', 'result', 'metrics', 'config', 'servers', 'base'],
-  analysis: ['result', 'metrics', 'config', 'base'],
-  export: ['analysis', 'result', 'metrics', 'config', 'base'],
-  cli: [
-    'run',
-    'serve',
-    'loadgen',
-    'topology',
-    'sampling',
-    'result',
-    'metrics',
-    'config',
+  servers: [],
+  runner: [],
+  'runner/metrics': ['runner'],
+  'runner/config': ['runner/metrics', 'servers', 'runner'],
+  'runner/result': ['runner/metrics', 'runner/config', 'servers', 'runner'],
+  'runner/sampling': ['runner/result', 'runner/metrics', 'runner/config', 'runner'],
+  'runner/topology': ['runner/result', 'runner/metrics', 'runner/config', 'servers', 'runner'],
+  'runner/loadgen': ['runner/topology', 'runner/result', 'runner/metrics', 'runner/config', 'runner'],
+  'runner/run': [
+    'runner/loadgen',
+    'runner/topology',
+    'runner/sampling',
+    'runner/result',
+    'runner/metrics',
+    'runner/config',
     'servers',
-    'analysis',
-    'export',
-    'base',
+    'runner',
   ],
+  'runner/serve': ['runner/sampling', 'runner/result', 'runner/metrics', 'runner/config', 'servers', 'runner'],
+  'runner/summary': ['runner/result', 'runner/metrics', 'runner/config', 'runner'],
+  'runner/cli': [
+    'runner/run',
+    'runner/serve',
+    'runner/summary',
+    'runner/loadgen',
+    'runner/topology',
+    'runner/sampling',
+    'runner/result',
+    'runner/metrics',
+    'runner/config',
+    'servers',
+    'runner',
+  ],
+  reports: ['runner'],
+  'reports/read': ['runner/result', 'runner/metrics', 'runner/config', 'runner'],
+  'reports/browser': [],
+  'reports/report': [
+    'reports/read',
+    'reports/browser',
+    'reports',
+    'runner/result',
+    'runner/metrics',
+    'runner/config',
+    'runner',
+  ],
+  'reports/gate': [
+    'reports/report',
+    'reports/read',
+    'reports',
+    'runner/result',
+    'runner/metrics',
+    'runner/config',
+    'runner',
+  ],
+  'reports/capacity': [
+    'reports/report',
+    'reports/browser',
+    'reports/read',
+    'reports',
+    'runner/result',
+    'runner/metrics',
+    'runner/config',
+    'runner',
+  ],
+  'reports/commands': [
+    'reports/capacity',
+    'reports/gate',
+    'reports/report',
+    'reports/read',
+    'reports',
+    'runner/cli',
+    'runner/result',
+    'runner/metrics',
+    'runner/config',
+    'runner',
+  ],
+  bin: ['reports/commands', 'runner/cli', 'runner/result', 'runner'],
 };
 
 /**
@@ -102,11 +181,26 @@ const importsOf = (file: string) => specifiersIn(fs.readFileSync(path.join(ROOT,
 
 function layerOf(file: string): Layer | null {
   const parts = file.split('/');
-  if (parts[0] === 'servers') return 'servers';
-  if (parts[0] !== 'src') return null;
-  if (parts.length === 2) return 'base';
-  const layer = parts[1] as Layer;
+  if (parts[0] === 'servers' || parts[0] === 'bin') return parts[0];
+  const layer = (parts.length === 2 ? parts[0] : `${parts[0]}/${parts[1]}`) as Layer;
   return layer in MAY_IMPORT ? layer : null;
+}
+
+const topOf = (file: string) => file.split('/')[0] as Top;
+
+/** Imports that cross top-level folders against TOP_MAY_IMPORT. */
+function topViolations(edges: readonly Edge[]): Edge[] {
+  return edges.filter((e) => {
+    const a = topOf(e.from);
+    const b = topOf(e.to);
+    return a !== b && !(TOP_MAY_IMPORT[a] ?? []).includes(b);
+  });
+}
+
+/** The graph of top-level folders: one edge per pair of folders some import joins. */
+function topEdges(edges: readonly Edge[]): Edge[] {
+  const pairs = edges.map((e) => ({ from: topOf(e.from), to: topOf(e.to) })).filter((e) => e.from !== e.to);
+  return [...new Map(pairs.map((e) => [key(e), e])).values()];
 }
 
 const key = (e: Edge) => `${e.from} -> ${e.to}`;
@@ -175,9 +269,17 @@ describe('the checks themselves', () => {
   });
 
   it('flag an upward import and pass a downward one', () => {
-    const up = { from: 'src/result/build.ts', to: 'src/loadgen/artillery.ts' };
-    const down = { from: 'src/loadgen/artillery.ts', to: 'src/result/schema.ts' };
+    const up = { from: 'runner/result/build.ts', to: 'runner/loadgen/artillery.ts' };
+    const down = { from: 'runner/loadgen/artillery.ts', to: 'runner/result/schema.ts' };
     assert.deepEqual(violations([up, down], MAY_IMPORT), [up]);
+  });
+
+  it('flag an import from runner/ into reports/, and find the folder cycle it makes', () => {
+    const read = { from: 'reports/read/read.ts', to: 'runner/result/schema.ts' };
+    const back = { from: 'runner/run/run.ts', to: 'reports/gate/gate.ts' };
+    assert.deepEqual(topViolations([read, back]), [back]);
+    assert.deepEqual(findCycle(topEdges([read, back])), ['reports', 'runner', 'reports']);
+    assert.equal(findCycle(topEdges([read])), null);
   });
 
   it('read every form of import, and no comment', () => {
@@ -197,8 +299,9 @@ describe('the checks themselves', () => {
 
   it('find the imports of the real files', () => {
     const has = (from: string, to: string) => uniqueEdges.some((e) => e.from === from && e.to === to);
-    assert.ok(has('src/run/run.ts', 'src/result/build.ts'));
-    assert.ok(has('src/loadgen/artillery-preload.ts', 'src/topology/parent-watch.ts'));
+    assert.ok(has('runner/run/run.ts', 'runner/result/build.ts'));
+    assert.ok(has('runner/loadgen/artillery-preload.ts', 'runner/topology/parent-watch.ts'));
+    assert.ok(has('bin/commands.ts', 'reports/commands/gate.ts'));
   });
 });
 
@@ -211,8 +314,24 @@ describe('source layout', () => {
     assert.deepEqual(
       files.filter((f) => layerOf(f) === null),
       [],
-      'a new folder under src/ needs its row in MAY_IMPORT',
+      'a new folder under runner/ or reports/ needs its row in MAY_IMPORT',
     );
+  });
+
+  it('has the top-level folders as specified, and no other source folder', () => {
+    const top = fs
+      .readdirSync(ROOT, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
+    for (const name of ['servers', 'scenarios', 'runner', 'reports', 'hardware-profiles'])
+      assert.ok(top.includes(name), name);
+    assert.ok(!top.includes('src'), 'src/ is gone: what runs lives in runner/, what reads results in reports/');
+  });
+
+  it('imports across top-level folders only as TOP_MAY_IMPORT allows, with no folder cycle', () => {
+    assert.deepEqual(topViolations(uniqueEdges).map(key), []);
+    const cycle = findCycle(topEdges(uniqueEdges));
+    assert.equal(cycle, null, `folder cycle: ${cycle?.join(' -> ')}`);
   });
 
   it('has no import cycle', () => {

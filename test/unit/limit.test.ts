@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseLimitSlo, resolveLimitOptions } from '../../src/config/limit-options';
+import { parseLimitSlo, resolveLimitOptions } from '../../runner/config/limit-options';
 import {
   answerLine,
   heldClients,
@@ -8,11 +8,11 @@ import {
   stepClients,
   stopAfter,
   type StepMeasure,
-} from '../../src/run/limit-steps';
-import { analyseCapacity } from '../../src/analysis/capacity';
-import type { LoadedReport } from '../../src/result/read';
-import type { LimitResult, LimitStep } from '../../src/result/schema';
-import { buildHistogram } from '../../src/metrics/histograms';
+} from '../../runner/run/limit-steps';
+import { analyseCapacity } from '../../reports/capacity/capacity';
+import type { LoadedReport } from '../../reports/read/read';
+import type { LimitResult, LimitStep } from '../../runner/result/schema';
+import { buildHistogram } from '../../runner/metrics/histograms';
 
 const proc = (openFiles: number, rssBytes = 100 * 2 ** 20) => ({
   pid: 1,

@@ -1,13 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { GATE_DEFAULT_THRESHOLDS, GATE_METRICS, resolveThresholds } from '../../src/analysis/gate';
-import { formatEnsure } from '../../src/export/ensure-text';
-import { numbersOf } from '../../src/export/report/metrics';
-import { formatSummary } from '../../src/export/text';
-import { evaluateEnsure } from '../../src/result/ensure';
-import { parseEnsure, parseSlo, parseThreshold } from '../../src/metrics/expr';
-import { latencyOf, METRICS, readMetric, SLO_METRICS } from '../../src/metrics/registry';
-import { bytes } from '../../src/metrics/units';
+import { GATE_DEFAULT_THRESHOLDS, GATE_METRICS, resolveThresholds } from '../../reports/gate/gate';
+import { formatEnsure } from '../../runner/summary/ensure-text';
+import { numbersOf } from '../../reports/report/metrics';
+import { formatSummary } from '../../runner/summary/text';
+import { evaluateEnsure } from '../../runner/result/ensure';
+import { parseEnsure, parseSlo, parseThreshold } from '../../runner/metrics/expr';
+import { latencyOf, METRICS, readMetric, SLO_METRICS } from '../../runner/metrics/registry';
+import { bytes } from '../../runner/metrics/units';
 import { asV2, baseResult } from '../helpers/report-fixtures';
 import { usageMessage } from '../helpers/usage';
 

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { resolveRunOptions, isBenchmarkAddress, RUN_DEFAULTS } from '../../src/config/run-options';
+import { resolveRunOptions, isBenchmarkAddress, RUN_DEFAULTS } from '../../runner/config/run-options';
 import { usageMessage } from '../helpers/usage';
 
 const now = new Date('2026-01-02T03:04:05.678Z');

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { RunError } from '../../src/errors';
-import { writeFileAtomic, writeResult } from '../../src/result/write';
-import { checkOutputDir, checkOutputFile, ensureDir, OutputPathError } from '../../src/result/output-check';
+import { RunError } from '../../runner/errors';
+import { writeFileAtomic, writeResult } from '../../runner/result/write';
+import { checkOutputDir, checkOutputFile, ensureDir, OutputPathError } from '../../runner/result/output-check';
 import { usageMessage } from '../helpers/usage';
 
 // The module object itself: `import * as` gives a copy whose methods cannot be replaced.

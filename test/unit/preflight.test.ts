@@ -1,10 +1,10 @@
 import { describe, it } from 'node:test';
 import * as fs from 'node:fs';
 import assert from 'node:assert/strict';
-import { checkLimits, parseLimits, FD_OVERHEAD } from '../../src/run/preflight';
-import { PreflightError } from '../../src/errors';
-import { preflight } from '../../src/run/start-checks';
-import { resolveRunOptions } from '../../src/config/run-options';
+import { checkLimits, parseLimits, FD_OVERHEAD } from '../../runner/run/preflight';
+import { PreflightError } from '../../runner/errors';
+import { preflight } from '../../runner/run/start-checks';
+import { resolveRunOptions } from '../../runner/config/run-options';
 
 const LIMITS_TEXT = `Limit                     Soft Limit           Hard Limit           Units
 Max cpu time              unlimited            unlimited            seconds

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { findProfile, loadProfiles, parseProfile } from '../../src/config/profiles';
+import { findProfile, loadProfiles, parseProfile } from '../../runner/config/profiles';
 import { usageMessage } from '../helpers/usage';
 
 const GOOD_MACHINE = `kind: machine

@@ -7,10 +7,10 @@ import {
   prometheusHandler,
   prometheusName,
   renderPrometheus,
-} from '../../src/sampling/metrics-endpoint';
-import type { ProcSample } from '../../src/sampling/proc-stats';
-import { resolveRunOptions } from '../../src/config/run-options';
-import { buildScript } from '../../src/loadgen/artillery';
+} from '../../runner/sampling/metrics-endpoint';
+import type { ProcSample } from '../../runner/sampling/proc-stats';
+import { resolveRunOptions } from '../../runner/config/run-options';
+import { buildScript } from '../../runner/loadgen/artillery';
 
 const LABELS = { lib: 'ws', node_id: 'node-1' };
 

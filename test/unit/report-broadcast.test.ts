@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { RunResult } from '../../src/result/build';
+import type { RunResult } from '../../runner/result/build';
 import {
   adapterTables,
   broadcastRuns,
@@ -11,9 +11,9 @@ import {
   nodesVary,
   ratioText,
   shapeOf,
-} from '../../src/export/report/broadcast';
-import { faultLabel, faultText } from '../../src/result/faults';
-import { loadInputs, renderHtml } from '../../src/export/report/index';
+} from '../../reports/report/broadcast';
+import { faultLabel, faultText } from '../../runner/result/faults';
+import { loadInputs, renderHtml } from '../../reports/report/index';
 import {
   broadcastResult,
   KILL_NODE,

@@ -2,10 +2,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UsageError } from '../../src/errors';
-import { escapeHtml, escapeMarkdown, jsonForScript } from '../../src/export/report/escape';
-import { arrivalRateFigure } from '../../src/export/report/figure-rates';
-import { chartJsSource, pageScriptSource } from '../../src/export/report/scripts';
+import { UsageError } from '../../runner/errors';
+import { escapeHtml, escapeMarkdown, jsonForScript } from '../../reports/report/escape';
+import { arrivalRateFigure } from '../../reports/report/figure-rates';
+import { chartJsSource, pageScriptSource } from '../../reports/report/scripts';
 import {
   loadInputs,
   renderHtml,
@@ -13,7 +13,7 @@ import {
   resolveReportOptions,
   STUDY_2020_POINTS,
   writeReport,
-} from '../../src/export/report/index';
+} from '../../reports/report/index';
 import {
   baseResult,
   FIXTURE_RESULT,
@@ -228,7 +228,7 @@ describe('renderHtml', () => {
     assert.doesNotMatch(html, /<link\b|<img\b|@import/i);
   });
 
-  it('inlines the page script compiled from src/export/browser, as a plain script', () => {
+  it('inlines the page script compiled from reports/browser, as a plain script', () => {
     const script = pageScriptSource('report-page');
     assert.ok(html.includes(`<script>${script}</script>`), 'the compiled script, inline');
     assert.match(script, /window\.__benchReportReady = true/);

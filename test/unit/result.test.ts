@@ -1,12 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as hdr from 'hdr-histogram-js';
-import { buildResult, median, steadyWindow, summariseRss, type Measurements } from '../../src/result/build';
-import { emptyCounts, type EngineState } from '../../src/loadgen/engine-events';
-import { buildHistogram, mergeEncoded, toStats } from '../../src/metrics/histograms';
-import { resolveRunOptions } from '../../src/config/run-options';
-import { collectEnv } from '../../src/result/env';
-import type { ProcSample } from '../../src/sampling/proc-stats';
+import { buildResult, median, steadyWindow, summariseRss, type Measurements } from '../../runner/result/build';
+import { emptyCounts, type EngineState } from '../../runner/loadgen/engine-events';
+import { buildHistogram, mergeEncoded, toStats } from '../../runner/metrics/histograms';
+import { resolveRunOptions } from '../../runner/config/run-options';
+import { collectEnv } from '../../runner/result/env';
+import type { ProcSample } from '../../runner/sampling/proc-stats';
 
 function encoded(valuesUs: number[]): string {
   const h = buildHistogram();

@@ -1,16 +1,16 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveRunOptions } from '../../src/config/run-options';
-import { checkLimits } from '../../src/run/preflight';
-import { preflight, sourcePlan } from '../../src/run/start-checks';
-import { clientsPerAddress, planSourceAddresses } from '../../src/topology/source-addresses';
-import { PreflightError } from '../../src/errors';
+import { resolveRunOptions } from '../../runner/config/run-options';
+import { checkLimits } from '../../runner/run/preflight';
+import { preflight, sourcePlan } from '../../runner/run/start-checks';
+import { clientsPerAddress, planSourceAddresses } from '../../runner/topology/source-addresses';
+import { PreflightError } from '../../runner/errors';
 import { usageMessage } from '../helpers/usage';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { formatSummary, topologyText } from '../../src/export/text';
-import { loopbackAddresses } from '../../src/config/spread-options';
-import type { RunResult } from '../../src/result/build';
+import { formatSummary, topologyText } from '../../runner/summary/text';
+import { loopbackAddresses } from '../../runner/config/spread-options';
+import type { RunResult } from '../../runner/result/build';
 
 const SMALL_RANGE = { low: 40000, high: 40999 };
 const limits = (range = SMALL_RANGE) => ({ openFilesSoft: 20_000, openFilesHard: 20_000, ephemeralPorts: range });

@@ -12,7 +12,7 @@ import {
   seededRandom,
   smallestExactP,
   trialsToReach,
-} from '../../src/analysis/stats';
+} from '../../reports/stats';
 
 const close = (actual: number, expected: number, tolerance: number, what = '') =>
   assert.ok(Math.abs(actual - expected) <= tolerance, `${what} ${actual} is not within ${tolerance} of ${expected}`);

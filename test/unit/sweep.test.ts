@@ -11,19 +11,19 @@ import {
   fixedCost,
   planCells,
   sweepExitCode,
-} from '../../src/run/sweep';
+} from '../../runner/run/sweep';
 import {
   resolveSweepOptions,
   PRESETS,
   runArgv,
   runOptionsFromArgs,
   sameRunOptions,
-} from '../../src/config/sweep-options';
-import { manifestRunArgs, manifestRunOptions } from '../../src/result/manifest';
-import { loadInputs } from '../../src/result/read';
-import type { RunResult } from '../../src/result/build';
-import type { SweepManifest } from '../../src/result/manifest';
-import { formatSweepSummary } from '../../src/export/text';
+} from '../../runner/config/sweep-options';
+import { manifestRunArgs, manifestRunOptions } from '../../runner/result/manifest';
+import { loadInputs } from '../../reports/read/read';
+import type { RunResult } from '../../runner/result/build';
+import type { SweepManifest } from '../../runner/result/manifest';
+import { formatSweepSummary } from '../../runner/summary/text';
 import { usageMessage } from '../helpers/usage';
 
 describe('resolveSweepOptions', () => {

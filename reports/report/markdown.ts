@@ -1,0 +1,142 @@
+import { limitsMarkdown } from './limits';
+import { profileName } from '../../runner/result/env';
+import { escapeMarkdown as md } from './escape';
+import { rateText, type LoadedReport, type ReportCell } from '../read/read';
+import { acrossTrials, flagReason, groupCells, isFlagged, KB, MB, type CellGroup, type CellNumbers } from './metrics';
+
+/** Packages that are the library under test, for the conditions footer. */
+const LIB_PACKAGES: Record<string, string[]> = {
+  ws: ['ws'],
+  socketio: ['socket.io', 'engine.io'],
+  sockjs: ['sockjs'],
+};
+
+function fmt(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
+  const a = Math.abs(v);
+  return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : a >= 1 ? v.toFixed(2) : v.toFixed(3);
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+function statusText(cells: readonly ReportCell[]): string {
+  const by = new Map<string, number>();
+  for (const c of cells) by.set(c.status, (by.get(c.status) ?? 0) + 1);
+  if (by.size === 1) return cells.length === 1 ? cells[0]!.status : `${cells.length} ${cells[0]!.status}`;
+  return [...by].map(([s, n]) => `${n} ${s}`).join(', ');
+}
+
+function validText(cells: readonly ReportCell[]): string {
+  const known = cells.filter((c) => c.valid !== null);
+  if (known.length === 0) return '–';
+  const valid = known.filter((c) => c.valid).length;
+  if (valid === known.length) return 'yes';
+  if (valid === 0) return '**no**';
+  return `**${valid} of ${known.length}**`;
+}
+
+function row(g: CellGroup, rates: boolean): string {
+  const at = (pick: (n: CellNumbers) => number | null, scale = 1) => {
+    const a = acrossTrials(g.cells, pick);
+    return a === null ? '–' : `${fmt(a.value / scale)}${a.flagged ? '\\*' : ''}`;
+  };
+  const connected = acrossTrials(g.cells, (n) => n.connected);
+  const connectedText = `${connected === null ? '–' : count(Math.round(connected.value))}/${count(g.clients)}`;
+  return [
+    md(rates ? g.family : g.series),
+    count(g.clients),
+    ...(rates ? [rateText(g.arrivalRate)] : []),
+    String(g.cells.length),
+    md(statusText(g.cells)),
+    validText(g.cells),
+    connectedText,
+    at((n) => n.connectMs?.p50 ?? null),
+    at((n) => n.connectMs?.p99 ?? null),
+    at((n) => n.connectServiceMs?.p50 ?? null),
+    at((n) => n.connectServiceMs?.p99 ?? null),
+    at((n) => n.timeToFirstMessageMs?.p50 ?? null),
+    at((n) => n.timeToFirstMessageMs?.p99 ?? null),
+    at((n) => n.firstMessageMs?.p50 ?? null),
+    at((n) => n.echoMs?.p50 ?? null),
+    at((n) => n.rssSteadyBytes, MB),
+    at((n) => n.bytesPerClient, KB),
+    at((n) => n.heapSteadyBytes, MB),
+  ].join(' | ');
+}
+
+function footer(report: LoadedReport): string {
+  const env = report.conditions.env;
+  if (!env) return '_Conditions: not recorded._';
+  const libs = [...new Set(report.cells.map((c) => c.lib))];
+  // Each library's versions as its own runs saw them (the server's view wins in a result).
+  const versionsOf = (lib: string) => report.cells.find((c) => c.lib === lib && c.result)?.result?.env?.versions ?? {};
+  const pkgs = libs.flatMap((lib) =>
+    (LIB_PACKAGES[lib] ?? [lib]).flatMap((p) => {
+      const v = versionsOf(lib)[p] ?? env.versions?.[p];
+      return v === undefined ? [] : [`${p} ${v}`];
+    }),
+  );
+  // Transport and deflate change the numbers most; name them once, or per series when they differ.
+  const perSeries = Object.entries(report.conditions.options).map(
+    ([series, o]) => [series, `${o.transport}, deflate ${o.deflate ? 'on' : 'off'}`] as const,
+  );
+  const distinct = new Set(perSeries.map(([, text]) => text));
+  const transport =
+    distinct.size === 1 ? [...distinct] : distinct.size > 1 ? [perSeries.map(([k, t]) => `${k}: ${t}`).join('; ')] : [];
+  const parts = [
+    ...pkgs,
+    ...transport,
+    `Node ${env.node}`,
+    env.cpu,
+    `${env.cores} cores`,
+    ...(report.manifest?.preset ? [`preset ${report.manifest.preset}`] : []),
+    ...(profileName(env) !== 'local' ? [`profile ${profileName(env)}`] : []),
+    ...(env.calibration
+      ? [
+          `calibration ${env.calibration.cpu.roundsPerSecond} CPU rounds/s, ${env.calibration.connections.perSecond} conn/s`,
+        ]
+      : []),
+  ];
+  const differs = Object.keys(report.conditions.differs);
+  const warn = differs.length ? ` Not the same in every result: ${md(differs.join(', '))}.` : '';
+  return `_Conditions: ${md(parts.join(' · '))}.${warn}_`;
+}
+
+/** A compact summary for pull-request comments and the README: one table per scenario. */
+export function renderMarkdown(report: LoadedReport): string {
+  const out: string[] = [];
+  const scenarios = [...new Set(report.cells.map((c) => c.scenario))];
+  const groups = groupCells(report.cells);
+  const multiTrial = groups.some((g) => g.cells.length > 1);
+  // When rates vary, the series names carry them; a column of their own reads better.
+  const rates = new Set(report.cells.map((c) => rateText(c.arrivalRate))).size > 1;
+  for (const scenario of scenarios) {
+    out.push(`### Scenario \`${scenario.replace(/`/g, "'")}\``, '');
+    out.push(
+      `| library | clients |${rates ? ' arrival rate |' : ''} trials | status | valid | connected | connect p50 (ms) | connect p99 (ms) | connect service p50 (ms) | connect service p99 (ms) | time to first message p50 (ms) | time to first message p99 (ms) | first message p50 (ms) | echo p50 (ms) | server RSS steady (MB) | KB per client | server heap steady (MB) |`,
+      `|---|--:|${rates ? '--:|' : ''}--:|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|`,
+    );
+    for (const g of groups.filter((x) => x.scenario === scenario)) out.push(`| ${row(g, rates)} |`);
+    out.push('');
+    const notes: string[] = [];
+    if (multiTrial) notes.push('Numbers are medians across the completed, valid trials.');
+    notes.push(
+      'Connect and time to first message run from when each arrival was due; connect service from the client’s actual start; first message from the connected event.',
+    );
+    if (groups.some((g) => g.scenario === scenario && g.cells.some(isFlagged))) {
+      notes.push('\\* only errored or invalid runs measured this number.');
+    }
+    if (notes.length) out.push(notes.join(' '), '');
+    const flagged = report.cells.filter((c) => c.scenario === scenario && isFlagged(c));
+    if (flagged.length) {
+      out.push('Errored or invalid runs:', '');
+      for (const c of flagged) {
+        out.push(`- ${md(c.series)} × ${count(c.clients)} clients, trial ${c.trial}: ${md(flagReason(c))}`);
+      }
+      out.push('');
+    }
+  }
+  if (report.limits.length) out.push(limitsMarkdown(report.limits));
+  out.push(footer(report), '');
+  return out.join('\n');
+}
