@@ -3,7 +3,9 @@
  * lets two sides be compared. Not `env.fingerprint`, which also hashes the kernel and every
  * library version: a gate exists to compare two versions of the code, so those may differ.
  */
+import { UsageError } from '../../runner/errors';
 import type { RunResult } from '../../runner/result/build';
+import type { LoadedReport } from '../read/read';
 import { GIB } from '../../runner/metrics/units';
 
 export interface Machine {
@@ -71,4 +73,32 @@ export function machineDifferences(baseline: readonly Machine[], current: readon
       out.push(`${f}: baseline ${b.join(' / ') || '–'}, current ${c.join(' / ') || '–'}`);
   }
   return out;
+}
+
+/** The machines of both sides; throws unless they match or `allow` is set, when it warns instead. */
+export function checkMachines(b: LoadedReport, c: LoadedReport, allow: boolean, notes: string[]) {
+  const of = (r: LoadedReport) => r.cells.filter((x) => x.result).map((x) => machineOf(x.result));
+  const known = (ms: (Machine | null)[]) => ms.filter((m): m is Machine => m !== null);
+  const all = [...of(b), ...of(c)];
+  const unknown = all.filter((m) => m === null).length;
+  if (unknown) {
+    notes.push(
+      `${unknown === 1 ? '1 run records' : `${unknown} runs record`} no machine: cannot tell whether every run had one`,
+    );
+  }
+  const distinct = (ms: Machine[]) => [...new Map(ms.map((m) => [JSON.stringify(m), m])).values()];
+  const baseline = distinct(known(of(b)));
+  const current = distinct(known(of(c)));
+  const diffs = baseline.length && current.length ? machineDifferences(baseline, current) : [];
+  let warning: string | null = null;
+  if (diffs.length) {
+    const what = diffs.join('; ');
+    if (!allow) {
+      throw new UsageError(
+        `baseline and current ran on different machines (${what}): a difference would be the machine's, not the code's. Measure both sides on one machine, or pass --ignore-option machine to compare anyway.`,
+      );
+    }
+    warning = `WARNING: baseline and current ran on different machines: ${what}. A difference may be the machine's, not the code's.`;
+  }
+  return { baseline, current, warning };
 }

@@ -1,0 +1,94 @@
+/** What `bench gate` returns: the formats in this folder render it, `--json` prints it whole. */
+import type { Interval } from '../stats';
+import type { Machine } from './machine';
+import type { GateMetric, MetricKind } from './options';
+import type { GateKey } from './pairing';
+
+/** One metric of one cell, baseline against current. */
+export interface GateComparison {
+  metric: GateMetric;
+  unit: 'ms' | 'bytes' | 'clients';
+  kind: MetricKind;
+  /** per-trial values, in `unit` */
+  baseline: number[];
+  current: number[];
+  baselineMedian: number | null;
+  currentMedian: number | null;
+  /**
+   * (current − baseline) / baseline in percent; for `failed`, the change in percent of the
+   * requested clients. Null when it cannot be computed (a side unmeasured, or a baseline of 0).
+   */
+  changePct: number | null;
+  /** the allowed worsening (percent) */
+  thresholdPct: number;
+  /** the change is in the worse direction and beyond the threshold (and the absolute floor) */
+  beyondThreshold: boolean;
+  /** false when the trials cannot support a verdict on this metric (a tail without a test) */
+  gated: boolean;
+  /** two-sided Mann-Whitney U p-value; null with fewer than 3 values on a side */
+  pValue: number | null;
+  /** pValue after Holm–Bonferroni over every tested comparison of this gate run; null when not tested */
+  adjustedP: number | null;
+  /** Cliff's delta of current against baseline, −1 … +1; null with fewer than 3 values on a side */
+  effect: number | null;
+  /** bootstrap interval of median(current) − median(baseline), in `unit`; null with fewer than 3 values */
+  difference: Interval | null;
+  /** `mann-whitney` when the test decided; null when thresholds and noise floors alone decide */
+  test: 'mann-whitney' | null;
+  /** adjustedP < alpha; null when not tested */
+  significant: boolean | null;
+  regressed: boolean;
+  /** why, in a few words: `regressed`, `within threshold`, `not significant`, `not gated: …` */
+  reason: string;
+}
+
+/** The trials of one run configuration on both sides. */
+export interface GateCell {
+  /** stable identity of the key (JSON of its fields) */
+  id: string;
+  label: string;
+  key: GateKey;
+  /** trials compared (completed, valid, every client connected) */
+  baselineTrials: number;
+  currentTrials: number;
+  /** `significance`: the test decides; `thresholds`: too few trials for it, so tails are not gated */
+  mode: 'significance' | 'thresholds';
+  /** one line: what decides in this cell and why */
+  modeNote: string;
+  comparisons: GateComparison[];
+}
+
+/** Something that fails the gate besides a regressed metric. */
+export interface GateFailure {
+  kind: 'invalid' | 'missing' | 'empty';
+  /** the cell's label (or `–` for a report-wide failure) */
+  cell: string;
+  message: string;
+}
+
+export interface GateReport {
+  verdict: 'pass' | 'regression';
+  /** one line: the verdict and why */
+  summary: string;
+  baseline: { inputs: string[]; runs: number; machines: Machine[] };
+  current: { inputs: string[]; runs: number; machines: Machine[] };
+  /** `WARNING: baseline and current ran on different machines: …` (with --ignore-option machine); else null */
+  warning: string | null;
+  thresholds: Record<GateMetric, number>;
+  alpha: number;
+  /** comparisons that a test could decide with enough trials: the m a cell's trials must beat */
+  testable: number;
+  /** comparisons the test decided: the family of the Holm correction */
+  tested: number;
+  /** trials a side at which the test can reach alpha over `testable` comparisons */
+  trialsNeeded: number;
+  /** `bench sweep --trials N …` for the cells without a test; empty when every cell was tested */
+  moreTrials: string[];
+  bootstrap: { iterations: number; confidence: number; seed: number };
+  minChangeMs: number;
+  minChangeBytes: number;
+  cells: GateCell[];
+  failures: GateFailure[];
+  /** what was left out and why, new cells in current: not failures */
+  notes: string[];
+}
