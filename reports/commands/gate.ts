@@ -4,7 +4,8 @@ import { checkOutputs, type Command } from '../../runner/cli/command';
 export const gate: Command = {
   name: 'gate',
   usage: 'gate',
-  describe: 'compare current runs with a baseline; exit 1 on a regression (for CI)',
+  describe:
+    'compare current runs with a baseline; exit 1 on a regression, "unsure" when the trials cannot tell (for CI)',
   flags: GATE_FLAGS,
   run(a) {
     const gate = require('../gate/gate') as typeof import('../gate/gate');
@@ -26,6 +27,6 @@ export const gate: Command = {
     if (typeof a.junit === 'string') writeFileAtomic(a.junit, GATE_FORMATS.junit(report));
     if (a.json === true) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     process.stderr.write(GATE_FORMATS.text(report));
-    return gate.gateExitCode(report);
+    return gate.gateExitCode(report, a.failOnUnsure === true);
   },
 };

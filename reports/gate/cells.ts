@@ -37,6 +37,7 @@ export const effectText = (d: number | null) => (d === null ? '–' : `${d < 0 ?
 
 // "significant" appears only where the corrected p is below alpha, so never beside p = 0.100.
 export function resultText(x: GateComparison, alpha: number): string {
+  if (x.unsure) return `UNSURE (${x.reason.replace(/^unsure: /, '')})`;
   if (!x.regressed) return x.reason;
   if (x.test === 'mann-whitney') return `REGRESSED (significant: Holm p < ${alpha})`;
   if (x.baselineMedian !== null && x.currentMedian === null) return `REGRESSED (${x.reason})`;
@@ -47,8 +48,13 @@ export function resultText(x: GateComparison, alpha: number): string {
 export function trialLines(r: GateReport): string[] {
   const lines = modeLines(r);
   for (const c of r.moreTrials) lines.push(`for a test, run each side with ${r.trialsNeeded} trials: ${c}`);
+  if (r.verdict === 'unsure') lines.push(UNSURE_HINT);
   return lines;
 }
+
+/** What to do when the folders cannot tell. */
+export const UNSURE_HINT =
+  'to decide, run both builds alternately until the difference is clear: bench compare --baseline <checkout> --current <checkout> (docs/gate-and-capacity.md)';
 
 export function allRegressions(r: GateReport): { cell: GateCell; x: GateComparison }[] {
   return r.cells.flatMap((cell) => cell.comparisons.filter((x) => x.regressed).map((x) => ({ cell, x })));

@@ -198,10 +198,12 @@ export function compareRuns(
   }
   const gated = all.filter((x) => x.gated).length;
   const regressed = all.filter((x) => x.regressed).length;
-  const verdict = regressed === 0 && failures.length === 0 ? 'pass' : 'regression';
+  const unsure = all.filter((x) => x.unsure).length;
+  const verdict = regressed > 0 || failures.length > 0 ? 'regression' : unsure > 0 ? 'unsure' : 'pass';
   const parts = [
     all.length && !gated ? 'nothing could be gated' : `${regressed} of ${gated} gated comparisons regressed`,
   ];
+  if (unsure) parts.push(`${unsure} unsure (beyond the threshold, but the trials cannot tell it from noise)`);
   if (gated < all.length) parts.push(`${all.length - gated} not gated (too few trials)`);
   const kinds = (k: GateFailure['kind']) => failures.filter((f) => f.kind === k).length;
   if (kinds('invalid')) parts.push(`${kinds('invalid')} unusable current run${kinds('invalid') === 1 ? '' : 's'}`);
@@ -245,7 +247,12 @@ export function runGate(options: GateOptions): GateReport {
   return compareRuns(load('baseline', options.baseline), load('current', options.current), options);
 }
 
-/** 0 when the gate passes, 1 on a regression (the CLI maps usage errors to 2 itself). */
-export function gateExitCode(report: GateReport): 0 | 1 {
-  return report.verdict === 'pass' ? 0 : 1;
+/**
+ * 0 when the gate passes, 1 on a regression (the CLI maps usage errors to 2 itself). An unsure
+ * verdict passes unless `failOnUnsure`: the data could not tell, and a gate that fails unchanged
+ * code gets switched off. `bench compare` runs both sides until it can tell.
+ */
+export function gateExitCode(report: GateReport, failOnUnsure = false): 0 | 1 {
+  if (report.verdict === 'regression') return 1;
+  return report.verdict === 'unsure' && failOnUnsure ? 1 : 0;
 }

@@ -15,7 +15,7 @@ export function escapeXml(text: unknown): string {
 
 /**
  * JUnit XML: one testsuite per cell, one testcase per metric, a <failure> for each regression and
- * <skipped> for a metric the trials could not gate.
+ * <skipped> for a metric the trials could not gate or could not tell from noise (unsure).
  */
 export function formatGateJUnit(r: GateReport): string {
   const x = escapeXml;
@@ -30,13 +30,13 @@ export function formatGateJUnit(r: GateReport): string {
       const detail = `baseline ${value(c.baselineMedian, c.unit)} (${c.baseline.length} trials), current ${value(c.currentMedian, c.unit)} (${c.current.length} trials), change ${change(c)}, limit ${limit(c)}, p ${pValueText(c.pValue)}, Holm p ${pValueText(c.adjustedP)}, Cliff's δ ${effectText(c.effect)}, interval ${intervalText(c)}; ${cell.modeNote}`;
       const body = c.regressed
         ? `\n      <failure type="regression" message="${x(`${c.metric} ${change(c)} (limit ${limit(c)}): ${resultText(c, r.alpha)}`)}">${x(detail)}</failure>\n    `
-        : !c.gated
+        : !c.gated || c.unsure
           ? `\n      <skipped message="${x(c.reason)}"/>\n    `
           : '';
       return `    <testcase classname="${x(`bench.gate.${cell.label}`)}" name="${x(c.metric)}" time="0">${body}</testcase>`;
     });
     const f = cell.comparisons.filter((c) => c.regressed).length;
-    const skipped = cell.comparisons.filter((c) => !c.gated).length;
+    const skipped = cell.comparisons.filter((c) => !c.gated || c.unsure).length;
     tests += cases.length;
     failed += f;
     suites.push(

@@ -3,12 +3,18 @@ import { bytes, pValueText } from '../../runner/metrics/units';
 import { escapeMarkdown as md } from '../report/escape';
 import { allRegressions, change, effectText, intervalText, limit, resultText, trialLines, value } from './cells';
 
+const HEADINGS: Record<GateReport['verdict'], string> = {
+  pass: '## ✅ bench gate: pass',
+  unsure: '## ❔ bench gate: unsure',
+  regression: '## ❌ bench gate: regression',
+};
+
 const mdRow = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
 
 /** Markdown for a PR comment: the verdict, the regressions, and every comparison folded away. */
 export function formatGateMarkdown(r: GateReport): string {
   const out: string[] = [];
-  out.push(r.verdict === 'pass' ? '## ✅ bench gate: pass' : '## ❌ bench gate: regression', '');
+  out.push(HEADINGS[r.verdict], '');
   if (r.warning) out.push(`> **${md(r.warning)}**`, '');
   out.push(`${md(r.summary)}.`, '');
   out.push(

@@ -38,7 +38,12 @@ export interface GateComparison {
   /** adjustedP < alpha; null when not tested */
   significant: boolean | null;
   regressed: boolean;
-  /** why, in a few words: `regressed`, `within threshold`, `not significant`, `not gated: …` */
+  /**
+   * worse beyond the threshold, but the trials cannot tell the change from noise (within the noise
+   * floor, overlapping trials, or not significant): neither a regression nor a pass
+   */
+  unsure: boolean;
+  /** why, in a few words: `regressed`, `within threshold`, `unsure: …`, `not gated: …` */
   reason: string;
 }
 
@@ -67,7 +72,8 @@ export interface GateFailure {
 }
 
 export interface GateReport {
-  verdict: 'pass' | 'regression';
+  /** `unsure`: nothing regressed, but some change beyond its threshold could be noise */
+  verdict: 'pass' | 'unsure' | 'regression';
   /** one line: the verdict and why */
   summary: string;
   baseline: { inputs: string[]; runs: number; machines: Machine[] };

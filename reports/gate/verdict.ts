@@ -40,7 +40,7 @@ export interface CompareSettings {
 }
 
 type Decided =
-  'changePct' | 'beyondThreshold' | 'gated' | 'adjustedP' | 'test' | 'significant' | 'regressed' | 'reason';
+  'changePct' | 'beyondThreshold' | 'gated' | 'adjustedP' | 'test' | 'significant' | 'regressed' | 'unsure' | 'reason';
 
 /** A comparison's numbers before anything is decided. */
 export interface Measured {
@@ -115,6 +115,7 @@ export function decide(m: Measured, adjustedP: number | null, notGated: string, 
       test: null,
       significant: null,
       regressed: lost,
+      unsure: false,
       reason: lost ? 'not measured in current' : 'not measured in baseline',
     };
   }
@@ -134,20 +135,26 @@ export function decide(m: Measured, adjustedP: number | null, notGated: string, 
   if (adjustedP !== null) {
     const significant = adjustedP < s.alpha;
     const regressed = beyondThreshold && significant;
-    const reason = regressed ? 'regressed' : (plain ?? 'not significant');
-    return { ...decided, gated: true, adjustedP, test: 'mann-whitney', significant, regressed, reason };
+    const unsure = beyondThreshold && !significant;
+    const reason = regressed ? 'regressed' : unsure ? 'unsure: not significant' : (plain ?? 'not significant');
+    return { ...decided, gated: true, adjustedP, test: 'mann-whitney', significant, regressed, unsure, reason };
   }
   const untested = { ...decided, adjustedP: null, test: null, significant: null };
-  if (base.kind === 'tail') return { ...untested, gated: false, regressed: false, reason: notGated };
+  if (base.kind === 'tail') return { ...untested, gated: false, regressed: false, unsure: false, reason: notGated };
   const floor = Math.max(base.thresholdPct, GATE_NOISE_FLOOR_PCT[base.metric]);
   // With a few trials but too few for the test, the samples must at least lie apart: the
   // bootstrap interval of the difference of medians excludes 0 on the worse side. Not called
-  // significant: that takes the test.
+  // significant: that takes the test. A change beyond the threshold that does not also clear the
+  // noise floor with the trials apart is one the data cannot tell from noise: unsure, not a pass.
   const d = base.difference;
   const apart = d === null || (worseDirection(base.metric) === 'higher' ? d.low > 0 : d.high < 0);
   const regressed = beyondThreshold && m.worseBy > floor && apart;
+  const unsure = beyondThreshold && !regressed;
   const reason = regressed
     ? 'regressed'
-    : (plain ?? (m.worseBy <= floor ? `within the noise floor (${floor} %)` : 'trials overlap (interval includes 0)'));
-  return { ...untested, gated: true, regressed, reason };
+    : (plain ??
+      (m.worseBy <= floor
+        ? `unsure: within the noise floor (${floor} %)`
+        : 'unsure: trials overlap (interval includes 0)'));
+  return { ...untested, gated: true, regressed, unsure, reason };
 }

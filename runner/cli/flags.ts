@@ -285,6 +285,9 @@ export const GATE_FLAGS: FlagTable = {
   markdown: str('write a Markdown summary (for a PR comment) here'),
   junit: str('write a JUnit XML report (one test case per cell and metric) here'),
   json: bool('print the gate report JSON on stdout'),
+  'fail-on-unsure': bool(
+    'exit 1 when the verdict is unsure (a change beyond a threshold the trials cannot tell from noise); default: exit 0',
+  ),
 };
 
 export const CAPACITY_FLAGS: FlagTable = {

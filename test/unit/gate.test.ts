@@ -156,8 +156,10 @@ describe('runGate with 1 trial a side', () => {
     const x = comparison(r, 'connect.p50');
     assert.equal(x.beyondThreshold, true);
     assert.equal(x.regressed, false);
-    assert.equal(x.reason, `within the noise floor (${GATE_NOISE_FLOOR_PCT['connect.p50']} %)`);
-    assert.equal(r.verdict, 'pass');
+    assert.equal(x.unsure, true);
+    assert.equal(x.reason, `unsure: within the noise floor (${GATE_NOISE_FLOOR_PCT['connect.p50']} %)`);
+    assert.equal(r.verdict, 'unsure');
+    assert.equal(gateExitCode(r), 0);
   });
 
   it('passes a change within the thresholds', () => {
@@ -222,9 +224,26 @@ describe('runGate with 3 trials a side (too few for the test)', () => {
     assert.ok(x.changePct! > 20, `change ${x.changePct}`);
     assert.equal(x.beyondThreshold, true);
     assert.equal(x.regressed, false);
-    assert.equal(x.reason, 'trials overlap (interval includes 0)');
-    assert.equal(r.verdict, 'pass');
+    assert.equal(x.unsure, true);
+    assert.equal(x.reason, 'unsure: trials overlap (interval includes 0)');
+    assert.equal(r.verdict, 'unsure');
     assert.equal(gateExitCode(r), 0);
+    assert.equal(gateExitCode(r, true), 1);
+    const text = formatGateText(r);
+    assert.match(
+      text,
+      /^bench gate: unsure: 0 of 7 gated comparisons regressed, 2 unsure \(beyond the threshold, but the trials cannot tell it from noise\)/,
+    );
+    assert.match(text, /connect\.p50 .* UNSURE \(trials overlap \(interval includes 0\)\)\n/);
+    assert.match(
+      text,
+      /\n {2}to decide, run both builds alternately until the difference is clear: bench compare --baseline <checkout> --current <checkout>/,
+    );
+    assert.equal(formatGateMarkdown(r).split('\n')[0], '## ❔ bench gate: unsure');
+    assert.match(
+      formatGateJUnit(r),
+      /<testcase [^>]*name="connect\.p50"[^>]*>\s*<skipped message="unsure: trials overlap/,
+    );
   });
 
   it('does not flag a shift under the threshold', () => {
@@ -293,8 +312,12 @@ describe('runGate with 6 trials a side (the test decides)', () => {
     assert.equal(x.beyondThreshold, true);
     assert.equal(x.significant, false);
     assert.equal(x.regressed, false);
-    assert.equal(x.reason, 'not significant');
-    assert.equal(r.verdict, 'pass');
+    // Beyond the threshold but not significant: the data cannot tell, and says so.
+    assert.equal(x.unsure, true);
+    assert.equal(x.reason, 'unsure: not significant');
+    assert.equal(r.verdict, 'unsure');
+    assert.equal(gateExitCode(r), 0);
+    assert.equal(gateExitCode(r, true), 1);
   });
 
   it('passes A against A', () => {
