@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { LIBS, type Lib } from 'artillery-engine-bench/protocol';
 import { UsageError } from '../errors';
 import { BURST, MAX_CLIENTS, SCENARIOS, SWEEP_DEFAULTS, type ArrivalRate } from './defaults';
-import type { RunOptions } from './run-options';
+import type { RunOptions } from './run-option-types';
 
 /** A preset: `bench run` options per library, and what they assume, for the manifest and report. */
 export interface Preset {

@@ -1,0 +1,112 @@
+// The faults a run injects during the hold (a Redis outage or crash, a killed node) and how
+// clients whose connection is lost reconnect.
+import { DEFAULT_RECONNECT } from 'artillery-engine-bench/protocol';
+import { UsageError } from '../errors';
+import { fraction, wholeNumber } from './flag-values';
+import type { ReconnectSettings, ResolvedRunOptions, RunOptions } from './run-option-types';
+
+/** FROM..TO seconds after the hold starts, within the hold. */
+function holdWindow(flag: string, raw: string, example: string) {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*\.\.\s*(\d+(?:\.\d+)?)\s*$/.exec(raw);
+  const from = m ? Number(m[1]) : NaN;
+  const to = m ? Number(m[2]) : NaN;
+  if (!(from < to)) {
+    throw new UsageError(
+      `--${flag} must be FROM..TO in seconds after the hold starts, FROM below TO (got "${raw}"). Example: --${flag} ${example}`,
+    );
+  }
+  return { from, to };
+}
+
+export function resolveOutage(raw: string | undefined, o: ResolvedRunOptions): ResolvedRunOptions['adapterOutage'] {
+  if (raw === undefined) return null;
+  const { from, to } = holdWindow('adapter-outage', raw, '2..5');
+  if (o.adapter !== 'redis') {
+    throw new UsageError(
+      `--adapter-outage pauses Redis, so it needs --adapter redis (got --adapter ${o.adapter}). Example: --nodes 3 --adapter redis --adapter-outage 2..5`,
+    );
+  }
+  if (to > o.holdSeconds) {
+    throw new UsageError(
+      `--adapter-outage ${raw} ends after the hold (${o.holdSeconds} s): broadcasts run only during the hold. Give --hold ${Math.ceil(to) + 2} or more.`,
+    );
+  }
+  return { fromSeconds: from, toSeconds: to };
+}
+
+export function resolveCrash(raw: RunOptions, o: ResolvedRunOptions): ResolvedRunOptions['adapterCrash'] {
+  if (raw.adapterCrash === undefined) return null;
+  const { from, to } = holdWindow('adapter-crash', raw.adapterCrash, '3..6');
+  if (o.adapter !== 'redis' && o.adapter !== 'redis-streams') {
+    throw new UsageError(
+      `--adapter-crash kills Redis, so it needs --adapter redis or redis-streams (got --adapter ${o.adapter}). Example: --nodes 3 --adapter redis --adapter-crash 3..6`,
+    );
+  }
+  if (raw.redisUrl !== undefined) {
+    throw new UsageError(
+      "--adapter-crash kills bench's own redis-server, never the one at --redis-url. Remove --redis-url.",
+    );
+  }
+  if (raw.adapterOutage !== undefined) {
+    throw new UsageError(
+      '--adapter-crash and --adapter-outage both take Redis away during the hold. Give one of them.',
+    );
+  }
+  if (to > o.holdSeconds) {
+    throw new UsageError(
+      `--adapter-crash ${raw.adapterCrash} ends after the hold (${o.holdSeconds} s): broadcasts run only during the hold. Give --hold ${Math.ceil(to) + 2} or more.`,
+    );
+  }
+  return { fromSeconds: from, toSeconds: to };
+}
+
+export function resolveKillNode(raw: RunOptions, o: ResolvedRunOptions): number | null {
+  if (raw.killNodeAt === undefined) return null;
+  const at = Number(raw.killNodeAt);
+  if (String(raw.killNodeAt).trim() === '' || !Number.isFinite(at) || at < 0) {
+    throw new UsageError(
+      `--kill-node-at must be seconds after the hold starts, a number >= 0 (got "${String(raw.killNodeAt)}"). Example: --kill-node-at 3`,
+    );
+  }
+  if (o.nodes < 2) {
+    throw new UsageError(
+      `--kill-node-at needs --nodes 2 or more, so that its clients have a node to reconnect to (got --nodes ${o.nodes}).`,
+    );
+  }
+  if (at >= o.holdSeconds) {
+    throw new UsageError(
+      `--kill-node-at ${at} is not within the hold (${o.holdSeconds} s). Give --hold ${Math.ceil(at) + 5} or more.`,
+    );
+  }
+  return at;
+}
+
+export function resolveReconnect(raw: RunOptions, killNodeAt: number | null): ReconnectSettings | null {
+  const tuned =
+    raw.reconnectAttempts !== undefined ||
+    raw.reconnectDelay !== undefined ||
+    raw.reconnectDelayMax !== undefined ||
+    raw.reconnectJitter !== undefined;
+  const on = raw.reconnect ?? (killNodeAt !== null || tuned);
+  if (!on) {
+    if (tuned) {
+      throw new UsageError(
+        '--reconnect-* flags tune reconnecting, which --no-reconnect turns off. Remove one of them.',
+      );
+    }
+    return null;
+  }
+  const d = DEFAULT_RECONNECT;
+  const num = (flag: string, value: unknown, fallback: number, min: number, max: number, example: string) =>
+    value === undefined ? fallback : wholeNumber(flag, value, min, max, example);
+  const r: ReconnectSettings = {
+    attempts: num('reconnect-attempts', raw.reconnectAttempts, d.attempts, 1, 1_000, String(d.attempts)),
+    delayMs: num('reconnect-delay', raw.reconnectDelay, d.delayMs, 0, 600_000, String(d.delayMs)),
+    delayMaxMs: num('reconnect-delay-max', raw.reconnectDelayMax, d.delayMaxMs, 0, 600_000, String(d.delayMaxMs)),
+    jitter: fraction('reconnect-jitter', raw.reconnectJitter, d.jitter),
+  };
+  if (r.delayMaxMs < r.delayMs) {
+    throw new UsageError(`--reconnect-delay-max (${r.delayMaxMs}) must be at least --reconnect-delay (${r.delayMs}).`);
+  }
+  return r;
+}
