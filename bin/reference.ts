@@ -4,7 +4,13 @@ import * as path from 'node:path';
 import { packageRoot } from '../runner/paths';
 import type { Command } from '../runner/cli/command';
 import { COMMANDS } from './commands';
-import { SWEEP_PASS_THROUGH } from '../runner/cli/flags';
+import { COMPARE_PASS_THROUGH, SWEEP_PASS_THROUGH } from '../runner/cli/flags';
+
+/** Flags a command only passes on, listed in one sentence instead of the table. */
+const PASSED: Record<string, string> = {
+  [SWEEP_PASS_THROUGH]: "Passed to every cell's `bench run` when given (see `bench run`)",
+  [COMPARE_PASS_THROUGH]: "Passed to both sides' `bench run` when given (see `bench run`)",
+};
 
 export const CLI_REFERENCE = path.join(packageRoot, 'docs', 'cli.md');
 
@@ -14,8 +20,8 @@ function commandSection(c: Command): string {
   const lines = [`## \`bench ${c.usage}\``, '', `${c.describe[0]!.toUpperCase()}${c.describe.slice(1)}.`, ''];
   for (const p of c.positionals ?? []) lines.push(`- \`${p.name}\`${p.array ? ' (one or more)' : ''}: ${p.describe}`);
   if (c.positionals?.length) lines.push('');
-  const own = Object.entries(c.flags).filter(([, f]) => f.describe !== SWEEP_PASS_THROUGH);
-  const passed = Object.keys(c.flags).filter((name) => c.flags[name]!.describe === SWEEP_PASS_THROUGH);
+  const own = Object.entries(c.flags).filter(([, f]) => !(f.describe in PASSED));
+  const passed = Object.keys(c.flags).filter((name) => c.flags[name]!.describe in PASSED);
   if (own.length > 0) {
     lines.push('| flag | takes | default | what it does |', '| --- | --- | --- | --- |');
     for (const [name, f] of own) {
@@ -27,10 +33,7 @@ function commandSection(c: Command): string {
     lines.push('');
   }
   if (passed.length > 0) {
-    lines.push(
-      `Passed to every cell's \`bench run\` when given (see \`bench run\`): ${passed.map((n) => `\`--${n}\``).join(', ')}.`,
-      '',
-    );
+    lines.push(`${PASSED[c.flags[passed[0]!]!.describe]}: ${passed.map((n) => `\`--${n}\``).join(', ')}.`, '');
   }
   return lines.join('\n');
 }

@@ -3,6 +3,7 @@
 import { DEFAULT_RECONNECT, LIBS, TRANSPORTS } from 'artillery-engine-bench/protocol';
 import { DEFAULT_NODE_ID } from '../../servers/types';
 import {
+  COMPARE_DEFAULTS,
   DEFAULT_PG_URL,
   DEFAULT_REDIS_URL,
   formatFailLimit,
@@ -287,6 +288,48 @@ export const GATE_FLAGS: FlagTable = {
   json: bool('print the gate report JSON on stdout'),
   'fail-on-unsure': bool(
     'exit 1 when the verdict is unsure (a change beyond a threshold the trials cannot tell from noise); default: exit 0',
+  ),
+};
+
+/** What `bench compare` passes on to both sides' `bench run`: every run flag but the ones it owns. */
+export const COMPARE_PASS_THROUGH = "passed to both sides' bench run (see bench run --help)";
+const COMPARE_OWNS = [
+  'out',
+  'json',
+  'quiet',
+  'target',
+  'allow-remote-target',
+  'server-metrics',
+  'metrics-token',
+  'push-metrics',
+  'allow-invalid',
+  'ensure',
+];
+
+export const COMPARE_FLAGS: FlagTable = {
+  baseline: str('the build to compare against: a checkout of this project (after npm ci) or its bin/bench.js'),
+  current: str('the build to check: a checkout or its bin/bench.js'),
+  'baseline-args': str('extra bench run flags for the baseline side only, e.g. "--ws-native off"'),
+  'current-args': str('extra bench run flags for the current side only'),
+  'min-runs': str('runs in all (both sides) before a decision may stop the loop', {
+    default: String(COMPARE_DEFAULTS.minRuns),
+  }),
+  'max-runs': str('the budget: at most this many runs in all; then "unsure" says how many more would decide', {
+    default: String(COMPARE_DEFAULTS.maxRuns),
+  }),
+  confidence: str('two-sided confidence of the interval each metric is decided on', {
+    default: String(COMPARE_DEFAULTS.confidence),
+  }),
+  threshold: GATE_FLAGS.threshold!,
+  out: str('folder for every run and compare.json (default results/compare-<time>)'),
+  markdown: GATE_FLAGS.markdown!,
+  json: bool('print the compare report JSON on stdout'),
+  'fail-on-unsure': bool('exit 1 when the budget ends unsure; default: exit 0'),
+  quiet: SHARED.quiet,
+  ...Object.fromEntries(
+    Object.entries(RUN_FLAGS)
+      .filter(([name]) => !COMPARE_OWNS.includes(name))
+      .map(([name, f]) => [name, { type: f.type, describe: COMPARE_PASS_THROUGH, ...(f.array && { array: f.array }) }]),
   ),
 };
 

@@ -92,3 +92,6 @@ export const SWEEP_DEFAULTS = {
   trials: 1,
   scenario: 'echo' as ScenarioName,
 };
+
+/** `bench compare`: runs in all (both sides) before it may stop, its budget, and its confidence. */
+export const COMPARE_DEFAULTS = { minRuns: 6, maxRuns: 20, confidence: 0.95 } as const;

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { OutputTail, spawnNode } from '../topology/children';
+import { errorLine, runBenchChild } from './child-run';
 import { collectEnv } from '../result/env';
 import { UsageError } from '../errors';
 import {
@@ -177,22 +177,6 @@ export function cellLabel(c: Pick<SweepCell, 'lib' | 'clients' | 'arrivalRate'>)
   return `${c.lib} · ${c.clients} clients${rate}`;
 }
 
-/** Runs one cell as a `bench run` child; resolves with its exit code and stderr tail. */
-function runCell(args: string[], signal?: AbortSignal): Promise<{ code: number | null; tail: string }> {
-  const child = spawnNode([cliEntry, ...args]);
-  const tail = new OutputTail(2_000);
-  child.stderr?.on('data', (d: Buffer) => tail.push(d));
-  child.stdout?.resume();
-  const onAbort = () => child.kill('SIGINT');
-  signal?.addEventListener('abort', onAbort, { once: true });
-  return new Promise((resolve) => {
-    child.once('exit', (code) => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve({ code, tail: tail.lastLines(3) });
-    });
-  });
-}
-
 /** The cell's result, or null when the run wrote none (or left a file that cannot be read). */
 function readCellResult(file: string): RunResult | null {
   try {
@@ -200,19 +184,6 @@ function readCellResult(file: string): RunResult | null {
   } catch {
     return null;
   }
-}
-
-/** The first line of a cell's stderr that says what went wrong. */
-function errorLine(tail: string): string {
-  const lines = tail.split('\n').map((l) => l.trim());
-  return (
-    lines
-      .find((l) => l.startsWith('Error:'))
-      ?.slice('Error:'.length)
-      .trim() ??
-    lines.find((l) => /errored|aborted/.test(l)) ??
-    (lines.at(-1) || 'no output')
-  );
 }
 
 /**
@@ -288,7 +259,7 @@ export async function runSweep(o: ResolvedSweepOptions, hooks: SweepHooks = {}):
     save();
     hooks.onCellStart?.(event());
     const t0 = Date.now();
-    const { code, tail } = await runCell([...cellArgv(cell), '--out', resultFile, '--quiet'], hooks.signal);
+    const { code, tail } = await runBenchChild(cliEntry, [...cellArgv(cell), '--out', resultFile, '--quiet'], hooks.signal);
     cell.wallSeconds = Math.round((Date.now() - t0) / 100) / 10;
     const result = readCellResult(resultFile);
     const outcome = cellOutcome(code, result);

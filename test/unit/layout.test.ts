@@ -46,6 +46,7 @@ type Layer =
   | 'reports/report'
   | 'reports/gate'
   | 'reports/capacity'
+  | 'reports/compare'
   | 'reports/commands';
 
 /**
@@ -126,7 +127,20 @@ const MAY_IMPORT: Record<Layer, readonly Layer[]> = {
     'runner/config',
     'runner',
   ],
+  // compare runs whole `bench run`s of two checkouts as children (runner/run/child-run.ts) and
+  // decides with the gate's thresholds.
+  'reports/compare': [
+    'reports/gate',
+    'reports/report',
+    'reports',
+    'runner/run',
+    'runner/result',
+    'runner/metrics',
+    'runner/config',
+    'runner',
+  ],
   'reports/commands': [
+    'reports/compare',
     'reports/capacity',
     'reports/gate',
     'reports/report',

@@ -1,0 +1,218 @@
+/**
+ * `bench compare`: two builds measured the way tachometer and Bun's benchmarks do. Runs alternate
+ * in pairs, the order flipping every pair (A B, B A, A B, …), so that neither side always runs
+ * first or on a warmer machine; after each pair every gated metric's paired change is checked
+ * against its limit, and the loop stops as soon as all are decided or the run budget is spent.
+ * Each run is a whole `bench run` of that side's own checkout, so the two builds never share code.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { UsageError } from '../../runner/errors';
+import { signedPct } from '../../runner/metrics/units';
+import { ensureDir, OutputPathError } from '../../runner/result/output-check';
+import { writeJsonAtomic } from '../../runner/result/write';
+import type { RunResult } from '../../runner/result/build';
+import { errorLine, runBenchChild } from '../../runner/run/child-run';
+import {
+  COMPARE_METRICS,
+  decideMetric,
+  overallOutcome,
+  type CompareOutcome,
+  type MetricDecision,
+  type Pair,
+} from './decide';
+import type { CompareSide, ResolvedCompareOptions } from './options';
+
+export type SideName = 'baseline' | 'current';
+
+/** One `bench run` of one side. */
+export interface CompareRun {
+  side: SideName;
+  /** 1-based */
+  pair: number;
+  /** relative to the compare folder */
+  file: string;
+  exitCode: number | null;
+  status: RunResult['status'] | 'no result';
+  valid: boolean;
+  invalidReasons: string[];
+  wallSeconds: number;
+}
+
+export interface CompareReport {
+  kind: 'bench-compare';
+  verdict: CompareOutcome;
+  /** one line: the verdict and why */
+  summary: string;
+  baseline: { given: string; bin: string; args: string[] };
+  current: { given: string; bin: string; args: string[] };
+  /** the `bench run` flags both sides got */
+  run: string[];
+  confidence: number;
+  minRuns: number;
+  maxRuns: number;
+  /** complete pairs: both runs completed and valid */
+  pairs: number;
+  runs: CompareRun[];
+  decisions: MetricDecision[];
+  /** what fails the comparison besides a regressed metric */
+  failures: string[];
+  notes: string[];
+  /** set when a signal stopped it */
+  aborted: boolean;
+}
+
+export interface CompareHooks {
+  signal?: AbortSignal;
+  onRunEnd?(run: CompareRun, report: CompareReport): void;
+}
+
+export const REPORT_FILE = 'compare.json';
+
+/** The verdict line, from the decisions and failures. */
+export function summarize(r: Omit<CompareReport, 'summary' | 'verdict'>): { verdict: CompareOutcome; summary: string } {
+  const gated = r.decisions.filter((d) => d.gated);
+  const verdict: CompareOutcome = r.failures.length ? 'regressed' : overallOutcome(r.decisions);
+  const runs = `${r.runs.length} run${r.runs.length === 1 ? '' : 's'}, ${r.pairs} complete pair${r.pairs === 1 ? '' : 's'}`;
+  const what = (d: MetricDecision) =>
+    d.change
+      ? `${d.metric} ${signedPct(d.change.estimate)} (${Math.round(r.confidence * 100)} % CI ${signedPct(d.change.low)} … ${signedPct(d.change.high)}, limit ±${d.limitPct.toFixed(0)} %)`
+      : `${d.metric} (not measured on both sides)`;
+  const with_ = (o: CompareOutcome) => gated.filter((d) => d.outcome === o);
+  switch (verdict) {
+    case 'regressed':
+      return {
+        verdict,
+        summary: `regressed: ${[...r.failures, ...with_('regressed').map(what)].join('; ')} (${runs})`,
+      };
+    case 'unsure': {
+      const unsure = with_('unsure');
+      const more = unsure.map((d) => d.morePairs).filter((n): n is number => n !== null);
+      const need =
+        more.length === unsure.length && more.length ? `needs about ${Math.max(...more) * 2} more runs` : 'cannot tell';
+      return { verdict, summary: `unsure: ${need}; ${unsure.map(what).join('; ')} (${runs})` };
+    }
+    case 'improved':
+      return { verdict, summary: `improved: ${with_('improved').map(what).join('; ')} (${runs})` };
+    default: {
+      const widest = Math.max(...gated.map((d) => d.limitPct));
+      return {
+        verdict,
+        summary: `same within ${widest.toFixed(0)} %: every gated metric's ${Math.round(r.confidence * 100)} % interval lies inside its limit (${runs})`,
+      };
+    }
+  }
+}
+
+function readResult(file: string): RunResult | null {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as RunResult;
+  } catch {
+    return null;
+  }
+}
+
+async function runSide(
+  o: ResolvedCompareOptions,
+  name: SideName,
+  s: CompareSide,
+  pair: number,
+  signal?: AbortSignal,
+): Promise<{ run: CompareRun; result: RunResult | null }> {
+  const file = path.join('runs', `pair-${String(pair).padStart(3, '0')}-${name}.json`);
+  const abs = path.join(o.out, file);
+  const t0 = Date.now();
+  const { code, tail } = await runBenchChild(s.bin, ['run', ...o.run, ...s.args, '--out', abs, '--quiet'], signal);
+  if (code === 2) {
+    throw new UsageError(`--${name} ${s.given}: its bench run refused the options: ${errorLine(tail)}`);
+  }
+  const result = readResult(abs);
+  const run: CompareRun = {
+    side: name,
+    pair,
+    file,
+    exitCode: code,
+    status: result?.status ?? 'no result',
+    valid: result?.status === 'completed' && result.valid !== false,
+    invalidReasons: result ? (result.invalidReasons ?? []) : [errorLine(tail)],
+    wallSeconds: Math.round((Date.now() - t0) / 100) / 10,
+  };
+  return { run, result: run.valid ? result : null };
+}
+
+/** The order of pair `n` (1-based): A B, then B A, and so on. */
+export const orderOf = (n: number): [SideName, SideName] =>
+  n % 2 === 1 ? ['baseline', 'current'] : ['current', 'baseline'];
+
+/** Runs pairs until every gated metric is decided (after --min-runs) or --max-runs is spent. */
+export async function runCompare(o: ResolvedCompareOptions, hooks: CompareHooks = {}): Promise<CompareReport> {
+  try {
+    ensureDir(path.join(o.out, 'runs'));
+  } catch (err) {
+    if (!(err instanceof OutputPathError)) throw err;
+    throw new UsageError(`--out ${o.out}: cannot write there (${err.message}). Give another --out folder.`);
+  }
+  const pairs: Pair[] = [];
+  const report: CompareReport = {
+    kind: 'bench-compare',
+    verdict: 'unsure',
+    summary: 'unsure: nothing measured yet',
+    baseline: { given: o.baseline.given, bin: o.baseline.bin, args: o.baseline.args },
+    current: { given: o.current.given, bin: o.current.bin, args: o.current.args },
+    run: o.run,
+    confidence: o.confidence,
+    minRuns: o.minRuns,
+    maxRuns: o.maxRuns,
+    pairs: 0,
+    runs: [],
+    decisions: [],
+    failures: [],
+    notes: [],
+    aborted: false,
+  };
+  const update = () => {
+    report.pairs = pairs.length;
+    report.decisions = COMPARE_METRICS.map((m) => decideMetric(m, pairs, o));
+    const invalid = (s: SideName) => report.runs.filter((r) => r.side === s && !r.valid);
+    const [b, c] = [invalid('baseline'), invalid('current')];
+    report.failures =
+      c.length > b.length
+        ? [
+            `current had ${c.length} invalid or failed run${c.length === 1 ? '' : 's'} to the baseline's ${b.length} (${[...new Set(c.flatMap((r) => r.invalidReasons))].join('; ')})`,
+          ]
+        : [];
+    report.notes =
+      b.length + c.length
+        ? [`${b.length + c.length} runs left out (invalid or failed): their pairs are not compared`]
+        : [];
+    Object.assign(report, summarize(report));
+    writeJsonAtomic(path.join(o.out, REPORT_FILE), report);
+  };
+  for (let n = 1; report.runs.length + 2 <= o.maxRuns; n++) {
+    const results: Partial<Record<SideName, RunResult | null>> = {};
+    for (const name of orderOf(n)) {
+      if (hooks.signal?.aborted) break;
+      const { run, result } = await runSide(o, name, o[name], n, hooks.signal);
+      report.runs.push(run);
+      results[name] = result;
+      update();
+      hooks.onRunEnd?.(run, report);
+    }
+    if (hooks.signal?.aborted) {
+      report.aborted = true;
+      break;
+    }
+    if (results.baseline && results.current) pairs.push([results.baseline, results.current]);
+    update();
+    const decided = report.decisions.filter((d) => d.gated).every((d) => d.outcome !== 'unsure');
+    if (report.runs.length >= o.minRuns && (decided || report.failures.length)) break;
+  }
+  update();
+  return report;
+}
+
+/** 1 when regressed (or the current side failed more runs); unsure passes unless asked. */
+export function compareExitCode(r: CompareReport, failOnUnsure = false): 0 | 1 {
+  if (r.verdict === 'regressed') return 1;
+  return r.verdict === 'unsure' && failOnUnsure ? 1 : 0;
+}
