@@ -1,12 +1,15 @@
 import * as http from 'node:http';
 import type { Socket } from 'node:net';
 import { CONTROL_BROADCAST_PATH } from 'artillery-engine-bench/protocol';
-import type { BroadcastResult, NodeStats } from './types';
+import type { BroadcastResult, NodeStats, ServerOptions } from './types';
 
 /** Liveness probe path; answers `ok`. */
 export const HEALTHZ_PATH = '/healthz';
 /** This node's `NodeStats` as JSON (GET). */
 export const CONTROL_STATS_PATH = '/control/stats';
+
+/** What `retainPerConnectionBytes` keeps: never freed, by design (tests only). */
+const RETAINED: Buffer[] = [];
 
 /** What the control routes ask of the server. */
 export interface ControlHandlers {
@@ -36,7 +39,8 @@ export class HttpHost {
   private closed = false;
   private readonly routes = new Map<string, http.RequestListener>();
 
-  constructor(control: ControlHandlers) {
+  constructor(control: ControlHandlers, test: Pick<ServerOptions, 'retainPerConnectionBytes'> = {}) {
+    const retain = test.retainPerConnectionBytes ?? 0;
     this.server = http.createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0]!;
       const extra = this.routes.get(path);
@@ -55,6 +59,8 @@ export class HttpHost {
     });
     this.server.once('close', () => (this.closed = true));
     this.server.on('connection', (socket: Socket) => {
+      // Filled, so the pages are touched and RSS grows by what is kept, as a real leak's would.
+      if (retain > 0) RETAINED.push(Buffer.alloc(retain, 1));
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
     });

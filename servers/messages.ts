@@ -23,3 +23,9 @@ export function isEchoText(text: string): boolean {
     return false;
   }
 }
+
+/** Runs `send` now, or `delayMs` later: the servers' one echo path for `--echo-delay`. */
+export function sendAfter(delayMs: number | undefined, send: () => void): void {
+  if (delayMs && delayMs > 0) setTimeout(send, delayMs);
+  else send();
+}

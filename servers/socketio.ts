@@ -15,7 +15,7 @@ import {
   type SioTuning,
 } from './types';
 import { HttpHost, urlHost } from './http';
-import { broadcastMessage, isEcho, welcomeMessage } from './messages';
+import { broadcastMessage, isEcho, sendAfter, welcomeMessage } from './messages';
 import { versionsOf } from './versions';
 import { wsEngineClass } from './ws-engine';
 import { deliveryLog } from './delivery-log';
@@ -66,7 +66,7 @@ export class SocketIoServer implements BenchServer {
     this.adapter = options.adapter ?? LONE_NODE;
     this.nodeId = options.nodeId ?? DEFAULT_NODE_ID;
     this.tuning = options.sio ?? SIO_DEFAULTS;
-    this.host = new HttpHost({ publish: () => this.publish(), stats: () => this.stats() });
+    this.host = new HttpHost({ publish: () => this.publish(), stats: () => this.stats() }, options);
     this.io = new Server(this.host.server, {
       transports: options.transport === 'websocket' ? ['websocket'] : ['polling', 'websocket'],
       perMessageDeflate: options.deflate,
@@ -88,8 +88,10 @@ export class SocketIoServer implements BenchServer {
   private onConnection(socket: Socket): void {
     socket.on(SOCKETIO_EVENT, (message: unknown, ack?: unknown) => {
       if (!isEcho(message)) return;
-      if (typeof ack === 'function') ack(message);
-      else socket.emit(SOCKETIO_EVENT, message);
+      sendAfter(this.options.echoDelayMs, () => {
+        if (typeof ack === 'function') ack(message);
+        else socket.emit(SOCKETIO_EVENT, message);
+      });
     });
     const delay = this.options.welcomeDelayMs ?? 0;
     if (delay <= 0) return void socket.emit(SOCKETIO_EVENT, welcomeMessage());

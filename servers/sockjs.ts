@@ -12,7 +12,7 @@ import {
   type ServerOptions,
 } from './types';
 import { HttpHost, urlHost } from './http';
-import { isEchoText, welcomeMessage } from './messages';
+import { isEchoText, sendAfter, welcomeMessage } from './messages';
 import { versionsOf } from './versions';
 import { TextBroadcaster } from './adapters/text-broadcaster';
 
@@ -52,7 +52,7 @@ class SockJsServer implements BenchServer {
       this.nodeId,
       options.logDeliveries ?? false,
     );
-    this.host = new HttpHost({ publish: () => this.publish(), stats: () => this.stats() });
+    this.host = new HttpHost({ publish: () => this.publish(), stats: () => this.stats() }, options);
     const server = sockjs.createServer({
       prefix: SOCKJS_PREFIX,
       heartbeat_delay: options.pingIntervalMs,
@@ -70,7 +70,7 @@ class SockJsServer implements BenchServer {
     this.connections.add(conn);
     conn.on('close', () => this.connections.delete(conn));
     conn.on('data', (text: string) => {
-      if (isEchoText(text)) conn.write(text);
+      if (isEchoText(text)) sendAfter(this.options.echoDelayMs, () => conn.write(text));
     });
     const delay = this.options.welcomeDelayMs ?? 0;
     if (delay <= 0) return void conn.write(JSON.stringify(welcomeMessage()));

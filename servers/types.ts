@@ -39,6 +39,13 @@ export interface ServerOptions {
   logDeliveries?: boolean;
   /** for tests: send the `welcome` this many ms after the connection opened; default 0, at once */
   welcomeDelayMs?: number;
+  /** for tests: answer every echo this many ms late (an injected latency regression); default 0 */
+  echoDelayMs?: number;
+  /**
+   * for tests: keep this many bytes for every TCP connection accepted, never freed (an injected
+   * memory regression, and a leak a soak must find); default 0
+   */
+  retainPerConnectionBytes?: number;
   /** Socket.IO only: its performance-tuning options; default SIO_DEFAULTS */
   sio?: SioTuning;
 }

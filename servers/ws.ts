@@ -12,7 +12,7 @@ import {
   type ServerOptions,
 } from './types';
 import { HttpHost, urlHost } from './http';
-import { isEchoText, welcomeMessage } from './messages';
+import { isEchoText, sendAfter, welcomeMessage } from './messages';
 import { versionsOf } from './versions';
 import { TextBroadcaster } from './adapters/text-broadcaster';
 
@@ -50,7 +50,7 @@ class WsServer implements BenchServer {
       this.nodeId,
       options.logDeliveries ?? false,
     );
-    this.host = new HttpHost({ publish: () => this.publish(), stats: () => this.stats() });
+    this.host = new HttpHost({ publish: () => this.publish(), stats: () => this.stats() }, options);
     this.wss = new WebSocketServer({
       server: this.host.server,
       path: '/',
@@ -66,7 +66,8 @@ class WsServer implements BenchServer {
     socket.on('error', () => {});
     this.heartbeat(socket);
     socket.on('message', (data, isBinary) => {
-      if (isEchoText(data.toString())) socket.send(data, { binary: isBinary });
+      if (isEchoText(data.toString()))
+        sendAfter(this.options.echoDelayMs, () => socket.send(data, { binary: isBinary }));
     });
     const delay = this.options.welcomeDelayMs ?? 0;
     if (delay <= 0) return void socket.send(JSON.stringify(welcomeMessage()));

@@ -78,6 +78,14 @@ const SHARED = {
   }),
 } satisfies FlagTable;
 
+// Injected regressions, for tests and for showing that the gate catches them (bench serve and bench run).
+const TEST_SWITCHES = {
+  'echo-delay': str('for tests: the server answers every echo MS ms late (an injected latency regression)'),
+  'retain-per-connection': str(
+    'for tests: the server keeps BYTES for every connection it accepts, never freed (an injected memory regression and leak)',
+  ),
+} satisfies FlagTable;
+
 export const RUN_FLAGS = {
   lib: SHARED.lib,
   clients: str('clients to connect and hold (1 to 100000)'),
@@ -194,6 +202,7 @@ export const RUN_FLAGS = {
     'SLO to check, repeatable: e.g. "connect.p99<500ms" "rss.steady<300MB" "failed==0"; exit 1 if one fails',
     { array: true },
   ),
+  ...TEST_SWITCHES,
 } satisfies TableOf<RunOptions>;
 
 export const SERVE_FLAGS = {
@@ -235,6 +244,8 @@ export const SERVE_FLAGS = {
   'welcome-delay': str('for tests: send the welcome MS ms after the connection', {
     default: String(SERVE_DEFAULTS.welcomeDelayMs),
   }),
+  'echo-delay': TEST_SWITCHES['echo-delay'],
+  'retain-per-connection': TEST_SWITCHES['retain-per-connection'],
 } satisfies TableOf<ServeOptions>;
 
 /** What `bench sweep` passes on to every cell; named in its help once, not per flag. */
@@ -309,8 +320,10 @@ const COMPARE_OWNS = [
 export const COMPARE_FLAGS: FlagTable = {
   baseline: str('the build to compare against: a checkout of this project (after npm ci) or its bin/bench.js'),
   current: str('the build to check: a checkout or its bin/bench.js'),
-  'baseline-args': str('extra bench run flags for the baseline side only, e.g. "--ws-native off"'),
-  'current-args': str('extra bench run flags for the current side only'),
+  'baseline-args': str(
+    'extra bench run flags for the baseline side only, given with =: --baseline-args="--ws-native off"',
+  ),
+  'current-args': str('extra bench run flags for the current side only, given with =: --current-args="--echo-delay 2"'),
   'min-runs': str('runs in all (both sides) before a decision may stop the loop', {
     default: String(COMPARE_DEFAULTS.minRuns),
   }),

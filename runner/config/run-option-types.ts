@@ -7,6 +7,7 @@ import type { SioTuning } from '../../servers/types';
 import type { AdapterKind, ArrivalRate, FailLimit, ScenarioName } from './defaults';
 import type { SioFlags } from './sio-options';
 import type { SourceAddressSpec, Spread } from './spread-options';
+import type { ServerTestSwitches } from './test-switches';
 
 /** `bench run` options as the user gave them. Everything is optional; strings are raw input. */
 export interface RunOptions extends SioFlags {
@@ -40,6 +41,10 @@ export interface RunOptions extends SioFlags {
   pushMetrics?: string;
   /** SLO expressions such as `connect.p99<500ms`; the run exits 1 when one fails */
   ensure?: string | string[];
+  /** for tests: every node answers echoes this many ms late */
+  echoDelay?: string | number;
+  /** for tests: every node keeps this many bytes per connection, never freed */
+  retainPerConnection?: string | number;
   /** failed connections a valid run may have: a count (`5`) or a percentage (`1%`) */
   maxFailed?: string | number;
   /** arrival lag p99 (ms) above which the run is invalid */
@@ -119,6 +124,8 @@ export interface ResolvedRunOptions {
   pushMetrics: string | null;
   /** checks on the result; any that fails makes the run exit 1 */
   ensure: EnsureCheck[];
+  /** injected regressions passed to every node this run starts (tests; both 0 normally) */
+  serverTest: ServerTestSwitches;
   /** failed connections (main and probe) beyond this make the run invalid */
   maxFailed: FailLimit;
   /** the run is invalid when arrivals start later than this behind their schedule, at p99 (ms) */

@@ -6,6 +6,7 @@ import { UsageError } from '../errors';
 import { packageRoot } from '../paths';
 import { findTopology } from './profiles';
 import { resolveSioTuning } from './sio-options';
+import { resolveTestSwitches } from './test-switches';
 import {
   ADAPTERS,
   BURST,
@@ -215,6 +216,7 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
     serverMetrics: resolveServerMetrics(raw, target),
     pushMetrics: resolvePushMetrics(raw.pushMetrics, scenario),
     ensure: (raw.ensure === undefined ? [] : [raw.ensure].flat()).map(parseEnsure),
+    serverTest: resolveTestSwitches(raw),
     maxFailed: parseFailLimit(raw.maxFailed),
     maxLagMs: num('max-lag', raw.maxLag, RUN_DEFAULTS.maxLagMs, 1, 3_600_000, '100'),
     allowInvalid: raw.allowInvalid === true,
@@ -230,6 +232,12 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
     killNodeAt: null,
     reconnect: null,
   };
+  if (target !== null && (resolved.serverTest.echoDelayMs || resolved.serverTest.retainPerConnectionBytes)) {
+    const flag = resolved.serverTest.echoDelayMs ? 'echo-delay' : 'retain-per-connection';
+    throw new UsageError(
+      `--${flag} applies to the servers bench run starts; with --target, give it to bench serve there. Remove --${flag}.`,
+    );
+  }
   resolved.spread = resolveSpread(raw.spread, resolved);
   checkSourceAddressReach(resolved.sourceAddresses, resolved, LOCAL_PROFILE);
   resolved.adapterOutage = resolveOutage(raw.adapterOutage, resolved);

@@ -16,6 +16,7 @@ import {
   SERVE_DEFAULTS,
 } from './defaults';
 import { resolveSioTuning, type SioFlags } from './sio-options';
+import { MAX_TEST_DELAY_MS, resolveTestSwitches } from './test-switches';
 
 /** `bench serve` options as the user gave them. */
 export interface ServeOptions extends SioFlags {
@@ -43,6 +44,10 @@ export interface ServeOptions extends SioFlags {
   logDeliveries?: boolean;
   /** for tests: send the welcome this many ms after the connection */
   welcomeDelay?: string | number;
+  /** for tests: answer every echo this many ms late */
+  echoDelay?: string | number;
+  /** for tests: keep this many bytes per TCP connection accepted, never freed */
+  retainPerConnection?: string | number;
   /** print inner samples (heap, event loop, GC) every this many ms; 0: off */
   innerSampleInterval?: string | number;
 }
@@ -50,10 +55,9 @@ export interface ServeOptions extends SioFlags {
 /** Labels that are safe in Redis client names, channel names and PostgreSQL identifiers. */
 const LABEL = /^[A-Za-z0-9_.-]{1,40}$/;
 const MAX_WORKERS = 64;
-/** --welcome-delay's bound: longer than any connect timeout a test would use (ms). */
-const MAX_WELCOME_DELAY_MS = 60_000;
-
 export interface ResolvedServeOptions extends ServerOptions {
+  echoDelayMs: number;
+  retainPerConnectionBytes: number;
   lib: Lib;
   sio: SioTuning;
   adapter: AdapterOptions;
@@ -119,9 +123,9 @@ export function resolveServeOptions(raw: ServeOptions): ResolvedServeOptions {
   }
   const delayText = String(raw.welcomeDelay ?? SERVE_DEFAULTS.welcomeDelayMs);
   const welcomeDelayMs = /^\d+$/.test(delayText) ? Number(delayText) : NaN;
-  if (!(welcomeDelayMs <= MAX_WELCOME_DELAY_MS)) {
+  if (!(welcomeDelayMs <= MAX_TEST_DELAY_MS)) {
     throw new UsageError(
-      `--welcome-delay must be a whole number of ms from 0 to ${MAX_WELCOME_DELAY_MS} (got "${delayText}"). Example: --welcome-delay 40`,
+      `--welcome-delay must be a whole number of ms from 0 to ${MAX_TEST_DELAY_MS} (got "${delayText}"). Example: --welcome-delay 40`,
     );
   }
   const innerText = String(raw.innerSampleInterval ?? 0);
@@ -144,6 +148,7 @@ export function resolveServeOptions(raw: ServeOptions): ResolvedServeOptions {
     nodeId: label('node-id', raw.nodeId ?? DEFAULT_NODE_ID, 'node-2'),
     logDeliveries: raw.logDeliveries === true,
     welcomeDelayMs,
+    ...resolveTestSwitches(raw),
     innerSampleIntervalMs,
     sio: resolveSioTuning(raw, lib),
   };

@@ -225,6 +225,7 @@ export function buildResult(m: Measurements): RunResult {
       sioDiscardRequest: o.sio.discardRequest,
       sioWsEngine: o.sio.wsEngine,
       wsNative: o.wsNative,
+      serverTest: o.serverTest.echoDelayMs || o.serverTest.retainPerConnectionBytes ? o.serverTest : null,
     },
     valid: reasons.length === 0,
     invalidReasons: reasons,

@@ -110,6 +110,8 @@ export interface RunResultBase {
     sioDiscardRequest?: boolean;
     sioWsEngine?: string | null;
     wsNative?: 'on' | 'off';
+    /** the regressions injected into the servers for a test (--echo-delay, --retain-per-connection); null: none */
+    serverTest?: { echoDelayMs: number; retainPerConnectionBytes: number } | null;
   };
   /**
    * Whether the numbers measure what was asked: no more failed connections than --max-failed,

@@ -36,4 +36,3 @@ export function errorLine(tail: string): string {
     (lines.at(-1) || 'no output')
   );
 }
-

@@ -259,7 +259,11 @@ export async function runSweep(o: ResolvedSweepOptions, hooks: SweepHooks = {}):
     save();
     hooks.onCellStart?.(event());
     const t0 = Date.now();
-    const { code, tail } = await runBenchChild(cliEntry, [...cellArgv(cell), '--out', resultFile, '--quiet'], hooks.signal);
+    const { code, tail } = await runBenchChild(
+      cliEntry,
+      [...cellArgv(cell), '--out', resultFile, '--quiet'],
+      hooks.signal,
+    );
     cell.wallSeconds = Math.round((Date.now() - t0) / 100) / 10;
     const result = readCellResult(resultFile);
     const outcome = cellOutcome(code, result);

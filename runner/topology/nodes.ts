@@ -147,6 +147,7 @@ export async function startNodes(o: ResolvedRunOptions, iso: Isolation, runDir: 
     deliveries,
     // A cluster primary would sample only itself, not the workers that hold the clients.
     innerSampleIntervalMs: o.adapter === 'cluster' ? 0 : o.sampleIntervalMs,
+    serverTest: o.serverTest,
   };
   // One key per run: nodes of this run share state under it, and nothing of an earlier run.
   const key = `bench-${process.pid}-${Date.now()}`;

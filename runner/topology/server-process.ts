@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import type { ServerTestSwitches } from '../config/test-switches';
 import * as readline from 'node:readline';
 import type { Lib, Transport } from 'artillery-engine-bench/protocol';
 import type { DeliveryLine, SioTuning } from '../../servers/types';
@@ -33,6 +34,8 @@ export interface ServerProcessOptions {
   deliveries?: DeliveryTally;
   /** ask it for inner samples (heap, event loop, GC) this often (ms); 0 or absent: none */
   innerSampleIntervalMs?: number;
+  /** injected regressions (tests); absent or 0: none */
+  serverTest?: ServerTestSwitches;
 }
 
 /** One node's broadcast deliveries, from its delivery lines. */
@@ -158,6 +161,10 @@ export async function startServerProcess(o: ServerProcessOptions): Promise<Serve
   if (o.deflate) args.push('--deflate');
   if (o.innerSampleIntervalMs) args.push('--inner-sample-interval', String(o.innerSampleIntervalMs));
   if (o.lib === 'socketio' && o.sio) args.push(...sioArgs(o.sio));
+  if (o.serverTest?.echoDelayMs) args.push('--echo-delay', String(o.serverTest.echoDelayMs));
+  if (o.serverTest?.retainPerConnectionBytes) {
+    args.push('--retain-per-connection', String(o.serverTest.retainPerConnectionBytes));
+  }
   args.push(...(o.extraArgs ?? []));
   const child = spawnNode(args, { env: { ...process.env, ...o.env } }, undefined, o.prefix);
   const stderr = new OutputTail();

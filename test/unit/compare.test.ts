@@ -1,0 +1,265 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { UsageError } from '../../runner/errors';
+import { resolveThresholds } from '../../reports/gate/options';
+import { compareExitCode, orderOf, summarize, type CompareReport } from '../../reports/compare/compare';
+import {
+  COMPARE_METRICS,
+  decideMetric,
+  MANY_PAIRS,
+  morePairsFor,
+  outcomeOf,
+  overallOutcome,
+  type Pair,
+} from '../../reports/compare/decide';
+import { resolveCompareOptions, splitArgs } from '../../reports/compare/options';
+import { formatCompareMarkdown, formatCompareText } from '../../reports/compare/format';
+import { passedRunArgs } from '../../reports/commands/compare';
+import { studentTQuantile, pairedMeanInterval } from '../../reports/stats';
+import { makeResult } from '../helpers/report-fixtures';
+
+const SETTINGS = { thresholds: resolveThresholds(), confidence: 0.95 };
+
+/** A pair of ws results at 1,000 clients, echo p50 and connect p50 set as given (ms). */
+function pair(base: { echo: number; connect: number }, cur: { echo: number; connect: number }): Pair {
+  const b = makeResult('ws', 1000);
+  const c = makeResult('ws', 1000);
+  b.echoMs!.p50 = base.echo;
+  c.echoMs!.p50 = cur.echo;
+  b.connectMs!.p50 = base.connect;
+  c.connectMs!.p50 = cur.connect;
+  return [b, c];
+}
+
+describe('Student t and the paired interval', () => {
+  it('gives the tabled quantiles', () => {
+    for (const [p, df, t] of [
+      [0.975, 1, 12.706],
+      [0.975, 4, 2.776],
+      [0.975, 9, 2.262],
+      [0.95, 4, 2.132],
+      [0.995, 9, 3.25],
+    ] as const) {
+      assert.equal(studentTQuantile(p, df).toFixed(3), t.toFixed(3), `t(${p}, ${df})`);
+    }
+  });
+
+  it('puts mean ± t·s/√n around paired differences, null with one pair', () => {
+    const i = pairedMeanInterval([1, 2, 3, 4, 5], 0.95)!;
+    assert.equal(i.estimate, 3);
+    // s = 1.581, √5 = 2.236, t(0.975, 4) = 2.776: half-width 1.963
+    assert.equal((i.high - i.estimate).toFixed(3), '1.963');
+    assert.equal(pairedMeanInterval([1], 0.95), null);
+  });
+});
+
+describe('outcomeOf', () => {
+  const at = (low: number, high: number) => ({ estimate: (low + high) / 2, low, high });
+  it('decides only when the interval is wholly beyond or wholly within the limit', () => {
+    assert.equal(outcomeOf(at(12, 40), 10, 'higher'), 'regressed');
+    assert.equal(outcomeOf(at(-40, -12), 10, 'higher'), 'improved');
+    assert.equal(outcomeOf(at(-5, 8), 10, 'higher'), 'same');
+    assert.equal(outcomeOf(at(5, 15), 10, 'higher'), 'unsure');
+    assert.equal(outcomeOf(at(-15, 5), 10, 'higher'), 'unsure');
+    assert.equal(outcomeOf(null, 10, 'higher'), 'unsure');
+  });
+  it('reads a drop as the regression of a metric where lower is worse', () => {
+    assert.equal(outcomeOf(at(-40, -12), 10, 'lower'), 'regressed');
+    assert.equal(outcomeOf(at(12, 40), 10, 'lower'), 'improved');
+  });
+});
+
+describe('morePairsFor', () => {
+  it('scales the pairs by the square of half-width over the room left', () => {
+    // estimate 4 %, half-width 12 %, limit 10 %: room 6 %, so (12/6)² = 4 times the 3 pairs.
+    assert.equal(morePairsFor({ estimate: 4, low: -8, high: 16 }, 10, 3), 9);
+    assert.equal(morePairsFor({ estimate: 10, low: 0, high: 20 }, 10, 3), MANY_PAIRS);
+  });
+});
+
+describe('decideMetric', () => {
+  it('finds an echo delay of 2 ms in every pair a regression, and connect the same', () => {
+    const pairs = [0, 1, 2].map((i) =>
+      pair({ echo: 1 + i * 0.01, connect: 2 + i * 0.02 }, { echo: 3 + i * 0.01, connect: 2.01 + i * 0.02 }),
+    );
+    const echo = decideMetric('echo.p50', pairs, SETTINGS);
+    assert.equal(echo.outcome, 'regressed');
+    assert.equal(echo.pairs, 3);
+    assert.ok(Math.abs(echo.change!.estimate - 198) < 2, `change ${echo.change!.estimate}`);
+    // 0.5 ms of a 1.01 ms mean is 49.5 %: the absolute floor, not the 10 % threshold, is the limit.
+    assert.equal(echo.limitPct.toFixed(1), '49.5');
+    const connect = decideMetric('connect.p50', pairs, SETTINGS);
+    assert.equal(connect.outcome, 'same');
+    assert.equal(overallOutcome([echo, connect]), 'regressed');
+  });
+
+  it('is unsure when the pairs disagree, and says how many more might decide', () => {
+    const pairs = [
+      pair({ echo: 2, connect: 2 }, { echo: 3, connect: 2 }),
+      pair({ echo: 2, connect: 2 }, { echo: 1.2, connect: 2 }),
+    ];
+    const d = decideMetric('echo.p50', pairs, SETTINGS);
+    assert.equal(d.outcome, 'unsure');
+    assert.ok(d.morePairs !== null && d.morePairs > 0);
+  });
+
+  it('leaves the tails out of the verdict', () => {
+    const pairs = [0, 1, 2].map(() => pair({ echo: 1, connect: 2 }, { echo: 1, connect: 2 }));
+    const decisions = COMPARE_METRICS.map((m) => decideMetric(m, pairs, SETTINGS));
+    assert.ok(decisions.filter((d) => d.metric.endsWith('.p99')).every((d) => !d.gated));
+    assert.ok(!COMPARE_METRICS.includes('connected') && !COMPARE_METRICS.includes('failed'));
+    assert.equal(overallOutcome(decisions), 'same');
+  });
+});
+
+describe('the order of runs', () => {
+  it('alternates which side runs first: A B, B A, A B', () => {
+    assert.deepEqual([1, 2, 3].map(orderOf), [
+      ['baseline', 'current'],
+      ['current', 'baseline'],
+      ['baseline', 'current'],
+    ]);
+  });
+});
+
+describe('resolveCompareOptions', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'compare-opts-'));
+  const checkout = path.join(dir, 'checkout');
+  fs.mkdirSync(path.join(checkout, 'bin'), { recursive: true });
+  fs.mkdirSync(path.join(checkout, 'dist'));
+  fs.writeFileSync(path.join(checkout, 'bin', 'bench.js'), '');
+  const run = ['--lib', 'ws', '--clients', '100'];
+  const err = (raw: Parameters<typeof resolveCompareOptions>[0]) => {
+    try {
+      resolveCompareOptions(raw);
+    } catch (e) {
+      assert.ok(e instanceof UsageError);
+      return e.message;
+    }
+    assert.fail('no error');
+  };
+
+  it('takes a checkout or a bin, with defaults', () => {
+    const o = resolveCompareOptions({ baseline: checkout, current: path.join(checkout, 'bin', 'bench.js'), run });
+    assert.equal(o.baseline.bin, path.join(checkout, 'bin', 'bench.js'));
+    assert.equal(o.current.bin, o.baseline.bin);
+    assert.deepEqual([o.minRuns, o.maxRuns, o.confidence], [6, 20, 0.95]);
+  });
+
+  it('refuses what it cannot run, in one line naming the flag and the fix', () => {
+    assert.equal(
+      err({ current: checkout, run }),
+      'Missing --baseline. Give a checkout of this project (after npm ci) or the path of its bin/bench.js, e.g. --baseline ../main --current .',
+    );
+    assert.equal(
+      err({ baseline: dir, current: checkout, run }),
+      `--baseline ${dir}: no bin/bench.js there. Give a checkout of this project (after npm ci) or the path of its bin/bench.js.`,
+    );
+    assert.equal(
+      err({ baseline: path.join(dir, 'nope'), current: checkout, run }),
+      `--baseline ${path.join(dir, 'nope')}: no such folder or file. Give a checkout of this project (after npm ci) or the path of its bin/bench.js.`,
+    );
+    assert.equal(
+      err({ baseline: checkout, current: checkout, run, currentArgs: '--out x.json' }),
+      "--current-args cannot set --out: bench compare chooses each run's output. Remove it.",
+    );
+    assert.equal(
+      err({ baseline: checkout, current: checkout, run, minRuns: '8', maxRuns: '6' }),
+      '--max-runs 6 is below --min-runs 8. Give a budget of at least 8.',
+    );
+    assert.equal(
+      err({ baseline: checkout, current: checkout, run, minRuns: '2' }),
+      '--min-runs must be a whole number of runs from 4 to 400 (got "2"). Example: --min-runs 6',
+    );
+    assert.equal(
+      err({ baseline: checkout, current: checkout, run, confidence: '95' }),
+      '--confidence must be from 0.5 to 0.999 (got "95"). Example: --confidence 0.95',
+    );
+    assert.equal(
+      err({ baseline: checkout, current: checkout, run: ['--clients', '10'] }),
+      'Missing --lib: compare runs bench run on both sides, e.g. bench compare … --lib socketio --clients 1500.',
+    );
+  });
+
+  it('splits side arguments, keeping quoted spaces', () => {
+    assert.deepEqual(splitArgs('--echo-delay 2 --ensure "echo.p50 < 5ms"'), [
+      '--echo-delay',
+      '2',
+      '--ensure',
+      'echo.p50 < 5ms',
+    ]);
+    assert.deepEqual(splitArgs(undefined), []);
+  });
+
+  it('passes the given run flags on, switches as switches', () => {
+    assert.deepEqual(passedRunArgs({ lib: 'ws', clients: '100', deflate: true, hold: '2', baseline: 'x' }), [
+      '--lib',
+      'ws',
+      '--clients',
+      '100',
+      '--hold',
+      '2',
+      '--deflate',
+    ]);
+  });
+});
+
+describe('the report', () => {
+  const pairs = [0, 1].map(() => pair({ echo: 1, connect: 2 }, { echo: 5, connect: 2 }));
+  const report = (failures: string[] = []): CompareReport => {
+    const r = {
+      kind: 'bench-compare' as const,
+      baseline: { given: '../main', bin: '/x/bin/bench.js', args: [] },
+      current: { given: '.', bin: '/y/bin/bench.js', args: ['--echo-delay', '4'] },
+      run: ['--lib', 'ws', '--clients', '1000'],
+      confidence: 0.95,
+      minRuns: 4,
+      maxRuns: 20,
+      pairs: 2,
+      runs: (['baseline', 'current', 'current', 'baseline'] as const).map((side, i) => ({
+        side,
+        pair: (i >> 1) + 1,
+        file: `runs/${i}.json`,
+        exitCode: 0,
+        status: 'completed' as const,
+        valid: true,
+        invalidReasons: [],
+        wallSeconds: 8,
+      })),
+      decisions: COMPARE_METRICS.map((m) => decideMetric(m, pairs, SETTINGS)),
+      failures,
+      notes: [],
+      aborted: false,
+    };
+    return { ...r, ...summarize(r) };
+  };
+
+  it('says regressed with the change and its interval, and exits 1', () => {
+    const r = report();
+    assert.equal(r.verdict, 'regressed');
+    assert.match(
+      r.summary,
+      /^regressed: echo\.p50 \+400\.0 % \(95 % CI .* limit ±50 %\) \(4 runs, 2 complete pairs\)$/,
+    );
+    assert.equal(compareExitCode(r), 1);
+    const text = formatCompareText(r);
+    assert.match(text, /runs \(A baseline, B current, in order\): ABBA; 2 complete pairs of 4 runs/);
+    assert.match(text, /echo\.p50 +1\.00 ms +5\.00 ms +\+400\.0 %.* REGRESSED\n/);
+    assert.match(formatCompareMarkdown(r), /^## ❌ bench compare: regressed\n/);
+  });
+
+  it('fails when the current side failed more runs than the baseline', () => {
+    const r = report(["current had 1 invalid or failed run to the baseline's 0 (connections failed)"]);
+    assert.equal(r.verdict, 'regressed');
+    assert.equal(compareExitCode(r), 1);
+  });
+
+  it('passes unsure unless asked to fail it', () => {
+    const r = { ...report(), verdict: 'unsure' as const };
+    assert.equal(compareExitCode(r), 0);
+    assert.equal(compareExitCode(r, true), 1);
+  });
+});
