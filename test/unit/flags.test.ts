@@ -24,7 +24,10 @@ describe('the flag table', () => {
       COMMANDS.map((c) => c.name),
       ['run', 'serve', 'sweep', 'limit', 'report', 'gate', 'compare', 'capacity', 'profile', 'calibrate'],
     );
-    assert.equal(commandList(), 'bench run, serve, sweep, limit, report, gate, compare, capacity, profile or calibrate');
+    assert.equal(
+      commandList(),
+      'bench run, serve, sweep, limit, report, gate, compare, capacity, profile or calibrate',
+    );
     for (const c of COMMANDS) assert.match(renderFlagReference(), new RegExp(`^## \`bench ${c.name}\\b`, 'm'));
   });
 
