@@ -24,11 +24,15 @@ describe('examples/github-actions/bench-gate.yml', () => {
   };
   const commands = Object.values(doc.jobs).flatMap((j) => j.steps.flatMap((s) => (s.run ? benchCommands(s.run) : [])));
 
-  it('runs a sweep on each side and then gates', () => {
+  it('compares the two checkouts alternately, one library at a time, failing the job on a regression', () => {
     assert.deepEqual(
       commands.map((c) => c[0]),
-      ['sweep', 'sweep', 'gate'],
+      ['compare'],
     );
+    const script = Object.values(doc.jobs).flatMap((j) => j.steps.flatMap((s) => (s.run ? [s.run] : []))).join('\n');
+    assert.match(script, /for lib in ws socketio sockjs; do/);
+    assert.match(script, /\|\| status=1/);
+    assert.match(script, /exit \$status/);
   });
 
   it('uses only flags bench accepts', async () => {
