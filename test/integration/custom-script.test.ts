@@ -46,33 +46,41 @@ describe("bench run --scenario <a user's Artillery script>", () => {
 
   it("agrees with artillery-engine-socketio-v3's acknowledged round trip (within 1 ms or 50%)", async () => {
     assert.ok(ackRun, 'the socketio-v3 run above');
-    const ours = await run(
-      [
-        '--lib',
-        'socketio',
-        '--clients',
-        '20',
-        '--arrival-rate',
-        '10',
-        '--hold',
-        '3',
-        '--probes',
-        '0',
-        '--echo-every',
-        '200',
-      ],
-      'ours',
-    );
+    const ours = () =>
+      run(
+        [
+          '--lib',
+          'socketio',
+          '--clients',
+          '20',
+          '--arrival-rate',
+          '10',
+          '--hold',
+          '3',
+          '--probes',
+          '0',
+          '--echo-every',
+          '200',
+        ],
+        'ours',
+      );
+    const theirs = () =>
+      run(['--lib', 'socketio', '--scenario', path.join(EXAMPLES, 'socketio-v3-echo.yml')], 'socketio-v3');
+    // Two runs of each, in the order theirs (above), ours, ours, theirs, so that neither engine
+    // always runs on a warmer machine; each engine's faster run speaks for it. One run's p50 of a
+    // sub-millisecond round trip moves by more than the tolerance with what else the machine does.
+    const ourRuns = [await ours(), await ours()];
+    const theirRuns = [ackRun, await theirs()];
     // The ack is timed from its emit, so compare our round trip from the send (echoServiceMs);
     // echoMs runs from when the echo was due and so also holds the schedule's timer slack.
-    const ourP50 = ours.echoServiceMs!.p50;
-    const theirP50 = ackRun.artillery!.summaries['socketio.ack_ms']!.median!;
+    const ourP50 = Math.min(...ourRuns.map((r) => r.echoServiceMs!.p50));
+    const theirP50 = Math.min(...theirRuns.map((r) => r.artillery!.summaries['socketio.ack_ms']!.median!));
     // Both are round trips of one small message on loopback through the same server; the
     // tolerance covers Artillery's template and match work on its side of the measurement.
     const tolerance = Math.max(1, 0.5 * Math.max(ourP50, theirP50));
     assert.ok(
       Math.abs(ourP50 - theirP50) <= tolerance,
-      `our echo p50 ${ourP50} ms vs socketio-v3 ack p50 ${theirP50} ms (tolerance ${tolerance} ms)`,
+      `our echo p50 ${ourP50} ms vs socketio-v3 ack p50 ${theirP50} ms (tolerance ${tolerance} ms; runs: ours ${ourRuns.map((r) => r.echoServiceMs!.p50).join(', ')}, theirs ${theirRuns.map((r) => r.artillery!.summaries['socketio.ack_ms']!.median).join(', ')})`,
     );
   });
 });
