@@ -312,7 +312,7 @@ describe('renderHtml: connect service, time to first message and arrival rates',
     const fig = figuresOf(html).find((f) => f.figure === 'first-message')!;
     assert.ok(fig.series.some((s) => s.points.length > 0));
     assert.equal(fig.study.length, 3);
-    assert.ok(html.includes('<h3>2. Time to first message</h3>'));
+    assert.ok(html.includes('<h3>2. Time to first message, from when each arrival was due</h3>'));
     assert.ok(html.includes('its method for the time to the first message was not published'));
     const old = renderHtml(loadInputs([sweep]));
     assert.ok(figuresOf(old)[1]!.series.every((s) => s.points.length === 0));
