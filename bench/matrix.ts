@@ -21,8 +21,8 @@ const outDir = path.resolve(__dirname, '../../bench/results', new Date().toISOSt
 fs.mkdirSync(outDir, { recursive: true });
 
 const f = (n: number | null | undefined, d = 1) => (n === null || n === undefined ? '–' : n.toFixed(d));
-const mb = (b: number | null | undefined) => (b === null || b === undefined ? '–' : (b / 2 ** 20).toFixed(0));
-const kb = (b: number | null | undefined) => (b === null || b === undefined ? '–' : (b / 1024).toFixed(1));
+const mib = (b: number | null | undefined) => (b === null || b === undefined ? '–' : (b / 2 ** 20).toFixed(0));
+const kib = (b: number | null | undefined) => (b === null || b === undefined ? '–' : (b / 1024).toFixed(1));
 
 const rows: string[] = [];
 for (const clients of levels) {
@@ -43,8 +43,8 @@ for (const clients of levels) {
       `| ${lib} | ${clients} | ${res.status} | ${res.clients.connected}/${res.clients.failed} | ` +
         `${f(res.connectMs?.p50)} / ${f(res.connectMs?.p99)} | ${f(res.firstMessageMs?.p50, 2)} / ${f(res.firstMessageMs?.p99, 2)} | ` +
         `${f(res.echoMs?.p50, 2)} / ${f(res.echoMs?.p99, 2)} | ${f(res.probe.connectMs?.p50)} | ` +
-        `${mb(res.server.rssBytes.idle)} / ${mb(res.server.rssBytes.steady)} / ${mb(res.server.rssBytes.peak)} | ${kb(res.server.bytesPerClient)} | ` +
-        `${mb(res.loadgen.rssBytes)} / ${kb(res.loadgen.bytesPerClient)} | ${f(res.loadgen.loopDelayMs?.p99)} | ${res.loadgen.valid ? 'yes' : 'NO'} | ${f(wallSeconds, 0)} |`,
+        `${mib(res.server.rssBytes.idle)} / ${mib(res.server.rssBytes.steady)} / ${mib(res.server.rssBytes.peak)} | ${kib(res.server.bytesPerClient)} | ` +
+        `${mib(res.loadgen.rssBytes)} / ${kib(res.loadgen.bytesPerClient)} | ${f(res.loadgen.loopDelayMs?.p99)} | ${res.loadgen.valid ? 'yes' : 'NO'} | ${f(wallSeconds, 0)} |`,
     );
   }
 }
@@ -53,7 +53,7 @@ process.stdout.write(
   [
     `${machine()}. Options: ${extra.join(' ') || 'defaults'}${transport ? ` --transport ${transport}` : ''}. Results: ${outDir}`,
     '',
-    '| lib | clients | status | connected/failed | connect ms p50 / p99 | first msg ms p50 / p99 | echo ms p50 / p99 | probe connect ms p50 | server RSS MB idle / steady / peak | server bytes/client KB | generator RSS MB / KB per client | generator loop delay p99 ms | valid | wall s |',
+    '| lib | clients | status | connected/failed | connect ms p50 / p99 | first msg ms p50 / p99 | echo ms p50 / p99 | probe connect ms p50 | server RSS MiB idle / steady / peak | server KiB per client | generator RSS MiB / KiB per client | generator loop delay p99 ms | valid | wall s |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',

@@ -7,7 +7,7 @@
  */
 import { UsageError } from '../../runner/errors';
 import * as path from 'node:path';
-import { loadInputs, type LoadedLimit, type LoadedReport, type ReportCell } from '../read/read';
+import { loadInputs, schemaVersionsOf, type LoadedLimit, type LoadedReport, type ReportCell } from '../read/read';
 import { flagReason, isFlagged } from '../read/cell';
 import { parseSize, parseSlo, type Slo } from '../../runner/metrics/expr';
 import { readMetric, SLO_METRICS, type MetricName } from '../../runner/metrics/registry';
@@ -265,6 +265,8 @@ export interface CapacityReport {
   users: number | null;
   series: SeriesCapacity[];
   notes: string[];
+  /** the result schemaVersion(s) of the runs read, oldest first */
+  schemaVersions: number[];
 }
 
 /** The latencies fitted for every series; SLO metrics are added to these. */
@@ -551,6 +553,7 @@ export function analyseCapacity(runs: LoadedReport, options: Omit<CapacityOption
     users: options.users,
     series,
     notes,
+    schemaVersions: schemaVersionsOf(runs),
   };
 }
 

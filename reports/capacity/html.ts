@@ -93,7 +93,7 @@ function conditionsList(report: CapacityReport): string {
 export function renderCapacityHtml(report: CapacityReport): string {
   const figs = capacityFigures(report);
   const title = 'realtime-bench capacity';
-  return `${pageStart(title, CSS)}
+  return `${pageStart(title, CSS, report.schemaVersions)}
 <h1>${h(title)}</h1>
 <p class="lead">Least-squares fits of each library’s measured runs against connected clients (dots: runs; dashed: fit; dotted: where a limit is reached; red: the limit). Predictions beyond the largest measured level are extrapolations and say so below.</p>
 ${conditionsList(report)}

@@ -337,6 +337,17 @@ function conditionsOf(cells: ReportCell[], manifest: SweepManifest | null): Repo
  * result files, or one result file. Cells of a sweep that left no readable result still appear,
  * from the manifest.
  */
+/**
+ * The result schemaVersions of the runs a report shows, oldest first: what its pages record, so
+ * that a page made from older results can be told apart from one the code would make today.
+ */
+export function schemaVersionsOf(report: Pick<LoadedReport, 'cells' | 'limits'>): number[] {
+  const versions = new Set<number>();
+  for (const c of report.cells) if (c.result) versions.add(c.result.schemaVersion);
+  for (const l of report.limits) versions.add(l.result.schemaVersion);
+  return [...versions].sort((a, b) => a - b);
+}
+
 export function loadInputs(paths: readonly string[]): LoadedReport {
   const pending: Pending[] = [];
   const sweeps: ReportSweep[] = [];

@@ -32,7 +32,7 @@ export const FIGURES: FigureDef[] = [
   {
     id: 'fig-connect',
     figure: 'connect',
-    title: 'Connect latency',
+    title: 'Connect latency, from when each arrival was due',
     unit: 'ms',
     yTitle: 'connect latency (ms, log scale)',
     yLog: true,
@@ -49,7 +49,7 @@ export const FIGURES: FigureDef[] = [
   {
     id: 'fig-first-message',
     figure: 'first-message',
-    title: 'Time to first message',
+    title: 'Time to first message, from when each arrival was due',
     unit: 'ms',
     yTitle: 'time to first message (ms, log scale)',
     yLog: true,

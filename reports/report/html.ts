@@ -1,6 +1,6 @@
 import { limitsHtml } from './limits';
 /** `bench report --html`: one self-contained page of figures and tables. */
-import { rateRank, rateText, type LoadedReport } from '../read/read';
+import { rateRank, rateText, schemaVersionsOf, type LoadedReport } from '../read/read';
 import { cellsTable } from './cells-table';
 import { conditions } from './conditions';
 import { deliverySection } from './delivery-table';
@@ -103,7 +103,7 @@ export function renderHtml(report: LoadedReport): string {
     ...broadcastFigures(report.cells),
   ];
   const title = 'realtime-bench report';
-  return `${pageStart(title, CSS)}
+  return `${pageStart(title, CSS, schemaVersionsOf(report))}
 <h1>${h(title)}: Socket.IO, SockJS and ws</h1>
 <p class="lead">${h(summaryLine(report))} Lines are medians across trials; points of errored or invalid runs are marked with a red ×. Click a legend entry to hide that line.</p>
 <div class="controls">

@@ -1,7 +1,8 @@
 import { limitsMarkdown } from './limits';
 import { profileName } from '../../runner/result/env';
 import { escapeMarkdown as md } from './escape';
-import { rateText, type LoadedReport, type ReportCell } from '../read/read';
+import { rateText, schemaVersionsOf, type LoadedReport, type ReportCell } from '../read/read';
+import { schemaVersionComment } from './page';
 import { acrossTrials, flagReason, groupCells, isFlagged, KB, MB, type CellGroup, type CellNumbers } from './metrics';
 
 /** Packages that are the library under test, for the conditions footer. */
@@ -105,6 +106,8 @@ function footer(report: LoadedReport): string {
 /** A compact summary for pull-request comments and the README: one table per scenario. */
 export function renderMarkdown(report: LoadedReport): string {
   const out: string[] = [];
+  const version = schemaVersionComment(schemaVersionsOf(report));
+  if (version) out.push(version, '');
   const scenarios = [...new Set(report.cells.map((c) => c.scenario))];
   const groups = groupCells(report.cells);
   const multiTrial = groups.some((g) => g.cells.length > 1);

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { LIBS, type Lib } from 'artillery-engine-bench/protocol';
 import { UsageError } from '../errors';
-import { BURST, MAX_CLIENTS, SCENARIOS, SWEEP_DEFAULTS, type ArrivalRate } from './defaults';
+import { BURST, MAX_CLIENTS, RUN_DEFAULTS, SCENARIOS, SWEEP_DEFAULTS, type ArrivalRate } from './defaults';
 import type { RunOptions } from './run-option-types';
 
 /** A preset: `bench run` options per library, and what they assume, for the manifest and report. */
@@ -28,8 +28,8 @@ export const PRESETS: Record<string, Preset> = {
     description: 'the 2020 study (Hansson, LIU-IDA/LITH-EX-G-20/025-SE) as far as its conditions are known',
     optionsFor: (lib) => (lib === 'socketio' ? { transport: 'polling', deflate: true } : {}),
     assumptions: [
-      'Client levels 100 to 10,000 as in the study; the study published neither its code nor its arrival rate, so the ramp uses bench run defaults (500 clients/s, 500 warm-up clients, 10 s hold).',
-      'Arrival model: the study published none. Assumed here: arrivals on a fixed schedule at --arrival-rate (default 500 clients/s), connect latency timed from when each arrival was due. Connect latency at N clients depends on the rate by orders of magnitude (10,000 clients here: ws p50 0.45 ms at 500/s, 1.5 s when all arrive within one second); add --arrival-rates 500,2000,10000,burst to see the effect. Cells where the generator falls behind or saturates are marked invalid.',
+      `Client levels 100 to 10,000 as in the study; the study published neither its code nor its arrival rate, so the ramp uses bench run defaults (${RUN_DEFAULTS.arrivalRate} clients/s, ${RUN_DEFAULTS.warmup} warm-up clients, ${RUN_DEFAULTS.holdSeconds} s hold).`,
+      `Arrival model: the study published none. Assumed here: arrivals on a fixed schedule at --arrival-rate (default ${RUN_DEFAULTS.arrivalRate} clients/s), connect latency timed from when each arrival was due. At one client level, connect latency depends on the rate by orders of magnitude: while the server accepts clients as fast as they arrive it is the handshake alone, and once they arrive faster, each one also waits behind those before it, and that wait is counted. Add --arrival-rates 500,2000,10000,burst to see the effect on this machine. Cells where the generator falls behind or saturates are marked invalid.`,
       'Socket.IO as its 2.x defaults configured it: per-message deflate on (engine.io 3 default, threshold 1 KiB) and long-polling first, then upgrade. Today’s Socket.IO 4 runs with those options; the 2.x code itself is not used.',
       'Per-message deflate costs memory per connection (a zlib context each side keeps) even when no message is large enough to be compressed; the study’s near-2 GB for Socket.IO at 10,000 clients is consistent with that.',
       'ws with its defaults (per-message deflate off on the server in ws 7, as in ws 8). SockJS without deflate (not offered).',

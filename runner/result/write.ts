@@ -8,7 +8,7 @@ import { ensureDir, OutputPathError } from './output-check';
  * Writes a file whole or not at all: a temp file in the same folder, then rename. Its folder is
  * made only after the checks of output-check.ts. A failure is a one-line RunError.
  */
-export function writeFileAtomic(file: string, text: string): void {
+export function writeFileAtomic(file: string, text: string | Uint8Array): void {
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
   try {

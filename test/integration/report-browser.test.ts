@@ -7,10 +7,10 @@ import type { Browser, Page } from 'playwright-core';
 import { resolveCapacityOptions, runCapacity } from '../../reports/capacity/capacity';
 import { renderCapacityHtml } from '../../reports/capacity/html';
 import { writeReport } from '../../reports/report/index';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../bench/chromium';
 import { writeBroadcastFolder } from '../helpers/report-broadcast-fixtures';
 import { tempDir, writeRatesSweep, writeSweepFolder } from '../helpers/report-fixtures';
 
-const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = fs.existsSync(CHROMIUM);
 
 /** What the page says about one chart, read through Chart.js. */
@@ -46,15 +46,6 @@ function watch(page: Page, errors: string[], requests: string[]): void {
 
 const chartStates = (page: Page) => page.evaluate<ChartState[]>(READ_CHARTS);
 
-const BROWSER_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
-
 /** A report rendered from what `writeInput(dir)` returns, open in Chromium for one describe block. */
 interface OpenReport {
   dir: string;
@@ -74,7 +65,7 @@ function openReport(prefix: string, writeInput: (dir: string) => string): OpenRe
     writeReport({ inputs: [writeInput(r.dir)], html });
     r.url = pathToFileURL(html).href;
     const { chromium } = await import('playwright-core');
-    r.browser = await chromium.launch({ executablePath: CHROMIUM, args: BROWSER_ARGS });
+    r.browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     r.page = await r.browser.newPage({ viewport: { width: 1400, height: 900 } });
     watch(r.page, r.consoleErrors, r.requests);
     await r.page.goto(r.url);

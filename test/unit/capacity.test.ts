@@ -371,6 +371,8 @@ describe('renderCapacityHtml', () => {
       /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'/,
     );
     assert.ok(html.includes('window.__benchReportReady = true'));
+    // The runs' result schemaVersion, so a page made from old results can be told apart (these are 1).
+    assert.ok(html.includes('<meta name="bench-schema-version" content="1">'));
     assert.ok(html.length > 150_000, 'chart.js is inlined');
     assert.doesNotMatch(html, /<script[^>]+src=|<link |@import|\burl\(/i);
   });

@@ -308,11 +308,17 @@ describe('renderHtml: connect service, time to first message and arrival rates',
     assert.ok(old.includes('7 of these runs predate result schemaVersion 2'));
   });
 
+  it('records the schemaVersion of the results it shows in a meta tag', () => {
+    assert.ok(html.includes('<meta name="bench-schema-version" content="2">'));
+    assert.ok(renderHtml(loadInputs([sweep])).includes('<meta name="bench-schema-version" content="1">'));
+    assert.ok(renderHtml(loadInputs([sweep, rates])).includes('<meta name="bench-schema-version" content="1,2">'));
+  });
+
   it('plots time to first message in figure 2, with the study’s points and that its method was not published', () => {
     const fig = figuresOf(html).find((f) => f.figure === 'first-message')!;
     assert.ok(fig.series.some((s) => s.points.length > 0));
     assert.equal(fig.study.length, 3);
-    assert.ok(html.includes('<h3>2. Time to first message</h3>'));
+    assert.ok(html.includes('<h3>2. Time to first message, from when each arrival was due</h3>'));
     assert.ok(html.includes('its method for the time to the first message was not published'));
     const old = renderHtml(loadInputs([sweep]));
     assert.ok(figuresOf(old)[1]!.series.every((s) => s.points.length === 0));
@@ -519,7 +525,8 @@ describe('writeReport', () => {
     const written = writeReport({ inputs: [sweep, FIXTURE_RESULT], html, markdown });
     assert.deepEqual(written, { cells: 9, html, markdown });
     assert.match(fs.readFileSync(html, 'utf8'), /^<!DOCTYPE html>/);
-    assert.match(fs.readFileSync(markdown, 'utf8'), /^### Scenario/);
+    // The summary records the schemaVersion of the results it shows (here, all of version 1).
+    assert.match(fs.readFileSync(markdown, 'utf8'), /^<!-- bench-schema-version: 1 -->\n\n### Scenario/);
     assert.deepEqual(fs.readdirSync(out).sort(), ['report.html', 'report.md'], 'no temp files left');
   });
 });
