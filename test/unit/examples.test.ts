@@ -29,7 +29,9 @@ describe('examples/github-actions/bench-gate.yml', () => {
       commands.map((c) => c[0]),
       ['compare'],
     );
-    const script = Object.values(doc.jobs).flatMap((j) => j.steps.flatMap((s) => (s.run ? [s.run] : []))).join('\n');
+    const script = Object.values(doc.jobs)
+      .flatMap((j) => j.steps.flatMap((s) => (s.run ? [s.run] : [])))
+      .join('\n');
     assert.match(script, /for lib in ws socketio sockjs; do/);
     assert.match(script, /\|\| status=1/);
     assert.match(script, /exit \$status/);
