@@ -50,6 +50,8 @@ const COLUMNS: [string, (r: RunResult) => number | null | undefined][] = [
   ['arrival lag p99', (r) => r.arrivalLagMs?.p99],
   ['first message p50', (r) => r.timeToFirstMessageMs?.p50],
   ['echo p50', (r) => r.echoMs?.p50],
+  ['generator CPU %', (r) => r.loadgen?.cpuPercent],
+  ['server CPU %', (r) => r.server?.cpuPercent],
 ];
 
 const fmt = (n: number | null | undefined) =>

@@ -158,7 +158,50 @@ export function formatSummary(r: RunResult, outFile?: string): string {
  * The end-of-sweep summary: counts, the fixed cost per cell, and every cell that did not
  * complete or is invalid, with why.
  */
-export function formatSweepSummary(m: SweepManifest, dir: string): string {
+/** What a sweep summary reads of a cell's result: its p50s, when the run wrote one. */
+export type CellResult = Pick<RunResult, 'connectMs' | 'timeToFirstMessageMs' | 'echoMs'>;
+
+const SPREAD_OF: [string, (r: CellResult) => number | null | undefined][] = [
+  ['connect', (r) => r.connectMs?.p50],
+  ['first message', (r) => r.timeToFirstMessageMs?.p50],
+  ['echo', (r) => r.echoMs?.p50],
+];
+
+/**
+ * One line per cell that ran more than one trial: each p50's lowest and highest over the trials
+ * and their ratio, so a reader sees how far identical runs wander before reading a difference.
+ */
+export function trialSpreadLines(m: SweepManifest, resultOf: (file: string) => CellResult | null): string[] {
+  const groups = new Map<string, { label: string; results: CellResult[] }>();
+  for (const c of m.cells) {
+    if (c.status !== 'completed' || c.valid === false) continue;
+    const r = resultOf(c.file);
+    if (!r) continue;
+    const rate = c.arrivalRate === undefined ? '' : c.arrivalRate === 'burst' ? ' burst' : ` r${c.arrivalRate}`;
+    const label = `${c.lib} ${c.clients}${rate}`;
+    const g = groups.get(label) ?? { label, results: [] };
+    g.results.push(r);
+    groups.set(label, g);
+  }
+  const lines: string[] = [];
+  for (const g of groups.values()) {
+    if (g.results.length < 2) continue;
+    const parts = SPREAD_OF.flatMap(([name, read]) => {
+      const xs = g.results.map(read).filter((v): v is number => typeof v === 'number' && v > 0);
+      if (xs.length < 2) return [];
+      const [lo, hi] = [Math.min(...xs), Math.max(...xs)];
+      return [`${name} ${num(lo, 2)}–${num(hi, 2)} ms (${(hi / lo).toFixed(2)}×)`];
+    });
+    if (parts.length) lines.push(`    ${g.label} (${g.results.length} trials): ${parts.join(', ')}`);
+  }
+  return lines.length ? ['  spread of each p50 over the trials (lowest–highest, max/min):', ...lines] : [];
+}
+
+export function formatSweepSummary(
+  m: SweepManifest,
+  dir: string,
+  resultOf: (file: string) => CellResult | null = () => null,
+): string {
   const by = (s: string) => m.cells.filter((c) => c.status === s).length;
   const invalid = m.cells.filter((c) => c.status === 'completed' && c.valid === false).length;
   const rates = m.options.arrivalRates ? ` · arrival rates ${m.options.arrivalRates.join(', ')}` : '';
@@ -179,6 +222,7 @@ export function formatSweepSummary(m: SweepManifest, dir: string): string {
         : `${c.status}${c.error ? `: ${c.error}` : ''}`;
     lines.push(`  ${c.lib} ${c.clients}${rate} t${c.trial}: ${why}`);
   }
+  lines.push(...trialSpreadLines(m, resultOf));
   lines.push(`  folder           ${dir}`);
   return lines.join('\n');
 }

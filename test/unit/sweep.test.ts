@@ -282,6 +282,34 @@ describe('cellStatusOf and fixedCost', () => {
       '  folder           /tmp/s',
     ]);
   });
+  it("shows how far each p50 wandered over a cell's trials, leaving out invalid runs", () => {
+    const cell = (trial: number, valid = true) =>
+      ({ lib: 'socketio', clients: 1500, trial, status: 'completed', valid, file: `cells/t${trial}.json` }) as const;
+    const m = {
+      cells: [cell(1), cell(2), cell(3), cell(4, false), { ...cell(1), lib: 'ws', file: 'cells/ws.json' }],
+      options: {},
+      fixedCost: null,
+      wallSeconds: 60,
+    } as unknown as SweepManifest;
+    const p50 = (connect: number, echo: number) => ({
+      connectMs: { p50: connect },
+      timeToFirstMessageMs: null,
+      echoMs: { p50: echo },
+    });
+    const results: Record<string, unknown> = {
+      'cells/t1.json': p50(2, 0.9),
+      'cells/t2.json': p50(5, 0.92),
+      'cells/t3.json': p50(3, 0.95),
+      'cells/t4.json': p50(100, 10),
+      'cells/ws.json': p50(1, 1),
+    };
+    const lines = formatSweepSummary(m, '/tmp/s', (f) => (results[f] ?? null) as never).split('\n');
+    assert.deepEqual(lines.slice(-3), [
+      '  spread of each p50 over the trials (lowest–highest, max/min):',
+      '    socketio 1500 (3 trials): connect 2.00–5.00 ms (2.50×), echo 0.90–0.95 ms (1.06×)',
+      '  folder           /tmp/s',
+    ]);
+  });
   it('splits wall time into startup, phases and teardown', () => {
     const result = {
       durationSeconds: 20,

@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { RunOptions } from '../../config/run-options';
 import { camel, SWEEP_FLAGS } from '../flags';
 import { onStopSignals, SIGNAL_EXIT, type Args, type Command } from '../command';
@@ -53,7 +55,15 @@ export const sweep: Command = {
       });
       progress.stop();
       const { formatSweepSummary } = require('../../summary/text') as typeof import('../../summary/text');
-      process.stderr.write(formatSweepSummary(manifest, o.out) + '\n');
+      type CellResult = import('../../summary/text').CellResult;
+      const resultOf = (file: string) => {
+        try {
+          return JSON.parse(fs.readFileSync(path.join(o.out, file), 'utf8')) as CellResult;
+        } catch {
+          return null;
+        }
+      };
+      process.stderr.write(formatSweepSummary(manifest, o.out, resultOf) + '\n');
       if (controller.signal.aborted) return SIGNAL_EXIT[String(controller.signal.reason)] ?? 130;
       return sweepExitCode(manifest.cells, a.allowInvalid === true);
     } finally {
