@@ -1,12 +1,14 @@
 /**
- * Benchmark (not a test): does `bench compare` keep its promise? It compares unchanged code with
- * itself N times (A/A: none may come out "regressed"), then catches two regressions the current
- * side injects into its own server: every echo answered 2 ms late, and 64 KiB kept per connection.
- * One row per comparison: its verdict, the runs it took, and the change it measured.
+ * Benchmark (not a test): does `bench compare` keep its promise? First two regressions the current
+ * side injects into its own server (every echo answered 2 ms late; 64 KiB kept per connection),
+ * which it must catch; then unchanged code against itself N times (A/A), none of which may come
+ * out "regressed". One row per comparison (also on stderr as each ends): its verdict, the runs it
+ * took, and the change it measured.
  *
  *   node dist/bench/gate.js [--aa 20] [--lib socketio] [--clients 1500] [--max-runs 20]
  *
- * `npm run bench:gate` is this with the defaults (the numbers in docs/gate-and-capacity.md).
+ * `npm run bench:gate` is this with the defaults (the numbers in docs/gate-and-capacity.md). Each
+ * comparison takes 6 to 20 runs of about 20 s: the whole script takes hours.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -22,10 +24,11 @@ const maxRuns = arg('max-runs', '20');
 const outDir = path.resolve(__dirname, '../../bench/results', `gate-${new Date().toISOString().replace(/[:.]/g, '-')}`);
 fs.mkdirSync(outDir, { recursive: true });
 
+// The injected regressions first: they decide in a few runs, and the A/A rows take the rest.
 const CASES: [string, string[]][] = [
-  ...Array.from({ length: aa }, (_, i): [string, string[]] => [`A/A ${i + 1}`, []]),
   ['echo answered 2 ms late', ['--current-args=--echo-delay 2']],
   ['64 KiB kept per connection', ['--current-args=--retain-per-connection 65536']],
+  ...Array.from({ length: aa }, (_, i): [string, string[]] => [`A/A ${i + 1}`, []]),
 ];
 
 const pct = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(1)} %`;
@@ -56,6 +59,8 @@ for (const [label, side] of CASES) {
   rows.push(
     `| ${label} | ${c.verdict} | ${c.runs.length} | ${change('connect.p50')} | ${change('echo.p50')} | ${change('bytesPerClient')} |`,
   );
+  // Each row as it comes, so an interrupted run still shows what it measured.
+  process.stderr.write(`${rows.at(-1)}\n`);
 }
 
 process.stdout.write(
