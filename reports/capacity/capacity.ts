@@ -271,8 +271,8 @@ export interface CapacityReport {
 export const FITTED_LATENCIES: readonly SloMetric[] = [
   'connect.p50',
   'connect.p99',
-  'firstMessage.p50',
-  'firstMessage.p99',
+  'timeToFirstMessage.p50',
+  'timeToFirstMessage.p99',
 ];
 
 function pointOf(c: ReportCell): CapacityPoint | DroppedPoint {

@@ -36,10 +36,10 @@ describe('the metric registry', () => {
     assert.deepEqual(GATE_METRICS, [
       'connect.p50',
       'connect.p99',
-      'firstMessage.p50',
-      'firstMessage.p99',
       'echo.p50',
       'echo.p99',
+      'timeToFirstMessage.p50',
+      'timeToFirstMessage.p99',
       'rss.steady',
       'bytesPerClient',
       'connected',
@@ -51,10 +51,20 @@ describe('the metric registry', () => {
       'connect.p50',
       'connect.p90',
       'connect.p99',
-      'firstMessage.p50',
-      'firstMessage.p90',
-      'firstMessage.p99',
+      'timeToFirstMessage.p50',
+      'timeToFirstMessage.p90',
+      'timeToFirstMessage.p99',
     ]);
+  });
+
+  it('gates and fits the time to the first message users wait for, not the near-zero connected → welcome', () => {
+    assert.equal(METRICS.get('timeToFirstMessage.p50')!.gate?.kind, 'median');
+    assert.equal(METRICS.get('timeToFirstMessage.p99')!.gate?.kind, 'tail');
+    for (const stat of ['p50', 'p90', 'p99', 'max', 'mean'] as const) {
+      const m = METRICS.get(`firstMessage.${stat}`)!;
+      assert.equal(m.gate, undefined, `firstMessage.${stat} gated`);
+      assert.notEqual(m.slo, true, `firstMessage.${stat} an SLO`);
+    }
   });
 
   it('reads the schemaVersion-2 latencies, and null from a schemaVersion-1 file that has none', () => {
