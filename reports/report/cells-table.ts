@@ -1,5 +1,5 @@
 /** The report's table of every run, one row each, errored and invalid ones marked. */
-import type { LatencyStats } from '../../runner/metrics/histograms';
+import type { ReadLatency } from '../../runner/metrics/registry';
 import { rateText, type ReportCell } from '../read/read';
 import { escapeHtml as h } from './escape';
 import { KB, MB, numbersOf } from './metrics';
@@ -21,7 +21,7 @@ function cellRow(c: ReportCell): string {
     .filter(Boolean)
     .join(' ');
   const reasons = [...(c.error ? [`${c.status}: ${c.error}`] : []), ...c.invalidReasons.map((r) => `invalid: ${r}`)];
-  const lat = (s: LatencyStats | null) => [td(fmt(s?.p50)), td(fmt(s?.p99))].join('');
+  const lat = (s: ReadLatency | null) => [td(fmt(s?.p50)), td(fmt(s?.p99))].join('');
   const connected =
     n.connected === null ? '–' : `${fmtClients(n.connected)} / ${n.failed === null ? '–' : fmtClients(n.failed)}`;
   return `<tr class="${cls}">

@@ -51,20 +51,25 @@ export interface Metric {
 export const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const percent = (v: number | null) => (v === null ? null : Math.round(v * 10_000) / 100);
 
-/** Latency statistics as a result file holds them; a missing percentile reads as the p50. */
-export function latencyStats(v: unknown): LatencyStats | null {
+/**
+ * A latency as read back from a result file: each statistic the file has, and null for one it
+ * lacks (a hand-trimmed or foreign file), never a figure taken from another statistic.
+ */
+export type ReadLatency = { [K in keyof LatencyStats]: number | null };
+
+/** Latency statistics as a result file holds them; null when it holds none of them. */
+export function latencyStats(v: unknown): ReadLatency | null {
   if (typeof v !== 'object' || v === null) return null;
   const s = v as Record<string, unknown>;
-  const p50 = num(s.p50);
-  if (p50 === null) return null;
-  return {
-    p50,
-    p90: num(s.p90) ?? p50,
-    p99: num(s.p99) ?? p50,
-    max: num(s.max) ?? p50,
-    mean: num(s.mean) ?? p50,
-    count: num(s.count) ?? 0,
+  const out: ReadLatency = {
+    p50: num(s.p50),
+    p90: num(s.p90),
+    p99: num(s.p99),
+    max: num(s.max),
+    mean: num(s.mean),
+    count: num(s.count),
   };
+  return Object.values(out).some((x) => x !== null) ? out : null;
 }
 
 export const STATS = ['p50', 'p90', 'p99', 'max', 'mean'] as const;
@@ -123,7 +128,7 @@ export const LATENCIES = {
 export type LatencyName = keyof typeof LATENCIES;
 
 /** One latency's statistics in a result, or null. */
-export function latencyOf(name: LatencyName, r: ResultFile | null | undefined): LatencyStats | null {
+export function latencyOf(name: LatencyName, r: ResultFile | null | undefined): ReadLatency | null {
   return r ? latencyStats((LATENCIES[name] as LatencyDef).read(r)) : null;
 }
 

@@ -91,6 +91,17 @@ describe('the metric registry', () => {
     assert.equal(n.connected, r.clients.connected);
   });
 
+  it('reads a statistic the file lacks as null, never as another statistic', () => {
+    const trimmed = { ...baseResult(), connectMs: { p50: 5 }, echoMs: { p99: 9, count: 3 } };
+    const r = trimmed as unknown as ReturnType<typeof baseResult>;
+    assert.deepEqual(latencyOf('connect', r), { p50: 5, p90: null, p99: null, max: null, mean: null, count: null });
+    for (const stat of ['p90', 'p99', 'max', 'mean'] as const) assert.equal(readMetric(`connect.${stat}`, r), null);
+    // A p99 without its p50 is still the p99 measured.
+    assert.deepEqual(latencyOf('echo', r), { p50: null, p90: null, p99: 9, max: null, mean: null, count: 3 });
+    assert.equal(readMetric('echo.p99', r), 9);
+    assert.equal(latencyOf('connect', { ...baseResult(), connectMs: {} } as unknown as typeof r), null);
+  });
+
   it('reads a hand-broken file as not measured instead of throwing', () => {
     const broken = { ...baseResult(), server: 'gone', clients: null, connectMs: { p50: 'fast' } };
     for (const name of ['rss.steady', 'connected', 'connect.p99', 'cpu'] as const) {
