@@ -153,6 +153,7 @@ function broadcastReport(m: Measurements): RunResultBase['broadcast'] {
     outOfOrder: counts.broadcastOutOfOrder ?? 0,
     duplicates: counts.broadcastDuplicates ?? 0,
     latencyMs: stats(m.engine, 'broadcastMs'),
+    serverClock: m.engine.serverClock ?? 'same',
     clockNegative: counts.broadcastNegative ?? 0,
     expectedFrom: logged === null ? 'control' : 'nodes',
     gaps: counts.broadcastGaps ?? 0,

@@ -179,7 +179,12 @@ export interface RunResultBase {
     expectedFrom?: 'nodes' | 'control';
     /** seqs missing between the first and the last one a client received, summed over clients */
     gaps?: number;
-    /** broadcasts stamped later than they arrived (clocks apart), recorded as 0 ms */
+    /**
+     * whose clock stamped the broadcasts: `same` host (latencyMs is arrival − stamp), or `other`
+     * (another machine's: latencyMs is null, the deliveries still counted); absent in older files
+     */
+    serverClock?: 'same' | 'other';
+    /** broadcasts stamped later than they arrived (clocks apart): counted, left out of latencyMs */
     clockNegative?: number;
     /**
      * seqs a client never received between its last one before a lost connection and its first

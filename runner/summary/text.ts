@@ -102,9 +102,15 @@ export function formatSummary(r: RunResult, outFile?: string): string {
   if (r.echoServiceMs) lines.push(latencyRow('echo service', r.echoServiceMs));
   if (r.echo.late)
     lines.push(`                   ${r.echo.late} of ${r.echo.sent} echoes sent late, timed from when they were due`);
-  if (r.broadcastMs) lines.push(latencyRow('broadcast', r.broadcastMs));
+  if (r.broadcast?.serverClock === 'other')
+    lines.push(`  broadcast        –  (the server's clock is another machine's)`);
+  else if (r.broadcastMs) lines.push(latencyRow('broadcast', r.broadcastMs));
   if (r.broadcast) {
     const b = r.broadcast;
+    if (b.clockNegative)
+      lines.push(
+        `                   ${b.clockNegative} broadcasts stamped after they arrived (clocks apart), not counted`,
+      );
     lines.push(
       `  broadcasts       ${b.sent} sent · ${b.delivered} of ${b.expectedDeliveries} deliveries · ${b.lost} lost · ${b.outOfOrder} out of order · ${b.duplicates} duplicates`,
     );

@@ -7,6 +7,7 @@ import { buildHistogram, mergeEncoded, toStats } from '../../runner/metrics/hist
 import { resolveRunOptions } from '../../runner/config/run-options';
 import { collectEnv } from '../../runner/result/env';
 import type { ProcSample } from '../../runner/sampling/proc-stats';
+import { formatSummary } from '../../runner/summary/text';
 
 function encoded(valuesUs: number[]): string {
   const h = buildHistogram();
@@ -132,6 +133,18 @@ describe('buildResult', () => {
     assert.equal(r.loadgen.rssBytes, 102_000_000);
     assert.deepEqual(Object.keys(r.connectMs ?? {}), ['p50', 'p90', 'p99', 'max', 'mean', 'count']);
     assert.deepEqual(r.phases.hold, { startedAt: 3_000, completedAt: 5_000 });
+  });
+
+  it("records broadcast latency on this host's clock only, and says whose clock it was", () => {
+    const broadcast = {
+      counts: { ...engineState().counts, broadcastsSent: 3, broadcastsExpected: 300, broadcastsReceived: 300 },
+    };
+    const same = buildResult(measurements({ engine: engineState({ ...broadcast, serverClock: 'same' }) }));
+    assert.equal(same.broadcast?.serverClock, 'same');
+    const other = buildResult(measurements({ engine: engineState({ ...broadcast, serverClock: 'other' }) }));
+    assert.equal(other.broadcast?.serverClock, 'other');
+    assert.equal(other.broadcast?.latencyMs, null);
+    assert.match(formatSummary(other), /\n {2}broadcast {8}– {2}\(the server's clock is another machine's\)\n/);
   });
 
   it('marks a saturated generator invalid, with the reason', () => {

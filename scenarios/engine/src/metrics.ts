@@ -36,7 +36,8 @@ export class Recorder {
   >;
 
   latency(name: MetricName, ms: number, ee: ScenarioEmitter): void {
-    // A clock step (broadcasts compare two epoch clocks) must not make a negative latency.
+    // An HDR histogram holds no negative value. Every caller passes a difference of one
+    // monotonic clock, or an epoch difference it has checked (Session.delivered), so this only guards.
     const clamped = ms > 0 ? ms : 0;
     this.histograms[name].recordValue(Math.round(clamped * 1000));
     ee.emit('histogram', ARTILLERY_METRIC[name], clamped);

@@ -240,7 +240,7 @@ export interface EngineCounts {
   arrivalsUnscheduled?: number;
   /** welcomes whose server stamp was later than our receive time (clocks apart): not in welcomeDeliveryMs */
   welcomeDeliveryNegative?: number;
-  /** broadcasts whose server stamp was later than our receive time: recorded as 0 ms */
+  /** broadcasts whose server stamp was later than our receive time (clocks apart): not in broadcastMs */
   broadcastNegative?: number;
   /** broadcasts received, each (client, seq) once */
   broadcastsReceived: number;

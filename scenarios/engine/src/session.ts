@@ -243,9 +243,7 @@ export class Session implements ClientHandlers {
         }
         this.maxSeq = Math.max(this.maxSeq, seq);
         this.minSeq = Math.min(this.minSeq, seq);
-        const ms = epochMs() - m.t;
-        if (ms < 0) recorder.count('broadcastNegative', this.ee);
-        recorder.latency('broadcastMs', Math.max(0, ms), this.ee);
+        this.delivered(m.t, 'broadcastMs', 'broadcastNegative');
         recorder.count('broadcastsReceived', this.ee);
         break;
       }
@@ -281,16 +279,27 @@ export class Session implements ClientHandlers {
       recorder.latency('connectServiceMs', tOpen - this.tStart, this.ee);
       recorder.latency('firstMessageMs', now - tOpen, this.ee);
       recorder.latency('timeToFirstMessageMs', now - this.dueAt, this.ee);
-      if (this.host.sameClock) {
-        // Clocks of two processes on one host can still disagree by a little: count, never clamp.
-        const delivery = epochMs() - serverSentAt;
-        if (delivery < 0) recorder.count('welcomeDeliveryNegative', this.ee);
-        else recorder.latency('welcomeDeliveryMs', delivery, this.ee);
-      }
+      this.delivered(serverSentAt, 'welcomeDeliveryMs', 'welcomeDeliveryNegative');
       recorder.count('connected', this.ee);
       recorder.counts.open++;
     }
     this.finish();
+  }
+
+  /**
+   * The server's send stamp (its epoch clock) → now, recorded only when the server shares this
+   * host's clock: another machine's clock says nothing about delivery. Two processes on one host
+   * can still disagree by a little, so a stamp later than now is counted, never clamped to 0.
+   */
+  private delivered(
+    serverSentAt: number,
+    metric: 'welcomeDeliveryMs' | 'broadcastMs',
+    negative: 'welcomeDeliveryNegative' | 'broadcastNegative',
+  ): void {
+    if (!this.host.sameClock) return;
+    const ms = epochMs() - serverSentAt;
+    if (ms < 0) this.host.recorder.count(negative, this.ee);
+    else this.host.recorder.latency(metric, ms, this.ee);
   }
 
   /** A connection attempt after a loss succeeded: the client is back, counted once more as open. */
