@@ -274,9 +274,10 @@ export function buildResult(m: Measurements): RunResult {
     server: {
       pid: o.target === null ? (ready?.pid ?? null) : (m.server.remotePid ?? null),
       url: ready?.url ?? o.target,
-      deflate: ready?.deflate ?? (o.deflate ? 'on' : 'off'),
-      transports: ready?.transports ?? [o.lib === 'socketio' ? o.transport : 'websocket'],
-      pingIntervalMs: ready?.pingIntervalMs ?? o.pingIntervalMs,
+      // Only what the server said it applied; a --target says nothing, and options holds what was asked.
+      deflate: ready?.deflate ?? null,
+      transports: ready?.transports ?? null,
+      pingIntervalMs: ready?.pingIntervalMs ?? null,
       rssBytes: serverRss,
       // Not for several nodes: an adapter node's idle RSS holds start-up garbage (loading the
       // Redis client: 116 MB for ~8 s, then 59 MB) that V8 releases at a moment of its choosing,

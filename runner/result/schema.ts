@@ -207,10 +207,13 @@ export interface RunResultBase {
   server: {
     pid: number | null;
     url: string | null;
-    /** per-message deflate as the server applied it */
-    deflate: string;
-    transports: string[];
-    pingIntervalMs: number;
+    /**
+     * per-message deflate, transports and ping interval as the server reported applying them in
+     * its ready line; null where it did not report (a --target): what was asked is in `options`
+     */
+    deflate: string | null;
+    transports: string[] | null;
+    pingIntervalMs: number | null;
     rssBytes: RssSummary;
     /** (steady − idle) / connected; null with several nodes (see README, scale-out) */
     bytesPerClient: number | null;

@@ -68,12 +68,16 @@ function tuningText(r: RunResult): string {
     .join('');
 }
 
+/** Deflate as the server applied it, else as asked and said to be so. */
+const deflateText = (r: RunResult) =>
+  r.server.deflate ?? `${r.options.deflate ? 'on' : 'off'} asked (the server did not report it)`;
+
 /** The human summary of one run (for stderr). Returns a string; the caller prints it. */
 export function formatSummary(r: RunResult, outFile?: string): string {
   const lines: string[] = [formatVerdict(r)];
   const opts = r.options;
   lines.push(
-    `${r.lib} · ${r.scenario} · ${opts.clients ?? 'script'} clients · ${rateText(opts.arrivalRate)} · transport ${opts.transport} · deflate ${r.server.deflate}${tuningText(r)} · ${r.status}`,
+    `${r.lib} · ${r.scenario} · ${opts.clients ?? 'script'} clients · ${rateText(opts.arrivalRate)} · transport ${opts.transport} · deflate ${deflateText(r)}${tuningText(r)} · ${r.status}`,
   );
   const req = r.clients.requested === null ? '' : ` of ${r.clients.requested}`;
   const dropped = r.clients.dropped ? `, ${r.clients.dropped} dropped later` : '';

@@ -147,6 +147,31 @@ describe('buildResult', () => {
     assert.match(formatSummary(other), /\n {2}broadcast {8}– {2}\(the server's clock is another machine's\)\n/);
   });
 
+  it('records under --target only what the server reported as applied: the rest is null, asked in options', () => {
+    const r = buildResult(
+      measurements({
+        options: resolveRunOptions({
+          lib: 'socketio',
+          clients: '100',
+          out: '/tmp/x.json',
+          target: 'http://10.0.0.5:8080',
+          allowRemoteTarget: true,
+          deflate: true,
+        }),
+        server: { ready: null, samples: [] },
+      }),
+    );
+    assert.equal(r.server.deflate, null);
+    assert.equal(r.server.transports, null);
+    assert.equal(r.server.pingIntervalMs, null);
+    assert.equal(r.options.deflate, true);
+    assert.match(formatSummary(r), / · deflate on asked \(the server did not report it\) · /);
+    // A server bench started says what it applied.
+    const local = buildResult(measurements());
+    assert.equal(local.server.deflate, 'off');
+    assert.match(formatSummary(local), / · deflate off · /);
+  });
+
   it('marks a saturated generator invalid, with the reason', () => {
     const r = buildResult(
       measurements({ engine: engineState({ loopDelayMs: { p50: 50, p99: 250, max: 900, mean: 60 } }) }),

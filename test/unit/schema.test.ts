@@ -132,6 +132,12 @@ function builtResults(): Record<string, RunResult> {
       ),
     ),
     aborted: buildResult(measurements({}, { outcome: { status: 'aborted', error: 'interrupted by SIGINT' } })),
+    '--target on another host': buildResult(
+      measurements(
+        { target: 'ws://10.0.0.5:8080/', allowRemoteTarget: true },
+        { server: { ready: null, samples: [] }, engine: engineState({ serverClock: 'other' }) },
+      ),
+    ),
     'custom script': buildResult(
       measurements(
         { scenario: 'scenarios/examples/artillery-ws.yml', clients: undefined },
@@ -199,6 +205,7 @@ describe('docs/result.schema.json', () => {
     assert.equal(built['errored, nothing measured']!.connectMs, null);
     assert.equal(built['socketio over 3 nodes, a node killed, Redis paused']!.nodes?.length, 3);
     assert.equal(built['with --ensure']!.ensure?.length, 4);
+    assert.equal(built['--target on another host']!.server.deflate, null);
   });
 
   it('accepts the test fixtures: the version-1 result file and every result the report fixtures write', () => {
