@@ -27,11 +27,7 @@ export function summariseBy<T extends { t: number }>(
         ? []
         : samples.filter((s) => s.t < idleAt.before!).slice(-3);
   const idle = median(idleSamples.map(value));
-  let steady: number | null = null;
-  if (window) {
-    const inside = samples.filter((s) => s.t >= window[0] && s.t <= window[1]);
-    const chosen = inside.length > 0 ? inside : samples.filter((s) => s.t <= window[1]).slice(-1);
-    steady = median(chosen.map(value));
-  }
+  // Only samples inside the window: one taken before it would pass an earlier state for steady.
+  const steady = window ? median(samples.filter((s) => s.t >= window[0] && s.t <= window[1]).map(value)) : null;
   return { idle, steady, peak: Math.max(...samples.map(value)) };
 }

@@ -99,6 +99,12 @@ describe('summariseRss', () => {
     const rss = summariseRss(m.server.samples, { before: 1_500 }, steadyWindow(m.engine.phases));
     assert.deepEqual(rss, { idle: 50_000_000, steady: 60_000_000, peak: 70_000_000 });
   });
+  it('has no steady value without a sample in its window, not the last one before it', () => {
+    // Samples every 2 s: none falls in the steady window 4000–5000.
+    const sparse = [sample(1_000, 50), sample(3_000, 70), sample(6_000, 55)];
+    const rss = summariseRss(sparse, { before: 1_500 }, [4_000, 5_000]);
+    assert.deepEqual(rss, { idle: 50_000_000, steady: null, peak: 70_000_000 });
+  });
   it('uses the second half of the hold, else ramp end to probe start', () => {
     assert.deepEqual(steadyWindow({ hold: { startedAt: 10, completedAt: 30 } }), [20, 30]);
     assert.deepEqual(steadyWindow({ ramp: { completedAt: 5 }, probe: { startedAt: 9 } }), [5, 9]);
