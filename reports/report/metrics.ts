@@ -1,7 +1,7 @@
 import { median, type RunResult } from '../../runner/result/build';
 import type { ArrivalRate } from '../../runner/config/run-options';
 import { isFlagged } from '../read/cell';
-import { latencyOf, readMetric, type ReadLatency } from '../../runner/metrics/registry';
+import { bytesPerClientBelow, latencyOf, readMetric, type ReadLatency } from '../../runner/metrics/registry';
 import type { ReportCell } from '../read/read';
 
 export { flagReason, isFlagged } from '../read/cell';
@@ -30,6 +30,8 @@ export interface CellNumbers {
   rssSteadyBytes: number | null;
   rssPeakBytes: number | null;
   bytesPerClient: number | null;
+  /** the floor the memory per client stayed below (bytes) when the run could not resolve it; else null */
+  bytesPerClientBelow: number | null;
   /** heap used inside the server, steady (bench serve's own samples); null in older results */
   heapSteadyBytes: number | null;
   /** server send → client receive of a broadcast (ms), across nodes when there are several */
@@ -56,6 +58,7 @@ export function numbersOf(cell: ReportCell): CellNumbers {
     rssSteadyBytes: readMetric('rss.steady', r),
     rssPeakBytes: readMetric('rss.peak', r),
     bytesPerClient: readMetric('bytesPerClient', r),
+    bytesPerClientBelow: bytesPerClientBelow(r),
     heapSteadyBytes: readMetric('heap.steady', r),
     broadcastMs: latencyOf('broadcast', r),
     broadcast:

@@ -216,6 +216,14 @@ export const GATE_METRICS: readonly MetricName[] = metricsWhere((m) => m.gate !=
 /** What `bench capacity --slo` may name, in registry order. */
 export const SLO_METRICS: readonly MetricName[] = metricsWhere((m) => m.slo === true).map((m) => m.name);
 
+/**
+ * The floor (bytes) a result's server memory per client stayed below, when the run could not
+ * resolve it from its RSS noise (`bytesPerClient` is then null); null otherwise and in older files.
+ */
+export function bytesPerClientBelow(r: ResultFile | null | undefined): number | null {
+  return at(r, 'server', 'bytesPerClientBelowFloor') === true ? num(at(r, 'server', 'bytesPerClientFloor')) : null;
+}
+
 /** A metric's value in a result file, or null (also for no result at all). */
 export function readMetric(name: MetricName, r: ResultFile | null | undefined): number | null {
   return r ? (METRICS.get(name)?.read(r) ?? null) : null;

@@ -2,7 +2,7 @@ import type { MetricName } from 'artillery-engine-bench/protocol';
 import { mergeEncoded, toStats, type LatencyStats } from '../metrics/histograms';
 import { failLimitOf, formatFailLimit } from '../config/run-options';
 import type { EngineState, Measurements, ProcSample } from './measurements';
-import { summariseBy, type IdleWindow } from './series';
+import { perClientMemory, summariseBy, type IdleWindow } from './series';
 import { summariseInner } from './inner';
 import {
   SCHEMA_VERSION,
@@ -53,11 +53,6 @@ export function summariseRss(
   window: [number, number] | null,
 ): RssSummary {
   return summariseBy(samples, (s) => s.rssBytes, idleAt, window);
-}
-
-function perClient(rss: RssSummary, connected: number): number | null {
-  if (rss.idle === null || rss.steady === null || connected === 0) return null;
-  return Math.round((rss.steady - rss.idle) / connected);
 }
 
 function activeCpu(samples: readonly ProcSample[], from: number | null, to: number | null): number | null {
@@ -174,12 +169,10 @@ export function buildResult(m: Measurements): RunResult {
   const activeTo = m.engine.phases.probe?.completedAt ?? m.engine.phases.hold?.completedAt ?? m.finishedAt;
 
   const phases = m.engine.phases;
-  const serverRss = summariseRss(m.server.samples, idleWindow(phases, m.loadStartedAt), window);
-  const loadgenRss = summariseRss(
-    m.loadgen.samples,
-    idleWindow(phases, phases.warmup?.startedAt ?? phases.ramp?.startedAt ?? null),
-    window,
-  );
+  const serverIdle = idleWindow(phases, m.loadStartedAt);
+  const loadgenIdle = idleWindow(phases, phases.warmup?.startedAt ?? phases.ramp?.startedAt ?? null);
+  const serverRss = summariseRss(m.server.samples, serverIdle, window);
+  const loadgenRss = summariseRss(m.loadgen.samples, loadgenIdle, window);
   const reasons = invalidReasons(m);
   const unscheduled = counts.arrivalsUnscheduled ?? 0;
   const relPhases: Record<string, PhaseTimes> = {};
@@ -283,7 +276,7 @@ export function buildResult(m: Measurements): RunResult {
       // Redis client: 116 MB for ~8 s, then 59 MB) that V8 releases at a moment of its choosing,
       // often mid-run, so steady − idle can even come out negative. A killed node also leaves
       // the steady sum. Each node's own RSS is in `nodes`.
-      bytesPerClient: m.nodes && m.nodes.length > 1 ? null : perClient(serverRss, connected),
+      ...perClientMemory(m.nodes && m.nodes.length > 1 ? [] : m.server.samples, serverIdle, window, connected),
       cpuPercent: activeCpu(m.server.samples, activeFrom, activeTo),
       samplesFrom: m.server.samples.length === 0 ? 'none' : m.server.remotePid != null ? 'remote' : 'local',
       ...(m.server.remoteErrors !== undefined && { remoteErrors: m.server.remoteErrors }),
@@ -300,7 +293,7 @@ export function buildResult(m: Measurements): RunResult {
       cpuPercent: activeCpu(m.loadgen.samples, activeFrom, activeTo),
       rssBytes: loadgenRss.peak,
       rss: loadgenRss,
-      bytesPerClient: perClient(loadgenRss, connected),
+      ...perClientMemory(m.loadgen.samples, loadgenIdle, window, connected),
       loopDelayMs: m.engine.loopDelayMs,
       native: m.engine.client?.native ?? null,
       sioParser: m.engine.client?.sioParser ?? null,

@@ -37,6 +37,21 @@ export interface RssSummary {
 }
 
 /**
+ * How small a memory per client one run can tell from the noise of its RSS samples. Absent in
+ * older files.
+ */
+export interface PerClientFloor {
+  /**
+   * the RSS noise over the connected clients (bytes, rounded up): the largest of one page, the
+   * spread of the idle samples, the spread of the steady samples and a fall from idle to steady;
+   * null where bytesPerClient cannot be computed at all
+   */
+  bytesPerClientFloor?: number | null;
+  /** steady − idle was within that noise: bytesPerClient is null, each client cost less than the floor */
+  bytesPerClientBelowFloor?: boolean;
+}
+
+/**
  * What `bench serve` sampled inside itself (heap, event loop, GC), over all nodes: heaps and GC
  * summed, the event loop the busiest node's. Absent in results from before it was measured.
  */
@@ -215,24 +230,28 @@ export interface RunResultBase {
     transports: string[] | null;
     pingIntervalMs: number | null;
     rssBytes: RssSummary;
-    /** (steady − idle) / connected; null with several nodes (see README, scale-out) */
+    /**
+     * (steady − idle) / connected; null with several nodes (see README, scale-out), and when the
+     * clients added less than the RSS noise (bytesPerClientBelowFloor)
+     */
     bytesPerClient: number | null;
-    /** mean CPU from the first arrival to the end of the probes (% of one core) */
-    cpuPercent: number | null;
-    /** where the samples came from: /proc on this machine, a remote `bench serve --metrics-token`, or nowhere */
-    samplesFrom: 'local' | 'remote' | 'none';
-    /** Socket.IO's tuning options as the server applied them; null: another library, or a --target */
-    sio?: { parser: string; discardRequest: boolean; wsEngine: string | null } | null;
-    /** ws's native add-ons as loaded in the server; null: not known (a --target) */
-    native?: { bufferutil: boolean; utf8Validate: boolean } | null;
-    /** with --server-metrics: reads of it that failed during the run, and the last reason; null: none failed */
-    remoteErrors?: { count: number; last: string } | null;
-    /** the profile's memory cap on the server, and what it saw; null without one */
-    memoryCap: MemoryCapReport | null;
-    samples: StoredSample[];
-    /** null: not sampled (--target, --adapter cluster) */
-    inner?: InnerSummary | null;
-  };
+  } & PerClientFloor & {
+      /** mean CPU from the first arrival to the end of the probes (% of one core) */
+      cpuPercent: number | null;
+      /** where the samples came from: /proc on this machine, a remote `bench serve --metrics-token`, or nowhere */
+      samplesFrom: 'local' | 'remote' | 'none';
+      /** Socket.IO's tuning options as the server applied them; null: another library, or a --target */
+      sio?: { parser: string; discardRequest: boolean; wsEngine: string | null } | null;
+      /** ws's native add-ons as loaded in the server; null: not known (a --target) */
+      native?: { bufferutil: boolean; utf8Validate: boolean } | null;
+      /** with --server-metrics: reads of it that failed during the run, and the last reason; null: none failed */
+      remoteErrors?: { count: number; last: string } | null;
+      /** the profile's memory cap on the server, and what it saw; null without one */
+      memoryCap: MemoryCapReport | null;
+      samples: StoredSample[];
+      /** null: not sampled (--target, --adapter cluster) */
+      inner?: InnerSummary | null;
+    };
   loadgen: {
     /** the first generator's pid */
     pid: number | null;
@@ -245,18 +264,19 @@ export interface RunResultBase {
     /** peak RSS of the Artillery processes together */
     rssBytes: number | null;
     rss: RssSummary;
-    /** (steady − idle) / connected: the generator's memory per client */
+    /** (steady − idle) / connected: the generator's memory per client; null below the floor, as the server's */
     bytesPerClient: number | null;
-    loopDelayMs: LoopDelay | null;
-    /** ws's native add-ons as loaded in the engine workers, and the Socket.IO parser they spoke; null: not reported */
-    native?: { bufferutil: boolean; utf8Validate: boolean } | null;
-    sioParser?: string | null;
-    /** the run's verdict, as `valid` at the top (kept here for readers of schemaVersion 1) */
-    valid: boolean;
-    /** the same as the top-level `invalidReasons` */
-    invalidReasons: string[];
-    samples: StoredSample[];
-  };
+  } & PerClientFloor & {
+      loopDelayMs: LoopDelay | null;
+      /** ws's native add-ons as loaded in the engine workers, and the Socket.IO parser they spoke; null: not reported */
+      native?: { bufferutil: boolean; utf8Validate: boolean } | null;
+      sioParser?: string | null;
+      /** the run's verdict, as `valid` at the top (kept here for readers of schemaVersion 1) */
+      valid: boolean;
+      /** the same as the top-level `invalidReasons` */
+      invalidReasons: string[];
+      samples: StoredSample[];
+    };
   /** whether every engine worker wrote its final line (its last counts and histograms) */
   engine: { workers: number; final: boolean };
   /** phase boundaries, ms since the run started */

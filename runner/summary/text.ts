@@ -2,6 +2,7 @@ import type { LatencyStats } from '../metrics/histograms';
 import type { SweepManifest } from '../result/manifest';
 import { faultText } from '../result/faults';
 import type { InnerSummary, RunResult } from '../result/build';
+import type { PerClientFloor } from '../result/schema';
 import { kib, mib } from '../metrics/units';
 
 const num = (n: number | null | undefined, digits = 1) => (n === null || n === undefined ? '–' : n.toFixed(digits));
@@ -66,6 +67,13 @@ function tuningText(r: RunResult): string {
     .filter((p) => p !== '')
     .map((p) => ` · ${p}`)
     .join('');
+}
+
+/** Memory per client, or the floor it stayed below: never a negative cost. */
+export function perClientText(p: { bytesPerClient: number | null } & PerClientFloor): string {
+  if (p.bytesPerClientBelowFloor && p.bytesPerClientFloor != null)
+    return `< ${kib(p.bytesPerClientFloor)} (below what this run resolves)`;
+  return kib(p.bytesPerClient);
 }
 
 /** Deflate as the server applied it, else as asked and said to be so. */
@@ -141,7 +149,7 @@ export function formatSummary(r: RunResult, outFile?: string): string {
   }
   const s = r.server;
   lines.push(
-    `  server RSS       idle ${mib(s.rssBytes.idle)}  steady ${mib(s.rssBytes.steady)}  peak ${mib(s.rssBytes.peak)}  per client ${kib(s.bytesPerClient)}  CPU ${num(s.cpuPercent)}%`,
+    `  server RSS       idle ${mib(s.rssBytes.idle)}  steady ${mib(s.rssBytes.steady)}  peak ${mib(s.rssBytes.peak)}  per client ${perClientText(s)}  CPU ${num(s.cpuPercent)}%`,
   );
   if (s.inner) lines.push(...innerLines(s.inner));
   if (s.remoteErrors) {
@@ -152,7 +160,7 @@ export function formatSummary(r: RunResult, outFile?: string): string {
   }
   const g = r.loadgen;
   lines.push(
-    `  generator        CPU ${num(g.cpuPercent)}%  RSS peak ${mib(g.rssBytes)}  per client ${kib(g.bytesPerClient)}  loop delay p99 ${num(g.loopDelayMs?.p99)} ms`,
+    `  generator        CPU ${num(g.cpuPercent)}%  RSS peak ${mib(g.rssBytes)}  per client ${perClientText(g)}  loop delay p99 ${num(g.loopDelayMs?.p99)} ms`,
   );
   const valid = r.valid ?? g.valid;
   lines.push(valid ? '  valid            yes' : `  valid            NO (see the first line)`);

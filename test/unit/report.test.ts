@@ -489,6 +489,23 @@ describe('renderMarkdown', () => {
     assert.match(html, /<td class="num">5\.00<\/td><td class="num">–<\/td>/);
   });
 
+  it('shows a per-client memory below what the run resolves as below its floor', () => {
+    const dir = path.join(root, 'below-floor');
+    const r = makeResult('ws', 1000);
+    Object.assign(r.server, { bytesPerClient: null, bytesPerClientFloor: 2048, bytesPerClientBelowFloor: true });
+    writeJson(path.join(dir, 'ws.json'), r);
+    const row = renderMarkdown(loadInputs([dir]))
+      .split('\n')
+      .find((l) => l.startsWith('| ws |'))!;
+    assert.match(row, / \| < 2\.00 \| [^|]+ \|$/);
+    const html = renderHtml(loadInputs([dir]));
+    assert.match(html, /<td class="num">&lt; 2\.0<\/td>/);
+    assert.match(
+      html,
+      /1 run added less memory than the noise of its RSS samples: below what it resolves, so not drawn/,
+    );
+  });
+
   it('ends with a one-line conditions footer', () => {
     const env = baseResult().env;
     const last = text.trim().split('\n').pop()!;

@@ -178,6 +178,28 @@ describe('buildResult', () => {
     assert.match(formatSummary(local), / · deflate off · /);
   });
 
+  it('says a per-client memory below what the RSS samples resolve is below that floor, never a negative cost', () => {
+    // Steady 0.2 MB below idle with 100 clients: garbage from before the load went meanwhile.
+    const server = {
+      ...measurements().server,
+      samples: [sample(500, 50), sample(1_000, 50.1), sample(1_400, 50), sample(4_200, 49.8), sample(4_800, 49.8)],
+    };
+    const r = buildResult(measurements({ server }));
+    assert.equal(r.server.rssBytes.steady! - r.server.rssBytes.idle!, -200_000);
+    assert.equal(r.server.bytesPerClient, null);
+    assert.equal(r.server.bytesPerClientBelowFloor, true);
+    // The noise is the larger of the drop (0.2 MB) and the samples' spread (0.1 MB), over 100 clients.
+    assert.equal(r.server.bytesPerClientFloor, 2_000);
+    assert.match(formatSummary(r), / per client < 2\.0 KiB \(below what this run resolves\) /);
+    assert.doesNotMatch(formatSummary(r), /-\d/);
+
+    // 10 MB over 100 clients stands well above one page of noise.
+    const resolved = buildResult(measurements());
+    assert.equal(resolved.server.bytesPerClient, 100_000);
+    assert.equal(resolved.server.bytesPerClientBelowFloor, false);
+    assert.equal(resolved.server.bytesPerClientFloor, 41);
+  });
+
   it('marks a saturated generator invalid, with the reason', () => {
     const r = buildResult(
       measurements({ engine: engineState({ loopDelayMs: { p50: 50, p99: 250, max: 900, mean: 60 } }) }),
