@@ -560,6 +560,8 @@ export type LimitStop =
       limit: number;
       /** the clients that would no longer fit */
       atClients: number;
+      /** memory: the RSS each client adds (bytes), fitted over the idle server and the steps; absent in older files */
+      perClientBytes?: number;
     }
   | { kind: 'generator'; reason: string; atClients: number }
   | { kind: 'failed'; failed: number; errors: Record<string, number>; atClients: number }
@@ -584,6 +586,8 @@ export interface LimitResult {
     memoryLimitBytes: number | null;
     maxLoopDelayMs: number;
   };
+  /** the server's RSS before any client (bytes), the first point of the memory projection; null: not read; absent in older files */
+  idleRssBytes?: number | null;
   /** clients held by the last step that met every SLO with nothing run out */
   heldClients: number;
   stop: LimitStop;
