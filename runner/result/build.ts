@@ -1,4 +1,4 @@
-import type { MetricName } from 'artillery-engine-bench/protocol';
+import type { MetricName, NodeCounts } from 'artillery-engine-bench/protocol';
 import { mergeEncoded, toStats, type LatencyStats } from '../metrics/histograms';
 import { failLimitOf, formatFailLimit } from '../config/run-options';
 import type { EngineState, Measurements, ProcSample } from './measurements';
@@ -154,6 +154,12 @@ function broadcastReport(m: Measurements): RunResultBase['broadcast'] {
     gaps: counts.broadcastGaps ?? 0,
     missedWhileReconnecting: counts.broadcastsMissedReconnecting ?? 0,
   };
+}
+
+/** What a node's clients counted of it: welcomes and broadcasts received (0 for none). */
+function nodeCounts(byNode: Record<string, NodeCounts>, nodeId: string): NodeCounts {
+  const n = byNode[nodeId];
+  return { welcomed: n?.welcomed ?? 0, received: n?.received ?? 0 };
 }
 
 export function buildResult(m: Measurements): RunResult {
@@ -315,6 +321,7 @@ export function buildResult(m: Measurements): RunResult {
             rssBytes: summariseRss(n.samples, idleWindow(phases, m.loadStartedAt), window),
             cpuPercent: activeCpu(n.samples, activeFrom, activeTo),
             ...(m.deliveries && { deliveries: m.deliveries[n.nodeId] ?? 0 }),
+            ...(counts.byNode && Object.keys(counts.byNode).length > 0 && nodeCounts(counts.byNode, n.nodeId)),
             ...(killed.has(n.nodeId) && { killed: true }),
             samples: store(n.samples, t0),
           }))

@@ -300,6 +300,13 @@ export interface RunResultBase {
         cpuPercent: number | null;
         /** broadcast deliveries this node wrote, from its log; absent when not logged */
         deliveries?: number;
+        /**
+         * what the clients counted of this node, by the node its welcome named: main clients it
+         * welcomed (reconnects included) and broadcasts they received from it, each (client, seq)
+         * once, to hold against `deliveries`; absent when the engine or the servers did not say
+         */
+        welcomed?: number;
+        received?: number;
         /** true for the node --kill-node-at killed */
         killed?: boolean;
         samples: StoredSample[];

@@ -26,6 +26,7 @@ import {
   type Lib,
   type MetricName,
 } from 'artillery-engine-bench';
+import { addCounts } from '../../runner/loadgen/engine-events';
 import { createServer } from '../../servers/index';
 import type { BenchServer } from '../../servers/types';
 
@@ -137,14 +138,7 @@ async function runArtillery(scenario: string, target: string, lib: Lib, dir: str
     const finals = events.filter((e): e is FinalEvent => e.event === 'final');
     assert.equal(finals.length, 1, 'exactly one final line per worker');
     const final = finals[0]!;
-    for (const k of Object.keys(counts) as (keyof EngineCounts)[]) {
-      if (k === 'errors') {
-        for (const [code, n] of Object.entries(final.counts.errors))
-          counts.errors[code] = (counts.errors[code] ?? 0) + n;
-      } else {
-        counts[k] = (counts[k] ?? 0) + (final.counts[k] ?? 0);
-      }
-    }
+    addCounts(counts, final.counts);
     for (const m of METRICS) {
       const encoded = final.histograms[m];
       if (encoded !== undefined) recorded[m] += hdr.decodeFromCompressedBase64(encoded).totalCount;
@@ -378,7 +372,7 @@ describe('bench engine, driven directly', () => {
     const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
     await new Promise((r) => wss.once('listening', r));
     wss.on('connection', (socket) => {
-      socket.send(JSON.stringify({ type: 'welcome', t: Date.now() }));
+      socket.send(JSON.stringify({ type: 'welcome', t: Date.now(), node: 'node-7' }));
       for (const seq of [1, 3, 2, 2, 4]) socket.send(JSON.stringify({ type: 'broadcast', seq, t: Date.now() }));
     });
     try {
@@ -416,6 +410,8 @@ describe('bench engine, driven directly', () => {
       assert.equal(c.broadcastsReceived, 4, 'seq 1, 2, 3 and 4 once each');
       assert.equal(c.broadcastDuplicates, 1);
       assert.equal(c.broadcastOutOfOrder, 1, 'seq 2 after seq 3');
+      // Counted for the node the welcome named, each (client, seq) once: held against its log.
+      assert.deepEqual(c.byNode, { 'node-7': { welcomed: 1, received: 4 } });
     } finally {
       await new Promise((r) => wss.close(r));
     }

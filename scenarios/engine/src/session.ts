@@ -115,6 +115,8 @@ export class Session implements ClientHandlers {
   private echoEveryMs = 0;
   /** why the connection was lost, so a later step fails with the same code */
   private lost: ConnectionError | null = null;
+  /** the node serving the connection, as its welcome said; null: not said (an older server) */
+  private node: string | null = null;
 
   /**
    * @param dueAt when the arrival schedule said this VU should start (performance.now() ms);
@@ -210,10 +212,15 @@ export class Session implements ClientHandlers {
     }
     const { recorder } = this.host;
     switch (m.type) {
-      case 'welcome':
+      case 'welcome': {
+        const node = (m as { node?: unknown }).node;
+        if (this.state !== State.Connecting && this.state !== State.Reconnecting) break;
+        this.node = typeof node === 'string' ? node : null;
+        if (this.role === 'main') recorder.atNode(this.node, 'welcomed');
         if (this.state === State.Connecting) this.connected(now, m.t);
-        else if (this.state === State.Reconnecting) this.reconnected(now);
+        else this.reconnected(now);
         break;
+      }
       case 'echo': {
         recorder.latency('echoMs', now - m.t, this.ee);
         const sentAt = (m as { s?: unknown }).s;
@@ -245,6 +252,7 @@ export class Session implements ClientHandlers {
         this.minSeq = Math.min(this.minSeq, seq);
         this.delivered(m.t, 'broadcastMs', 'broadcastNegative');
         recorder.count('broadcastsReceived', this.ee);
+        recorder.atNode(this.node, 'received');
         break;
       }
       default:
