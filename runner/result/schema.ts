@@ -235,23 +235,22 @@ export interface RunResultBase {
      * clients added less than the RSS noise (bytesPerClientBelowFloor)
      */
     bytesPerClient: number | null;
-  } & PerClientFloor & {
-      /** mean CPU from the first arrival to the end of the probes (% of one core) */
-      cpuPercent: number | null;
-      /** where the samples came from: /proc on this machine, a remote `bench serve --metrics-token`, or nowhere */
-      samplesFrom: 'local' | 'remote' | 'none';
-      /** Socket.IO's tuning options as the server applied them; null: another library, or a --target */
-      sio?: { parser: string; discardRequest: boolean; wsEngine: string | null } | null;
-      /** ws's native add-ons as loaded in the server; null: not known (a --target) */
-      native?: { bufferutil: boolean; utf8Validate: boolean } | null;
-      /** with --server-metrics: reads of it that failed during the run, and the last reason; null: none failed */
-      remoteErrors?: { count: number; last: string } | null;
-      /** the profile's memory cap on the server, and what it saw; null without one */
-      memoryCap: MemoryCapReport | null;
-      samples: StoredSample[];
-      /** null: not sampled (--target, --adapter cluster) */
-      inner?: InnerSummary | null;
-    };
+    /** mean CPU from the first arrival to the end of the probes (% of one core) */
+    cpuPercent: number | null;
+    /** where the samples came from: /proc on this machine, a remote `bench serve --metrics-token`, or nowhere */
+    samplesFrom: 'local' | 'remote' | 'none';
+    /** Socket.IO's tuning options as the server applied them; null: another library, or a --target */
+    sio?: { parser: string; discardRequest: boolean; wsEngine: string | null } | null;
+    /** ws's native add-ons as loaded in the server; null: not known (a --target) */
+    native?: { bufferutil: boolean; utf8Validate: boolean } | null;
+    /** with --server-metrics: reads of it that failed during the run, and the last reason; null: none failed */
+    remoteErrors?: { count: number; last: string } | null;
+    /** the profile's memory cap on the server, and what it saw; null without one */
+    memoryCap: MemoryCapReport | null;
+    samples: StoredSample[];
+    /** null: not sampled (--target, --adapter cluster) */
+    inner?: InnerSummary | null;
+  } & PerClientFloor;
   loadgen: {
     /** the first generator's pid */
     pid: number | null;
@@ -266,17 +265,16 @@ export interface RunResultBase {
     rss: RssSummary;
     /** (steady − idle) / connected: the generator's memory per client; null below the floor, as the server's */
     bytesPerClient: number | null;
-  } & PerClientFloor & {
-      loopDelayMs: LoopDelay | null;
-      /** ws's native add-ons as loaded in the engine workers, and the Socket.IO parser they spoke; null: not reported */
-      native?: { bufferutil: boolean; utf8Validate: boolean } | null;
-      sioParser?: string | null;
-      /** the run's verdict, as `valid` at the top (kept here for readers of schemaVersion 1) */
-      valid: boolean;
-      /** the same as the top-level `invalidReasons` */
-      invalidReasons: string[];
-      samples: StoredSample[];
-    };
+    loopDelayMs: LoopDelay | null;
+    /** ws's native add-ons as loaded in the engine workers, and the Socket.IO parser they spoke; null: not reported */
+    native?: { bufferutil: boolean; utf8Validate: boolean } | null;
+    sioParser?: string | null;
+    /** the run's verdict, as `valid` at the top (kept here for readers of schemaVersion 1) */
+    valid: boolean;
+    /** the same as the top-level `invalidReasons` */
+    invalidReasons: string[];
+    samples: StoredSample[];
+  } & PerClientFloor;
   /** whether every engine worker wrote its final line (its last counts and histograms) */
   engine: { workers: number; final: boolean };
   /** phase boundaries, ms since the run started */
