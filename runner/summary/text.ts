@@ -121,7 +121,7 @@ export function formatSummary(r: RunResult, outFile?: string): string {
     const b = r.broadcast;
     if (b.clockNegative)
       lines.push(
-        `                   ${b.clockNegative} broadcasts stamped after they arrived (clocks apart), not counted`,
+        `                   ${b.clockNegative} broadcasts stamped after they arrived (clocks apart), not timed`,
       );
     lines.push(
       `  broadcasts       ${b.sent} sent · ${b.delivered} of ${b.expectedDeliveries} deliveries · ${b.lost} lost · ${b.outOfOrder} out of order · ${b.duplicates} duplicates`,
