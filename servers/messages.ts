@@ -1,7 +1,8 @@
 import { epochMs, type BroadcastMessage, type EchoMessage, type WelcomeMessage } from 'artillery-engine-bench/protocol';
 
-export function welcomeMessage(): WelcomeMessage {
-  return { type: 'welcome', t: epochMs() };
+/** The first message to a client, naming the node that serves it. */
+export function welcomeMessage(node: string): WelcomeMessage {
+  return { type: 'welcome', t: epochMs(), node };
 }
 
 export function broadcastMessage(seq: number): BroadcastMessage {

@@ -94,8 +94,8 @@ export class SocketIoServer implements BenchServer {
       });
     });
     const delay = this.options.welcomeDelayMs ?? 0;
-    if (delay <= 0) return void socket.emit(SOCKETIO_EVENT, welcomeMessage());
-    const timer = setTimeout(() => socket.emit(SOCKETIO_EVENT, welcomeMessage()), delay);
+    if (delay <= 0) return void socket.emit(SOCKETIO_EVENT, welcomeMessage(this.nodeId));
+    const timer = setTimeout(() => socket.emit(SOCKETIO_EVENT, welcomeMessage(this.nodeId)), delay);
     socket.once('disconnect', () => clearTimeout(timer));
   }
 

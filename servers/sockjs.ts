@@ -73,8 +73,8 @@ class SockJsServer implements BenchServer {
       if (isEchoText(text)) sendAfter(this.options.echoDelayMs, () => conn.write(text));
     });
     const delay = this.options.welcomeDelayMs ?? 0;
-    if (delay <= 0) return void conn.write(JSON.stringify(welcomeMessage()));
-    const timer = setTimeout(() => conn.write(JSON.stringify(welcomeMessage())), delay);
+    if (delay <= 0) return void conn.write(JSON.stringify(welcomeMessage(this.nodeId)));
+    const timer = setTimeout(() => conn.write(JSON.stringify(welcomeMessage(this.nodeId))), delay);
     conn.once('close', () => clearTimeout(timer));
   }
 

@@ -70,8 +70,8 @@ class WsServer implements BenchServer {
         sendAfter(this.options.echoDelayMs, () => socket.send(data, { binary: isBinary }));
     });
     const delay = this.options.welcomeDelayMs ?? 0;
-    if (delay <= 0) return void socket.send(JSON.stringify(welcomeMessage()));
-    const timer = setTimeout(() => socket.send(JSON.stringify(welcomeMessage())), delay);
+    if (delay <= 0) return void socket.send(JSON.stringify(welcomeMessage(this.nodeId)));
+    const timer = setTimeout(() => socket.send(JSON.stringify(welcomeMessage(this.nodeId))), delay);
     socket.once('close', () => clearTimeout(timer));
   }
 

@@ -12,7 +12,7 @@ import { flagReason, isFlagged } from '../read/cell';
 import { parseSize, parseSlo, type Slo } from '../../runner/metrics/expr';
 import { readMetric, SLO_METRICS, type MetricName } from '../../runner/metrics/registry';
 import { bytes, count, fmt, times } from '../../runner/metrics/units';
-import { linearFit, rSquared, type LinearFit } from '../stats';
+import { linearFit, rSquared, type LinearFit } from '../../runner/metrics/fit';
 
 /** A latency `--slo` may name: one the metric registry marks fittable (see {@link SLO_METRICS}). */
 export type SloMetric = MetricName;
@@ -273,8 +273,8 @@ export interface CapacityReport {
 export const FITTED_LATENCIES: readonly SloMetric[] = [
   'connect.p50',
   'connect.p99',
-  'firstMessage.p50',
-  'firstMessage.p99',
+  'timeToFirstMessage.p50',
+  'timeToFirstMessage.p99',
 ];
 
 function pointOf(c: ReportCell): CapacityPoint | DroppedPoint {

@@ -112,7 +112,7 @@ export function capacityFigures(report: CapacityReport): PlotFigure[] {
   );
   const latencies: SloMetric[] = report.slos.length
     ? [...new Set(report.slos.map((s) => s.metric))]
-    : ['connect.p99', 'firstMessage.p99'];
+    : ['connect.p99', 'timeToFirstMessage.p99'];
   for (const metric of latencies) {
     const slos = report.slos.filter((s) => s.metric === metric);
     const tightest = slos.length ? slos.reduce((a, b) => (b.limitMs < a.limitMs ? b : a)) : null;

@@ -77,7 +77,7 @@ export function summarize(r: Omit<CompareReport, 'summary' | 'verdict'>): { verd
   const what = (d: MetricDecision) =>
     d.change
       ? `${d.metric} ${signedPct(d.change.estimate)} (${Math.round(r.confidence * 100)} % CI ${signedPct(d.change.low)} … ${signedPct(d.change.high)}, limit ±${d.limitPct.toFixed(0)} %)`
-      : `${d.metric} (not measured on both sides)`;
+      : `${d.metric} (measured by the baseline, not by the current build)`;
   const with_ = (o: CompareOutcome) => gated.filter((d) => d.outcome === o);
   switch (verdict) {
     case 'regressed':

@@ -14,7 +14,7 @@ export type CompareOutcome = 'regressed' | 'improved' | 'same' | 'unsure';
 export interface MetricDecision {
   metric: GateMetric;
   unit: 'ms' | 'bytes';
-  /** in the verdict (medians and memory); tails are shown, not decided on */
+  /** in the verdict (medians and memory, when measured); tails are shown, not decided on */
   gated: boolean;
   pairs: number;
   baselineMean: number | null;
@@ -60,7 +60,10 @@ export function decideMetric(name: GateMetric, pairs: readonly Pair[], s: Decide
     const vc = readMetric(name, c);
     return vb === null || vc === null ? [] : [[vb, vc] as const];
   });
-  const gated = rule.kind === 'median' || rule.kind === 'memory';
+  // A metric the baseline measured and the current build no longer does: something stopped working.
+  const lost = pairs.some(([b, c]) => readMetric(name, b) !== null && readMetric(name, c) === null);
+  const measured = values.length > 0 || lost;
+  const gated = measured && (rule.kind === 'median' || rule.kind === 'memory');
   const base = { metric: name, unit, gated, pairs: values.length } as const;
   if (values.length === 0) {
     return {
@@ -69,7 +72,7 @@ export function decideMetric(name: GateMetric, pairs: readonly Pair[], s: Decide
       currentMean: null,
       change: null,
       limitPct: s.thresholds[name],
-      outcome: 'unsure',
+      outcome: lost ? 'regressed' : 'unsure',
       morePairs: null,
     };
   }

@@ -16,7 +16,11 @@ function row(d: MetricDecision): string[] {
     d.change ? signedPct(d.change.estimate) : '–',
     d.change ? `${signedPct(d.change.low)} … ${signedPct(d.change.high)}` : '–',
     Number.isFinite(d.limitPct) ? `±${d.limitPct.toFixed(0)} %` : '–',
-    d.gated ? d.outcome.toUpperCase() : `${d.outcome} (tail: shown, not decided on)`,
+    d.pairs === 0 && d.outcome !== 'regressed'
+      ? 'not measured'
+      : d.gated
+        ? d.outcome.toUpperCase()
+        : `${d.outcome} (tail: shown, not decided on)`,
   ];
 }
 

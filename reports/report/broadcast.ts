@@ -4,7 +4,7 @@
  * Rendering is html.ts's; everything here is data.
  */
 import { LIBS } from 'artillery-engine-bench/protocol';
-import type { LatencyStats } from '../../runner/metrics/histograms';
+import { latencyOf, type ReadLatency } from '../../runner/metrics/registry';
 import type { ReconnectReport, RunResult } from '../../runner/result/build';
 import { faultLabel, faultText } from '../../runner/result/faults';
 import type { ReportCell } from '../read/read';
@@ -161,7 +161,7 @@ export interface DeliveryRow {
   gaps: number | null;
   missedWhileReconnecting: number | null;
   reconnect: ReconnectReport | null;
-  reconnectMs: LatencyStats | null;
+  reconnectMs: ReadLatency | null;
   /** empty with one node */
   nodes: NodeDelivery[];
   faults: string[];
@@ -199,7 +199,6 @@ function rowOf(run: BroadcastRun, deflateDiffers: boolean): DeliveryRow {
   const r = run.cell.result!;
   const b = r.broadcast;
   const reconnect = reconnectOf(r);
-  const stats = reconnect?.timeMs;
   return {
     run,
     library: deflateDiffers ? `${run.lib} · deflate ${run.deflate ? 'on' : 'off'}` : run.lib,
@@ -208,7 +207,7 @@ function rowOf(run: BroadcastRun, deflateDiffers: boolean): DeliveryRow {
     gaps: num(b?.gaps),
     missedWhileReconnecting: num(b?.missedWhileReconnecting),
     reconnect,
-    reconnectMs: stats && num(stats.p50) !== null ? stats : null,
+    reconnectMs: reconnect && latencyOf('reconnect', r),
     nodes: nodesOf(r),
     faults: (Array.isArray(r.faults) ? r.faults : []).map((f) => faultText(f, run.adapter)),
   };

@@ -1,8 +1,8 @@
 /** The report's table of every run, one row each, errored and invalid ones marked. */
-import type { LatencyStats } from '../../runner/metrics/histograms';
+import type { ReadLatency } from '../../runner/metrics/registry';
 import { rateText, type ReportCell } from '../read/read';
 import { escapeHtml as h } from './escape';
-import { KB, MB, numbersOf } from './metrics';
+import { KB, MB, numbersOf, type CellNumbers } from './metrics';
 import { fmt, fmtClients } from './numbers';
 
 const statusBadge = (status: string) => `<span class="badge status-${h(status)}">${h(status)}</span>`;
@@ -15,17 +15,23 @@ function validBadge(c: ReportCell): string {
 export const td = (text: string, cls = 'num') => `<td class="${cls}">${h(text)}</td>`;
 const bytesMb = (b: number | null) => (b === null ? '–' : (b / MB).toFixed(1));
 
+/** KB per client, or the floor it stayed below. */
+function perClientKb(n: CellNumbers): string {
+  if (n.bytesPerClient !== null) return (n.bytesPerClient / KB).toFixed(1);
+  return n.bytesPerClientBelow === null ? '–' : `< ${(n.bytesPerClientBelow / KB).toFixed(1)}`;
+}
+
 function cellRow(c: ReportCell): string {
   const n = numbersOf(c);
   const cls = [c.status !== 'completed' ? 'row-errored' : '', c.valid === false ? 'row-invalid' : '']
     .filter(Boolean)
     .join(' ');
   const reasons = [...(c.error ? [`${c.status}: ${c.error}`] : []), ...c.invalidReasons.map((r) => `invalid: ${r}`)];
-  const lat = (s: LatencyStats | null) => [td(fmt(s?.p50)), td(fmt(s?.p99))].join('');
+  const lat = (s: ReadLatency | null) => [td(fmt(s?.p50)), td(fmt(s?.p99))].join('');
   const connected =
     n.connected === null ? '–' : `${fmtClients(n.connected)} / ${n.failed === null ? '–' : fmtClients(n.failed)}`;
   return `<tr class="${cls}">
-<td>${h(c.series)}</td>${td(fmtClients(c.clients))}${td(rateText(c.arrivalRate))}${td(String(c.trial))}<td>${statusBadge(c.status)}</td><td>${validBadge(c)}</td>${td(connected)}${lat(n.connectMs)}${lat(n.connectServiceMs)}${lat(n.timeToFirstMessageMs)}${lat(n.firstMessageMs)}${lat(n.echoMs)}${td(bytesMb(n.rssIdleBytes))}${td(bytesMb(n.rssSteadyBytes))}${td(bytesMb(n.rssPeakBytes))}${td(n.bytesPerClient === null ? '–' : (n.bytesPerClient / KB).toFixed(1))}${td(bytesMb(n.heapSteadyBytes))}
+<td>${h(c.series)}</td>${td(fmtClients(c.clients))}${td(rateText(c.arrivalRate))}${td(String(c.trial))}<td>${statusBadge(c.status)}</td><td>${validBadge(c)}</td>${td(connected)}${lat(n.connectMs)}${lat(n.connectServiceMs)}${lat(n.timeToFirstMessageMs)}${lat(n.firstMessageMs)}${lat(n.echoMs)}${td(bytesMb(n.rssIdleBytes))}${td(bytesMb(n.rssSteadyBytes))}${td(bytesMb(n.rssPeakBytes))}${td(perClientKb(n))}${td(bytesMb(n.heapSteadyBytes))}
 <td class="reasons">${reasons.map((r) => `<div>${h(r)}</div>`).join('')}</td></tr>`;
 }
 

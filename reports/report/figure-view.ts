@@ -1,5 +1,5 @@
 /** What every figure of the HTML report is built into, and the helpers the figure builders share. */
-import type { LatencyStats } from '../../runner/metrics/histograms';
+import type { ReadLatency } from '../../runner/metrics/registry';
 import type { ReportCell } from '../read/read';
 import type { ChartPoint, FigureData } from '../browser/figure-data';
 import { acrossTrials, type CellGroup, type CellNumbers } from './metrics';
@@ -20,7 +20,7 @@ export interface FigureView {
 }
 
 /** A latency percentile of the stats `pick` chooses, or null. */
-export const p = (pick: (n: CellNumbers) => LatencyStats | null, key: keyof LatencyStats) => (n: CellNumbers) =>
+export const p = (pick: (n: CellNumbers) => ReadLatency | null, key: keyof ReadLatency) => (n: CellNumbers) =>
   pick(n)?.[key] ?? null;
 
 export const cellName = (c: ReportCell) => `${c.series} × ${fmtClients(c.clients)} clients, trial ${c.trial}`;

@@ -212,6 +212,14 @@ export function figureView(def: FigureDef, groups: CellGroup[], cells: readonly 
         : `${v1} of these runs predate result schemaVersion 2 and have no time to first message.`,
     );
   }
+  if (def.figure === 'bytes-per-client') {
+    const below = cells.filter((c) => numbersOf(c).bytesPerClientBelow !== null).length;
+    if (below > 0) {
+      notes.push(
+        `${below === 1 ? '1 run' : `${below} runs`} added less memory than the noise of ${below === 1 ? 'its' : 'their'} RSS samples: below what ${below === 1 ? 'it resolves' : 'they resolve'}, so not drawn; the table gives each floor.`,
+      );
+    }
+  }
   if (def.study === 'firstMessage') {
     notes.push(
       '2020 study: its method for the time to the first message was not published; its points give orders of magnitude only.',

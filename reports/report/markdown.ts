@@ -3,7 +3,17 @@ import { profileName } from '../../runner/result/env';
 import { escapeMarkdown as md } from './escape';
 import { rateText, schemaVersionsOf, type LoadedReport, type ReportCell } from '../read/read';
 import { schemaVersionComment } from './page';
-import { acrossTrials, flagReason, groupCells, isFlagged, KB, MB, type CellGroup, type CellNumbers } from './metrics';
+import {
+  acrossTrials,
+  flagReason,
+  groupCells,
+  isFlagged,
+  KB,
+  MB,
+  numbersOf,
+  type CellGroup,
+  type CellNumbers,
+} from './metrics';
 
 /** Packages that are the library under test, for the conditions footer. */
 const LIB_PACKAGES: Record<string, string[]> = {
@@ -36,6 +46,14 @@ function validText(cells: readonly ReportCell[]): string {
   return `**${valid} of ${known.length}**`;
 }
 
+/** KB per client across trials; when no trial resolved it, the highest floor they all stayed below. */
+function perClientKb(g: CellGroup): string {
+  const a = acrossTrials(g.cells, (n) => n.bytesPerClient);
+  if (a !== null) return `${fmt(a.value / KB)}${a.flagged ? '\\*' : ''}`;
+  const floors = g.cells.flatMap((c) => numbersOf(c).bytesPerClientBelow ?? []);
+  return floors.length ? `< ${fmt(Math.max(...floors) / KB)}` : '–';
+}
+
 function row(g: CellGroup, rates: boolean): string {
   const at = (pick: (n: CellNumbers) => number | null, scale = 1) => {
     const a = acrossTrials(g.cells, pick);
@@ -60,7 +78,7 @@ function row(g: CellGroup, rates: boolean): string {
     at((n) => n.firstMessageMs?.p50 ?? null),
     at((n) => n.echoMs?.p50 ?? null),
     at((n) => n.rssSteadyBytes, MB),
-    at((n) => n.bytesPerClient, KB),
+    perClientKb(g),
     at((n) => n.heapSteadyBytes, MB),
   ].join(' | ');
 }

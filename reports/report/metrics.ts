@@ -1,8 +1,7 @@
-import type { LatencyStats } from '../../runner/metrics/histograms';
 import { median, type RunResult } from '../../runner/result/build';
 import type { ArrivalRate } from '../../runner/config/run-options';
 import { isFlagged } from '../read/cell';
-import { latencyOf, readMetric } from '../../runner/metrics/registry';
+import { bytesPerClientBelow, latencyOf, readMetric, type ReadLatency } from '../../runner/metrics/registry';
 import type { ReportCell } from '../read/read';
 
 export { flagReason, isFlagged } from '../read/cell';
@@ -18,23 +17,25 @@ export interface CellNumbers {
   connected: number | null;
   failed: number | null;
   /** from when the arrival was due (schemaVersion 2); from the client's start in schemaVersion 1 */
-  connectMs: LatencyStats | null;
+  connectMs: ReadLatency | null;
   /** from the client's actual start; null before schemaVersion 2 */
-  connectServiceMs: LatencyStats | null;
+  connectServiceMs: ReadLatency | null;
   /** arrival due → welcome; null before schemaVersion 2 */
-  timeToFirstMessageMs: LatencyStats | null;
-  firstMessageMs: LatencyStats | null;
-  echoMs: LatencyStats | null;
-  probeConnectMs: LatencyStats | null;
-  probeFirstMessageMs: LatencyStats | null;
+  timeToFirstMessageMs: ReadLatency | null;
+  firstMessageMs: ReadLatency | null;
+  echoMs: ReadLatency | null;
+  probeConnectMs: ReadLatency | null;
+  probeFirstMessageMs: ReadLatency | null;
   rssIdleBytes: number | null;
   rssSteadyBytes: number | null;
   rssPeakBytes: number | null;
   bytesPerClient: number | null;
+  /** the floor the memory per client stayed below (bytes) when the run could not resolve it; else null */
+  bytesPerClientBelow: number | null;
   /** heap used inside the server, steady (bench serve's own samples); null in older results */
   heapSteadyBytes: number | null;
   /** server send → client receive of a broadcast (ms), across nodes when there are several */
-  broadcastMs: LatencyStats | null;
+  broadcastMs: ReadLatency | null;
   /** broadcast delivery; null without broadcasts */
   broadcast: Omit<NonNullable<RunResult['broadcast']>, 'latencyMs'> | null;
 }
@@ -57,6 +58,7 @@ export function numbersOf(cell: ReportCell): CellNumbers {
     rssSteadyBytes: readMetric('rss.steady', r),
     rssPeakBytes: readMetric('rss.peak', r),
     bytesPerClient: readMetric('bytesPerClient', r),
+    bytesPerClientBelow: bytesPerClientBelow(r),
     heapSteadyBytes: readMetric('heap.steady', r),
     broadcastMs: latencyOf('broadcast', r),
     broadcast:

@@ -14,13 +14,19 @@ export type { PhaseTimes } from '../result/schema';
 
 export { emptyCounts };
 
-function addCounts(into: EngineCounts, c: EngineCounts): void {
-  // Every count but the errors is a number to add up, whichever the engine's version knows.
+/** Adds one engine worker's counts to `into`. */
+export function addCounts(into: EngineCounts, c: EngineCounts): void {
+  // Every count but the errors and the per-node ones is a number to add up, whichever the engine's version knows.
   const sum = into as unknown as Record<string, number>;
   for (const [key, n] of Object.entries(c)) {
-    if (key !== 'errors' && typeof n === 'number') sum[key] = (sum[key] ?? 0) + n;
+    if (typeof n === 'number') sum[key] = (sum[key] ?? 0) + n;
   }
   for (const [code, n] of Object.entries(c.errors)) into.errors[code] = (into.errors[code] ?? 0) + n;
+  for (const [node, n] of Object.entries(c.byNode ?? {})) {
+    const to = ((into.byNode ??= {})[node] ??= { welcomed: 0, received: 0 });
+    to.welcomed += n.welcomed;
+    to.received += n.received;
+  }
 }
 
 function parseLines(text: string): EngineEvent[] {

@@ -51,20 +51,25 @@ export interface Metric {
 export const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const percent = (v: number | null) => (v === null ? null : Math.round(v * 10_000) / 100);
 
-/** Latency statistics as a result file holds them; a missing percentile reads as the p50. */
-export function latencyStats(v: unknown): LatencyStats | null {
+/**
+ * A latency as read back from a result file: each statistic the file has, and null for one it
+ * lacks (a hand-trimmed or foreign file), never a figure taken from another statistic.
+ */
+export type ReadLatency = { [K in keyof LatencyStats]: number | null };
+
+/** Latency statistics as a result file holds them; null when it holds none of them. */
+export function latencyStats(v: unknown): ReadLatency | null {
   if (typeof v !== 'object' || v === null) return null;
   const s = v as Record<string, unknown>;
-  const p50 = num(s.p50);
-  if (p50 === null) return null;
-  return {
-    p50,
-    p90: num(s.p90) ?? p50,
-    p99: num(s.p99) ?? p50,
-    max: num(s.max) ?? p50,
-    mean: num(s.mean) ?? p50,
-    count: num(s.count) ?? 0,
+  const out: ReadLatency = {
+    p50: num(s.p50),
+    p90: num(s.p90),
+    p99: num(s.p99),
+    max: num(s.max),
+    mean: num(s.mean),
+    count: num(s.count),
   };
+  return Object.values(out).some((x) => x !== null) ? out : null;
 }
 
 export const STATS = ['p50', 'p90', 'p99', 'max', 'mean'] as const;
@@ -98,10 +103,9 @@ export const LATENCIES = {
     read: (r) => at(r, 'connectMs'),
     stats: { p50: SLO_AND(MEDIAN), p90: SLO_AND(), p99: SLO_AND(TAIL) },
   },
-  firstMessage: {
-    read: (r) => at(r, 'firstMessageMs'),
-    stats: { p50: SLO_AND(MEDIAN), p90: SLO_AND(), p99: SLO_AND(TAIL) },
-  },
+  // connected → welcome: one turn of the client's event loop by construction (measurement.md),
+  // so neither gated nor fitted; timeToFirstMessage is the figure users wait for.
+  firstMessage: { read: (r) => at(r, 'firstMessageMs') },
   echo: { read: (r) => at(r, 'echoMs'), stats: { p50: { gate: MEDIAN }, p99: { gate: TAIL } } },
   // schemaVersion 2 keeps it in `broadcast`; both versions also have the top-level copy.
   broadcast: { read: (r) => at(r, 'broadcast', 'latencyMs') ?? at(r, 'broadcastMs') },
@@ -111,7 +115,10 @@ export const LATENCIES = {
   // schemaVersion 2 only: absent (null) in older files.
   connectService: { read: (r) => at(r, 'connectServiceMs') },
   arrivalLag: { read: (r) => at(r, 'arrivalLagMs') },
-  timeToFirstMessage: { read: (r) => at(r, 'timeToFirstMessageMs') },
+  timeToFirstMessage: {
+    read: (r) => at(r, 'timeToFirstMessageMs'),
+    stats: { p50: SLO_AND(MEDIAN), p90: SLO_AND(), p99: SLO_AND(TAIL) },
+  },
   welcomeDelivery: { read: (r) => at(r, 'welcomeDeliveryMs') },
   echoService: { read: (r) => at(r, 'echoServiceMs') },
   'probe.connectService': { read: (r) => at(r, 'probe', 'connectServiceMs') },
@@ -121,7 +128,7 @@ export const LATENCIES = {
 export type LatencyName = keyof typeof LATENCIES;
 
 /** One latency's statistics in a result, or null. */
-export function latencyOf(name: LatencyName, r: ResultFile | null | undefined): LatencyStats | null {
+export function latencyOf(name: LatencyName, r: ResultFile | null | undefined): ReadLatency | null {
   return r ? latencyStats((LATENCIES[name] as LatencyDef).read(r)) : null;
 }
 
@@ -208,6 +215,14 @@ export const GATE_METRICS: readonly MetricName[] = metricsWhere((m) => m.gate !=
 
 /** What `bench capacity --slo` may name, in registry order. */
 export const SLO_METRICS: readonly MetricName[] = metricsWhere((m) => m.slo === true).map((m) => m.name);
+
+/**
+ * The floor (bytes) a result's server memory per client stayed below, when the run could not
+ * resolve it from its RSS noise (`bytesPerClient` is then null); null otherwise and in older files.
+ */
+export function bytesPerClientBelow(r: ResultFile | null | undefined): number | null {
+  return at(r, 'server', 'bytesPerClientBelowFloor') === true ? num(at(r, 'server', 'bytesPerClientFloor')) : null;
+}
 
 /** A metric's value in a result file, or null (also for no result at all). */
 export function readMetric(name: MetricName, r: ResultFile | null | undefined): number | null {

@@ -1,8 +1,8 @@
-import type { MetricName } from 'artillery-engine-bench/protocol';
+import type { MetricName, NodeCounts } from 'artillery-engine-bench/protocol';
 import { mergeEncoded, toStats, type LatencyStats } from '../metrics/histograms';
 import { failLimitOf, formatFailLimit } from '../config/run-options';
 import type { EngineState, Measurements, ProcSample } from './measurements';
-import { summariseBy, type IdleWindow } from './series';
+import { perClientMemory, summariseBy, type IdleWindow } from './series';
 import { summariseInner } from './inner';
 import {
   SCHEMA_VERSION,
@@ -53,11 +53,6 @@ export function summariseRss(
   window: [number, number] | null,
 ): RssSummary {
   return summariseBy(samples, (s) => s.rssBytes, idleAt, window);
-}
-
-function perClient(rss: RssSummary, connected: number): number | null {
-  if (rss.idle === null || rss.steady === null || connected === 0) return null;
-  return Math.round((rss.steady - rss.idle) / connected);
 }
 
 function activeCpu(samples: readonly ProcSample[], from: number | null, to: number | null): number | null {
@@ -153,11 +148,18 @@ function broadcastReport(m: Measurements): RunResultBase['broadcast'] {
     outOfOrder: counts.broadcastOutOfOrder ?? 0,
     duplicates: counts.broadcastDuplicates ?? 0,
     latencyMs: stats(m.engine, 'broadcastMs'),
+    serverClock: m.engine.serverClock ?? 'same',
     clockNegative: counts.broadcastNegative ?? 0,
     expectedFrom: logged === null ? 'control' : 'nodes',
     gaps: counts.broadcastGaps ?? 0,
     missedWhileReconnecting: counts.broadcastsMissedReconnecting ?? 0,
   };
+}
+
+/** What a node's clients counted of it: welcomes and broadcasts received (0 for none). */
+function nodeCounts(byNode: Record<string, NodeCounts>, nodeId: string): NodeCounts {
+  const n = byNode[nodeId];
+  return { welcomed: n?.welcomed ?? 0, received: n?.received ?? 0 };
 }
 
 export function buildResult(m: Measurements): RunResult {
@@ -173,12 +175,10 @@ export function buildResult(m: Measurements): RunResult {
   const activeTo = m.engine.phases.probe?.completedAt ?? m.engine.phases.hold?.completedAt ?? m.finishedAt;
 
   const phases = m.engine.phases;
-  const serverRss = summariseRss(m.server.samples, idleWindow(phases, m.loadStartedAt), window);
-  const loadgenRss = summariseRss(
-    m.loadgen.samples,
-    idleWindow(phases, phases.warmup?.startedAt ?? phases.ramp?.startedAt ?? null),
-    window,
-  );
+  const serverIdle = idleWindow(phases, m.loadStartedAt);
+  const loadgenIdle = idleWindow(phases, phases.warmup?.startedAt ?? phases.ramp?.startedAt ?? null);
+  const serverRss = summariseRss(m.server.samples, serverIdle, window);
+  const loadgenRss = summariseRss(m.loadgen.samples, loadgenIdle, window);
   const reasons = invalidReasons(m);
   const unscheduled = counts.arrivalsUnscheduled ?? 0;
   const relPhases: Record<string, PhaseTimes> = {};
@@ -274,15 +274,16 @@ export function buildResult(m: Measurements): RunResult {
     server: {
       pid: o.target === null ? (ready?.pid ?? null) : (m.server.remotePid ?? null),
       url: ready?.url ?? o.target,
-      deflate: ready?.deflate ?? (o.deflate ? 'on' : 'off'),
-      transports: ready?.transports ?? [o.lib === 'socketio' ? o.transport : 'websocket'],
-      pingIntervalMs: ready?.pingIntervalMs ?? o.pingIntervalMs,
+      // Only what the server said it applied; a --target says nothing, and options holds what was asked.
+      deflate: ready?.deflate ?? null,
+      transports: ready?.transports ?? null,
+      pingIntervalMs: ready?.pingIntervalMs ?? null,
       rssBytes: serverRss,
       // Not for several nodes: an adapter node's idle RSS holds start-up garbage (loading the
       // Redis client: 116 MB for ~8 s, then 59 MB) that V8 releases at a moment of its choosing,
       // often mid-run, so steady − idle can even come out negative. A killed node also leaves
       // the steady sum. Each node's own RSS is in `nodes`.
-      bytesPerClient: m.nodes && m.nodes.length > 1 ? null : perClient(serverRss, connected),
+      ...perClientMemory(m.nodes && m.nodes.length > 1 ? [] : m.server.samples, serverIdle, window, connected),
       cpuPercent: activeCpu(m.server.samples, activeFrom, activeTo),
       samplesFrom: m.server.samples.length === 0 ? 'none' : m.server.remotePid != null ? 'remote' : 'local',
       ...(m.server.remoteErrors !== undefined && { remoteErrors: m.server.remoteErrors }),
@@ -299,7 +300,7 @@ export function buildResult(m: Measurements): RunResult {
       cpuPercent: activeCpu(m.loadgen.samples, activeFrom, activeTo),
       rssBytes: loadgenRss.peak,
       rss: loadgenRss,
-      bytesPerClient: perClient(loadgenRss, connected),
+      ...perClientMemory(m.loadgen.samples, loadgenIdle, window, connected),
       loopDelayMs: m.engine.loopDelayMs,
       native: m.engine.client?.native ?? null,
       sioParser: m.engine.client?.sioParser ?? null,
@@ -321,6 +322,7 @@ export function buildResult(m: Measurements): RunResult {
             rssBytes: summariseRss(n.samples, idleWindow(phases, m.loadStartedAt), window),
             cpuPercent: activeCpu(n.samples, activeFrom, activeTo),
             ...(m.deliveries && { deliveries: m.deliveries[n.nodeId] ?? 0 }),
+            ...(counts.byNode && Object.keys(counts.byNode).length > 0 && nodeCounts(counts.byNode, n.nodeId)),
             ...(killed.has(n.nodeId) && { killed: true }),
             samples: store(n.samples, t0),
           }))

@@ -37,6 +37,21 @@ export interface RssSummary {
 }
 
 /**
+ * How small a memory per client one run can tell from the noise of its RSS samples. Absent in
+ * older files.
+ */
+export interface PerClientFloor {
+  /**
+   * the RSS noise over the connected clients (bytes, rounded up): the largest of one page, the
+   * spread of the idle samples, the spread of the steady samples and a fall from idle to steady;
+   * null where bytesPerClient cannot be computed at all
+   */
+  bytesPerClientFloor?: number | null;
+  /** steady − idle was within that noise: bytesPerClient is null, each client cost less than the floor */
+  bytesPerClientBelowFloor?: boolean;
+}
+
+/**
  * What `bench serve` sampled inside itself (heap, event loop, GC), over all nodes: heaps and GC
  * summed, the event loop the busiest node's. Absent in results from before it was measured.
  */
@@ -181,7 +196,12 @@ export interface RunResultBase {
     expectedFrom?: 'nodes' | 'control';
     /** seqs missing between the first and the last one a client received, summed over clients */
     gaps?: number;
-    /** broadcasts stamped later than they arrived (clocks apart), recorded as 0 ms */
+    /**
+     * whose clock stamped the broadcasts: `same` host (latencyMs is arrival − stamp), or `other`
+     * (another machine's: latencyMs is null, the deliveries still counted); absent in older files
+     */
+    serverClock?: 'same' | 'other';
+    /** broadcasts stamped later than they arrived (clocks apart): counted, left out of latencyMs */
     clockNegative?: number;
     /**
      * seqs a client never received between its last one before a lost connection and its first
@@ -204,12 +224,18 @@ export interface RunResultBase {
   server: {
     pid: number | null;
     url: string | null;
-    /** per-message deflate as the server applied it */
-    deflate: string;
-    transports: string[];
-    pingIntervalMs: number;
+    /**
+     * per-message deflate, transports and ping interval as the server reported applying them in
+     * its ready line; null where it did not report (a --target): what was asked is in `options`
+     */
+    deflate: string | null;
+    transports: string[] | null;
+    pingIntervalMs: number | null;
     rssBytes: RssSummary;
-    /** (steady − idle) / connected; null with several nodes (see README, scale-out) */
+    /**
+     * (steady − idle) / connected; null with several nodes (see README, scale-out), and when the
+     * clients added less than the RSS noise (bytesPerClientBelowFloor)
+     */
     bytesPerClient: number | null;
     /** mean CPU from the first arrival to the end of the probes (% of one core) */
     cpuPercent: number | null;
@@ -226,7 +252,7 @@ export interface RunResultBase {
     samples: StoredSample[];
     /** null: not sampled (--target, --adapter cluster) */
     inner?: InnerSummary | null;
-  };
+  } & PerClientFloor;
   loadgen: {
     /** the first generator's pid */
     pid: number | null;
@@ -239,7 +265,7 @@ export interface RunResultBase {
     /** peak RSS of the Artillery processes together */
     rssBytes: number | null;
     rss: RssSummary;
-    /** (steady − idle) / connected: the generator's memory per client */
+    /** (steady − idle) / connected: the generator's memory per client; null below the floor, as the server's */
     bytesPerClient: number | null;
     loopDelayMs: LoopDelay | null;
     /** ws's native add-ons as loaded in the engine workers, and the Socket.IO parser they spoke; null: not reported */
@@ -250,7 +276,7 @@ export interface RunResultBase {
     /** the same as the top-level `invalidReasons` */
     invalidReasons: string[];
     samples: StoredSample[];
-  };
+  } & PerClientFloor;
   /** whether every engine worker wrote its final line (its last counts and histograms) */
   engine: { workers: number; final: boolean };
   /** phase boundaries, ms since the run started */
@@ -274,6 +300,13 @@ export interface RunResultBase {
         cpuPercent: number | null;
         /** broadcast deliveries this node wrote, from its log; absent when not logged */
         deliveries?: number;
+        /**
+         * what the clients counted of this node, by the node its welcome named: main clients it
+         * welcomed (reconnects included) and broadcasts they received from it, each (client, seq)
+         * once, to hold against `deliveries`; absent when the engine or the servers did not say
+         */
+        welcomed?: number;
+        received?: number;
         /** true for the node --kill-node-at killed */
         killed?: boolean;
         samples: StoredSample[];
@@ -534,6 +567,8 @@ export type LimitStop =
       limit: number;
       /** the clients that would no longer fit */
       atClients: number;
+      /** memory: the RSS each client adds (bytes), fitted over the idle server and the steps; absent in older files */
+      perClientBytes?: number;
     }
   | { kind: 'generator'; reason: string; atClients: number }
   | { kind: 'failed'; failed: number; errors: Record<string, number>; atClients: number }
@@ -558,6 +593,8 @@ export interface LimitResult {
     memoryLimitBytes: number | null;
     maxLoopDelayMs: number;
   };
+  /** the server's RSS before any client (bytes), the first point of the memory projection; null: not read; absent in older files */
+  idleRssBytes?: number | null;
   /** clients held by the last step that met every SLO with nothing run out */
   heldClients: number;
   stop: LimitStop;

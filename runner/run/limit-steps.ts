@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as hdr from 'hdr-histogram-js';
 import type { EngineCounts, EngineEvent, MetricName } from 'artillery-engine-bench/protocol';
 import type { PhaseSpec } from '../loadgen/artillery';
+import { linearFit } from '../metrics/fit';
 import { buildHistogram, toStats } from '../metrics/histograms';
 import type { LimitSlo, ResolvedLimitOptions } from '../config/limit-options';
 import type { LimitStep, LimitStop } from '../result/schema';
@@ -151,6 +152,23 @@ export interface Limits {
   ports: number;
   /** memory the server may grow into: --memory-limit, else its RSS now plus what the machine has available */
   memoryBytes: number;
+  /** the server's RSS before any client (bytes); null: not read */
+  idleRssBytes: number | null;
+}
+
+/**
+ * The RSS each client adds to the server (bytes): the least-squares slope of RSS against clients
+ * over the idle server and every step so far, never below 0. Not RSS ÷ clients: that charges
+ * the idle server to the clients. Null with fewer than two points to fit.
+ */
+export function rssPerClient(idleRssBytes: number | null, steps: readonly LimitStep[]): number | null {
+  const points = steps.flatMap((s) => (s.server.rssBytes === null ? [] : [[s.clients, s.server.rssBytes] as const]));
+  if (idleRssBytes !== null) points.unshift([0, idleRssBytes]);
+  const fit = linearFit(
+    points.map((p) => p[0]),
+    points.map((p) => p[1]),
+  );
+  return fit === null ? null : Math.max(0, fit.slope);
 }
 
 /**
@@ -164,6 +182,7 @@ export function stopAfter(
   o: Pick<ResolvedLimitOptions, 'slos' | 'maxLoopDelayMs' | 'max'>,
   next: number | null,
   limits: Limits,
+  earlier: readonly LimitStep[] = [],
 ): LimitStop | null {
   if (step.failed > 0) return { kind: 'failed', failed: step.failed, errors: step.errors, atClients: step.clients };
   if (step.generator.loopDelayP99Ms !== null && step.generator.loopDelayP99Ms > o.maxLoopDelayMs) {
@@ -187,8 +206,6 @@ export function stopAfter(
   }
   if (next === null) return { kind: 'max', max: o.max };
   const add = next - step.clients;
-  const perClient = (used: number | null, base: number) =>
-    used === null ? 1 : Math.max(0, used - base) / step.clients;
   for (const [who, p, fdsPerClient] of [
     ['server', step.server, 1],
     ['generator', step.generator, 1],
@@ -215,7 +232,8 @@ export function stopAfter(
     };
   }
   const rss = step.server.rssBytes;
-  if (rss !== null && rss + add * perClient(rss, 0) > limits.memoryBytes) {
+  const perClient = rssPerClient(limits.idleRssBytes, [...earlier, step]);
+  if (rss !== null && perClient !== null && rss + add * perClient > limits.memoryBytes) {
     return {
       kind: 'resource',
       resource: 'memory',
@@ -223,6 +241,7 @@ export function stopAfter(
       used: rss,
       limit: limits.memoryBytes,
       atClients: next,
+      perClientBytes: Math.round(perClient),
     };
   }
   return null;
@@ -238,6 +257,7 @@ const n = (v: number) => v.toLocaleString('en-US');
 // Three significant digits: a limit of 0.001 ms and one of 500 ms both read as given.
 const ms = (v: number) => `${n(Number(v.toPrecision(3)))} ms`;
 const mib = (v: number) => `${n(Math.round(v / 2 ** 20))} MiB`;
+const kib = (v: number) => `${n(Math.round(v / 2 ** 10))} KiB`;
 
 /** The answer, e.g. "socketio held 17,000 clients; broadcast p95 crossed 500 ms at 18,000". */
 export function answerLine(lib: string, held: number, stop: LimitStop, slos: readonly LimitSlo[]): string {
@@ -256,7 +276,7 @@ export function answerLine(lib: string, held: number, stop: LimitStop, slos: rea
           ? `the ${stop.process}'s open files would run out at ${n(stop.atClients)} (${n(stop.used)} of ${n(stop.limit)} in use)`
           : stop.resource === 'ports'
             ? `ephemeral ports would run out at ${n(stop.atClients)} (${n(stop.limit)} per source address)`
-            : `the server's memory would run out at ${n(stop.atClients)} (RSS ${mib(stop.used)} of ${mib(stop.limit)})`;
+            : `the server's memory would run out at ${n(stop.atClients)} (RSS ${mib(stop.used)} of ${mib(stop.limit)}${stop.perClientBytes === undefined ? '' : `, ${kib(stop.perClientBytes)} per client over the steps`})`;
       return `${head}; ${what}`;
     }
     case 'generator':

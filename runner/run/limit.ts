@@ -62,7 +62,7 @@ function readProcess(pid: number | null, since: { t: number; cpu: number | null 
   return { pid, rssBytes: pid === null ? null : readRssBytes(pid), cpuPercent, ...openFiles(pid) };
 }
 
-function machineLimits(o: ResolvedLimitOptions, serverPid: number): Limits {
+function machineLimits(o: ResolvedLimitOptions, idleRssBytes: number | null): Limits {
   const range = readLimits().ephemeralPorts;
   const available = os.freemem();
   const text = (() => {
@@ -75,7 +75,8 @@ function machineLimits(o: ResolvedLimitOptions, serverPid: number): Limits {
   const m = /^MemAvailable:\s+(\d+)\s+kB/m.exec(text);
   return {
     ports: range ? range.high - range.low + 1 : Infinity,
-    memoryBytes: o.memoryLimitBytes ?? (readRssBytes(serverPid) ?? 0) + (m ? Number(m[1]) * 1024 : available),
+    memoryBytes: o.memoryLimitBytes ?? (idleRssBytes ?? 0) + (m ? Number(m[1]) * 1024 : available),
+    idleRssBytes,
   };
 }
 
@@ -105,11 +106,13 @@ export async function runLimit(o: ResolvedLimitOptions, hooks: LimitHooks = {}):
   let stop: LimitStop | null = null;
   let nodeSet: NodeSet | null = null;
   let artillery: ArtilleryProcess | null = null;
+  let idleRssBytes: number | null = null;
   const targets = stepClients(o.step, o.max);
   try {
     nodeSet = await startNodes(ro, iso, runDir);
     const serverPid = nodeSet.nodes[0]!.pid;
-    const limits = machineLimits(o, serverPid);
+    idleRssBytes = readRssBytes(serverPid);
+    const limits = machineLimits(o, idleRssBytes);
     const script = buildScript(ro.scenario.file, ro, nodeSet.target);
     (script.config as Record<string, unknown>).phases = limitPhases(o);
     const scriptFile = path.join(runDir, `${o.scenario}.yml`);
@@ -165,7 +168,7 @@ export async function runLimit(o: ResolvedLimitOptions, hooks: LimitHooks = {}):
         },
         ok: true,
       };
-      stop = stopAfter(step, measure, o, targets[i + 1] ?? null, limits);
+      stop = stopAfter(step, measure, o, targets[i + 1] ?? null, limits, steps);
       step.ok = stop === null || stop.kind === 'max' || stop.kind === 'resource';
       steps.push(step);
       hooks.onStep?.(step);
@@ -202,6 +205,7 @@ export async function runLimit(o: ResolvedLimitOptions, hooks: LimitHooks = {}):
       memoryLimitBytes: o.memoryLimitBytes,
       maxLoopDelayMs: o.maxLoopDelayMs,
     },
+    idleRssBytes,
     heldClients: held,
     stop: finalStop,
     answer: answerLine(o.lib, held, finalStop, o.slos),

@@ -2,6 +2,7 @@ import type { LatencyStats } from '../metrics/histograms';
 import type { SweepManifest } from '../result/manifest';
 import { faultText } from '../result/faults';
 import type { InnerSummary, RunResult } from '../result/build';
+import type { PerClientFloor } from '../result/schema';
 import { kib, mib } from '../metrics/units';
 
 const num = (n: number | null | undefined, digits = 1) => (n === null || n === undefined ? '–' : n.toFixed(digits));
@@ -68,12 +69,23 @@ function tuningText(r: RunResult): string {
     .join('');
 }
 
+/** Memory per client, or the floor it stayed below: never a negative cost. */
+export function perClientText(p: { bytesPerClient: number | null } & PerClientFloor): string {
+  if (p.bytesPerClientBelowFloor && p.bytesPerClientFloor != null)
+    return `< ${kib(p.bytesPerClientFloor)} (below what this run resolves)`;
+  return kib(p.bytesPerClient);
+}
+
+/** Deflate as the server applied it, else as asked and said to be so. */
+const deflateText = (r: RunResult) =>
+  r.server.deflate ?? `${r.options.deflate ? 'on' : 'off'} asked (the server did not report it)`;
+
 /** The human summary of one run (for stderr). Returns a string; the caller prints it. */
 export function formatSummary(r: RunResult, outFile?: string): string {
   const lines: string[] = [formatVerdict(r)];
   const opts = r.options;
   lines.push(
-    `${r.lib} · ${r.scenario} · ${opts.clients ?? 'script'} clients · ${rateText(opts.arrivalRate)} · transport ${opts.transport} · deflate ${r.server.deflate}${tuningText(r)} · ${r.status}`,
+    `${r.lib} · ${r.scenario} · ${opts.clients ?? 'script'} clients · ${rateText(opts.arrivalRate)} · transport ${opts.transport} · deflate ${deflateText(r)}${tuningText(r)} · ${r.status}`,
   );
   const req = r.clients.requested === null ? '' : ` of ${r.clients.requested}`;
   const dropped = r.clients.dropped ? `, ${r.clients.dropped} dropped later` : '';
@@ -102,9 +114,15 @@ export function formatSummary(r: RunResult, outFile?: string): string {
   if (r.echoServiceMs) lines.push(latencyRow('echo service', r.echoServiceMs));
   if (r.echo.late)
     lines.push(`                   ${r.echo.late} of ${r.echo.sent} echoes sent late, timed from when they were due`);
-  if (r.broadcastMs) lines.push(latencyRow('broadcast', r.broadcastMs));
+  if (r.broadcast?.serverClock === 'other')
+    lines.push(`  broadcast        –  (the server's clock is another machine's)`);
+  else if (r.broadcastMs) lines.push(latencyRow('broadcast', r.broadcastMs));
   if (r.broadcast) {
     const b = r.broadcast;
+    if (b.clockNegative)
+      lines.push(
+        `                   ${b.clockNegative} broadcasts stamped after they arrived (clocks apart), not timed`,
+      );
     lines.push(
       `  broadcasts       ${b.sent} sent · ${b.delivered} of ${b.expectedDeliveries} deliveries · ${b.lost} lost · ${b.outOfOrder} out of order · ${b.duplicates} duplicates`,
     );
@@ -131,7 +149,7 @@ export function formatSummary(r: RunResult, outFile?: string): string {
   }
   const s = r.server;
   lines.push(
-    `  server RSS       idle ${mib(s.rssBytes.idle)}  steady ${mib(s.rssBytes.steady)}  peak ${mib(s.rssBytes.peak)}  per client ${kib(s.bytesPerClient)}  CPU ${num(s.cpuPercent)}%`,
+    `  server RSS       idle ${mib(s.rssBytes.idle)}  steady ${mib(s.rssBytes.steady)}  peak ${mib(s.rssBytes.peak)}  per client ${perClientText(s)}  CPU ${num(s.cpuPercent)}%`,
   );
   if (s.inner) lines.push(...innerLines(s.inner));
   if (s.remoteErrors) {
@@ -142,7 +160,7 @@ export function formatSummary(r: RunResult, outFile?: string): string {
   }
   const g = r.loadgen;
   lines.push(
-    `  generator        CPU ${num(g.cpuPercent)}%  RSS peak ${mib(g.rssBytes)}  per client ${kib(g.bytesPerClient)}  loop delay p99 ${num(g.loopDelayMs?.p99)} ms`,
+    `  generator        CPU ${num(g.cpuPercent)}%  RSS peak ${mib(g.rssBytes)}  per client ${perClientText(g)}  loop delay p99 ${num(g.loopDelayMs?.p99)} ms`,
   );
   const valid = r.valid ?? g.valid;
   lines.push(valid ? '  valid            yes' : `  valid            NO (see the first line)`);

@@ -94,7 +94,7 @@ const CASES: Array<[string[], string]> = [
   ],
   [
     ['gate', '--baseline', 'a', '--current', 'b', '--threshold', 'p99=5'],
-    'Error: --threshold "p99=5": unknown metric "p99". Known: connect.p50, connect.p99, firstMessage.p50, firstMessage.p99, echo.p50, echo.p99, rss.steady, bytesPerClient, connected, failed.',
+    'Error: --threshold "p99=5": unknown metric "p99". Known: connect.p50, connect.p99, echo.p50, echo.p99, timeToFirstMessage.p50, timeToFirstMessage.p99, rss.steady, bytesPerClient, connected, failed.',
   ],
   [
     ['capacity', 'results/sweep', '--memory', '8'],
@@ -102,7 +102,7 @@ const CASES: Array<[string[], string]> = [
   ],
   [
     ['capacity', 'results/sweep', '--slo', 'connect<5'],
-    'Error: --slo "connect<5": unknown metric "connect". Known: connect.p50, connect.p90, connect.p99, firstMessage.p50, firstMessage.p90, firstMessage.p99.',
+    'Error: --slo "connect<5": unknown metric "connect". Known: connect.p50, connect.p90, connect.p99, timeToFirstMessage.p50, timeToFirstMessage.p90, timeToFirstMessage.p99.',
   ],
   [
     ['run', '--lib', 'ws', '--clients', '5', '--ensure', 'p99<5'],

@@ -26,6 +26,7 @@ import {
   type Lib,
   type MetricName,
 } from 'artillery-engine-bench';
+import { addCounts } from '../../runner/loadgen/engine-events';
 import { createServer } from '../../servers/index';
 import type { BenchServer } from '../../servers/types';
 
@@ -137,14 +138,7 @@ async function runArtillery(scenario: string, target: string, lib: Lib, dir: str
     const finals = events.filter((e): e is FinalEvent => e.event === 'final');
     assert.equal(finals.length, 1, 'exactly one final line per worker');
     const final = finals[0]!;
-    for (const k of Object.keys(counts) as (keyof EngineCounts)[]) {
-      if (k === 'errors') {
-        for (const [code, n] of Object.entries(final.counts.errors))
-          counts.errors[code] = (counts.errors[code] ?? 0) + n;
-      } else {
-        counts[k] = (counts[k] ?? 0) + (final.counts[k] ?? 0);
-      }
-    }
+    addCounts(counts, final.counts);
     for (const m of METRICS) {
       const encoded = final.histograms[m];
       if (encoded !== undefined) recorded[m] += hdr.decodeFromCompressedBase64(encoded).totalCount;
@@ -233,7 +227,8 @@ describe('bench engine under real Artillery', () => {
     assert.ok((counts.broadcastsSent ?? 0) > 0, 'the leader asked for broadcasts');
     // Every client was connected through the hold phase, so each broadcast reached all of them.
     assert.ok(counts.broadcastsReceived >= (counts.broadcastsSent ?? 0) * RAMP, JSON.stringify(counts));
-    assert.equal(recorded.broadcastMs, counts.broadcastsReceived);
+    // Each one timed, or counted as stamped after it arrived (two processes' clocks), never both.
+    assert.equal(recorded.broadcastMs + (counts.broadcastNegative ?? 0), counts.broadcastsReceived);
     assert.equal(counts.echoSent, 0, 'no echo traffic in the broadcast scenario');
   });
 });
@@ -377,7 +372,7 @@ describe('bench engine, driven directly', () => {
     const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
     await new Promise((r) => wss.once('listening', r));
     wss.on('connection', (socket) => {
-      socket.send(JSON.stringify({ type: 'welcome', t: Date.now() }));
+      socket.send(JSON.stringify({ type: 'welcome', t: Date.now(), node: 'node-7' }));
       for (const seq of [1, 3, 2, 2, 4]) socket.send(JSON.stringify({ type: 'broadcast', seq, t: Date.now() }));
     });
     try {
@@ -415,10 +410,73 @@ describe('bench engine, driven directly', () => {
       assert.equal(c.broadcastsReceived, 4, 'seq 1, 2, 3 and 4 once each');
       assert.equal(c.broadcastDuplicates, 1);
       assert.equal(c.broadcastOutOfOrder, 1, 'seq 2 after seq 3');
+      // Counted for the node the welcome named, each (client, seq) once: held against its log.
+      assert.deepEqual(c.byNode, { 'node-7': { welcomed: 1, received: 4 } });
     } finally {
       await new Promise((r) => wss.close(r));
     }
   });
+
+  for (const serverClock of ['same', 'other'] as const) {
+    it(`ws: broadcast latency with the server's clock ${serverClock}: recorded only on one clock, never clamped`, async () => {
+      // seq 2 is stamped a minute after it arrives: the server's clock runs ahead of ours.
+      const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+      await new Promise((r) => wss.once('listening', r));
+      wss.on('connection', (socket) => {
+        socket.send(JSON.stringify({ type: 'welcome', t: Date.now() - 1000 }));
+        for (const [seq, ahead] of [
+          [1, -1000],
+          [2, 60_000],
+          [3, -1000],
+        ])
+          socket.send(JSON.stringify({ type: 'broadcast', seq, t: Date.now() + ahead! }));
+      });
+      try {
+        const runner = new EventEmitter();
+        const phases = [{ name: 'hold', index: 0 }];
+        const { port } = wss.address() as net.AddressInfo;
+        const engine = new Engine(
+          {
+            config: {
+              target: `ws://127.0.0.1:${port}/`,
+              engines: { bench: { lib: 'ws', serverClock } },
+              phases: phases.map((p) => ({ ...p, pause: 1 })),
+            },
+          },
+          runner,
+        );
+        const emitted: unknown[][] = [];
+        const vu = engine.createScenario(
+          { flow: [{ connect: {} }, { hold: {} }, { disconnect: {} }] },
+          { emit: (...args: unknown[]) => emitted.push(args) },
+        );
+        runner.emit('phaseStarted', phases[0]);
+        const done = new Promise<void>((resolve, reject) => vu({}, (err) => (err ? reject(err) : resolve())));
+        const c = engine.recorder.counts;
+        // Bounded wait (not a timing assertion): all three broadcasts handled.
+        for (let i = 0; i < 1000 && c.broadcastsReceived < 3; i++) await new Promise((r) => setTimeout(r, 10));
+        runner.emit('phaseCompleted', phases[0]);
+        await done;
+        runner.emit('done');
+        assert.equal(c.broadcastsReceived, 3);
+        const recorded = emitted.filter((e) => e[0] === 'histogram' && e[1] === ARTILLERY_METRIC.broadcastMs);
+        if (serverClock === 'same') {
+          assert.equal(c.broadcastNegative, 1, 'seq 2 counted as stamped after it arrived');
+          assert.equal(engine.recorder.totalCount('broadcastMs'), 2, 'seq 2 left out, not recorded as 0 ms');
+          assert.ok(
+            recorded.every((e) => (e[2] as number) >= 900),
+            `no clamped value: ${JSON.stringify(recorded)}`,
+          );
+        } else {
+          assert.equal(engine.recorder.totalCount('broadcastMs'), 0, "another machine's clock: no latency");
+          assert.equal(c.broadcastNegative ?? 0, 0);
+        }
+        assert.equal(recorded.length, engine.recorder.totalCount('broadcastMs'));
+      } finally {
+        await new Promise((r) => wss.close(r));
+      }
+    });
+  }
 
   it('rejects an unknown library with the allowed values', () => {
     assert.throws(

@@ -211,10 +211,12 @@ async function connect(
 }
 
 async function expectWelcome(client: TestClient): Promise<void> {
-  const welcome = (await client.inbox.next()) as { type: string; t: unknown };
+  const welcome = (await client.inbox.next()) as { type: string; t: unknown; node: unknown };
   assert.equal(welcome.type, 'welcome');
   assert.equal(typeof welcome.t, 'number');
-  assert.deepEqual(Object.keys(welcome).sort(), ['t', 'type']);
+  // The node serving the client, so the clients' counts can be held against each node's log.
+  assert.equal(welcome.node, 'node-1');
+  assert.deepEqual(Object.keys(welcome).sort(), ['node', 't', 'type']);
 }
 
 async function expectEcho(client: TestClient, id: number): Promise<void> {

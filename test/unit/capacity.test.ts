@@ -31,6 +31,8 @@ interface Law {
   connectP99: (clients: number) => number;
   /** server CPU (% of one core); null: not sampled */
   cpu?: (clients: number) => number | null;
+  /** time to first message p99 (ms); absent: the schemaVersion-1 fixture has none */
+  timeToFirstMessageP99?: (clients: number) => number;
 }
 
 function run(clients: number, law: Law, trial = 1): RunResult {
@@ -42,6 +44,10 @@ function run(clients: number, law: Law, trial = 1): RunResult {
   r.server.bytesPerClient = Math.round((law.rss(clients) - 50_000_000) / clients);
   r.server.cpuPercent = law.cpu ? law.cpu(clients) : null;
   r.connectMs = { ...r.connectMs!, p99: law.connectP99(clients) };
+  if (law.timeToFirstMessageP99) {
+    r.schemaVersion = 2;
+    r.timeToFirstMessageMs = { ...r.connectMs, p99: law.timeToFirstMessageP99(clients) };
+  }
   r.startedAt = `2026-01-01T00:00:${String(trial).padStart(2, '0')}.000Z`;
   return r;
 }
@@ -180,6 +186,21 @@ describe('latency fits and limits', () => {
         'connect.p99<5s: prediction at 99,900 clients is 10× the largest measured level 10,000; measure closer to it before relying on it',
       ),
     );
+  });
+
+  it('fits the time to the first message users wait for, not connected → welcome', () => {
+    const dir = sweep(LEVELS.map((n) => run(n, { ...EXACT, timeToFirstMessageP99: (c) => 6 + 0.1 * c })));
+    const s = only(capacity(dir, { memory: '8GiB', slo: ['timeToFirstMessage.p99<1s'] }));
+    assert.deepEqual(
+      s.latency.map((l) => l.metric),
+      ['connect.p50', 'connect.p99', 'timeToFirstMessage.p50', 'timeToFirstMessage.p99'],
+    );
+    // (1000 − 6) / 0.1 = 9,940
+    assert.equal(s.maxClients, 9940);
+    assert.equal(s.binding!.name, 'timeToFirstMessage.p99<1s');
+    // A schemaVersion-1 result has no time to first message: nothing to fit, nothing invented.
+    const v1 = only(capacity(exactSweep));
+    assert.equal(v1.latency.find((l) => l.metric === 'timeToFirstMessage.p99')!.model, null);
   });
 
   it('chooses a power law when it fits better', () => {
@@ -390,6 +411,16 @@ describe('renderCapacityHtml', () => {
     assert.ok(memory.series[0].fit.length > 10);
   });
 
+  it('draws connect and the time to the first message without an SLO', () => {
+    const plain = renderCapacityHtml(
+      capacity(sweep(LEVELS.map((n) => run(n, { ...EXACT, timeToFirstMessageP99: (c) => 6 + 0.1 * c })))),
+    );
+    assert.deepEqual(
+      [...plain.matchAll(/<canvas id="[^"]+" data-figure="([^"]+)"/g)].map((m) => m[1]),
+      ['memory', 'connect.p99', 'timeToFirstMessage.p99'],
+    );
+  });
+
   it('escapes text from results', () => {
     assert.ok(!html.includes('<script>alert(1)'));
     assert.ok(html.includes('&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;'));
@@ -429,9 +460,9 @@ describe('parsing', () => {
       metric: 'connect.p99',
       limitMs: 500,
     });
-    assert.deepEqual(parseSlo('firstMessage.p90 <= 1.5s'), {
-      expression: 'firstMessage.p90 <= 1.5s',
-      metric: 'firstMessage.p90',
+    assert.deepEqual(parseSlo('timeToFirstMessage.p90 <= 1.5s'), {
+      expression: 'timeToFirstMessage.p90 <= 1.5s',
+      metric: 'timeToFirstMessage.p90',
       limitMs: 1500,
     });
   });
@@ -443,7 +474,7 @@ describe('parsing', () => {
     );
     assert.equal(
       usageMessage(() => parseSlo('echo.p99<5ms')),
-      '--slo "echo.p99<5ms": unknown metric "echo.p99". Known: connect.p50, connect.p90, connect.p99, firstMessage.p50, firstMessage.p90, firstMessage.p99.',
+      '--slo "echo.p99<5ms": unknown metric "echo.p99". Known: connect.p50, connect.p90, connect.p99, timeToFirstMessage.p50, timeToFirstMessage.p90, timeToFirstMessage.p99.',
     );
     assert.equal(
       usageMessage(() => parseSlo('connect.p99>5ms')),

@@ -20,6 +20,7 @@ import { formatCompareMarkdown, formatCompareText } from '../../reports/compare/
 import { passedRunArgs } from '../../reports/commands/compare';
 import { studentTQuantile, pairedMeanInterval } from '../../reports/stats';
 import { makeResult } from '../helpers/report-fixtures';
+import type { RunResult } from '../../runner/result/build';
 
 const SETTINGS = { thresholds: resolveThresholds(), confidence: 0.95 };
 
@@ -112,6 +113,17 @@ describe('decideMetric', () => {
     assert.ok(decisions.filter((d) => d.metric.endsWith('.p99')).every((d) => !d.gated));
     assert.ok(!COMPARE_METRICS.includes('connected') && !COMPARE_METRICS.includes('failed'));
     assert.equal(overallOutcome(decisions), 'same');
+  });
+
+  it('calls a metric the current build stopped measuring a regression, and one neither measured nothing', () => {
+    const [b, c] = pair({ echo: 1, connect: 2 }, { echo: 1, connect: 2 }) as [RunResult, RunResult];
+    c.echoMs = null;
+    const lost = decideMetric('echo.p50', [[b, c]], SETTINGS);
+    assert.equal(lost.outcome, 'regressed');
+    assert.equal(lost.gated, true);
+    b.echoMs = null;
+    const neither = decideMetric('echo.p50', [[b, c]], SETTINGS);
+    assert.equal(neither.gated, false, 'left out of the verdict');
   });
 });
 

@@ -32,7 +32,12 @@ describe('readEngineState', () => {
       {
         event: 'final',
         t: 500,
-        counts: { ...emptyCounts(), connected: 3, errors: { ETIMEDOUT: 1 } },
+        counts: {
+          ...emptyCounts(),
+          connected: 3,
+          errors: { ETIMEDOUT: 1 },
+          byNode: { 'node-1': { welcomed: 2, received: 6 }, 'node-2': { welcomed: 1, received: 3 } },
+        },
         loopDelayMs: loop(7),
         histograms: { connectMs: 'a' },
       },
@@ -45,7 +50,12 @@ describe('readEngineState', () => {
         {
           event: 'progress',
           t: 300,
-          counts: { ...emptyCounts(), connected: 2, errors: { ETIMEDOUT: 2 } },
+          counts: {
+            ...emptyCounts(),
+            connected: 2,
+            errors: { ETIMEDOUT: 2 },
+            byNode: { 'node-2': { welcomed: 2, received: 5 } },
+          },
           loopDelayMs: loop(30),
         },
       ],
@@ -58,6 +68,10 @@ describe('readEngineState', () => {
     assert.deepEqual(s.phases, { ramp: { startedAt: 200, completedAt: 400 } });
     assert.equal(s.counts.connected, 5);
     assert.deepEqual(s.counts.errors, { ETIMEDOUT: 3 });
+    assert.deepEqual(s.counts.byNode, {
+      'node-1': { welcomed: 2, received: 6 },
+      'node-2': { welcomed: 3, received: 8 },
+    });
     assert.equal(s.loopDelayMs?.p99, 30);
     assert.deepEqual(s.histograms, { connectMs: ['a'] });
     assert.equal(s.final, false, 'one worker has not finished');

@@ -43,7 +43,9 @@ interface Shape {
 function trial(s: Shape = {}): RunResult {
   const r = baseResult();
   const k = 10 * (s.latency ?? 1);
-  for (const stats of [r.connectMs, r.firstMessageMs, r.echoMs]) {
+  // The schemaVersion-1 fixture has no time to first message: its first-message figures stand in.
+  r.timeToFirstMessageMs = { ...r.firstMessageMs! };
+  for (const stats of [r.connectMs, r.timeToFirstMessageMs, r.echoMs]) {
     for (const key of ['p50', 'p90', 'p99', 'max', 'mean'] as const) {
       const f = key === 'p99' ? k * (s.tail ?? 1) : k;
       stats![key] = Math.round(stats![key] * f * 1000) / 1000;
@@ -96,7 +98,7 @@ function comparison(r: GateReport, metric: GateMetric, cell = 0): GateComparison
 const regressedMetrics = (r: GateReport) =>
   r.cells.flatMap((c) => c.comparisons.filter((x) => x.regressed).map((x) => x.metric));
 
-const TAILS: GateMetric[] = ['connect.p99', 'firstMessage.p99', 'echo.p99'];
+const TAILS: GateMetric[] = ['connect.p99', 'timeToFirstMessage.p99', 'echo.p99'];
 
 // A folder with ws and sockjs, for the "new in current" case below.
 {
@@ -202,7 +204,7 @@ describe('runGate with 3 trials a side (too few for the test)', () => {
     // The tails doubled too, but 3 trials cannot support a verdict on them.
     assert.deepEqual(regressedMetrics(r), ['connect.p50', 'echo.p50']);
     assert.ok(TAILS.every((m) => comparison(r, m).reason === 'not gated: 3 trials a side; p99 needs ≥6'));
-    assert.equal(comparison(r, 'firstMessage.p50').reason, 'under 0.5 ms');
+    assert.equal(comparison(r, 'timeToFirstMessage.p50').reason, 'under 0.5 ms');
     assert.equal(
       r.cells[0]!.modeNote,
       '3 trials a side: too few for Mann-Whitney U to reach p < 0.05 over 8 comparisons (smallest possible p 0.100); medians and memory gated on thresholds and noise floors only, p99s not gated (a test needs 6 trials a side)',
@@ -571,7 +573,7 @@ describe('thresholds', () => {
     );
     assert.equal(
       usageMessage(() => resolveThresholds(['latency=20'])),
-      '--threshold "latency=20": unknown metric "latency". Known: connect.p50, connect.p99, firstMessage.p50, firstMessage.p99, echo.p50, echo.p99, rss.steady, bytesPerClient, connected, failed.',
+      '--threshold "latency=20": unknown metric "latency". Known: connect.p50, connect.p99, echo.p50, echo.p99, timeToFirstMessage.p50, timeToFirstMessage.p99, rss.steady, bytesPerClient, connected, failed.',
     );
     assert.equal(
       usageMessage(() => resolveThresholds(['connect.p99=-5'])),

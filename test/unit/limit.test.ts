@@ -54,7 +54,7 @@ function measure(echoMs: number[]): StepMeasure {
 }
 
 const o = resolveLimitOptions({ lib: 'ws', slo: ['echo.p95<500ms'], step: 1000, max: 20000 });
-const roomy = { ports: 28_232, memoryBytes: 16 * 2 ** 30 };
+const roomy = { ports: 28_232, memoryBytes: 16 * 2 ** 30, idleRssBytes: 50 * 2 ** 20 };
 
 describe('bench limit steps', () => {
   it('steps of --step up to --max, the last one smaller', () => {
@@ -118,11 +118,13 @@ describe('bench limit steps', () => {
   });
 
   it('stops on ports and on memory the next step would not fit', () => {
-    const ports = stopAfter(step(1000), measure([1]), o, 2000, { ports: 1000, memoryBytes: 2 ** 40 });
+    const ports = stopAfter(step(1000), measure([1]), o, 2000, { ...roomy, ports: 1000 });
     assert.equal(ports?.kind === 'resource' && ports.resource, 'ports');
+    // 400 MiB before any client, 900 MiB with 1,000: 500 MiB more for the next 1,000.
     const mem = stopAfter(step(1000, { server: proc(1020, 900 * 2 ** 20) }), measure([1]), o, 2000, {
       ports: 28_232,
       memoryBytes: 1024 * 2 ** 20,
+      idleRssBytes: 400 * 2 ** 20,
     });
     assert.deepEqual(mem, {
       kind: 'resource',
@@ -131,11 +133,31 @@ describe('bench limit steps', () => {
       used: 900 * 2 ** 20,
       limit: 1024 * 2 ** 20,
       atClients: 2000,
+      perClientBytes: 524_288,
     });
     assert.equal(
       answerLine('ws', 1000, mem!, []),
-      "ws held 1,000 clients; the server's memory would run out at 2,000 (RSS 900 MiB of 1,024 MiB)",
+      "ws held 1,000 clients; the server's memory would run out at 2,000 (RSS 900 MiB of 1,024 MiB, 512 KiB per client over the steps)",
     );
+  });
+
+  it('projects memory by what each client adds, fitted over the steps, not by the whole RSS over the clients', () => {
+    const MiB = 2 ** 20;
+    // 500 MiB idle, 600 MiB at 1,000 clients: the next 1,000 add about 100 MiB, to 700 MiB.
+    // The whole RSS over the clients (600 KiB each) would have said 1,200 MiB, past the limit.
+    const limits = { ports: 28_232, memoryBytes: 1024 * MiB, idleRssBytes: 500 * MiB };
+    assert.equal(stopAfter(step(1000, { server: proc(1020, 600 * MiB) }), measure([1]), o, 2000, limits), null);
+    // The slope comes from every step so far, the idle server included: 700, 790 and 910 MiB at
+    // 1,000, 2,000 and 3,000 (0.1 MiB per client by least squares over the four points).
+    const earlier = [step(1000, { server: proc(1020, 600 * MiB) }), step(2000, { server: proc(2020, 690 * MiB) })];
+    const at3000 = step(3000, { server: proc(3020, 810 * MiB) });
+    assert.equal(stopAfter(at3000, measure([1]), o, 4000, { ...limits, memoryBytes: 950 * MiB }, earlier), null);
+    const stop = stopAfter(at3000, measure([1]), o, 4000, { ...limits, memoryBytes: 900 * MiB }, earlier);
+    assert.equal(stop?.kind === 'resource' && stop.resource, 'memory');
+    assert.equal(stop?.kind === 'resource' && Math.round(stop.perClientBytes! / 1024), 104);
+    // No idle reading and one step: nothing to fit, so no projection invented from the whole RSS.
+    const unknown = { ...limits, idleRssBytes: null, memoryBytes: 601 * MiB };
+    assert.equal(stopAfter(step(1000, { server: proc(1020, 600 * MiB) }), measure([1]), o, 2000, unknown), null);
   });
 
   it('stops on a saturated generator, on failed connections, and at --max', () => {

@@ -36,10 +36,10 @@ describe('the metric registry', () => {
     assert.deepEqual(GATE_METRICS, [
       'connect.p50',
       'connect.p99',
-      'firstMessage.p50',
-      'firstMessage.p99',
       'echo.p50',
       'echo.p99',
+      'timeToFirstMessage.p50',
+      'timeToFirstMessage.p99',
       'rss.steady',
       'bytesPerClient',
       'connected',
@@ -51,10 +51,20 @@ describe('the metric registry', () => {
       'connect.p50',
       'connect.p90',
       'connect.p99',
-      'firstMessage.p50',
-      'firstMessage.p90',
-      'firstMessage.p99',
+      'timeToFirstMessage.p50',
+      'timeToFirstMessage.p90',
+      'timeToFirstMessage.p99',
     ]);
+  });
+
+  it('gates and fits the time to the first message users wait for, not the near-zero connected → welcome', () => {
+    assert.equal(METRICS.get('timeToFirstMessage.p50')!.gate?.kind, 'median');
+    assert.equal(METRICS.get('timeToFirstMessage.p99')!.gate?.kind, 'tail');
+    for (const stat of ['p50', 'p90', 'p99', 'max', 'mean'] as const) {
+      const m = METRICS.get(`firstMessage.${stat}`)!;
+      assert.equal(m.gate, undefined, `firstMessage.${stat} gated`);
+      assert.notEqual(m.slo, true, `firstMessage.${stat} an SLO`);
+    }
   });
 
   it('reads the schemaVersion-2 latencies, and null from a schemaVersion-1 file that has none', () => {
@@ -79,6 +89,17 @@ describe('the metric registry', () => {
     assert.deepEqual(n.connectServiceMs, latencyOf('connectService', r));
     assert.equal(n.rssSteadyBytes, readMetric('rss.steady', r));
     assert.equal(n.connected, r.clients.connected);
+  });
+
+  it('reads a statistic the file lacks as null, never as another statistic', () => {
+    const trimmed = { ...baseResult(), connectMs: { p50: 5 }, echoMs: { p99: 9, count: 3 } };
+    const r = trimmed as unknown as ReturnType<typeof baseResult>;
+    assert.deepEqual(latencyOf('connect', r), { p50: 5, p90: null, p99: null, max: null, mean: null, count: null });
+    for (const stat of ['p90', 'p99', 'max', 'mean'] as const) assert.equal(readMetric(`connect.${stat}`, r), null);
+    // A p99 without its p50 is still the p99 measured.
+    assert.deepEqual(latencyOf('echo', r), { p50: null, p90: null, p99: 9, max: null, mean: null, count: 3 });
+    assert.equal(readMetric('echo.p99', r), 9);
+    assert.equal(latencyOf('connect', { ...baseResult(), connectMs: {} } as unknown as typeof r), null);
   });
 
   it('reads a hand-broken file as not measured instead of throwing', () => {

@@ -482,6 +482,36 @@ describe('renderMarkdown', () => {
     assert.match(rows[6]!, /^\| socketio \| 10,000 \| burst \| 1 \| completed \| \*\*no\*\* \|/);
   });
 
+  it('shows a statistic a result lacks as –, never as another one', () => {
+    const dir = path.join(root, 'trimmed');
+    const r = baseResult() as unknown as Record<string, unknown>;
+    r.connectMs = { p50: 5 };
+    writeJson(path.join(dir, 'ws.json'), r);
+    const row = renderMarkdown(loadInputs([dir]))
+      .split('\n')
+      .find((l) => l.startsWith('| ws |'))!;
+    assert.match(row, /^\| ws \| 1,000 \| 1 \| completed \| yes \| 1,000\/1,000 \| 5\.00 \| – \| /);
+    const html = renderHtml(loadInputs([dir]));
+    assert.match(html, /<td class="num">5\.00<\/td><td class="num">–<\/td>/);
+  });
+
+  it('shows a per-client memory below what the run resolves as below its floor', () => {
+    const dir = path.join(root, 'below-floor');
+    const r = makeResult('ws', 1000);
+    Object.assign(r.server, { bytesPerClient: null, bytesPerClientFloor: 2048, bytesPerClientBelowFloor: true });
+    writeJson(path.join(dir, 'ws.json'), r);
+    const row = renderMarkdown(loadInputs([dir]))
+      .split('\n')
+      .find((l) => l.startsWith('| ws |'))!;
+    assert.match(row, / \| < 2\.00 \| [^|]+ \|$/);
+    const html = renderHtml(loadInputs([dir]));
+    assert.match(html, /<td class="num">&lt; 2\.0<\/td>/);
+    assert.match(
+      html,
+      /1 run added less memory than the noise of its RSS samples: below what it resolves, so not drawn/,
+    );
+  });
+
   it('ends with a one-line conditions footer', () => {
     const env = baseResult().env;
     const last = text.trim().split('\n').pop()!;

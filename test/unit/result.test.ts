@@ -7,6 +7,7 @@ import { buildHistogram, mergeEncoded, toStats } from '../../runner/metrics/hist
 import { resolveRunOptions } from '../../runner/config/run-options';
 import { collectEnv } from '../../runner/result/env';
 import type { ProcSample } from '../../runner/sampling/proc-stats';
+import { formatSummary } from '../../runner/summary/text';
 
 function encoded(valuesUs: number[]): string {
   const h = buildHistogram();
@@ -98,6 +99,12 @@ describe('summariseRss', () => {
     const rss = summariseRss(m.server.samples, { before: 1_500 }, steadyWindow(m.engine.phases));
     assert.deepEqual(rss, { idle: 50_000_000, steady: 60_000_000, peak: 70_000_000 });
   });
+  it('has no steady value without a sample in its window, not the last one before it', () => {
+    // Samples every 2 s: none falls in the steady window 4000–5000.
+    const sparse = [sample(1_000, 50), sample(3_000, 70), sample(6_000, 55)];
+    const rss = summariseRss(sparse, { before: 1_500 }, [4_000, 5_000]);
+    assert.deepEqual(rss, { idle: 50_000_000, steady: null, peak: 70_000_000 });
+  });
   it('uses the second half of the hold, else ramp end to probe start', () => {
     assert.deepEqual(steadyWindow({ hold: { startedAt: 10, completedAt: 30 } }), [20, 30]);
     assert.deepEqual(steadyWindow({ ramp: { completedAt: 5 }, probe: { startedAt: 9 } }), [5, 9]);
@@ -132,6 +139,65 @@ describe('buildResult', () => {
     assert.equal(r.loadgen.rssBytes, 102_000_000);
     assert.deepEqual(Object.keys(r.connectMs ?? {}), ['p50', 'p90', 'p99', 'max', 'mean', 'count']);
     assert.deepEqual(r.phases.hold, { startedAt: 3_000, completedAt: 5_000 });
+  });
+
+  it("records broadcast latency on this host's clock only, and says whose clock it was", () => {
+    const broadcast = {
+      counts: { ...engineState().counts, broadcastsSent: 3, broadcastsExpected: 300, broadcastsReceived: 300 },
+    };
+    const same = buildResult(measurements({ engine: engineState({ ...broadcast, serverClock: 'same' }) }));
+    assert.equal(same.broadcast?.serverClock, 'same');
+    const other = buildResult(measurements({ engine: engineState({ ...broadcast, serverClock: 'other' }) }));
+    assert.equal(other.broadcast?.serverClock, 'other');
+    assert.equal(other.broadcast?.latencyMs, null);
+    assert.match(formatSummary(other), /\n {2}broadcast {8}– {2}\(the server's clock is another machine's\)\n/);
+  });
+
+  it('records under --target only what the server reported as applied: the rest is null, asked in options', () => {
+    const r = buildResult(
+      measurements({
+        options: resolveRunOptions({
+          lib: 'socketio',
+          clients: '100',
+          out: '/tmp/x.json',
+          target: 'http://10.0.0.5:8080',
+          allowRemoteTarget: true,
+          deflate: true,
+        }),
+        server: { ready: null, samples: [] },
+      }),
+    );
+    assert.equal(r.server.deflate, null);
+    assert.equal(r.server.transports, null);
+    assert.equal(r.server.pingIntervalMs, null);
+    assert.equal(r.options.deflate, true);
+    assert.match(formatSummary(r), / · deflate on asked \(the server did not report it\) · /);
+    // A server bench started says what it applied.
+    const local = buildResult(measurements());
+    assert.equal(local.server.deflate, 'off');
+    assert.match(formatSummary(local), / · deflate off · /);
+  });
+
+  it('says a per-client memory below what the RSS samples resolve is below that floor, never a negative cost', () => {
+    // Steady 0.2 MB below idle with 100 clients: garbage from before the load went meanwhile.
+    const server = {
+      ...measurements().server,
+      samples: [sample(500, 50), sample(1_000, 50.1), sample(1_400, 50), sample(4_200, 49.8), sample(4_800, 49.8)],
+    };
+    const r = buildResult(measurements({ server }));
+    assert.equal(r.server.rssBytes.steady! - r.server.rssBytes.idle!, -200_000);
+    assert.equal(r.server.bytesPerClient, null);
+    assert.equal(r.server.bytesPerClientBelowFloor, true);
+    // The noise is the larger of the drop (0.2 MB) and the samples' spread (0.1 MB), over 100 clients.
+    assert.equal(r.server.bytesPerClientFloor, 2_000);
+    assert.match(formatSummary(r), / per client < 2\.0 KiB \(below what this run resolves\) /);
+    assert.doesNotMatch(formatSummary(r), /-\d/);
+
+    // 10 MB over 100 clients stands well above one page of noise.
+    const resolved = buildResult(measurements());
+    assert.equal(resolved.server.bytesPerClient, 100_000);
+    assert.equal(resolved.server.bytesPerClientBelowFloor, false);
+    assert.equal(resolved.server.bytesPerClientFloor, 41);
   });
 
   it('marks a saturated generator invalid, with the reason', () => {

@@ -132,6 +132,12 @@ function builtResults(): Record<string, RunResult> {
       ),
     ),
     aborted: buildResult(measurements({}, { outcome: { status: 'aborted', error: 'interrupted by SIGINT' } })),
+    '--target on another host': buildResult(
+      measurements(
+        { target: 'ws://10.0.0.5:8080/', allowRemoteTarget: true },
+        { server: { ready: null, samples: [] }, engine: engineState({ serverClock: 'other' }) },
+      ),
+    ),
     'custom script': buildResult(
       measurements(
         { scenario: 'scenarios/examples/artillery-ws.yml', clients: undefined },
@@ -158,7 +164,13 @@ function builtResults(): Record<string, RunResult> {
         },
         {
           engine: engineState({
-            counts: broadcastCounts,
+            counts: {
+              ...broadcastCounts,
+              byNode: {
+                'node-1': { welcomed: 45, received: 450 },
+                'node-2': { welcomed: 45, received: 449 },
+              },
+            },
             histograms: { ...engineState().histograms, broadcastMs: [us(899, 2000)], reconnectMs: [us(30, 1_000_000)] },
           }),
           nodes: ['node-1', 'node-2', 'node-3'].map((nodeId, i) => ({
@@ -197,8 +209,18 @@ describe('docs/result.schema.json', () => {
     // The cases above are what they claim to be, so the schema met each shape for real.
     assert.equal(built['burst, late arrivals (invalid)']!.valid, false);
     assert.equal(built['errored, nothing measured']!.connectMs, null);
-    assert.equal(built['socketio over 3 nodes, a node killed, Redis paused']!.nodes?.length, 3);
+    const nodes = built['socketio over 3 nodes, a node killed, Redis paused']!.nodes!;
+    assert.deepEqual(
+      nodes.map((n) => [n.nodeId, n.deliveries, n.welcomed, n.received]),
+      [
+        ['node-1', 300, 45, 450],
+        ['node-2', 300, 45, 449],
+        // The clients counted nothing of node-3: 0, not absent, beside what it logged.
+        ['node-3', 300, 0, 0],
+      ],
+    );
     assert.equal(built['with --ensure']!.ensure?.length, 4);
+    assert.equal(built['--target on another host']!.server.deflate, null);
   });
 
   it('accepts the test fixtures: the version-1 result file and every result the report fixtures write', () => {

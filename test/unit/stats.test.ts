@@ -5,7 +5,6 @@ import {
   cliffsDelta,
   erfc,
   holm,
-  linearFit,
   mannWhitneyU,
   median,
   quantile,
@@ -13,6 +12,7 @@ import {
   smallestExactP,
   trialsToReach,
 } from '../../reports/stats';
+import { linearFit } from '../../runner/metrics/fit';
 
 const close = (actual: number, expected: number, tolerance: number, what = '') =>
   assert.ok(Math.abs(actual - expected) <= tolerance, `${what} ${actual} is not within ${tolerance} of ${expected}`);

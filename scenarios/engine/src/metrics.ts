@@ -7,6 +7,7 @@ import {
   type CounterName,
   type EngineCounts,
   type MetricName,
+  type NodeCounts,
 } from './protocol';
 
 /** The per-scenario emitter Artillery hands to `createScenario`. */
@@ -36,7 +37,8 @@ export class Recorder {
   >;
 
   latency(name: MetricName, ms: number, ee: ScenarioEmitter): void {
-    // A clock step (broadcasts compare two epoch clocks) must not make a negative latency.
+    // An HDR histogram holds no negative value. Every caller passes a difference of one
+    // monotonic clock, or an epoch difference it has checked (Session.delivered), so this only guards.
     const clamped = ms > 0 ? ms : 0;
     this.histograms[name].recordValue(Math.round(clamped * 1000));
     ee.emit('histogram', ARTILLERY_METRIC[name], clamped);
@@ -45,6 +47,13 @@ export class Recorder {
   count(name: CounterName, ee: ScenarioEmitter | null, by = 1): void {
     this.counts[name] = (this.counts[name] ?? 0) + by;
     ee?.emit('counter', ARTILLERY_COUNTER[name], by);
+  }
+
+  /** Counts for the node that serves a client (see EngineCounts.byNode); nothing without a node. */
+  atNode(node: string | null, what: keyof NodeCounts): void {
+    if (node === null) return;
+    const n = ((this.counts.byNode ??= {})[node] ??= { welcomed: 0, received: 0 });
+    n[what] += 1;
   }
 
   /** Counts an error by code; `ee` also makes Artillery count `errors.<code>`. */

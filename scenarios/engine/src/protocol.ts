@@ -59,6 +59,8 @@ export interface WelcomeMessage {
   type: 'welcome';
   /** server send time (ms since epoch, fractional) */
   t: number;
+  /** the node serving this client (its --node-id; a cluster worker's own); absent from older servers */
+  node?: string;
 }
 
 /** Sent by a client; the server sends it back unchanged. */
@@ -240,7 +242,7 @@ export interface EngineCounts {
   arrivalsUnscheduled?: number;
   /** welcomes whose server stamp was later than our receive time (clocks apart): not in welcomeDeliveryMs */
   welcomeDeliveryNegative?: number;
-  /** broadcasts whose server stamp was later than our receive time: recorded as 0 ms */
+  /** broadcasts whose server stamp was later than our receive time (clocks apart): not in broadcastMs */
   broadcastNegative?: number;
   /** broadcasts received, each (client, seq) once */
   broadcastsReceived: number;
@@ -270,6 +272,18 @@ export interface EngineCounts {
   warmupFailed?: number;
   /** client-side errors by code */
   errors: Record<string, number>;
+  /**
+   * per node whose welcome a main client got (the welcome's `node`): `welcomed`, main clients it
+   * welcomed, reconnects included; `received`, broadcasts those clients received while connected
+   * to it, each (client, seq) once. What a node's clients got, beside what its log says it wrote.
+   */
+  byNode?: Record<string, NodeCounts>;
+}
+
+/** One node, as its clients counted it (see EngineCounts.byNode). */
+export interface NodeCounts {
+  welcomed: number;
+  received: number;
 }
 
 /** Counts before anything happened; the one definition the engine, runner and tests share. */
@@ -301,11 +315,12 @@ export function emptyCounts(): EngineCounts {
     warmupConnected: 0,
     warmupFailed: 0,
     errors: {},
+    byNode: {},
   };
 }
 
 /** Counts that are also Artillery counters (`metrics.counter`), under these names. */
-export type CounterName = Exclude<keyof EngineCounts, 'open' | 'errors'>;
+export type CounterName = Exclude<keyof EngineCounts, 'open' | 'errors' | 'byNode'>;
 export const ARTILLERY_COUNTER: Record<CounterName, string> = {
   connected: 'bench.connected',
   failed: 'bench.failed',

@@ -115,6 +115,8 @@ export class Session implements ClientHandlers {
   private echoEveryMs = 0;
   /** why the connection was lost, so a later step fails with the same code */
   private lost: ConnectionError | null = null;
+  /** the node serving the connection, as its welcome said; null: not said (an older server) */
+  private node: string | null = null;
 
   /**
    * @param dueAt when the arrival schedule said this VU should start (performance.now() ms);
@@ -210,10 +212,15 @@ export class Session implements ClientHandlers {
     }
     const { recorder } = this.host;
     switch (m.type) {
-      case 'welcome':
+      case 'welcome': {
+        const node = (m as { node?: unknown }).node;
+        if (this.state !== State.Connecting && this.state !== State.Reconnecting) break;
+        this.node = typeof node === 'string' ? node : null;
+        if (this.role === 'main') recorder.atNode(this.node, 'welcomed');
         if (this.state === State.Connecting) this.connected(now, m.t);
-        else if (this.state === State.Reconnecting) this.reconnected(now);
+        else this.reconnected(now);
         break;
+      }
       case 'echo': {
         recorder.latency('echoMs', now - m.t, this.ee);
         const sentAt = (m as { s?: unknown }).s;
@@ -243,10 +250,9 @@ export class Session implements ClientHandlers {
         }
         this.maxSeq = Math.max(this.maxSeq, seq);
         this.minSeq = Math.min(this.minSeq, seq);
-        const ms = epochMs() - m.t;
-        if (ms < 0) recorder.count('broadcastNegative', this.ee);
-        recorder.latency('broadcastMs', Math.max(0, ms), this.ee);
+        this.delivered(m.t, 'broadcastMs', 'broadcastNegative');
         recorder.count('broadcastsReceived', this.ee);
+        recorder.atNode(this.node, 'received');
         break;
       }
       default:
@@ -281,16 +287,27 @@ export class Session implements ClientHandlers {
       recorder.latency('connectServiceMs', tOpen - this.tStart, this.ee);
       recorder.latency('firstMessageMs', now - tOpen, this.ee);
       recorder.latency('timeToFirstMessageMs', now - this.dueAt, this.ee);
-      if (this.host.sameClock) {
-        // Clocks of two processes on one host can still disagree by a little: count, never clamp.
-        const delivery = epochMs() - serverSentAt;
-        if (delivery < 0) recorder.count('welcomeDeliveryNegative', this.ee);
-        else recorder.latency('welcomeDeliveryMs', delivery, this.ee);
-      }
+      this.delivered(serverSentAt, 'welcomeDeliveryMs', 'welcomeDeliveryNegative');
       recorder.count('connected', this.ee);
       recorder.counts.open++;
     }
     this.finish();
+  }
+
+  /**
+   * The server's send stamp (its epoch clock) → now, recorded only when the server shares this
+   * host's clock: another machine's clock says nothing about delivery. Two processes on one host
+   * can still disagree by a little, so a stamp later than now is counted, never clamped to 0.
+   */
+  private delivered(
+    serverSentAt: number,
+    metric: 'welcomeDeliveryMs' | 'broadcastMs',
+    negative: 'welcomeDeliveryNegative' | 'broadcastNegative',
+  ): void {
+    if (!this.host.sameClock) return;
+    const ms = epochMs() - serverSentAt;
+    if (ms < 0) this.host.recorder.count(negative, this.ee);
+    else this.host.recorder.latency(metric, ms, this.ee);
   }
 
   /** A connection attempt after a loss succeeded: the client is back, counted once more as open. */
