@@ -25,32 +25,38 @@ after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const decision = (r: CompareReport, metric: string) => r.decisions.find((d) => d.metric === metric)!;
 
+/** `bench compare` of this checkout with itself, two pairs, into `out`; `extra` goes after the run flags. */
+const compare = (out: string, extra: string[] = []) =>
+  runBin(
+    [
+      'compare',
+      '--baseline',
+      ROOT,
+      '--current',
+      ROOT,
+      ...RUN,
+      '--min-runs',
+      '4',
+      '--max-runs',
+      '4',
+      '--out',
+      out,
+      '--json',
+      ...extra,
+    ],
+    { timeoutMs: 240_000 },
+  );
+
 describe('bench compare on real runs', () => {
   it('finds an echo delay and a memory regression injected on the current side, each by about its size', async () => {
     const out = path.join(dir, 'regressed');
     const md = path.join(dir, 'compare.md');
-    const r = await runBin(
-      [
-        'compare',
-        '--baseline',
-        ROOT,
-        '--current',
-        ROOT,
-        // With `=`: a value that starts with -- would otherwise be read as flags of compare itself.
-        `--current-args=--echo-delay ${ECHO_DELAY_MS} --retain-per-connection ${RETAIN}`,
-        ...RUN,
-        '--min-runs',
-        '4',
-        '--max-runs',
-        '4',
-        '--out',
-        out,
-        '--markdown',
-        md,
-        '--json',
-      ],
-      { timeoutMs: 240_000 },
-    );
+    const r = await compare(out, [
+      // With `=`: a value that starts with -- would otherwise be read as flags of compare itself.
+      `--current-args=--echo-delay ${ECHO_DELAY_MS} --retain-per-connection ${RETAIN}`,
+      '--markdown',
+      md,
+    ]);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /^bench compare: regressed: /m);
     const report = JSON.parse(r.stdout) as CompareReport;
@@ -77,24 +83,7 @@ describe('bench compare on real runs', () => {
   });
 
   it('does not fail unchanged code', async () => {
-    const r = await runBin(
-      [
-        'compare',
-        '--baseline',
-        ROOT,
-        '--current',
-        ROOT,
-        ...RUN,
-        '--min-runs',
-        '4',
-        '--max-runs',
-        '4',
-        '--out',
-        path.join(dir, 'same'),
-        '--json',
-      ],
-      { timeoutMs: 240_000 },
-    );
+    const r = await compare(path.join(dir, 'same'));
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(r.stdout) as CompareReport;
     assert.notEqual(report.verdict, 'regressed', report.summary);
