@@ -2,7 +2,8 @@
  * `bench compare`: two builds measured the way tachometer and Bun's benchmarks do. Runs alternate
  * in pairs, the order flipping every pair (A B, B A, A B, …), so that neither side always runs
  * first or on a warmer machine; after each pair every gated metric's paired change is checked
- * against its limit, and the loop stops as soon as all are decided or the run budget is spent.
+ * against its limit, and the loop stops as soon as all are decided (or one has regressed) or the
+ * run budget is spent.
  * Each run is a whole `bench run` of that side's own checkout, so the two builds never share code.
  */
 import * as fs from 'node:fs';
@@ -204,7 +205,9 @@ export async function runCompare(o: ResolvedCompareOptions, hooks: CompareHooks 
     }
     if (results.baseline && results.current) pairs.push([results.baseline, results.current]);
     update();
-    const decided = report.decisions.filter((d) => d.gated).every((d) => d.outcome !== 'unsure');
+    // A regression decided is the verdict whatever the other metrics do: stop there too.
+    const gated = report.decisions.filter((d) => d.gated);
+    const decided = gated.every((d) => d.outcome !== 'unsure') || gated.some((d) => d.outcome === 'regressed');
     if (report.runs.length >= o.minRuns && (decided || report.failures.length)) break;
   }
   update();
