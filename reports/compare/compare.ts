@@ -70,6 +70,24 @@ export interface CompareHooks {
 
 export const REPORT_FILE = 'compare.json';
 
+/** How many more invalid or failed runs the current side may have than the baseline before it fails. */
+export const INVALID_MARGIN = 2;
+
+/**
+ * A failure when the current side had INVALID_MARGIN or more invalid or failed runs than the
+ * baseline. One odd invalid run is the machine's as likely as the build's (both sides meet its
+ * hiccups); two more than the baseline's is a build that loses connections.
+ */
+export function invalidFailures(runs: readonly CompareRun[]): string[] {
+  const invalid = (s: SideName) => runs.filter((r) => r.side === s && !r.valid);
+  const [b, c] = [invalid('baseline'), invalid('current')];
+  if (c.length < b.length + INVALID_MARGIN) return [];
+  const why = [...new Set(c.flatMap((r) => r.invalidReasons))].join('; ');
+  return [
+    `current had ${c.length} invalid or failed run${c.length === 1 ? '' : 's'} to the baseline's ${b.length} (${why})`,
+  ];
+}
+
 /** The verdict line, from the decisions and failures. */
 export function summarize(r: Omit<CompareReport, 'summary' | 'verdict'>): { verdict: CompareOutcome; summary: string } {
   const gated = r.decisions.filter((d) => d.gated);
@@ -174,18 +192,9 @@ export async function runCompare(o: ResolvedCompareOptions, hooks: CompareHooks 
   const update = () => {
     report.pairs = pairs.length;
     report.decisions = COMPARE_METRICS.map((m) => decideMetric(m, pairs, o));
-    const invalid = (s: SideName) => report.runs.filter((r) => r.side === s && !r.valid);
-    const [b, c] = [invalid('baseline'), invalid('current')];
-    report.failures =
-      c.length > b.length
-        ? [
-            `current had ${c.length} invalid or failed run${c.length === 1 ? '' : 's'} to the baseline's ${b.length} (${[...new Set(c.flatMap((r) => r.invalidReasons))].join('; ')})`,
-          ]
-        : [];
-    report.notes =
-      b.length + c.length
-        ? [`${b.length + c.length} runs left out (invalid or failed): their pairs are not compared`]
-        : [];
+    report.failures = invalidFailures(report.runs);
+    const left = report.runs.filter((r) => !r.valid).length;
+    report.notes = left ? [`${left} runs left out (invalid or failed): their pairs are not compared`] : [];
     Object.assign(report, summarize(report));
     writeJsonAtomic(path.join(o.out, REPORT_FILE), report);
   };

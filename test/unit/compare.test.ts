@@ -5,7 +5,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { UsageError } from '../../runner/errors';
 import { resolveThresholds } from '../../reports/gate/options';
-import { compareExitCode, orderOf, summarize, type CompareReport } from '../../reports/compare/compare';
+import {
+  compareExitCode,
+  invalidFailures,
+  orderOf,
+  summarize,
+  type CompareReport,
+} from '../../reports/compare/compare';
 import {
   COMPARE_METRICS,
   decideMetric,
@@ -263,10 +269,28 @@ describe('the report', () => {
     assert.match(formatCompareMarkdown(r), /^## ❌ bench compare: regressed\n/);
   });
 
-  it('fails when the current side failed more runs than the baseline', () => {
+  it('fails when the current side failed two runs more than the baseline', () => {
     const r = report(["current had 1 invalid or failed run to the baseline's 0 (connections failed)"]);
     assert.equal(r.verdict, 'regressed');
     assert.equal(compareExitCode(r), 1);
+  });
+
+  it('fails a current side with two invalid runs more than the baseline, not with one', () => {
+    const run = (side: 'baseline' | 'current', valid: boolean) => ({
+      side,
+      pair: 1,
+      file: 'x.json',
+      exitCode: valid ? 0 : 1,
+      status: 'completed' as const,
+      valid,
+      invalidReasons: valid ? [] : ['1 of 1500 connections failed'],
+      wallSeconds: 8,
+    });
+    assert.deepEqual(invalidFailures([run('baseline', true), run('current', false), run('current', true)]), []);
+    assert.deepEqual(invalidFailures([run('baseline', false), run('current', false), run('current', false)]), []);
+    assert.deepEqual(invalidFailures([run('baseline', true), run('current', false), run('current', false)]), [
+      "current had 2 invalid or failed runs to the baseline's 0 (1 of 1500 connections failed)",
+    ]);
   });
 
   it('passes unsure unless asked to fail it', () => {
