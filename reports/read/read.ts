@@ -9,7 +9,7 @@ import { runOptionsFromArgs } from '../../runner/config/sweep-options';
 import type { RunOptions as GivenRunOptions } from '../../runner/config/run-options';
 import { BURST, RUN_DEFAULTS, type ArrivalRate } from '../../runner/config/run-options';
 import { READABLE_SCHEMA_VERSIONS, runVerdict, type RunResult } from '../../runner/result/build';
-import type { LimitResult } from '../../runner/result/schema';
+import type { LimitResult } from '../../runner/result/limit-schema';
 import { isArtilleryReport, resultFromArtilleryReport } from './artillery-report';
 
 /** One run as a report sees it: from a result file, or only from a sweep manifest when the run left no result. */

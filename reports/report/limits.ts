@@ -1,6 +1,6 @@
 /** `bench limit` results in a report: the answer, then a row per step. */
 import type { LoadedLimit } from '../read/read';
-import type { LimitStep } from '../../runner/result/schema';
+import type { LimitStep } from '../../runner/result/limit-schema';
 import { count, mib } from '../../runner/metrics/units';
 import { escapeHtml as h, escapeMarkdown as md } from './escape';
 

@@ -10,7 +10,7 @@ import type { PhaseSpec } from '../loadgen/artillery';
 import { linearFit } from '../metrics/fit';
 import { buildHistogram, toStats } from '../metrics/histograms';
 import type { LimitSlo, ResolvedLimitOptions } from '../config/limit-options';
-import type { LimitStep, LimitStop } from '../result/schema';
+import type { LimitStep, LimitStop } from '../result/limit-schema';
 
 const millis = (ms: number) => `${Math.max(1, Math.round(ms))}ms`;
 /** Time between probes, as in `bench run`. */

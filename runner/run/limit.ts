@@ -11,7 +11,8 @@ import { LOCAL_PROFILE } from '../config/defaults';
 import { resolveRunOptions } from '../config/run-options';
 import type { ResolvedLimitOptions } from '../config/limit-options';
 import { readCpuSeconds, readRssBytes } from '../sampling/proc-stats';
-import { SCHEMA_VERSION, type LimitProcess, type LimitResult, type LimitStep, type LimitStop } from '../result/schema';
+import { SCHEMA_VERSION } from '../result/schema';
+import type { LimitProcess, LimitResult, LimitStep, LimitStop } from '../result/limit-schema';
 import { startNodes, type NodeSet } from '../topology/nodes';
 import { checkTempDir, parseLimits, readLimits } from './preflight';
 import {

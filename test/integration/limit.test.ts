@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import { runBin } from '../helpers/bin';
-import type { LimitResult } from '../../runner/result/schema';
+import type { LimitResult } from '../../runner/result/limit-schema';
 
 const LIMIT_SCHEMA = path.resolve(__dirname, '../../../docs/limit.schema.json');
 

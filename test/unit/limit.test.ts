@@ -11,7 +11,7 @@ import {
 } from '../../runner/run/limit-steps';
 import { analyseCapacity } from '../../reports/capacity/capacity';
 import type { LoadedReport } from '../../reports/read/read';
-import type { LimitResult, LimitStep } from '../../runner/result/schema';
+import type { LimitResult, LimitStep } from '../../runner/result/limit-schema';
 import { buildHistogram } from '../../runner/metrics/histograms';
 
 const proc = (openFiles: number, rssBytes = 100 * 2 ** 20) => ({
