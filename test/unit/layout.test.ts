@@ -19,6 +19,8 @@ const SCANNED = ['bin', 'runner', 'reports', 'servers'];
  * - bin/ is the entry: it lists the commands of both halves.
  */
 type Top = 'bin' | 'runner' | 'reports' | 'servers';
+/** The most lines a source file may have: past it, a reader no longer holds it in their head. */
+const MAX_LINES = 600;
 const TOP_MAY_IMPORT: Record<Top, readonly Top[]> = {
   servers: [],
   runner: ['servers'],
@@ -340,6 +342,15 @@ describe('source layout', () => {
     for (const name of ['servers', 'scenarios', 'runner', 'reports', 'hardware-profiles'])
       assert.ok(top.includes(name), name);
     assert.ok(!top.includes('src'), 'src/ is gone: what runs lives in runner/, what reads results in reports/');
+  });
+
+  it('keeps every source file outside test/ to 600 lines or fewer (split by responsibility)', () => {
+    const long = [...SCANNED, 'bench', 'scenarios/engine/src']
+      .flatMap(sourceFiles)
+      .map((f) => ({ f, lines: fs.readFileSync(path.join(ROOT, f), 'utf8').split('\n').length - 1 }))
+      .filter((x) => x.lines > MAX_LINES)
+      .map((x) => `${x.f}: ${x.lines} lines`);
+    assert.deepEqual(long, []);
   });
 
   it('imports across top-level folders only as TOP_MAY_IMPORT allows, with no folder cycle', () => {
