@@ -68,7 +68,7 @@ const CASES: Array<[string[], string]> = [
   ],
   [
     [],
-    'Error: Name a command: bench run, serve, sweep, limit, report, gate, capacity, profile or calibrate. Run bench --help for the list.',
+    'Error: Name a command: bench run, serve, sweep, limit, report, gate, compare, capacity, profile or calibrate. Run bench --help for the list.',
   ],
   [
     ['sweep', '--libs', 'ws,mqtt'],
