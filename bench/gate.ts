@@ -5,7 +5,7 @@
  * out "regressed". One row per comparison (also on stderr as each ends): its verdict, the runs it
  * took, and the change it measured.
  *
- *   node dist/bench/gate.js [--aa 20] [--lib socketio] [--clients 1500] [--max-runs 20]
+ *   node dist/bench/gate.js [--aa 20] [--lib socketio] [--clients 1500] [--max-runs 20] [--injected no]
  *
  * `npm run bench:gate` is this with the defaults (the numbers in docs/gate-and-capacity.md). Each
  * comparison takes 6 to 20 runs of about 20 s: the whole script takes hours.
@@ -21,13 +21,18 @@ const aa = Number(arg('aa', '20'));
 const lib = arg('lib', 'socketio');
 const clients = arg('clients', '1500');
 const maxRuns = arg('max-runs', '20');
+const injected = arg('injected', 'yes') !== 'no';
 const outDir = path.resolve(__dirname, '../../bench/results', `gate-${new Date().toISOString().replace(/[:.]/g, '-')}`);
 fs.mkdirSync(outDir, { recursive: true });
 
 // The injected regressions first: they decide in a few runs, and the A/A rows take the rest.
 const CASES: [string, string[]][] = [
-  ['echo answered 2 ms late', ['--current-args=--echo-delay 2']],
-  ['64 KiB kept per connection', ['--current-args=--retain-per-connection 65536']],
+  ...(injected
+    ? ([
+        ['echo answered 2 ms late', ['--current-args=--echo-delay 2']],
+        ['64 KiB kept per connection', ['--current-args=--retain-per-connection 65536']],
+      ] as [string, string[]][])
+    : []),
   ...Array.from({ length: aa }, (_, i): [string, string[]] => [`A/A ${i + 1}`, []]),
 ];
 
