@@ -7,6 +7,16 @@ import type { BroadcastResult, NodeStats, ServerOptions } from './types';
 export const HEALTHZ_PATH = '/healthz';
 /** This node's `NodeStats` as JSON (GET). */
 export const CONTROL_STATS_PATH = '/control/stats';
+/** Cuts a share of this node's WebSocket connections abruptly (POST `?share=0..1`); answers `FlapResult`. */
+export const CONTROL_FLAP_PATH = '/control/flap';
+
+/** The answer to `POST /control/flap`. */
+export interface FlapResult {
+  /** connections cut */
+  cut: number;
+  /** upgraded (WebSocket) connections this node had before */
+  of: number;
+}
 
 /** What `retainPerConnectionBytes` keeps: never freed, by design (tests only). */
 const RETAINED: Buffer[] = [];
@@ -22,6 +32,7 @@ export interface ControlHandlers {
  *
  * - `POST /control/broadcast` → broadcasts once, answers `{"seq":N,"clients":C}`
  * - `GET /control/stats` → this node's `NodeStats`
+ * - `POST /control/flap?share=S` → resets that share of the WebSocket connections, `FlapResult`
  * - `GET /healthz` → `ok`
  * - paths added with `route()` (bench serve's metrics endpoint)
  * - anything else the library does not claim → 404
@@ -34,6 +45,8 @@ export class HttpHost {
   readonly server: http.Server;
   // Upgraded sockets leave http's own bookkeeping, so `closeAllConnections` cannot reach them.
   private readonly sockets = new Set<Socket>();
+  /** the TCP sockets of WebSocket connections (every library's WebSocket transport upgrades one) */
+  private readonly upgraded = new Set<Socket>();
   private closing: Promise<void> | null = null;
   private listened = false;
   private closed = false;
@@ -49,6 +62,11 @@ export class HttpHost {
       } else if (path === CONTROL_BROADCAST_PATH && req.method === 'POST') {
         req.resume();
         sendJson(res, () => control.publish());
+      } else if (path === CONTROL_FLAP_PATH && req.method === 'POST') {
+        req.resume();
+        const share = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('share'));
+        if (!(share >= 0 && share <= 1)) sendText(res, 400, 'text/plain', 'share must be a number from 0 to 1');
+        else sendJson(res, () => this.flap(share));
       } else if (path === CONTROL_STATS_PATH && req.method === 'GET') {
         sendJson(res, () => control.stats());
       } else if (path === HEALTHZ_PATH && req.method === 'GET') {
@@ -66,6 +84,24 @@ export class HttpHost {
     });
   }
 
+  /**
+   * A network flap: resets a random `share` of the WebSocket connections' TCP sockets (RST, no
+   * close frame, no FIN), so the client and the library here both see the connection die
+   * abnormally, as when a phone changes networks. Done here, under every library, so the cut is
+   * the same for all three; long-polling requests are not connections to cut and are left alone.
+   */
+  flap(share: number): FlapResult {
+    const open = [...this.upgraded].filter((s) => !s.destroyed);
+    const n = Math.round(share * open.length);
+    // A partial Fisher–Yates shuffle: the first n are a uniform random choice.
+    for (let i = 0; i < n; i++) {
+      const j = i + Math.floor(Math.random() * (open.length - i));
+      [open[i], open[j]] = [open[j]!, open[i]!];
+      open[i]!.resetAndDestroy();
+    }
+    return { cut: n, of: open.length };
+  }
+
   /** Serves one more path (exact match, any method), ahead of the built-in routes. */
   route(path: string, handler: http.RequestListener): void {
     this.routes.set(path, handler);
@@ -73,6 +109,15 @@ export class HttpHost {
 
   /** Binds; resolves with the port actually bound (port 0 picks a free one). */
   listen(port: number, host: string): Promise<number> {
+    // One more `upgrade` listener beside the library's, added once the library has attached:
+    // SockJS replaces every `upgrade` listener present when it attaches with its own, which
+    // passes on only what is outside its path. This one only remembers the socket.
+    if (!this.listened) {
+      this.server.on('upgrade', (_req: http.IncomingMessage, socket: Socket) => {
+        this.upgraded.add(socket);
+        socket.once('close', () => this.upgraded.delete(socket));
+      });
+    }
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(port, host, () => {

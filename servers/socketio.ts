@@ -74,6 +74,10 @@ export class SocketIoServer implements BenchServer {
       pingInterval: options.pingIntervalMs,
       ...(this.tuning.parser === 'msgpack' && { parser: msgpackParser }),
       ...(this.tuning.wsEngine !== null && { wsEngine: wsEngineClass(this.tuning.wsEngine) }),
+      // A restored session skips the middlewares (there are none here) and gets its missed broadcasts replayed.
+      ...(typeof this.tuning.recoveryMs === 'number' && {
+        connectionStateRecovery: { maxDisconnectionDuration: this.tuning.recoveryMs, skipMiddlewares: true },
+      }),
     });
     // As Socket.IO's performance-tuning page does: the handshake has already copied what it needs.
     if (this.tuning.discardRequest) {
@@ -136,7 +140,13 @@ export class SocketIoServer implements BenchServer {
       },
       adapter: this.adapter.kind,
       nodeId: this.nodeId,
-      sio: this.tuning,
+      // Recovery read back from Socket.IO, which fills in its defaults: what it applies, not what was asked.
+      sio: {
+        ...this.tuning,
+        recoveryMs:
+          (this.io as unknown as { opts: { connectionStateRecovery?: { maxDisconnectionDuration?: number } } }).opts
+            .connectionStateRecovery?.maxDisconnectionDuration ?? null,
+      },
       native: nativeAddons(this.wsFrom()),
     };
   }

@@ -57,9 +57,15 @@ export interface SioTuning {
   discardRequest: boolean;
   /** module engine.io takes as `wsEngine` (its `Server` export); null: engine.io's own ws */
   wsEngine: string | null;
+  /**
+   * connection state recovery: a lost session and the broadcasts it misses are kept this many ms
+   * (`connectionStateRecovery.maxDisconnectionDuration`) and given back to a client that
+   * reconnects in time; null: off, Socket.IO's default. Absent in results before it existed.
+   */
+  recoveryMs?: number | null;
 }
 
-export const SIO_DEFAULTS: SioTuning = { parser: 'default', discardRequest: false, wsEngine: null };
+export const SIO_DEFAULTS: SioTuning = { parser: 'default', discardRequest: false, wsEngine: null, recoveryMs: null };
 
 export const LONE_NODE: AdapterOptions = { kind: 'none' };
 export const DEFAULT_NODE_ID = 'node-1';

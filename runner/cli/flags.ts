@@ -76,6 +76,10 @@ const SHARED = {
   'sio-ws-engine': str('Socket.IO only: an installed module engine.io takes as wsEngine, e.g. ws or eiows (Node 22)', {
     sweep: true,
   }),
+  'sio-recovery': str(
+    "Socket.IO only: connection state recovery, a lost session and what it missed kept MS ms (alone: Socket.IO's 120000); adapters none or redis-streams",
+    { sweep: true },
+  ),
 } satisfies FlagTable;
 
 // Injected regressions, for tests and for showing that the gate catches them (bench serve and bench run).
@@ -111,6 +115,7 @@ export const RUN_FLAGS = {
   'sio-parser': SHARED['sio-parser'],
   'sio-discard-request': SHARED['sio-discard-request'],
   'sio-ws-engine': SHARED['sio-ws-engine'],
+  'sio-recovery': SHARED['sio-recovery'],
   'ws-native': str("ws's native add-ons (bufferutil, utf-8-validate) in server and clients: on | off", {
     default: RUN_DEFAULTS.wsNative,
     sweep: true,
@@ -191,6 +196,10 @@ export const RUN_FLAGS = {
   'kill-node-at': str(
     'S: kill one node (SIGKILL, never the publisher) S seconds after the hold starts; turns --reconnect on',
   ),
+  flap: str(
+    'SHARE@EVERY: network flaps, every EVERY s of the hold each node resets SHARE % of its WebSocket connections (e.g. 10%@5); turns --reconnect on',
+    { sweep: true },
+  ),
   reconnect: bool('clients that lose their connection during the hold reconnect with back-off (--no-reconnect: never)'),
   'reconnect-attempts': str(`attempts per lost connection (default ${DEFAULT_RECONNECT.attempts})`),
   'reconnect-delay': str(`first back-off delay in ms, doubled per attempt (default ${DEFAULT_RECONNECT.delayMs})`),
@@ -215,6 +224,7 @@ export const SERVE_FLAGS = {
   'sio-parser': SHARED['sio-parser'],
   'sio-discard-request': SHARED['sio-discard-request'],
   'sio-ws-engine': SHARED['sio-ws-engine'],
+  'sio-recovery': SHARED['sio-recovery'],
   'metrics-token': str(
     `serve own RSS/CPU samples at /metrics/samples to holders of this token (or $${METRICS_TOKEN_ENV})`,
   ),

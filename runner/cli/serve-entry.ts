@@ -51,8 +51,10 @@ export function parseFlags(argv: readonly string[], flags: FlagTable, command: s
       continue;
     }
     const next = argv[i + 1];
-    // A string flag with no value keeps its default, as yargs does.
-    const value = inline ?? (next !== undefined && !next.startsWith('--') ? argv[++i]! : undefined);
+    // A string flag with no value keeps its default, or is '' without one, as yargs does.
+    const value =
+      inline ??
+      (next !== undefined && !next.startsWith('--') ? argv[++i]! : flag.default === undefined ? '' : undefined);
     if (value !== undefined) given.set(name, [...(given.get(name) ?? []), value]);
   }
   if (unknown.length > 0) {

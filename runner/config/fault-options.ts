@@ -3,7 +3,7 @@
 import { DEFAULT_RECONNECT } from 'artillery-engine-bench/protocol';
 import { UsageError } from '../errors';
 import { fraction, wholeNumber } from './flag-values';
-import type { ReconnectSettings, ResolvedRunOptions, RunOptions } from './run-option-types';
+import type { FlapSettings, ReconnectSettings, ResolvedRunOptions, RunOptions } from './run-option-types';
 
 /** FROM..TO seconds after the hold starts, within the hold. */
 function holdWindow(flag: string, raw: string, example: string) {
@@ -81,13 +81,58 @@ export function resolveKillNode(raw: RunOptions, o: ResolvedRunOptions): number 
   return at;
 }
 
-export function resolveReconnect(raw: RunOptions, killNodeAt: number | null): ReconnectSettings | null {
+/** The flaps of --flap SHARE@EVERY, checked before any load; reconnecting must be on (see resolveFlapTiming). */
+export function resolveFlap(raw: RunOptions, o: ResolvedRunOptions): FlapSettings | null {
+  if (raw.flap === undefined) return null;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*%?\s*@\s*(\d+(?:\.\d+)?)\s*s?\s*$/.exec(String(raw.flap));
+  if (!m) {
+    throw new UsageError(
+      `--flap must be SHARE@EVERY: a percent of the connections and the seconds between flaps (got "${String(raw.flap)}"). Example: --flap 10%@5`,
+    );
+  }
+  const sharePct = Number(m[1]);
+  const everySeconds = Number(m[2]);
+  if (!(sharePct > 0 && sharePct <= 100)) {
+    throw new UsageError(
+      `--flap ${String(raw.flap)}: the share must be above 0 % and at most 100 % of the connections (got ${sharePct} %). Example: --flap 10%@5`,
+    );
+  }
+  if (!(everySeconds > 0)) {
+    throw new UsageError(`--flap ${String(raw.flap)}: the interval must be above 0 seconds. Example: --flap 10%@5`);
+  }
+  if (raw.reconnect === false) {
+    throw new UsageError(
+      '--flap cuts connections for the clients to reconnect, and --no-reconnect keeps them from it. Remove one of them.',
+    );
+  }
+  if (o.adapter === 'cluster') {
+    throw new UsageError(
+      "--flap cannot cut a cluster's connections: its primary hands each socket to a worker that bench cannot reach. Use --nodes N --adapter redis-streams (or redis) instead.",
+    );
+  }
+  if (o.holdSeconds < 2 * everySeconds) {
+    throw new UsageError(
+      `--flap ${String(raw.flap)} needs a hold of at least ${2 * everySeconds} s: a flap every ${everySeconds} s, and as long again to come back after the last. Give --hold ${Math.ceil(2 * everySeconds)} or more.`,
+    );
+  }
+  return { sharePct, everySeconds };
+}
+
+/** A flap interval shorter than the back-off's first delay would cut clients again before they could come back. */
+export function checkFlapTiming(flap: FlapSettings | null, reconnect: ReconnectSettings | null): void {
+  if (flap === null || reconnect === null || flap.everySeconds * 1000 >= reconnect.delayMs) return;
+  throw new UsageError(
+    `--flap ${flap.sharePct}%@${flap.everySeconds}: flaps ${flap.everySeconds} s apart come before the back-off's first delay (${reconnect.delayMs} ms, --reconnect-delay) lets a cut client back. Give an interval of ${Math.ceil(reconnect.delayMs / 1000)} s or more, or a smaller --reconnect-delay.`,
+  );
+}
+
+export function resolveReconnect(raw: RunOptions, faultNeedsIt: boolean): ReconnectSettings | null {
   const tuned =
     raw.reconnectAttempts !== undefined ||
     raw.reconnectDelay !== undefined ||
     raw.reconnectDelayMax !== undefined ||
     raw.reconnectJitter !== undefined;
-  const on = raw.reconnect ?? (killNodeAt !== null || tuned);
+  const on = raw.reconnect ?? (faultNeedsIt || tuned);
   if (!on) {
     if (tuned) {
       throw new UsageError(

@@ -66,7 +66,9 @@ export interface RunOptions extends SioFlags {
   adapterOutage?: string;
   adapterCrash?: string;
   killNodeAt?: string | number;
-  /** true/false from --reconnect / --no-reconnect; absent: on with --kill-node-at only */
+  /** SHARE@EVERY: e.g. `10%@5` cuts 10 % of the connections every 5 s of the hold */
+  flap?: string;
+  /** true/false from --reconnect / --no-reconnect; absent: on with --kill-node-at or --flap only */
   reconnect?: boolean;
   reconnectAttempts?: string | number;
   reconnectDelay?: string | number;
@@ -160,8 +162,17 @@ export interface ResolvedRunOptions {
   adapterCrash: { fromSeconds: number; toSeconds: number } | null;
   /** one node (the last, never the publisher) killed with SIGKILL this many seconds after the hold starts; null: none */
   killNodeAt: number | null;
+  /** network flaps during the hold; null: none */
+  flap: FlapSettings | null;
   /** how clients whose connection is lost during the hold reconnect; null: they do not */
   reconnect: ReconnectSettings | null;
+}
+
+/** --flap: every `everySeconds` of the hold, each node resets `sharePct` % of its WebSocket connections. */
+export interface FlapSettings {
+  /** percent of the connections each node has at that moment, above 0 and up to 100 */
+  sharePct: number;
+  everySeconds: number;
 }
 
 /** Back-off of reconnecting clients (the engine's; Socket.IO's defaults). */

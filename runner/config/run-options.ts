@@ -26,7 +26,14 @@ import { checkSourceAddressReach, parseSourceAddresses, resolveSpread } from './
 import { oneOf, wholeNumber } from './flag-values';
 import { isBenchmarkAddress, resolveTarget } from './target-options';
 import { resolveForcedGc, resolvePushMetrics, resolveServerMetrics } from './metrics-options';
-import { resolveCrash, resolveKillNode, resolveOutage, resolveReconnect } from './fault-options';
+import {
+  checkFlapTiming,
+  resolveCrash,
+  resolveFlap,
+  resolveKillNode,
+  resolveOutage,
+  resolveReconnect,
+} from './fault-options';
 import type { ResolvedRunOptions, RunOptions, ScenarioRef } from './run-option-types';
 
 export * from './defaults';
@@ -190,6 +197,7 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
   const target = raw.target === undefined ? null : resolveTarget(raw.target, raw.allowRemoteTarget === true);
   const num = (flag: string, value: unknown, fallback: number, min: number, max: number, example: string) =>
     value === undefined ? fallback : wholeNumber(flag, value, min, max, example);
+  const nodes = resolveNodes(raw, lib, target);
 
   const resolved: ResolvedRunOptions = {
     lib,
@@ -221,17 +229,23 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
     maxLagMs: num('max-lag', raw.maxLag, RUN_DEFAULTS.maxLagMs, 1, 3_600_000, '100'),
     allowInvalid: raw.allowInvalid === true,
     forcedGcHeap: false,
-    sio: resolveSioTuning(raw, lib),
+    sio: resolveSioTuning(raw, lib, nodes.adapter),
     wsNative: oneOf('ws-native', raw.wsNative ?? RUN_DEFAULTS.wsNative, ['on', 'off'] as const),
     generators: resolveGenerators(raw.generators, scenario),
-    ...resolveNodes(raw, lib, target),
+    ...nodes,
     spread: 'balancer',
     sourceAddresses: parseSourceAddresses(raw.sourceAddresses),
     adapterOutage: null,
     adapterCrash: null,
     killNodeAt: null,
+    flap: null,
     reconnect: null,
   };
+  if (target !== null && typeof resolved.sio.recoveryMs === 'number') {
+    throw new UsageError(
+      '--sio-recovery applies to the servers bench run starts; with --target, give it to bench serve there. Remove --sio-recovery.',
+    );
+  }
   if (target !== null && (resolved.serverTest.echoDelayMs || resolved.serverTest.retainPerConnectionBytes)) {
     const flag = resolved.serverTest.echoDelayMs ? 'echo-delay' : 'retain-per-connection';
     throw new UsageError(
@@ -243,7 +257,9 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
   resolved.adapterOutage = resolveOutage(raw.adapterOutage, resolved);
   resolved.adapterCrash = resolveCrash(raw, resolved);
   resolved.killNodeAt = resolveKillNode(raw, resolved);
-  resolved.reconnect = resolveReconnect(raw, resolved.killNodeAt);
+  resolved.flap = resolveFlap(raw, resolved);
+  resolved.reconnect = resolveReconnect(raw, resolved.killNodeAt !== null || resolved.flap !== null);
+  checkFlapTiming(resolved.flap, resolved.reconnect);
   resolved.forcedGcHeap = resolveForcedGc(raw, resolved);
   if (raw.out !== undefined && fs.existsSync(resolved.out) && fs.statSync(resolved.out).isDirectory()) {
     throw new UsageError(

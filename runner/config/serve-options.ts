@@ -135,6 +135,7 @@ export function resolveServeOptions(raw: ServeOptions): ResolvedServeOptions {
       `--inner-sample-interval must be 0 (off) or a whole number of ms from 10 to 60000 (got "${innerText}"). Example: --inner-sample-interval 250`,
     );
   }
+  const adapter = resolveAdapter(raw, lib);
   return {
     lib,
     port,
@@ -144,13 +145,13 @@ export function resolveServeOptions(raw: ServeOptions): ResolvedServeOptions {
     pingIntervalMs,
     metricsToken,
     metricsFormat: metricsFormat as MetricsFormat,
-    adapter: resolveAdapter(raw, lib),
+    adapter,
     nodeId: label('node-id', raw.nodeId ?? DEFAULT_NODE_ID, 'node-2'),
     logDeliveries: raw.logDeliveries === true,
     welcomeDelayMs,
     ...resolveTestSwitches(raw),
     innerSampleIntervalMs,
-    sio: resolveSioTuning(raw, lib),
+    sio: resolveSioTuning(raw, lib, adapter.kind),
   };
 }
 

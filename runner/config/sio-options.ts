@@ -1,5 +1,5 @@
 import { SIO_PARSERS, type Lib, type SioParser } from 'artillery-engine-bench/protocol';
-import { SIO_DEFAULTS, type SioTuning } from '../../servers/types';
+import { SIO_DEFAULTS, type AdapterKind, type SioTuning } from '../../servers/types';
 import { wsEngineClass } from '../../servers/ws-engine';
 import { UsageError } from '../errors';
 
@@ -8,9 +8,49 @@ export interface SioFlags {
   sioParser?: string;
   sioDiscardRequest?: boolean;
   sioWsEngine?: string;
+  /** connection state recovery: `--sio-recovery` alone (''), or with the ms a session is kept */
+  sioRecovery?: string | number;
 }
 
-export function resolveSioTuning(raw: SioFlags, lib: Lib): SioTuning {
+/** Socket.IO's own default maxDisconnectionDuration: two minutes. */
+export const DEFAULT_SIO_RECOVERY_MS = 120_000;
+
+/**
+ * Adapters that cannot restore a session, and why (Socket.IO's compatibility table for connection
+ * state recovery, checked against the installed code: only the in-memory adapter and
+ * @socket.io/redis-streams-adapter implement `restoreSession`).
+ */
+const NO_RECOVERY: Partial<Record<AdapterKind, string>> = {
+  redis: 'the Redis adapter relays broadcasts over Redis pub/sub and keeps none to replay',
+  postgres: '@socket.io/postgres-adapter keeps no session or packets to restore (no restoreSession)',
+  cluster: '@socket.io/cluster-adapter keeps no session or packets to restore (no restoreSession)',
+};
+
+function resolveRecovery(raw: SioFlags, lib: Lib, adapter: AdapterKind): number | null {
+  if (raw.sioRecovery === undefined) return null;
+  if (lib !== 'socketio') {
+    throw new UsageError(
+      `--sio-recovery is Socket.IO's connection state recovery: it needs --lib socketio (got --lib ${lib}). Remove --sio-recovery.`,
+    );
+  }
+  const why = NO_RECOVERY[adapter];
+  if (why !== undefined) {
+    throw new UsageError(
+      `--sio-recovery cannot work with --adapter ${adapter}: ${why}. Use --adapter redis-streams (several nodes) or none (one node).`,
+    );
+  }
+  const text = String(raw.sioRecovery).trim();
+  if (text === '') return DEFAULT_SIO_RECOVERY_MS;
+  const ms = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(ms >= 1_000 && ms <= 3_600_000)) {
+    throw new UsageError(
+      `--sio-recovery takes how long a lost session is kept, a whole number of ms from 1000 to 3600000 (got "${text}"). Example: --sio-recovery 120000`,
+    );
+  }
+  return ms;
+}
+
+export function resolveSioTuning(raw: SioFlags, lib: Lib, adapter: AdapterKind = 'none'): SioTuning {
   const given = raw.sioParser !== undefined || raw.sioDiscardRequest === true || raw.sioWsEngine !== undefined;
   if (given && lib !== 'socketio') {
     throw new UsageError(
@@ -27,6 +67,7 @@ export function resolveSioTuning(raw: SioFlags, lib: Lib): SioTuning {
     parser: parser as SioParser,
     discardRequest: raw.sioDiscardRequest === true,
     wsEngine: raw.sioWsEngine === undefined ? null : wsEngine(raw.sioWsEngine),
+    recoveryMs: resolveRecovery(raw, lib, adapter),
   };
 }
 
@@ -62,5 +103,6 @@ export function sioFlagsFor<T extends SioFlags>(run: T, lib: Lib): T {
   delete rest.sioParser;
   delete rest.sioDiscardRequest;
   delete rest.sioWsEngine;
+  delete rest.sioRecovery;
   return rest;
 }

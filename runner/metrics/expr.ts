@@ -14,7 +14,7 @@ export type { EnsureCheck } from './ensure-check';
 /** `metric op number unit` with the spaces taken out; null when the text is not of that shape. */
 function split(expression: string, operators: RegExp) {
   const text = expression.replace(/\s+/g, '');
-  const m = new RegExp(`^([A-Za-z][A-Za-z0-9.]*?)(${operators.source})([0-9]*\\.?[0-9]+)([A-Za-z]*)$`).exec(text);
+  const m = new RegExp(`^([A-Za-z][A-Za-z0-9.]*?)(${operators.source})([0-9]*\\.?[0-9]+)([A-Za-z]*|%)$`).exec(text);
   if (!m) return null;
   const [, name, operator, number, unit] = m as unknown as [string, string, string, string, string];
   return { name, operator, number: Number(number), unit };
@@ -37,7 +37,8 @@ export function parseEnsure(expression: string): EnsureCheck {
   let factor = 1;
   if (e.unit !== '') {
     const units = m.unit === 'ms' ? DURATION_UNITS : m.unit === 'bytes' ? METRIC_SIZE_UNITS : [];
-    const f = unitFactor(e.unit, units);
+    // A percentage may say so: "cpu<50%", "flap.delivered>99.5%".
+    const f = m.unit === 'percent' && e.unit === '%' ? 1 : unitFactor(e.unit, units);
     if (f === null) {
       const allowed = units.length ? unitList(units) : 'no unit';
       throw new UsageError(`--ensure "${expression}": ${m.name} takes ${allowed} (got "${e.unit}").`);

@@ -44,3 +44,17 @@ export function toStats(h: hdr.Histogram | null): LatencyStats | null {
     count: h.totalCount,
   };
 }
+
+/** p50/p95/p99/max (ms) and count of a µs histogram, for times whose p95 is asked for; null when empty. */
+export function toTailStats(
+  h: hdr.Histogram | null,
+): { p50: number; p95: number; p99: number; max: number; count: number } | null {
+  if (h === null || h.totalCount === 0) return null;
+  return {
+    p50: ms(h.getValueAtPercentile(50)),
+    p95: ms(h.getValueAtPercentile(95)),
+    p99: ms(h.getValueAtPercentile(99)),
+    max: ms(h.maxValue),
+    count: h.totalCount,
+  };
+}

@@ -154,6 +154,17 @@ const SCALARS = {
   'broadcast.outOfOrder': { unit: 'count', better: 'lower', read: (r) => num(at(r, 'broadcast', 'outOfOrder')) },
   'broadcast.duplicates': { unit: 'count', better: 'lower', read: (r) => num(at(r, 'broadcast', 'duplicates')) },
   'reconnect.failed': { unit: 'count', better: 'lower', read: (r) => num(at(r, 'reconnect', 'failed')) },
+  // --flap (null without flaps): deliveries against what nobody cut would have got, and the way back.
+  'flap.delivered': { unit: 'percent', better: 'higher', read: (r) => num(at(r, 'flaps', 'deliveredPct')) },
+  'flap.missed': { unit: 'count', better: 'lower', read: (r) => num(at(r, 'flaps', 'missed')) },
+  'flap.neverBack': { unit: 'count', better: 'lower', read: (r) => num(at(r, 'flaps', 'neverBack')) },
+  'flap.reconnect.p95': { unit: 'ms', better: 'lower', read: (r) => num(at(r, 'flaps', 'reconnectMs', 'p95')) },
+  'flap.reconnect.max': { unit: 'ms', better: 'lower', read: (r) => num(at(r, 'flaps', 'reconnectMs', 'max')) },
+  'recovery.restored': {
+    unit: 'count',
+    better: 'higher',
+    read: (r) => num(at(r, 'flaps', 'recovery', 'sessionsRecovered')),
+  },
   // Inside the server (bench serve's own samples); null for results without them.
   'heap.idle': {
     unit: 'bytes',

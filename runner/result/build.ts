@@ -4,6 +4,7 @@ import { failLimitOf, formatFailLimit } from '../config/run-options';
 import type { EngineState, Measurements, ProcSample } from './measurements';
 import { perClientMemory, summariseBy, type IdleWindow } from './series';
 import { summariseInner } from './inner';
+import { flapReport } from './flaps';
 import {
   SCHEMA_VERSION,
   type ArtilleryMetrics,
@@ -140,11 +141,15 @@ function broadcastReport(m: Measurements): RunResultBase['broadcast'] {
   const sent = logged !== null ? (m.broadcastsLogged ?? 0) : (counts.broadcastsSent ?? 0);
   if (sent === 0 && !logged) return null;
   const expected = logged ?? counts.broadcastsExpected ?? 0;
+  // A restored Socket.IO session's replays are written by Socket.IO itself, outside the nodes'
+  // logs and the publisher's count: compared with what was expected, only live deliveries.
+  const recovered = counts.broadcastsRecovered ?? 0;
   return {
     sent,
     expectedDeliveries: expected,
     delivered: counts.broadcastsReceived,
-    lost: expected - counts.broadcastsReceived,
+    lost: expected - (counts.broadcastsReceived - recovered),
+    recovered,
     outOfOrder: counts.broadcastOutOfOrder ?? 0,
     duplicates: counts.broadcastDuplicates ?? 0,
     latencyMs: stats(m.engine, 'broadcastMs'),
@@ -224,6 +229,8 @@ export function buildResult(m: Measurements): RunResult {
       sioParser: o.sio.parser,
       sioDiscardRequest: o.sio.discardRequest,
       sioWsEngine: o.sio.wsEngine,
+      sioRecoveryMs: o.sio.recoveryMs ?? null,
+      flap: o.flap,
       wsNative: o.wsNative,
       serverTest: o.serverTest.echoDelayMs || o.serverTest.retainPerConnectionBytes ? o.serverTest : null,
     },
@@ -252,6 +259,7 @@ export function buildResult(m: Measurements): RunResult {
     },
     broadcasts: { received: counts.broadcastsReceived },
     broadcast: broadcastReport(m),
+    flaps: flapReport(m),
     reconnect: o.reconnect
       ? {
           settings: o.reconnect,

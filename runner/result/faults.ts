@@ -1,5 +1,5 @@
 /**
- * The faults a run injected (--kill-node-at, --adapter-outage), in words: short for series
+ * The faults a run injected (--kill-node-at, --adapter-outage, --adapter-crash, --flap), in words: short for series
  * names and pairing, whole for tables and the terminal summary.
  */
 import type { FaultRecord, RunResult } from './build';
@@ -40,6 +40,12 @@ export function faultText(f: FaultRecord, adapter: string): string {
       f.recovered === null ? 'recovery unknown' : f.recovered ? 'every node recovered' : 'not every node recovered';
     return `Redis ${window} (${f.adapter}): ${plural(missed, 'broadcast', 'broadcasts')} missed by nodes, delivery stopped up to ${runSeconds(stop)} s, ${recovered}`;
   }
+  if (f.kind === 'flap') {
+    const when = `${seconds(f.atSeconds)} s into the hold`;
+    if (f.startedAtMs === null) return `flap ${when} not applied: the run ended first`;
+    const cut = `flap ${when}: ${plural(f.cut, 'connection', 'connections')} of ${f.of.toLocaleString('en-US')} reset`;
+    return f.error ? `${cut}; a node did not answer: ${f.error}` : cut;
+  }
   return `fault ${String((f as { kind?: unknown }).kind)}`;
 }
 
@@ -50,7 +56,14 @@ export function faultText(f: FaultRecord, adapter: string): string {
  */
 export function faultLabel(result: Pick<RunResult, 'faults'>): string {
   const faults = Array.isArray(result.faults) ? result.faults : [];
+  const flaps = faults.filter((f) => f.kind === 'flap');
+  const flapLabel = flaps.length
+    ? [
+        `${flaps[0]!.sharePct} % flapped every ${seconds(flaps.length > 1 ? flaps[1]!.atSeconds - flaps[0]!.atSeconds : flaps[0]!.atSeconds)} s`,
+      ]
+    : [];
   return faults
+    .filter((f) => f.kind !== 'flap')
     .map((f) =>
       f.kind === 'kill-node'
         ? `node killed at ${seconds(f.atSeconds)} s`
@@ -60,5 +73,6 @@ export function faultLabel(result: Pick<RunResult, 'faults'>): string {
             ? `Redis killed ${seconds(f.fromSeconds)}..${seconds(f.toSeconds)} s`
             : `fault ${String((f as { kind?: unknown }).kind)}`,
     )
+    .concat(flapLabel)
     .join(', ');
 }

@@ -124,6 +124,10 @@ export interface RunResultBase {
     sioParser?: string;
     sioDiscardRequest?: boolean;
     sioWsEngine?: string | null;
+    /** --sio-recovery: how long a lost session is kept (ms); null: off (absent in older files) */
+    sioRecoveryMs?: number | null;
+    /** --flap SHARE@EVERY; null: no flaps (absent in older files) */
+    flap?: { sharePct: number; everySeconds: number } | null;
     wsNative?: 'on' | 'off';
     /** the regressions injected into the servers for a test (--echo-delay, --retain-per-connection); null: none */
     serverTest?: { echoDelayMs: number; retainPerConnectionBytes: number } | null;
@@ -175,8 +179,8 @@ export interface RunResultBase {
   broadcasts: { received: number };
   /**
    * Broadcast delivery: the broadcasts sent, the deliveries the nodes made (the clients each
-   * wrote each broadcast to), and what the clients got. Always `delivered + lost ==
-   * expectedDeliveries`; `lost` is negative only if clients got more than the nodes wrote.
+   * wrote each broadcast to), and what the clients got: `lost` = expectedDeliveries −
+   * (delivered − recovered), negative only if clients got more than the nodes wrote.
    * Null when the run sent no broadcast.
    */
   broadcast: {
@@ -208,9 +212,16 @@ export interface RunResultBase {
      * one after reconnecting, summed. Those its node wrote before dying are also in `lost`.
      */
     missedWhileReconnecting?: number;
+    /**
+     * of `delivered`, broadcasts a restored session got replayed (Socket.IO connection state
+     * recovery); the nodes' logs do not count them, so `lost` compares live deliveries only
+     */
+    recovered?: number;
   } | null;
   /** clients that lost their connection during the hold and reconnected; null when reconnecting was off */
   reconnect?: ReconnectReport | null;
+  /** --flap: what the flaps cost in deliveries and how clients came back; null without flaps */
+  flaps?: FlapReport | null;
   /** new connections made one at a time after the hold, with every client still connected */
   probe: {
     requested: number;
@@ -242,7 +253,7 @@ export interface RunResultBase {
     /** where the samples came from: /proc on this machine, a remote `bench serve --metrics-token`, or nowhere */
     samplesFrom: 'local' | 'remote' | 'none';
     /** Socket.IO's tuning options as the server applied them; null: another library, or a --target */
-    sio?: { parser: string; discardRequest: boolean; wsEngine: string | null } | null;
+    sio?: { parser: string; discardRequest: boolean; wsEngine: string | null; recoveryMs?: number | null } | null;
     /** ws's native add-ons as loaded in the server; null: not known (a --target) */
     native?: { bufferutil: boolean; utf8Validate: boolean } | null;
     /** with --server-metrics: reads of it that failed during the run, and the last reason; null: none failed */
@@ -320,88 +331,9 @@ export interface RunResultBase {
   ensure?: StoredEnsureOutcome[];
 }
 
-/** How clients reconnect: Socket.IO's back-off, applied the same way to every library. */
-export interface ReconnectSettings {
-  /** attempts per lost connection before the client gives up */
-  attempts: number;
-  /** the first delay (ms); each further attempt doubles it */
-  delayMs: number;
-  /** the delay never exceeds this (ms) */
-  delayMaxMs: number;
-  /** each delay is spread by ± this fraction, at random */
-  jitter: number;
-}
-
-export interface ReconnectReport {
-  settings: ReconnectSettings;
-  /** connections lost during the hold (a main client's open connection closed by the other side) */
-  lost: number;
-  /** of those, reconnected */
-  reconnected: number;
-  /** of those, given up after `settings.attempts` */
-  failed: number;
-  /** connection attempts made to reconnect, failed ones included */
-  attempts: number;
-  /** connection lost → welcome on the new connection (ms), one per reconnect */
-  timeMs: LatencyStats | null;
-}
-
-/** A fault the run injected, and when. */
-export type FaultRecord = AdapterOutageFault | AdapterCrashFault | KillNodeFault;
-
-export interface KillNodeFault {
-  kind: 'kill-node';
-  /** asked for: seconds after the hold started */
-  atSeconds: number;
-  /** the node killed (never the publisher) */
-  nodeId: string;
-  pid: number | null;
-  /** when it was killed (ms since the run started); null if the run ended first */
-  startedAtMs: number | null;
-  /** clients it held when killed, from its last delivery log line or stats; null if unknown */
-  clientsAtKill: number | null;
-  error: string | null;
-}
-
-export interface AdapterOutageFault {
-  kind: 'adapter-outage';
-  /** the window asked for, in seconds after the hold started */
-  fromSeconds: number;
-  toSeconds: number;
-  /** when it was applied (ms since the run started); null if the run ended first */
-  startedAtMs: number | null;
-  /** why it could not be applied; null when it was */
-  error: string | null;
-}
-
-export interface AdapterCrashFault {
-  kind: 'adapter-crash';
-  /** the window asked for, in seconds after the hold started: killed at from, started again at to */
-  fromSeconds: number;
-  toSeconds: number;
-  /** the adapter the nodes ran (redis or redis-streams) */
-  adapter: string;
-  /** when bench's redis-server was killed, and when it accepted connections again (ms since the run started); null if not */
-  killedAtMs: number | null;
-  backAtMs: number | null;
-  /** the nodes as seen from the kill to the end of the hold */
-  nodes: AdapterCrashNode[];
-  /** every node delivered again after the restart and counted all the nodes through its adapter, none restarted */
-  recovered: boolean | null;
-  error: string | null;
-}
-
-export interface AdapterCrashNode {
-  nodeId: string;
-  /** broadcasts some node delivered that this one never did (delivery logs) */
-  missed: number;
-  /** longest time without a delivery on this node, from the kill to the end of the hold (ms, to 0.1 s) */
-  deliveryStopMs: number | null;
-  /** it delivered a broadcast after Redis was back */
-  deliveredAfter: boolean;
-  /** nodes it counted through its adapter at the end of the hold (stats `servers`); null if it did not answer */
-  serversAfter: number | null;
-}
+// The faults a run injects and what they cost: fault-schema.ts (part of this contract).
+export type * from './fault-schema';
+import type { FaultRecord, FlapReport, ReconnectReport, ReconnectSettings } from './fault-schema';
 
 /** One run. Discriminated on `status`: an errored or aborted run keeps what it measured. */
 export type RunResult =

@@ -29,6 +29,7 @@ import { checkBeforeStart, sourcePlan } from './start-checks';
 import { readLimits, type SystemLimits } from './preflight';
 import { generatorCount } from './generators';
 import { scheduleFaults, type Cancel } from './faults';
+import { scheduleFlaps } from './flaps';
 import { scheduleForcedGc } from './forced-gc';
 import { reportProgress, type Progress } from './progress';
 import { wsNativeEnv } from '../config/sio-options';
@@ -63,6 +64,7 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
     startLoad(run, scriptFiles);
     run.faultTimers = scheduleFaults(o, run.nodeSet, run.runDir, run.startedAt, run.faults, run.ownRedis);
     run.faultTimers.push(...scheduleForcedGc(o, run.nodeSet, run.runDir));
+    if (o.flap) run.faultTimers.push(...scheduleFlaps(o, run.nodeSet, run.runDir, run.startedAt, run.faults));
     run.outcome = await awaitExit(run);
     await finishLoad(run);
   } catch (err) {

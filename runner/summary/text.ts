@@ -1,6 +1,7 @@
 import type { LatencyStats } from '../metrics/histograms';
 import type { SweepManifest } from '../result/manifest';
 import { faultText } from '../result/faults';
+import { flapLines } from './flaps';
 import type { InnerSummary, RunResult } from '../result/build';
 import type { PerClientFloor } from '../result/schema';
 import { kib, mib } from '../metrics/units';
@@ -124,7 +125,7 @@ export function formatSummary(r: RunResult, outFile?: string): string {
         `                   ${b.clockNegative} broadcasts stamped after they arrived (clocks apart), not timed`,
       );
     lines.push(
-      `  broadcasts       ${b.sent} sent · ${b.delivered} of ${b.expectedDeliveries} deliveries · ${b.lost} lost · ${b.outOfOrder} out of order · ${b.duplicates} duplicates`,
+      `  broadcasts       ${b.sent} sent · ${b.recovered ? `${b.delivered - b.recovered} live + ${b.recovered} replayed (recovery)` : b.delivered} of ${b.expectedDeliveries} deliveries · ${b.lost} lost · ${b.outOfOrder} out of order · ${b.duplicates} duplicates`,
     );
     if (b.gaps || b.missedWhileReconnecting) {
       lines.push(
@@ -132,7 +133,10 @@ export function formatSummary(r: RunResult, outFile?: string): string {
       );
     }
   }
-  for (const f of r.faults ?? []) lines.push(`  fault            ${faultText(f, r.options.adapter ?? 'none')}`);
+  for (const f of r.faults ?? []) {
+    if (f.kind !== 'flap') lines.push(`  fault            ${faultText(f, r.options.adapter ?? 'none')}`);
+  }
+  if (r.flaps) lines.push(...flapLines(r.flaps, r.faults ?? []));
   if (r.reconnect) {
     const c = r.reconnect;
     const set = c.settings;

@@ -242,5 +242,6 @@ function sioArgs(sio: SioTuning): string[] {
   const args = ['--sio-parser', sio.parser];
   if (sio.discardRequest) args.push('--sio-discard-request');
   if (sio.wsEngine !== null) args.push('--sio-ws-engine', sio.wsEngine);
+  if (typeof sio.recoveryMs === 'number') args.push('--sio-recovery', String(sio.recoveryMs));
   return args;
 }

@@ -5,6 +5,38 @@ import { runBin } from '../helpers/bin';
 /** Each case: args → the exact one-line error. Exit 2, no stack trace. */
 const CASES: Array<[string[], string]> = [
   [
+    ['run', '--lib', 'ws', '--clients', '5', '--flap', '0%@5'],
+    'Error: --flap 0%@5: the share must be above 0 % and at most 100 % of the connections (got 0 %). Example: --flap 10%@5',
+  ],
+  [
+    ['run', '--lib', 'ws', '--clients', '5', '--flap', '150%@5'],
+    'Error: --flap 150%@5: the share must be above 0 % and at most 100 % of the connections (got 150 %). Example: --flap 10%@5',
+  ],
+  [
+    ['run', '--lib', 'ws', '--clients', '5', '--flap', '10%@0.5'],
+    "Error: --flap 10%@0.5: flaps 0.5 s apart come before the back-off's first delay (1000 ms, --reconnect-delay) lets a cut client back. Give an interval of 1 s or more, or a smaller --reconnect-delay.",
+  ],
+  [
+    ['run', '--lib', 'ws', '--clients', '5', '--flap', '10%@5', '--no-reconnect'],
+    'Error: --flap cuts connections for the clients to reconnect, and --no-reconnect keeps them from it. Remove one of them.',
+  ],
+  [
+    ['run', '--lib', 'ws', '--clients', '5', '--flap', '10%@8'],
+    'Error: --flap 10%@8 needs a hold of at least 16 s: a flap every 8 s, and as long again to come back after the last. Give --hold 16 or more.',
+  ],
+  [
+    ['run', '--lib', 'ws', '--clients', '5', '--sio-recovery'],
+    "Error: --sio-recovery is Socket.IO's connection state recovery: it needs --lib socketio (got --lib ws). Remove --sio-recovery.",
+  ],
+  [
+    ['run', '--lib', 'socketio', '--clients', '5', '--nodes', '2', '--sio-recovery'],
+    'Error: --sio-recovery cannot work with --adapter redis: the Redis adapter relays broadcasts over Redis pub/sub and keeps none to replay. Use --adapter redis-streams (several nodes) or none (one node).',
+  ],
+  [
+    ['serve', '--lib', 'socketio', '--adapter', 'postgres', '--sio-recovery'],
+    'Error: --sio-recovery cannot work with --adapter postgres: @socket.io/postgres-adapter keeps no session or packets to restore (no restoreSession). Use --adapter redis-streams (several nodes) or none (one node).',
+  ],
+  [
     ['limit', '--lib', 'ws', '--step', '500', '--max', '100'],
     'Error: --max 100 is below --step 500: give a --max of at least one step.',
   ],
@@ -106,7 +138,7 @@ const CASES: Array<[string[], string]> = [
   ],
   [
     ['run', '--lib', 'ws', '--clients', '5', '--ensure', 'p99<5'],
-    'Error: --ensure "p99<5": unknown metric "p99". Known: connect, firstMessage, echo, broadcast, probe.connect, probe.firstMessage, reconnect, connectService, arrivalLag, timeToFirstMessage, welcomeDelivery, echoService, probe.connectService, probe.timeToFirstMessage (each .p50 .p90 .p99 .max .mean), rss.idle, rss.steady, rss.peak, bytesPerClient, loadgen.bytesPerClient, connected, failed, probe.failed, cpu, broadcast.lost, broadcast.outOfOrder, broadcast.duplicates, reconnect.failed, heap.idle, heap.steady, heap.peak, heap.afterGc, elu.steady, serverLoopDelay.steady, gc.steadyPerSecond.',
+    'Error: --ensure "p99<5": unknown metric "p99". Known: connect, firstMessage, echo, broadcast, probe.connect, probe.firstMessage, reconnect, connectService, arrivalLag, timeToFirstMessage, welcomeDelivery, echoService, probe.connectService, probe.timeToFirstMessage (each .p50 .p90 .p99 .max .mean), rss.idle, rss.steady, rss.peak, bytesPerClient, loadgen.bytesPerClient, connected, failed, probe.failed, cpu, broadcast.lost, broadcast.outOfOrder, broadcast.duplicates, reconnect.failed, flap.delivered, flap.missed, flap.neverBack, flap.reconnect.p95, flap.reconnect.max, recovery.restored, heap.idle, heap.steady, heap.peak, heap.afterGc, elu.steady, serverLoopDelay.steady, gc.steadyPerSecond.',
   ],
   [
     ['serve', '--lib', 'ws', '--metrics-token', 'short'],

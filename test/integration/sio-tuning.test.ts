@@ -210,7 +210,7 @@ describe('bench with the tuning options', () => {
       [res.options.sioParser, res.options.sioDiscardRequest, res.options.sioWsEngine, res.options.wsNative],
       ['msgpack', true, 'ws', 'off'],
     );
-    assert.deepEqual(res.server.sio, { parser: 'msgpack', discardRequest: true, wsEngine: 'ws' });
+    assert.deepEqual(res.server.sio, { parser: 'msgpack', discardRequest: true, wsEngine: 'ws', recoveryMs: null });
     assert.deepEqual(res.server.native, { bufferutil: false, utf8Validate: false });
     assert.deepEqual(res.loadgen.native, { bufferutil: false, utf8Validate: false });
     assert.equal(res.loadgen.sioParser, 'msgpack');

@@ -65,6 +65,7 @@ describe('bench serve flags without yargs', () => {
     assert.equal(a.logDeliveries, false);
     assert.equal(parse(['--log-deliveries']).logDeliveries, true);
     assert.equal(parse(['--port']).port, '0', 'no value: the default');
+    assert.equal(parse(['--sio-recovery']).sioRecovery, '', "no value and no default: '', as yargs gives");
   });
   it('refuses unknown arguments with yargs’ words', () => {
     assert.equal(

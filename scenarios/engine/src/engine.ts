@@ -40,6 +40,11 @@ export const WARMUP_PHASE = 'warmup';
 export const MAX_BROADCASTS_IN_FLIGHT = 16;
 /** Added to the sum of all phase lengths to bound every wait. */
 export const HOLD_CAP_MARGIN_MS = 60_000;
+/**
+ * With broadcasts on, the holds end at the earliest this long after the last broadcast tick, so a
+ * broadcast still on its way (through an adapter to another node) reaches clients still held.
+ */
+export const BROADCAST_SETTLE_MS = 1_000;
 /** How often a generator without probes looks for the probes-done file. */
 export const PROBES_DONE_POLL_MS = 100;
 
@@ -145,6 +150,8 @@ export class Engine implements SessionHost {
   private broadcastEveryMs = 0;
   private broadcastTimer: NodeJS.Timeout | null = null;
   private broadcastsInFlight = 0;
+  /** when broadcasts stopped (performance.now() ms); 0: they never ran */
+  private broadcastsStoppedAt = 0;
   /** the last scenario emitter seen, so engine-level errors reach Artillery too */
   private ee: ScenarioEmitter | null = null;
   private readonly stall = parseStall(process.env[STALL_ENV]);
@@ -347,11 +354,11 @@ export class Engine implements SessionHost {
     // The last probe arrives as its phase completes: let it finish before every held client
     // disconnects at once, or it measures that teardown instead of a connection at N clients.
     if (!releases) return;
-    if (this.probesElsewhere) void this.probesDone().then(() => this.release());
+    if (this.probesElsewhere) void this.probesDone().then(() => this.releaseAfterBroadcasts());
     else
       void this.probeQueue.then(() => {
         this.markProbesDone(spec);
-        this.release();
+        this.releaseAfterBroadcasts();
       });
   }
 
@@ -415,6 +422,13 @@ export class Engine implements SessionHost {
     else this.stopBroadcasts();
   }
 
+  /** Ends every hold once the last broadcast has had BROADCAST_SETTLE_MS to arrive (at once without broadcasts). */
+  private releaseAfterBroadcasts(): void {
+    const wait = this.broadcastEveryMs > 0 ? this.broadcastsStoppedAt + BROADCAST_SETTLE_MS - performance.now() : 0;
+    if (wait <= 0 || this.broadcastsStoppedAt === 0) this.release();
+    else setTimeout(() => this.release(), wait);
+  }
+
   /** Ends every hold, now and for VUs still to come. */
   private release(cappedCode?: string): void {
     if (this.released) return;
@@ -462,6 +476,7 @@ export class Engine implements SessionHost {
   }
 
   private stopBroadcasts(): void {
+    if (this.broadcastEveryMs > 0) this.broadcastsStoppedAt = performance.now();
     if (this.broadcastTimer !== null) clearInterval(this.broadcastTimer);
     this.broadcastTimer = null;
   }

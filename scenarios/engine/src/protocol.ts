@@ -198,6 +198,7 @@ export const METRICS = [
   'echoServiceMs',
   'broadcastMs',
   'reconnectMs',
+  'recoveredBroadcastMs',
   'probeConnectMs',
   'probeConnectServiceMs',
   'probeFirstMessageMs',
@@ -220,6 +221,7 @@ export const ARTILLERY_METRIC: Record<MetricName, string> = {
   echoServiceMs: 'bench.echo_service',
   broadcastMs: 'bench.broadcast',
   reconnectMs: 'bench.reconnect',
+  recoveredBroadcastMs: 'bench.broadcast.recovered',
   probeConnectMs: 'bench.probe.connect',
   probeConnectServiceMs: 'bench.probe.connect_service',
   probeFirstMessageMs: 'bench.probe.first_message',
@@ -267,6 +269,10 @@ export interface EngineCounts {
   reconnectFailed?: number;
   /** reconnect attempts started, failed ones included */
   reconnectAttempts?: number;
+  /** reconnects whose session the server restored (Socket.IO connection state recovery: `socket.recovered`) */
+  sessionsRecovered?: number;
+  /** broadcasts a restored session got late: replayed by the server before the reconnect completed */
+  broadcastsRecovered?: number;
   /** warm-up clients (phase `warmup`): connected and closed again, never measured */
   warmupConnected?: number;
   warmupFailed?: number;
@@ -312,6 +318,8 @@ export function emptyCounts(): EngineCounts {
     reconnected: 0,
     reconnectFailed: 0,
     reconnectAttempts: 0,
+    sessionsRecovered: 0,
+    broadcastsRecovered: 0,
     warmupConnected: 0,
     warmupFailed: 0,
     errors: {},
@@ -344,6 +352,8 @@ export const ARTILLERY_COUNTER: Record<CounterName, string> = {
   reconnected: 'bench.reconnected',
   reconnectFailed: 'bench.reconnect.failed',
   reconnectAttempts: 'bench.reconnect.attempts',
+  sessionsRecovered: 'bench.reconnect.recovered',
+  broadcastsRecovered: 'bench.broadcast.recovered_count',
   warmupConnected: 'bench.warmup.connected',
   warmupFailed: 'bench.warmup.failed',
 };

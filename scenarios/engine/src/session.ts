@@ -117,6 +117,8 @@ export class Session implements ClientHandlers {
   private lost: ConnectionError | null = null;
   /** the node serving the connection, as its welcome said; null: not said (an older server) */
   private node: string | null = null;
+  /** while reconnecting: the lost connection's session, for the server to restore (see BenchClient.resumeToken) */
+  private resume: unknown = undefined;
 
   /**
    * @param dueAt when the arrival schedule said this VU should start (performance.now() ms);
@@ -151,7 +153,8 @@ export class Session implements ClientHandlers {
     try {
       // A reconnect takes the next endpoint too: with clients spread over nodes, its node may be the one that died.
       const endpoint = this.host.nextEndpoint();
-      this.client = this.host.adapter.connect(endpoint.url, endpoint.options, handlers);
+      const options = this.resume === undefined ? endpoint.options : { ...endpoint.options, resume: this.resume };
+      this.client = this.host.adapter.connect(endpoint.url, options, handlers);
     } catch (err) {
       this.fail(errorCode(err, 'bench.client_error'));
     }
@@ -241,6 +244,8 @@ export class Session implements ClientHandlers {
         }
         this.seenSeqs.add(seq);
         if (seq < this.maxSeq) recorder.count('broadcastOutOfOrder', this.ee);
+        // Before the new connection's "connected": a restored session's replay of what it missed.
+        const replayed = this.state === State.Reconnecting && this.tOpen === 0;
         if (this.seqAtLoss >= 0) {
           // The first broadcast since the connection was lost: what came in between was missed.
           if (this.seqAtLoss > 0 && seq > this.seqAtLoss + 1) {
@@ -250,7 +255,10 @@ export class Session implements ClientHandlers {
         }
         this.maxSeq = Math.max(this.maxSeq, seq);
         this.minSeq = Math.min(this.minSeq, seq);
-        this.delivered(m.t, 'broadcastMs', 'broadcastNegative');
+        if (replayed) {
+          recorder.count('broadcastsRecovered', this.ee);
+          this.delivered(m.t, 'recoveredBroadcastMs', 'broadcastNegative');
+        } else this.delivered(m.t, 'broadcastMs', 'broadcastNegative');
         recorder.count('broadcastsReceived', this.ee);
         recorder.atNode(this.node, 'received');
         break;
@@ -301,7 +309,7 @@ export class Session implements ClientHandlers {
    */
   private delivered(
     serverSentAt: number,
-    metric: 'welcomeDeliveryMs' | 'broadcastMs',
+    metric: 'welcomeDeliveryMs' | 'broadcastMs' | 'recoveredBroadcastMs',
     negative: 'welcomeDeliveryNegative' | 'broadcastNegative',
   ): void {
     if (!this.host.sameClock) return;
@@ -318,6 +326,8 @@ export class Session implements ClientHandlers {
     const { recorder } = this.host;
     recorder.latency('reconnectMs', now - this.tLost, this.ee);
     recorder.count('reconnected', this.ee);
+    if (this.client?.recovered?.() === true) recorder.count('sessionsRecovered', this.ee);
+    this.resume = undefined;
     recorder.counts.open++;
     if (this.host.trafficOn()) this.startTraffic();
   }
@@ -354,6 +364,7 @@ export class Session implements ClientHandlers {
       recorder.count('connectionsLost', this.ee);
       recorder.counts.open--;
       this.clearTimer();
+      this.resume = this.client?.resumeToken?.();
       this.dropClient();
       this.state = State.Reconnecting;
       this.tLost = performance.now();

@@ -7,6 +7,18 @@ import { errorCode, type BenchClient, type ClientAdapter, type ClientHandlers, t
  * Socket.IO through `socket.io-client`: connected event is `connect` (Engine.IO handshake plus
  * the namespace CONNECT); every message travels on one event name and arrives already decoded.
  */
+/** socket.io-client's own fields for connection state recovery (set once the server enables it). */
+interface RecoveryFields {
+  _pid?: string;
+  _lastOffset?: string;
+}
+
+/** A session to restore: the server's session id and the offset of the last broadcast received. */
+interface SioResume {
+  pid: string;
+  offset: string;
+}
+
 class SocketIoClient implements BenchClient {
   private readonly socket: Socket;
 
@@ -27,6 +39,12 @@ class SocketIoClient implements BenchClient {
       // The same module encodes for the server: a client with the other parser gets no packet it can read.
       ...(options.sioParser === 'msgpack' && { parser: msgpackParser }),
     } as Parameters<typeof io>[1]);
+    // socket.io-client restores a session itself only when the same Socket reconnects; bench makes
+    // a new client per attempt (one back-off for every library), so it carries the session id and
+    // offset over, and the CONNECT packet asks for the same restore the library's own would.
+    const resume = options.resume as SioResume | undefined;
+    if (resume !== undefined)
+      Object.assign(this.socket as unknown as RecoveryFields, { _pid: resume.pid, _lastOffset: resume.offset });
     this.socket.on('connect', () => h.onOpen());
     this.socket.on(SOCKETIO_EVENT, (message: unknown) => h.onMessage(message));
     this.socket.on('connect_error', (err) => h.onError(errorCode(err, 'socketio.connect_error')));
@@ -39,6 +57,15 @@ class SocketIoClient implements BenchClient {
 
   close(): void {
     this.socket.disconnect();
+  }
+
+  resumeToken(): SioResume | undefined {
+    const { _pid, _lastOffset } = this.socket as unknown as RecoveryFields;
+    return typeof _pid === 'string' && typeof _lastOffset === 'string' ? { pid: _pid, offset: _lastOffset } : undefined;
+  }
+
+  recovered(): boolean {
+    return this.socket.recovered === true;
   }
 }
 

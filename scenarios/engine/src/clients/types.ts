@@ -22,6 +22,8 @@ export interface ClientOptions {
   connectTimeoutMs: number;
   /** the source address to connect from; undefined: the kernel's choice */
   localAddress?: string;
+  /** what a lost connection's `resumeToken()` gave: the new connection asks the server to restore that session */
+  resume?: unknown;
 }
 
 /** One open (or opening) connection. */
@@ -29,6 +31,14 @@ export interface BenchClient {
   send(message: object): void;
   /** idempotent; never throws */
   close(): void;
+  /**
+   * What a later connection needs to ask the server to restore this one's session and replay
+   * what it missed (Socket.IO's connection state recovery: its session id and the offset of the
+   * last broadcast received); undefined when the library or the server offers none.
+   */
+  resumeToken?(): unknown;
+  /** whether the server restored the session this connection asked for (read once connected) */
+  recovered?(): boolean;
 }
 
 /** One per library. `connect` creates the library's client object synchronously. */
