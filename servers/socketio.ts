@@ -66,6 +66,7 @@ export class SocketIoServer implements BenchServer {
     this.adapter = options.adapter ?? LONE_NODE;
     this.nodeId = options.nodeId ?? DEFAULT_NODE_ID;
     this.tuning = options.sio ?? SIO_DEFAULTS;
+    this.seq = options.firstSeq ?? 0;
     this.host = new HttpHost({ publish: () => this.publish(), stats: () => this.stats() }, options);
     this.io = new Server(this.host.server, {
       transports: options.transport === 'websocket' ? ['websocket'] : ['polling', 'websocket'],

@@ -51,6 +51,7 @@ class SockJsServer implements BenchServer {
       this.adapter,
       this.nodeId,
       options.logDeliveries ?? false,
+      options.firstSeq,
     );
     this.host = new HttpHost({ publish: () => this.publish(), stats: () => this.stats() }, options);
     const server = sockjs.createServer({

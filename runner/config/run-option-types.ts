@@ -66,6 +66,8 @@ export interface RunOptions extends SioFlags {
   adapterOutage?: string;
   adapterCrash?: string;
   killNodeAt?: string | number;
+  /** seconds after the hold starts of the first restart; '' (the flag alone): the default */
+  rollingRestart?: string | number;
   /** true/false from --reconnect / --no-reconnect; absent: on with --kill-node-at only */
   reconnect?: boolean;
   reconnectAttempts?: string | number;
@@ -160,6 +162,8 @@ export interface ResolvedRunOptions {
   adapterCrash: { fromSeconds: number; toSeconds: number } | null;
   /** one node (the last, never the publisher) killed with SIGKILL this many seconds after the hold starts; null: none */
   killNodeAt: number | null;
+  /** every node stopped gracefully and started again, one at a time, from this many seconds after the hold starts; null: none */
+  rollingRestart: { atSeconds: number } | null;
   /** how clients whose connection is lost during the hold reconnect; null: they do not */
   reconnect: ReconnectSettings | null;
 }

@@ -26,7 +26,7 @@ import { checkSourceAddressReach, parseSourceAddresses, resolveSpread } from './
 import { oneOf, wholeNumber } from './flag-values';
 import { isBenchmarkAddress, resolveTarget } from './target-options';
 import { resolveForcedGc, resolvePushMetrics, resolveServerMetrics } from './metrics-options';
-import { resolveCrash, resolveKillNode, resolveOutage, resolveReconnect } from './fault-options';
+import { resolveCrash, resolveKillNode, resolveOutage, resolveReconnect, resolveRollingRestart } from './fault-options';
 import type { ResolvedRunOptions, RunOptions, ScenarioRef } from './run-option-types';
 
 export * from './defaults';
@@ -230,6 +230,7 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
     adapterOutage: null,
     adapterCrash: null,
     killNodeAt: null,
+    rollingRestart: null,
     reconnect: null,
   };
   if (target !== null && (resolved.serverTest.echoDelayMs || resolved.serverTest.retainPerConnectionBytes)) {
@@ -243,7 +244,8 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
   resolved.adapterOutage = resolveOutage(raw.adapterOutage, resolved);
   resolved.adapterCrash = resolveCrash(raw, resolved);
   resolved.killNodeAt = resolveKillNode(raw, resolved);
-  resolved.reconnect = resolveReconnect(raw, resolved.killNodeAt);
+  resolved.rollingRestart = resolveRollingRestart(raw, resolved);
+  resolved.reconnect = resolveReconnect(raw, resolved.killNodeAt !== null || resolved.rollingRestart !== null);
   resolved.forcedGcHeap = resolveForcedGc(raw, resolved);
   if (raw.out !== undefined && fs.existsSync(resolved.out) && fs.statSync(resolved.out).isDirectory()) {
     throw new UsageError(

@@ -4,6 +4,7 @@ import { failLimitOf, formatFailLimit } from '../config/run-options';
 import type { EngineState, Measurements, ProcSample } from './measurements';
 import { perClientMemory, summariseBy, type IdleWindow } from './series';
 import { summariseInner } from './inner';
+import { withClientFigures } from './rolling-restart';
 import {
   SCHEMA_VERSION,
   type ArtilleryMetrics,
@@ -215,6 +216,7 @@ export function buildResult(m: Measurements): RunResult {
       scenarioFile: o.scenario.file,
       nodes: o.nodes,
       killNodeAt: o.killNodeAt,
+      ...(o.rollingRestart && { rollingRestart: o.rollingRestart.atSeconds }),
       reconnect: o.reconnect,
       adapter: o.adapter,
       maxFailed: formatFailLimit(o.maxFailed),
@@ -312,7 +314,7 @@ export function buildResult(m: Measurements): RunResult {
     phases: relPhases,
     errors: counts.errors,
     artillery: m.artillery,
-    faults: m.faults ?? [],
+    faults: (m.faults ?? []).map((f) => (f.kind === 'rolling-restart' ? withClientFigures(f, m) : f)),
     ...(m.topology && { topology: m.topology }),
     nodes:
       m.nodes && m.nodes.length > 1

@@ -22,6 +22,10 @@ export interface ServerProcessOptions {
   startTimeoutMs?: number;
   /** address to bind (default 127.0.0.1) */
   host?: string;
+  /** TCP port (default 0: a free one); a restarted node takes the port it had */
+  port?: number;
+  /** its broadcasts count on from this seq (a restarted publisher); default 0 */
+  firstSeq?: number;
   /** command prefix that places the server (see spawnNode) */
   prefix?: readonly string[];
   /** Socket.IO: its tuning options */
@@ -71,6 +75,13 @@ export class DeliveryTally {
     node.pid = line.pid;
   }
 
+  /** The highest seq any node delivered; 0 for none. */
+  maxSeq(): number {
+    let max = 0;
+    for (const seq of this.seqs) if (seq > max) max = seq;
+    return max;
+  }
+
   /** `broadcasts`: distinct seqs any node delivered; `clients`: every node's deliveries, summed. */
   total(): { broadcasts: number; clients: number } {
     let clients = 0;
@@ -79,7 +90,7 @@ export class DeliveryTally {
   }
 }
 
-/** A `bench serve` child on port 0 (127.0.0.1 unless a profile places it elsewhere). */
+/** A `bench serve` child, on port 0 unless told (127.0.0.1 unless a profile places it elsewhere). */
 export interface ServerProcess {
   child: ChildProcess;
   ready: ReadyLine;
@@ -155,7 +166,8 @@ const innerSample = (l: InnerLine & { event: 'inner' }): InnerSample => ({
 });
 
 export async function startServerProcess(o: ServerProcessOptions): Promise<ServerProcess> {
-  const args = [cliEntry, 'serve', '--lib', o.lib, '--port', '0', '--host', o.host ?? '127.0.0.1'];
+  const args = [cliEntry, 'serve', '--lib', o.lib, '--port', String(o.port ?? 0), '--host', o.host ?? '127.0.0.1'];
+  if (o.firstSeq) args.push('--first-seq', String(o.firstSeq));
   args.push('--ping-interval', String(o.pingIntervalMs), '--log-deliveries');
   if (o.lib === 'socketio') args.push('--transport', o.transport);
   if (o.deflate) args.push('--deflate');

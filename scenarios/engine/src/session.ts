@@ -117,6 +117,8 @@ export class Session implements ClientHandlers {
   private lost: ConnectionError | null = null;
   /** the node serving the connection, as its welcome said; null: not said (an older server) */
   private node: string | null = null;
+  /** while reconnecting and after: the node the connection was lost to (per-node loss counts) */
+  private lostNode: string | null = null;
 
   /**
    * @param dueAt when the arrival schedule said this VU should start (performance.now() ms);
@@ -317,6 +319,7 @@ export class Session implements ClientHandlers {
     this.attempting = false;
     const { recorder } = this.host;
     recorder.latency('reconnectMs', now - this.tLost, this.ee);
+    recorder.reconnectedFrom(this.lostNode, now - this.tLost);
     recorder.count('reconnected', this.ee);
     recorder.counts.open++;
     if (this.host.trafficOn()) this.startTraffic();
@@ -334,9 +337,11 @@ export class Session implements ClientHandlers {
       this.attempting = false;
       this.clearTimer();
       recorder.error(code, this.ee);
+      recorder.atNode(this.lostNode, 'attemptsFailed');
       this.dropClient();
       if (this.attempt < this.host.reconnect!.attempts && !this.host.isReleased()) return this.scheduleAttempt();
       recorder.count('reconnectFailed', this.ee);
+      recorder.atNode(this.lostNode, 'reconnectFailed');
       this.close();
       this.lost = new ConnectionError(code);
       this.finish(this.lost);
@@ -352,6 +357,7 @@ export class Session implements ClientHandlers {
       // Lost while holding: reconnect with back-off; the hold goes on.
       recorder.error(code, this.ee);
       recorder.count('connectionsLost', this.ee);
+      recorder.atNode((this.lostNode = this.node), 'lost');
       recorder.counts.open--;
       this.clearTimer();
       this.dropClient();
