@@ -219,7 +219,8 @@ export class SocketIoServer implements BenchServer {
 
   private async shutdown(): Promise<void> {
     // Disconnects every socket, closes Engine.IO and the adapter, then calls `server.close()`
-    // without waiting.
+    // without waiting (a no-op once we stopped accepting).
+    this.host.stopAccepting();
     await this.io.close();
     await this.host.close();
     await this.sync?.close();

@@ -129,6 +129,7 @@ class SockJsServer implements BenchServer {
   }
 
   private async shutdown(): Promise<void> {
+    this.host.stopAccepting();
     for (const conn of this.connections) conn.close();
     await this.host.close();
     await this.broadcaster.close();

@@ -145,6 +145,7 @@ class WsServer implements BenchServer {
     // Going away (1001), as a server that stops gracefully says it; a closing handshake can wait
     // up to 30 s for clients that are gone, so whoever has not answered within CLOSE_WAIT_MS is
     // terminated.
+    this.host.stopAccepting();
     const open = [...this.wss.clients];
     const closed = Promise.all(open.map((s) => new Promise((resolve) => s.once('close', resolve))));
     for (const socket of open) socket.close(1001, 'server shutting down');

@@ -385,7 +385,7 @@ export interface NodeRestart {
   exitMs: number | null;
   /** SIGTERM → the new process answered /healthz: how long the node was away */
   downMs: number | null;
-  /** clients it had just before, from its own stats; null if it did not answer */
+  /** clients it closed, in its own count as SIGTERM arrived (else its stats just before); null if unknown */
   clientsAtStop: number | null;
   /** publisher: the highest seq delivered before it stopped, where the new process numbered on from; null for the others */
   firstSeq: number | null;

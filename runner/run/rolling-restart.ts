@@ -106,6 +106,8 @@ export function scheduleRollingRestart(
     // SIGTERM, then SIGKILL if it outlives its grace; resolves once it exited and its log is read.
     await old.stop();
     r.exitMs = Date.now() - t0;
+    // Its own count as it began to close them; the stats read just before SIGTERM if it did not say.
+    r.clientsAtStop = old.stoppingClients ?? r.clientsAtStop;
     if (cancelled) return;
     // Every seq the publisher numbered is in the tally once its output is drained.
     if (r.publisher) r.firstSeq = nodeSet.deliveries.maxSeq();
@@ -119,7 +121,8 @@ export function scheduleRollingRestart(
     });
     const deadline = Date.now() + HEALTHZ_TIMEOUT_MS;
     while (!cancelled && !(await answersHealthz(next.ready.url))) {
-      if (Date.now() > deadline) throw new Error(`did not answer ${HEALTHZ_PATH} within ${HEALTHZ_TIMEOUT_MS / 1000} s`);
+      if (Date.now() > deadline)
+        throw new Error(`did not answer ${HEALTHZ_PATH} within ${HEALTHZ_TIMEOUT_MS / 1000} s`);
       await sleep(50, undefined, { signal: abort.signal }).catch(() => {});
     }
     if (!cancelled) r.downMs = Date.now() - t0;

@@ -110,6 +110,8 @@ export interface ServerProcess {
   drained: Promise<void>;
   /** Stops it; resolves once it exited and its stdout is drained (bounded). */
   stop(): Promise<void>;
+  /** the clients it said it was closing as it began to stop (SIGTERM); null before, or if it did not say */
+  readonly stoppingClients: number | null;
   /** true once `expectExit()` said this process is meant to die (a fault the run injects) */
   readonly exitExpected: boolean;
   expectExit(): void;
@@ -189,9 +191,15 @@ export async function startServerProcess(o: ServerProcessOptions): Promise<Serve
   const lines = readline.createInterface({ input: stdout });
   const inner: InnerSample[] = [];
   const heapAfterGc: number[] = [];
+  let stoppingClients: number | null = null;
   lines.on('line', (line) => {
     const d = parseDeliveryLine(line);
     if (d) return deliveries.add(d);
+    if (line.startsWith('{"event":"stopping"')) {
+      const clients = (JSON.parse(line) as { clients?: unknown }).clients;
+      stoppingClients = typeof clients === 'number' ? clients : null;
+      return;
+    }
     const i = parseInnerLine(line);
     if (i?.event === 'inner') inner.push(innerSample(i));
     else if (i) heapAfterGc.push(i.heapUsedBytes);
@@ -236,6 +244,9 @@ export async function startServerProcess(o: ServerProcessOptions): Promise<Serve
       }
     },
     drained,
+    get stoppingClients() {
+      return stoppingClients;
+    },
     stop: async () => {
       await stopChild(child, 10_000);
       const timer = setTimeout(() => stdout.destroy(), DRAIN_TIMEOUT_MS);
