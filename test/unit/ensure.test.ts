@@ -28,7 +28,7 @@ describe('parseEnsure', () => {
     );
     assert.match(
       usageMessage(() => parseEnsure('latency.p99<5')),
-      /^--ensure "latency\.p99<5": unknown metric "latency\.p99"\. Known: connect, firstMessage, echo, broadcast, probe\.connect, probe\.firstMessage, reconnect, connectService, arrivalLag, timeToFirstMessage, welcomeDelivery, echoService, probe\.connectService, probe\.timeToFirstMessage \(each \.p50 \.p90 \.p99 \.max \.mean\), rss\.idle, rss\.steady, rss\.peak, bytesPerClient, loadgen\.bytesPerClient, connected, failed, probe\.failed, cpu, broadcast\.lost, broadcast\.outOfOrder, broadcast\.duplicates, reconnect\.failed, heap\.idle, heap\.steady, heap\.peak, heap\.afterGc, elu\.steady, serverLoopDelay\.steady, gc\.steadyPerSecond\.$/,
+      /^--ensure "latency\.p99<5": unknown metric "latency\.p99"\. Known: connect, firstMessage, echo, broadcast, probe\.connect, probe\.firstMessage, reconnect, connectService, arrivalLag, timeToFirstMessage, welcomeDelivery, echoService, probe\.connectService, probe\.timeToFirstMessage \(each \.p50 \.p90 \.p99 \.max \.mean\), rss\.idle, rss\.steady, rss\.peak, bytesPerClient, loadgen\.bytesPerClient, connected, failed, probe\.failed, cpu, broadcast\.lost, broadcast\.outOfOrder, broadcast\.duplicates, reconnect\.failed, restart\.reconnect\.p95, restart\.reconnect\.max, restart\.down\.max, restart\.disconnected, restart\.neverBack, restart\.connectFailures, restart\.skew, restart\.survivorLoopDelay\.max, heap\.idle, heap\.steady, heap\.peak, heap\.afterGc, elu\.steady, serverLoopDelay\.steady, gc\.steadyPerSecond\.$/,
     );
     assert.equal(
       usageMessage(() => parseEnsure('connect.p99<5MB')),
