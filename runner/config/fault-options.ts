@@ -114,7 +114,7 @@ export function resolveRollingRestart(raw: RunOptions, o: ResolvedRunOptions): R
   }
   if (o.adapter === 'cluster') {
     throw new UsageError(
-      "--rolling-restart cannot restart one worker of --adapter cluster: the primary owns the port and hands each connection to a worker, so a worker cannot stop and come back on its own as a deployed node does. Use --adapter redis.",
+      '--rolling-restart cannot restart one worker of --adapter cluster: the primary owns the port and hands each connection to a worker, so a worker cannot stop and come back on its own as a deployed node does. Use --adapter redis.',
     );
   }
   if (raw.killNodeAt !== undefined) {
