@@ -129,6 +129,11 @@ export class HttpHost {
     });
   }
 
+  /** Stops taking new connections; those open stay until `close()`. The first step of a graceful stop. */
+  stopAccepting(): void {
+    if (this.listened && this.server.listening) this.server.close();
+  }
+
   /**
    * Stops listening and destroys every connection still open, so it resolves even while
    * clients are connected. Call it after the library has sent its own goodbyes.

@@ -66,6 +66,7 @@ export class SocketIoServer implements BenchServer {
     this.adapter = options.adapter ?? LONE_NODE;
     this.nodeId = options.nodeId ?? DEFAULT_NODE_ID;
     this.tuning = options.sio ?? SIO_DEFAULTS;
+    this.seq = options.firstSeq ?? 0;
     this.host = new HttpHost({ publish: () => this.publish(), stats: () => this.stats() }, options);
     this.io = new Server(this.host.server, {
       transports: options.transport === 'websocket' ? ['websocket'] : ['polling', 'websocket'],
@@ -228,7 +229,8 @@ export class SocketIoServer implements BenchServer {
 
   private async shutdown(): Promise<void> {
     // Disconnects every socket, closes Engine.IO and the adapter, then calls `server.close()`
-    // without waiting.
+    // without waiting (a no-op once we stopped accepting).
+    this.host.stopAccepting();
     await this.io.close();
     await this.host.close();
     await this.sync?.close();

@@ -51,6 +51,7 @@ class SockJsServer implements BenchServer {
       this.adapter,
       this.nodeId,
       options.logDeliveries ?? false,
+      options.firstSeq,
     );
     this.host = new HttpHost({ publish: () => this.publish(), stats: () => this.stats() }, options);
     const server = sockjs.createServer({
@@ -128,6 +129,7 @@ class SockJsServer implements BenchServer {
   }
 
   private async shutdown(): Promise<void> {
+    this.host.stopAccepting();
     for (const conn of this.connections) conn.close();
     await this.host.close();
     await this.broadcaster.close();

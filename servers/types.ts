@@ -37,6 +37,11 @@ export interface ServerOptions {
   nodeId?: string;
   /** print a `DeliveryLine` on stdout for every broadcast this node delivers; default false */
   logDeliveries?: boolean;
+  /**
+   * the seq this node's broadcasts count on from: its first is `firstSeq + 1`; default 0. A
+   * publisher restarted during a run continues the run's numbering, so clients see no repeats.
+   */
+  firstSeq?: number;
   /** for tests: send the `welcome` this many ms after the connection opened; default 0, at once */
   welcomeDelayMs?: number;
   /** for tests: answer every echo this many ms late (an injected latency regression); default 0 */

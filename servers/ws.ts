@@ -16,6 +16,9 @@ import { isEchoText, sendAfter, welcomeMessage } from './messages';
 import { versionsOf } from './versions';
 import { TextBroadcaster } from './adapters/text-broadcaster';
 
+/** How long a stopping server waits for its clients to answer its close frame (ms). */
+const CLOSE_WAIT_MS = 1_000;
+
 /**
  * Raw WebSocket (`ws`) on `ws://HOST:PORT/`.
  *
@@ -49,6 +52,7 @@ class WsServer implements BenchServer {
       this.adapter,
       this.nodeId,
       options.logDeliveries ?? false,
+      options.firstSeq,
     );
     this.host = new HttpHost({ publish: () => this.publish(), stats: () => this.stats() }, options);
     this.wss = new WebSocketServer({
@@ -138,7 +142,16 @@ class WsServer implements BenchServer {
   }
 
   private async shutdown(): Promise<void> {
-    // terminate, not close: a closing handshake waits up to 30 s for clients that may be gone.
+    // Going away (1001), as a server that stops gracefully says it; a closing handshake can wait
+    // up to 30 s for clients that are gone, so whoever has not answered within CLOSE_WAIT_MS is
+    // terminated.
+    this.host.stopAccepting();
+    const open = [...this.wss.clients];
+    const closed = Promise.all(open.map((s) => new Promise((resolve) => s.once('close', resolve))));
+    for (const socket of open) socket.close(1001, 'server shutting down');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([closed, new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
+    clearTimeout(timer);
     for (const socket of this.wss.clients) socket.terminate();
     this.wss.close();
     await this.host.close();

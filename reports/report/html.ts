@@ -4,6 +4,7 @@ import { rateRank, rateText, schemaVersionsOf, type LoadedReport } from '../read
 import { cellsTable } from './cells-table';
 import { conditions } from './conditions';
 import { deliverySection } from './delivery-table';
+import { restartSection } from './restart-table';
 import { escapeHtml as h } from './escape';
 import { broadcastFigures } from './figure-broadcast';
 import { arrivalRateFigure } from './figure-rates';
@@ -120,6 +121,7 @@ ${figures.map((f, i) => figureSection(f, i + 1)).join('\n')}
 ${cellsTable(report.cells)}
 </section>
 ${deliverySection(report.cells)}
+${restartSection(report.cells)}
 ${limitsHtml(report.limits)}
 ${conditions(report)}
 ${studySection()}

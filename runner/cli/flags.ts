@@ -200,6 +200,10 @@ export const RUN_FLAGS = {
     'SHARE@EVERY: network flaps, every EVERY s of the hold each node resets SHARE % of its WebSocket connections (e.g. 10%@5); turns --reconnect on',
     { sweep: true },
   ),
+  'rolling-restart': str(
+    '[S]: a deploy: stop each node gracefully (SIGTERM) and start it again, one at a time, the first S seconds after the hold starts (default 2), each next once the last answers /healthz again; the publisher last; turns --reconnect on',
+    { sweep: true },
+  ),
   reconnect: bool('clients that lose their connection during the hold reconnect with back-off (--no-reconnect: never)'),
   'reconnect-attempts': str(`attempts per lost connection (default ${DEFAULT_RECONNECT.attempts})`),
   'reconnect-delay': str(`first back-off delay in ms, doubled per attempt (default ${DEFAULT_RECONNECT.delayMs})`),
@@ -251,6 +255,10 @@ export const SERVE_FLAGS = {
   'log-deliveries': bool('print one JSON line per broadcast delivered by this node (used by bench run)', {
     default: false,
   }),
+  'first-seq': str(
+    "number this node's broadcasts on from N (its first is N+1): a publisher restarted during a run continues the run's numbering (used by bench run --rolling-restart)",
+    { default: '0' },
+  ),
   'welcome-delay': str('for tests: send the welcome MS ms after the connection', {
     default: String(SERVE_DEFAULTS.welcomeDelayMs),
   }),

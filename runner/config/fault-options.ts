@@ -126,6 +126,57 @@ export function checkFlapTiming(flap: FlapSettings | null, reconnect: ReconnectS
   );
 }
 
+/** Seconds the first restart of --rolling-restart comes after the hold starts, by default. */
+export const ROLLING_RESTART_AT_SECONDS = 2;
+/** What the hold must leave for each node's restart (stop, start, /healthz, HAProxy's check), in seconds. */
+export const RESTART_BUDGET_SECONDS = 3;
+/** What the hold must leave after the last restart for its clients to come back (the back-off's ceiling), in seconds. */
+export const RESTART_SETTLE_SECONDS = 5;
+
+/**
+ * --rolling-restart [S]: every node bench starts, stopped gracefully and started again one at a
+ * time, from S seconds after the hold starts. Refused, before any load, where it cannot be done
+ * faithfully.
+ */
+export function resolveRollingRestart(raw: RunOptions, o: ResolvedRunOptions): ResolvedRunOptions['rollingRestart'] {
+  if (raw.rollingRestart === undefined) return null;
+  const text = String(raw.rollingRestart).trim();
+  const at = text === '' ? ROLLING_RESTART_AT_SECONDS : Number(text);
+  if (!Number.isFinite(at) || at < 0) {
+    throw new UsageError(
+      `--rolling-restart takes the seconds after the hold starts of the first restart, a number >= 0 (got "${text}"). Example: --rolling-restart 2`,
+    );
+  }
+  if (o.target !== null) {
+    throw new UsageError(
+      '--rolling-restart restarts the nodes bench starts; it cannot restart a --target server. Remove --target or --rolling-restart.',
+    );
+  }
+  if (o.nodes < 2) {
+    throw new UsageError(
+      `--rolling-restart needs --nodes 2 or more, so that clients have a node to go to while theirs restarts (got --nodes ${o.nodes}).`,
+    );
+  }
+  if (o.adapter === 'cluster') {
+    throw new UsageError(
+      '--rolling-restart cannot restart one worker of --adapter cluster: the primary owns the port and hands each connection to a worker, so a worker cannot stop and come back on its own as a deployed node does. Use --adapter redis.',
+    );
+  }
+  if (raw.killNodeAt !== undefined) {
+    throw new UsageError(
+      '--rolling-restart and --kill-node-at both take nodes away during the hold, and a killed node cannot be restarted. Give one of them.',
+    );
+  }
+  const need = Math.ceil(at + o.nodes * RESTART_BUDGET_SECONDS + RESTART_SETTLE_SECONDS);
+  if (need > o.holdSeconds) {
+    throw new UsageError(
+      `--rolling-restart restarts ${o.nodes} nodes one at a time from ${at} s into the hold, about ${RESTART_BUDGET_SECONDS} s each, and their clients need ${RESTART_SETTLE_SECONDS} s more to come back: give --hold ${need} or more (got --hold ${o.holdSeconds}).`,
+    );
+  }
+  return { atSeconds: at };
+}
+
+/** Reconnecting: on when asked, when a --reconnect-* flag tunes it, or when a fault (`faultNeedsIt`) takes nodes away. */
 export function resolveReconnect(raw: RunOptions, faultNeedsIt: boolean): ReconnectSettings | null {
   const tuned =
     raw.reconnectAttempts !== undefined ||

@@ -68,7 +68,9 @@ export interface RunOptions extends SioFlags {
   killNodeAt?: string | number;
   /** SHARE@EVERY: e.g. `10%@5` cuts 10 % of the connections every 5 s of the hold */
   flap?: string;
-  /** true/false from --reconnect / --no-reconnect; absent: on with --kill-node-at or --flap only */
+  /** seconds after the hold starts of the first restart; '' (the flag alone): the default */
+  rollingRestart?: string | number;
+  /** true/false from --reconnect / --no-reconnect; absent: on with --kill-node-at, --flap or --rolling-restart only */
   reconnect?: boolean;
   reconnectAttempts?: string | number;
   reconnectDelay?: string | number;
@@ -164,6 +166,8 @@ export interface ResolvedRunOptions {
   killNodeAt: number | null;
   /** network flaps during the hold; null: none */
   flap: FlapSettings | null;
+  /** every node stopped gracefully and started again, one at a time, from this many seconds after the hold starts; null: none */
+  rollingRestart: { atSeconds: number } | null;
   /** how clients whose connection is lost during the hold reconnect; null: they do not */
   reconnect: ReconnectSettings | null;
 }

@@ -33,6 +33,7 @@ import {
   resolveKillNode,
   resolveOutage,
   resolveReconnect,
+  resolveRollingRestart,
 } from './fault-options';
 import type { ResolvedRunOptions, RunOptions, ScenarioRef } from './run-option-types';
 
@@ -239,6 +240,7 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
     adapterCrash: null,
     killNodeAt: null,
     flap: null,
+    rollingRestart: null,
     reconnect: null,
   };
   if (target !== null && typeof resolved.sio.recoveryMs === 'number') {
@@ -258,7 +260,11 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
   resolved.adapterCrash = resolveCrash(raw, resolved);
   resolved.killNodeAt = resolveKillNode(raw, resolved);
   resolved.flap = resolveFlap(raw, resolved);
-  resolved.reconnect = resolveReconnect(raw, resolved.killNodeAt !== null || resolved.flap !== null);
+  resolved.rollingRestart = resolveRollingRestart(raw, resolved);
+  resolved.reconnect = resolveReconnect(
+    raw,
+    resolved.killNodeAt !== null || resolved.flap !== null || resolved.rollingRestart !== null,
+  );
   checkFlapTiming(resolved.flap, resolved.reconnect);
   resolved.forcedGcHeap = resolveForcedGc(raw, resolved);
   if (raw.out !== undefined && fs.existsSync(resolved.out) && fs.statSync(resolved.out).isDirectory()) {

@@ -50,6 +50,8 @@ export interface ServeOptions extends SioFlags {
   retainPerConnection?: string | number;
   /** print inner samples (heap, event loop, GC) every this many ms; 0: off */
   innerSampleInterval?: string | number;
+  /** the seq this node's broadcasts count on from (a restarted publisher continues its run's numbering) */
+  firstSeq?: string | number;
 }
 
 /** Labels that are safe in Redis client names, channel names and PostgreSQL identifiers. */
@@ -64,6 +66,7 @@ export interface ResolvedServeOptions extends ServerOptions {
   nodeId: string;
   logDeliveries: boolean;
   welcomeDelayMs: number;
+  firstSeq: number;
   /** null: no metrics endpoint */
   metricsToken: string | null;
   metricsFormat: MetricsFormat;
@@ -136,6 +139,11 @@ export function resolveServeOptions(raw: ServeOptions): ResolvedServeOptions {
     );
   }
   const adapter = resolveAdapter(raw, lib);
+  const seqText = String(raw.firstSeq ?? 0);
+  const firstSeq = /^\d{1,15}$/.test(seqText) ? Number(seqText) : NaN;
+  if (!Number.isSafeInteger(firstSeq)) {
+    throw new UsageError(`--first-seq must be a whole number, 0 or more (got "${seqText}"). Example: --first-seq 120`);
+  }
   return {
     lib,
     port,
@@ -149,6 +157,7 @@ export function resolveServeOptions(raw: ServeOptions): ResolvedServeOptions {
     nodeId: label('node-id', raw.nodeId ?? DEFAULT_NODE_ID, 'node-2'),
     logDeliveries: raw.logDeliveries === true,
     welcomeDelayMs,
+    firstSeq,
     ...resolveTestSwitches(raw),
     innerSampleIntervalMs,
     sio: resolveSioTuning(raw, lib, adapter.kind),

@@ -23,9 +23,8 @@ export function addCounts(into: EngineCounts, c: EngineCounts): void {
   }
   for (const [code, n] of Object.entries(c.errors)) into.errors[code] = (into.errors[code] ?? 0) + n;
   for (const [node, n] of Object.entries(c.byNode ?? {})) {
-    const to = ((into.byNode ??= {})[node] ??= { welcomed: 0, received: 0 });
-    to.welcomed += n.welcomed;
-    to.received += n.received;
+    const to = ((into.byNode ??= {})[node] ??= { welcomed: 0, received: 0 }) as unknown as Record<string, number>;
+    for (const [key, v] of Object.entries(n)) if (typeof v === 'number') to[key] = (to[key] ?? 0) + v;
   }
 }
 
@@ -51,6 +50,7 @@ export function readEngineState(dir: string): EngineState {
     counts: emptyCounts(),
     loopDelayMs: null,
     histograms: {},
+    reconnectByNode: {},
     final: false,
     serverClock: null,
   };
@@ -66,6 +66,7 @@ export function readEngineState(dir: string): EngineState {
     let counts: EngineCounts | undefined;
     let loop: LoopDelay | undefined;
     let histograms: Partial<Record<MetricName, string>> | undefined;
+    let byNode: Record<string, string> | undefined;
     for (const e of events) {
       switch (e.event) {
         case 'started':
@@ -89,6 +90,7 @@ export function readEngineState(dir: string): EngineState {
           counts = e.counts;
           loop = e.loopDelayMs;
           histograms = e.histograms;
+          byNode = e.reconnectByNode;
           if (e.event === 'final') finals += 1;
           break;
       }
@@ -101,6 +103,7 @@ export function readEngineState(dir: string): EngineState {
     for (const [name, encoded] of Object.entries(histograms ?? {})) {
       (state.histograms[name as MetricName] ??= []).push(encoded);
     }
+    for (const [node, encoded] of Object.entries(byNode ?? {})) (state.reconnectByNode![node] ??= []).push(encoded);
   }
   state.final = files.length > 0 && finals === files.length;
   return state;

@@ -134,6 +134,30 @@ export function latencyOf(name: LatencyName, r: ResultFile | null | undefined): 
 
 type Scalar = Omit<Metric, 'name'>;
 
+/** A result's --rolling-restart record, or undefined. */
+function rollingRestartOf(r: ResultFile): unknown {
+  const faults = at(r, 'faults');
+  return Array.isArray(faults) ? faults.find((f) => at(f, 'kind') === 'rolling-restart') : undefined;
+}
+
+function restartValues(r: ResultFile, path: string[]): number[] | null {
+  const restarts = at(rollingRestartOf(r), 'restarts');
+  if (!Array.isArray(restarts)) return null;
+  return restarts.map((x) => num(at(x, ...path))).filter((v): v is number => v !== null);
+}
+
+/** The highest value over the restarts; null without a rolling restart or any value. */
+function worstRestart(r: ResultFile, ...path: string[]): number | null {
+  const xs = restartValues(r, path);
+  return xs === null || xs.length === 0 ? null : Math.max(...xs);
+}
+
+/** The sum over the restarts; null without a rolling restart. */
+function sumRestarts(r: ResultFile, ...path: string[]): number | null {
+  const xs = restartValues(r, path);
+  return xs === null ? null : xs.reduce((a, b) => a + b, 0);
+}
+
 /** Every other number, in the order `--ensure` lists them. */
 const SCALARS = {
   'rss.idle': { unit: 'bytes', better: 'lower', read: (r) => num(at(r, 'server', 'rssBytes', 'idle')) },
@@ -164,6 +188,23 @@ const SCALARS = {
     unit: 'count',
     better: 'higher',
     read: (r) => num(at(r, 'flaps', 'recovery', 'sessionsRecovered')),
+  },
+  // --rolling-restart: the worst restart, or all of them summed; null without one.
+  'restart.reconnect.p95': { unit: 'ms', better: 'lower', read: (r) => worstRestart(r, 'reconnectMs', 'p95') },
+  'restart.reconnect.max': { unit: 'ms', better: 'lower', read: (r) => worstRestart(r, 'reconnectMs', 'max') },
+  'restart.down.max': { unit: 'ms', better: 'lower', read: (r) => worstRestart(r, 'downMs') },
+  'restart.disconnected': { unit: 'count', better: 'lower', read: (r) => sumRestarts(r, 'clientsDisconnected') },
+  'restart.neverBack': { unit: 'count', better: 'lower', read: (r) => sumRestarts(r, 'neverBack') },
+  'restart.connectFailures': { unit: 'count', better: 'lower', read: (r) => sumRestarts(r, 'connectFailures') },
+  'restart.skew': {
+    unit: 'count',
+    better: 'lower',
+    read: (r) => num(at(rollingRestartOf(r), 'skewAtEnd')),
+  },
+  'restart.survivorLoopDelay.max': {
+    unit: 'ms',
+    better: 'lower',
+    read: (r) => worstRestart(r, 'survivors', 'loopDelayMaxMs'),
   },
   // Inside the server (bench serve's own samples); null for results without them.
   'heap.idle': {

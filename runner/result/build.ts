@@ -5,6 +5,7 @@ import type { EngineState, Measurements, ProcSample } from './measurements';
 import { perClientMemory, summariseBy, type IdleWindow } from './series';
 import { summariseInner } from './inner';
 import { flapReport } from './flaps';
+import { withClientFigures } from './rolling-restart';
 import {
   SCHEMA_VERSION,
   type ArtilleryMetrics,
@@ -220,6 +221,7 @@ export function buildResult(m: Measurements): RunResult {
       scenarioFile: o.scenario.file,
       nodes: o.nodes,
       killNodeAt: o.killNodeAt,
+      ...(o.rollingRestart && { rollingRestart: o.rollingRestart.atSeconds }),
       reconnect: o.reconnect,
       adapter: o.adapter,
       maxFailed: formatFailLimit(o.maxFailed),
@@ -320,7 +322,7 @@ export function buildResult(m: Measurements): RunResult {
     phases: relPhases,
     errors: counts.errors,
     artillery: m.artillery,
-    faults: m.faults ?? [],
+    faults: (m.faults ?? []).map((f) => (f.kind === 'rolling-restart' ? withClientFigures(f, m) : f)),
     ...(m.topology && { topology: m.topology }),
     nodes:
       m.nodes && m.nodes.length > 1

@@ -82,7 +82,65 @@ export interface FlapReport {
 }
 
 /** A fault the run injected, and when. */
-export type FaultRecord = AdapterOutageFault | AdapterCrashFault | KillNodeFault | FlapFault;
+export type FaultRecord = AdapterOutageFault | AdapterCrashFault | KillNodeFault | FlapFault | RollingRestartFault;
+
+/**
+ * --rolling-restart: every node stopped gracefully (SIGTERM: it closes its clients) and started
+ * again on its port, one at a time, each next once the last answered /healthz again; the
+ * publisher (node-1) last. The runner fills in the timings as they happen; the client figures
+ * come from the engine, by the node each client lost, when the result is built.
+ */
+export interface RollingRestartFault {
+  kind: 'rolling-restart';
+  /** asked for: seconds after the hold started of the first restart */
+  atSeconds: number;
+  /** one per node, in the order they were restarted */
+  restarts: NodeRestart[];
+  /** clients each node had (its own stats) half a second before the hold ended; null for a node that did not answer, or all null if the run ended first */
+  clientsPerNodeAtEnd: Record<string, number | null>;
+  /** the busiest node's clients at the end over an even share (1: even); null if a node did not answer */
+  skewAtEnd: number | null;
+  /** why the restarts stopped short (a node that did not come back); null when they did not */
+  error: string | null;
+}
+
+/** One node's restart. Times in ms; `stopAtMs` since the run started. */
+export interface NodeRestart {
+  nodeId: string;
+  /** node-1, which numbers the broadcasts: restarted last, numbering on from `firstSeq` */
+  publisher: boolean;
+  /** the process stopped, and the one started in its place (sampled from then on, in `nodes` and `server`); null if none was */
+  pid: number;
+  newPid: number | null;
+  /** when it was sent SIGTERM; null if the run ended first */
+  stopAtMs: number | null;
+  /** SIGTERM → the process exited (its graceful close) */
+  exitMs: number | null;
+  /** SIGTERM → the new process answered /healthz: how long the node was away */
+  downMs: number | null;
+  /** clients it closed, in its own count as SIGTERM arrived (else its stats just before); null if unknown */
+  clientsAtStop: number | null;
+  /** publisher: the highest seq delivered before it stopped, where the new process numbered on from; null for the others */
+  firstSeq: number | null;
+  /** main clients whose connection to this node was lost (the engine, by the node each lost) */
+  clientsDisconnected: number;
+  /** of those, back on some node before the run ended */
+  reconnected: number;
+  /** loss → welcome on the new connection, of those back; null when none came back */
+  reconnectMs: { p50: number; p95: number; max: number; count: number } | null;
+  /** of those lost, not back when the run ended: gave up, or still trying (clientsDisconnected − reconnected) */
+  neverBack: number;
+  /** reconnect attempts of its clients that failed (refused, 503, timed out) */
+  connectFailures: number;
+  /**
+   * the other nodes from SIGTERM until the last of its clients was back (or the node was, if
+   * later): the busiest one's mean CPU, and the longest event-loop delay any of them saw (from
+   * bench serve's inner samples); null without samples in that window
+   */
+  survivors: { fromMs: number; toMs: number; cpuPercent: number | null; loopDelayMaxMs: number | null } | null;
+  /** why this restart failed; null when it did not */
+  error: string | null;
+}
 
 /** One network flap of --flap: each node reset that share of its WebSocket connections. */
 export interface FlapFault {

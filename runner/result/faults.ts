@@ -46,6 +46,14 @@ export function faultText(f: FaultRecord, adapter: string): string {
     const cut = `flap ${when}: ${plural(f.cut, 'connection', 'connections')} of ${f.of.toLocaleString('en-US')} reset`;
     return f.error ? `${cut}; a node did not answer: ${f.error}` : cut;
   }
+  if (f.kind === 'rolling-restart') {
+    const done = f.restarts.filter((r) => r.downMs !== null).length;
+    const when = `from ${seconds(f.atSeconds)} s into the hold`;
+    const lost = f.restarts.reduce((sum, r) => sum + r.clientsDisconnected, 0);
+    const never = f.restarts.reduce((sum, r) => sum + r.neverBack, 0);
+    const end = f.error ? `: ${f.error}` : done < f.restarts.length ? ': the run ended first' : '';
+    return `rolling restart ${when}: ${done} of ${plural(f.restarts.length, 'node', 'nodes')} restarted, ${plural(lost, 'client', 'clients')} disconnected, ${never} never back${end}`;
+  }
   return `fault ${String((f as { kind?: unknown }).kind)}`;
 }
 
@@ -71,7 +79,9 @@ export function faultLabel(result: Pick<RunResult, 'faults'>): string {
           ? `Redis paused ${seconds(f.fromSeconds)}..${seconds(f.toSeconds)} s`
           : f.kind === 'adapter-crash'
             ? `Redis killed ${seconds(f.fromSeconds)}..${seconds(f.toSeconds)} s`
-            : `fault ${String((f as { kind?: unknown }).kind)}`,
+            : f.kind === 'rolling-restart'
+              ? `rolling restart at ${seconds(f.atSeconds)} s`
+              : `fault ${String((f as { kind?: unknown }).kind)}`,
     )
     .concat(flapLabel)
     .join(', ');

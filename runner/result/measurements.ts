@@ -53,6 +53,8 @@ export interface InnerSample {
 
 /** One node's inner samples and the heap after each forced GC, as its server process read them. */
 export interface NodeInner {
+  /** the node they came from (its ready line's); absent: not known */
+  nodeId?: string;
   samples: readonly InnerSample[];
   heapAfterGc: readonly number[];
 }
@@ -74,6 +76,8 @@ export interface EngineState {
   loopDelayMs: LoopDelay | null;
   /** each worker's latest encoded histogram per metric */
   histograms: Partial<Record<MetricName, string[]>>;
+  /** each worker's latest encoded reconnectMs by the node the clients lost (see NodeCounts.lost) */
+  reconnectByNode?: Record<string, string[]>;
   /** every worker wrote its final line */
   final: boolean;
   /** whether the server's stamps compare with the engine's clock (from the `started` lines) */

@@ -112,6 +112,8 @@ export interface RunResultBase {
     adapter?: string;
     /** --kill-node-at, and how clients reconnect (absent in results before faults) */
     killNodeAt?: number | null;
+    /** --rolling-restart: seconds after the hold started of the first restart; absent without one */
+    rollingRestart?: number;
     reconnect?: ReconnectSettings | null;
     /** --max-failed as given: a count, or a percentage such as `1%` (schemaVersion 2) */
     maxFailed?: string;

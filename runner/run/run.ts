@@ -31,6 +31,7 @@ import { generatorCount } from './generators';
 import { scheduleFaults, type Cancel } from './faults';
 import { scheduleFlaps } from './flaps';
 import { scheduleForcedGc } from './forced-gc';
+import { scheduleRollingRestart, type RollingRestart } from './rolling-restart';
 import { reportProgress, type Progress } from './progress';
 import { wsNativeEnv } from '../config/sio-options';
 
@@ -65,7 +66,10 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
     run.faultTimers = scheduleFaults(o, run.nodeSet, run.runDir, run.startedAt, run.faults, run.ownRedis);
     run.faultTimers.push(...scheduleForcedGc(o, run.nodeSet, run.runDir));
     if (o.flap) run.faultTimers.push(...scheduleFlaps(o, run.nodeSet, run.runDir, run.startedAt, run.faults));
+    startRollingRestart(run);
     run.outcome = await awaitExit(run);
+    const failure = run.rolling?.failure();
+    if (failure && run.outcome.status === 'completed') run.outcome = { status: 'errored', error: failure };
     await finishLoad(run);
   } catch (err) {
     run.outcome = hooks.signal?.aborted
@@ -105,6 +109,8 @@ interface RunState {
   kernelBefore: KernelNetCounters | null;
   loadgenSampler: ProcSampler | null;
   faultTimers: Cancel[];
+  /** --rolling-restart, once scheduled */
+  rolling: RollingRestart | null;
   outcome: RunOutcome;
   memoryCap: MemoryCapReport | null;
 }
@@ -158,6 +164,7 @@ function newRun(o: ResolvedRunOptions, hooks: RunHooks, iso: Isolation, remote: 
     kernelBefore: null,
     loadgenSampler: null,
     faultTimers: [],
+    rolling: null,
     outcome: { status: 'completed' },
     memoryCap: null,
   };
@@ -181,6 +188,15 @@ async function startServers(run: RunState): Promise<void> {
       sampler: new ProcSampler(n.pid, o.sampleIntervalMs).start(),
     }));
   }
+}
+
+/** --rolling-restart: each new node process is sampled, in the sum and on its own, where the old one was. */
+function startRollingRestart(run: RunState): void {
+  if (!run.o.rollingRestart || !run.nodeSet) return;
+  run.rolling = scheduleRollingRestart(run.o, run.nodeSet, run.runDir, run.startedAt, run.faults, (id, prev, next) => {
+    run.serverSampler?.replacePid(prev, next);
+    run.nodeSamplers.find((n) => n.nodeId === id)?.sampler.replacePid(prev, next);
+  });
 }
 
 /**
@@ -273,10 +289,12 @@ async function finishLoad(run: RunState): Promise<void> {
  */
 async function stopAndCollect(run: RunState): Promise<void> {
   for (const t of run.faultTimers) t.cancel();
+  run.rolling?.cancel();
   run.loadgenSampler?.stop();
   run.serverSampler?.stop();
   for (const n of run.nodeSamplers) n.sampler.stop();
   await Promise.all(run.artillery.map((a) => stopChild(a.child)));
+  await run.rolling?.settled();
   if (run.nodeSet) await stopServers(run, run.nodeSet);
   await run.ownRedis?.stop();
   if (run.remote) await run.remote.stop();
@@ -325,7 +343,11 @@ function writeUp(run: RunState): RunResult {
       memoryCap: run.memoryCap,
       inner: remote
         ? [{ samples: remote.inner, heapAfterGc: [] }]
-        : (nodeSet?.servers.map((s) => ({ samples: s.inner, heapAfterGc: s.heapAfterGc })) ?? []),
+        : [...(nodeSet?.servers ?? []), ...(nodeSet?.retired ?? [])].map((s) => ({
+            nodeId: s.ready.nodeId,
+            samples: s.inner,
+            heapAfterGc: s.heapAfterGc,
+          })),
     },
     nodes: run.nodeSamplers.map((n) => ({ nodeId: n.nodeId, pid: n.sampler.pid, samples: n.sampler.samples })),
     loadgen: {

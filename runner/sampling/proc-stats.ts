@@ -45,9 +45,11 @@ export function readCpuSeconds(pid: number): number | null {
  */
 export class ProcSampler {
   readonly samples: ProcSample[] = [];
-  readonly pids: readonly number[];
+  private pidList: number[];
   private timer: NodeJS.Timeout | undefined;
   private last: { t: number; cpuSeconds: number } | undefined;
+  /** each process's CPU time at the last sample: a process that joins (replacePid) counts from 0 */
+  private lastCpu = new Map<number, number>();
 
   /**
    * @param pid process to watch, or processes to add up
@@ -59,11 +61,28 @@ export class ProcSampler {
     /** oldest samples are dropped beyond this many */
     readonly maxSamples = Infinity,
   ) {
-    this.pids = typeof pid === 'number' ? [pid] : pid;
+    this.pidList = typeof pid === 'number' ? [pid] : [...pid];
+  }
+
+  get pids(): readonly number[] {
+    return this.pidList;
   }
 
   get pid(): number {
-    return this.pids[0]!;
+    return this.pidList[0]!;
+  }
+
+  /**
+   * Samples `next` from now on where it sampled `prev` (a node started again): the sum stays
+   * over the same nodes. The new process's CPU counts from its start, in the first interval it
+   * is sampled in; the old one's since its last sample is lost with it.
+   */
+  replacePid(prev: number, next: number): void {
+    const i = this.pidList.indexOf(prev);
+    if (i < 0) return;
+    this.pidList[i] = next;
+    this.lastCpu.delete(prev);
+    this.lastCpu.set(next, 0);
   }
 
   start(): this {
@@ -78,18 +97,20 @@ export class ProcSampler {
     const t = Date.now();
     let rssBytes = 0;
     let cpuSeconds = 0;
+    let cpuDelta = 0;
     let alive = 0;
-    for (const pid of this.pids) {
+    for (const pid of this.pidList) {
       const rss = readRssBytes(pid);
       const cpu = readCpuSeconds(pid);
       if (rss === null || cpu === null) continue;
       rssBytes += rss;
       cpuSeconds += cpu;
+      cpuDelta += cpu - (this.lastCpu.get(pid) ?? cpu);
+      this.lastCpu.set(pid, cpu);
       alive++;
     }
     if (alive === 0) return null;
-    const cpuPercent =
-      this.last && t > this.last.t ? ((cpuSeconds - this.last.cpuSeconds) / ((t - this.last.t) / 1000)) * 100 : 0;
+    const cpuPercent = this.last && t > this.last.t ? (cpuDelta / ((t - this.last.t) / 1000)) * 100 : 0;
     this.last = { t, cpuSeconds };
     const s: ProcSample = { t, rssBytes, cpuPercent: Math.max(0, cpuPercent) };
     this.samples.push(s);

@@ -94,7 +94,8 @@ function startInner(o: ResolvedServeOptions, write: (line: string) => void): Inn
 /**
  * Serves until SIGINT or SIGTERM. Prints one JSON line on stdout once listening, and nothing
  * more there but, with `logDeliveries`, one `DeliveryLine` per broadcast delivered (a cluster's
- * workers print their own). Resolves with the exit code.
+ * workers print their own) and, once stopping, `{"event":"stopping","pid","clients"}`: the
+ * clients it is about to close. Resolves with the exit code.
  */
 export async function serve(o: ResolvedServeOptions, write: (line: string) => void): Promise<number> {
   // Listen for the stop signals before the ready line: a parent may signal right after reading it.
@@ -149,6 +150,8 @@ export async function serve(o: ResolvedServeOptions, write: (line: string) => vo
   // Closing thousands of connections gracefully can take seconds (SockJS waits for each
   // session); measuring is over by now, so give it a bounded time and then exit regardless.
   const clients = server.clientCount();
+  // The clients this node closes now, in its own count: bench run --rolling-restart reads it.
+  if (o.logDeliveries) write(JSON.stringify({ event: 'stopping', pid: process.pid, clients }) + '\n');
   const closed = await Promise.race([server.close().then(() => true), sleep(CLOSE_GRACE_MS, false, { ref: false })]);
   if (!closed) {
     process.stderr.write(

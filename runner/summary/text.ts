@@ -3,7 +3,7 @@ import type { SweepManifest } from '../result/manifest';
 import { faultText } from '../result/faults';
 import { flapLines } from './flaps';
 import type { InnerSummary, RunResult } from '../result/build';
-import type { PerClientFloor } from '../result/schema';
+import type { PerClientFloor, RollingRestartFault } from '../result/schema';
 import { kib, mib } from '../metrics/units';
 
 const num = (n: number | null | undefined, digits = 1) => (n === null || n === undefined ? '–' : n.toFixed(digits));
@@ -135,6 +135,7 @@ export function formatSummary(r: RunResult, outFile?: string): string {
   }
   for (const f of r.faults ?? []) {
     if (f.kind !== 'flap') lines.push(`  fault            ${faultText(f, r.options.adapter ?? 'none')}`);
+    if (f.kind === 'rolling-restart') lines.push(...restartLines(f));
   }
   if (r.flaps) lines.push(...flapLines(r.flaps, r.faults ?? []));
   if (r.reconnect) {
@@ -247,6 +248,27 @@ export function formatSweepSummary(
   lines.push(...trialSpreadLines(m, resultOf));
   lines.push(`  folder           ${dir}`);
   return lines.join('\n');
+}
+
+/** --rolling-restart: one line per node restarted, then how the clients sat on the nodes at the end of the hold. */
+export function restartLines(f: RollingRestartFault): string[] {
+  const lines = f.restarts.map((x) => {
+    const who = `${x.nodeId}${x.publisher ? ' (publisher)' : ''}`.padEnd(16);
+    if (x.stopAtMs === null) return `    ${who} not restarted: the run ended first`;
+    const down =
+      x.downMs === null ? `not back${x.error ? ` (${x.error})` : ''}` : `away ${(x.downMs / 1000).toFixed(1)} s`;
+    const back = x.reconnectMs
+      ? `back in p50 ${num(x.reconnectMs.p50, 0)} p95 ${num(x.reconnectMs.p95, 0)} max ${num(x.reconnectMs.max, 0)} ms`
+      : 'none back';
+    const s = x.survivors;
+    const others = s ? ` · others CPU ${num(s.cpuPercent)}% loop max ${num(s.loopDelayMaxMs)} ms` : '';
+    return `    ${who} ${down} · ${x.clientsDisconnected} disconnected · ${back} · ${x.neverBack} never back · ${x.connectFailures} connect failures${others}`;
+  });
+  const end = Object.entries(f.clientsPerNodeAtEnd)
+    .map(([id, n]) => `${id} ${n ?? '–'}`)
+    .join(', ');
+  const skew = f.skewAtEnd === null ? '' : ` (busiest ${f.skewAtEnd}× an even share)`;
+  return [...lines, `    clients at the end of the hold: ${end}${skew}`];
 }
 
 /** What the machine's network stack lost during the run, when it lost anything. */

@@ -33,6 +33,14 @@ export interface NodeSet {
   deliveries: DeliveryTally;
   /** clients `nodeId` last wrote a broadcast to, from the delivery log; null when it logged none */
   lastClients(nodeId: string): number | null;
+  /** processes `startAgain` replaced (stopped by then): their samples and delivery lines still count */
+  retired: ServerProcess[];
+  /**
+   * Starts node `nodeId` again, once its process has exited, with the options and on the port it
+   * had (HAProxy and --spread client reach it where they did), its broadcasts numbered on from
+   * `firstSeq`; swaps it into `servers` and `nodes`. Refused for a cluster's workers.
+   */
+  startAgain(nodeId: string, firstSeq?: number): Promise<ServerProcess>;
   stop(): Promise<void>;
 }
 
@@ -152,11 +160,37 @@ export async function startNodes(o: ResolvedRunOptions, iso: Isolation, runDir: 
   // One key per run: nodes of this run share state under it, and nothing of an earlier run.
   const key = `bench-${process.pid}-${Date.now()}`;
   const servers: ServerProcess[] = [];
+  const retired: ServerProcess[] = [];
+  const nodes: NodeProcess[] = [];
+  /** a node starting again: stop() waits for it, so that none outlives the run */
+  let starting: Promise<unknown> = Promise.resolve();
   let balancer: Balancer | null = null;
   const stop = async () => {
+    await starting.catch(() => {});
     await balancer?.stop();
     await Promise.all(servers.map((s) => s.stop()));
   };
+  const startAgain = (nodeId: string, firstSeq = 0): Promise<ServerProcess> => {
+    const i = nodes.findIndex((n) => n.nodeId === nodeId);
+    if (o.adapter === 'cluster' || o.adapter === 'none' || i < 0) {
+      return Promise.reject(new RunError(`${nodeId} cannot be started again: it is not a node of its own`));
+    }
+    const old = servers[i]!;
+    const start = startServerProcess({
+      ...base,
+      port: old.ready.port,
+      firstSeq,
+      extraArgs: adapterArgs(o, nodeId, key),
+    }).then((server) => {
+      retired.push(old);
+      servers[i] = server;
+      nodes[i]!.pid = server.ready.pid;
+      return server;
+    });
+    starting = start;
+    return start;
+  };
+  const common = { deliveries, lastClients, retired, startAgain, stop };
   try {
     if (o.adapter === 'none' || o.adapter === 'cluster') {
       const server = await startServerProcess({ ...base, extraArgs: adapterArgs(o, 'node-1', key) });
@@ -171,9 +205,7 @@ export async function startNodes(o: ResolvedRunOptions, iso: Isolation, runDir: 
         targets: [server.ready.url],
         controlUrl: controlOf(server.ready.url),
         balancer: null,
-        deliveries,
-        lastClients,
-        stop,
+        ...common,
       };
     }
     const ids = Array.from({ length: o.nodes }, (_, i) => `node-${i + 1}`);
@@ -184,7 +216,7 @@ export async function startNodes(o: ResolvedRunOptions, iso: Isolation, runDir: 
     const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) throw failed.reason;
     await waitForSync(servers, ids);
-    const nodes = servers.map((s, i) => ({ nodeId: ids[i]!, pid: s.ready.pid }));
+    nodes.push(...servers.map((s, i) => ({ nodeId: ids[i]!, pid: s.ready.pid })));
     if (o.spread === 'client') {
       // No balancer: every client picks a node itself, round robin, as DNS round-robin spreads real clients.
       const urls = servers.map((s) => s.ready.url);
@@ -195,9 +227,7 @@ export async function startNodes(o: ResolvedRunOptions, iso: Isolation, runDir: 
         targets: urls,
         controlUrl: controlOf(urls[0]!),
         balancer: null,
-        deliveries,
-        lastClients,
-        stop,
+        ...common,
       };
     }
     balancer = await startBalancer(
@@ -218,9 +248,7 @@ export async function startNodes(o: ResolvedRunOptions, iso: Isolation, runDir: 
       targets: [target],
       controlUrl: controlOf(servers[0]!.ready.url),
       balancer,
-      deliveries,
-      lastClients,
-      stop,
+      ...common,
     };
   } catch (err) {
     await stop();

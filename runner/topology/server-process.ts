@@ -22,6 +22,10 @@ export interface ServerProcessOptions {
   startTimeoutMs?: number;
   /** address to bind (default 127.0.0.1) */
   host?: string;
+  /** TCP port (default 0: a free one); a restarted node takes the port it had */
+  port?: number;
+  /** its broadcasts count on from this seq (a restarted publisher); default 0 */
+  firstSeq?: number;
   /** command prefix that places the server (see spawnNode) */
   prefix?: readonly string[];
   /** Socket.IO: its tuning options */
@@ -71,6 +75,13 @@ export class DeliveryTally {
     node.pid = line.pid;
   }
 
+  /** The highest seq any node delivered; 0 for none. */
+  maxSeq(): number {
+    let max = 0;
+    for (const seq of this.seqs) if (seq > max) max = seq;
+    return max;
+  }
+
   /** `broadcasts`: distinct seqs any node delivered; `clients`: every node's deliveries, summed. */
   total(): { broadcasts: number; clients: number } {
     let clients = 0;
@@ -79,7 +90,7 @@ export class DeliveryTally {
   }
 }
 
-/** A `bench serve` child on port 0 (127.0.0.1 unless a profile places it elsewhere). */
+/** A `bench serve` child, on port 0 unless told (127.0.0.1 unless a profile places it elsewhere). */
 export interface ServerProcess {
   child: ChildProcess;
   ready: ReadyLine;
@@ -99,6 +110,8 @@ export interface ServerProcess {
   drained: Promise<void>;
   /** Stops it; resolves once it exited and its stdout is drained (bounded). */
   stop(): Promise<void>;
+  /** the clients it said it was closing as it began to stop (SIGTERM); null before, or if it did not say */
+  readonly stoppingClients: number | null;
   /** true once `expectExit()` said this process is meant to die (a fault the run injects) */
   readonly exitExpected: boolean;
   expectExit(): void;
@@ -155,7 +168,8 @@ const innerSample = (l: InnerLine & { event: 'inner' }): InnerSample => ({
 });
 
 export async function startServerProcess(o: ServerProcessOptions): Promise<ServerProcess> {
-  const args = [cliEntry, 'serve', '--lib', o.lib, '--port', '0', '--host', o.host ?? '127.0.0.1'];
+  const args = [cliEntry, 'serve', '--lib', o.lib, '--port', String(o.port ?? 0), '--host', o.host ?? '127.0.0.1'];
+  if (o.firstSeq) args.push('--first-seq', String(o.firstSeq));
   args.push('--ping-interval', String(o.pingIntervalMs), '--log-deliveries');
   if (o.lib === 'socketio') args.push('--transport', o.transport);
   if (o.deflate) args.push('--deflate');
@@ -177,9 +191,15 @@ export async function startServerProcess(o: ServerProcessOptions): Promise<Serve
   const lines = readline.createInterface({ input: stdout });
   const inner: InnerSample[] = [];
   const heapAfterGc: number[] = [];
+  let stoppingClients: number | null = null;
   lines.on('line', (line) => {
     const d = parseDeliveryLine(line);
     if (d) return deliveries.add(d);
+    if (line.startsWith('{"event":"stopping"')) {
+      const clients = (JSON.parse(line) as { clients?: unknown }).clients;
+      stoppingClients = typeof clients === 'number' ? clients : null;
+      return;
+    }
     const i = parseInnerLine(line);
     if (i?.event === 'inner') inner.push(innerSample(i));
     else if (i) heapAfterGc.push(i.heapUsedBytes);
@@ -224,6 +244,9 @@ export async function startServerProcess(o: ServerProcessOptions): Promise<Serve
       }
     },
     drained,
+    get stoppingClients() {
+      return stoppingClients;
+    },
     stop: async () => {
       await stopChild(child, 10_000);
       const timer = setTimeout(() => stdout.destroy(), DRAIN_TIMEOUT_MS);

@@ -25,7 +25,9 @@ export class TextBroadcaster<C> {
     private readonly adapter: AdapterOptions,
     private readonly nodeId: string,
     logDeliveries: boolean,
+    firstSeq = 0,
   ) {
+    this.seq = firstSeq;
     this.logDelivery = deliveryLog(logDeliveries, nodeId);
     this.fanout = localFanout((seq, text) => this.deliver(seq, text));
   }

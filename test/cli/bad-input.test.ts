@@ -138,7 +138,57 @@ const CASES: Array<[string[], string]> = [
   ],
   [
     ['run', '--lib', 'ws', '--clients', '5', '--ensure', 'p99<5'],
-    'Error: --ensure "p99<5": unknown metric "p99". Known: connect, firstMessage, echo, broadcast, probe.connect, probe.firstMessage, reconnect, connectService, arrivalLag, timeToFirstMessage, welcomeDelivery, echoService, probe.connectService, probe.timeToFirstMessage (each .p50 .p90 .p99 .max .mean), rss.idle, rss.steady, rss.peak, bytesPerClient, loadgen.bytesPerClient, connected, failed, probe.failed, cpu, broadcast.lost, broadcast.outOfOrder, broadcast.duplicates, reconnect.failed, flap.delivered, flap.missed, flap.neverBack, flap.reconnect.p95, flap.reconnect.max, recovery.restored, heap.idle, heap.steady, heap.peak, heap.afterGc, elu.steady, serverLoopDelay.steady, gc.steadyPerSecond.',
+    'Error: --ensure "p99<5": unknown metric "p99". Known: connect, firstMessage, echo, broadcast, probe.connect, probe.firstMessage, reconnect, connectService, arrivalLag, timeToFirstMessage, welcomeDelivery, echoService, probe.connectService, probe.timeToFirstMessage (each .p50 .p90 .p99 .max .mean), rss.idle, rss.steady, rss.peak, bytesPerClient, loadgen.bytesPerClient, connected, failed, probe.failed, cpu, broadcast.lost, broadcast.outOfOrder, broadcast.duplicates, reconnect.failed, flap.delivered, flap.missed, flap.neverBack, flap.reconnect.p95, flap.reconnect.max, recovery.restored, restart.reconnect.p95, restart.reconnect.max, restart.down.max, restart.disconnected, restart.neverBack, restart.connectFailures, restart.skew, restart.survivorLoopDelay.max, heap.idle, heap.steady, heap.peak, heap.afterGc, elu.steady, serverLoopDelay.steady, gc.steadyPerSecond.',
+  ],
+  [
+    ['run', '--lib', 'ws', '--clients', '5', '--rolling-restart'],
+    'Error: --rolling-restart needs --nodes 2 or more, so that clients have a node to go to while theirs restarts (got --nodes 1).',
+  ],
+  [
+    ['run', '--lib', 'ws', '--clients', '5', '--rolling-restart', '--target', 'ws://127.0.0.1:9/'],
+    'Error: --rolling-restart restarts the nodes bench starts; it cannot restart a --target server. Remove --target or --rolling-restart.',
+  ],
+  [
+    [
+      'run',
+      '--lib',
+      'socketio',
+      '--clients',
+      '5',
+      '--nodes',
+      '2',
+      '--adapter',
+      'cluster',
+      '--rolling-restart',
+      '--hold',
+      '30',
+    ],
+    'Error: --rolling-restart cannot restart one worker of --adapter cluster: the primary owns the port and hands each connection to a worker, so a worker cannot stop and come back on its own as a deployed node does. Use --adapter redis.',
+  ],
+  [
+    [
+      'run',
+      '--lib',
+      'ws',
+      '--clients',
+      '5',
+      '--nodes',
+      '3',
+      '--rolling-restart',
+      '--kill-node-at',
+      '3',
+      '--hold',
+      '30',
+    ],
+    'Error: --rolling-restart and --kill-node-at both take nodes away during the hold, and a killed node cannot be restarted. Give one of them.',
+  ],
+  [
+    ['run', '--lib', 'ws', '--clients', '5', '--nodes', '3', '--rolling-restart', '--hold', '10'],
+    'Error: --rolling-restart restarts 3 nodes one at a time from 2 s into the hold, about 3 s each, and their clients need 5 s more to come back: give --hold 16 or more (got --hold 10).',
+  ],
+  [
+    ['run', '--lib', 'ws', '--clients', '5', '--nodes', '3', '--rolling-restart', 'soon', '--hold', '30'],
+    'Error: --rolling-restart takes the seconds after the hold starts of the first restart, a number >= 0 (got "soon"). Example: --rolling-restart 2',
   ],
   [
     ['serve', '--lib', 'ws', '--metrics-token', 'short'],

@@ -12,6 +12,10 @@ import { evaluateEnsure } from '../../runner/result/ensure';
 import { parseEnsure } from '../../runner/metrics/expr';
 import { assertResultFile, assertResultSchema, resultSchemaErrors } from '../helpers/schema';
 import { runBin } from '../helpers/bin';
+import type { NodeRestart, RollingRestartFault } from '../../runner/result/schema';
+import { newRestartRecord } from '../../runner/run/rolling-restart';
+import { formatSummary } from '../../runner/summary/text';
+import { readMetric } from '../../runner/metrics/registry';
 import {
   FIXTURE_RESULT,
   asV2,
@@ -191,6 +195,128 @@ function builtResults(): Record<string, RunResult> {
     ),
   };
 }
+
+/**
+ * --rolling-restart on 3 nodes of 30 clients: node-2 then node-3 then node-1 restarted; the
+ * engine's counts by lost node (28 of node-3's 30 back, 2 never); node-1 still away at the end.
+ */
+function rollingRestartResult(): RunResult {
+  const restart = (nodeId: string, pid: number, stopAtMs: number | null, publisher = false): NodeRestart => ({
+    ...newRestartRecord(nodeId, pid, publisher),
+    ...(stopAtMs !== null && { stopAtMs, exitMs: 100, downMs: 900, newPid: pid + 10, clientsAtStop: 30 }),
+  });
+  const fault: RollingRestartFault = {
+    kind: 'rolling-restart',
+    atSeconds: 1,
+    restarts: [restart('node-2', 101, 2_000), restart('node-3', 102, 4_000), restart('node-1', 100, null, true)],
+    clientsPerNodeAtEnd: { 'node-1': 20, 'node-2': 40, 'node-3': 30 },
+    skewAtEnd: null,
+    error: null,
+  };
+  // Each node sampled every 500 ms: the others at 40 % while one restarts.
+  const nodeSamples = (nodeId: string) =>
+    Array.from({ length: 12 }, (_, i) => ({
+      t: 500 * (i + 1),
+      rssBytes: 5e7,
+      cpuPercent: nodeId === 'node-1' ? 40 : 20,
+    }));
+  return buildResult(
+    measurements(
+      { nodes: '3', clients: '90', rollingRestart: '1', hold: '20' },
+      {
+        engine: engineState({
+          counts: {
+            ...emptyCounts(),
+            connected: 90,
+            connectionsLost: 60,
+            reconnected: 58,
+            byNode: {
+              'node-1': { welcomed: 50, received: 0 },
+              'node-2': { welcomed: 40, received: 0, lost: 30, reconnected: 30 },
+              'node-3': { welcomed: 30, received: 0, lost: 30, reconnected: 28, attemptsFailed: 5, reconnectFailed: 1 },
+            },
+          },
+          reconnectByNode: { 'node-2': [us(30, 1_000_000)], 'node-3': [us(20, 1_200_000), us(8, 3_000_000)] },
+        }),
+        nodes: ['node-1', 'node-2', 'node-3'].map((nodeId, i) => ({
+          nodeId,
+          pid: 110 + i,
+          samples: nodeSamples(nodeId),
+        })),
+        server: {
+          ready: null,
+          samples: samples([150, 150, 165]),
+          inner: [
+            { nodeId: 'node-1', samples: [innerAt(2_500, 30)], heapAfterGc: [] },
+            { nodeId: 'node-3', samples: [innerAt(2_500, 12), innerAt(4_500, 50)], heapAfterGc: [] },
+          ],
+        },
+        faults: [fault],
+      },
+    ),
+  );
+}
+
+const innerAt = (t: number, delayMaxMs: number) => ({
+  t,
+  heapUsedBytes: 1e7,
+  heapTotalBytes: 2e7,
+  externalBytes: 0,
+  arrayBuffersBytes: 0,
+  elu: 0.1,
+  delayMeanMs: 1,
+  delayMaxMs,
+  gcPauseMs: 0,
+  gcCount: 0,
+});
+
+describe('--rolling-restart in the result', () => {
+  it('fills each restart from the engine by lost node, the others from their samples; summary, --ensure, schema', () => {
+    const r = rollingRestartResult();
+    assertResultSchema(r, 'rolling restart');
+    assert.equal(r.options.rollingRestart, 1);
+    assert.ok(r.options.reconnect, 'a rolling restart turns reconnecting on');
+    const f = r.faults[0] as RollingRestartFault;
+    const [n2, n3, n1] = f.restarts;
+    assert.deepEqual([n2!.clientsDisconnected, n2!.reconnected, n2!.neverBack, n2!.connectFailures], [30, 30, 0, 0]);
+    assert.deepEqual([n3!.clientsDisconnected, n3!.reconnected, n3!.neverBack, n3!.connectFailures], [30, 28, 2, 5]);
+    assert.deepEqual(n2!.reconnectMs, { p50: 1000.447, p95: 1000.447, max: 1000.447, count: 30 });
+    assert.equal(n3!.reconnectMs!.count, 28);
+    assert.ok(n3!.reconnectMs!.p95 > 2_990 && n3!.reconnectMs!.p50 < 1_210);
+    // node-2's storm: 2 s → 3 s (+ one 250 ms sampling interval); the others are node-1 (40 %) and node-3 (20 %).
+    assert.deepEqual(n2!.survivors, { fromMs: 2_000, toMs: 3_000, cpuPercent: 40, loopDelayMaxMs: 30 });
+    // node-3's lasts until its last client was back, 3 s after the stop.
+    assert.deepEqual(n3!.survivors, { fromMs: 4_000, toMs: 7_000, cpuPercent: 40, loopDelayMaxMs: null });
+    assert.equal(n1!.stopAtMs, null);
+    assert.equal(n1!.survivors, null);
+    assert.equal(f.skewAtEnd, 1.33);
+
+    const text = formatSummary(r);
+    assert.match(
+      text,
+      /fault {12}rolling restart from 1 s into the hold: 2 of 3 nodes restarted, 60 clients disconnected, 2 never back: the run ended first/,
+    );
+    assert.match(
+      text,
+      /node-3 {11}away 0\.9 s · 30 disconnected · back in p50 1\d{3} p95 3\d{3} max 3\d{3} ms · 2 never back · 5 connect failures · others CPU 40\.0% loop max – ms/,
+    );
+    assert.match(text, /node-1 \(publisher\) not restarted: the run ended first/);
+    assert.match(
+      text,
+      /clients at the end of the hold: node-1 20, node-2 40, node-3 30 \(busiest 1\.33× an even share\)/,
+    );
+
+    assert.equal(readMetric('restart.neverBack', r), 2);
+    assert.equal(readMetric('restart.disconnected', r), 60);
+    assert.equal(readMetric('restart.connectFailures', r), 5);
+    assert.equal(readMetric('restart.down.max', r), 900);
+    assert.equal(readMetric('restart.skew', r), 1.33);
+    assert.equal(readMetric('restart.survivorLoopDelay.max', r), 30);
+    assert.equal(readMetric('restart.reconnect.max', r), n3!.reconnectMs!.max);
+    // Without a rolling restart: nothing to check, so an --ensure on it fails.
+    assert.equal(readMetric('restart.neverBack', buildResult(measurements())), null);
+  });
+});
 
 function resultFiles(dir: string): string[] {
   return fs

@@ -49,11 +49,34 @@ export class Recorder {
     ee?.emit('counter', ARTILLERY_COUNTER[name], by);
   }
 
-  /** Counts for the node that serves a client (see EngineCounts.byNode); nothing without a node. */
+  /** reconnectMs by the node whose clients lost their connection (see NodeCounts.lost) */
+  private readonly reconnectByNode = new Map<string, hdr.Histogram>();
+
+  /**
+   * Counts for the node that serves a client (`welcomed`, `received`), or that a client lost its
+   * connection to (the rest; see NodeCounts.lost); nothing without a node.
+   */
   atNode(node: string | null, what: keyof NodeCounts): void {
     if (node === null) return;
     const n = ((this.counts.byNode ??= {})[node] ??= { welcomed: 0, received: 0 });
-    n[what] += 1;
+    n[what] = (n[what] ?? 0) + 1;
+  }
+
+  /** A client that lost its connection to `node` is back (on any node) after `ms`. */
+  reconnectedFrom(node: string | null, ms: number): void {
+    if (node === null) return;
+    this.atNode(node, 'reconnected');
+    let h = this.reconnectByNode.get(node);
+    if (h === undefined) this.reconnectByNode.set(node, (h = buildHistogram()));
+    h.recordValue(Math.round(Math.max(0, ms) * 1000));
+  }
+
+  /** reconnectMs by lost node, encoded as `encode()` does; nothing before any reconnect. */
+  encodeByNode(): { reconnectByNode?: Record<string, string> } {
+    if (this.reconnectByNode.size === 0) return {};
+    const out: Record<string, string> = {};
+    for (const [node, h] of this.reconnectByNode) out[node] = hdr.encodeIntoCompressedBase64(h);
+    return { reconnectByNode: out };
   }
 
   /** Counts an error by code; `ee` also makes Artillery count `errors.<code>`. */

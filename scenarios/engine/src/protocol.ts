@@ -290,6 +290,15 @@ export interface EngineCounts {
 export interface NodeCounts {
   welcomed: number;
   received: number;
+  /**
+   * By the node a main client LOST its connection to during the hold (reconnecting on): those
+   * losses, how many of them reconnected (to any node), gave up after every attempt, and the
+   * reconnect attempts that failed meanwhile. Absent before any loss, and from older engines.
+   */
+  lost?: number;
+  reconnected?: number;
+  reconnectFailed?: number;
+  attemptsFailed?: number;
 }
 
 /** Counts before anything happened; the one definition the engine, runner and tests share. */
@@ -426,6 +435,11 @@ export type EngineEvent =
       loopDelayMs: LoopDelay;
       /** HDR histograms (µs), `encodeIntoCompressedBase64` */
       histograms: Partial<Record<MetricName, string>>;
+      /**
+       * reconnectMs (µs, encoded the same way) of the clients that lost their connection to each
+       * node, by that node; absent when none lost one
+       */
+      reconnectByNode?: Record<string, string>;
       /** a snapshot taken once a `probe` phase's last probe finished: that phase's index */
       afterPhase?: number;
     };

@@ -96,6 +96,7 @@ export class Reporter {
       counts: this.recorder.counts,
       loopDelayMs: loopDelay(this.totalDelay),
       histograms: this.recorder.encode(),
+      ...this.recorder.encodeByNode(),
       ...(afterPhase !== undefined && { afterPhase }),
     });
   }

@@ -119,6 +119,8 @@ export class Session implements ClientHandlers {
   private node: string | null = null;
   /** while reconnecting: the lost connection's session, for the server to restore (see BenchClient.resumeToken) */
   private resume: unknown = undefined;
+  /** while reconnecting and after: the node the connection was lost to (per-node loss counts) */
+  private lostNode: string | null = null;
 
   /**
    * @param dueAt when the arrival schedule said this VU should start (performance.now() ms);
@@ -325,6 +327,7 @@ export class Session implements ClientHandlers {
     this.attempting = false;
     const { recorder } = this.host;
     recorder.latency('reconnectMs', now - this.tLost, this.ee);
+    recorder.reconnectedFrom(this.lostNode, now - this.tLost);
     recorder.count('reconnected', this.ee);
     if (this.client?.recovered?.() === true) recorder.count('sessionsRecovered', this.ee);
     this.resume = undefined;
@@ -344,9 +347,11 @@ export class Session implements ClientHandlers {
       this.attempting = false;
       this.clearTimer();
       recorder.error(code, this.ee);
+      recorder.atNode(this.lostNode, 'attemptsFailed');
       this.dropClient();
       if (this.attempt < this.host.reconnect!.attempts && !this.host.isReleased()) return this.scheduleAttempt();
       recorder.count('reconnectFailed', this.ee);
+      recorder.atNode(this.lostNode, 'reconnectFailed');
       this.close();
       this.lost = new ConnectionError(code);
       this.finish(this.lost);
@@ -362,6 +367,7 @@ export class Session implements ClientHandlers {
       // Lost while holding: reconnect with back-off; the hold goes on.
       recorder.error(code, this.ee);
       recorder.count('connectionsLost', this.ee);
+      recorder.atNode((this.lostNode = this.node), 'lost');
       recorder.counts.open--;
       this.clearTimer();
       this.resume = this.client?.resumeToken?.();
