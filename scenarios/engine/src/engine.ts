@@ -152,6 +152,8 @@ export class Engine implements SessionHost {
   private broadcastsInFlight = 0;
   /** when broadcasts stopped (performance.now() ms); 0: they never ran */
   private broadcastsStoppedAt = 0;
+  /** when the last broadcast request was answered or failed (performance.now() ms) */
+  private lastBroadcastAnsweredAt = 0;
   /** the last scenario emitter seen, so engine-level errors reach Artillery too */
   private ee: ScenarioEmitter | null = null;
   private readonly stall = parseStall(process.env[STALL_ENV]);
@@ -422,11 +424,17 @@ export class Engine implements SessionHost {
     else this.stopBroadcasts();
   }
 
-  /** Ends every hold once the last broadcast has had BROADCAST_SETTLE_MS to arrive (at once without broadcasts). */
+  /**
+   * Ends every hold once the last broadcast has had BROADCAST_SETTLE_MS to arrive (at once
+   * without broadcasts): counted from when broadcasts stopped, and on the leader from the answer
+   * to its last request, however late a busy publisher gave it. Bounded by the hold cap.
+   */
   private releaseAfterBroadcasts(): void {
-    const wait = this.broadcastEveryMs > 0 ? this.broadcastsStoppedAt + BROADCAST_SETTLE_MS - performance.now() : 0;
-    if (wait <= 0 || this.broadcastsStoppedAt === 0) this.release();
-    else setTimeout(() => this.release(), wait);
+    if (this.broadcastEveryMs <= 0 || this.broadcastsStoppedAt === 0) return this.release();
+    const last = Math.max(this.broadcastsStoppedAt, this.lastBroadcastAnsweredAt);
+    const wait = this.broadcastsInFlight > 0 ? PROBES_DONE_POLL_MS : last + BROADCAST_SETTLE_MS - performance.now();
+    if (wait <= 0) this.release();
+    else setTimeout(() => this.releaseAfterBroadcasts(), wait);
   }
 
   /** Ends every hold, now and for VUs still to come. */
@@ -509,6 +517,7 @@ export class Engine implements SessionHost {
       this.recorder.error(errorCode(err, 'bench.broadcast_failed'), this.ee);
     } finally {
       this.broadcastsInFlight--;
+      this.lastBroadcastAnsweredAt = performance.now();
     }
   }
 }
