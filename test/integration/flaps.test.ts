@@ -16,8 +16,8 @@ import { runBin } from '../helpers/bin';
  */
 const CLIENTS = 100;
 const SHARE_PCT = 20;
-const EVERY_S = 3;
-const HOLD_S = 9; // flaps at 3 and 6 s into the hold
+const EVERY_S = 2;
+const HOLD_S = 6; // flaps at 2 and 4 s into the hold
 const RECONNECT_MS = 1000;
 const BROADCAST_MS = 50;
 /** a reconnect may take this much longer than the back-off (one connect, on a loaded machine) */
@@ -68,12 +68,15 @@ async function flapRun(name: string, args: string[]): Promise<RunResult> {
   return JSON.parse(fs.readFileSync(out, 'utf8')) as RunResult;
 }
 
-/** Every flap applied, and each reset its share of the connections the node(s) held then. */
-function checkFlaps(res: RunResult): number {
+/**
+ * Every flap applied, and each reset its share of the connections the node(s) held then.
+ * `maxDuplicates`: broadcasts a client may get twice (a replay racing a live delivery).
+ */
+function checkFlaps(res: RunResult, maxDuplicates = 0): number {
   const flaps = res.faults.filter((f): f is FlapFault => f.kind === 'flap');
   assert.deepEqual(
     flaps.map((f) => f.atSeconds),
-    [3, 6],
+    [2, 4],
   );
   for (const f of flaps) {
     assert.notEqual(f.startedAtMs, null);
@@ -93,7 +96,7 @@ function checkFlaps(res: RunResult): number {
   assert.ok(fl.reconnectMs!.p50 >= RECONNECT_MS, `reconnect p50 ${fl.reconnectMs!.p50} ms`);
   assert.ok(fl.reconnectMs!.max < RECONNECT_MS + RECONNECT_SLACK_MS, `reconnect max ${fl.reconnectMs!.max} ms`);
   assert.equal(fl.intended, res.broadcast!.sent * CLIENTS);
-  assert.equal(fl.duplicates, 0);
+  assert.ok(fl.duplicates <= maxDuplicates * cut, `${fl.duplicates} duplicates`);
   assert.equal(fl.outOfOrder, 0);
   return cut;
 }
@@ -131,7 +134,7 @@ describe('network flaps (--flap)', () => {
     assert.equal(rec.maxDisconnectionMs, 30000);
     assert.equal(rec.sessionsRecovered, cut);
     assert.equal(rec.sessionsNotRecovered, 0);
-    assert.equal(fl.missed, 0);
+    assert.equal(fl.missed, 0, JSON.stringify({ flaps: fl, broadcast: res.broadcast, faults: res.faults }));
     assert.equal(fl.deliveredPct, 100);
     // What the others got live while the cut clients were away came back as replays.
     const [lo, hi] = missRange(cut, res);
@@ -145,7 +148,7 @@ describe('network flaps (--flap)', () => {
     assert.ok(rec.recoveredLatencyMs!.max >= RECONNECT_MS - 2 * BROADCAST_MS, `${rec.recoveredLatencyMs!.max} ms`);
   });
 
-  it('Socket.IO with --sio-recovery over 2 nodes (redis-streams): sessions restored on the other node, a hole at most per restore', async () => {
+  it('Socket.IO with --sio-recovery over 2 nodes (redis-streams): sessions restored on the other node, at most a hole or a duplicate per restore', async () => {
     const res = await flapRun('sio-recovery-2', [
       '--lib',
       'socketio',
@@ -158,7 +161,8 @@ describe('network flaps (--flap)', () => {
       'client',
     ]);
     assert.equal(res.valid, true, res.invalidReasons.join('; '));
-    const cut = checkFlaps(res);
+    // The same race the other way: a broadcast both in the replay and delivered live (docs/drops.md).
+    const cut = checkFlaps(res, 1);
     const rec = res.flaps!.recovery!;
     assert.equal(rec.maxDisconnectionMs, 120_000, "Socket.IO's default");
     assert.equal(rec.sessionsRecovered, cut);

@@ -150,6 +150,10 @@ export class Engine implements SessionHost {
   private broadcastEveryMs = 0;
   private broadcastTimer: NodeJS.Timeout | null = null;
   private broadcastsInFlight = 0;
+  /** main clients whose first connection is in progress: broadcasts wait until none is */
+  private mainConnecting = 0;
+  /** the hold started while clients were still connecting: mark it once they are done */
+  private holdMarkPending = false;
   /** when broadcasts stopped (performance.now() ms); 0: they never ran */
   private broadcastsStoppedAt = 0;
   /** when the last broadcast request was answered or failed (performance.now() ms) */
@@ -287,7 +291,16 @@ export class Engine implements SessionHost {
       for (const step of steps) {
         switch (step.kind) {
           case 'connect':
-            await session.connect();
+            if (session.role !== 'main') {
+              await session.connect();
+              break;
+            }
+            this.mainConnecting++;
+            try {
+              await session.connect();
+            } finally {
+              if (--this.mainConnecting === 0 && this.holdMarkPending) this.markHolding();
+            }
             break;
           case 'hold':
             await this.hold(session, step.echoEveryMs, step.broadcastEveryMs);
@@ -364,7 +377,13 @@ export class Engine implements SessionHost {
       });
   }
 
+  /**
+   * Tells the other generators this one's clients are all held, once no first connection is in
+   * progress: a broadcast then reaches every client that connected, so each can count what it missed.
+   */
   private markHolding(): void {
+    this.holdMarkPending = this.mainConnecting > 0;
+    if (this.holdMarkPending) return;
     const dir = process.env[ENGINE_DIR_ENV];
     if (!dir || this.config.generators <= 1) return;
     try {
@@ -495,7 +514,8 @@ export class Engine implements SessionHost {
    * MAX_BROADCASTS_IN_FLIGHT wait at once; a tick beyond that is skipped and counted.
    */
   private async postBroadcast(url: string): Promise<void> {
-    if (!this.everyGeneratorHolds()) return;
+    // Not before every client of this generator, and of every other, has connected (or failed).
+    if (this.mainConnecting > 0 || !this.everyGeneratorHolds()) return;
     if (this.broadcastsInFlight >= MAX_BROADCASTS_IN_FLIGHT) {
       this.recorder.error('bench.broadcast_skipped', this.ee);
       return;
