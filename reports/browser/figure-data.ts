@@ -94,7 +94,29 @@ export interface BarFigureData {
   bars: ChartBar[];
 }
 
-export type FigureData = LineFigureData | BarFigureData;
+/** One statistic of a grouped bar figure (e.g. the p95): a bar per category, null where there is none. */
+export interface BarSet {
+  name: string;
+  color: string;
+  fill: string;
+  bars: (ChartBar | null)[];
+}
+
+/** A horizontal bar figure with a group of bars per category, one per set, and a legend of the sets. */
+export interface BarGroupsFigureData {
+  kind: 'bar-groups';
+  id: string;
+  figure: string;
+  valueTitle: string;
+  /** what the value axis counts, e.g. ms */
+  unit: string;
+  /** the value axis runs from 0 to at least this */
+  valueMax: number;
+  categories: string[];
+  sets: BarSet[];
+}
+
+export type FigureData = LineFigureData | BarFigureData | BarGroupsFigureData;
 
 /** The JSON in the report page's `report-data` script element. */
 export interface ReportPageData {

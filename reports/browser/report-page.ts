@@ -6,6 +6,7 @@
   type Data = import('./figure-data').ReportPageData;
   type LineSpec = import('./figure-data').LineFigureData;
   type BarSpec = import('./figure-data').BarFigureData;
+  type BarGroupsSpec = import('./figure-data').BarGroupsFigureData;
   type Bar = import('./figure-data').ChartBar;
   type Point = import('./figure-data').ChartPoint;
   type Failure = import('./figure-data').ChartFailure;
@@ -25,8 +26,8 @@
     data: Drawn[];
   }
   interface BarDataset extends PageDataset {
-    data: number[];
-    bars: Bar[];
+    data: (number | null)[];
+    bars: (Bar | null)[];
   }
 
   const report = JSON.parse(document.getElementById('report-data')!.textContent!) as Data;
@@ -337,13 +338,18 @@
     id: 'barLabels',
     afterDatasetsDraw(chart) {
       const ctx = chart.ctx;
-      const ds = chart.data.datasets[0]!;
       ctx.save();
       ctx.font = '11px ' + Chart.defaults.font.family;
       ctx.textAlign = 'left';
       ctx.textBaseline = 'middle';
       ctx.fillStyle = '#333';
-      chart.getDatasetMeta(0).data.forEach((el, i) => ctx.fillText(ds.bars[i]!.label, el.x + 4, el.y));
+      chart.data.datasets.forEach((ds, d) => {
+        if (!chart.isDatasetVisible(d)) return;
+        chart.getDatasetMeta(d).data.forEach((el, i) => {
+          const bar = ds.bars[i];
+          if (bar) ctx.fillText(bar.label, el.x + 4, el.y);
+        });
+      });
       ctx.restore();
     },
   };
@@ -399,19 +405,7 @@
           },
           // Each bar names its run; an axis title would take the width long names need, and
           // chart.js would leave them less than that.
-          y: {
-            grid: { display: false },
-            afterFit: (axis: ChartAxis) => {
-              const ctx = axis.ctx;
-              ctx.save();
-              ctx.font = Chart.helpers.toFont(axis.options.ticks.font).string;
-              const widest = Math.max(
-                ...bars.map((b) => Math.max(...barLines(b.category).map((l) => ctx.measureText(l).width))),
-              );
-              ctx.restore();
-              axis.width = Math.min(Math.max(axis.width, widest + 16), axis.chart.width * 0.6);
-            },
-          },
+          y: { grid: { display: false }, afterFit: fitNames(bars.map((b) => b.category)) },
         },
         plugins: {
           legend: { display: false },
@@ -425,8 +419,70 @@
     });
   }
 
+  // The y axis as wide as its longest name (two lines at most), but no more than 60 % of the chart.
+  function fitNames(names: readonly string[]) {
+    return (axis: ChartAxis) => {
+      const ctx = axis.ctx;
+      ctx.save();
+      ctx.font = Chart.helpers.toFont(axis.options.ticks.font).string;
+      const widest = Math.max(...names.map((n) => Math.max(...barLines(n).map((l) => ctx.measureText(l).width))));
+      ctx.restore();
+      axis.width = Math.min(Math.max(axis.width, widest + 16), axis.chart.width * 0.6);
+    };
+  }
+
+  // A group of bars per category, one per set (p50, p95, max), with a legend of the sets.
+  function buildBarGroupsChart(spec: BarGroupsSpec): ChartInstance<BarDataset> {
+    return new Chart(document.getElementById(spec.id) as HTMLCanvasElement, {
+      type: 'bar',
+      data: {
+        labels: spec.categories.map(barLines),
+        datasets: spec.sets.map((set) => ({
+          label: set.name,
+          role: 'bar',
+          bars: set.bars,
+          data: set.bars.map((b) => (b ? b.value : null)),
+          backgroundColor: set.fill,
+          borderColor: set.bars.map((b) => (b && b.flagged ? '#d62728' : set.color)),
+          borderWidth: set.bars.map((b) => (b && b.flagged ? 3 : 1)),
+          maxBarThickness: 16,
+        })),
+      },
+      plugins: [barLabels],
+      options: {
+        indexAxis: 'y',
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        layout: { padding: { left: 4, right: 72 } },
+        scales: {
+          x: {
+            min: 0,
+            max: Math.ceil(spec.valueMax),
+            title: { display: true, text: spec.valueTitle },
+            ticks: { callback: (v: number | string) => v + ' ' + spec.unit },
+            grid: { color: '#e6e6e6' },
+          },
+          y: { grid: { display: false }, afterFit: fitNames(spec.categories) },
+        },
+        plugins: {
+          legend: { position: 'bottom' },
+          tooltip: {
+            callbacks: {
+              label: (ctx: ChartTooltipItem<BarDataset>) => wrap(ctx.dataset.bars[ctx.dataIndex]?.text ?? '', 70),
+            },
+          },
+        },
+      },
+    });
+  }
+
   const charts: ChartInstance[] = report.figures.map((spec) =>
-    spec.kind === 'bar' ? buildBarChart(spec) : buildChart(spec),
+    spec.kind === 'bar'
+      ? buildBarChart(spec)
+      : spec.kind === 'bar-groups'
+        ? buildBarGroupsChart(spec)
+        : buildChart(spec),
   );
   function toggle(id: string, test: (ds: PageDataset) => boolean): void {
     const box = document.getElementById(id) as HTMLInputElement;

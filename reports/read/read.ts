@@ -253,6 +253,14 @@ function optionsFromGiven(
   };
 }
 
+/** A library with Socket.IO's connection state recovery on, as series names say it: `socketio + recovery`. */
+export const withRecovery = (lib: string) => `${lib} + recovery`;
+
+/** Socket.IO's connection state recovery (--sio-recovery) was on in the run. */
+function recoveryOn(c: Pending): boolean {
+  return c.result ? typeof c.result.options?.sioRecoveryMs === 'number' : c.given?.sioRecovery !== undefined;
+}
+
 /** The options that can tell two series of one library apart; the arrival rate last. */
 function variantFields(c: Pending): Record<string, string> {
   const o = c.result?.options ?? optionsFromGiven(c.given ?? {}, c.lib);
@@ -263,6 +271,7 @@ function variantFields(c: Pending): Record<string, string> {
     nodes: `${o.nodes ?? 1} node${(o.nodes ?? 1) === 1 ? '' : 's'}`,
     adapter: `adapter ${o.adapter ?? 'none'}`,
     fault: c.result ? faultLabel(c.result) || 'no fault' : 'no fault',
+    recovery: recoveryOn(c) ? 'on' : 'off',
     rate: rateText(c.arrivalRate),
   };
 }
@@ -289,9 +298,12 @@ function nameSeries(cells: Pending[]): Map<Pending, { series: string; family: st
     const fields = group.map(variantFields);
     const differing = Object.keys(fields[0]!).filter((k) => new Set(fields.map((f) => f[k])).size > 1);
     group.forEach((c, i) => {
-      const parts = differing.map((k) => fields[i]![k]!);
-      const family = differing.filter((k) => k !== 'rate').map((k) => fields[i]![k]!);
-      names.set(c, { series: [lib, ...parts].join(' · '), family: [lib, ...family].join(' · ') });
+      // Recovery on is named with the library (`socketio + recovery`), off not at all.
+      const head = differing.includes('recovery') && fields[i]!.recovery === 'on' ? withRecovery(lib) : lib;
+      const named = differing.filter((k) => k !== 'recovery');
+      const parts = named.map((k) => fields[i]![k]!);
+      const family = named.filter((k) => k !== 'rate').map((k) => fields[i]![k]!);
+      names.set(c, { series: [head, ...parts].join(' · '), family: [head, ...family].join(' · ') });
     });
   }
   return names;

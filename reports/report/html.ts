@@ -7,6 +7,7 @@ import { deliverySection } from './delivery-table';
 import { restartSection } from './restart-table';
 import { escapeHtml as h } from './escape';
 import { broadcastFigures } from './figure-broadcast';
+import { dropFigures } from './figure-drops';
 import { arrivalRateFigure } from './figure-rates';
 import { cellName, type FigureView } from './figure-view';
 import { FIGURES, figureView } from './figures';
@@ -19,9 +20,16 @@ import { SOCKJS_FAILED_ABOVE, STUDY_2020_CITATION, STUDY_2020_POINTS } from './s
 function figureSection(view: FigureView, number: number): string {
   const title = `${number}. ${view.title}`;
   // A bar figure grows with its bars; the CSS height fits the line figures.
-  const height = view.data.kind === 'bar' ? ` style="height: ${Math.max(200, 80 + 34 * view.data.bars.length)}px"` : '';
+  const d = view.data;
+  const rows =
+    d.kind === 'bar'
+      ? 34 * d.bars.length
+      : d.kind === 'bar-groups'
+        ? 18 * d.sets.length * d.categories.length + 12 * d.categories.length
+        : 0;
+  const height = d.kind === 'line' ? '' : ` style="height: ${Math.max(200, 80 + rows)}px"`;
   const marked =
-    view.data.kind === 'bar' ? 'bars outlined in red' : 'red ×; a run that measured nothing is drawn at the bottom';
+    d.kind === 'line' ? 'red ×; a run that measured nothing is drawn at the bottom' : 'bars outlined in red';
   const failed = view.flagged.length
     ? `<div class="note failed"><strong>Errored or invalid runs</strong> (${marked}):<ul>${view.flagged
         .map((c) => `<li>${h(cellName(c))}: ${h(flagReason(c))}</li>`)
@@ -102,6 +110,7 @@ export function renderHtml(report: LoadedReport): string {
     ...FIGURES.map((def) => figureView(def, groups, report.cells)),
     ...(rates ? [rates] : []),
     ...broadcastFigures(report.cells),
+    ...dropFigures(report.cells),
   ];
   const title = 'realtime-bench report';
   return `${pageStart(title, CSS, schemaVersionsOf(report))}

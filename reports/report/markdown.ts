@@ -11,9 +11,11 @@ import {
   KB,
   MB,
   numbersOf,
+  type Across,
   type CellGroup,
   type CellNumbers,
 } from './metrics';
+import { flapRows, restartRows } from './drops';
 
 /** Packages that are the library under test, for the conditions footer. */
 const LIB_PACKAGES: Record<string, string[]> = {
@@ -121,6 +123,78 @@ function footer(report: LoadedReport): string {
   return `_Conditions: ${md(parts.join(' · '))}.${warn}_`;
 }
 
+/** A number across trials as the tables print it, `\*` when only errored or invalid runs had it. */
+function across(a: Across | null, text: (v: number) => string = fmt): string {
+  return a === null ? '–' : `${text(a.value)}${a.flagged ? '\\*' : ''}`;
+}
+
+const whole = (v: number) => count(Math.round(v));
+
+/** The numbers of the "Connections that drop" figures: one table for --flap, one for --rolling-restart. */
+export function dropsMarkdown(cells: readonly ReportCell[]): string[] {
+  const out: string[] = [];
+  const flaps = flapRows(cells);
+  if (flaps.length) {
+    out.push(
+      '### Connections that drop: flaps',
+      '',
+      '| library | clients | trials | flaps | delivered (%) | delivered | intended | missed | missed while reconnecting | reconnect p50 (ms) | reconnect p95 (ms) | reconnect max (ms) | never back | sessions restored | broadcasts replayed |',
+      '|---|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+      ...flaps.map(
+        (r) =>
+          `| ${[
+            md(r.label),
+            count(r.clients),
+            String(r.cells.length),
+            md(r.flaps),
+            across(r.deliveredPct, (v) => v.toFixed(2)),
+            across(r.delivered, whole),
+            across(r.intended, whole),
+            across(r.missed, whole),
+            across(r.missedWhileReconnecting, whole),
+            across(r.reconnect.p50),
+            across(r.reconnect.p95),
+            across(r.reconnect.max),
+            across(r.neverBack, whole),
+            across(r.sessionsRecovered, whole),
+            across(r.broadcastsRecovered, whole),
+          ].join(' | ')} |`,
+      ),
+      '',
+      'Delivered counts each client and broadcast once, over what every held client would have received had nobody been cut; reconnect runs from the lost connection to the welcome on a new one. Sessions restored and broadcasts replayed: Socket.IO’s connection state recovery (--sio-recovery).',
+      '',
+    );
+  }
+  const restarts = restartRows(cells);
+  if (restarts.length) {
+    out.push(
+      '### Connections that drop: rolling restarts',
+      '',
+      '| library | clients | trials | node | disconnected | back p50 (ms) | back p95 (ms) | back max (ms) | never back |',
+      '|---|--:|--:|---|--:|--:|--:|--:|--:|',
+      ...restarts.map(
+        (r) =>
+          `| ${[
+            md(r.label),
+            count(r.clients),
+            String(r.cells.length),
+            md(`${r.nodeId}${r.publisher ? ' (publisher)' : ''}`),
+            across(r.disconnected, whole),
+            across(r.reconnect.p50),
+            across(r.reconnect.p95),
+            across(r.reconnect.max),
+            across(r.neverBack, whole),
+          ].join(' | ')} |`,
+      ),
+      '',
+    );
+  }
+  if (out.length && [...flaps, ...restarts].some((r) => r.cells.length > 1)) {
+    out.push('Numbers are medians across the completed, valid trials.', '');
+  }
+  return out;
+}
+
 /** A compact summary for pull-request comments and the README: one table per scenario. */
 export function renderMarkdown(report: LoadedReport): string {
   const out: string[] = [];
@@ -157,6 +231,7 @@ export function renderMarkdown(report: LoadedReport): string {
       out.push('');
     }
   }
+  out.push(...dropsMarkdown(report.cells));
   if (report.limits.length) out.push(limitsMarkdown(report.limits));
   out.push(footer(report), '');
   return out.join('\n');

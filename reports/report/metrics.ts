@@ -3,6 +3,7 @@ import type { ArrivalRate } from '../../runner/config/run-options';
 import { isFlagged } from '../read/cell';
 import { bytesPerClientBelow, latencyOf, readMetric, type ReadLatency } from '../../runner/metrics/registry';
 import type { ReportCell } from '../read/read';
+import type { FlapReport, NodeRestart, RollingRestartFault } from '../../runner/result/schema';
 
 export { flagReason, isFlagged } from '../read/cell';
 
@@ -38,6 +39,17 @@ export interface CellNumbers {
   broadcastMs: ReadLatency | null;
   /** broadcast delivery; null without broadcasts */
   broadcast: Omit<NonNullable<RunResult['broadcast']>, 'latencyMs'> | null;
+  /** what --flap cost; null without flaps */
+  flaps: FlapReport | null;
+  /** --rolling-restart: each node's restart, in order; null without one */
+  restarts: NodeRestart[] | null;
+}
+
+/** The rolling restart a run made, when its result has a readable one. */
+function restartsOf(r: RunResult | null): NodeRestart[] | null {
+  const faults = Array.isArray(r?.faults) ? r.faults : [];
+  const f = faults.find((x): x is RollingRestartFault => x?.kind === 'rolling-restart');
+  return f && Array.isArray(f.restarts) ? f.restarts : null;
 }
 
 /** Reads a cell's numbers through the metric registry, without trusting the result file's shape. */
@@ -72,6 +84,8 @@ export function numbersOf(cell: ReportCell): CellNumbers {
             duplicates: r.broadcast.duplicates,
           }
         : null,
+    flaps: r?.flaps && typeof r.flaps.intended === 'number' ? r.flaps : null,
+    restarts: restartsOf(r),
   };
 }
 

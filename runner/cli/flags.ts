@@ -269,10 +269,15 @@ export const SERVE_FLAGS = {
 /** What `bench sweep` passes on to every cell; named in its help once, not per flag. */
 export const SWEEP_PASS_THROUGH = 'passed to every bench run (see bench run --help)';
 
-/** The `bench run` flags a sweep passes on, as sweep flags: no default, so only given ones pass. */
+/**
+ * The `bench run` flags a sweep passes on, as sweep flags: no default, so only given ones pass;
+ * of the run flag's type, so a switch given alone (--sio-discard-request) passes as a switch.
+ */
 function passThrough(run: FlagTable): FlagTable {
   const out: FlagTable = {};
-  for (const [name, f] of Object.entries(run)) if (f.sweep) out[name] = str(SWEEP_PASS_THROUGH, { sweep: true });
+  for (const [name, f] of Object.entries(run)) {
+    if (f.sweep) out[name] = { type: f.type, describe: SWEEP_PASS_THROUGH, sweep: true };
+  }
   return out;
 }
 

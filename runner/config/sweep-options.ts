@@ -166,13 +166,16 @@ export function resolveSweepOptions(raw: SweepOptions, now = new Date()): Resolv
   };
 }
 
-/** `{ lib: 'ws', maxLag: '50', deflate: true }` → `--lib ws --max-lag 50 --deflate`, in key order. */
+/**
+ * `{ lib: 'ws', maxLag: '50', deflate: true, sioRecovery: '' }` → `--lib ws --max-lag 50 --deflate
+ * --sio-recovery`, in key order: '' is a flag that takes a value given alone.
+ */
 export function runArgv(o: RunOptions): string[] {
   const argv: string[] = [];
   for (const [key, value] of Object.entries(o)) {
     if (value === undefined) continue;
     const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-    if (value === true) argv.push(flag);
+    if (value === true || value === '') argv.push(flag);
     else if (value === false) argv.push(`--no-${flag.slice(2)}`);
     else for (const v of [value].flat()) argv.push(flag, String(v));
   }

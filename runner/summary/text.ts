@@ -1,7 +1,7 @@
 import type { LatencyStats } from '../metrics/histograms';
 import type { SweepManifest } from '../result/manifest';
 import { faultText } from '../result/faults';
-import { flapLines } from './flaps';
+import { flapLines, sweepDropLines, type DropResult } from './flaps';
 import type { InnerSummary, RunResult } from '../result/build';
 import type { PerClientFloor, RollingRestartFault } from '../result/schema';
 import { kib, mib } from '../metrics/units';
@@ -182,7 +182,7 @@ export function formatSummary(r: RunResult, outFile?: string): string {
  * complete or is invalid, with why.
  */
 /** What a sweep summary reads of a cell's result: its p50s, when the run wrote one. */
-export type CellResult = Pick<RunResult, 'connectMs' | 'timeToFirstMessageMs' | 'echoMs'>;
+export type CellResult = Pick<RunResult, 'connectMs' | 'timeToFirstMessageMs' | 'echoMs'> & DropResult;
 
 const SPREAD_OF: [string, (r: CellResult) => number | null | undefined][] = [
   ['connect', (r) => r.connectMs?.p50],
@@ -246,6 +246,7 @@ export function formatSweepSummary(
     lines.push(`  ${c.lib} ${c.clients}${rate} t${c.trial}: ${why}`);
   }
   lines.push(...trialSpreadLines(m, resultOf));
+  lines.push(...sweepDropLines(m, resultOf));
   lines.push(`  folder           ${dir}`);
   return lines.join('\n');
 }

@@ -9,6 +9,7 @@ import { renderCapacityHtml } from '../../reports/capacity/html';
 import { writeReport } from '../../reports/report/index';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../bench/chromium';
 import { writeBroadcastFolder } from '../helpers/report-broadcast-fixtures';
+import { writeDropsFolder } from '../helpers/report-drop-fixtures';
 import { tempDir, writeRatesSweep, writeSweepFolder } from '../helpers/report-fixtures';
 
 const haveChromium = fs.existsSync(CHROMIUM);
@@ -293,6 +294,74 @@ if (!haveChromium) {
       await r.page.screenshot({ path: file, fullPage: true });
       assert.ok(fs.statSync(file).size > 10_000);
       const wanted = process.env.BENCH_BROADCAST_SCREENSHOT;
+      if (wanted) fs.copyFileSync(file, wanted);
+    });
+  });
+
+  describe('HTML report of runs that drop connections in a browser', () => {
+    const r = openReport('bench-report-drops-', (dir) => {
+      const input = path.join(dir, 'results');
+      writeDropsFolder(input);
+      return input;
+    });
+
+    it('draws the "Connections that drop" figures last, without errors or requests', async () => {
+      const states = await chartStates(r.page);
+      assert.deepEqual(states.map((s) => s.figure).slice(-3), [
+        'drops-delivered',
+        'drops-reconnect',
+        'restart-reconnect',
+      ]);
+      for (const s of states) assert.ok(s.drawnPixels > 0, `${s.id} has drawn pixels`);
+      assert.deepEqual(r.consoleErrors, []);
+      assert.deepEqual(r.requests, [r.url]);
+    });
+
+    /** Each drawn bar of a figure: its category, set and length in pixels. */
+    const barsOf = (figure: string) =>
+      r.page.evaluate<{ category: string; set: string; length: number }[]>(
+        `(() => {
+          const chart = Chart.getChart(document.querySelector('canvas[data-figure="${figure}"]'));
+          const name = (l) => (Array.isArray(l) ? l.join(' · ') : l);
+          return chart.data.datasets.flatMap((ds, d) =>
+            chart.getDatasetMeta(d).data.flatMap((el, i) =>
+              ds.data[i] === null ? [] : [{ category: name(chart.data.labels[i]), set: ds.label, length: el.x - el.base }],
+            ),
+          );
+        })()`,
+      );
+
+    it('draws delivered % as bars as long as the result files say', async () => {
+      const bars = await barsOf('drops-delivered');
+      assert.equal(bars.length, 4);
+      const length = (start: string) => bars.find((b) => b.category.startsWith(start))!.length;
+      const full = length('socketio + recovery');
+      assert.ok(full > 0);
+      assert.ok(Math.abs(length('ws') / full - 0.916) < 0.01, `ws 91.6 %: ${length('ws')} of ${full}`);
+      assert.ok(Math.abs(length('sockjs') / full - 0.8) < 0.01, `sockjs 80 %: ${length('sockjs')} of ${full}`);
+    });
+
+    it('draws reconnect p50, p95 and max per series and per restart, with a legend of the three', async () => {
+      const bars = await barsOf('drops-reconnect');
+      assert.equal(bars.length, 12, 'four series × p50, p95, max');
+      const ws = (set: string) => bars.find((b) => b.category.startsWith('ws') && b.set === set)!.length;
+      // ws: p50 1013 ms, p95 1.4×, max 1.5×
+      assert.ok(Math.abs(ws('p95') / ws('p50') - 1.4) < 0.01, `${ws('p95')} / ${ws('p50')}`);
+      assert.ok(Math.abs(ws('max') / ws('p50') - 1.5) < 0.01, `${ws('max')} / ${ws('p50')}`);
+      const restarts = await barsOf('restart-reconnect');
+      assert.equal(restarts.length, 9, 'four restarts, one with nobody back');
+      const legend = await r.page.evaluate<string[]>(
+        `Chart.getChart(document.querySelector('canvas[data-figure="restart-reconnect"]')).legend.legendItems.map((x) => x.text)`,
+      );
+      assert.deepEqual(legend, ['p50', 'p95', 'max']);
+      assert.deepEqual(r.consoleErrors, []);
+    });
+
+    it('saves a full-page screenshot', async () => {
+      const file = path.join(r.dir, 'report.png');
+      await r.page.screenshot({ path: file, fullPage: true });
+      assert.ok(fs.statSync(file).size > 10_000);
+      const wanted = process.env.BENCH_DROPS_SCREENSHOT;
       if (wanted) fs.copyFileSync(file, wanted);
     });
   });

@@ -118,6 +118,42 @@ describe('bench sweep', () => {
     );
   });
 
+  it('--flap reaches every cell and --sio-recovery the Socket.IO cells; the manifest and summary carry them', async () => {
+    const out = path.join(root, 'flaps');
+    const args = ['sweep', '--libs', 'ws,socketio', '--clients', '20', '--scenario', 'broadcast', '--out', out];
+    const r = await runBin(
+      [
+        ...args,
+        '--hold',
+        '4',
+        '--flap',
+        '20%@2',
+        '--sio-recovery',
+        '--warmup',
+        '0',
+        '--probes',
+        '0',
+        '--allow-invalid',
+      ],
+      { timeoutMs: 180_000 },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const m = readManifest(out);
+    assert.deepEqual(m.options.run, { warmup: '0', hold: '4', probes: '0', sioRecovery: '', flap: '20%@2' });
+    for (const c of m.cells) {
+      assert.equal(c.status, 'completed', c.error);
+      assert.equal(c.options?.flap, '20%@2');
+      assert.equal(c.options?.sioRecovery, c.lib === 'socketio' ? '' : undefined, c.lib);
+      const res = JSON.parse(fs.readFileSync(path.join(out, c.file), 'utf8')) as RunResult;
+      assert.deepEqual(res.options.flap, { sharePct: 20, everySeconds: 2 }, c.lib);
+      assert.equal(res.options.sioRecoveryMs, c.lib === 'socketio' ? 120_000 : null, c.lib);
+      assert.ok(res.flaps && res.flaps.flaps >= 1 && res.flaps.cut > 0, `${c.lib}: ${JSON.stringify(res.flaps)}`);
+      assert.equal(res.flaps.recovery === null, c.lib !== 'socketio', c.lib);
+      assert.match(r.stderr, new RegExp(`\\n    ${c.lib} 20 t1: flaps [\\d.]+% delivered · reconnect p50 `));
+    }
+    assert.match(r.stderr, /dropped {10}every cell --flap 20%@2; Socket\.IO cells --sio-recovery/);
+  });
+
   it('Ctrl-C leaves the manifest consistent and no process behind', async () => {
     const out = path.join(root, 'interrupted');
     const { child, stderr, exited } = startBin([

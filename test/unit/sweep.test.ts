@@ -25,6 +25,26 @@ import type { RunResult } from '../../runner/result/build';
 import type { SweepManifest } from '../../runner/result/manifest';
 import { formatSweepSummary } from '../../runner/summary/text';
 import { usageMessage } from '../helpers/usage';
+import { buildParser } from '../../runner/cli/parser';
+import { COMMANDS } from '../../bin/commands';
+import { cellRunOptions } from '../../runner/cli/commands/sweep';
+
+/** `bench sweep ARGV` as the CLI builds it: each cell's `bench run` arguments, and what its parser reads of them. */
+async function sweepCells(argv: string[]) {
+  const a = await buildParser(['sweep', ...argv], COMMANDS).parseAsync();
+  const o = resolveSweepOptions({
+    libs: a.libs as string,
+    clients: a.clients as string,
+    scenario: a.scenario as string,
+    run: cellRunOptions(a),
+  });
+  return Promise.all(
+    planCells(o).map(async (c) => {
+      const args = cellArgv(c);
+      return { lib: c.lib, options: c.options!, args, read: await buildParser(args, COMMANDS).parseAsync() };
+    }),
+  );
+}
 
 describe('resolveSweepOptions', () => {
   it('defaults to the study’s levels and all three libraries', () => {
@@ -394,5 +414,104 @@ describe('typed cell options', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('faults through a sweep', () => {
+  it('--flap reaches every cell, --sio-recovery the Socket.IO cells only, each as its bench run reads it', async () => {
+    const cells = await sweepCells(
+      ['--libs', 'ws,socketio', '--clients', '100', '--scenario', 'broadcast', '--hold', '6'].concat([
+        '--flap',
+        '20%@2',
+        '--sio-recovery',
+      ]),
+    );
+    assert.deepEqual(
+      cells.map((c) => c.lib),
+      ['ws', 'socketio'],
+    );
+    for (const c of cells) {
+      assert.equal(c.options.flap, '20%@2', c.lib);
+      assert.equal(c.read.flap, '20%@2', c.lib);
+      assert.equal(c.read.hold, '6', c.lib);
+    }
+    const [ws, sio] = cells;
+    assert.ok(!ws!.args.includes('--sio-recovery'), ws!.args.join(' '));
+    assert.equal(ws!.read.sioRecovery, undefined);
+    assert.deepEqual(ws!.args.slice(-4), ['--hold', '6', '--flap', '20%@2']);
+    assert.deepEqual(sio!.args.slice(-5), ['--hold', '6', '--sio-recovery', '--flap', '20%@2']);
+    assert.equal(sio!.read.sioRecovery, '', 'given alone: Socket.IO’s own default');
+    const kept = await sweepCells(['--libs', 'socketio', '--clients', '10', '--sio-recovery', '60000']);
+    assert.equal(kept[0]!.read.sioRecovery, '60000');
+  });
+  it('--rolling-restart reaches every cell, alone or with its seconds', async () => {
+    const alone = await sweepCells(['--libs', 'ws,sockjs', '--clients', '50', '--nodes', '2', '--rolling-restart']);
+    for (const c of alone) {
+      assert.deepEqual(c.args.slice(-3), ['--nodes', '2', '--rolling-restart'], c.lib);
+      assert.equal(c.read.rollingRestart, '', 'alone: the default first restart');
+      assert.equal(c.read.nodes, '2');
+    }
+    const at = await sweepCells(['--libs', 'ws', '--clients', '50', '--nodes', '3', '--rolling-restart', '4']);
+    assert.equal(at[0]!.read.rollingRestart, '4');
+  });
+  it('passes a switch given alone as a switch, which bench run accepts', async () => {
+    const [sio] = await sweepCells(['--libs', 'socketio', '--clients', '10', '--sio-discard-request']);
+    assert.equal(sio!.options.sioDiscardRequest, true);
+    assert.equal(sio!.read.sioDiscardRequest, true);
+    const [off] = await sweepCells(['--libs', 'socketio', '--clients', '10', '--no-sio-discard-request']);
+    assert.equal(off!.read.sioDiscardRequest, false);
+  });
+  it('the summary names the flags and what each cell lost and how fast it came back', () => {
+    const cell = (index: number, lib: 'ws' | 'socketio') => ({
+      index,
+      lib,
+      clients: 100,
+      trial: 1,
+      file: `cells/${lib}.json`,
+      status: 'completed' as const,
+      valid: true,
+    });
+    const m = {
+      options: {
+        libs: ['ws', 'socketio'],
+        clients: [100],
+        trials: 1,
+        scenario: 'broadcast',
+        run: { hold: '6', flap: '20%@2', sioRecovery: '' },
+      },
+      cells: [cell(0, 'ws'), cell(1, 'socketio')],
+      wallSeconds: 29,
+      fixedCost: null,
+    } as unknown as SweepManifest;
+    const tail = { p50: 1013.2, p95: 1396.7, p99: 1479.6, max: 1479.6, count: 40 };
+    const flaps = { deliveredPct: 91.6, reconnectMs: tail, neverBack: 0, recovery: null };
+    const results: Record<string, object> = {
+      'cells/ws.json': { flaps },
+      'cells/socketio.json': {
+        flaps: { ...flaps, deliveredPct: 100, recovery: { sessionsRecovered: 40 } },
+      },
+    };
+    const lines = formatSweepSummary(m, '/tmp/s', (f) => (results[f] ?? null) as never).split('\n');
+    assert.deepEqual(lines.slice(1, 4), [
+      '  dropped          every cell --flap 20%@2; Socket.IO cells --sio-recovery',
+      '    ws 100 t1: flaps 91.60% delivered · reconnect p50 1013 p95 1397 max 1480 ms · 0 never back',
+      '    socketio 100 t1: flaps 100.00% delivered · reconnect p50 1013 p95 1397 max 1480 ms · 0 never back · 40 sessions restored',
+    ]);
+    const restart = {
+      kind: 'rolling-restart',
+      restarts: [
+        { nodeId: 'node-2', reconnectMs: { p50: 300, p95: 900, max: 950, count: 50 }, neverBack: 0 },
+        { nodeId: 'node-1', reconnectMs: null, neverBack: 2 },
+      ],
+    };
+    const r2 = formatSweepSummary(
+      { ...m, options: { ...m.options, run: { nodes: '2', rollingRestart: '' } }, cells: [cell(0, 'ws')] },
+      '/tmp/s',
+      () => ({ faults: [restart] }) as never,
+    ).split('\n');
+    assert.deepEqual(r2.slice(1, 3), [
+      '  dropped          every cell --rolling-restart',
+      '    ws 100 t1: restarts, back node-2 p95 900 ms, node-1 none back · 2 never back',
+    ]);
   });
 });

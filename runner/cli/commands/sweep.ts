@@ -8,7 +8,10 @@ import { onStopSignals, SIGNAL_EXIT, type Args, type Command } from '../command'
 export function cellRunOptions(a: Args): RunOptions {
   const run: Record<string, string | boolean> = {};
   for (const [name, f] of Object.entries(SWEEP_FLAGS)) {
-    if (f.sweep && a[camel(name)] !== undefined) run[camel(name)] = String(a[camel(name)]);
+    const value = a[camel(name)];
+    if (!f.sweep || value === undefined) continue;
+    // A switch passes as one (true, or false for --no-…); a value as typed, '' for a flag given alone.
+    run[camel(name)] = f.type === 'boolean' ? value === true : String(value);
   }
   if (a.deflate === true) run.deflate = true;
   if (a.strict === true) run.strict = true;
