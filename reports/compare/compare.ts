@@ -12,7 +12,7 @@ import { UsageError } from '../../runner/errors';
 import { signedPct } from '../../runner/metrics/units';
 import { ensureDir, OutputPathError } from '../../runner/result/output-check';
 import { writeJsonAtomic } from '../../runner/result/write';
-import type { RunResult } from '../../runner/result/build';
+import { isGeneratorReason, type RunResult } from '../../runner/result/build';
 import { errorLine, runBenchChild } from '../../runner/run/child-run';
 import {
   COMPARE_METRICS,
@@ -73,13 +73,20 @@ export const REPORT_FILE = 'compare.json';
 /** How many more invalid or failed runs the current side may have than the baseline before it fails. */
 export const INVALID_MARGIN = 2;
 
+/** A run left out only because the load generator fell behind or went silent: the machine's doing, not the build's. */
+export const generatorOnly = (r: CompareRun): boolean =>
+  !r.valid && r.status === 'completed' && r.invalidReasons.length > 0 && r.invalidReasons.every(isGeneratorReason);
+
 /**
  * A failure when the current side had INVALID_MARGIN or more invalid or failed runs than the
  * baseline. One odd invalid run is the machine's as likely as the build's (both sides meet its
- * hiccups); two more than the baseline's is a build that loses connections.
+ * hiccups); two more than the baseline's is a build that loses connections. Runs the load
+ * generator alone spoiled (a busy machine: see isGeneratorReason) are left out of the count:
+ * A/A runs on a loaded machine spoil either side at random, and blaming the current build for
+ * it is crying wolf.
  */
 export function invalidFailures(runs: readonly CompareRun[]): string[] {
-  const invalid = (s: SideName) => runs.filter((r) => r.side === s && !r.valid);
+  const invalid = (s: SideName) => runs.filter((r) => r.side === s && !r.valid && !generatorOnly(r));
   const [b, c] = [invalid('baseline'), invalid('current')];
   if (c.length < b.length + INVALID_MARGIN) return [];
   const why = [...new Set(c.flatMap((r) => r.invalidReasons))].join('; ');
@@ -91,8 +98,14 @@ export function invalidFailures(runs: readonly CompareRun[]): string[] {
 /** The verdict line, from the decisions and failures. */
 export function summarize(r: Omit<CompareReport, 'summary' | 'verdict'>): { verdict: CompareOutcome; summary: string } {
   const gated = r.decisions.filter((d) => d.gated);
-  const verdict: CompareOutcome = r.failures.length ? 'regressed' : overallOutcome(r.decisions);
   const runs = `${r.runs.length} run${r.runs.length === 1 ? '' : 's'}, ${r.pairs} complete pair${r.pairs === 1 ? '' : 's'}`;
+  if (!r.failures.length && gated.length === 0) {
+    // Nothing compared (no pair of valid runs measured a gated metric): nothing to call the same.
+    const busy = r.runs.filter(generatorOnly).length;
+    const why = busy ? `; ${busy} runs left out because the load generator fell behind (a busy machine?)` : '';
+    return { verdict: 'unsure', summary: `unsure: no pair of valid runs to compare${why} (${runs})` };
+  }
+  const verdict: CompareOutcome = r.failures.length ? 'regressed' : overallOutcome(r.decisions);
   const what = (d: MetricDecision) =>
     d.change
       ? `${d.metric} ${signedPct(d.change.estimate)} (${Math.round(r.confidence * 100)} % CI ${signedPct(d.change.low)} … ${signedPct(d.change.high)}, limit ±${d.limitPct.toFixed(0)} %)`
@@ -216,7 +229,8 @@ export async function runCompare(o: ResolvedCompareOptions, hooks: CompareHooks 
     update();
     // A regression decided is the verdict whatever the other metrics do: stop there too.
     const gated = report.decisions.filter((d) => d.gated);
-    const decided = gated.every((d) => d.outcome !== 'unsure') || gated.some((d) => d.outcome === 'regressed');
+    const decided =
+      (gated.length > 0 && gated.every((d) => d.outcome !== 'unsure')) || gated.some((d) => d.outcome === 'regressed');
     if (report.runs.length >= o.minRuns && (decided || report.failures.length)) break;
   }
   update();

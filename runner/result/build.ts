@@ -79,6 +79,22 @@ function engineReported(a: ArtilleryMetrics | null): boolean {
 
 const fmtMs = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
 
+/** How the reasons that blame the load generator (not the server) begin: see isGeneratorReason. */
+const GENERATOR_REASONS = [
+  'arrivals started late:',
+  'the load generator was saturated:',
+  'the engine never wrote its final state:',
+] as const;
+
+/**
+ * Whether an invalid reason says the load generator, not the server under test, failed to
+ * measure (it fell behind its schedule, its event loop was saturated, it went silent): what a
+ * busy machine does to any build alike.
+ */
+export function isGeneratorReason(reason: string): boolean {
+  return GENERATOR_REASONS.some((p) => reason.startsWith(p));
+}
+
 /** Why a run's numbers cannot be trusted; empty when they can. The first reason is the weightiest. */
 export function invalidReasons(m: Measurements): string[] {
   const reasons: string[] = [];
@@ -110,20 +126,18 @@ export function invalidReasons(m: Measurements): string[] {
     );
   }
   if (m.engine.workers > 0 && !m.engine.final && m.outcome.status === 'completed') {
-    reasons.push(
-      'the engine never wrote its final state: counts and histograms miss what happened after its last snapshot',
-    );
+    reasons.push(`${GENERATOR_REASONS[2]} counts and histograms miss what happened after its last snapshot`);
   }
   const lag = toStats(mergeEncoded(m.engine.histograms.arrivalLagMs ?? []));
   if (lag && lag.p99 > o.maxLagMs) {
     reasons.push(
-      `arrivals started late: the generator ran ${fmtMs(lag.p99)} ms behind its schedule at p99 (limit ${o.maxLagMs} ms, --max-lag); connectMs counts that wait, connectServiceMs does not`,
+      `${GENERATOR_REASONS[0]} the generator ran ${fmtMs(lag.p99)} ms behind its schedule at p99 (limit ${o.maxLagMs} ms, --max-lag); connectMs counts that wait, connectServiceMs does not`,
     );
   }
   const loop = m.engine.loopDelayMs;
   if (loop && loop.p99 > m.options.maxLoopDelayMs) {
     reasons.push(
-      `the load generator was saturated: its event-loop delay p99 was ${loop.p99} ms (limit ${m.options.maxLoopDelayMs} ms, --max-loop-delay), so latencies include its own queueing`,
+      `${GENERATOR_REASONS[1]} its event-loop delay p99 was ${loop.p99} ms (limit ${m.options.maxLoopDelayMs} ms, --max-loop-delay), so latencies include its own queueing`,
     );
   }
   return reasons;

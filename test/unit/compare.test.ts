@@ -293,6 +293,56 @@ describe('the report', () => {
     ]);
   });
 
+  it('does not count runs the load generator alone spoiled: a busy machine is not the build', () => {
+    const run = (side: 'baseline' | 'current', reasons: string[]) => ({
+      side,
+      pair: 1,
+      file: 'x.json',
+      exitCode: reasons.length ? 1 : 0,
+      status: 'completed' as const,
+      valid: reasons.length === 0,
+      invalidReasons: reasons,
+      wallSeconds: 8,
+    });
+    const lag =
+      'arrivals started late: the generator ran 852 ms behind its schedule at p99 (limit 100 ms, --max-lag); connectMs counts that wait, connectServiceMs does not';
+    const loop =
+      'the load generator was saturated: its event-loop delay p99 was 186.3 ms (limit 100 ms, --max-loop-delay), so latencies include its own queueing';
+    // A/A 8 of npm run bench:gate beside a test suite: 3 such current runs to the baseline's 1 said "regressed".
+    const runs = [
+      run('baseline', [lag]),
+      run('current', [lag, loop]),
+      run('current', [lag, loop]),
+      run('current', [lag]),
+    ];
+    assert.deepEqual(invalidFailures(runs), []);
+    // A run with a server-side reason among its reasons counts: one such is still below the margin, two are not.
+    const lost = '2 of 1500 connections failed (limit 0, --max-failed)';
+    assert.deepEqual(invalidFailures([...runs.slice(0, 3), run('current', [lost, lag])]), []);
+    assert.deepEqual(invalidFailures([run('baseline', []), run('current', [lost]), run('current', [lost, lag])]), [
+      `current had 2 invalid or failed runs to the baseline's 0 (${lost}; ${lag})`,
+    ]);
+  });
+
+  it('is unsure, never "same", without a pair of valid runs to compare', () => {
+    const r = report();
+    const empty = { ...r, pairs: 0, decisions: COMPARE_METRICS.map((m) => decideMetric(m, [], SETTINGS)) };
+    const busy = {
+      ...empty,
+      runs: empty.runs.map((x) => ({
+        ...x,
+        valid: false,
+        exitCode: 1,
+        invalidReasons: ['arrivals started late: the generator ran 210 ms behind its schedule at p99 (limit 100 ms)'],
+      })),
+    };
+    assert.deepEqual(summarize(busy), {
+      verdict: 'unsure',
+      summary:
+        'unsure: no pair of valid runs to compare; 4 runs left out because the load generator fell behind (a busy machine?) (4 runs, 0 complete pairs)',
+    });
+  });
+
   it('passes unsure unless asked to fail it', () => {
     const r = { ...report(), verdict: 'unsure' as const };
     assert.equal(compareExitCode(r), 0);
