@@ -4,7 +4,7 @@
  * wholly beyond its limit (regressed, improved) or wholly within it (same). Until then: unsure,
  * with about how many more pairs would decide it. Pure: the loop in compare.ts feeds it.
  */
-import { metric, readMetric, type ResultFile } from '../../runner/metrics/registry';
+import { bytesPerClientBelow, metric, readMetric, type ResultFile } from '../../runner/metrics/registry';
 import { GATE_METRICS, GATE_MIN_CHANGE_BYTES, GATE_MIN_CHANGE_MS, ruleOf, type GateMetric } from '../gate/options';
 import { pairedMeanInterval, type Interval } from '../stats';
 
@@ -51,6 +51,10 @@ const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.lengt
 /** Beyond this many pairs, "needs about N more" is not worth saying: call it many. */
 export const MANY_PAIRS = 1000;
 
+/** Whether a run left the metric out because it was below what the run could resolve. */
+const belowFloor = (name: GateMetric, r: ResultFile): boolean =>
+  name === 'bytesPerClient' && bytesPerClientBelow(r) !== null;
+
 /** The decision on one metric from the pairs whose both runs measured it. */
 export function decideMetric(name: GateMetric, pairs: readonly Pair[], s: DecideSettings): MetricDecision {
   const rule = ruleOf(name);
@@ -61,7 +65,11 @@ export function decideMetric(name: GateMetric, pairs: readonly Pair[], s: Decide
     return vb === null || vc === null ? [] : [[vb, vc] as const];
   });
   // A metric the baseline measured and the current build no longer does: something stopped working.
-  const lost = pairs.some(([b, c]) => readMetric(name, b) !== null && readMetric(name, c) === null);
+  // Not a memory per client below what its run could resolve (null, with its floor): that is RSS
+  // noise, which either side meets at random, and says nothing about the build.
+  const lost = pairs.some(
+    ([b, c]) => readMetric(name, b) !== null && readMetric(name, c) === null && !belowFloor(name, c),
+  );
   const measured = values.length > 0 || lost;
   const gated = measured && (rule.kind === 'median' || rule.kind === 'memory');
   const base = { metric: name, unit, gated, pairs: values.length } as const;

@@ -131,6 +131,18 @@ describe('decideMetric', () => {
     const neither = decideMetric('echo.p50', [[b, c]], SETTINGS);
     assert.equal(neither.gated, false, 'left out of the verdict');
   });
+
+  it("does not call a memory per client below its run's floor a metric stopped being measured", () => {
+    // What a fresh clone's compare test met: 100 ws clients, one run's growth within its RSS noise.
+    const [b, c] = pair({ echo: 1, connect: 2 }, { echo: 1, connect: 2 }) as [RunResult, RunResult];
+    b.server = { ...b.server, bytesPerClient: 30_000 };
+    c.server = { ...c.server, bytesPerClient: null, bytesPerClientFloor: 40_000, bytesPerClientBelowFloor: true };
+    const d = decideMetric('bytesPerClient', [[b, c]], SETTINGS);
+    assert.notEqual(d.outcome, 'regressed');
+    // Null without a floor still is: the current build stopped measuring it.
+    c.server = { ...c.server, bytesPerClientFloor: null, bytesPerClientBelowFloor: false };
+    assert.equal(decideMetric('bytesPerClient', [[b, c]], SETTINGS).outcome, 'regressed');
+  });
 });
 
 describe('the order of runs', () => {
