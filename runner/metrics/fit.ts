@@ -4,6 +4,8 @@
  * use it without reading reports/.
  */
 
+import { studentTQuantile } from './student-t';
+
 /** Least-squares line y = intercept + slope · x, with its coefficient of determination. */
 export interface LinearFit {
   slope: number;
@@ -53,4 +55,55 @@ export function rSquared(ys: readonly number[], predicted: readonly number[]): n
   const scale = ys.reduce((a, v) => a + v * v, 0);
   if (ssRes <= 1e-20 * Math.max(scale, Number.MIN_VALUE)) return 1;
   return ssTot === 0 ? 0 : 1 - ssRes / ssTot;
+}
+
+/** A least-squares line with a confidence interval on its slope. */
+export interface SlopeFit extends LinearFit {
+  /** the slope's standard error (residuals assumed independent, of one variance) */
+  slopeSe: number;
+  /** degrees of freedom: points − 2 */
+  df: number;
+  confidence: number;
+  /** the slope's two-sided Student-t interval at `confidence` */
+  low: number;
+  high: number;
+  /**
+   * The smallest true slope this fit would have found above 0 with a probability of `power`
+   * (the interval's lower end above 0): (t at confidence + t at power) × standard error.
+   */
+  detectable: number;
+}
+
+/**
+ * Ordinary least squares with the usual interval on the slope: slope ± t(df) · s / √Sxx, s² the
+ * residual variance over n − 2. Needs 3 points and 2 distinct x; null otherwise.
+ */
+export function slopeFit(
+  xs: readonly number[],
+  ys: readonly number[],
+  confidence = 0.95,
+  power = 0.8,
+): SlopeFit | null {
+  const line = linearFit(xs, ys);
+  if (line === null || line.n < 3) return null;
+  const n = line.n;
+  const mx = xs.reduce((a, v) => a + v, 0) / n;
+  let sxx = 0;
+  let ssRes = 0;
+  for (let i = 0; i < n; i++) {
+    sxx += (xs[i]! - mx) ** 2;
+    ssRes += (ys[i]! - (line.intercept + line.slope * xs[i]!)) ** 2;
+  }
+  const df = n - 2;
+  const slopeSe = Math.sqrt(ssRes / df / sxx);
+  const t = studentTQuantile(1 - (1 - confidence) / 2, df);
+  return {
+    ...line,
+    slopeSe,
+    df,
+    confidence,
+    low: line.slope - t * slopeSe,
+    high: line.slope + t * slopeSe,
+    detectable: (t + studentTQuantile(power, df)) * slopeSe,
+  };
 }

@@ -5,8 +5,8 @@ import { PreflightError, RunError, UsageError } from '../errors';
 import type { ResolvedServeOptions } from '../config/serve-options';
 import { METRICS_PATH, PROMETHEUS_PATH, metricsHandler, prometheusHandler } from '../sampling/metrics-endpoint';
 import { ProcSampler } from '../sampling/proc-stats';
-import { heapAfterForcedGc, InnerSampler, type InnerSample } from '../sampling/inner';
-import type { ReadyLine } from '../result/measurements';
+import { memoryAfterForcedGc, InnerSampler, type InnerSample } from '../sampling/inner';
+import type { InnerLine, ReadyLine } from '../result/measurements';
 import { urlHost } from '../../servers/http';
 
 /** How long a stopping server may take to close its connections (ms). */
@@ -85,8 +85,17 @@ function startInner(o: ResolvedServeOptions, write: (line: string) => void): Inn
     write(JSON.stringify({ event: 'inner', pid, ...s }) + '\n'),
   ).start();
   process.on('SIGUSR2', () => {
-    const heapUsedBytes = heapAfterForcedGc();
-    write(JSON.stringify({ event: 'heap-after-gc', pid, t: Date.now(), heapUsedBytes }) + '\n');
+    const m = memoryAfterForcedGc();
+    const line: InnerLine = {
+      event: 'heap-after-gc',
+      pid,
+      t: Date.now(),
+      heapUsedBytes: m.heapUsed,
+      externalBytes: m.external,
+      arrayBuffersBytes: m.arrayBuffers,
+      rssBytes: m.rss,
+    };
+    write(JSON.stringify(line) + '\n');
   });
   return inner;
 }
