@@ -61,8 +61,12 @@ export function rSquared(ys: readonly number[], predicted: readonly number[]): n
 export interface SlopeFit extends LinearFit {
   /** the slope's standard error (residuals assumed independent, of one variance) */
   slopeSe: number;
-  /** degrees of freedom: points − 2 */
+  /** degrees of freedom: effective points − 2 */
   df: number;
+  /** the residuals' lag-1 autocorrelation (0 when negative, or with `independent`) */
+  lag1: number;
+  /** points the interval counts: n · (1 − lag1) / (1 + lag1) */
+  nEffective: number;
   confidence: number;
   /** the slope's two-sided Student-t interval at `confidence` */
   low: number;
@@ -76,13 +80,18 @@ export interface SlopeFit extends LinearFit {
 
 /**
  * Ordinary least squares with the usual interval on the slope: slope ± t(df) · s / √Sxx, s² the
- * residual variance over n − 2. Needs 3 points and 2 distinct x; null otherwise.
+ * residual variance over n − 2. Points in a series are rarely independent (a heap that swells
+ * and shrinks over several samples): the residuals' lag-1 autocorrelation r shrinks the points
+ * the interval counts to n (1 − r) / (1 + r), widening it as much as the dependence warrants
+ * (Santer et al. 2000); `independent` skips that. Needs 3 points and 2 distinct x (and 3
+ * effective points); null otherwise.
  */
 export function slopeFit(
   xs: readonly number[],
   ys: readonly number[],
   confidence = 0.95,
   power = 0.8,
+  independent = false,
 ): SlopeFit | null {
   const line = linearFit(xs, ys);
   if (line === null || line.n < 3) return null;
@@ -90,17 +99,25 @@ export function slopeFit(
   const mx = xs.reduce((a, v) => a + v, 0) / n;
   let sxx = 0;
   let ssRes = 0;
+  let lagged = 0;
+  const residual = (i: number) => ys[i]! - (line.intercept + line.slope * xs[i]!);
   for (let i = 0; i < n; i++) {
     sxx += (xs[i]! - mx) ** 2;
-    ssRes += (ys[i]! - (line.intercept + line.slope * xs[i]!)) ** 2;
+    ssRes += residual(i) ** 2;
+    if (i > 0) lagged += residual(i) * residual(i - 1);
   }
-  const df = n - 2;
-  const slopeSe = Math.sqrt(ssRes / df / sxx);
+  const lag1 = independent || ssRes === 0 ? 0 : Math.max(0, lagged / ssRes);
+  const nEffective = (n * (1 - lag1)) / (1 + lag1);
+  if (nEffective < 3) return null;
+  const df = nEffective - 2;
+  const slopeSe = Math.sqrt(ssRes / (n - 2) / sxx) * Math.sqrt(n / nEffective);
   const t = studentTQuantile(1 - (1 - confidence) / 2, df);
   return {
     ...line,
     slopeSe,
     df,
+    lag1,
+    nEffective,
     confidence,
     low: line.slope - t * slopeSe,
     high: line.slope + t * slopeSe,

@@ -7,7 +7,7 @@ import { METRICS_PATH, PROMETHEUS_PATH, metricsHandler, prometheusHandler } from
 import { ProcSampler } from '../sampling/proc-stats';
 import { memoryAfterForcedGc, InnerSampler, type InnerSample } from '../sampling/inner';
 import type { InnerLine, ReadyLine } from '../result/measurements';
-import { urlHost } from '../../servers/http';
+import { tcpConnections, urlHost } from '../../servers/http';
 
 /** How long a stopping server may take to close its connections (ms). */
 export const CLOSE_GRACE_MS = 2_000;
@@ -78,7 +78,11 @@ async function listen(server: ReturnType<typeof createServer>, o: ResolvedServeO
  * Inner samples go to stdout with the delivery lines, which bench reads anyway: no port, token
  * or HTTP request per sample in the process being measured. SIGUSR2 asks for a forced GC.
  */
-function startInner(o: ResolvedServeOptions, write: (line: string) => void): InnerSampler | null {
+function startInner(
+  o: ResolvedServeOptions,
+  write: (line: string) => void,
+  clients: () => number,
+): InnerSampler | null {
   if (o.innerSampleIntervalMs === 0) return null;
   const pid = process.pid;
   const inner = new InnerSampler(o.innerSampleIntervalMs, (s) =>
@@ -94,6 +98,8 @@ function startInner(o: ResolvedServeOptions, write: (line: string) => void): Inn
       externalBytes: m.external,
       arrayBuffersBytes: m.arrayBuffers,
       rssBytes: m.rss,
+      clients: clients(),
+      connectionsClosed: tcpConnections().closed,
     };
     write(JSON.stringify(line) + '\n');
   });
@@ -134,7 +140,7 @@ export async function serve(o: ResolvedServeOptions, write: (line: string) => vo
   }
   const metricsPath = o.metricsFormat === 'prometheus' ? PROMETHEUS_PATH : METRICS_PATH;
   const d = await listen(server, o);
-  const inner = startInner(o, write);
+  const inner = startInner(o, write, () => server.clientCount());
   const ready: ReadyLine = {
     event: 'ready',
     lib: o.lib,
