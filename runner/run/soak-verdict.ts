@@ -25,6 +25,7 @@ function fitOf(
   const f = slopeFit(
     points.map((s) => s.cycles),
     points.map((s) => y(s)!),
+    { control: points.map((s) => s.open) },
   );
   if (f === null) return null;
   return {

@@ -26,7 +26,7 @@ describe('the flag table', () => {
     );
     assert.equal(
       commandList(),
-      'bench run, serve, sweep, limit, report, gate, compare, capacity, profile or calibrate',
+      'bench run, serve, sweep, limit, soak, report, gate, compare, capacity, profile or calibrate',
     );
     for (const c of COMMANDS) assert.match(renderFlagReference(), new RegExp(`^## \`bench ${c.name}\\b`, 'm'));
   });
