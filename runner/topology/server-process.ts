@@ -207,7 +207,9 @@ export async function startServerProcess(o: ServerProcessOptions): Promise<Serve
     if (i?.event === 'inner') inner.push(innerSample(i));
     else if (i) {
       heapAfterGc.push(i.heapUsedBytes);
-      const { event: _event, pid: _pid, ...sample } = i;
+      const sample: AfterGcSample & { event?: string; pid?: number } = { ...i };
+      delete sample.event;
+      delete sample.pid;
       afterGc.push(sample);
     }
   });

@@ -22,7 +22,7 @@ before(() => {
 });
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-/** 64 KiB kept per connection: 65,536 KiB per 1,000 connection cycles. */
+/** 64 KiB kept per connection: 64,000 KiB per 1,000 connection cycles. */
 const RETAIN = 65_536;
 const EXPECTED_PER_1000 = (RETAIN * 1000) / 1024;
 /** How far the slope found may be from what the server keeps (KiB per 1,000): 5 %. */

@@ -1,7 +1,14 @@
 import { io, type Socket } from 'socket.io-client';
 import * as msgpackParser from 'socket.io-msgpack-parser';
 import { SOCKETIO_EVENT } from '../protocol';
-import { errorCode, resetWebSocket, type BenchClient, type ClientAdapter, type ClientHandlers, type ClientOptions } from './types';
+import {
+  errorCode,
+  resetWebSocket,
+  type BenchClient,
+  type ClientAdapter,
+  type ClientHandlers,
+  type ClientOptions,
+} from './types';
 
 /**
  * Socket.IO through `socket.io-client`: connected event is `connect` (Engine.IO handshake plus
