@@ -22,7 +22,7 @@ describe('the flag table', () => {
   it('names every command once, in the order the messages list them', () => {
     assert.deepEqual(
       COMMANDS.map((c) => c.name),
-      ['run', 'serve', 'sweep', 'limit', 'report', 'gate', 'compare', 'capacity', 'profile', 'calibrate'],
+      ['run', 'serve', 'sweep', 'limit', 'soak', 'report', 'gate', 'compare', 'capacity', 'profile', 'calibrate'],
     );
     assert.equal(
       commandList(),
