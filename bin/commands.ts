@@ -8,11 +8,12 @@ import { profile } from '../runner/cli/commands/profile';
 import { report } from '../reports/commands/report';
 import { run } from '../runner/cli/commands/run';
 import { serve } from '../runner/cli/commands/serve';
+import { soak } from '../runner/cli/commands/soak';
 import { sweep } from '../runner/cli/commands/sweep';
 
 /**
  * Every `bench` command, once, in the order help and error messages list them: runner/ makes
- * results (run, serve, sweep, limit, profile, calibrate), reports/ reads them (report, gate,
+ * results (run, serve, sweep, limit, soak, profile, calibrate), reports/ reads them (report, gate,
  * compare, capacity). Only bin/ sees both halves.
  */
 export const COMMANDS: readonly Command[] = [
@@ -20,6 +21,7 @@ export const COMMANDS: readonly Command[] = [
   serve,
   sweep,
   limit,
+  soak,
   report,
   gate,
   compare,

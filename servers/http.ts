@@ -41,6 +41,13 @@ export interface ControlHandlers {
  * listeners already present when they attach and pass on every request outside their own path,
  * so libraries must attach after this is constructed, and the routes stay the same for all three.
  */
+/** TCP connections this process accepted and saw close, over every HttpHost: a soak's connection cycles. */
+const TCP = { accepted: 0, closed: 0 };
+
+export function tcpConnections(): { accepted: number; closed: number } {
+  return { ...TCP };
+}
+
 export class HttpHost {
   readonly server: http.Server;
   // Upgraded sockets leave http's own bookkeeping, so `closeAllConnections` cannot reach them.
@@ -80,7 +87,11 @@ export class HttpHost {
       // Filled, so the pages are touched and RSS grows by what is kept, as a real leak's would.
       if (retain > 0) RETAINED.push(Buffer.alloc(retain, 1));
       this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
+      TCP.accepted++;
+      socket.once('close', () => {
+        TCP.closed++;
+        this.sockets.delete(socket);
+      });
     });
   }
 

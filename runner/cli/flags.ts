@@ -19,6 +19,7 @@ import {
 import type { RunOptions } from '../config/run-options';
 import { LIMIT_DEFAULTS, LIMIT_SCENARIOS, type LimitOptions } from '../config/limit-options';
 import type { ServeOptions } from '../config/serve-options';
+import { SOAK_DEFAULTS, type SoakOptions } from '../config/soak-options';
 
 export interface Flag {
   /** numbers stay strings until the options resolve them, so errors can quote what was typed */
@@ -401,6 +402,38 @@ export const LIMIT_FLAGS = {
   out: str('result file', { default: LIMIT_DEFAULTS.out }),
   json: bool('also print the result JSON on stdout'),
 } satisfies TableOf<LimitOptions>;
+
+export const SOAK_FLAGS = {
+  lib: SHARED.lib,
+  clients: str('the population: clients held at once', { default: String(SOAK_DEFAULTS.clients) }),
+  churn: str(
+    'connection cycles a second: clients that close, and as many that arrive; each lives clients ÷ churn s on average',
+    {
+      default: String(SOAK_DEFAULTS.churn),
+    },
+  ),
+  duration: str('seconds of churn after --warmup, fitted once the population has filled (1.5 mean lives)', {
+    default: String(SOAK_DEFAULTS.durationSeconds),
+  }),
+  warmup: str('seconds of churn before --duration, sampled but not fitted: a fresh server warms up', {
+    default: String(SOAK_DEFAULTS.warmupSeconds),
+  }),
+  abrupt: str(
+    'share of lives that end abruptly (socket reset, no closing handshake), the rest close cleanly: 0 to 1 or %',
+    {
+      default: String(SOAK_DEFAULTS.abruptShare),
+    },
+  ),
+  'echo-every': str('echo interval per client (ms)', { default: String(SOAK_DEFAULTS.echoEveryMs) }),
+  'sample-interval': str('a full GC on the server and a sample of its memory every MS ms', {
+    default: String(SOAK_DEFAULTS.sampleIntervalMs),
+  }),
+  target: str('URL of a server already running: needs --server-metrics (not supported yet)'),
+  'server-metrics': str('with --target: the metrics URL of its bench serve --metrics-token'),
+  out: str('result file', { default: SOAK_DEFAULTS.out }),
+  json: bool('also print the result JSON on stdout'),
+  'retain-per-connection': TEST_SWITCHES['retain-per-connection'],
+} satisfies TableOf<SoakOptions>;
 
 /** `max-lag` → `maxLag`: the key of the flag's value in the parsed arguments and in the options. */
 export const camel = (flag: string): string => flag.replace(/-(\w)/g, (_m, c: string) => c.toUpperCase());

@@ -61,8 +61,20 @@ export interface NodeInner {
 
 /** A line `bench serve --inner-sample-interval` prints per sample, and once per forced GC. */
 export type InnerLine =
-  | ({ event: 'inner'; pid: number } & InnerSample)
-  | { event: 'heap-after-gc'; pid: number; t: number; heapUsedBytes: number };
+  ({ event: 'inner'; pid: number } & InnerSample) | ({ event: 'heap-after-gc'; pid: number } & AfterGcSample);
+
+/** A process's memory right after a forced full GC (the older `bench serve` said heap used only). */
+export interface AfterGcSample {
+  t: number;
+  heapUsedBytes: number;
+  /** off-heap memory V8 tracks (Buffers' bytes among it): what a Buffer kept per connection grows */
+  externalBytes?: number;
+  arrayBuffersBytes?: number;
+  rssBytes?: number;
+  /** the server's clients, and the TCP connections it has seen close, at the GC */
+  clients?: number;
+  connectionsClosed?: number;
+}
 
 /** Everything the engine workers have reported so far, summed over workers. */
 export interface EngineState {

@@ -97,11 +97,16 @@ export class InnerSampler {
  * Exposes gc() at run time, so a process not started with --expose-gc can still do it.
  */
 export function heapAfterForcedGc(): number {
+  return memoryAfterForcedGc().heapUsed;
+}
+
+/** The same forced GC, then all of process.memoryUsage(): off-heap Buffers are in `external`. */
+export function memoryAfterForcedGc(): NodeJS.MemoryUsage {
   let gc = (globalThis as { gc?: () => void }).gc;
   if (gc === undefined) {
     v8.setFlagsFromString('--expose-gc');
     gc = runInNewContext('gc') as () => void;
   }
   gc();
-  return process.memoryUsage().heapUsed;
+  return process.memoryUsage();
 }

@@ -5,9 +5,9 @@ import { PreflightError, RunError, UsageError } from '../errors';
 import type { ResolvedServeOptions } from '../config/serve-options';
 import { METRICS_PATH, PROMETHEUS_PATH, metricsHandler, prometheusHandler } from '../sampling/metrics-endpoint';
 import { ProcSampler } from '../sampling/proc-stats';
-import { heapAfterForcedGc, InnerSampler, type InnerSample } from '../sampling/inner';
-import type { ReadyLine } from '../result/measurements';
-import { urlHost } from '../../servers/http';
+import { memoryAfterForcedGc, InnerSampler, type InnerSample } from '../sampling/inner';
+import type { InnerLine, ReadyLine } from '../result/measurements';
+import { tcpConnections, urlHost } from '../../servers/http';
 
 /** How long a stopping server may take to close its connections (ms). */
 export const CLOSE_GRACE_MS = 2_000;
@@ -78,15 +78,30 @@ async function listen(server: ReturnType<typeof createServer>, o: ResolvedServeO
  * Inner samples go to stdout with the delivery lines, which bench reads anyway: no port, token
  * or HTTP request per sample in the process being measured. SIGUSR2 asks for a forced GC.
  */
-function startInner(o: ResolvedServeOptions, write: (line: string) => void): InnerSampler | null {
+function startInner(
+  o: ResolvedServeOptions,
+  write: (line: string) => void,
+  clients: () => number,
+): InnerSampler | null {
   if (o.innerSampleIntervalMs === 0) return null;
   const pid = process.pid;
   const inner = new InnerSampler(o.innerSampleIntervalMs, (s) =>
     write(JSON.stringify({ event: 'inner', pid, ...s }) + '\n'),
   ).start();
   process.on('SIGUSR2', () => {
-    const heapUsedBytes = heapAfterForcedGc();
-    write(JSON.stringify({ event: 'heap-after-gc', pid, t: Date.now(), heapUsedBytes }) + '\n');
+    const m = memoryAfterForcedGc();
+    const line: InnerLine = {
+      event: 'heap-after-gc',
+      pid,
+      t: Date.now(),
+      heapUsedBytes: m.heapUsed,
+      externalBytes: m.external,
+      arrayBuffersBytes: m.arrayBuffers,
+      rssBytes: m.rss,
+      clients: clients(),
+      connectionsClosed: tcpConnections().closed,
+    };
+    write(JSON.stringify(line) + '\n');
   });
   return inner;
 }
@@ -125,7 +140,7 @@ export async function serve(o: ResolvedServeOptions, write: (line: string) => vo
   }
   const metricsPath = o.metricsFormat === 'prometheus' ? PROMETHEUS_PATH : METRICS_PATH;
   const d = await listen(server, o);
-  const inner = startInner(o, write);
+  const inner = startInner(o, write, () => server.clientCount());
   const ready: ReadyLine = {
     event: 'ready',
     lib: o.lib,

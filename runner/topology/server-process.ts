@@ -6,7 +6,7 @@ import type { DeliveryLine, SioTuning } from '../../servers/types';
 import { hasExited, OutputTail, spawnNode, stopChild } from './children';
 import { RunError } from '../errors';
 import { cliEntry } from '../paths';
-import type { InnerLine, InnerSample, ReadyLine } from '../result/measurements';
+import type { AfterGcSample, InnerLine, InnerSample, ReadyLine } from '../result/measurements';
 
 /** How long stdout may stay open once the server exited (a cluster's workers share it), before we stop reading (ms). */
 const DRAIN_TIMEOUT_MS = 5_000;
@@ -101,6 +101,8 @@ export interface ServerProcess {
   inner: InnerSample[];
   /** heap used after each forced GC (`forceGc()`), in order */
   heapAfterGc: number[];
+  /** the same forced GCs' whole answers: heap, external memory and RSS after each */
+  afterGc: AfterGcSample[];
   /** Asks it for a forced GC (SIGUSR2); the answer lands in `heapAfterGc`. False when it cannot be asked. */
   forceGc(): boolean;
   /**
@@ -191,6 +193,7 @@ export async function startServerProcess(o: ServerProcessOptions): Promise<Serve
   const lines = readline.createInterface({ input: stdout });
   const inner: InnerSample[] = [];
   const heapAfterGc: number[] = [];
+  const afterGc: AfterGcSample[] = [];
   let stoppingClients: number | null = null;
   lines.on('line', (line) => {
     const d = parseDeliveryLine(line);
@@ -202,7 +205,13 @@ export async function startServerProcess(o: ServerProcessOptions): Promise<Serve
     }
     const i = parseInnerLine(line);
     if (i?.event === 'inner') inner.push(innerSample(i));
-    else if (i) heapAfterGc.push(i.heapUsedBytes);
+    else if (i) {
+      heapAfterGc.push(i.heapUsedBytes);
+      const sample: AfterGcSample & { event?: string; pid?: number } = { ...i };
+      delete sample.event;
+      delete sample.pid;
+      afterGc.push(sample);
+    }
   });
 
   const ready = await new Promise<ReadyLine>((resolve, reject) => {
@@ -233,6 +242,7 @@ export async function startServerProcess(o: ServerProcessOptions): Promise<Serve
     deliveries,
     inner,
     heapAfterGc,
+    afterGc,
     // ready.pid, not the child: a profile's prefix (ip netns exec, taskset) may stand between.
     forceGc: () => {
       if (!o.innerSampleIntervalMs || hasExited(child)) return false;

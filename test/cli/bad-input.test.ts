@@ -37,6 +37,22 @@ const CASES: Array<[string[], string]> = [
     'Error: --sio-recovery cannot work with --adapter postgres: @socket.io/postgres-adapter keeps no session or packets to restore (no restoreSession). Use --adapter redis-streams (several nodes) or none (one node).',
   ],
   [
+    ['soak', '--lib', 'ws', '--clients', '200', '--churn', '300'],
+    'Error: --churn 300 cannot be sustained by --clients 200: each client would live 0.67 s on average (clients ÷ churn), under the 1 s a connection needs to connect and echo (churn × 1 s must not exceed clients). Lower --churn to 200 or raise --clients to 300.',
+  ],
+  [
+    ['soak', '--lib', 'ws', '--clients', '200', '--churn', '50', '--warmup', '0', '--duration', '5'],
+    'Error: --duration 5 is too short to fit a slope: a slope needs 8 samples, one every 1 s, after the warm-up and after the population has filled (6 s, 1.5 mean lives). Give --duration 14 or more, or a shorter --sample-interval.',
+  ],
+  [
+    ['soak', '--lib', 'ws', '--target', 'ws://127.0.0.1:9/'],
+    "Error: --target needs --server-metrics: bench soak fits the server's memory, which only its metrics endpoint (bench serve --metrics-token) gives for a server bench did not start.",
+  ],
+  [
+    ['soak', '--lib', 'ws', '--abrupt', '2'],
+    'Error: --abrupt must be a share from 0 to 1, or 0% to 100% (got "2"). Example: --abrupt 50%',
+  ],
+  [
     ['limit', '--lib', 'ws', '--step', '500', '--max', '100'],
     'Error: --max 100 is below --step 500: give a --max of at least one step.',
   ],
@@ -100,7 +116,7 @@ const CASES: Array<[string[], string]> = [
   ],
   [
     [],
-    'Error: Name a command: bench run, serve, sweep, limit, report, gate, compare, capacity, profile or calibrate. Run bench --help for the list.',
+    'Error: Name a command: bench run, serve, sweep, limit, soak, report, gate, compare, capacity, profile or calibrate. Run bench --help for the list.',
   ],
   [
     ['sweep', '--libs', 'ws,mqtt'],

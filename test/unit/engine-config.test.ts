@@ -74,11 +74,20 @@ describe('compileFlow', () => {
       compileFlow([{ connect: {} }, { hold: { echoEveryMs: 1000 } }, { think: 0.5 }, { disconnect: {} }], 's'),
       [
         { kind: 'connect' },
-        { kind: 'hold', echoEveryMs: 1000, broadcastEveryMs: 0 },
+        { kind: 'hold', echoEveryMs: 1000, broadcastEveryMs: 0, lifeMs: 0, abruptShare: 0 },
         { kind: 'think', ms: 500 },
         { kind: 'disconnect' },
       ],
     );
+  });
+
+  it("reads a hold's life and abrupt share, and refuses a share above 1", () => {
+    assert.deepEqual(compileFlow([{ hold: { echoEveryMs: 500, lifeMs: 4000, abruptShare: 0.25 } }], 's'), [
+      { kind: 'hold', echoEveryMs: 500, broadcastEveryMs: 0, lifeMs: 4000, abruptShare: 0.25 },
+    ]);
+    assert.throws(() => compileFlow([{ hold: { abruptShare: 1.5 } }], 'soak'), {
+      message: "Scenario 'soak', step 1 (hold): abruptShare must be a share from 0 to 1, got '1.5'.",
+    });
   });
 
   it('names the scenario, the step and the supported steps on an unknown step', () => {

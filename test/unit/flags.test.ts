@@ -22,11 +22,11 @@ describe('the flag table', () => {
   it('names every command once, in the order the messages list them', () => {
     assert.deepEqual(
       COMMANDS.map((c) => c.name),
-      ['run', 'serve', 'sweep', 'limit', 'report', 'gate', 'compare', 'capacity', 'profile', 'calibrate'],
+      ['run', 'serve', 'sweep', 'limit', 'soak', 'report', 'gate', 'compare', 'capacity', 'profile', 'calibrate'],
     );
     assert.equal(
       commandList(),
-      'bench run, serve, sweep, limit, report, gate, compare, capacity, profile or calibrate',
+      'bench run, serve, sweep, limit, soak, report, gate, compare, capacity, profile or calibrate',
     );
     for (const c of COMMANDS) assert.match(renderFlagReference(), new RegExp(`^## \`bench ${c.name}\\b`, 'm'));
   });

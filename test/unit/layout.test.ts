@@ -98,7 +98,8 @@ const MAY_IMPORT: Record<Layer, readonly Layer[]> = {
     'servers',
     'runner',
   ],
-  reports: ['runner'],
+  // stats.ts re-exports Student's t from runner/metrics, where bench soak's slope interval uses it
+  reports: ['runner/metrics', 'runner'],
   'reports/read': ['runner/result', 'runner/metrics', 'runner/config', 'runner'],
   'reports/browser': [],
   'reports/report': [

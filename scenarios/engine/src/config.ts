@@ -168,7 +168,15 @@ export function resolveEngineConfig(raw: unknown, env: NodeJS.ProcessEnv = proce
 /** One step of a scenario flow, parsed. */
 export type Step =
   | { kind: 'connect' }
-  | { kind: 'hold'; echoEveryMs: number; broadcastEveryMs: number }
+  | {
+      kind: 'hold';
+      echoEveryMs: number;
+      broadcastEveryMs: number;
+      /** 0: held until the holds end; else each client's mean life (ms), drawn from 0.5× to 1.5× this */
+      lifeMs: number;
+      /** the share of clients (0 to 1) whose life ends abruptly (a reset socket) rather than with a clean close */
+      abruptShare: number;
+    }
   | { kind: 'disconnect' }
   | { kind: 'think'; ms: number };
 
@@ -180,6 +188,12 @@ function positiveOrZero(value: unknown, what: string): number {
   if (!Number.isFinite(n) || n < 0) {
     throw new EngineConfigError(`${what} must be a number >= 0, got '${String(value)}'.`);
   }
+  return n;
+}
+
+function share(value: unknown, what: string): number {
+  const n = positiveOrZero(value, what);
+  if (n > 1) throw new EngineConfigError(`${what} must be a share from 0 to 1, got '${String(value)}'.`);
   return n;
 }
 
@@ -208,6 +222,8 @@ export function compileFlow(flow: unknown, scenarioName: string): Step[] {
           kind: 'hold',
           echoEveryMs: positiveOrZero(h.echoEveryMs, `${where}: echoEveryMs`),
           broadcastEveryMs: positiveOrZero(h.broadcastEveryMs, `${where}: broadcastEveryMs`),
+          lifeMs: positiveOrZero(h.lifeMs, `${where}: lifeMs`),
+          abruptShare: share(h.abruptShare, `${where}: abruptShare`),
         };
       }
       case 'think':

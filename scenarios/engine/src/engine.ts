@@ -303,7 +303,7 @@ export class Engine implements SessionHost {
             }
             break;
           case 'hold':
-            await this.hold(session, step.echoEveryMs, step.broadcastEveryMs);
+            await this.hold(session, step);
             break;
           case 'disconnect':
             session.close();
@@ -318,9 +318,11 @@ export class Engine implements SessionHost {
     }
   }
 
-  private hold(session: Session, echoEveryMs: number, broadcastEveryMs: number): Promise<void> {
+  private hold(session: Session, step: Extract<Step, { kind: 'hold' }>): Promise<void> {
+    const { echoEveryMs, broadcastEveryMs } = step;
     if (session.role !== 'main' || this.released) return Promise.resolve();
-    const held = session.hold(echoEveryMs);
+    const lifeMs = step.lifeMs > 0 ? step.lifeMs * (0.5 + Math.random()) : 0;
+    const held = session.hold(echoEveryMs, lifeMs, Math.random() < step.abruptShare);
     this.holders.add(session);
     if (broadcastEveryMs > 0 && this.broadcastEveryMs === 0) {
       this.broadcastEveryMs = broadcastEveryMs;

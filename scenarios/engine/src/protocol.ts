@@ -276,6 +276,9 @@ export interface EngineCounts {
   /** warm-up clients (phase `warmup`): connected and closed again, never measured */
   warmupConnected?: number;
   warmupFailed?: number;
+  /** main clients whose life ended (a `hold` with `lifeMs`): closed cleanly, or reset abruptly */
+  cyclesClean?: number;
+  cyclesAbrupt?: number;
   /** client-side errors by code */
   errors: Record<string, number>;
   /**
@@ -331,6 +334,8 @@ export function emptyCounts(): EngineCounts {
     broadcastsRecovered: 0,
     warmupConnected: 0,
     warmupFailed: 0,
+    cyclesClean: 0,
+    cyclesAbrupt: 0,
     errors: {},
     byNode: {},
   };
@@ -365,6 +370,8 @@ export const ARTILLERY_COUNTER: Record<CounterName, string> = {
   broadcastsRecovered: 'bench.broadcast.recovered_count',
   warmupConnected: 'bench.warmup.connected',
   warmupFailed: 'bench.warmup.failed',
+  cyclesClean: 'bench.cycles.clean',
+  cyclesAbrupt: 'bench.cycles.abrupt',
 };
 
 /** An echo sent this long after it was due counts as late (timer slack is a few ms). */

@@ -110,6 +110,8 @@ export class Session implements ClientHandlers {
   private seqAtLoss = -1;
   /** connect timeout while connecting, then the echo timer while holding */
   private timer: NodeJS.Timeout | null = null;
+  /** ends a held client's life (`hold` with `lifeMs`) */
+  private lifeTimer: NodeJS.Timeout | null = null;
   /** settles the step in progress (connect or hold) */
   private settle: ((err?: Error) => void) | null = null;
   private echoEveryMs = 0;
@@ -162,13 +164,18 @@ export class Session implements ClientHandlers {
     }
   }
 
-  /** Waits until `release()`; starts echoes when told to by `startTraffic()`. */
-  hold(echoEveryMs: number): Promise<void> {
+  /**
+   * Waits until `release()`, or with `lifeMs` until the client's life ends: it then closes
+   * (cleanly, or with `abrupt` its socket reset) and counts one connection cycle. Starts echoes
+   * when told to by `startTraffic()`.
+   */
+  hold(echoEveryMs: number, lifeMs = 0, abrupt = false): Promise<void> {
     if (this.lost) return Promise.reject(this.lost);
     if (this.state !== State.Open && this.state !== State.Reconnecting) {
       return Promise.reject(new Error('bench: `hold` needs an open connection; put `connect` before it.'));
     }
     this.echoEveryMs = echoEveryMs;
+    if (lifeMs > 0) this.lifeTimer = setTimeout(Session.onLifeEnd, lifeMs, this, abrupt);
     return new Promise<void>((resolve, reject) => {
       this.settle = (err) => (err ? reject(err) : resolve());
     });
@@ -177,6 +184,7 @@ export class Session implements ClientHandlers {
   /** Ends a `hold`. */
   release(): void {
     this.clearTimer();
+    this.clearLife();
     this.finish();
   }
 
@@ -192,16 +200,17 @@ export class Session implements ClientHandlers {
     if (this.state === State.Open) this.clearTimer();
   }
 
-  /** Closes the client; safe to call in any state. */
-  close(): void {
+  /** Closes the client (`abrupt`: resets its socket); safe to call in any state. */
+  close(abrupt = false): void {
     this.clearTimer();
+    this.clearLife();
     if (this.state === State.Closed) return;
     const wasOpen = this.state === State.Open;
     this.state = State.Closed;
     if (wasOpen && this.role === 'main') this.host.recorder.counts.open--;
     this.countGaps();
     this.host.forget(this);
-    this.dropClient();
+    this.dropClient(abrupt);
   }
 
   onOpen(): void {
@@ -393,11 +402,12 @@ export class Session implements ClientHandlers {
   }
 
   /** Closes the current library client, if any, and ignores its further events. */
-  private dropClient(): void {
+  private dropClient(abrupt = false): void {
     const client = this.client;
     this.client = null;
     this.generation++;
-    client?.close();
+    if (abrupt && client?.abort) client.abort();
+    else client?.close();
   }
 
   /** Seqs missing between the first and the last broadcast received; counted once, at the end. */
@@ -412,6 +422,13 @@ export class Session implements ClientHandlers {
     const settle = this.settle;
     this.settle = null;
     settle?.(err);
+  }
+
+  private clearLife(): void {
+    if (this.lifeTimer !== null) {
+      clearTimeout(this.lifeTimer);
+      this.lifeTimer = null;
+    }
   }
 
   private clearTimer(): void {
@@ -440,6 +457,15 @@ export class Session implements ClientHandlers {
   private static onConnectTimeout(s: Session): void {
     s.timer = null;
     s.fail('bench.connect_timeout');
+  }
+
+  /** The end of a held client's life: one connection cycle, then the hold returns. */
+  private static onLifeEnd(s: Session, abrupt: boolean): void {
+    s.lifeTimer = null;
+    if (s.state !== State.Open && s.state !== State.Reconnecting) return;
+    if (s.state === State.Open) s.host.recorder.count(abrupt ? 'cyclesAbrupt' : 'cyclesClean', s.ee);
+    s.close(abrupt);
+    s.finish();
   }
 
   private static onReconnectAttempt(s: Session): void {

@@ -1,7 +1,14 @@
 import { io, type Socket } from 'socket.io-client';
 import * as msgpackParser from 'socket.io-msgpack-parser';
 import { SOCKETIO_EVENT } from '../protocol';
-import { errorCode, type BenchClient, type ClientAdapter, type ClientHandlers, type ClientOptions } from './types';
+import {
+  errorCode,
+  resetWebSocket,
+  type BenchClient,
+  type ClientAdapter,
+  type ClientHandlers,
+  type ClientOptions,
+} from './types';
 
 /**
  * Socket.IO through `socket.io-client`: connected event is `connect` (Engine.IO handshake plus
@@ -57,6 +64,12 @@ class SocketIoClient implements BenchClient {
 
   close(): void {
     this.socket.disconnect();
+  }
+
+  /** The websocket transport's socket is reset; on long-polling (no socket of its own) a clean close. */
+  abort(): void {
+    const transport = (this.socket.io.engine as unknown as { transport?: { ws?: unknown } } | undefined)?.transport;
+    if (!resetWebSocket(transport?.ws)) this.close();
   }
 
   resumeToken(): SioResume | undefined {

@@ -32,6 +32,11 @@ export interface BenchClient {
   /** idempotent; never throws */
   close(): void;
   /**
+   * Ends the connection abruptly, as a client that vanishes: the TCP socket is reset (RST), no
+   * closing handshake. Absent where the library gives no socket to reset: `close()` then.
+   */
+  abort?(): void;
+  /**
    * What a later connection needs to ask the server to restore this one's session and replay
    * what it missed (Socket.IO's connection state recovery: its session id and the offset of the
    * last broadcast received); undefined when the library or the server offers none.
@@ -65,6 +70,14 @@ export function errorCode(err: unknown, fallback: string): string {
     else e = o.description ?? o.error ?? o.cause;
   }
   return fallback;
+}
+
+/** Resets a `ws` WebSocket's TCP socket (RST, no close frame); false when it has none open. */
+export function resetWebSocket(ws: unknown): boolean {
+  const raw = (ws as { _socket?: { destroyed?: boolean; resetAndDestroy?: () => void } } | null | undefined)?._socket;
+  if (!raw || raw.destroyed || typeof raw.resetAndDestroy !== 'function') return false;
+  raw.resetAndDestroy();
+  return true;
 }
 
 /** Parses one text frame; a frame that is not JSON is reported as an error, never thrown into the library. */

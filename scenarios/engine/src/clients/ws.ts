@@ -2,6 +2,7 @@ import WebSocket from 'ws';
 import {
   errorCode,
   parseJson,
+  resetWebSocket,
   type BenchClient,
   type ClientAdapter,
   type ClientHandlers,
@@ -35,6 +36,10 @@ class WsClient implements BenchClient {
       // `close()` before the handshake finished throws in ws; terminate instead.
       this.socket.terminate();
     }
+  }
+
+  abort(): void {
+    if (!resetWebSocket(this.socket)) this.close();
   }
 }
 

@@ -1,0 +1,76 @@
+/** The `bench soak` result file (docs/soak.schema.json): the memory series, its slope and the verdict. */
+import type { RunEnv, SCHEMA_VERSION } from './schema';
+
+/** One sample: the server's memory right after a forced full GC, and how far the churn had got. */
+export interface SoakSample {
+  /** seconds since the first arrival */
+  t: number;
+  /** connection cycles completed so far: TCP connections the server has seen close, counted by it at the GC */
+  cycles: number;
+  /** the server's clients at the GC */
+  open: number;
+  heapUsedBytes: number;
+  /** off-heap memory V8 tracks, Buffers included (null from a server that did not say) */
+  externalBytes: number | null;
+  arrayBuffersBytes: number | null;
+  rssBytes: number | null;
+}
+
+/** A least-squares slope of one memory figure against connection cycles, per 1,000 cycles. */
+export interface SoakFit {
+  /** what was fitted: heap used + external after a full GC, or RSS */
+  metric: 'heapAndExternalAfterGc' | 'rss';
+  /** bytes per 1,000 connection cycles */
+  slopePer1000: number;
+  /** the slope's 95 % Student-t interval, bytes per 1,000 cycles */
+  ci95: [number, number];
+  /** the smallest slope this run would have found (its interval above 0) 4 times in 5, bytes per 1,000 cycles */
+  detectablePer1000: number;
+  r2: number;
+  /** samples fitted */
+  n: number;
+}
+
+export type SoakVerdict =
+  | { kind: 'leak'; text: string }
+  | { kind: 'no-growth'; text: string }
+  /** no slope could be fitted: too few samples, or no cycles completed */
+  | { kind: 'unfit'; text: string };
+
+export interface SoakResult {
+  schemaVersion: typeof SCHEMA_VERSION;
+  kind: 'bench-soak';
+  lib: string;
+  startedAt: string;
+  finishedAt: string;
+  status: 'completed' | 'errored' | 'aborted';
+  error: string | null;
+  config: {
+    clients: number;
+    churnPerSecond: number;
+    durationSeconds: number;
+    /** seconds of churn before the duration, not fitted */
+    warmupSeconds: number;
+    abruptShare: number;
+    meanLifeSeconds: number;
+    fitFromSeconds: number;
+    echoEveryMs: number;
+    sampleIntervalMs: number;
+    /** the test-only leak switch (0: off) */
+    retainPerConnectionBytes: number;
+  };
+  verdict: SoakVerdict;
+  cyclesCompleted: number;
+  cyclesClean: number;
+  cyclesAbrupt: number;
+  connected: number;
+  failed: number;
+  /** open connections the server closed or lost: not cycles */
+  dropped: number;
+  /** the verdict's fit: heap used + external memory after a full GC against cycles completed */
+  fit: SoakFit | null;
+  /** RSS against cycles completed, for comparison: allocator and page reuse make it noisier */
+  rssFit: SoakFit | null;
+  series: SoakSample[];
+  env: RunEnv;
+}

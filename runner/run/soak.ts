@@ -1,0 +1,173 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import * as YAML from 'yaml';
+import { buildScript, spawnArtillery, type ArtilleryProcess } from '../loadgen/artillery';
+import { readEngineState } from '../loadgen/engine-events';
+import { hasExited, stopChild } from '../topology/children';
+import { collectEnv } from '../result/env';
+import { applyProfile } from '../topology/isolation/index';
+import { LOCAL_PROFILE } from '../config/defaults';
+import { resolveRunOptions } from '../config/run-options';
+import type { ResolvedSoakOptions } from '../config/soak-options';
+import { readRssBytes } from '../sampling/proc-stats';
+import { SCHEMA_VERSION } from '../result/schema';
+import type { SoakResult, SoakSample } from '../result/soak-schema';
+import { startNodes, type NodeSet } from '../topology/nodes';
+import type { ServerProcess } from '../topology/server-process';
+import { checkTempDir } from './preflight';
+import { soakFits, soakVerdict } from './soak-verdict';
+
+export interface SoakHooks {
+  signal?: AbortSignal;
+  /** told each sample as it is taken */
+  onSample?: (s: SoakSample) => void;
+}
+
+/** The phase the engine turns traffic on in: every arrival of the soak is in it. */
+const SOAK_PHASE = 'hold';
+/** How long a forced GC's answer may take before the sample is skipped (ms). */
+const GC_ANSWER_MS = 3_000;
+const POLL_MS = 20;
+
+type Json = Record<string, unknown>;
+
+/** Asks for a full GC and waits for its answer: the memory after it, or null when none came. */
+async function afterGc(server: ServerProcess) {
+  const before = server.afterGc.length;
+  if (!server.forceGc()) return null;
+  const until = Date.now() + GC_ANSWER_MS;
+  while (server.afterGc.length === before && Date.now() < until) await sleep(POLL_MS);
+  return server.afterGc[before] ?? null;
+}
+
+/**
+ * `bench soak`: one server and one Artillery run whose single phase brings `churn` clients a
+ * second for the whole duration; each holds with echoes for a life of clients ÷ churn on average
+ * (from 0.5× to 1.5×), then closes, cleanly or abruptly, so the population fills to `clients`
+ * and stays there while connections cycle. Every sample interval the server does a full GC and
+ * says its memory after it; the load generator's latest count of cycles completed goes beside it.
+ */
+export async function runSoak(o: ResolvedSoakOptions, hooks: SoakHooks = {}): Promise<SoakResult> {
+  checkTempDir();
+  const startedAt = new Date();
+  const ro = resolveRunOptions({
+    lib: o.lib,
+    scenario: 'echo',
+    clients: o.clients,
+    warmup: 0,
+    hold: o.warmupSeconds + o.durationSeconds,
+    probes: 0,
+    echoEvery: o.echoEveryMs,
+    sampleInterval: o.sampleIntervalMs,
+    retainPerConnection: o.retainPerConnectionBytes,
+    out: o.out,
+  });
+  const iso = applyProfile(LOCAL_PROFILE);
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-soak-'));
+  const series: SoakSample[] = [];
+  let nodeSet: NodeSet | null = null;
+  let artillery: ArtilleryProcess | null = null;
+  let error: string | null = null;
+  let counts = readEngineState(runDir).counts;
+  try {
+    nodeSet = await startNodes(ro, iso, runDir);
+    const server = nodeSet.servers[0]!;
+    const pid = nodeSet.nodes[0]!.pid;
+    const script = buildScript(ro.scenario.file, ro, nodeSet.target);
+    (script.config as Json).phases = [
+      { name: SOAK_PHASE, duration: o.warmupSeconds + o.durationSeconds, arrivalRate: o.churn },
+    ];
+    for (const scenario of (script.scenarios ?? []) as Json[]) {
+      for (const step of (scenario.flow ?? []) as Json[]) {
+        if (step.hold && typeof step.hold === 'object') {
+          Object.assign(step.hold as Json, { lifeMs: o.meanLifeMs, abruptShare: o.abruptShare });
+        }
+      }
+    }
+    const scriptFile = path.join(runDir, 'soak.yml');
+    fs.writeFileSync(scriptFile, YAML.stringify(script));
+    if (hooks.signal?.aborted) throw hooks.signal.reason;
+    artillery = spawnArtillery({ scriptFile, target: nodeSet.target, runDir, lib: o.lib });
+    const child = artillery.child;
+    const deadline = Date.now() + (o.warmupSeconds + o.durationSeconds + 120) * 1000;
+    let next = 0;
+    for (;;) {
+      if (hooks.signal?.aborted) throw hooks.signal.reason;
+      if (hasExited(child))
+        throw new Error(`Artillery exited (code ${child.exitCode}): ${artillery.output.lastLines(1)}`);
+      if (hasExited(server.child)) throw new Error(`the ${o.lib} server exited`);
+      if (Date.now() > deadline) throw new Error('the soak did not end in time');
+      const state = readEngineState(runDir);
+      const phase = state.phases[SOAK_PHASE];
+      if (phase?.completedAt !== undefined) break;
+      if (phase?.startedAt === undefined || Date.now() < next) {
+        await sleep(POLL_MS * 5);
+        continue;
+      }
+      next = Date.now() + o.sampleIntervalMs;
+      const gc = await afterGc(server);
+      if (gc === null) continue;
+      // The server counts both at the GC itself; the generator's counts are up to a second old.
+      counts = readEngineState(runDir).counts;
+      const sample: SoakSample = {
+        t: Math.round(gc.t - phase.startedAt) / 1000,
+        cycles: gc.connectionsClosed ?? (counts.cyclesClean ?? 0) + (counts.cyclesAbrupt ?? 0),
+        open: gc.clients ?? counts.open,
+        heapUsedBytes: gc.heapUsedBytes,
+        externalBytes: gc.externalBytes ?? null,
+        arrayBuffersBytes: gc.arrayBuffersBytes ?? null,
+        rssBytes: gc.rssBytes ?? readRssBytes(pid),
+      };
+      series.push(sample);
+      hooks.onSample?.(sample);
+    }
+    // Every client is let go as the phase ends; Artillery then exits by itself.
+    const exitBy = Date.now() + 30_000;
+    while (!hasExited(child) && Date.now() < exitBy) await sleep(POLL_MS * 5);
+    counts = readEngineState(runDir).counts;
+  } catch (err) {
+    error = hooks.signal?.aborted ? `interrupted by ${String(hooks.signal.reason)}` : (err as Error).message;
+  } finally {
+    if (artillery) await stopChild(artillery.child);
+    if (nodeSet) await nodeSet.stop();
+    iso.cleanup();
+    fs.rmSync(runDir, { recursive: true, force: true });
+  }
+  const cyclesClean = counts.cyclesClean ?? 0;
+  const cyclesAbrupt = counts.cyclesAbrupt ?? 0;
+  const { fit, rssFit } = soakFits(series, o.fitFromSeconds);
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    kind: 'bench-soak',
+    lib: o.lib,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    status: error === null ? 'completed' : hooks.signal?.aborted ? 'aborted' : 'errored',
+    error,
+    config: {
+      clients: o.clients,
+      churnPerSecond: o.churn,
+      durationSeconds: o.durationSeconds,
+      warmupSeconds: o.warmupSeconds,
+      abruptShare: o.abruptShare,
+      meanLifeSeconds: o.meanLifeMs / 1000,
+      fitFromSeconds: o.fitFromSeconds,
+      echoEveryMs: o.echoEveryMs,
+      sampleIntervalMs: o.sampleIntervalMs,
+      retainPerConnectionBytes: o.retainPerConnectionBytes,
+    },
+    verdict: soakVerdict(fit, cyclesClean + cyclesAbrupt),
+    cyclesCompleted: cyclesClean + cyclesAbrupt,
+    cyclesClean,
+    cyclesAbrupt,
+    connected: counts.connected,
+    failed: counts.failed,
+    dropped: counts.dropped ?? 0,
+    fit,
+    rssFit,
+    series,
+    env: collectEnv(iso.record),
+  };
+}

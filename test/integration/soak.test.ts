@@ -1,0 +1,83 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import Ajv2020 from 'ajv/dist/2020';
+import { runBin } from '../helpers/bin';
+import type { SoakResult } from '../../runner/result/soak-schema';
+
+const SOAK_SCHEMA = path.resolve(__dirname, '../../../docs/soak.schema.json');
+
+function assertSoakSchema(value: unknown): void {
+  const validate = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictRequired: false }).compile(
+    JSON.parse(fs.readFileSync(SOAK_SCHEMA, 'utf8')) as object,
+  );
+  assert.ok(validate(value), JSON.stringify(validate.errors, null, 2));
+}
+
+let dir: string;
+before(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-soak-test-'));
+});
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** 64 KiB kept per connection: 64,000 KiB per 1,000 connection cycles. */
+const RETAIN = 65_536;
+const EXPECTED_PER_1000 = (RETAIN * 1000) / 1024;
+/** How far the slope found may be from what the server keeps (KiB per 1,000): 5 %. */
+const TOLERANCE = 0.05;
+
+async function soak(name: string, extra: string[]): Promise<{ result: SoakResult; stderr: string }> {
+  const out = path.join(dir, `${name}.json`);
+  const r = await runBin(
+    ['soak', '--lib', 'ws', '--clients', '200', '--sample-interval', '250', '--out', out, ...extra],
+    {
+      timeoutMs: 90_000,
+    },
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const result = JSON.parse(fs.readFileSync(out, 'utf8')) as SoakResult;
+  assertSoakSchema(result);
+  return { result, stderr: r.stderr };
+}
+
+const kibPer1000 = (bytes: number) => bytes / 1024;
+
+describe('bench soak (real ws server, real Artillery)', () => {
+  it('finds a known leak of 64 KiB a connection within 5 %', async () => {
+    // The leak dwarfs the server warming up (a few hundred bytes a connection): a short warm-up is enough.
+    const { result, stderr } = await soak('leak', [
+      '--churn',
+      '100',
+      '--warmup',
+      '3',
+      '--duration',
+      '8',
+      '--retain-per-connection',
+      String(RETAIN),
+    ]);
+    assert.equal(result.status, 'completed');
+    assert.equal(result.verdict.kind, 'leak', stderr);
+    assert.ok(stderr.startsWith('LEAK ws: leaks about '), stderr);
+    const slope = kibPer1000(result.fit!.slopePer1000);
+    assert.ok(Math.abs(slope - EXPECTED_PER_1000) <= TOLERANCE * EXPECTED_PER_1000, `slope ${slope} KiB per 1,000`);
+    assert.ok(result.cyclesCompleted >= 500, String(result.cyclesCompleted));
+    assert.ok(result.cyclesAbrupt > 0 && result.cyclesClean > 0, JSON.stringify(result));
+    assert.equal(result.failed, 0);
+    assert.ok(result.series.length >= 20);
+    assert.ok(result.series.every((s) => s.externalBytes !== null && s.rssBytes !== null));
+  });
+
+  it('reports no growth without the leak, and what it could have detected', async () => {
+    // 2,000 cycles of warm-up (10 s at 200/s): a fresh server's heap grows while V8 compiles.
+    const { result, stderr } = await soak('clean', ['--churn', '200', '--warmup', '10', '--duration', '10']);
+    assert.equal(result.status, 'completed');
+    assert.equal(result.verdict.kind, 'no-growth', stderr);
+    assert.match(stderr, /^NO GROWTH ws: no growth detected above [\d,.]+ KiB per 1,000 connections\n/);
+    const floor = kibPer1000(result.fit!.detectablePer1000);
+    // A 10 s soak of 200 clients can see far less than the 64 KiB a connection above.
+    assert.ok(floor > 0 && floor < EXPECTED_PER_1000 / 100, `floor ${floor} KiB per 1,000`);
+    assert.ok(result.cyclesCompleted >= 2_000, String(result.cyclesCompleted));
+  });
+});
