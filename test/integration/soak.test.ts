@@ -73,8 +73,14 @@ describe('bench soak (real ws server, real Artillery)', () => {
     // 2,000 cycles of warm-up (10 s at 200/s): a fresh server's heap grows while V8 compiles.
     const { result, stderr } = await soak('clean', ['--churn', '200', '--warmup', '10', '--duration', '10']);
     assert.equal(result.status, 'completed');
-    assert.equal(result.verdict.kind, 'no-growth', stderr);
-    assert.match(stderr, /^NO GROWTH ws: no growth detected above [\d,.]+ KiB per 1,000 connections\n/);
+    // A fresh ws server's heap may still grow by tens of bytes per connection after 10 s of
+    // warm-up (seen: 15 to 45 KiB per 1,000, sometimes beyond its interval, so "leak"): what is
+    // held here is that, against the same soak with 64 KiB kept, it is under 1 % of it.
+    const slope = kibPer1000(result.fit!.slopePer1000);
+    assert.ok(Math.abs(slope) < EXPECTED_PER_1000 / 100, `${slope} KiB per 1,000 without a leak\n${stderr}`);
+    if (result.verdict.kind === 'no-growth') {
+      assert.match(stderr, /^NO GROWTH ws: no growth detected above [\d,.]+ KiB per 1,000 connections\n/);
+    } else assert.match(stderr, /^LEAK ws: leaks about [\d,.]+ KiB per 1,000 connections \(95 % CI /);
     const floor = kibPer1000(result.fit!.detectablePer1000);
     // A 10 s soak of 200 clients can see far less than the 64 KiB a connection above.
     assert.ok(floor > 0 && floor < EXPECTED_PER_1000 / 100, `floor ${floor} KiB per 1,000`);
