@@ -389,34 +389,48 @@
         ],
       },
       plugins: [barLabels],
-      options: {
-        indexAxis: 'y',
-        animation: false,
-        responsive: true,
-        maintainAspectRatio: false,
-        layout: { padding: { left: 4, right: 64 } },
-        scales: {
-          x: {
-            min: 0,
-            max: Math.ceil(spec.valueMax),
-            title: { display: true, text: spec.valueTitle },
-            ticks: { callback: (v: number | string) => v + ' %' },
-            grid: { color: '#e6e6e6' },
-          },
-          // Each bar names its run; an axis title would take the width long names need, and
-          // chart.js would leave them less than that.
-          y: { grid: { display: false }, afterFit: fitNames(bars.map((b) => b.category)) },
-        },
-        plugins: {
-          legend: { display: false },
-          tooltip: {
-            callbacks: {
-              label: (ctx: ChartTooltipItem<BarDataset>) => wrap(bars[ctx.dataIndex]!.text, 70),
-            },
-          },
-        },
-      },
+      options: horizontalBarOptions({
+        valueMax: spec.valueMax,
+        valueTitle: spec.valueTitle,
+        unit: '%',
+        names: bars.map((b) => b.category),
+        padRight: 64,
+        legend: { display: false },
+        label: (ctx) => wrap(bars[ctx.dataIndex]!.text, 70),
+      }),
     });
+  }
+
+  // What every horizontal bar chart of the page shares: the value axis from 0, one name per bar.
+  function horizontalBarOptions(o: {
+    valueMax: number;
+    valueTitle: string;
+    unit: string;
+    names: readonly string[];
+    padRight: number;
+    legend: { display?: boolean; position?: 'bottom' };
+    label: (ctx: ChartTooltipItem<BarDataset>) => string | string[];
+  }) {
+    return {
+      indexAxis: 'y' as const,
+      animation: false as const,
+      responsive: true,
+      maintainAspectRatio: false,
+      layout: { padding: { left: 4, right: o.padRight } },
+      scales: {
+        x: {
+          min: 0,
+          max: Math.ceil(o.valueMax),
+          title: { display: true, text: o.valueTitle },
+          ticks: { callback: (v: number | string) => v + ' ' + o.unit },
+          grid: { color: '#e6e6e6' },
+        },
+        // Each bar names its run; an axis title would take the width long names need, and
+        // chart.js would leave them less than that.
+        y: { grid: { display: false }, afterFit: fitNames(o.names) },
+      },
+      plugins: { legend: o.legend, tooltip: { callbacks: { label: o.label } } },
+    };
   }
 
   // The y axis as wide as its longest name (two lines at most), but no more than 60 % of the chart.
@@ -449,31 +463,15 @@
         })),
       },
       plugins: [barLabels],
-      options: {
-        indexAxis: 'y',
-        animation: false,
-        responsive: true,
-        maintainAspectRatio: false,
-        layout: { padding: { left: 4, right: 72 } },
-        scales: {
-          x: {
-            min: 0,
-            max: Math.ceil(spec.valueMax),
-            title: { display: true, text: spec.valueTitle },
-            ticks: { callback: (v: number | string) => v + ' ' + spec.unit },
-            grid: { color: '#e6e6e6' },
-          },
-          y: { grid: { display: false }, afterFit: fitNames(spec.categories) },
-        },
-        plugins: {
-          legend: { position: 'bottom' },
-          tooltip: {
-            callbacks: {
-              label: (ctx: ChartTooltipItem<BarDataset>) => wrap(ctx.dataset.bars[ctx.dataIndex]?.text ?? '', 70),
-            },
-          },
-        },
-      },
+      options: horizontalBarOptions({
+        valueMax: spec.valueMax,
+        valueTitle: spec.valueTitle,
+        unit: spec.unit,
+        names: spec.categories,
+        padRight: 72,
+        legend: { position: 'bottom' },
+        label: (ctx) => wrap(ctx.dataset.bars[ctx.dataIndex]?.text ?? '', 70),
+      }),
     });
   }
 

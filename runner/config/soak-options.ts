@@ -6,6 +6,7 @@
 import { LIBS, type Lib } from 'artillery-engine-bench/protocol';
 import { UsageError } from '../errors';
 import { MAX_CLIENTS } from './defaults';
+import { wholeNumber } from './flag-values';
 import { resolveTestSwitches } from './test-switches';
 
 export interface SoakOptions {
@@ -68,16 +69,6 @@ export interface ResolvedSoakOptions {
   retainPerConnectionBytes: number;
 }
 
-function whole(flag: string, raw: unknown, min: number, max: number, example: string): number {
-  const n = Number(raw);
-  if (String(raw).trim() === '' || !Number.isInteger(n) || n < min || n > max) {
-    throw new UsageError(
-      `--${flag} must be a whole number from ${min} to ${max} (got "${String(raw)}"). Example: --${flag} ${example}`,
-    );
-  }
-  return n;
-}
-
 /** `0.3` or `30%`: a share from 0 to 1. */
 export function parseShare(flag: string, raw: string | number): number {
   const text = String(raw).trim();
@@ -114,7 +105,7 @@ export function resolveSoakOptions(raw: SoakOptions): ResolvedSoakOptions {
     throw new UsageError('--server-metrics goes with --target. Remove --server-metrics.');
   }
   const num = (flag: string, v: unknown, d: number, min: number, max: number, ex: string) =>
-    v === undefined ? d : whole(flag, v, min, max, ex);
+    v === undefined ? d : wholeNumber(flag, v, min, max, ex);
   const clients = num('clients', raw.clients, SOAK_DEFAULTS.clients, 1, MAX_CLIENTS, '1000');
   const churn = num('churn', raw.churn, SOAK_DEFAULTS.churn, 1, 10_000, '50');
   const durationSeconds = num('duration', raw.duration, SOAK_DEFAULTS.durationSeconds, 1, 7 * 86_400, '300');

@@ -1,22 +1,15 @@
 // The client side of --rolling-restart, filled into its record as the result is built: what the
 // engine counted by the node each client lost, and how the other nodes bore the reconnects.
-import { mergeEncoded } from '../metrics/histograms';
+import { mergeEncoded, toTailStats } from '../metrics/histograms';
 import type { Measurements } from './measurements';
 import type { NodeRestart, RollingRestartFault } from './schema';
 
-const ms = (us: number) => Math.round(us) / 1000;
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
 /** p50/p95/max (ms) of the reconnects of the clients that lost `nodeId`; null for none. */
 function reconnectMsOf(m: Measurements, nodeId: string): NodeRestart['reconnectMs'] {
-  const h = mergeEncoded(m.engine.reconnectByNode?.[nodeId] ?? []);
-  if (h === null || h.totalCount === 0) return null;
-  return {
-    p50: ms(h.getValueAtPercentile(50)),
-    p95: ms(h.getValueAtPercentile(95)),
-    max: ms(h.maxValue),
-    count: h.totalCount,
-  };
+  const t = toTailStats(mergeEncoded(m.engine.reconnectByNode?.[nodeId] ?? []));
+  return t && { p50: t.p50, p95: t.p95, max: t.max, count: t.count };
 }
 
 /**
