@@ -10,6 +10,7 @@ import type { RunOptions as GivenRunOptions } from '../../runner/config/run-opti
 import { BURST, RUN_DEFAULTS, type ArrivalRate } from '../../runner/config/run-options';
 import { READABLE_SCHEMA_VERSIONS, runVerdict, type RunResult } from '../../runner/result/build';
 import type { LimitResult } from '../../runner/result/limit-schema';
+import type { SoakResult } from '../../runner/result/soak-schema';
 import { isArtilleryReport, resultFromArtilleryReport } from './artillery-report';
 
 /** One run as a report sees it: from a result file, or only from a sweep manifest when the run left no result. */
@@ -67,6 +68,14 @@ export interface LoadedReport {
   conditions: ReportConditions;
   /** `bench limit` results given, in order */
   limits: LoadedLimit[];
+  /** `bench soak` results given, in order */
+  soaks: LoadedSoak[];
+}
+
+/** A `bench soak` result and where it was read from. */
+export interface LoadedSoak {
+  file: string;
+  result: SoakResult;
 }
 
 /** A `bench limit` result and where it was read from. */
@@ -77,7 +86,7 @@ export interface LoadedLimit {
 
 const FIX = 'Give a sweep folder (with manifest.json) or result .json files.';
 
-type ReadOutcome = { result: RunResult } | { limit: LimitResult } | { problem: string };
+type ReadOutcome = { result: RunResult } | { limit: LimitResult } | { soak: SoakResult } | { problem: string };
 
 function readResult(file: string): ReadOutcome {
   let text: string;
@@ -93,6 +102,7 @@ function readResult(file: string): ReadOutcome {
     return { problem: 'is not JSON' };
   }
   if (isLimit(value)) return { limit: value };
+  if (isSoak(value)) return { soak: value };
   if (isArtilleryReport(value)) {
     const result = resultFromArtilleryReport(value, file);
     return result
@@ -127,6 +137,17 @@ function isLimit(value: unknown): value is LimitResult {
     typeof v.lib === 'string' &&
     typeof v.heldClients === 'number' &&
     Array.isArray(v.steps)
+  );
+}
+
+function isSoak(value: unknown): value is SoakResult {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    v.kind === 'bench-soak' &&
+    READABLE_SCHEMA_VERSIONS.includes(v.schemaVersion as number) &&
+    typeof v.lib === 'string' &&
+    Array.isArray(v.series)
   );
 }
 
@@ -223,17 +244,18 @@ function loadSweep(dir: string, shown: string): { sweep: ReportSweep; cells: Pen
   return { sweep: { folder: dir, manifest }, cells };
 }
 
-function loadFolder(dir: string, shown: string, limits: LoadedLimit[]): Pending[] {
+function loadFolder(dir: string, shown: string, limits: LoadedLimit[], soaks: LoadedSoak[]): Pending[] {
   const cells: Pending[] = [];
-  const before = limits.length;
+  const before = limits.length + soaks.length;
   for (const name of fs.readdirSync(dir).sort()) {
     if (!name.endsWith('.json')) continue;
     const file = path.join(dir, name);
     const read = readResult(file);
     if ('result' in read) cells.push(fromResult(read.result, file, null));
     else if ('limit' in read) limits.push({ file, result: read.limit });
+    else if ('soak' in read && !soaks.some((x) => x.file === file)) soaks.push({ file, result: read.soak });
   }
-  if (cells.length === 0 && limits.length === before)
+  if (cells.length === 0 && limits.length + soaks.length === before)
     throw new UsageError(`report: no result files in ${shown}. ${FIX}`);
   return cells;
 }
@@ -364,6 +386,7 @@ export function loadInputs(paths: readonly string[]): LoadedReport {
   const pending: Pending[] = [];
   const sweeps: ReportSweep[] = [];
   const limits: LoadedLimit[] = [];
+  const soaks: LoadedSoak[] = [];
   const seenFiles = new Set<string>();
   for (const shown of paths) {
     const abs = path.resolve(shown);
@@ -381,12 +404,16 @@ export function loadInputs(paths: readonly string[]): LoadedReport {
         sweeps.push(sweep);
         found = cells;
       } else {
-        found = loadFolder(abs, shown, limits);
+        found = loadFolder(abs, shown, limits, soaks);
       }
     } else {
       const read = readResult(abs);
       if ('limit' in read) {
         if (!limits.some((l) => l.file === abs)) limits.push({ file: abs, result: read.limit });
+        continue;
+      }
+      if ('soak' in read) {
+        if (!soaks.some((l) => l.file === abs)) soaks.push({ file: abs, result: read.soak });
         continue;
       }
       if ('problem' in read) {
@@ -405,7 +432,7 @@ export function loadInputs(paths: readonly string[]): LoadedReport {
       pending.push(c);
     }
   }
-  if (pending.length === 0 && limits.length === 0)
+  if (pending.length === 0 && limits.length === 0 && soaks.length === 0)
     throw new UsageError(`report: no result files in ${paths.join(', ') || '(nothing)'}. ${FIX}`);
 
   const series = nameSeries(pending);
@@ -448,5 +475,5 @@ export function loadInputs(paths: readonly string[]): LoadedReport {
       a.trial - b.trial,
   );
   const manifest = sweeps[0]?.manifest ?? null;
-  return { inputs: [...paths], cells, manifest, sweeps, conditions: conditionsOf(cells, manifest), limits };
+  return { inputs: [...paths], cells, manifest, sweeps, conditions: conditionsOf(cells, manifest), limits, soaks };
 }

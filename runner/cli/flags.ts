@@ -405,6 +405,8 @@ export const LIMIT_FLAGS = {
 
 export const SOAK_FLAGS = {
   lib: SHARED.lib,
+  transport: SHARED.transport,
+  deflate: SHARED.deflate,
   clients: str('the population: clients held at once', { default: String(SOAK_DEFAULTS.clients) }),
   churn: str(
     'connection cycles a second: clients that close, and as many that arrive; each lives clients ÷ churn s on average',

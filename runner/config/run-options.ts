@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LIBS, TRANSPORTS, type Lib } from 'artillery-engine-bench/protocol';
+import { LIBS, TRANSPORTS, type Lib, type Transport } from 'artillery-engine-bench/protocol';
 import { parseEnsure } from '../metrics/expr';
 import { UsageError } from '../errors';
 import { packageRoot } from '../paths';
@@ -168,6 +168,17 @@ function defaultOutFile(lib: Lib, scenario: string, clients: number | null, now:
   return path.resolve('results', `${stamp}-${lib}-${scenario}-${clients ?? 'script'}.json`);
 }
 
+/** `--transport`: Socket.IO's only (websocket, or polling then upgrade); every other library uses websocket. */
+export function resolveTransport(raw: string | undefined, lib: Lib): Transport {
+  const transport = oneOf('transport', raw ?? RUN_DEFAULTS.transport, TRANSPORTS);
+  if (raw !== undefined && lib !== 'socketio') {
+    throw new UsageError(
+      `--transport applies to --lib socketio only; ${lib} clients always use websocket. Remove --transport.`,
+    );
+  }
+  return transport;
+}
+
 /** Checks every option once and fills in the defaults. Throws UsageError naming the flag and the fix. */
 export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRunOptions {
   if (raw.lib === undefined) {
@@ -188,12 +199,7 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
     );
   }
 
-  const transport = oneOf('transport', raw.transport ?? RUN_DEFAULTS.transport, TRANSPORTS);
-  if (raw.transport !== undefined && lib !== 'socketio') {
-    throw new UsageError(
-      `--transport applies to --lib socketio only; ${lib} clients always use websocket. Remove --transport.`,
-    );
-  }
+  const transport = resolveTransport(raw.transport, lib);
 
   const target = raw.target === undefined ? null : resolveTarget(raw.target, raw.allowRemoteTarget === true);
   const num = (flag: string, value: unknown, fallback: number, min: number, max: number, example: string) =>

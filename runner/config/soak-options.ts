@@ -3,14 +3,17 @@
  * are replaced, the server's memory after a full GC sampled every interval. Everything that
  * would make the slope meaningless is refused here, before any load.
  */
-import { LIBS, type Lib } from 'artillery-engine-bench/protocol';
+import { LIBS, type Lib, type Transport } from 'artillery-engine-bench/protocol';
 import { UsageError } from '../errors';
 import { MAX_CLIENTS } from './defaults';
 import { wholeNumber } from './flag-values';
+import { resolveTransport } from './run-options';
 import { resolveTestSwitches } from './test-switches';
 
 export interface SoakOptions {
   lib?: string;
+  transport?: string;
+  deflate?: boolean;
   clients?: string | number;
   churn?: string | number;
   duration?: string | number;
@@ -51,6 +54,10 @@ export const MIN_FIT_SAMPLES = 8;
 
 export interface ResolvedSoakOptions {
   lib: Lib;
+  /** Socket.IO: websocket only, or the long-polling fallback on (clients start on polling, then upgrade) */
+  transport: Transport;
+  /** per-message deflate asked of the server and clients */
+  deflate: boolean;
   clients: number;
   /** connection cycles a second: clients that end their life, and as many new arrivals */
   churn: number;
@@ -91,6 +98,7 @@ export function resolveSoakOptions(raw: SoakOptions): ResolvedSoakOptions {
   if (!(LIBS as readonly string[]).includes(raw.lib)) {
     throw new UsageError(`--lib must be one of ${LIBS.join(', ')} (got "${raw.lib}"). Example: --lib ws`);
   }
+  const transport = resolveTransport(raw.transport, raw.lib as Lib);
   if (raw.target !== undefined && raw.serverMetrics === undefined) {
     throw new UsageError(
       `--target needs --server-metrics: bench soak fits the server's memory, which only its metrics endpoint (bench serve --metrics-token) gives for a server bench did not start.`,
@@ -139,6 +147,8 @@ export function resolveSoakOptions(raw: SoakOptions): ResolvedSoakOptions {
   const serverTest = resolveTestSwitches({ retainPerConnection: raw.retainPerConnection });
   return {
     lib: raw.lib as Lib,
+    transport,
+    deflate: raw.deflate === true,
     clients,
     churn,
     durationSeconds,

@@ -46,6 +46,10 @@ export interface SoakResult {
   status: 'completed' | 'errored' | 'aborted';
   error: string | null;
   config: {
+    /** Socket.IO: `polling` when the long-polling fallback was on (clients start on it, then upgrade) */
+    transport: 'websocket' | 'polling';
+    /** per-message deflate asked (ws and Socket.IO apply it; SockJS's server has none) */
+    deflate: boolean;
     clients: number;
     churnPerSecond: number;
     durationSeconds: number;

@@ -54,6 +54,8 @@ export async function runSoak(o: ResolvedSoakOptions, hooks: SoakHooks = {}): Pr
   const startedAt = new Date();
   const ro = resolveRunOptions({
     lib: o.lib,
+    ...(o.lib === 'socketio' && { transport: o.transport }),
+    deflate: o.deflate,
     scenario: 'echo',
     clients: o.clients,
     warmup: 0,
@@ -147,6 +149,8 @@ export async function runSoak(o: ResolvedSoakOptions, hooks: SoakHooks = {}): Pr
     status: error === null ? 'completed' : hooks.signal?.aborted ? 'aborted' : 'errored',
     error,
     config: {
+      transport: o.transport,
+      deflate: o.deflate,
       clients: o.clients,
       churnPerSecond: o.churn,
       durationSeconds: o.durationSeconds,

@@ -49,6 +49,14 @@ const CASES: Array<[string[], string]> = [
     "Error: --target needs --server-metrics: bench soak fits the server's memory, which only its metrics endpoint (bench serve --metrics-token) gives for a server bench did not start.",
   ],
   [
+    ['soak', '--lib', 'ws', '--transport', 'polling'],
+    'Error: --transport applies to --lib socketio only; ws clients always use websocket. Remove --transport.',
+  ],
+  [
+    ['soak', '--lib', 'socketio', '--transport', 'xhr'],
+    'Error: --transport must be one of websocket, polling (got "xhr"). Example: --transport websocket',
+  ],
+  [
     ['soak', '--lib', 'ws', '--abrupt', '2'],
     'Error: --abrupt must be a share from 0 to 1, or 0% to 100% (got "2"). Example: --abrupt 50%',
   ],

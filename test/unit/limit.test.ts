@@ -218,6 +218,7 @@ const report = (l: LimitResult): LoadedReport => ({
   sweeps: [],
   conditions: { env: null, options: {}, differs: {} },
   limits: [{ file: '/tmp/limit.json', result: l }],
+  soaks: [],
 });
 
 const capOptions = { memoryBytes: null, cpuHeadroom: 0.5, slos: [], users: 10_000 };

@@ -113,6 +113,15 @@ describe('bench soak options', () => {
     assert.equal(o.fitFromSeconds, 6);
     assert.equal(o.abruptShare, 0.5);
     assert.equal(resolveSoakOptions({ lib: 'ws', abrupt: '30%' }).abruptShare, 0.3);
+    assert.equal(o.transport, 'websocket');
+    assert.equal(o.deflate, false);
+  });
+
+  it("takes Socket.IO's polling fallback and deflate, the options the article blames for leaks", () => {
+    const o = resolveSoakOptions({ lib: 'socketio', transport: 'polling', deflate: true });
+    assert.equal(o.transport, 'polling');
+    assert.equal(o.deflate, true);
+    assert.throws(() => resolveSoakOptions({ lib: 'sockjs', transport: 'polling' }), UsageError);
   });
 
   it('refuses a churn the population cannot sustain, and a duration too short to fit', () => {
