@@ -56,7 +56,7 @@ const t0 = Date.now();
 for (const [name, label, flags] of ROWS.filter((r) => wanted.includes(r[0]))) {
   const out = path.join(outDir, `${name}.json`);
   const args = ['soak', ...flags, '--clients', clients, '--churn', churn, '--duration', duration, '--warmup', warmup];
-  args.push('--out', out);
+  args.push('--heap-snapshots', '--out', out);
   process.stderr.write(`${label}: bench ${args.join(' ')}\n`);
   const r = spawnSync(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
   if (!fs.existsSync(out)) {

@@ -435,6 +435,9 @@ export const SOAK_FLAGS = {
   out: str('result file', { default: SOAK_DEFAULTS.out }),
   json: bool('also print the result JSON on stdout'),
   'retain-per-connection': TEST_SWITCHES['retain-per-connection'],
+  'heap-snapshots': bool(
+    'two heap snapshots of the server, as the fit starts and near the end, in <out>.heap/; the result says which constructors grew and what holds them',
+  ),
 } satisfies TableOf<SoakOptions>;
 
 /** `max-lag` → `maxLag`: the key of the flag's value in the parsed arguments and in the options. */

@@ -26,6 +26,7 @@ export interface SoakOptions {
   out?: string;
   json?: boolean;
   retainPerConnection?: string | number;
+  heapSnapshots?: boolean;
 }
 
 export const SOAK_DEFAULTS = {
@@ -74,6 +75,10 @@ export interface ResolvedSoakOptions {
   out: string;
   json: boolean;
   retainPerConnectionBytes: number;
+  /** two heap snapshots of the server (fit start, end) in `heapSnapshotDir`, and what grew between them */
+  heapSnapshots: boolean;
+  /** beside `out`: `results/soak.json` → `results/soak.heap/` */
+  heapSnapshotDir: string;
 }
 
 /** `0.3` or `30%`: a share from 0 to 1. */
@@ -88,6 +93,9 @@ export function parseShare(flag: string, raw: string | number): number {
   }
   return n;
 }
+
+/** Where `--heap-snapshots` go: beside the result file, named after it. */
+export const heapSnapshotDirOf = (out: string): string => out.replace(/\.json$/i, '') + '.heap';
 
 const secs = (ms: number) => `${Math.round(ms / 10) / 100} s`;
 
@@ -161,5 +169,7 @@ export function resolveSoakOptions(raw: SoakOptions): ResolvedSoakOptions {
     out: raw.out ?? SOAK_DEFAULTS.out,
     json: raw.json === true,
     retainPerConnectionBytes: serverTest.retainPerConnectionBytes,
+    heapSnapshots: raw.heapSnapshots === true,
+    heapSnapshotDir: heapSnapshotDirOf(raw.out ?? SOAK_DEFAULTS.out),
   };
 }

@@ -37,6 +37,34 @@ export type SoakVerdict =
   /** no slope could be fitted: too few samples, or no cycles completed */
   | { kind: 'unfit'; text: string };
 
+/** One group of objects that grew between the snapshots. */
+export interface HeapGrowth {
+  /** constructor name, or `(string)`, `(array)`, `(compiled code)`, `(closure)` … as DevTools names them */
+  name: string;
+  countBefore: number;
+  countAfter: number;
+  /** self size, bytes */
+  bytesBefore: number;
+  bytesAfter: number;
+  /** the group's objects that are new in the second snapshot and still alive in it */
+  newObjects: number;
+  /** who holds those new objects: `Retainer.property` (or `Retainer[]` for an index), most first */
+  retainers: { via: string; count: number }[];
+}
+
+/** `--heap-snapshots`: the server's heap as the fit started and near the end, compared. */
+export interface SoakHeapGrowth {
+  /** the two snapshot files (open them in Chrome DevTools' Memory tab) */
+  files: [string, string];
+  /** connection cycles and the server's clients at each snapshot */
+  cycles: [number, number];
+  open: [number, number];
+  /** self size of the whole heap at each, bytes */
+  totalBytes: [number, number];
+  /** groups (constructor, or kind) that grew most in bytes, most first */
+  grew: HeapGrowth[];
+}
+
 export interface SoakResult {
   schemaVersion: typeof SCHEMA_VERSION;
   kind: 'bench-soak';
@@ -76,5 +104,7 @@ export interface SoakResult {
   /** RSS against cycles completed, for comparison: allocator and page reuse make it noisier */
   rssFit: SoakFit | null;
   series: SoakSample[];
+  /** null without --heap-snapshots, or when a snapshot could not be taken (`error` says why) */
+  heapGrowth: SoakHeapGrowth | null;
   env: RunEnv;
 }

@@ -13,7 +13,8 @@ import { resolveRunOptions } from '../config/run-options';
 import type { ResolvedSoakOptions } from '../config/soak-options';
 import { readRssBytes } from '../sampling/proc-stats';
 import { SCHEMA_VERSION } from '../result/schema';
-import type { SoakResult, SoakSample } from '../result/soak-schema';
+import type { SoakHeapGrowth, SoakResult, SoakSample } from '../result/soak-schema';
+import { diffHeapSnapshots } from './heap-diff';
 import { startNodes, type NodeSet } from '../topology/nodes';
 import type { ServerProcess } from '../topology/server-process';
 import { checkTempDir } from './preflight';
@@ -40,6 +41,48 @@ async function afterGc(server: ServerProcess) {
   const until = Date.now() + GC_ANSWER_MS;
   while (server.afterGc.length === before && Date.now() < until) await sleep(POLL_MS);
   return server.afterGc[before] ?? null;
+}
+
+/** How long a heap snapshot may take to be written (ms): a server of 10,000 clients writes hundreds of MB. */
+const SNAPSHOT_WAIT_MS = 120_000;
+/** The signal Node is told to write a heap snapshot on (`--heapsnapshot-signal`); ignored by default. */
+const SNAPSHOT_SIGNAL = 'SIGWINCH';
+
+/**
+ * Asks the server for a heap snapshot (Node writes it into `dir` on SNAPSHOT_SIGNAL) and waits
+ * until the file is whole: its size still for half a second and its JSON closed. Renamed to
+ * `name`; null when none came in time.
+ */
+async function heapSnapshot(pid: number, dir: string, name: string): Promise<string | null> {
+  const before = new Set(fs.readdirSync(dir));
+  process.kill(pid, SNAPSHOT_SIGNAL);
+  const until = Date.now() + SNAPSHOT_WAIT_MS;
+  let size = -1;
+  while (Date.now() < until) {
+    await sleep(500);
+    const file = fs.readdirSync(dir).find((f) => !before.has(f) && f.endsWith('.heapsnapshot'));
+    if (file === undefined) continue;
+    const now = fs.statSync(path.join(dir, file)).size;
+    if (now > 0 && now === size && tailOf(path.join(dir, file)).trimEnd().endsWith(']}')) {
+      const to = path.join(dir, name);
+      fs.renameSync(path.join(dir, file), to);
+      return to;
+    }
+    size = now;
+  }
+  return null;
+}
+
+function tailOf(file: string): string {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const { size } = fs.fstatSync(fd);
+    const buf = Buffer.alloc(Math.min(16, size));
+    fs.readSync(fd, buf, 0, buf.length, size - buf.length);
+    return buf.toString('utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /**
@@ -73,8 +116,33 @@ export async function runSoak(o: ResolvedSoakOptions, hooks: SoakHooks = {}): Pr
   let artillery: ArtilleryProcess | null = null;
   let error: string | null = null;
   let counts = readEngineState(runDir).counts;
+  /** the two snapshots' files and the samples they were taken at */
+  const snaps: { file: string; at: SoakSample }[] = [];
+  let serverEnv: Record<string, string> = {};
+  if (o.heapSnapshots) {
+    fs.mkdirSync(o.heapSnapshotDir, { recursive: true });
+    const flags = `--heapsnapshot-signal=${SNAPSHOT_SIGNAL} "--diagnostic-dir=${o.heapSnapshotDir}"`;
+    serverEnv = { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${flags}`.trim() };
+  }
+  const total = o.warmupSeconds + o.durationSeconds;
+  const intervalS = o.sampleIntervalMs / 1000;
+  /**
+   * A snapshot is taken at a sample whose population is within 1 % of --clients (the heap holds
+   * every live connection: two snapshots at different populations differ by that, leak or not),
+   * the first once the fit starts, the second in the last 15 % of the duration (or, failing a
+   * match, two samples before the end).
+   */
+  const snapshotDue = (x: SoakSample): string | null => {
+    const matched = Math.abs(x.open - o.clients) <= Math.max(3, o.clients * 0.01);
+    if (snaps.length === 0) return x.t >= o.fitFromSeconds && matched ? 'fit-start.heapsnapshot' : null;
+    if (snaps.length === 1) {
+      const late = x.t >= total - Math.max(0.15 * o.durationSeconds, 3 * intervalS);
+      return (late && matched) || x.t >= total - 2 * intervalS ? 'end.heapsnapshot' : null;
+    }
+    return null;
+  };
   try {
-    nodeSet = await startNodes(ro, iso, runDir);
+    nodeSet = await startNodes(ro, iso, runDir, serverEnv);
     const server = nodeSet.servers[0]!;
     const pid = nodeSet.nodes[0]!.pid;
     const script = buildScript(ro.scenario.file, ro, nodeSet.target);
@@ -124,6 +192,12 @@ export async function runSoak(o: ResolvedSoakOptions, hooks: SoakHooks = {}): Pr
       };
       series.push(sample);
       hooks.onSample?.(sample);
+      const snapName = o.heapSnapshots ? snapshotDue(sample) : null;
+      if (snapName !== null) {
+        const file = await heapSnapshot(nodeSet.nodes[0]!.pid, o.heapSnapshotDir, snapName);
+        if (file === null) throw new Error(`the server wrote no heap snapshot within ${SNAPSHOT_WAIT_MS / 1000} s`);
+        snaps.push({ file, at: sample });
+      }
     }
     // Every client is let go as the phase ends; Artillery then exits by itself.
     const exitBy = Date.now() + 30_000;
@@ -140,6 +214,20 @@ export async function runSoak(o: ResolvedSoakOptions, hooks: SoakHooks = {}): Pr
   const cyclesClean = counts.cyclesClean ?? 0;
   const cyclesAbrupt = counts.cyclesAbrupt ?? 0;
   const { fit, rssFit } = soakFits(series, o.fitFromSeconds);
+  let heapGrowth: SoakHeapGrowth | null = null;
+  if (snaps.length === 2) {
+    const [a, b] = snaps as [(typeof snaps)[0], (typeof snaps)[0]];
+    const d = diffHeapSnapshots(a.file, b.file);
+    heapGrowth = {
+      files: [a.file, b.file],
+      cycles: [a.at.cycles, b.at.cycles],
+      open: [a.at.open, b.at.open],
+      totalBytes: [d.totalBefore, d.totalAfter],
+      grew: d.grew,
+    };
+  } else if (o.heapSnapshots && error === null) {
+    error = `--heap-snapshots: ${snaps.length} of 2 heap snapshots taken (no sample with the population within 1 % of --clients)`;
+  }
   return {
     schemaVersion: SCHEMA_VERSION,
     kind: 'bench-soak',
@@ -172,6 +260,7 @@ export async function runSoak(o: ResolvedSoakOptions, hooks: SoakHooks = {}): Pr
     fit,
     rssFit,
     series,
+    heapGrowth,
     env: collectEnv(iso.record),
   };
 }

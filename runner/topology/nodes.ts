@@ -139,7 +139,13 @@ function adapterArgs(o: ResolvedRunOptions, nodeId: string, key: string): string
  * with --spread client on their own, each client connecting to one of them. With
  * cluster: one `bench serve` whose primary hands connections to N workers, sticky by session.
  */
-export async function startNodes(o: ResolvedRunOptions, iso: Isolation, runDir: string): Promise<NodeSet> {
+export async function startNodes(
+  o: ResolvedRunOptions,
+  iso: Isolation,
+  runDir: string,
+  /** more environment for every server process (bench soak's heap snapshot signal) */
+  serverEnv: Record<string, string> = {},
+): Promise<NodeSet> {
   // One tally for every node of the run (a cluster's workers log through their primary).
   const deliveries = new DeliveryTally();
   const lastClients = (nodeId: string): number | null => deliveries.byNode.get(nodeId)?.lastClients ?? null;
@@ -149,7 +155,7 @@ export async function startNodes(o: ResolvedRunOptions, iso: Isolation, runDir: 
     deflate: o.deflate,
     pingIntervalMs: o.pingIntervalMs,
     sio: o.sio,
-    env: wsNativeEnv(o.wsNative),
+    env: { ...wsNativeEnv(o.wsNative), ...serverEnv },
     host: iso.serverHost,
     prefix: iso.prefix('server'),
     deliveries,

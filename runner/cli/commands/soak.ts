@@ -28,6 +28,19 @@ export function formatSoak(r: SoakResult, file: string | null): string {
       `RSS: ${kib(r.rssFit.slopePer1000)} KiB per 1,000 (95 % CI ${kib(r.rssFit.ci95[0])}–${kib(r.rssFit.ci95[1])})`,
     );
   }
+  const h = r.heapGrowth;
+  if (h) {
+    lines.push(
+      `grew most between the heap snapshots (cycles ${h.cycles[0].toLocaleString('en-US')} → ${h.cycles[1].toLocaleString('en-US')}, clients ${h.open[0]} → ${h.open[1]}):`,
+    );
+    for (const g of h.grew.slice(0, 3)) {
+      const held = g.retainers.map((x) => `${x.via} ${x.count.toLocaleString('en-US')}`).join(', ');
+      lines.push(
+        `  ${g.name}: ${g.countAfter - g.countBefore >= 0 ? '+' : ''}${(g.countAfter - g.countBefore).toLocaleString('en-US')} objects, +${kib(g.bytesAfter - g.bytesBefore)} KiB; new ones held by ${held || '–'}`,
+      );
+    }
+    lines.push(`  snapshots: ${h.files.join(', ')}`);
+  }
   lines.push(`Result: ${file ?? 'the JSON printed on stdout'}`);
   return lines.join('\n');
 }
