@@ -118,9 +118,40 @@ export interface BarGroupsFigureData {
 
 export type FigureData = LineFigureData | BarFigureData | BarGroupsFigureData;
 
+/** One memory figure of a `bench soak` result: its samples and the line of its fit. */
+export interface SoakSeries {
+  name: string;
+  color: string;
+  /** the colour of the samples that were not fitted */
+  fade: string;
+  /** chart.js point style */
+  pointStyle: string;
+  /** samples before the fit starts (warm-up and fill), drawn faded; x cycles, y in the figure's unit */
+  warmup: XY[];
+  /** the samples fitted */
+  fitted: XY[];
+  /** the fitted line's two ends, over the fitted cycles; null when nothing was fitted */
+  line: [XY, XY] | null;
+  /** the line's legend and tooltip name, with its slope */
+  lineLabel: string;
+}
+
+/** A `bench soak` result: memory after a full GC against connection cycles. */
+export interface SoakFigureData {
+  kind: 'soak';
+  id: string;
+  figure: 'soak';
+  /** KiB or MiB (binary), what y is in */
+  unit: string;
+  yTitle: string;
+  series: SoakSeries[];
+}
+
 /** The JSON in the report page's `report-data` script element. */
 export interface ReportPageData {
   figures: FigureData[];
+  /** one per `bench soak` result, drawn in their own section */
+  soaks: SoakFigureData[];
 }
 
 export interface XY {

@@ -11,6 +11,8 @@
   type Point = import('./figure-data').ChartPoint;
   type Failure = import('./figure-data').ChartFailure;
   type StudyPoint = import('./figure-data').ChartStudyPoint;
+  type SoakSpec = import('./figure-data').SoakFigureData;
+  type XY = import('./figure-data').XY;
 
   /** A point as drawn, with what its tooltip and the study labels read. */
   interface Drawn {
@@ -475,15 +477,101 @@
     });
   }
 
-  const charts: ChartInstance[] = report.figures.map((spec) =>
-    spec.kind === 'bar'
-      ? buildBarChart(spec)
-      : spec.kind === 'bar-groups'
-        ? buildBarGroupsChart(spec)
-        : buildChart(spec),
-  );
+  // A bench soak: memory against connection cycles, each memory figure's samples (those before
+  // the fit faded) and its fitted line, on linear axes.
+  function buildSoakChart(spec: SoakSpec): ChartInstance {
+    const datasets: PageDataset[] = [];
+    for (const s of spec.series) {
+      const points = (label: string, role: string, data: XY[], color: string) => ({
+        label,
+        role,
+        data,
+        showLine: false,
+        pointStyle: s.pointStyle,
+        pointRadius: 3,
+        pointHoverRadius: 5,
+        borderColor: color,
+        backgroundColor: color,
+        order: 1,
+      });
+      if (s.warmup.length) datasets.push(points(s.name + ' (warm-up, not fitted)', 'soak-warmup', s.warmup, s.fade));
+      datasets.push(points(s.name, 'soak-fitted', s.fitted, s.color));
+      if (s.line) {
+        datasets.push({
+          label: s.lineLabel,
+          role: 'soak-fit',
+          data: s.line,
+          showLine: true,
+          pointRadius: 0,
+          pointHitRadius: 0,
+          pointStyle: 'line',
+          borderWidth: 2,
+          borderColor: s.color,
+          backgroundColor: s.color,
+          order: 0,
+        });
+      }
+    }
+    return new Chart(document.getElementById(spec.id) as HTMLCanvasElement, {
+      type: 'line',
+      data: { datasets },
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        interaction: { mode: 'nearest', intersect: true },
+        scales: {
+          x: {
+            type: 'linear',
+            min: 0,
+            title: { display: true, text: 'connection cycles (connections the server saw close)' },
+            ticks: { maxRotation: 0, callback: (v: number | string) => compact(Number(v)) },
+            grid: { color: '#e6e6e6' },
+          },
+          y: {
+            type: 'linear',
+            grace: '5%',
+            title: { display: true, text: spec.yTitle },
+            grid: { color: '#e6e6e6' },
+          },
+        },
+        plugins: {
+          legend: {
+            position: 'bottom',
+            // In dataset order, each memory figure's entries together (chart.js sorts by `order`).
+            labels: {
+              usePointStyle: true,
+              boxHeight: 8,
+              sort: (a: ChartLegendItem, b: ChartLegendItem) => a.datasetIndex - b.datasetIndex,
+            },
+          },
+          tooltip: {
+            callbacks: {
+              title: (items: ChartTooltipItem<PageDataset>[]) =>
+                items.length ? Math.round((items[0]!.raw as XY).x).toLocaleString('en-US') + ' cycles' : '',
+              label: (ctx: ChartTooltipItem<PageDataset>) =>
+                ctx.dataset.label + ': ' + fmt((ctx.raw as XY).y) + ' ' + spec.unit,
+            },
+          },
+        },
+      },
+    });
+  }
+
+  const charts: ChartInstance[] = [
+    ...report.figures.map((spec) =>
+      spec.kind === 'bar'
+        ? buildBarChart(spec)
+        : spec.kind === 'bar-groups'
+          ? buildBarGroupsChart(spec)
+          : buildChart(spec),
+    ),
+    ...report.soaks.map(buildSoakChart),
+  ];
   function toggle(id: string, test: (ds: PageDataset) => boolean): void {
-    const box = document.getElementById(id) as HTMLInputElement;
+    // A page of bench limit or soak results alone has no run figures and no checkboxes.
+    const box = document.getElementById(id) as HTMLInputElement | null;
+    if (!box) return;
     box.addEventListener('change', () => {
       for (const chart of charts) {
         chart.data.datasets.forEach((ds, i) => {

@@ -16,8 +16,10 @@ export const report: Command = {
     ]);
     const written = writeReport(o);
     const files = [written.html, written.markdown].filter(Boolean).join(', ');
-    const limits = written.limits ? `, ${written.limits} bench limit result${written.limits === 1 ? '' : 's'}` : '';
-    process.stderr.write(`report: ${written.cells} cells${limits} → ${files}\n`);
+    const results = (n: number | undefined, what: string) =>
+      n ? `, ${n} bench ${what} result${n === 1 ? '' : 's'}` : '';
+    const others = results(written.limits, 'limit') + results(written.soaks, 'soak');
+    process.stderr.write(`report: ${written.cells} cells${others} → ${files}\n`);
     return 0;
   },
 };

@@ -1,5 +1,5 @@
-import { limitsHtml } from './limits';
 /** `bench report --html`: one self-contained page of figures and tables. */
+import { limitsHtml } from './limits';
 import { rateRank, rateText, schemaVersionsOf, type LoadedReport } from '../read/read';
 import { cellsTable } from './cells-table';
 import { conditions } from './conditions';
@@ -15,6 +15,7 @@ import { flagReason, groupCells } from './metrics';
 import { fmtClients } from './numbers';
 import { pageStart } from './page';
 import { pageScripts } from './scripts';
+import { soakFigures, soaksHtml } from './soak';
 import { SOCKJS_FAILED_ABOVE, STUDY_2020_CITATION, STUDY_2020_POINTS } from './study-2020';
 
 function figureSection(view: FigureView, number: number): string {
@@ -44,8 +45,15 @@ ${failed}
 </section>`;
 }
 
+/** `1 bench limit result and 2 bench soak results.`, for a report without runs. */
+function othersLine(report: LoadedReport): string {
+  const n = (k: number, what: string) => (k ? [`${k} ${what} result${k === 1 ? '' : 's'}`] : []);
+  return `${[...n(report.limits.length, 'bench limit'), ...n(report.soaks.length, 'bench soak')].join(' and ')}.`;
+}
+
 function summaryLine(report: LoadedReport): string {
   const cells = report.cells;
+  if (cells.length === 0) return othersLine(report);
   const libs = [...new Set(cells.map((c) => c.series))];
   const levels = [...new Set(cells.map((c) => c.clients))].sort((a, b) => a - b);
   const scenarios = [...new Set(cells.map((c) => c.scenario))];
@@ -102,20 +110,9 @@ ul.versions { columns: 3 220px; padding-left: 20px; }
 code { font-size: 12.5px; background: #f6f8fa; padding: 0 3px; border-radius: 3px; }
 `;
 
-/** One self-contained HTML file: chart.js and the data inlined, nothing loaded from anywhere. */
-export function renderHtml(report: LoadedReport): string {
-  const groups = groupCells(report.cells);
-  const rates = arrivalRateFigure(report.cells);
-  const figures = [
-    ...FIGURES.map((def) => figureView(def, groups, report.cells)),
-    ...(rates ? [rates] : []),
-    ...broadcastFigures(report.cells),
-    ...dropFigures(report.cells),
-  ];
-  const title = 'realtime-bench report';
-  return `${pageStart(title, CSS, schemaVersionsOf(report))}
-<h1>${h(title)}: Socket.IO, SockJS and ws</h1>
-<p class="lead">${h(summaryLine(report))} Lines are medians across trials; points of errored or invalid runs are marked with a red ×. Click a legend entry to hide that line.</p>
+/** The lead, the figures against clients and the table of every run. */
+function runsPart(report: LoadedReport, figures: readonly FigureView[]): string {
+  return `<p class="lead">${h(summaryLine(report))} Lines are medians across trials; points of errored or invalid runs are marked with a red ×. Click a legend entry to hide that line.</p>
 <div class="controls">
 <label><input type="checkbox" id="toggle-study" checked> Show the 2020 study's published points</label>
 <label><input type="checkbox" id="toggle-bands" checked> Show the shaded bands (p90–p99; for memory idle–peak)</label>
@@ -130,11 +127,30 @@ ${figures.map((f, i) => figureSection(f, i + 1)).join('\n')}
 ${cellsTable(report.cells)}
 </section>
 ${deliverySection(report.cells)}
-${restartSection(report.cells)}
+${restartSection(report.cells)}`;
+}
+
+/** One self-contained HTML file: chart.js and the data inlined, nothing loaded from anywhere. */
+export function renderHtml(report: LoadedReport): string {
+  const groups = groupCells(report.cells);
+  const rates = arrivalRateFigure(report.cells);
+  const figures = [
+    ...FIGURES.map((def) => figureView(def, groups, report.cells)),
+    ...(rates ? [rates] : []),
+    ...broadcastFigures(report.cells),
+    ...dropFigures(report.cells),
+  ];
+  const title = 'realtime-bench report';
+  // Only bench limit or bench soak results: no run figures, no table of runs, no study to compare.
+  const runs = report.cells.length > 0;
+  return `${pageStart(title, CSS, schemaVersionsOf(report))}
+<h1>${h(title)}: Socket.IO, SockJS and ws</h1>
+${runs ? runsPart(report, figures) : `<p class="lead">${h(summaryLine(report))}</p>`}
 ${limitsHtml(report.limits)}
+${soaksHtml(report.soaks)}
 ${conditions(report)}
-${studySection()}
-${pageScripts('report-page', { figures: figures.map((f) => f.data) })}
+${runs ? studySection() : ''}
+${pageScripts('report-page', { figures: runs ? figures.map((f) => f.data) : [], soaks: soakFigures(report.soaks) })}
 </body>
 </html>
 `;

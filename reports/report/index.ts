@@ -58,12 +58,22 @@ export type ReportFormat = (report: LoadedReport) => string;
 /** Each format `bench report` writes, by its flag, in the order written. */
 const FORMATS: Record<'html' | 'markdown', ReportFormat> = { html: renderHtml, markdown: renderMarkdown };
 
+/** What `writeReport` read and wrote: counts of results (limits and soaks when any), the files. */
+export interface WrittenReport {
+  cells: number;
+  limits?: number;
+  soaks?: number;
+  html?: string;
+  markdown?: string;
+}
+
 /** Loads the inputs, renders what was asked for and writes each file whole or not at all. */
-export function writeReport(o: ReportOptions): { cells: number; limits?: number; html?: string; markdown?: string } {
+export function writeReport(o: ReportOptions): WrittenReport {
   const report = loadInputs(o.inputs);
-  const written: { cells: number; limits?: number; html?: string; markdown?: string } = {
+  const written: WrittenReport = {
     cells: report.cells.length,
     ...(report.limits.length > 0 && { limits: report.limits.length }),
+    ...(report.soaks.length > 0 && { soaks: report.soaks.length }),
   };
   for (const [flag, render] of Object.entries(FORMATS) as [keyof typeof FORMATS, ReportFormat][]) {
     const file = o[flag];

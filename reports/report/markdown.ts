@@ -16,6 +16,7 @@ import {
   type CellNumbers,
 } from './metrics';
 import { flapRows, restartRows } from './drops';
+import { soaksMarkdown } from './soak';
 
 /** Packages that are the library under test, for the conditions footer. */
 const LIB_PACKAGES: Record<string, string[]> = {
@@ -233,6 +234,7 @@ export function renderMarkdown(report: LoadedReport): string {
   }
   out.push(...dropsMarkdown(report.cells));
   if (report.limits.length) out.push(limitsMarkdown(report.limits));
+  out.push(...soaksMarkdown(report.soaks));
   out.push(footer(report), '');
   return out.join('\n');
 }
