@@ -194,7 +194,10 @@ export function compareRuns(
     }
   }
   const soakThresholdPer1000 = options.soakThresholdPer1000 ?? GATE_SOAK_THRESHOLD_PER_1000;
-  const soaks = compareSoaks(baselineRuns.soaks, currentRuns.soaks, soakThresholdPer1000, ignore, failures, notes);
+  const soakFailures: GateFailure[] = [];
+  const soaks = compareSoaks(baselineRuns.soaks, currentRuns.soaks, soakThresholdPer1000, ignore, soakFailures, notes);
+  const runFailures = [...failures];
+  failures.push(...soakFailures);
   const all = cells.flatMap((x) => x.comparisons);
   if (all.length === 0 && soaks.length === 0 && failures.length === 0) {
     failures.push({
@@ -205,38 +208,45 @@ export function compareRuns(
     });
   }
   const gated = all.filter((x) => x.gated).length;
-  const regressed = all.filter((x) => x.regressed).length + soaks.filter((x) => x.regressed).length;
+  const regressed = all.filter((x) => x.regressed).length;
   const unsure = all.filter((x) => x.unsure).length;
+  const soaksRegressed = soaks.filter((x) => x.regressed).length;
   const soaksUnsure = soaks.filter((x) => x.unsure).length;
-  const verdict = regressed > 0 || failures.length > 0 ? 'regression' : unsure + soaksUnsure > 0 ? 'unsure' : 'pass';
+  const verdict =
+    regressed + soaksRegressed > 0 || failures.length > 0 ? 'regression' : unsure + soaksUnsure > 0 ? 'unsure' : 'pass';
   const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+  // Each kind of input has its part of the summary; a gate given neither says what runs would.
+  const soakInputs = baselineRuns.soaks.length + currentRuns.soaks.length > 0;
+  const runInputs = all.length > 0 || baselineRuns.cells.length + currentRuns.cells.length > 0 || !soakInputs;
   const parts: string[] = [];
-  if (all.length || !soaks.length) {
-    const runsRegressed = regressed - soaks.filter((x) => x.regressed).length;
+  if (runInputs) {
     parts.push(
-      all.length && !gated ? 'nothing could be gated' : `${runsRegressed} of ${gated} gated comparisons regressed`,
+      all.length && !gated ? 'nothing could be gated' : `${regressed} of ${gated} gated comparisons regressed`,
     );
   }
-  if (soaks.length) {
-    parts.push(`${soaks.filter((x) => x.regressed).length} of ${plural(soaks.length, 'soak comparison')} regressed`);
-  }
   if (unsure) parts.push(`${unsure} unsure (beyond the threshold, but the trials cannot tell it from noise)`);
+  if (gated < all.length) parts.push(`${all.length - gated} not gated (too few trials)`);
+  if (soakInputs) parts.push(`${soaksRegressed} of ${plural(soaks.length, 'soak comparison')} regressed`);
   if (soaksUnsure) {
     parts.push(
       `${plural(soaksUnsure, 'soak')} unsure (the slopes' intervals too wide to tell a change of the threshold)`,
     );
   }
-  if (gated < all.length) parts.push(`${all.length - gated} not gated (too few trials)`);
-  const kinds = (k: GateFailure['kind']) => failures.filter((f) => f.kind === k).length;
-  if (kinds('invalid')) parts.push(`${kinds('invalid')} unusable current run${kinds('invalid') === 1 ? '' : 's'}`);
-  if (kinds('missing'))
-    parts.push(`${kinds('missing')} baseline cell${kinds('missing') === 1 ? '' : 's'} missing in current`);
-  if (kinds('empty')) parts.push('nothing compared');
+  const kinds = (list: GateFailure[], k: GateFailure['kind']) => list.filter((f) => f.kind === k).length;
+  const invalid = kinds(runFailures, 'invalid');
+  const missing = kinds(runFailures, 'missing');
+  if (invalid) parts.push(`${plural(invalid, 'unusable current run')}`);
+  if (missing) parts.push(`${plural(missing, 'baseline cell')} missing in current`);
+  const invalidSoaks = kinds(soakFailures, 'invalid');
+  const missingSoaks = kinds(soakFailures, 'missing');
+  if (invalidSoaks) parts.push(plural(invalidSoaks, 'unusable current soak'));
+  if (missingSoaks) parts.push(`${plural(missingSoaks, 'baseline soak')} missing in current`);
+  if (kinds(failures, 'empty')) parts.push('nothing compared');
   const runArgs = manifestRunArgs((currentRuns.manifest ?? baselineRuns.manifest)?.options);
   const untested = cells.filter((x) => x.mode === 'thresholds');
   const scope = [
-    ...(cells.length || !soaks.length ? [plural(cells.length, 'cell')] : []),
-    ...(soaks.length ? [plural(soaks.length, 'soak pair')] : []),
+    ...(runInputs ? [plural(cells.length, 'cell')] : []),
+    ...(soakInputs ? [plural(soaks.length, 'soak pair')] : []),
   ];
   return {
     verdict,

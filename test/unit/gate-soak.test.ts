@@ -217,6 +217,7 @@ describe('bench gate on two soaks: what fails and what is a note', () => {
         { kind: 'invalid', cell: 'soak ws · 200 clients × 50/s', message: `current soak ${file}: ${why}` },
       ]);
       assert.equal(r.verdict, 'regression');
+      assert.equal(r.summary, 'regression: 0 of 0 soak comparisons regressed, 1 unusable current soak (0 soak pairs)');
       assert.equal(gateExitCode(r), 1);
     }
   });
@@ -246,6 +247,10 @@ describe('bench gate on two soaks: what fails and what is a note', () => {
       },
     ]);
     assert.deepEqual(r.notes, ['new in current, not compared: soak ws · 200 clients × 100/s (1 soak)']);
+    assert.equal(
+      r.summary,
+      'regression: 0 of 0 soak comparisons regressed, 1 baseline soak missing in current (0 soak pairs)',
+    );
     assert.equal(gateExitCode(r), 1);
   });
 
@@ -340,7 +345,7 @@ describe('bench gate on two soaks: pairing', () => {
     assert.equal(r.verdict, 'regression');
     assert.match(
       r.summary,
-      /^regression: 0 of \d+ gated comparisons regressed, 1 of 1 soak comparison regressed, .*\(1 cell, 1 soak pair\)$/,
+      /^regression: 0 of \d+ gated comparisons regressed, \d+ not gated \(too few trials\), 1 of 1 soak comparison regressed \(1 cell, 1 soak pair\)$/,
     );
   });
 });
