@@ -5,7 +5,7 @@ export const gate: Command = {
   name: 'gate',
   usage: 'gate',
   describe:
-    'compare current runs with a baseline; exit 1 on a regression, "unsure" when the trials cannot tell (for CI)',
+    'compare current runs (and soaks, on their leak slope) with a baseline; exit 1 on a regression, "unsure" when the trials cannot tell (for CI)',
   flags: GATE_FLAGS,
   run(a) {
     const gate = require('../gate/gate') as typeof import('../gate/gate');
@@ -21,6 +21,7 @@ export const gate: Command = {
         current: a.current,
         threshold: a.threshold,
         ignoreOption: a.ignoreOption,
+        soakThreshold: a.soakThreshold,
       }),
     );
     if (typeof a.markdown === 'string') writeFileAtomic(a.markdown, GATE_FORMATS.markdown(report));

@@ -1,5 +1,6 @@
 /** The texts every gate format shows for one comparison, so the formats never disagree. */
-import { worseDirection, type GateCell, type GateComparison, type GateReport } from './gate';
+import { worseDirection, type GateCell, type GateComparison, type GateReport, type GateSoakComparison } from './gate';
+import { kibInterval, kibText, signedKib } from './soaks';
 import { bytes, count, fmt, signedPct } from '../../runner/metrics/units';
 
 export function value(v: number | null, unit: GateComparison['unit']): string {
@@ -48,9 +49,43 @@ export function resultText(x: GateComparison, alpha: number): string {
 export function trialLines(r: GateReport): string[] {
   const lines = modeLines(r);
   for (const c of r.moreTrials) lines.push(`for a test, run each side with ${r.trialsNeeded} trials: ${c}`);
-  if (r.verdict === 'unsure') lines.push(UNSURE_HINT);
+  if (r.verdict === 'unsure' && r.cells.some((c) => c.comparisons.some((x) => x.unsure))) lines.push(UNSURE_HINT);
+  if (r.verdict === 'unsure' && r.soaks.some((x) => x.unsure)) lines.push(SOAK_UNSURE_HINT);
   return lines;
 }
+
+/** `3 runs`, or `0 runs, 1 soak` when a side has soaks. */
+export const sideCounts = (side: GateReport['baseline']) =>
+  side.soaks ? `${side.runs} runs, ${side.soaks} soak${side.soaks === 1 ? '' : 's'}` : `${side.runs} runs`;
+
+/** What to do when two soaks cannot tell. */
+export const SOAK_UNSURE_HINT =
+  "to decide, soak both sides longer: a slope's interval narrows as the cycles grow (docs/gate-and-capacity.md#gating-a-leak-two-soaks)";
+
+/** A soak pair's outcome: `REGRESSED`, `improved`, `same`, `UNSURE (…)`. */
+export function soakResultText(x: GateSoakComparison): string {
+  if (x.outcome === 'regressed') return 'REGRESSED';
+  if (x.outcome === 'unsure') return `UNSURE (${x.reason.replace(/^unsure: /, '')})`;
+  return x.outcome;
+}
+
+/** `+64,498 KiB per 1,000 (95 % CI 64,375 to 64,621)`: one side's slope. */
+export const soakSlopeText = (s: GateSoakComparison['baseline'], unit = ' KiB per 1,000') =>
+  `${signedKib(s.slopePer1000)}${unit} (95 % CI ${kibInterval(s.ci95)})`;
+
+/** `+64,483 (95 % CI 64,309 to 64,657)`: the difference of the slopes. */
+export const soakDifferenceText = (x: GateSoakComparison) =>
+  `${signedKib(x.differencePer1000)} (95 % CI ${kibInterval(x.differenceCi95)})`;
+
+/** `±16`: the allowed difference, KiB per 1,000. */
+export const soakLimitText = (x: GateSoakComparison) => `±${kibText(x.thresholdPer1000)}`;
+
+/**
+ * One line per soak pair: `soak ws · 200 clients × 200/s: heap+external +64,498 KiB per 1,000
+ * (95 % CI …) vs baseline +14.7 (95 % CI …); difference +64,483 (95 % CI …), limit ±16: REGRESSED`.
+ */
+export const soakLine = (x: GateSoakComparison) =>
+  `${x.label}: heap+external ${soakSlopeText(x.current)} vs baseline ${soakSlopeText(x.baseline, '')}; difference ${soakDifferenceText(x)}, limit ${soakLimitText(x)}: ${soakResultText(x)}`;
 
 /** What to do when the folders cannot tell. */
 export const UNSURE_HINT =

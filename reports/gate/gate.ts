@@ -17,10 +17,12 @@ import {
   GATE_MIN_CHANGE_BYTES,
   GATE_MIN_CHANGE_MS,
   GATE_MIN_TRIALS,
+  GATE_SOAK_THRESHOLD_PER_1000,
   type GateOptions,
 } from './options';
 import { OPTION_FIELDS, idOf, keyOf, labeller, unusable, type GateKey } from './pairing';
 import type { GateCell, GateFailure, GateReport } from './report';
+import { compareSoaks } from './soaks';
 import {
   decide,
   isTestable,
@@ -36,6 +38,7 @@ import {
 export * from './options';
 export * from './pairing';
 export * from './report';
+export * from './soaks';
 
 const cellName = (c: ReportCell) => `trial ${c.trial} (${c.file})`;
 
@@ -55,7 +58,10 @@ function sweepCommands(cells: readonly GateCell[], trials: number, runArgs: read
   });
 }
 
-/** Compares loaded runs. Pure: nothing is read or written. Throws a UsageError when the machines differ. */
+/**
+ * Compares loaded runs, and loaded soaks on their leak slope (soaks.ts). Pure: nothing is read or
+ * written. Throws a UsageError when the machines differ.
+ */
 export function compareRuns(
   baselineRuns: LoadedReport,
   currentRuns: LoadedReport,
@@ -187,36 +193,76 @@ export function compareRuns(
       if (why) failures.push({ kind: 'invalid', cell: name, message: `current ${cellName(x)}: ${why}` });
     }
   }
+  const soakThresholdPer1000 = options.soakThresholdPer1000 ?? GATE_SOAK_THRESHOLD_PER_1000;
+  const soakFailures: GateFailure[] = [];
+  const soaks = compareSoaks(baselineRuns.soaks, currentRuns.soaks, soakThresholdPer1000, ignore, soakFailures, notes);
+  const runFailures = [...failures];
+  failures.push(...soakFailures);
   const all = cells.flatMap((x) => x.comparisons);
-  if (all.length === 0 && failures.length === 0) {
+  if (all.length === 0 && soaks.length === 0 && failures.length === 0) {
     failures.push({
       kind: 'empty',
       cell: '–',
       message:
-        'nothing compared: no usable current run matches a baseline run. Check that both sides ran the same options.',
+        'nothing compared: no usable current run or soak matches a baseline one. Check that both sides ran the same options.',
     });
   }
   const gated = all.filter((x) => x.gated).length;
   const regressed = all.filter((x) => x.regressed).length;
   const unsure = all.filter((x) => x.unsure).length;
-  const verdict = regressed > 0 || failures.length > 0 ? 'regression' : unsure > 0 ? 'unsure' : 'pass';
-  const parts = [
-    all.length && !gated ? 'nothing could be gated' : `${regressed} of ${gated} gated comparisons regressed`,
-  ];
+  const soaksRegressed = soaks.filter((x) => x.regressed).length;
+  const soaksUnsure = soaks.filter((x) => x.unsure).length;
+  const verdict =
+    regressed + soaksRegressed > 0 || failures.length > 0 ? 'regression' : unsure + soaksUnsure > 0 ? 'unsure' : 'pass';
+  const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+  // Each kind of input has its part of the summary; a gate given neither says what runs would.
+  const soakInputs = baselineRuns.soaks.length + currentRuns.soaks.length > 0;
+  const runInputs = all.length > 0 || baselineRuns.cells.length + currentRuns.cells.length > 0 || !soakInputs;
+  const parts: string[] = [];
+  if (runInputs) {
+    parts.push(
+      all.length && !gated ? 'nothing could be gated' : `${regressed} of ${gated} gated comparisons regressed`,
+    );
+  }
   if (unsure) parts.push(`${unsure} unsure (beyond the threshold, but the trials cannot tell it from noise)`);
   if (gated < all.length) parts.push(`${all.length - gated} not gated (too few trials)`);
-  const kinds = (k: GateFailure['kind']) => failures.filter((f) => f.kind === k).length;
-  if (kinds('invalid')) parts.push(`${kinds('invalid')} unusable current run${kinds('invalid') === 1 ? '' : 's'}`);
-  if (kinds('missing'))
-    parts.push(`${kinds('missing')} baseline cell${kinds('missing') === 1 ? '' : 's'} missing in current`);
-  if (kinds('empty')) parts.push('nothing compared');
+  if (soakInputs) parts.push(`${soaksRegressed} of ${plural(soaks.length, 'soak comparison')} regressed`);
+  if (soaksUnsure) {
+    parts.push(
+      `${plural(soaksUnsure, 'soak')} unsure (the slopes' intervals too wide to tell a change of the threshold)`,
+    );
+  }
+  const kinds = (list: GateFailure[], k: GateFailure['kind']) => list.filter((f) => f.kind === k).length;
+  const invalid = kinds(runFailures, 'invalid');
+  const missing = kinds(runFailures, 'missing');
+  if (invalid) parts.push(`${plural(invalid, 'unusable current run')}`);
+  if (missing) parts.push(`${plural(missing, 'baseline cell')} missing in current`);
+  const invalidSoaks = kinds(soakFailures, 'invalid');
+  const missingSoaks = kinds(soakFailures, 'missing');
+  if (invalidSoaks) parts.push(plural(invalidSoaks, 'unusable current soak'));
+  if (missingSoaks) parts.push(`${plural(missingSoaks, 'baseline soak')} missing in current`);
+  if (kinds(failures, 'empty')) parts.push('nothing compared');
   const runArgs = manifestRunArgs((currentRuns.manifest ?? baselineRuns.manifest)?.options);
   const untested = cells.filter((x) => x.mode === 'thresholds');
+  const scope = [
+    ...(runInputs ? [plural(cells.length, 'cell')] : []),
+    ...(soakInputs ? [plural(soaks.length, 'soak pair')] : []),
+  ];
   return {
     verdict,
-    summary: `${verdict}: ${parts.join(', ')} (${cells.length} cell${cells.length === 1 ? '' : 's'})`,
-    baseline: { inputs: baselineRuns.inputs, runs: baselineRuns.cells.length, machines: machines.baseline },
-    current: { inputs: currentRuns.inputs, runs: currentRuns.cells.length, machines: machines.current },
+    summary: `${verdict}: ${parts.join(', ')} (${scope.join(', ')})`,
+    baseline: {
+      inputs: baselineRuns.inputs,
+      runs: baselineRuns.cells.length,
+      soaks: baselineRuns.soaks.length,
+      machines: machines.baseline,
+    },
+    current: {
+      inputs: currentRuns.inputs,
+      runs: currentRuns.cells.length,
+      soaks: currentRuns.soaks.length,
+      machines: machines.current,
+    },
     warning: machines.warning,
     thresholds: { ...s.thresholds },
     alpha: s.alpha,
@@ -228,6 +274,8 @@ export function compareRuns(
     minChangeMs: s.minChangeMs,
     minChangeBytes: s.minChangeBytes,
     cells,
+    soaks,
+    soakThresholdPer1000,
     failures,
     notes,
   };

@@ -1,6 +1,17 @@
 import type { GateReport } from './gate';
 import { pValueText } from '../../runner/metrics/units';
-import { change, effectText, intervalText, limit, resultText, value } from './cells';
+import {
+  change,
+  effectText,
+  intervalText,
+  limit,
+  resultText,
+  soakDifferenceText,
+  soakLimitText,
+  soakLine,
+  soakResultText,
+  value,
+} from './cells';
 
 /** Escapes text for XML content and attributes, dropping characters XML 1.0 cannot hold. */
 export function escapeXml(text: unknown): string {
@@ -15,7 +26,8 @@ export function escapeXml(text: unknown): string {
 
 /**
  * JUnit XML: one testsuite per cell, one testcase per metric, a <failure> for each regression and
- * <skipped> for a metric the trials could not gate or could not tell from noise (unsure).
+ * <skipped> for a metric the trials could not gate or could not tell from noise (unsure); a
+ * `soaks` testsuite with one testcase per soak pair, failed when regressed, skipped when unsure.
  */
 export function formatGateJUnit(r: GateReport): string {
   const x = escapeXml;
@@ -41,6 +53,23 @@ export function formatGateJUnit(r: GateReport): string {
     failed += f;
     suites.push(
       `  <testsuite name="${x(cell.label)}" tests="${cases.length}" failures="${f}" errors="0" skipped="${skipped}">\n${properties}${cases.join('\n')}\n  </testsuite>`,
+    );
+  }
+  if (r.soaks.length) {
+    const cases = r.soaks.map((c) => {
+      const body = c.regressed
+        ? `\n      <failure type="regression" message="${x(`heap+external per 1,000 connections ${soakDifferenceText(c)} (limit ${soakLimitText(c)}): ${soakResultText(c)}`)}">${x(`${soakLine(c)}; ${c.reason}`)}</failure>\n    `
+        : c.unsure
+          ? `\n      <skipped message="${x(c.reason)}"/>\n    `
+          : '';
+      return `    <testcase classname="bench.gate.soaks" name="${x(c.label)}" time="0">${body}</testcase>`;
+    });
+    const f = r.soaks.filter((c) => c.regressed).length;
+    const skipped = r.soaks.filter((c) => c.unsure).length;
+    tests += cases.length;
+    failed += f;
+    suites.push(
+      `  <testsuite name="soaks" tests="${cases.length}" failures="${f}" errors="0" skipped="${skipped}">\n${properties}${cases.join('\n')}\n  </testsuite>`,
     );
   }
   if (r.failures.length) {

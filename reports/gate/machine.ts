@@ -77,7 +77,11 @@ export function machineDifferences(baseline: readonly Machine[], current: readon
 
 /** The machines of both sides; throws unless they match or `allow` is set, when it warns instead. */
 export function checkMachines(b: LoadedReport, c: LoadedReport, allow: boolean, notes: string[]) {
-  const of = (r: LoadedReport) => r.cells.filter((x) => x.result).map((x) => machineOf(x.result));
+  // A soak's env is a run's: its machine must match too.
+  const of = (r: LoadedReport) => [
+    ...r.cells.filter((x) => x.result).map((x) => machineOf(x.result)),
+    ...r.soaks.map((x) => machineOf(x.result)),
+  ];
   const known = (ms: (Machine | null)[]) => ms.filter((m): m is Machine => m !== null);
   const all = [...of(b), ...of(c)];
   const unknown = all.filter((m) => m === null).length;

@@ -67,6 +67,23 @@ export const GATE_ALPHA = 0.05;
 export const GATE_MIN_TRIALS = 3;
 
 /**
+ * How much faster the current server's heap + external after GC may grow per connection than the
+ * baseline's before two soaks are a regression: bytes per 1,000 connection cycles (16 KiB per
+ * 1,000 is 16 bytes a connection). `--soak-threshold` gives it in KiB per 1,000.
+ *
+ * Why 16: it is a leak worth failing a build for (a server cycling 100 connections a second
+ * grows by about 130 MiB a day), and two soaks of the length CI can afford can decide it either
+ * way. A 5-minute soak at 50/s (15,000 cycles) should have a detection floor of about 5–10 KiB
+ * per 1,000 (an estimate, not yet measured: scaling the 20 s test soak's 62 by its cycles and
+ * samples gives less), so each side's standard error is about 2–4 and the difference's 95 %
+ * interval about ±5–10: inside ±16 for two equal servers ("same"), above 16 for a leak of a few
+ * dozen bytes a connection. A smaller T would leave 5-minute soaks "unsure" on unchanged code.
+ * A fresh ws server's own warm-up tail (15–45 KiB per 1,000 after a 10 s warm-up, seen here) is
+ * on both sides alike and cancels in the difference, when both soaks warm up as long.
+ */
+export const GATE_SOAK_THRESHOLD_PER_1000 = 16 * 1024;
+
+/**
  * The thresholds to use: the defaults, overridden by `metric=pct` texts (each may hold several,
  * separated by commas). A metric given twice is an error.
  */
@@ -105,6 +122,8 @@ export interface GateOptions {
    * `machine` compares runs of different machines, with a warning, instead of refusing
    */
   ignore?: GateIgnore[];
+  /** two soaks' allowed difference of slope, bytes per 1,000 cycles; see {@link GATE_SOAK_THRESHOLD_PER_1000} */
+  soakThresholdPer1000?: number;
 }
 
 function stringList(raw: unknown): string[] {
@@ -119,6 +138,7 @@ export function resolveGateOptions(raw: {
   current?: unknown;
   threshold?: unknown;
   ignoreOption?: unknown;
+  soakThreshold?: unknown;
 }): GateOptions {
   const baseline = stringList(raw.baseline);
   const current = stringList(raw.current);
@@ -140,5 +160,23 @@ export function resolveGateOptions(raw: {
     }
     return f as GateIgnore;
   });
-  return { baseline, current, thresholds: resolveThresholds(stringList(raw.threshold)), ignore };
+  return {
+    baseline,
+    current,
+    thresholds: resolveThresholds(stringList(raw.threshold)),
+    ignore,
+    ...(raw.soakThreshold !== undefined && { soakThresholdPer1000: soakThreshold(raw.soakThreshold) }),
+  };
+}
+
+/** `--soak-threshold KIB_PER_1000`, a number 0 or more, to bytes per 1,000 cycles. */
+function soakThreshold(raw: unknown): number {
+  const text = String(Array.isArray(raw) ? raw[raw.length - 1] : raw).trim();
+  const kib = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+  if (!Number.isFinite(kib) || kib > 1_000_000) {
+    throw new UsageError(
+      `--soak-threshold must be KiB per 1,000 connections, a number from 0 to 1000000 (got "${text}"). Example: --soak-threshold ${GATE_SOAK_THRESHOLD_PER_1000 / 1024}`,
+    );
+  }
+  return kib * 1024;
 }

@@ -3,6 +3,7 @@ import type { Interval } from '../stats';
 import type { Machine } from './machine';
 import type { GateMetric, MetricKind } from './options';
 import type { GateKey } from './pairing';
+import type { SoakKey } from './soaks';
 
 /** One metric of one cell, baseline against current. */
 export interface GateComparison {
@@ -63,6 +64,50 @@ export interface GateCell {
   comparisons: GateComparison[];
 }
 
+/** One side of a soak comparison: the `bench soak` result compared and its heap + external slope. */
+export interface GateSoakSide {
+  file: string;
+  /** heap used + external after GC against connection cycles, bytes per 1,000 cycles */
+  slopePer1000: number;
+  /** the fit's 95 % interval, bytes per 1,000 cycles */
+  ci95: [number, number];
+  /** the slope's standard error read back from its interval: (hi − lo) / 2 / 1.96 */
+  standardError: number;
+  /** the smallest slope the soak would have found, bytes per 1,000 cycles */
+  detectablePer1000: number;
+  cyclesCompleted: number;
+  durationSeconds: number;
+  warmupSeconds: number;
+  /** the test-only leak switch (0: off); not part of the pairing */
+  retainPerConnectionBytes: number;
+}
+
+/** Two soaks of one configuration: does the current server leak more per connection? */
+export interface GateSoakComparison {
+  /** stable identity of the key (JSON of its fields) */
+  id: string;
+  /** `soak ws · 200 clients × 200/s` */
+  label: string;
+  key: SoakKey;
+  baseline: GateSoakSide;
+  current: GateSoakSide;
+  /** current slope − baseline slope, bytes per 1,000 cycles */
+  differencePer1000: number;
+  /** its 95 % interval: ± 1.96 √(SEb² + SEc²) */
+  differenceCi95: [number, number];
+  /** the allowed difference either way, bytes per 1,000 cycles */
+  thresholdPer1000: number;
+  /**
+   * `regressed`: the whole interval above the threshold; `improved`: wholly below minus it;
+   * `same`: wholly within ± it; `unsure`: none of these
+   */
+  outcome: 'regressed' | 'improved' | 'same' | 'unsure';
+  regressed: boolean;
+  unsure: boolean;
+  /** why, in a few words, with the numbers */
+  reason: string;
+}
+
 /** Something that fails the gate besides a regressed metric. */
 export interface GateFailure {
   kind: 'invalid' | 'missing' | 'empty';
@@ -76,8 +121,9 @@ export interface GateReport {
   verdict: 'pass' | 'unsure' | 'regression';
   /** one line: the verdict and why */
   summary: string;
-  baseline: { inputs: string[]; runs: number; machines: Machine[] };
-  current: { inputs: string[]; runs: number; machines: Machine[] };
+  /** `runs`: `bench run` results read; `soaks`: `bench soak` results read */
+  baseline: { inputs: string[]; runs: number; soaks: number; machines: Machine[] };
+  current: { inputs: string[]; runs: number; soaks: number; machines: Machine[] };
   /** `WARNING: baseline and current ran on different machines: …` (with --ignore-option machine); else null */
   warning: string | null;
   thresholds: Record<GateMetric, number>;
@@ -94,6 +140,10 @@ export interface GateReport {
   minChangeMs: number;
   minChangeBytes: number;
   cells: GateCell[];
+  /** two soaks per configuration, compared on their leak slope */
+  soaks: GateSoakComparison[];
+  /** the allowed difference of two soaks' slopes, bytes per 1,000 connection cycles */
+  soakThresholdPer1000: number;
   failures: GateFailure[];
   /** what was left out and why, new cells in current: not failures */
   notes: string[];

@@ -318,6 +318,11 @@ export const GATE_FLAGS: FlagTable = {
   'ignore-option': str('pair cells across this run option, to compare two configurations (e.g. deflate)', {
     array: true,
   }),
+  // No default here: it lives beside the gate's other thresholds (reports/gate/options.ts), which
+  // this table must not import (the lean `bench serve` entry reads it).
+  'soak-threshold': str(
+    "KIB_PER_1000: how much faster than the baseline's a soak's heap + external may grow per 1,000 connections before it is a regression (default in docs/gate-and-capacity.md)",
+  ),
   markdown: str('write a Markdown summary (for a PR comment) here'),
   junit: str('write a JUnit XML report (one test case per cell and metric) here'),
   json: bool('print the gate report JSON on stdout'),
