@@ -17,6 +17,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SoakFit, SoakResult } from '../runner/result/soak-schema';
+import { kibNumber as kib } from '../runner/metrics/units';
 import { arg, BIN, machine } from './common';
 
 const clients = arg('clients', '1000');
@@ -47,7 +48,6 @@ if (unknown.length) {
 const outDir = path.resolve(__dirname, '../../bench/results', `${new Date().toISOString().replace(/[:.]/g, '-')}-soak`);
 fs.mkdirSync(outDir, { recursive: true });
 
-const kib = (b: number) => (b / 1024).toLocaleString('en-US', { maximumFractionDigits: 1, minimumFractionDigits: 1 });
 const slope = (f: SoakFit | null) => (f ? `${kib(f.slopePer1000)} (${kib(f.ci95[0])} … ${kib(f.ci95[1])})` : '–');
 const mib = (b: number | null | undefined) => (typeof b === 'number' ? (b / 2 ** 20).toFixed(1) : '–');
 

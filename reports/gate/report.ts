@@ -3,7 +3,6 @@ import type { Interval } from '../stats';
 import type { Machine } from './machine';
 import type { GateMetric, MetricKind } from './options';
 import type { GateKey } from './pairing';
-import type { SoakKey } from './soaks';
 
 /** One metric of one cell, baseline against current. */
 export interface GateComparison {
@@ -62,6 +61,22 @@ export interface GateCell {
   /** one line: what decides in this cell and why */
   modeNote: string;
   comparisons: GateComparison[];
+}
+
+/**
+ * The soak options that change what is measured: soaks pair only when all of them match. Not the
+ * duration (the slope is per connection; a longer soak narrows its interval, which the decision
+ * uses) and not the test-only leak switch (`retainPerConnectionBytes`): as the run gate leaves
+ * `serverTest` (`--echo-delay`, `--retain-per-connection`) out of its key, a soak with an
+ * injected leak pairs with one without, which is how the gate is shown to catch a leak.
+ */
+export interface SoakKey {
+  lib: string;
+  clients: number;
+  churnPerSecond: number;
+  transport: string;
+  deflate: boolean;
+  abruptShare: number;
 }
 
 /** One side of a soak comparison: the `bench soak` result compared and its heap + external slope. */

@@ -8,23 +8,9 @@ import type { SoakFit, SoakResult } from '../../runner/result/soak-schema';
 import { count } from '../../runner/metrics/units';
 import type { LoadedSoak } from '../read/read';
 import type { GateIgnore } from './pairing';
-import type { GateFailure, GateSoakComparison, GateSoakSide } from './report';
+import type { GateFailure, GateSoakComparison, GateSoakSide, SoakKey } from './report';
 
-/**
- * The soak options that change what is measured: soaks pair only when all of them match. Not the
- * duration (the slope is per connection; a longer soak narrows its interval, which the decision
- * uses) and not the test-only leak switch (`retainPerConnectionBytes`): as the run gate leaves
- * `serverTest` (`--echo-delay`, `--retain-per-connection`) out of its key, a soak with an
- * injected leak pairs with one without, which is how the gate is shown to catch a leak.
- */
-export interface SoakKey {
-  lib: string;
-  clients: number;
-  churnPerSecond: number;
-  transport: string;
-  deflate: boolean;
-  abruptShare: number;
-}
+export type { SoakKey };
 
 const SOAK_KEY_FIELDS = [
   'lib',

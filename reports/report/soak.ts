@@ -5,8 +5,7 @@
 import type { LoadedSoak } from '../read/read';
 import type { SoakFit, SoakResult, SoakSample } from '../../runner/result/soak-schema';
 import type { SoakFigureData, SoakSeries, XY } from '../browser/figure-data';
-import { bytes, count, KIB, MIB } from '../../runner/metrics/units';
-import { kib } from '../../runner/run/soak-verdict';
+import { bytes, count, KIB, kibNumber as kib, MIB } from '../../runner/metrics/units';
 import { escapeHtml as h, escapeMarkdown as md } from './escape';
 import { LIB_COLORS, rgba } from './styles';
 

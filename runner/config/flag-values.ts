@@ -1,6 +1,8 @@
 // Checks of one flag's raw value, shared by the `bench run` option resolvers. Each error names
 // the flag, what it takes and an example.
+import { TRANSPORTS, type Lib, type Transport } from 'artillery-engine-bench/protocol';
 import { UsageError } from '../errors';
+import { RUN_DEFAULTS } from './defaults';
 
 export function wholeNumber(flag: string, raw: unknown, min: number, max: number, example: string): number {
   const text = String(raw).trim();
@@ -29,4 +31,15 @@ export function fraction(flag: string, raw: string | number | undefined, fallbac
     throw new UsageError(`--${flag} must be a number from 0 to 1 (got "${String(raw)}"). Example: --${flag} 0.5`);
   }
   return n;
+}
+
+/** `--transport`: Socket.IO's only (websocket, or polling then upgrade); every other library uses websocket. */
+export function resolveTransport(raw: string | undefined, lib: Lib): Transport {
+  const transport = oneOf('transport', raw ?? RUN_DEFAULTS.transport, TRANSPORTS);
+  if (raw !== undefined && lib !== 'socketio') {
+    throw new UsageError(
+      `--transport applies to --lib socketio only; ${lib} clients always use websocket. Remove --transport.`,
+    );
+  }
+  return transport;
 }

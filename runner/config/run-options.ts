@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LIBS, TRANSPORTS, type Lib, type Transport } from 'artillery-engine-bench/protocol';
+import { LIBS, type Lib } from 'artillery-engine-bench/protocol';
 import { parseEnsure } from '../metrics/expr';
 import { UsageError } from '../errors';
 import { packageRoot } from '../paths';
@@ -23,7 +23,7 @@ import {
   type ScenarioName,
 } from './defaults';
 import { checkSourceAddressReach, parseSourceAddresses, resolveSpread } from './spread-options';
-import { oneOf, wholeNumber } from './flag-values';
+import { oneOf, resolveTransport, wholeNumber } from './flag-values';
 import { isBenchmarkAddress, resolveTarget } from './target-options';
 import { resolveForcedGc, resolvePushMetrics, resolveServerMetrics } from './metrics-options';
 import {
@@ -166,17 +166,6 @@ function resolveProfileName(raw: string | undefined, target: string | null): str
 function defaultOutFile(lib: Lib, scenario: string, clients: number | null, now: Date): string {
   const stamp = now.toISOString().replace(/[:.]/g, '-');
   return path.resolve('results', `${stamp}-${lib}-${scenario}-${clients ?? 'script'}.json`);
-}
-
-/** `--transport`: Socket.IO's only (websocket, or polling then upgrade); every other library uses websocket. */
-export function resolveTransport(raw: string | undefined, lib: Lib): Transport {
-  const transport = oneOf('transport', raw ?? RUN_DEFAULTS.transport, TRANSPORTS);
-  if (raw !== undefined && lib !== 'socketio') {
-    throw new UsageError(
-      `--transport applies to --lib socketio only; ${lib} clients always use websocket. Remove --transport.`,
-    );
-  }
-  return transport;
 }
 
 /** Checks every option once and fills in the defaults. Throws UsageError naming the flag and the fix. */

@@ -6,8 +6,7 @@
 import { LIBS, type Lib, type Transport } from 'artillery-engine-bench/protocol';
 import { UsageError } from '../errors';
 import { MAX_CLIENTS } from './defaults';
-import { wholeNumber } from './flag-values';
-import { resolveTransport } from './run-options';
+import { resolveTransport, wholeNumber } from './flag-values';
 import { resolveTestSwitches } from './test-switches';
 
 export interface SoakOptions {

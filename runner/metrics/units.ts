@@ -68,6 +68,10 @@ export function bytes(v: number | null | undefined): string {
 export const mib = (v: number | null) => (v === null ? '–' : `${(v / MIB).toFixed(1)} MiB`);
 
 /** Bytes always in KiB (one decimal), for per-client figures; "–" for none. */
+/** `65,536.0`: bytes as KiB with one decimal and thousands separated, no unit (tables say it). */
+export const kibNumber = (bytes: number): string =>
+  (bytes / KIB).toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+
 export const kib = (v: number | null) => (v === null ? '–' : `${(v / KIB).toFixed(1)} KiB`);
 
 /** A signed percentage: +12.5 %, -3.0 %. */

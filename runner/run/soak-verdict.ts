@@ -3,13 +3,10 @@
  * cycles completed, by least squares, with a Student-t interval on the slope. Pure, for tests.
  */
 import { slopeFit } from '../metrics/fit';
+import { kibNumber as kib } from '../metrics/units';
 import type { SoakFit, SoakSample, SoakVerdict } from '../result/soak-schema';
 
 const PER = 1_000;
-
-/** `65,536.0`: KiB with one decimal, thousands separated. */
-export const kib = (bytes: number): string =>
-  (bytes / 1024).toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 
 /** Heap used + external after the GC: V8's objects and the off-heap Buffers they hold. */
 const heapAndExternal = (s: SoakSample): number | null =>

@@ -92,6 +92,7 @@ function soak(s: SoakShape = {}): SoakResult {
     fit,
     rssFit: fit,
     series: [],
+    heapGrowth: null,
     env: { ...baseResult().env, ...s.env } as SoakResult['env'],
   };
 }

@@ -89,6 +89,7 @@ function soakResult(
     fit,
     rssFit,
     series: samples,
+    heapGrowth: null,
     env: baseResult().env,
   };
   assert.ok(validateSoak(r), JSON.stringify(validateSoak.errors, null, 2));

@@ -1,4 +1,5 @@
 import { RunError } from '../../errors';
+import { kibNumber as kib } from '../../metrics/units';
 import type { SoakOptions } from '../../config/soak-options';
 import type { SoakResult } from '../../result/soak-schema';
 import { SOAK_FLAGS } from '../flags';
@@ -8,7 +9,6 @@ const VERDICT_WORD = { leak: 'LEAK', 'no-growth': 'NO GROWTH', unfit: 'NO SLOPE'
 
 /** The verdict first, as `bench run` puts VALID or INVALID first; then how it was found. */
 export function formatSoak(r: SoakResult, file: string | null): string {
-  const { kib } = require('../../run/soak-verdict') as typeof import('../../run/soak-verdict');
   const lines = [`${VERDICT_WORD[r.verdict.kind]} ${r.lib}: ${r.verdict.text}`];
   if (r.error !== null) lines.push(`Error: ${r.error}`);
   const c = r.config;
