@@ -48,6 +48,15 @@ export function tcpConnections(): { accepted: number; closed: number } {
   return { ...TCP };
 }
 
+/**
+ * Clients of the library that closed, in this process: a soak's connection cycles. Not TCP
+ * connections: a Socket.IO client on long-polling opens several (one per poll, without
+ * keep-alive) before it upgrades, and each would count as a life.
+ */
+let clientsClosed = 0;
+export const countClientClosed = (): void => void clientsClosed++;
+export const clientsClosedCount = (): number => clientsClosed;
+
 export class HttpHost {
   readonly server: http.Server;
   // Upgraded sockets leave http's own bookkeeping, so `closeAllConnections` cannot reach them.

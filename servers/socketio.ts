@@ -14,7 +14,7 @@ import {
   type ServerOptions,
   type SioTuning,
 } from './types';
-import { HttpHost, urlHost } from './http';
+import { countClientClosed, HttpHost, urlHost } from './http';
 import { broadcastMessage, isEcho, sendAfter, welcomeMessage } from './messages';
 import { versionsOf } from './versions';
 import { wsEngineClass } from './ws-engine';
@@ -91,6 +91,7 @@ export class SocketIoServer implements BenchServer {
   }
 
   private onConnection(socket: Socket): void {
+    socket.once('disconnect', countClientClosed);
     socket.on(SOCKETIO_EVENT, (message: unknown, ack?: unknown) => {
       if (!isEcho(message)) return;
       sendAfter(this.options.echoDelayMs, () => {

@@ -11,7 +11,7 @@ import {
   type ServerFactory,
   type ServerOptions,
 } from './types';
-import { HttpHost, urlHost } from './http';
+import { countClientClosed, HttpHost, urlHost } from './http';
 import { isEchoText, sendAfter, welcomeMessage } from './messages';
 import { versionsOf } from './versions';
 import { TextBroadcaster } from './adapters/text-broadcaster';
@@ -69,7 +69,10 @@ class SockJsServer implements BenchServer {
 
   private onConnection(conn: sockjs.Connection): void {
     this.connections.add(conn);
-    conn.on('close', () => this.connections.delete(conn));
+    conn.on('close', () => {
+      this.connections.delete(conn);
+      countClientClosed();
+    });
     conn.on('data', (text: string) => {
       if (isEchoText(text)) sendAfter(this.options.echoDelayMs, () => conn.write(text));
     });

@@ -11,7 +11,7 @@ import {
   type ServerFactory,
   type ServerOptions,
 } from './types';
-import { HttpHost, urlHost } from './http';
+import { countClientClosed, HttpHost, urlHost } from './http';
 import { isEchoText, sendAfter, welcomeMessage } from './messages';
 import { versionsOf } from './versions';
 import { TextBroadcaster } from './adapters/text-broadcaster';
@@ -68,6 +68,7 @@ class WsServer implements BenchServer {
   private onConnection(socket: WebSocket): void {
     // A client's protocol error closes its socket; unhandled, it would crash the server.
     socket.on('error', () => {});
+    socket.once('close', countClientClosed);
     this.heartbeat(socket);
     socket.on('message', (data, isBinary) => {
       if (isEchoText(data.toString()))

@@ -74,6 +74,8 @@ export interface AfterGcSample {
   /** the server's clients, and the TCP connections it has seen close, at the GC */
   clients?: number;
   connectionsClosed?: number;
+  /** the library's clients that closed (a soak's cycles: a polling client may use several TCP connections) */
+  clientsClosed?: number;
 }
 
 /** Everything the engine workers have reported so far, summed over workers. */

@@ -5,7 +5,7 @@ import type { RunEnv, SCHEMA_VERSION } from './schema';
 export interface SoakSample {
   /** seconds since the first arrival */
   t: number;
-  /** connection cycles completed so far: TCP connections the server has seen close, counted by it at the GC */
+  /** connection cycles completed so far: the library's clients the server has seen close, counted by it at the GC */
   cycles: number;
   /** the server's clients at the GC */
   open: number;

@@ -183,7 +183,7 @@ export async function runSoak(o: ResolvedSoakOptions, hooks: SoakHooks = {}): Pr
       counts = readEngineState(runDir).counts;
       const sample: SoakSample = {
         t: Math.round(gc.t - phase.startedAt) / 1000,
-        cycles: gc.connectionsClosed ?? (counts.cyclesClean ?? 0) + (counts.cyclesAbrupt ?? 0),
+        cycles: gc.clientsClosed ?? gc.connectionsClosed ?? (counts.cyclesClean ?? 0) + (counts.cyclesAbrupt ?? 0),
         open: gc.clients ?? counts.open,
         heapUsedBytes: gc.heapUsedBytes,
         externalBytes: gc.externalBytes ?? null,

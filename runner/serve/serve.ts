@@ -7,7 +7,7 @@ import { METRICS_PATH, PROMETHEUS_PATH, metricsHandler, prometheusHandler } from
 import { ProcSampler } from '../sampling/proc-stats';
 import { memoryAfterForcedGc, InnerSampler, type InnerSample } from '../sampling/inner';
 import type { InnerLine, ReadyLine } from '../result/measurements';
-import { tcpConnections, urlHost } from '../../servers/http';
+import { clientsClosedCount, tcpConnections, urlHost } from '../../servers/http';
 
 /** How long a stopping server may take to close its connections (ms). */
 export const CLOSE_GRACE_MS = 2_000;
@@ -100,6 +100,7 @@ function startInner(
       rssBytes: m.rss,
       clients: clients(),
       connectionsClosed: tcpConnections().closed,
+      clientsClosed: clientsClosedCount(),
     };
     write(JSON.stringify(line) + '\n');
   });

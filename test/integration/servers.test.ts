@@ -8,6 +8,7 @@ import WebSocket from 'ws';
 import { io, type Socket } from 'socket.io-client';
 import SockJS from 'sockjs-client';
 import { CONTROL_BROADCAST_PATH, LIBS, SOCKETIO_EVENT, type Lib, type Transport } from 'artillery-engine-bench';
+import { clientsClosedCount } from '../../servers/http';
 import { createServer } from '../../servers/index';
 import type { BenchServer, DeflateState, ServerDescription, ServerOptions } from '../../servers/types';
 
@@ -284,13 +285,15 @@ for (const lib of LIBS) {
       assert.deepEqual(server.broadcast(), { seq: 3, clients: 3 });
     });
 
-    it('counts clients down to 0 as they close', async (t) => {
+    it('counts clients down to 0 as they close, and each close once (a soak’s cycles)', async (t) => {
       const { server, description } = await start(t, lib);
+      const closedBefore = clientsClosedCount();
       const clients = [];
       for (let i = 0; i < 3; i++) clients.push(await connect(t, lib, description.url));
       assert.equal(server.clientCount(), 3);
       for (const client of clients) client.close();
       await waitFor('clientCount() back to 0', () => server.clientCount() === 0);
+      assert.equal(clientsClosedCount() - closedBefore, 3);
       assert.deepEqual(server.broadcast(), { seq: 1, clients: 0 });
     });
 
@@ -332,6 +335,12 @@ describe('socketio server, Socket.IO only', { timeout: TEST_TIMEOUT_MS }, () => 
     }
     assert.equal(engine.transport.name, 'websocket');
     await expectEcho(client, 2);
+    // One life, however many HTTP requests its polling took.
+    const closedBefore = clientsClosedCount();
+    client.close();
+    await waitFor('the client closed', () => clientsClosedCount() > closedBefore);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(clientsClosedCount() - closedBefore, 1);
   });
 
   it('with transport websocket: refuses a polling client', async (t) => {
