@@ -375,10 +375,13 @@ function conditionsOf(cells: ReportCell[], manifest: SweepManifest | null): Repo
  * The result schemaVersions of the runs a report shows, oldest first: what its pages record, so
  * that a page made from older results can be told apart from one the code would make today.
  */
-export function schemaVersionsOf(report: Pick<LoadedReport, 'cells' | 'limits'>): number[] {
+export function schemaVersionsOf(
+  report: Pick<LoadedReport, 'cells' | 'limits'> & Partial<Pick<LoadedReport, 'soaks'>>,
+): number[] {
   const versions = new Set<number>();
   for (const c of report.cells) if (c.result) versions.add(c.result.schemaVersion);
   for (const l of report.limits) versions.add(l.result.schemaVersion);
+  for (const s of report.soaks ?? []) versions.add(s.result.schemaVersion);
   return [...versions].sort((a, b) => a - b);
 }
 
