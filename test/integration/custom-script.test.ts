@@ -55,6 +55,9 @@ describe("bench run --scenario <a user's Artillery script>", () => {
           '20',
           '--arrival-rate',
           '10',
+          // 50 connections warm the handshake path (5 s); the default 500 took 50 s a run at 10/s.
+          '--warmup',
+          '50',
           '--hold',
           '3',
           '--probes',
