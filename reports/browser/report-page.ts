@@ -524,7 +524,7 @@
           x: {
             type: 'linear',
             min: 0,
-            title: { display: true, text: 'connection cycles (connections the server saw close)' },
+            title: { display: true, text: 'connection cycles (clients the server saw close)' },
             ticks: { maxRotation: 0, callback: (v: number | string) => compact(Number(v)) },
             grid: { color: '#e6e6e6' },
           },
