@@ -73,11 +73,11 @@ export const GATE_MIN_TRIALS = 3;
  *
  * Why 16: it is a leak worth failing a build for (a server cycling 100 connections a second
  * grows by about 130 MiB a day), and two soaks of the length CI can afford can decide it either
- * way. A 5-minute soak at 50/s (15,000 cycles) should have a detection floor of about 5–10 KiB
- * per 1,000 (an estimate, not yet measured: scaling the 20 s test soak's 62 by its cycles and
- * samples gives less), so each side's standard error is about 2–4 and the difference's 95 %
- * interval about ±5–10: inside ±16 for two equal servers ("same"), above 16 for a leak of a few
- * dozen bytes a connection. A smaller T would leave 5-minute soaks "unsure" on unchanged code.
+ * way. A 5-minute soak at 50/s (15,000 cycles, 1,000 clients) measured here had a detection
+ * floor of 2–6 KiB per 1,000 and intervals of ±1–4 (`npm run bench:soak`, docs/soak.md), so the
+ * difference's 95 % interval is about ±2–6: inside ±16 for two equal servers ("same"; two runs
+ * of the same code gave −4 and +0.5), above 16 for a leak of a few dozen bytes a connection. A
+ * smaller T would leave 5-minute soaks "unsure" on unchanged code.
  * A fresh ws server's own warm-up tail (15–45 KiB per 1,000 after a 10 s warm-up, seen here) is
  * on both sides alike and cancels in the difference, when both soaks warm up as long.
  */
