@@ -43,10 +43,16 @@ export class NatsFanout implements Fanout {
     const nc = await connectNats(o.url, `${prefix}.${nodeId}`);
     const self = randomBytes(6).toString('hex');
     const fanout = new NatsFanout(nc, `${prefix}.broadcast`, `${prefix}.delivered.${self}`, self, deliver);
-    nc.subscribe(fanout.subject, { callback: (err, m) => void (err ?? fanout.onBroadcast(m.string())) });
-    nc.subscribe(fanout.replyTo, { callback: (err, m) => void (err ?? fanout.pending.onReport(m.string())) });
-    // The subscriptions are the server's once it answered a round trip.
-    await nc.flush();
+    try {
+      nc.subscribe(fanout.subject, { callback: (err, m) => void (err ?? fanout.onBroadcast(m.string())) });
+      nc.subscribe(fanout.replyTo, { callback: (err, m) => void (err ?? fanout.pending.onReport(m.string())) });
+      // The subscriptions are the server's once it answered a round trip.
+      await nc.flush();
+    } catch (err) {
+      // an open connection would keep the process alive after its error
+      await closeNats(nc);
+      throw err;
+    }
     fanout.presence.start();
     return fanout;
   }
