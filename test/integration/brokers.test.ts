@@ -122,3 +122,17 @@ describe('two nodes through RabbitMQ and NATS', { skip }, () => {
     });
   }
 });
+
+describe('bench serve: a broker that does not answer', () => {
+  it('one line naming the broker, the URL (its password hidden) and the flag; exit 2', async () => {
+    for (const [lib, adapter, flag, url, shown, name] of [
+      ['ws', 'amqp', '--amqp-url', 'amqp://guest:guest@127.0.0.1:1', 'amqp://guest:***@127.0.0.1:1', 'RabbitMQ'],
+      ['socketio', 'nats', '--nats-url', 'nats://127.0.0.1:1', 'nats://127.0.0.1:1', 'NATS'],
+    ] as const) {
+      const r = await runBin(['serve', '--lib', lib, '--adapter', adapter, flag, url], { timeoutMs: 15_000 });
+      assert.equal(r.code, 2);
+      assert.equal(r.stdout, '');
+      assert.equal(r.stderr, `Error: ${name} at ${shown} refused the connection: start it, or give ${flag}.\n`);
+    }
+  });
+});
