@@ -7,6 +7,11 @@ import * as path from 'node:path';
 import { hasCommand } from '../../runner/topology/isolation/host';
 import type { RunResult } from '../../runner/result/build';
 import { runBin } from '../helpers/bin';
+import { createServer } from 'node:http';
+import { Server } from 'socket.io';
+import { io as connectClient, type Socket } from 'socket.io-client';
+import { attach as attachAmqp } from '../../servers/adapters/socketio-amqp';
+import { attach as attachNats } from '../../servers/adapters/socketio-nats';
 
 /**
  * --adapter amqp and --adapter nats on the RabbitMQ and NATS of this machine: two nodes behind
@@ -135,4 +140,59 @@ describe('bench serve: a broker that does not answer', () => {
       assert.equal(r.stderr, `Error: ${name} at ${shown} refused the connection: start it, or give ${flag}.\n`);
     }
   });
+});
+
+/**
+ * What the community adapters lacked (socketio-broker.ts): our two count the nodes and answer
+ * across them, in-process on two Socket.IO servers.
+ */
+describe('our Socket.IO adapters: node count, fetchSockets and acks across nodes', () => {
+  for (const broker of ['amqp', 'nats'] as const) {
+    it(`--adapter ${broker}`, async (t) => {
+      const why = down.get(broker);
+      if (why) return t.skip(why);
+      const servers = [new Server(), new Server()];
+      const key = `test-${process.pid}-${Date.now()}`;
+      const syncs = await Promise.all(
+        servers.map((io, i) => {
+          const url = BROKERS[broker].url;
+          return broker === 'amqp'
+            ? attachAmqp(io, { kind: broker, url, key }, `node-${i + 1}`)
+            : attachNats(io, { kind: broker, url, key }, `node-${i + 1}`);
+        }),
+      );
+      const clients: Socket[] = [];
+      try {
+        const ports = await Promise.all(
+          servers.map(
+            (io) =>
+              new Promise<number>((resolve) => {
+                const http = createServer();
+                io.attach(http);
+                http.listen(0, '127.0.0.1', () => resolve((http.address() as net.AddressInfo).port));
+              }),
+          ),
+        );
+        for (const port of [ports[0], ports[1], ports[1]]) {
+          const c = connectClient(`http://127.0.0.1:${port}`, { transports: ['websocket'] });
+          c.on('q', (cb: (a: string) => void) => cb('ok'));
+          clients.push(c);
+        }
+        await Promise.all(clients.map((c) => new Promise<void>((resolve) => c.on('connect', () => resolve()))));
+        servers[1]!.on('ping', (cb: (a: string) => void) => cb('pong'));
+        const deadline = Date.now() + 5_000;
+        while ((await servers[0]!.of('/').adapter.serverCount()) < 2 && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        assert.equal(await servers[0]!.of('/').adapter.serverCount(), 2);
+        assert.equal((await servers[0]!.fetchSockets()).length, 3);
+        assert.deepEqual(await servers[0]!.serverSideEmitWithAck('ping'), ['pong']);
+        assert.deepEqual(await servers[0]!.timeout(2_000).emitWithAck('q'), ['ok', 'ok', 'ok']);
+      } finally {
+        for (const c of clients) c.close();
+        for (const io of servers) await new Promise<void>((resolve) => io.close(() => resolve()));
+        await Promise.all(syncs.map((s) => s.close()));
+      }
+    });
+  }
 });
