@@ -15,11 +15,12 @@ export async function connectAmqp(
   name: string,
 ): Promise<{ connection: amqp.ChannelModel; channel: amqp.Channel }> {
   let connection: amqp.ChannelModel;
+  const connecting = amqp.connect(url, { timeout: CONNECT_TIMEOUT_MS, clientProperties: { connection_name: name } });
   try {
-    connection = await withTimeout(
-      amqp.connect(url, { timeout: CONNECT_TIMEOUT_MS, clientProperties: { connection_name: name } }),
-    );
+    connection = await withTimeout(connecting);
   } catch (err) {
+    // one that completes after we gave up would keep the process alive
+    connecting.then((late) => late.close()).catch(() => {});
     throw new AdapterUnavailableError('RabbitMQ', url, connectFailure(err, CONNECT_TIMEOUT_MS));
   }
   let closing = false;

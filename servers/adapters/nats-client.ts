@@ -1,3 +1,4 @@
+import * as net from 'node:net';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { AdapterUnavailableError, connectFailure } from './errors';
 
@@ -12,6 +13,7 @@ export const CONNECT_TIMEOUT_MS = 3_000;
 export async function connectNats(url: string, name: string): Promise<NatsConnection> {
   let nc: NatsConnection;
   try {
+    await serverSaysInfo(url);
     nc = await connect({ servers: url, name, timeout: CONNECT_TIMEOUT_MS, maxReconnectAttempts: -1 });
   } catch (err) {
     throw new AdapterUnavailableError('NATS', url, connectFailure(err, CONNECT_TIMEOUT_MS));
@@ -34,4 +36,30 @@ export async function closeNats(nc: NatsConnection, graceMs = 1_000): Promise<vo
   ]);
   clearTimeout(timer);
   if (!nc.isClosed()) await nc.close().catch(() => {});
+}
+
+/**
+ * Resolves once a NATS server at `url` sent its INFO line (the first thing it says), within the
+ * connect timeout; rejects with the socket's error, or a timeout. The client (@nats-io/
+ * transport-node 3.4.0) leaves its socket open after a handshake timeout, which would keep a
+ * failed `bench serve` from exiting: this probe, whose socket we close, fails first.
+ */
+function serverSaysInfo(url: string): Promise<void> {
+  const u = new URL(url);
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  const port = Number(u.port || 4222);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port });
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      socket.destroy();
+      if (err) reject(err);
+      else resolve();
+    };
+    const timer = setTimeout(() => done(new Error('handshake timeout')), CONNECT_TIMEOUT_MS);
+    socket.once('data', (chunk: Buffer) =>
+      done(chunk.toString('latin1').startsWith('INFO') ? undefined : new Error('not a NATS server')),
+    );
+    socket.once('error', (err) => done(err));
+  });
 }

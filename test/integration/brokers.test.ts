@@ -140,6 +140,20 @@ describe('bench serve: a broker that does not answer', () => {
       assert.equal(r.stderr, `Error: ${name} at ${shown} refused the connection: start it, or give ${flag}.\n`);
     }
   });
+
+  it('NATS that accepts and never speaks: the one line, and the process exits (the client would leave its socket open)', async () => {
+    const silent = net.createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    try {
+      const url = `nats://127.0.0.1:${port}`;
+      const r = await runBin(['serve', '--lib', 'ws', '--adapter', 'nats', '--nats-url', url], { timeoutMs: 15_000 });
+      assert.equal(r.code, 2);
+      assert.equal(r.stderr, `Error: NATS at ${url} did not answer within 3 s: start it, or give --nats-url.\n`);
+    } finally {
+      silent.close();
+    }
+  });
 });
 
 /**
