@@ -15,9 +15,9 @@ const FACTORIES: Record<Lib, () => ServerFactory> = {
 
 /** Adapters each library can be synced by. */
 export const ADAPTERS_OF: Record<Lib, readonly AdapterOptions['kind'][]> = {
-  ws: ['none', 'redis'],
-  sockjs: ['none', 'redis'],
-  socketio: ['none', 'redis', 'redis-streams', 'postgres', 'cluster'],
+  ws: ['none', 'redis', 'amqp', 'nats'],
+  sockjs: ['none', 'redis', 'amqp', 'nats'],
+  socketio: ['none', 'redis', 'redis-streams', 'postgres', 'amqp', 'nats', 'cluster'],
 };
 
 /**

@@ -10,6 +10,10 @@ export type AdapterOptions =
   | { kind: 'none' }
   /** Socket.IO: the official Redis adapter; ws and SockJS: Redis pub/sub */
   | { kind: 'redis'; url: string; key: string }
+  /** RabbitMQ: a fanout exchange per run (Socket.IO: our adapter on ClusterAdapterWithHeartbeat) */
+  | { kind: 'amqp'; url: string; key: string }
+  /** NATS core pub/sub (Socket.IO: our adapter on ClusterAdapterWithHeartbeat) */
+  | { kind: 'nats'; url: string; key: string }
   /** Socket.IO only: the Redis streams adapter (XADD/XREAD), built to survive Redis outages */
   | { kind: 'redis-streams'; url: string; key: string }
   /** Socket.IO only: the official PostgreSQL adapter (LISTEN/NOTIFY) */

@@ -62,7 +62,7 @@ export function deliveredRatio(b: CellNumbers['broadcast']): number | null {
 export const ratioText = (ratio: number | null): string => (ratio === null ? '–' : `${(ratio * 100).toFixed(2)} %`);
 
 /** The adapters in the order they are shown: none first, then as scale-out adds them. */
-export const ADAPTER_ORDER = ['none', 'redis', 'redis-streams', 'postgres', 'cluster'];
+export const ADAPTER_ORDER = ['none', 'redis', 'redis-streams', 'postgres', 'amqp', 'nats', 'cluster'];
 
 function adapterRank(adapter: string): number {
   const i = ADAPTER_ORDER.indexOf(adapter);

@@ -4,6 +4,8 @@ import { DEFAULT_RECONNECT, LIBS, TRANSPORTS } from 'artillery-engine-bench/prot
 import { DEFAULT_NODE_ID } from '../../servers/types';
 import {
   COMPARE_DEFAULTS,
+  DEFAULT_AMQP_URL,
+  DEFAULT_NATS_URL,
   DEFAULT_PG_URL,
   DEFAULT_REDIS_URL,
   formatFailLimit,
@@ -64,6 +66,8 @@ const SHARED = {
   }),
   'redis-url': str(`Redis for --adapter redis and redis-streams (default ${DEFAULT_REDIS_URL})`, { sweep: true }),
   'pg-url': str(`PostgreSQL for --adapter postgres (default ${DEFAULT_PG_URL})`, { sweep: true }),
+  'amqp-url': str(`RabbitMQ for --adapter amqp (default ${DEFAULT_AMQP_URL})`, { sweep: true }),
+  'nats-url': str(`NATS for --adapter nats (default ${DEFAULT_NATS_URL})`, { sweep: true }),
   quiet: bool('no progress on stderr'),
   'sio-parser': str(
     'Socket.IO only: packet encoding, default | msgpack (socket.io-msgpack-parser, server and clients)',
@@ -174,7 +178,7 @@ export const RUN_FLAGS = {
     { sweep: true },
   ),
   adapter: str(
-    'what carries broadcasts between nodes: redis | redis-streams | postgres | cluster (Socket.IO), redis (ws, SockJS)',
+    'what carries broadcasts between nodes: redis | redis-streams | postgres | amqp | nats | cluster (Socket.IO), redis | amqp | nats (ws, SockJS)',
     {
       sweep: true,
     },
@@ -212,6 +216,8 @@ export const RUN_FLAGS = {
   'reconnect-jitter': str(`each delay spread by ± this fraction, 0..1 (default ${DEFAULT_RECONNECT.jitter})`),
   'redis-url': SHARED['redis-url'],
   'pg-url': SHARED['pg-url'],
+  'amqp-url': SHARED['amqp-url'],
+  'nats-url': SHARED['nats-url'],
   ensure: str(
     'SLO to check, repeatable: e.g. "connect.p99<500ms" "rss.steady<300MB" "failed==0"; exit 1 if one fails',
     { array: true },
@@ -237,13 +243,15 @@ export const SERVE_FLAGS = {
     default: SERVE_DEFAULTS.metricsFormat,
   }),
   adapter: str(
-    'what syncs broadcasts with other nodes: none | redis | redis-streams | postgres | cluster (the last three: Socket.IO)',
+    'what syncs broadcasts with other nodes: none | redis | amqp | nats | redis-streams | postgres | cluster (the last three: Socket.IO)',
     {
       default: SERVE_DEFAULTS.adapter,
     },
   ),
   'redis-url': SHARED['redis-url'],
   'pg-url': SHARED['pg-url'],
+  'amqp-url': SHARED['amqp-url'],
+  'nats-url': SHARED['nats-url'],
   'node-id': str("this node's label in stats and the ready line", { default: DEFAULT_NODE_ID }),
   workers: str('--adapter cluster: worker processes (default: one per CPU)'),
   'cluster-key': str('nodes with the same key share broadcasts; give each run its own', {

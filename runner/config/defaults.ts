@@ -49,10 +49,12 @@ export const RUN_DEFAULTS = {
 
 export const MAX_CLIENTS = 100_000;
 
-export const ADAPTERS = ['none', 'redis', 'redis-streams', 'postgres', 'cluster'] as const;
+export const ADAPTERS = ['none', 'redis', 'redis-streams', 'postgres', 'amqp', 'nats', 'cluster'] as const;
 export type AdapterKind = (typeof ADAPTERS)[number];
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 export const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
+export const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
+export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
 export const MAX_NODES = 16;
 /** Artillery processes a run may start (--generators) */
 export const MAX_GENERATORS = 16;

@@ -63,6 +63,8 @@ export interface RunOptions extends SioFlags {
   sourceAddresses?: string;
   redisUrl?: string;
   pgUrl?: string;
+  amqpUrl?: string;
+  natsUrl?: string;
   adapterOutage?: string;
   adapterCrash?: string;
   killNodeAt?: string | number;
@@ -158,6 +160,10 @@ export interface ResolvedRunOptions {
   redisUrl: string;
   /** PostgreSQL for `--adapter postgres` */
   pgUrl: string;
+  /** RabbitMQ for `--adapter amqp` */
+  amqpUrl: string;
+  /** NATS for `--adapter nats` */
+  natsUrl: string;
   /** Redis made unavailable (CLIENT PAUSE) from..to seconds after the hold starts; null: no fault */
   adapterOutage: { fromSeconds: number; toSeconds: number } | null;
   /** bench's own redis-server killed (SIGKILL) at from and started again at to, seconds after the hold starts; null: no fault */

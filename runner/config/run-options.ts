@@ -10,6 +10,8 @@ import { resolveTestSwitches } from './test-switches';
 import {
   ADAPTERS,
   BURST,
+  DEFAULT_AMQP_URL,
+  DEFAULT_NATS_URL,
   DEFAULT_PG_URL,
   DEFAULT_REDIS_URL,
   LOCAL_PROFILE,
@@ -68,21 +70,29 @@ function resolveScenario(raw: string): ScenarioRef {
   );
 }
 
+/** The service each URL flag of `bench run` points at. */
+const SERVICE_OF: Record<string, string> = {
+  'redis-url': 'Redis',
+  'pg-url': 'PostgreSQL',
+  'amqp-url': 'RabbitMQ',
+  'nats-url': 'NATS',
+};
+
 function resolveNodes(
   raw: RunOptions,
   lib: Lib,
   target: string | null,
-): Pick<ResolvedRunOptions, 'nodes' | 'adapter' | 'redisUrl' | 'pgUrl'> {
+): Pick<ResolvedRunOptions, 'nodes' | 'adapter' | 'redisUrl' | 'pgUrl' | 'amqpUrl' | 'natsUrl'> {
   const nodes = raw.nodes === undefined ? 1 : wholeNumber('nodes', raw.nodes, 1, MAX_NODES, '3');
   const adapter = oneOf('adapter', raw.adapter ?? (nodes > 1 ? 'redis' : 'none'), ADAPTERS);
   if (nodes > 1 && adapter === 'none') {
     throw new UsageError(
-      `--nodes ${nodes} needs an --adapter to carry broadcasts between the nodes: redis, postgres or cluster.`,
+      `--nodes ${nodes} needs an --adapter to carry broadcasts between the nodes: redis, postgres, amqp, nats or cluster.`,
     );
   }
   if ((adapter === 'postgres' || adapter === 'cluster' || adapter === 'redis-streams') && lib !== 'socketio') {
     throw new UsageError(
-      `--adapter ${adapter} exists for Socket.IO only; ${lib} nodes share broadcasts through --adapter redis.`,
+      `--adapter ${adapter} exists for Socket.IO only; ${lib} nodes share broadcasts through --adapter redis, amqp or nats.`,
     );
   }
   if (target !== null && (nodes > 1 || adapter !== 'none')) {
@@ -102,7 +112,7 @@ function resolveNodes(
     }
     if (!isBenchmarkAddress(u.hostname)) {
       throw new UsageError(
-        `--${flag} ${u.hostname} is not a loopback address. Use the ${flag === 'redis-url' ? 'Redis' : 'PostgreSQL'} running on this machine.`,
+        `--${flag} ${u.hostname} is not a loopback address. Use the ${SERVICE_OF[flag]} running on this machine.`,
       );
     }
     return value;
@@ -112,6 +122,8 @@ function resolveNodes(
     adapter,
     redisUrl: url('redis-url', raw.redisUrl ?? DEFAULT_REDIS_URL, ['redis:']),
     pgUrl: url('pg-url', raw.pgUrl ?? DEFAULT_PG_URL, ['postgres:', 'postgresql:']),
+    amqpUrl: url('amqp-url', raw.amqpUrl ?? DEFAULT_AMQP_URL, ['amqp:']),
+    natsUrl: url('nats-url', raw.natsUrl ?? DEFAULT_NATS_URL, ['nats:']),
   };
 }
 

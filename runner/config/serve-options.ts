@@ -6,6 +6,8 @@ import { DEFAULT_NODE_ID, type AdapterOptions, type ServerOptions, type SioTunin
 import { UsageError } from '../errors';
 import {
   ADAPTERS,
+  DEFAULT_AMQP_URL,
+  DEFAULT_NATS_URL,
   DEFAULT_PG_URL,
   DEFAULT_REDIS_URL,
   METRICS_FORMATS,
@@ -30,10 +32,12 @@ export interface ServeOptions extends SioFlags {
   metricsToken?: string;
   /** json (/metrics/samples, what bench run reads) | prometheus (also /metrics, text format) */
   metricsFormat?: string;
-  /** what syncs this node with others: none | redis | redis-streams | postgres | cluster */
+  /** what syncs this node with others: none | redis | redis-streams | postgres | amqp | nats | cluster */
   adapter?: string;
   redisUrl?: string;
   pgUrl?: string;
+  amqpUrl?: string;
+  natsUrl?: string;
   /** this node's label */
   nodeId?: string;
   /** --adapter cluster: worker processes */
@@ -196,7 +200,7 @@ function resolveAdapter(raw: ServeOptions, lib: Lib): AdapterOptions {
   const supported: readonly string[] = ADAPTERS_OF[lib];
   if (!supported.includes(kind)) {
     throw new UsageError(
-      `--adapter ${kind} exists for Socket.IO only; ${lib} nodes share broadcasts through --adapter redis (or none).`,
+      `--adapter ${kind} exists for Socket.IO only; ${lib} nodes share broadcasts through --adapter redis, amqp or nats (or none).`,
     );
   }
   const onlyWith = (flag: string, given: unknown, adapter: string, ...also: string[]) => {
@@ -208,6 +212,8 @@ function resolveAdapter(raw: ServeOptions, lib: Lib): AdapterOptions {
   };
   onlyWith('redis-url', raw.redisUrl, 'redis', 'redis-streams');
   onlyWith('pg-url', raw.pgUrl, 'postgres');
+  onlyWith('amqp-url', raw.amqpUrl, 'amqp');
+  onlyWith('nats-url', raw.natsUrl, 'nats');
   onlyWith('workers', raw.workers, 'cluster');
   const key = label('cluster-key', raw.clusterKey ?? SERVE_DEFAULTS.clusterKey, 'run-42');
   switch (kind) {
@@ -222,6 +228,18 @@ function resolveAdapter(raw: ServeOptions, lib: Lib): AdapterOptions {
       return {
         kind,
         url: serviceUrl('pg-url', raw.pgUrl ?? DEFAULT_PG_URL, ['postgres:', 'postgresql:'], DEFAULT_PG_URL),
+        key,
+      };
+    case 'amqp':
+      return {
+        kind,
+        url: serviceUrl('amqp-url', raw.amqpUrl ?? DEFAULT_AMQP_URL, ['amqp:', 'amqps:'], DEFAULT_AMQP_URL),
+        key,
+      };
+    case 'nats':
+      return {
+        kind,
+        url: serviceUrl('nats-url', raw.natsUrl ?? DEFAULT_NATS_URL, ['nats:', 'tls:'], DEFAULT_NATS_URL),
         key,
       };
     case 'cluster': {

@@ -23,6 +23,8 @@ export const DEFAULT_SIO_RECOVERY_MS = 120_000;
 const NO_RECOVERY: Partial<Record<AdapterKind, string>> = {
   redis: 'the Redis adapter relays broadcasts over Redis pub/sub and keeps none to replay',
   postgres: '@socket.io/postgres-adapter keeps no session or packets to restore (no restoreSession)',
+  amqp: 'our RabbitMQ adapter relays broadcasts through a fanout exchange and keeps none to replay (no restoreSession)',
+  nats: 'our NATS adapter relays broadcasts over core NATS and keeps none to replay (no restoreSession)',
   cluster: '@socket.io/cluster-adapter keeps no session or packets to restore (no restoreSession)',
 };
 

@@ -20,6 +20,8 @@ const METRICS_MAX_SAMPLES = 14_400;
 const SERVICE_FLAG: Record<AdapterUnavailableError['service'], string> = {
   Redis: '--redis-url',
   PostgreSQL: '--pg-url',
+  RabbitMQ: '--amqp-url',
+  NATS: '--nats-url',
 };
 
 /** What --port and --host can make `listen` fail with, as one line and the fix; null for anything else. */

@@ -9,6 +9,7 @@ import type { Isolation } from './isolation/index';
 import type { ResolvedRunOptions } from '../config/run-options';
 import { DeliveryTally, startServerProcess, type ServerProcess } from './server-process';
 import { wsNativeEnv } from '../config/sio-options';
+import { redactUrl } from '../../servers/adapters/errors';
 
 /** One server process of a run, for sampling and the result. */
 export interface NodeProcess {
@@ -59,13 +60,19 @@ export function controlOf(url: string, path: string = CONTROL_BROADCAST_PATH): s
 }
 
 /** Fails before any load when the adapter's service does not answer (a TCP connect, bounded). */
-export async function checkAdapterService(o: Pick<ResolvedRunOptions, 'adapter' | 'redisUrl' | 'pgUrl'>) {
+export async function checkAdapterService(
+  o: Pick<ResolvedRunOptions, 'adapter' | 'redisUrl' | 'pgUrl' | 'amqpUrl' | 'natsUrl'>,
+) {
   const service =
     o.adapter === 'redis' || o.adapter === 'redis-streams'
       ? { name: 'Redis', url: o.redisUrl, flag: '--redis-url', port: 6379 }
       : o.adapter === 'postgres'
         ? { name: 'PostgreSQL', url: o.pgUrl, flag: '--pg-url', port: 5432 }
-        : null;
+        : o.adapter === 'amqp'
+          ? { name: 'RabbitMQ', url: o.amqpUrl, flag: '--amqp-url', port: 5672 }
+          : o.adapter === 'nats'
+            ? { name: 'NATS', url: o.natsUrl, flag: '--nats-url', port: 4222 }
+            : null;
   if (!service) return;
   const u = new URL(service.url);
   const port = Number(u.port || service.port);
@@ -83,7 +90,7 @@ export async function checkAdapterService(o: Pick<ResolvedRunOptions, 'adapter' 
   });
   if (error) {
     throw new PreflightError(
-      `${service.name} at ${service.url} is not reachable (${error}): start it, or give ${service.flag}.`,
+      `${service.name} at ${redactUrl(service.url)} is not reachable (${error}): start it, or give ${service.flag}.`,
     );
   }
 }
@@ -129,6 +136,8 @@ function adapterArgs(o: ResolvedRunOptions, nodeId: string, key: string): string
   const args = ['--adapter', o.adapter, '--node-id', nodeId, '--cluster-key', key];
   if (o.adapter === 'redis' || o.adapter === 'redis-streams') args.push('--redis-url', o.redisUrl);
   if (o.adapter === 'postgres') args.push('--pg-url', o.pgUrl);
+  if (o.adapter === 'amqp') args.push('--amqp-url', o.amqpUrl);
+  if (o.adapter === 'nats') args.push('--nats-url', o.natsUrl);
   if (o.adapter === 'cluster') args.push('--workers', String(o.nodes));
   return args;
 }

@@ -1,15 +1,15 @@
-/** The service an adapter needs (Redis, PostgreSQL) could not be reached or refused us. */
+/** The service an adapter needs (Redis, PostgreSQL, RabbitMQ, NATS) could not be reached or refused us. */
 export class AdapterUnavailableError extends Error {
   override readonly name = 'AdapterUnavailableError';
 
   /**
-   * @param service `Redis` or `PostgreSQL`
+   * @param service `Redis`, `PostgreSQL`, `RabbitMQ` or `NATS`
    * @param url where it was looked for (its password hidden)
    * @param failure what went wrong: words that follow the URL ("refused the connection"), and
    *   whether the service answered at all (it did when it refused our login or database)
    */
   constructor(
-    readonly service: 'Redis' | 'PostgreSQL',
+    readonly service: 'Redis' | 'PostgreSQL' | 'RabbitMQ' | 'NATS',
     readonly url: string,
     readonly failure: ConnectFailure,
   ) {
@@ -40,11 +40,17 @@ export interface ConnectFailure {
   answered: boolean;
 }
 
-/** Words for a failed connection attempt, from the error node, node-redis or pg gave. */
+/** Words for a failed connection attempt, from the error node, node-redis, pg, amqplib or the NATS client gave. */
 export function connectFailure(err: unknown, timeoutMs: number): ConnectFailure {
-  const e = err as { code?: unknown; message?: unknown; socketError?: unknown; originalError?: unknown };
-  // node-redis wraps the socket's error; pg and net give it as is
-  const inner = (e?.socketError ?? e?.originalError ?? err) as { code?: unknown; message?: unknown };
+  const e = err as {
+    code?: unknown;
+    message?: unknown;
+    socketError?: unknown;
+    originalError?: unknown;
+    cause?: unknown;
+  };
+  // node-redis wraps the socket's error, the NATS client gives it as `cause`; pg, amqplib and net as is
+  const inner = (e?.socketError ?? e?.originalError ?? e?.cause ?? err) as { code?: unknown; message?: unknown };
   const code = typeof inner?.code === 'string' ? inner.code : typeof e?.code === 'string' ? e.code : '';
   const message = String(inner?.message ?? e?.message ?? err);
   const unreachable = (reason: string) => ({ reason, answered: false });

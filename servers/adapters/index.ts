@@ -26,12 +26,18 @@ export async function openFanout(adapter: AdapterOptions, nodeId: string, delive
       return localFanout(deliver);
     case 'redis':
       return (require('./redis-fanout') as typeof import('./redis-fanout')).RedisFanout.open(adapter, nodeId, deliver);
+    case 'amqp':
+      return (require('./amqp-fanout') as typeof import('./amqp-fanout')).AmqpFanout.open(adapter, nodeId, deliver);
+    case 'nats':
+      return (require('./nats-fanout') as typeof import('./nats-fanout')).NatsFanout.open(adapter, nodeId, deliver);
     default:
-      throw new TypeError(`adapter "${adapter.kind}" exists for Socket.IO only; ws and SockJS support none and redis`);
+      throw new TypeError(
+        `adapter "${adapter.kind}" exists for Socket.IO only; ws and SockJS support none, redis, amqp and nats`,
+      );
   }
 }
 
-/** Installs the official adapter on `io`; resolves once it is connected and listening. */
+/** Installs the adapter on `io` (official where there is one); resolves once it is connected and listening. */
 export async function attachSocketIoAdapter(
   io: Server,
   adapter: AdapterOptions,
@@ -50,6 +56,10 @@ export async function attachSocketIoAdapter(
       );
     case 'postgres':
       return (require('./socketio-postgres') as typeof import('./socketio-postgres')).attach(io, adapter, nodeId);
+    case 'amqp':
+      return (require('./socketio-amqp') as typeof import('./socketio-amqp')).attach(io, adapter, nodeId);
+    case 'nats':
+      return (require('./socketio-nats') as typeof import('./socketio-nats')).attach(io, adapter, nodeId);
     case 'cluster':
       return (require('./socketio-cluster') as typeof import('./socketio-cluster')).attachWorker(io);
   }

@@ -377,7 +377,7 @@ describe('bench serve --adapter: several nodes, one broadcast', () => {
       assert.equal(r.stdout, '');
       assert.equal(
         r.stderr,
-        `Error: --adapter ${adapter} exists for Socket.IO only; ${lib} nodes share broadcasts through --adapter redis (or none).\n`,
+        `Error: --adapter ${adapter} exists for Socket.IO only; ${lib} nodes share broadcasts through --adapter redis, amqp or nats (or none).\n`,
       );
     }
     const r = await runBin(['serve', '--lib', 'socketio', '--adapter', 'redis', '--workers', '2'], {

@@ -42,7 +42,7 @@ describe('--adapter-crash and --adapter redis-streams', () => {
     );
     assert.equal(
       usageMessage(() => resolveRunOptions({ ...multi, lib: 'ws', adapter: 'redis-streams' })),
-      '--adapter redis-streams exists for Socket.IO only; ws nodes share broadcasts through --adapter redis.',
+      '--adapter redis-streams exists for Socket.IO only; ws nodes share broadcasts through --adapter redis, amqp or nats.',
     );
   });
 
@@ -52,7 +52,7 @@ describe('--adapter-crash and --adapter redis-streams', () => {
     assert.equal((o.adapter as { url: string }).url, 'redis://127.0.0.1:6390');
     assert.equal(
       usageMessage(() => resolveServeOptions({ lib: 'sockjs', adapter: 'redis-streams' })),
-      '--adapter redis-streams exists for Socket.IO only; sockjs nodes share broadcasts through --adapter redis (or none).',
+      '--adapter redis-streams exists for Socket.IO only; sockjs nodes share broadcasts through --adapter redis, amqp or nats (or none).',
     );
     assert.equal(
       usageMessage(() =>

@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import type { Channel, ChannelModel } from 'amqplib';
+import type { AdapterOptions } from '../types';
+import { versionsOf } from '../versions';
+import type { Deliver, Delivery, Fanout } from './types';
+import { deliverEnvelope, PendingReports, Presence, type Envelope, type Hello } from './fanout-reports';
+import { closeAmqp, connectAmqp } from './amqp-client';
+
+/**
+ * ws and SockJS nodes broadcast through RabbitMQ, with redis-fanout.ts's messages and counting:
+ *
+ * - exchange `bench.<key>.broadcast` (fanout, auto-delete): each node binds its own queue
+ *   (exclusive, auto-delete, server-named) to it. The publisher sends an `Envelope`; every node,
+ *   the publisher included, writes its text to its own clients, then reports back.
+ * - queue `bench.<key>.delivered.<random id>` (exclusive, auto-delete): one per node, where it
+ *   gets reports on what it published, sent to it through the default exchange.
+ *
+ * RabbitMQ does not say how many queues a message reached, so the nodes say hello on the
+ * exchange every second (`Presence`) and the publisher waits for as many reports as it knows
+ * nodes. Nothing outlives a run: exclusive queues go with their node's connection (a node killed
+ * outright too, once RabbitMQ sees its socket close), and the exchange with its last binding.
+ */
+export class AmqpFanout implements Fanout {
+  readonly versions = versionsOf([['amqplib']]);
+  private readonly pending = new PendingReports();
+  private readonly presence: Presence;
+
+  private constructor(
+    private readonly connection: ChannelModel,
+    private readonly channel: Channel,
+    private readonly exchange: string,
+    private readonly replyTo: string,
+    self: string,
+    private readonly deliver: Deliver,
+  ) {
+    this.presence = new Presence(self, (hello) => this.send(hello));
+  }
+
+  static async open(
+    o: Extract<AdapterOptions, { kind: 'amqp' }>,
+    nodeId: string,
+    deliver: Deliver,
+  ): Promise<AmqpFanout> {
+    const prefix = `bench.${o.key}`;
+    const { connection, channel } = await connectAmqp(o.url, `${prefix}.${nodeId}`);
+    try {
+      const self = randomBytes(6).toString('hex');
+      const exchange = `${prefix}.broadcast`;
+      const replyTo = `${prefix}.delivered.${self}`;
+      const fanout = new AmqpFanout(connection, channel, exchange, replyTo, self, deliver);
+      await channel.assertExchange(exchange, 'fanout', { durable: false, autoDelete: true });
+      const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
+      await channel.bindQueue(queue, exchange, '');
+      await channel.assertQueue(replyTo, { exclusive: true, autoDelete: true, durable: false });
+      await channel.consume(queue, (m) => m && fanout.onBroadcast(m.content.toString()), { noAck: true });
+      await channel.consume(replyTo, (m) => m && fanout.pending.onReport(m.content.toString()), { noAck: true });
+      fanout.presence.start();
+      return fanout;
+    } catch (err) {
+      await closeAmqp(connection);
+      throw err;
+    }
+  }
+
+  publish(seq: number, text: string): Promise<Delivery> {
+    const { delivery } = this.pending.open(seq, this.presence.count());
+    const envelope: Envelope = { seq, text, replyTo: this.replyTo };
+    try {
+      this.send(envelope);
+    } catch (err) {
+      this.pending.drop(seq);
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    return delivery;
+  }
+
+  async servers(): Promise<number> {
+    return this.presence.count();
+  }
+
+  async close(): Promise<void> {
+    this.pending.settleAll();
+    this.presence.stop();
+    await closeAmqp(this.connection);
+  }
+
+  /** Publishes on the exchange; throws when the channel is closed. */
+  private send(message: Envelope | Hello): void {
+    this.channel.publish(this.exchange, '', Buffer.from(JSON.stringify(message)));
+  }
+
+  private onBroadcast(message: string): void {
+    if (this.presence.onMessage(message)) return;
+    const { envelope, report } = deliverEnvelope(message, this.deliver);
+    try {
+      this.channel.sendToQueue(envelope.replyTo, Buffer.from(report));
+    } catch {
+      // A lost report shows as a node missing from the publisher's answer; nothing to do here.
+    }
+  }
+}

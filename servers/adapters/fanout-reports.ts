@@ -1,0 +1,174 @@
+/**
+ * What every ws and SockJS fan-out shares, whatever carries it (Redis, RabbitMQ, NATS): the
+ * messages, and the publisher's wait for the nodes' delivery reports.
+ */
+import type { Deliver, Delivery } from './types';
+
+/** How long a publisher waits for every node to report its deliveries (ms), as Socket.IO's adapters do. */
+export const ACK_TIMEOUT_MS = 5_000;
+
+/** A broadcast on its way through the broker. */
+export interface Envelope {
+  seq: number;
+  /** the bytes every client gets, stamped once by the publisher */
+  text: string;
+  /** where the publisher gets the nodes' reports (a channel, a queue or a subject) */
+  replyTo: string;
+}
+
+/** One node's report: how many clients it sent broadcast `seq` to. */
+export interface Report {
+  seq: number;
+  clients: number;
+}
+
+/** Writes an envelope's text to this node's clients; returns the report to send back. */
+export function deliverEnvelope(message: string, deliver: Deliver): { envelope: Envelope; report: string } {
+  const envelope = JSON.parse(message) as Envelope;
+  const report: Report = { seq: envelope.seq, clients: deliver(envelope.seq, envelope.text) };
+  return { envelope, report: JSON.stringify(report) };
+}
+
+interface Pending {
+  /** nodes that received the broadcast, once known */
+  expected: number | null;
+  reports: number;
+  clients: number;
+  resolve: (d: Delivery) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * A publisher's broadcasts waiting for their reports. Each answers once every node it reached
+ * reported (their sum is exactly how many clients the broadcast was sent to), or with the
+ * reports in by `ACK_TIMEOUT_MS`.
+ */
+export class PendingReports {
+  private readonly pending = new Map<number, Pending>();
+
+  /**
+   * Waits for broadcast `seq`'s reports, `expected` nodes of them when known now, else once
+   * `expect` is told. Open it before publishing: our own report can come before the broker answers.
+   */
+  open(seq: number, expected: number | null = null): { delivery: Promise<Delivery>; expect(n: number): void } {
+    let entry!: Pending;
+    const delivery = new Promise<Delivery>((resolve) => {
+      entry = {
+        expected,
+        reports: 0,
+        clients: 0,
+        resolve,
+        timer: setTimeout(() => this.settle(seq), ACK_TIMEOUT_MS),
+      };
+    });
+    this.pending.set(seq, entry);
+    return {
+      delivery,
+      expect: (n) => {
+        entry.expected = n;
+        if (entry.reports >= n) this.settle(seq);
+      },
+    };
+  }
+
+  /** Forgets broadcast `seq`: it could not be published. */
+  drop(seq: number): void {
+    const entry = this.pending.get(seq);
+    if (entry === undefined) return;
+    clearTimeout(entry.timer);
+    this.pending.delete(seq);
+  }
+
+  /** Counts one node's report (a JSON `Report`); one for a broadcast already answered is ignored. */
+  onReport(message: string): void {
+    const report = JSON.parse(message) as Report;
+    const entry = this.pending.get(report.seq);
+    if (entry === undefined) return;
+    entry.reports += 1;
+    entry.clients += report.clients;
+    if (entry.expected !== null && entry.reports >= entry.expected) this.settle(report.seq);
+  }
+
+  /** Answers every broadcast still waiting with the reports so far (on close). */
+  settleAll(): void {
+    for (const seq of [...this.pending.keys()]) this.settle(seq);
+  }
+
+  /** Answers with the reports so far: all of them, or those in by the timeout. */
+  private settle(seq: number): void {
+    const entry = this.pending.get(seq);
+    if (entry === undefined) return;
+    clearTimeout(entry.timer);
+    this.pending.delete(seq);
+    entry.resolve({ clients: entry.clients, nodes: entry.reports });
+  }
+}
+
+/** How often a node of a broker without subscriber counts says it is there (ms). */
+export const HELLO_INTERVAL_MS = 1_000;
+/** A node not heard from for this long is counted out (ms). */
+export const HELLO_TIMEOUT_MS = 5_000;
+
+/** A presence message on the broadcast channel, told from an `Envelope` by its `hello` field. */
+export interface Hello {
+  /** the sender's random id */
+  hello: string;
+  /** the sender has just started: every node answers at once, so all know each other within a round trip */
+  first?: boolean;
+  /** the sender is closing: count it out now */
+  bye?: boolean;
+}
+
+/**
+ * The nodes on a broadcast channel, for brokers that cannot count a channel's subscribers
+ * (RabbitMQ, NATS): each node says hello every `HELLO_INTERVAL_MS`, as Socket.IO's
+ * ClusterAdapterWithHeartbeat does, and one silent for `HELLO_TIMEOUT_MS` is counted out.
+ */
+export class Presence {
+  private readonly seen = new Map<string, number>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly self: string,
+    private readonly send: (hello: Hello) => void,
+  ) {}
+
+  start(): void {
+    this.say({ hello: this.self, first: true });
+    this.timer = setInterval(() => this.say({ hello: this.self }), HELLO_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  /** Reads a message of the broadcast channel; true when it was a hello (handled). */
+  onMessage(message: string): boolean {
+    if (!message.startsWith('{"hello"')) return false;
+    const hello = JSON.parse(message) as Hello;
+    if (hello.hello === this.self) return true;
+    if (hello.bye) this.seen.delete(hello.hello);
+    else this.seen.set(hello.hello, Date.now());
+    if (hello.first) this.say({ hello: this.self });
+    return true;
+  }
+
+  /** Nodes on the channel, this one included. */
+  count(): number {
+    const since = Date.now() - HELLO_TIMEOUT_MS;
+    for (const [id, at] of this.seen) if (at < since) this.seen.delete(id);
+    return 1 + this.seen.size;
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    this.say({ hello: this.self, bye: true });
+  }
+
+  /** A hello that cannot be sent (the connection is lost) is not said: the others count us out. */
+  private say(hello: Hello): void {
+    try {
+      this.send(hello);
+    } catch {
+      // nothing to do
+    }
+  }
+}

@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { AdapterOptions } from '../types';
+import { versionsOf } from '../versions';
+import type { Deliver, Delivery, Fanout } from './types';
+import { deliverEnvelope, PendingReports, Presence, type Envelope, type Hello } from './fanout-reports';
+import { closeNats, connectNats } from './nats-client';
+
+/**
+ * ws and SockJS nodes broadcast through NATS core pub/sub, with redis-fanout.ts's messages and
+ * counting. Subjects, all under `bench.<key>.`:
+ *
+ * - `broadcast`: every node subscribes. The publisher sends an `Envelope`; every node, the
+ *   publisher included, writes its text to its own clients, then reports back.
+ * - `delivered.<random id>`: one per node, where it gets reports on what it published.
+ *
+ * NATS does not say how many subscribers a message reached, so the nodes say hello on
+ * `broadcast` every second (`Presence`) and the publisher waits for as many reports as it knows
+ * nodes. One connection carries both: NATS keeps one publisher's messages in order. Core NATS
+ * stores nothing (no JetStream), so a run leaves nothing on the server.
+ */
+export class NatsFanout implements Fanout {
+  readonly versions = versionsOf([['@nats-io/transport-node'], ['@nats-io/transport-node', '@nats-io/nats-core']]);
+  private readonly pending = new PendingReports();
+  private readonly presence: Presence;
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly subject: string,
+    private readonly replyTo: string,
+    self: string,
+    private readonly deliver: Deliver,
+  ) {
+    this.presence = new Presence(self, (hello) => this.send(hello));
+  }
+
+  static async open(
+    o: Extract<AdapterOptions, { kind: 'nats' }>,
+    nodeId: string,
+    deliver: Deliver,
+  ): Promise<NatsFanout> {
+    const prefix = `bench.${o.key}`;
+    const nc = await connectNats(o.url, `${prefix}.${nodeId}`);
+    const self = randomBytes(6).toString('hex');
+    const fanout = new NatsFanout(nc, `${prefix}.broadcast`, `${prefix}.delivered.${self}`, self, deliver);
+    try {
+      nc.subscribe(fanout.subject, { callback: (err, m) => void (err ?? fanout.onBroadcast(m.string())) });
+      nc.subscribe(fanout.replyTo, { callback: (err, m) => void (err ?? fanout.pending.onReport(m.string())) });
+      // The subscriptions are the server's once it answered a round trip.
+      await nc.flush();
+    } catch (err) {
+      // an open connection would keep the process alive after its error
+      await closeNats(nc);
+      throw err;
+    }
+    fanout.presence.start();
+    return fanout;
+  }
+
+  publish(seq: number, text: string): Promise<Delivery> {
+    const { delivery } = this.pending.open(seq, this.presence.count());
+    const envelope: Envelope = { seq, text, replyTo: this.replyTo };
+    try {
+      this.send(envelope);
+    } catch (err) {
+      this.pending.drop(seq);
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    return delivery;
+  }
+
+  async servers(): Promise<number> {
+    return this.presence.count();
+  }
+
+  async close(): Promise<void> {
+    this.pending.settleAll();
+    this.presence.stop();
+    await closeNats(this.nc);
+  }
+
+  /** Publishes on the broadcast subject; throws when the connection is closed. */
+  private send(message: Envelope | Hello): void {
+    this.nc.publish(this.subject, JSON.stringify(message));
+  }
+
+  private onBroadcast(message: string): void {
+    if (this.presence.onMessage(message)) return;
+    const { envelope, report } = deliverEnvelope(message, this.deliver);
+    try {
+      this.nc.publish(envelope.replyTo, report);
+    } catch {
+      // A lost report shows as a node missing from the publisher's answer; nothing to do here.
+    }
+  }
+}
