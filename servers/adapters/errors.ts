@@ -53,10 +53,14 @@ export function connectFailure(err: unknown, timeoutMs: number): ConnectFailure 
   const inner = (e?.socketError ?? e?.originalError ?? e?.cause ?? err) as { code?: unknown; message?: unknown };
   const code = typeof inner?.code === 'string' ? inner.code : typeof e?.code === 'string' ? e.code : '';
   const message = String(inner?.message ?? e?.message ?? err);
+  // pg's own timeout ("Connection terminated due to connection timeout") carries the socket's
+  // end as its cause ("Connection terminated unexpectedly"): the outer words say what happened.
+  const outer = String(e?.message ?? '');
   const unreachable = (reason: string) => ({ reason, answered: false });
   if (code === 'ECONNREFUSED') return unreachable('refused the connection');
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return unreachable('is not a known host name');
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return unreachable('is not reachable from here');
-  if (/timeout|timed out/i.test(message)) return unreachable(`did not answer within ${timeoutMs / 1000} s`);
+  if (/timeout|timed out/i.test(message) || /timeout|timed out/i.test(outer))
+    return unreachable(`did not answer within ${timeoutMs / 1000} s`);
   return { reason: `failed: ${message.split('\n')[0]}`, answered: true };
 }
