@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Channel, ChannelModel } from 'amqplib';
 import type { AdapterOptions } from '../types';
 import { versionsOf } from '../versions';
-import type { Deliver, Delivery, Fanout } from './types';
-import { deliverEnvelope, PendingReports, Presence, type Envelope, type Hello } from './fanout-reports';
+import type { Deliver, Fanout } from './types';
+import { PresenceFanout, type Envelope, type Hello } from './fanout-reports';
 import { closeAmqp, connectAmqp } from './amqp-client';
 
 /**
@@ -20,20 +20,18 @@ import { closeAmqp, connectAmqp } from './amqp-client';
  * nodes. Nothing outlives a run: exclusive queues go with their node's connection (a node killed
  * outright too, once RabbitMQ sees its socket close), and the exchange with its last binding.
  */
-export class AmqpFanout implements Fanout {
+export class AmqpFanout extends PresenceFanout implements Fanout {
   readonly versions = versionsOf([['amqplib']]);
-  private readonly pending = new PendingReports();
-  private readonly presence: Presence;
 
   private constructor(
     private readonly connection: ChannelModel,
     private readonly channel: Channel,
     private readonly exchange: string,
-    private readonly replyTo: string,
+    replyTo: string,
     self: string,
-    private readonly deliver: Deliver,
+    deliver: Deliver,
   ) {
-    this.presence = new Presence(self, (hello) => this.send(hello));
+    super(self, replyTo, deliver);
   }
 
   static async open(
@@ -62,40 +60,16 @@ export class AmqpFanout implements Fanout {
     }
   }
 
-  publish(seq: number, text: string): Promise<Delivery> {
-    const { delivery } = this.pending.open(seq, this.presence.count());
-    const envelope: Envelope = { seq, text, replyTo: this.replyTo };
-    try {
-      this.send(envelope);
-    } catch (err) {
-      this.pending.drop(seq);
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-    }
-    return delivery;
-  }
-
-  async servers(): Promise<number> {
-    return this.presence.count();
-  }
-
-  async close(): Promise<void> {
-    this.pending.settleAll();
-    this.presence.stop();
-    await closeAmqp(this.connection);
-  }
-
   /** Publishes on the exchange; throws when the channel is closed. */
-  private send(message: Envelope | Hello): void {
+  protected send(message: Envelope | Hello): void {
     this.channel.publish(this.exchange, '', Buffer.from(JSON.stringify(message)));
   }
 
-  private onBroadcast(message: string): void {
-    if (this.presence.onMessage(message)) return;
-    const { envelope, report } = deliverEnvelope(message, this.deliver);
-    try {
-      this.channel.sendToQueue(envelope.replyTo, Buffer.from(report));
-    } catch {
-      // A lost report shows as a node missing from the publisher's answer; nothing to do here.
-    }
+  protected reply(to: string, report: string): void {
+    this.channel.sendToQueue(to, Buffer.from(report));
+  }
+
+  protected closeConnection(): Promise<void> {
+    return closeAmqp(this.connection);
   }
 }

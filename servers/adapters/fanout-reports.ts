@@ -172,3 +172,61 @@ export class Presence {
     }
   }
 }
+
+/**
+ * A fan-out over a broker that cannot say how many nodes a message reached (RabbitMQ, NATS):
+ * the nodes say hello (`Presence`), the publisher waits for as many reports as nodes it knows.
+ * A subclass opens the broker and says how to send on the broadcast channel, how to answer a
+ * publisher, and how to close.
+ */
+export abstract class PresenceFanout {
+  protected readonly pending = new PendingReports();
+  protected readonly presence: Presence;
+
+  protected constructor(
+    self: string,
+    /** this node's address for reports on what it publishes */
+    protected readonly replyTo: string,
+    private readonly deliver: Deliver,
+  ) {
+    this.presence = new Presence(self, (hello) => this.send(hello));
+  }
+
+  /** Publishes on the broadcast channel; throws when the connection is closed. */
+  protected abstract send(message: Envelope | Hello): void;
+  /** Sends a report to a publisher's `replyTo`; throws when the connection is closed. */
+  protected abstract reply(to: string, report: string): void;
+  protected abstract closeConnection(): Promise<void>;
+
+  publish(seq: number, text: string): Promise<Delivery> {
+    const { delivery } = this.pending.open(seq, this.presence.count());
+    const envelope: Envelope = { seq, text, replyTo: this.replyTo };
+    try {
+      this.send(envelope);
+    } catch (err) {
+      this.pending.drop(seq);
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    return delivery;
+  }
+
+  async servers(): Promise<number> {
+    return this.presence.count();
+  }
+
+  async close(): Promise<void> {
+    this.pending.settleAll();
+    this.presence.stop();
+    await this.closeConnection();
+  }
+
+  protected onBroadcast(message: string): void {
+    if (this.presence.onMessage(message)) return;
+    const { envelope, report } = deliverEnvelope(message, this.deliver);
+    try {
+      this.reply(envelope.replyTo, report);
+    } catch {
+      // A lost report shows as a node missing from the publisher's answer; nothing to do here.
+    }
+  }
+}

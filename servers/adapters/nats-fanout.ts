@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { AdapterOptions } from '../types';
 import { versionsOf } from '../versions';
-import type { Deliver, Delivery, Fanout } from './types';
-import { deliverEnvelope, PendingReports, Presence, type Envelope, type Hello } from './fanout-reports';
+import type { Deliver, Fanout } from './types';
+import { PresenceFanout, type Envelope, type Hello } from './fanout-reports';
 import { closeNats, connectNats } from './nats-client';
 
 /**
@@ -19,19 +19,17 @@ import { closeNats, connectNats } from './nats-client';
  * nodes. One connection carries both: NATS keeps one publisher's messages in order. Core NATS
  * stores nothing (no JetStream), so a run leaves nothing on the server.
  */
-export class NatsFanout implements Fanout {
+export class NatsFanout extends PresenceFanout implements Fanout {
   readonly versions = versionsOf([['@nats-io/transport-node'], ['@nats-io/transport-node', '@nats-io/nats-core']]);
-  private readonly pending = new PendingReports();
-  private readonly presence: Presence;
 
   private constructor(
     private readonly nc: NatsConnection,
     private readonly subject: string,
-    private readonly replyTo: string,
+    replyTo: string,
     self: string,
-    private readonly deliver: Deliver,
+    deliver: Deliver,
   ) {
-    this.presence = new Presence(self, (hello) => this.send(hello));
+    super(self, replyTo, deliver);
   }
 
   static async open(
@@ -57,40 +55,16 @@ export class NatsFanout implements Fanout {
     return fanout;
   }
 
-  publish(seq: number, text: string): Promise<Delivery> {
-    const { delivery } = this.pending.open(seq, this.presence.count());
-    const envelope: Envelope = { seq, text, replyTo: this.replyTo };
-    try {
-      this.send(envelope);
-    } catch (err) {
-      this.pending.drop(seq);
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-    }
-    return delivery;
-  }
-
-  async servers(): Promise<number> {
-    return this.presence.count();
-  }
-
-  async close(): Promise<void> {
-    this.pending.settleAll();
-    this.presence.stop();
-    await closeNats(this.nc);
-  }
-
   /** Publishes on the broadcast subject; throws when the connection is closed. */
-  private send(message: Envelope | Hello): void {
+  protected send(message: Envelope | Hello): void {
     this.nc.publish(this.subject, JSON.stringify(message));
   }
 
-  private onBroadcast(message: string): void {
-    if (this.presence.onMessage(message)) return;
-    const { envelope, report } = deliverEnvelope(message, this.deliver);
-    try {
-      this.nc.publish(envelope.replyTo, report);
-    } catch {
-      // A lost report shows as a node missing from the publisher's answer; nothing to do here.
-    }
+  protected reply(to: string, report: string): void {
+    this.nc.publish(to, report);
+  }
+
+  protected closeConnection(): Promise<void> {
+    return closeNats(this.nc);
   }
 }
