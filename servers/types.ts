@@ -148,6 +148,12 @@ export interface NodeStats {
   servers: number;
   /** a cluster primary's workers, each as its own node */
   workers?: NodeStats[];
+  /**
+   * Rooms scenario: this node's members per room (rooms with at least one member; a Socket.IO
+   * socket's own room is not one), and room messages it wrote to its members since it started.
+   * Absent before any client joined a room.
+   */
+  rooms?: { members: Record<string, number>; writes: number };
 }
 
 /** One library's server. Every implementation behaves the same (docs/server-contract.md). */

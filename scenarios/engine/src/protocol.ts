@@ -82,7 +82,50 @@ export interface BroadcastMessage {
   t: number;
 }
 
-export type WireMessage = WelcomeMessage | EchoMessage | BroadcastMessage;
+/**
+ * Rooms scenario: sent by a main client once its `welcome` arrived (and again after every
+ * reconnect): put me in this room. The server answers `joined` once it has.
+ */
+export interface JoinMessage {
+  type: 'join';
+  room: string;
+}
+
+/** The server's answer to `join`: the client is a member of `room` now. */
+export interface JoinedMessage {
+  type: 'joined';
+  room: string;
+}
+
+/**
+ * Rooms scenario: sent by a room member on its schedule. The server sends this same message,
+ * unchanged, to every member of `room` on every node (through the adapter), the sender included
+ * unless `x` is 1 (Socket.IO: `io.to(room)`, with `x` `socket.to(room)`). Members receive it as
+ * it was published, so `t` and `s` are the publisher's stamps.
+ */
+export interface PublishMessage {
+  type: 'publish';
+  room: string;
+  /** the publishing client, unique in the run (`<pid>.<threadId>.<n>`) */
+  from: string;
+  /** the publisher's own count, from 1, one per message it publishes */
+  seq: number;
+  /** when the publisher's schedule said to send it (ms since epoch, fractional) */
+  t: number;
+  /** when the publisher actually sent it (same clock) */
+  s: number;
+  /** 1: to everyone in the room but the sender */
+  x?: 1;
+  /** padding, so the message is `RoomsConfig.messageBytes` long */
+  p?: string;
+}
+
+/** The room main client number `k` of the run (0-based, across generators) joins: round robin. */
+export function roomOf(k: number, rooms: number): string {
+  return `r${k % rooms}`;
+}
+
+export type WireMessage = WelcomeMessage | EchoMessage | BroadcastMessage | JoinMessage | JoinedMessage | PublishMessage;
 
 /** Socket.IO carries every message on this one event name. */
 export const SOCKETIO_EVENT = 'message';
@@ -142,6 +185,25 @@ export interface EngineConfig {
    * every broadcast goes to every client.
    */
   generators?: number;
+  /**
+   * which of those generators this is, 0-based; default 0. Main client `i` of this generator is
+   * client `i × generators + generatorIndex` of the run (rooms are given out by it).
+   */
+  generatorIndex?: number;
+  /** the rooms scenario: every main client joins a room and publishes to it; absent: no rooms */
+  rooms?: RoomsConfig;
+}
+
+/** The shape of the rooms scenario (bench run --scenario rooms). */
+export interface RoomsConfig {
+  /** rooms in the run; main client k joins `roomOf(k, rooms)`, so they fill evenly */
+  rooms: number;
+  /** every member publishes one message every this many ms while the `hold` phase runs (random first offset) */
+  publishEveryMs: number;
+  /** length of each published message's JSON text (bytes), padded with `p` */
+  messageBytes: number;
+  /** publish to everyone in the room but the sender (`x: 1`) */
+  exceptSender: boolean;
 }
 
 /** `same`: the server runs on this host, stamps compare; `other`: they do not. */
@@ -203,6 +265,9 @@ export const METRICS = [
   'probeConnectServiceMs',
   'probeFirstMessageMs',
   'probeTimeToFirstMessageMs',
+  'joinMs',
+  'roomMs',
+  'roomServiceMs',
 ] as const;
 export type MetricName = (typeof METRICS)[number];
 
@@ -226,6 +291,12 @@ export const ARTILLERY_METRIC: Record<MetricName, string> = {
   probeConnectServiceMs: 'bench.probe.connect_service',
   probeFirstMessageMs: 'bench.probe.first_message',
   probeTimeToFirstMessageMs: 'bench.probe.time_to_first_message',
+  /** join sent → joined received */
+  joinMs: 'bench.room.join',
+  /** a room message's due time at its publisher → its receipt by a member (each member once) */
+  roomMs: 'bench.room.message',
+  /** the same from when the publisher actually sent it */
+  roomServiceMs: 'bench.room.message_service',
 };
 
 /** Counts the engine keeps. `connected`/`failed` are main clients; probes are counted apart. */
@@ -279,6 +350,20 @@ export interface EngineCounts {
   /** main clients whose life ended (a `hold` with `lifeMs`): closed cleanly, or reset abruptly */
   cyclesClean?: number;
   cyclesAbrupt?: number;
+  /** rooms: main clients whose join the server answered (reconnects that joined again included) */
+  roomJoined?: number;
+  /** rooms: joins not answered within the connect timeout, or on a connection lost first */
+  roomJoinFailed?: number;
+  /** rooms: messages published (sent by members) */
+  roomPublished?: number;
+  /** rooms: messages sent more than ECHO_LATE_MS after they were due (still timed from when due) */
+  roomPublishLate?: number;
+  /** rooms: messages received by members, each (member, publisher, seq) once */
+  roomReceived?: number;
+  /** rooms: a (publisher, seq) a member received again */
+  roomDuplicates?: number;
+  /** rooms: a message that arrived after a later one of the same publisher, at the same member */
+  roomOutOfOrder?: number;
   /** client-side errors by code */
   errors: Record<string, number>;
   /**
@@ -336,6 +421,13 @@ export function emptyCounts(): EngineCounts {
     warmupFailed: 0,
     cyclesClean: 0,
     cyclesAbrupt: 0,
+    roomJoined: 0,
+    roomJoinFailed: 0,
+    roomPublished: 0,
+    roomPublishLate: 0,
+    roomReceived: 0,
+    roomDuplicates: 0,
+    roomOutOfOrder: 0,
     errors: {},
     byNode: {},
   };
@@ -372,6 +464,13 @@ export const ARTILLERY_COUNTER: Record<CounterName, string> = {
   warmupFailed: 'bench.warmup.failed',
   cyclesClean: 'bench.cycles.clean',
   cyclesAbrupt: 'bench.cycles.abrupt',
+  roomJoined: 'bench.room.joined',
+  roomJoinFailed: 'bench.room.join_failed',
+  roomPublished: 'bench.room.published',
+  roomPublishLate: 'bench.room.published_late',
+  roomReceived: 'bench.room.received',
+  roomDuplicates: 'bench.room.duplicates',
+  roomOutOfOrder: 'bench.room.out_of_order',
 };
 
 /** An echo sent this long after it was due counts as late (timer slack is a few ms). */
@@ -447,9 +546,17 @@ export type EngineEvent =
        * node, by that node; absent when none lost one
        */
       reconnectByNode?: Record<string, string>;
+      /** rooms scenario: per room, messages this engine's members published and received (cumulative) */
+      rooms?: RoomCounts;
       /** a snapshot taken once a `probe` phase's last probe finished: that phase's index */
       afterPhase?: number;
     };
+
+/** Per room name: messages published to it by this engine's members, and received by them. */
+export interface RoomCounts {
+  published: Record<string, number>;
+  received: Record<string, number>;
+}
 
 /** Env var: folder where the engine writes its event files. */
 export const ENGINE_DIR_ENV = 'BENCH_ENGINE_DIR';
