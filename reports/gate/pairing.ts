@@ -21,6 +21,8 @@ export interface GateKey {
   pingIntervalMs: number;
   echoEveryMs: number;
   broadcastEveryMs: number;
+  /** --scenario rooms: its shape, `<size>×every <ms>·<bytes> B·all|but sender` ('' for other scenarios) */
+  rooms: string;
   /** warm-up clients */
   warmup: number;
   probes: number;
@@ -49,6 +51,7 @@ export const GATE_OPTIONS = [
   'pingIntervalMs',
   'echoEveryMs',
   'broadcastEveryMs',
+  'rooms',
   'warmup',
   'probes',
   'remote',
@@ -90,6 +93,9 @@ function fullKeyOf(c: ReportCell): GateKey | null {
     pingIntervalMs: Number(o.pingIntervalMs),
     echoEveryMs: Number(o.echoEveryMs),
     broadcastEveryMs: Number(o.broadcastEveryMs),
+    rooms: o.rooms
+      ? `${o.rooms.roomSize} members, a message every ${o.rooms.publishEveryMs} ms, ${o.rooms.messageBytes} B, ${o.rooms.exceptSender ? 'to all but the sender' : 'to all'}`
+      : '',
     warmup: Number(o.warmup),
     probes: Number(o.probes),
     remote: o.target !== null && o.target !== undefined,
@@ -121,6 +127,8 @@ function describeField(k: GateKey, f: (typeof KEY_FIELDS)[number]): string {
       return `echo every ${k.echoEveryMs} ms`;
     case 'broadcastEveryMs':
       return `broadcast every ${k.broadcastEveryMs} ms`;
+    case 'rooms':
+      return k.rooms ? `rooms of ${k.rooms}` : 'no rooms';
     case 'warmup':
       return `warm-up ${k.warmup}`;
     case 'probes':

@@ -13,6 +13,7 @@ import {
   MAX_GENERATORS,
   LOCAL_PROFILE,
   METRICS_TOKEN_ENV,
+  ROOMS_DEFAULTS,
   RUN_DEFAULTS,
   SCENARIOS,
   SERVE_DEFAULTS,
@@ -142,6 +143,21 @@ export const RUN_FLAGS = {
   ),
   'broadcast-every': str('broadcast interval in the broadcast scenario (ms)', {
     default: String(RUN_DEFAULTS.broadcastEveryMs),
+    sweep: true,
+  }),
+  'room-size': str(
+    `--scenario rooms: members per room; clients are dealt round robin to ceil(clients / size) rooms (default ${ROOMS_DEFAULTS.roomSize}, or the clients when fewer)`,
+    { sweep: true },
+  ),
+  'publish-every': str('--scenario rooms: each member publishes one message to its room this often (ms)', {
+    default: String(ROOMS_DEFAULTS.publishEveryMs),
+    sweep: true,
+  }),
+  'message-bytes': str('--scenario rooms: bytes per message (its JSON text, padded)', {
+    default: String(ROOMS_DEFAULTS.messageBytes),
+    sweep: true,
+  }),
+  'except-sender': bool('--scenario rooms: each message goes to the room but its sender (Socket.IO socket.to(room))', {
     sweep: true,
   }),
   'connect-timeout': str('a connection attempt fails after this long (ms)', {

@@ -5,7 +5,7 @@ import { LIBS, type Lib, type Transport } from 'artillery-engine-bench/protocol'
 /** The default profile: this machine as it is. */
 export const LOCAL_PROFILE = 'local';
 
-export const SCENARIOS = ['echo', 'connect', 'broadcast'] as const;
+export const SCENARIOS = ['echo', 'connect', 'broadcast', 'rooms'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** Clients per second, or `burst`: every client of the ramp due at the same moment. */
@@ -48,6 +48,21 @@ export const RUN_DEFAULTS = {
 };
 
 export const MAX_CLIENTS = 100_000;
+
+/** The rooms scenario's shape (--scenario rooms): a chat room workload. */
+export const ROOMS_DEFAULTS = {
+  /** members per room: clients are dealt to ceil(clients / roomSize) rooms, round robin */
+  roomSize: 10,
+  /** each member publishes one message this often (ms) */
+  publishEveryMs: 5_000,
+  /** each message's JSON text (bytes): a chat line with its metadata */
+  messageBytes: 200,
+};
+/** The smallest --message-bytes: a publish message's own fields take about 150 bytes. */
+export const MIN_MESSAGE_BYTES = 160;
+export const MAX_MESSAGE_BYTES = 1_048_576;
+/** The shortest publish interval: below it timer slack is a large part of the schedule. */
+export const MIN_PUBLISH_EVERY_MS = 10;
 
 export const ADAPTERS = ['none', 'redis', 'redis-streams', 'postgres', 'amqp', 'nats', 'cluster'] as const;
 export type AdapterKind = (typeof ADAPTERS)[number];

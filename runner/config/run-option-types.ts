@@ -30,6 +30,14 @@ export interface RunOptions extends SioFlags {
   sampleInterval?: string | number;
   echoEvery?: string | number;
   broadcastEvery?: string | number;
+  /** --scenario rooms: members per room */
+  roomSize?: string | number;
+  /** --scenario rooms: each member's publish interval (ms) */
+  publishEvery?: string | number;
+  /** --scenario rooms: bytes per message */
+  messageBytes?: string | number;
+  /** --scenario rooms: every message goes to the room but its sender */
+  exceptSender?: boolean;
   connectTimeout?: string | number;
   maxLoopDelay?: string | number;
   quiet?: boolean;
@@ -80,6 +88,15 @@ export interface RunOptions extends SioFlags {
   reconnectJitter?: string | number;
 }
 
+/** --scenario rooms, resolved: `rooms` rooms of `roomSize` members (the last ones one fewer when clients do not divide). */
+export interface RoomsSettings {
+  rooms: number;
+  roomSize: number;
+  publishEveryMs: number;
+  messageBytes: number;
+  exceptSender: boolean;
+}
+
 /** A built-in scenario of ours, or the user's own Artillery script. */
 export type ScenarioRef =
   { kind: 'builtin'; name: ScenarioName; file: string } | { kind: 'custom'; name: string; file: string };
@@ -114,6 +131,8 @@ export interface ResolvedRunOptions {
   echoEveryMs: number;
   /** interval between broadcasts in the broadcast scenario (ms) */
   broadcastEveryMs: number;
+  /** the rooms scenario's shape; null for every other scenario */
+  rooms: RoomsSettings | null;
   /** a connection attempt fails after this long (ms) */
   connectTimeoutMs: number;
   /** the generator counts as saturated above this event-loop delay p99 (ms) */

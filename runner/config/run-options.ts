@@ -7,6 +7,7 @@ import { packageRoot } from '../paths';
 import { findTopology } from './profiles';
 import { resolveSioTuning } from './sio-options';
 import { resolveTestSwitches } from './test-switches';
+import { resolveRooms } from './rooms-options';
 import {
   ADAPTERS,
   BURST,
@@ -41,7 +42,7 @@ import type { ResolvedRunOptions, RunOptions, ScenarioRef } from './run-option-t
 
 export * from './defaults';
 export type { SourceAddressSpec, Spread } from './spread-options';
-export type { ReconnectSettings, ResolvedRunOptions, RunOptions, ScenarioRef } from './run-option-types';
+export type { ReconnectSettings, ResolvedRunOptions, RoomsSettings, RunOptions, ScenarioRef } from './run-option-types';
 export { isBenchmarkAddress } from './target-options';
 
 /**
@@ -224,6 +225,7 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
     sampleIntervalMs: num('sample-interval', raw.sampleInterval, RUN_DEFAULTS.sampleIntervalMs, 10, 60_000, '250'),
     echoEveryMs: num('echo-every', raw.echoEvery, autoEchoEveryMs(clients), 10, 3_600_000, '1000'),
     broadcastEveryMs: num('broadcast-every', raw.broadcastEvery, RUN_DEFAULTS.broadcastEveryMs, 10, 3_600_000, '1000'),
+    rooms: null,
     connectTimeoutMs: num('connect-timeout', raw.connectTimeout, RUN_DEFAULTS.connectTimeoutMs, 100, 600_000, '30000'),
     maxLoopDelayMs: num('max-loop-delay', raw.maxLoopDelay, RUN_DEFAULTS.maxLoopDelayMs, 1, 60_000, '100'),
     quiet: raw.quiet === true,
@@ -261,6 +263,7 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
       `--${flag} applies to the servers bench run starts; with --target, give it to bench serve there. Remove --${flag}.`,
     );
   }
+  resolved.rooms = resolveRooms(raw, scenario.kind === 'builtin' ? scenario.name : null, clients, resolved.holdSeconds);
   resolved.spread = resolveSpread(raw.spread, resolved);
   checkSourceAddressReach(resolved.sourceAddresses, resolved, LOCAL_PROFILE);
   resolved.adapterOutage = resolveOutage(raw.adapterOutage, resolved);
@@ -273,6 +276,18 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
     resolved.killNodeAt !== null || resolved.flap !== null || resolved.rollingRestart !== null,
   );
   checkFlapTiming(resolved.flap, resolved.reconnect);
+  const fault = resolved.flap
+    ? 'flap'
+    : resolved.rollingRestart !== null
+      ? 'rolling-restart'
+      : resolved.killNodeAt !== null
+        ? 'kill-node-at'
+        : null;
+  if (resolved.rooms && fault) {
+    throw new UsageError(
+      `--scenario rooms counts deliveries against a room membership that stays put; --${fault} makes clients leave and join again. Run --${fault} with --scenario broadcast.`,
+    );
+  }
   resolved.forcedGcHeap = resolveForcedGc(raw, resolved);
   if (raw.out !== undefined && fs.existsSync(resolved.out) && fs.statSync(resolved.out).isDirectory()) {
     throw new UsageError(

@@ -143,7 +143,15 @@ export function buildScript(
     ...(targets && targets.length > 1 && { targets }),
     ...(sourceAddresses && { sourceAddresses }),
     ...(o.reconnect && { reconnect: o.reconnect }),
-    ...(generator && generator.count > 1 && { generators: generator.count }),
+    ...(generator && generator.count > 1 && { generators: generator.count, generatorIndex: generator.index }),
+    ...(o.rooms && {
+      rooms: {
+        rooms: o.rooms.rooms,
+        publishEveryMs: o.rooms.publishEveryMs,
+        messageBytes: o.rooms.messageBytes,
+        exceptSender: o.rooms.exceptSender,
+      },
+    }),
   };
   script.config = {
     ...config,

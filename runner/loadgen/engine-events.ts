@@ -6,6 +6,7 @@ import {
   type EngineEvent,
   type LoopDelay,
   type MetricName,
+  type RoomCounts,
 } from 'artillery-engine-bench/protocol';
 import type { EngineState } from '../result/measurements';
 
@@ -25,6 +26,13 @@ export function addCounts(into: EngineCounts, c: EngineCounts): void {
   for (const [node, n] of Object.entries(c.byNode ?? {})) {
     const to = ((into.byNode ??= {})[node] ??= { welcomed: 0, received: 0 }) as unknown as Record<string, number>;
     for (const [key, v] of Object.entries(n)) if (typeof v === 'number') to[key] = (to[key] ?? 0) + v;
+  }
+}
+
+/** Adds one engine worker's per-room counts to `into`. */
+export function addRoomCounts(into: RoomCounts, c: RoomCounts): void {
+  for (const key of ['published', 'received'] as const) {
+    for (const [room, n] of Object.entries(c[key] ?? {})) into[key][room] = (into[key][room] ?? 0) + n;
   }
 }
 
@@ -67,6 +75,7 @@ export function readEngineState(dir: string): EngineState {
     let loop: LoopDelay | undefined;
     let histograms: Partial<Record<MetricName, string>> | undefined;
     let byNode: Record<string, string> | undefined;
+    let rooms: RoomCounts | undefined;
     for (const e of events) {
       switch (e.event) {
         case 'started':
@@ -91,6 +100,7 @@ export function readEngineState(dir: string): EngineState {
           loop = e.loopDelayMs;
           histograms = e.histograms;
           byNode = e.reconnectByNode;
+          rooms = e.rooms ?? rooms;
           if (e.event === 'final') finals += 1;
           break;
       }
@@ -104,6 +114,7 @@ export function readEngineState(dir: string): EngineState {
       (state.histograms[name as MetricName] ??= []).push(encoded);
     }
     for (const [node, encoded] of Object.entries(byNode ?? {})) (state.reconnectByNode![node] ??= []).push(encoded);
+    if (rooms) addRoomCounts((state.rooms ??= { published: {}, received: {} }), rooms);
   }
   state.final = files.length > 0 && finals === files.length;
   return state;

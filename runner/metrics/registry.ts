@@ -120,6 +120,13 @@ export const LATENCIES = {
     stats: { p50: SLO_AND(MEDIAN), p90: SLO_AND(), p99: SLO_AND(TAIL) },
   },
   welcomeDelivery: { read: (r) => at(r, 'welcomeDeliveryMs') },
+  // --scenario rooms: publish due → each member's receipt, and join → joined (null otherwise).
+  room: {
+    read: (r) => at(r, 'rooms', 'latencyMs'),
+    stats: { p50: SLO_AND(MEDIAN), p90: SLO_AND(), p99: SLO_AND(TAIL) },
+  },
+  roomService: { read: (r) => at(r, 'rooms', 'serviceMs') },
+  join: { read: (r) => at(r, 'rooms', 'joinMs') },
   echoService: { read: (r) => at(r, 'echoServiceMs') },
   'probe.connectService': { read: (r) => at(r, 'probe', 'connectServiceMs') },
   'probe.timeToFirstMessage': { read: (r) => at(r, 'probe', 'timeToFirstMessageMs') },
@@ -177,6 +184,17 @@ const SCALARS = {
   'broadcast.lost': { unit: 'count', better: 'lower', read: (r) => num(at(r, 'broadcast', 'lost')) },
   'broadcast.outOfOrder': { unit: 'count', better: 'lower', read: (r) => num(at(r, 'broadcast', 'outOfOrder')) },
   'broadcast.duplicates': { unit: 'count', better: 'lower', read: (r) => num(at(r, 'broadcast', 'duplicates')) },
+  // --scenario rooms (null otherwise): deliveries against the rooms the nodes reported.
+  'room.delivered': { unit: 'percent', better: 'higher', read: (r) => num(at(r, 'rooms', 'deliveredPct')) },
+  'room.missed': { unit: 'count', better: 'lower', read: (r) => num(at(r, 'rooms', 'missed')) },
+  'room.duplicates': { unit: 'count', better: 'lower', read: (r) => num(at(r, 'rooms', 'duplicates')) },
+  'room.outOfOrder': { unit: 'count', better: 'lower', read: (r) => num(at(r, 'rooms', 'outOfOrder')) },
+  'room.joinFailed': { unit: 'count', better: 'lower', read: (r) => num(at(r, 'rooms', 'joinFailed')) },
+  'room.deliveredPerSecond': {
+    unit: 'count',
+    better: 'higher',
+    read: (r) => num(at(r, 'rooms', 'deliveredPerSecond')),
+  },
   'reconnect.failed': { unit: 'count', better: 'lower', read: (r) => num(at(r, 'reconnect', 'failed')) },
   // --flap (null without flaps): deliveries against what nobody cut would have got, and the way back.
   'flap.delivered': { unit: 'percent', better: 'higher', read: (r) => num(at(r, 'flaps', 'deliveredPct')) },

@@ -5,6 +5,7 @@ import type { EngineState, Measurements, ProcSample } from './measurements';
 import { perClientMemory, summariseBy, type IdleWindow } from './series';
 import { summariseInner } from './inner';
 import { flapReport } from './flaps';
+import { roomsReport } from './rooms';
 import { withClientFigures } from './rolling-restart';
 import {
   SCHEMA_VERSION,
@@ -140,6 +141,27 @@ export function invalidReasons(m: Measurements): string[] {
       `${GENERATOR_REASONS[1]} its event-loop delay p99 was ${loop.p99} ms (limit ${m.options.maxLoopDelayMs} ms, --max-loop-delay), so latencies include its own queueing`,
     );
   }
+  if (o.rooms) reasons.push(...roomReasons(m));
+  return reasons;
+}
+
+/** Why a rooms run cannot check its deliveries: joins that failed, or rooms no node reported. */
+function roomReasons(m: Measurements): string[] {
+  const counts = m.engine.counts;
+  const reasons: string[] = [];
+  const joinFailed = counts.roomJoinFailed ?? 0;
+  if (joinFailed > failLimitOf(m.options.maxFailed, counts.connected)) {
+    reasons.push(
+      `${joinFailed} of ${counts.connected} clients could not join their room (limit ${formatFailLimit(m.options.maxFailed)}, --max-failed); see errors`,
+    );
+  }
+  const reads = m.roomReads ?? [];
+  const heldReads = reads.filter((r) => r.at !== 'after' && r.takenAtMs !== null);
+  if (heldReads.length > 0 && !heldReads.some((r) => r.error === null)) {
+    reasons.push(
+      `no read of the nodes' rooms during the hold was whole (${heldReads[0]!.error}): deliveries cannot be checked against the membership`,
+    );
+  }
   return reasons;
 }
 
@@ -247,6 +269,7 @@ export function buildResult(m: Measurements): RunResult {
       sioWsEngine: o.sio.wsEngine,
       sioRecoveryMs: o.sio.recoveryMs ?? null,
       flap: o.flap,
+      ...(o.rooms && { rooms: o.rooms }),
       wsNative: o.wsNative,
       serverTest: o.serverTest.echoDelayMs || o.serverTest.retainPerConnectionBytes ? o.serverTest : null,
     },
@@ -276,6 +299,7 @@ export function buildResult(m: Measurements): RunResult {
     broadcasts: { received: counts.broadcastsReceived },
     broadcast: broadcastReport(m),
     flaps: flapReport(m),
+    rooms: roomsReport(m),
     reconnect: o.reconnect
       ? {
           settings: o.reconnect,

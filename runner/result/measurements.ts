@@ -1,4 +1,5 @@
 import type {
+  RoomCounts,
   EngineCounts,
   LoopDelay,
   MetricName,
@@ -78,6 +79,19 @@ export interface AfterGcSample {
   clientsClosed?: number;
 }
 
+/**
+ * --scenario rooms: every node's room membership and room messages written, read at one moment:
+ * halfway through the hold, as it ends, or after the load (writes final, members gone).
+ */
+export interface RoomRead {
+  at: 'hold-mid' | 'hold-end' | 'after';
+  /** ms after the run started; null: never taken (the hold never came) */
+  takenAtMs: number | null;
+  nodes: { nodeId: string; members: Record<string, number>; writes: number }[];
+  /** nodes that did not answer, and why; null when all did */
+  error: string | null;
+}
+
 /** Everything the engine workers have reported so far, summed over workers. */
 export interface EngineState {
   /** workers that wrote a `started` line */
@@ -94,6 +108,8 @@ export interface EngineState {
   reconnectByNode?: Record<string, string[]>;
   /** every worker wrote its final line */
   final: boolean;
+  /** rooms scenario: per room, messages the workers' members published and received (summed over workers) */
+  rooms?: RoomCounts;
   /** whether the server's stamps compare with the engine's clock (from the `started` lines) */
   serverClock?: 'same' | 'other' | null;
   /** what the workers' clients loaded and spoke (from the `started` lines); absent from engines before them */
@@ -144,6 +160,8 @@ export interface Measurements {
     inner?: NodeInner[];
   };
   faults?: FaultRecord[];
+  /** --scenario rooms: the nodes' room membership, read during the hold and after (see RoomRead) */
+  roomReads?: RoomRead[];
   /** how clients reached the nodes, and from which addresses */
   topology?: TopologyRecord;
   /** per-node samples, with several nodes */

@@ -128,6 +128,8 @@ export interface RunResultBase {
     sioWsEngine?: string | null;
     /** --sio-recovery: how long a lost session is kept (ms); null: off (absent in older files) */
     sioRecoveryMs?: number | null;
+    /** --scenario rooms: its shape (absent for other scenarios) */
+    rooms?: { rooms: number; roomSize: number; publishEveryMs: number; messageBytes: number; exceptSender: boolean };
     /** --flap SHARE@EVERY; null: no flaps (absent in older files) */
     flap?: { sharePct: number; everySeconds: number } | null;
     wsNative?: 'on' | 'off';
@@ -224,6 +226,8 @@ export interface RunResultBase {
   reconnect?: ReconnectReport | null;
   /** --flap: what the flaps cost in deliveries and how clients came back; null without flaps */
   flaps?: FlapReport | null;
+  /** --scenario rooms: room messages published, expected from the nodes' membership, received; null otherwise */
+  rooms?: RoomsReport | null;
   /** new connections made one at a time after the hold, with every client still connected */
   probe: {
     requested: number;
@@ -455,4 +459,58 @@ export interface RunEnv {
   fingerprint: string;
   /** `bench calibrate`'s score for this fingerprint, when it was measured; null when not */
   calibration: Calibration | null;
+}
+
+/** --scenario rooms, as measured (docs/rooms.md). */
+export interface RoomsReport {
+  /** the shape asked for: rooms, members each, each member's publish interval, bytes per message */
+  rooms: number;
+  roomSize: number;
+  publishEveryMs: number;
+  messageBytes: number;
+  exceptSender: boolean;
+  /**
+   * The rooms as the nodes reported them (GET /control/stats, summed over nodes), halfway through
+   * the hold (`from`: else at its end; null: no node answered, and nothing is expected).
+   * `changed`: the hold-end read differed (a member left or came late); `error`: a node did not answer.
+   */
+  membership: {
+    from: 'hold-mid' | 'hold-end' | null;
+    members: number;
+    rooms: number;
+    minPerRoom: number | null;
+    maxPerRoom: number | null;
+    changed: boolean;
+    error: string | null;
+  };
+  /** joins the servers answered (reconnects' included), and joins that failed */
+  joined: number;
+  joinFailed: number;
+  /** messages members sent; `publishedLate`, sent more than 10 ms after due (still timed from due) */
+  published: number;
+  publishedLate: number;
+  /** Σ over rooms of published × members (− 1 with exceptSender); null without membership */
+  expected: number | null;
+  /** messages members received, each (member, publisher, seq) once */
+  received: number;
+  deliveredPct: number | null;
+  /** expected − received; negative: more than the membership explains */
+  missed: number | null;
+  /** a (publisher, seq) a member got again; a message older than one already seen from its publisher */
+  duplicates: number;
+  outOfOrder: number;
+  /** rooms whose members got fewer than expected, and the one with the lowest share */
+  roomsShort: number | null;
+  worstRoom: { room: string; expected: number; received: number } | null;
+  /** room messages the nodes wrote to members, read after the load; null: not read */
+  serverWrites: number | null;
+  /** over the hold phase */
+  sentPerSecond: number | null;
+  deliveredPerSecond: number | null;
+  /** publish due → a member's receipt (ms), every member's copy; the publisher's clock on both ends */
+  latencyMs: LatencyStats | null;
+  /** the same from the actual send */
+  serviceMs: LatencyStats | null;
+  /** join sent → joined (ms) */
+  joinMs: LatencyStats | null;
 }

@@ -21,6 +21,7 @@ import { ProcSampler } from '../sampling/proc-stats';
 import { RemoteSampler } from '../sampling/remote-sampler';
 import { buildResult } from '../result/build';
 import type { FaultRecord, MemoryCapReport, RunOutcome, RunResult, TopologyRecord } from '../result/schema';
+import type { RoomRead } from '../result/measurements';
 import { clientsPerAddress } from '../topology/source-addresses';
 import { startNodes, type NodeSet } from '../topology/nodes';
 import { OwnRedis } from '../topology/redis-server';
@@ -30,6 +31,7 @@ import { readLimits, type SystemLimits } from './preflight';
 import { generatorCount } from './generators';
 import { scheduleFaults, type Cancel } from './faults';
 import { scheduleFlaps } from './flaps';
+import { readRoomsAfter, scheduleRoomReads } from './room-reads';
 import { scheduleForcedGc } from './forced-gc';
 import { scheduleRollingRestart, type RollingRestart } from './rolling-restart';
 import { reportProgress, type Progress } from './progress';
@@ -66,8 +68,10 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
     run.faultTimers = scheduleFaults(o, run.nodeSet, run.runDir, run.startedAt, run.faults, run.ownRedis);
     run.faultTimers.push(...scheduleForcedGc(o, run.nodeSet, run.runDir));
     if (o.flap) run.faultTimers.push(...scheduleFlaps(o, run.nodeSet, run.runDir, run.startedAt, run.faults));
+    if (o.rooms) run.faultTimers.push(...scheduleRoomReads(o, run.nodeSet, run.runDir, run.startedAt, run.roomReads));
     startRollingRestart(run);
     run.outcome = await awaitExit(run);
+    if (o.rooms) await readRoomsAfter(o, run.nodeSet, run.startedAt, run.roomReads);
     const failure = run.rolling?.failure();
     if (failure && run.outcome.status === 'completed') run.outcome = { status: 'errored', error: failure };
     await finishLoad(run);
@@ -93,6 +97,8 @@ interface RunState {
   readonly runDir: string;
   readonly startedAt: number;
   readonly faults: FaultRecord[];
+  /** --scenario rooms: the nodes' membership, read during the hold and after */
+  readonly roomReads: RoomRead[];
   nodeSet: NodeSet | null;
   /** loopback addresses clients connect from; null: the kernel's choice */
   readonly sourceAddresses: string[] | null;
@@ -154,6 +160,7 @@ function newRun(o: ResolvedRunOptions, hooks: RunHooks, iso: Isolation, remote: 
     runDir: fs.mkdtempSync(path.join(os.tmpdir(), 'bench-run-')),
     startedAt: Date.now(),
     faults: [],
+    roomReads: [],
     nodeSet: null,
     sourceAddresses: sourcePlan(o, hooks.limits),
     ownRedis: null,
@@ -358,6 +365,7 @@ function writeUp(run: RunState): RunResult {
     engine: readEngineState(run.runDir),
     artillery: mergeArtilleryReports(run.artillery.map((a) => readArtilleryReport(a.reportFile))),
     faults: run.faults,
+    ...(o.rooms && { roomReads: run.roomReads }),
     topology: topologyOf(run),
     deliveries:
       nodeSet && nodeSet.deliveries.byNode.size > 0

@@ -3,7 +3,7 @@ import type { SweepManifest } from '../result/manifest';
 import { faultText } from '../result/faults';
 import { flapLines, sweepDropLines, type DropResult } from './flaps';
 import type { InnerSummary, RunResult } from '../result/build';
-import type { PerClientFloor, RollingRestartFault } from '../result/schema';
+import type { PerClientFloor, RollingRestartFault, RoomsReport } from '../result/schema';
 import { kib, mib } from '../metrics/units';
 
 const num = (n: number | null | undefined, digits = 1) => (n === null || n === undefined ? '–' : n.toFixed(digits));
@@ -81,6 +81,48 @@ export function perClientText(p: { bytesPerClient: number | null } & PerClientFl
 const deflateText = (r: RunResult) =>
   r.server.deflate ?? `${r.options.deflate ? 'on' : 'off'} asked (the server did not report it)`;
 
+const int = (n: number) => n.toLocaleString('en-US');
+
+/** --scenario rooms: latency of room messages, then deliveries against the rooms the nodes reported. */
+export function roomLines(k: RoomsReport): string[] {
+  const lines = [latencyRow('room message', k.latencyMs)];
+  if (k.serviceMs) lines.push(latencyRow('room service', k.serviceMs));
+  if (k.joinMs) lines.push(latencyRow('join', k.joinMs));
+  const m = k.membership;
+  const sizes =
+    m.minPerRoom === null
+      ? ''
+      : m.minPerRoom === m.maxPerRoom
+        ? `, ${m.minPerRoom} each`
+        : `, ${m.minPerRoom}..${m.maxPerRoom} each`;
+  const nodesSaid =
+    m.from === null
+      ? 'no node reported its rooms'
+      : `the nodes counted ${int(m.members)} members in ${int(m.rooms)} rooms${sizes}`;
+  lines.push(
+    `  rooms            ${int(k.rooms)} × ${k.roomSize} asked; ${nodesSaid} · a message every ${k.publishEveryMs} ms per member · ${k.messageBytes} B · ${k.exceptSender ? 'to the room but the sender' : 'to the whole room'}`,
+  );
+  if (k.joinFailed > 0)
+    lines.push(`                   ${int(k.joinFailed)} joins failed (of ${int(k.joined + k.joinFailed)})`);
+  const of =
+    k.expected === null
+      ? ''
+      : ` of ${int(k.expected)} expected (${k.deliveredPct ?? '–'} %) · ${int(k.missed ?? 0)} missed`;
+  lines.push(
+    `                   ${int(k.published)} published${k.publishedLate ? ` (${int(k.publishedLate)} late)` : ''} · ${int(k.received)} received${of} · ${int(k.duplicates)} duplicates · ${int(k.outOfOrder)} out of order`,
+  );
+  const short = k.roomsShort
+    ? ` · ${int(k.roomsShort)} rooms short, worst ${k.worstRoom!.room}: ${int(k.worstRoom!.received)} of ${int(k.worstRoom!.expected)}`
+    : '';
+  const writes = k.serverWrites === null ? '' : ` · the nodes wrote ${int(k.serverWrites)}`;
+  lines.push(
+    `                   ${k.sentPerSecond ?? '–'} sent/s · ${k.deliveredPerSecond ?? '–'} delivered/s${writes}${short}`,
+  );
+  if (m.changed) lines.push('                   membership changed between the middle and the end of the hold');
+  if (m.error) lines.push(`                   a node did not report its rooms: ${m.error}`);
+  return lines;
+}
+
 /** The human summary of one run (for stderr). Returns a string; the caller prints it. */
 export function formatSummary(r: RunResult, outFile?: string): string {
   const lines: string[] = [formatVerdict(r)];
@@ -133,6 +175,7 @@ export function formatSummary(r: RunResult, outFile?: string): string {
       );
     }
   }
+  if (r.rooms) lines.push(...roomLines(r.rooms));
   for (const f of r.faults ?? []) {
     if (f.kind !== 'flap') lines.push(`  fault            ${faultText(f, r.options.adapter ?? 'none')}`);
     if (f.kind === 'rolling-restart') lines.push(...restartLines(f));

@@ -5,6 +5,34 @@ import { runBin } from '../helpers/bin';
 /** Each case: args → the exact one-line error. Exit 2, no stack trace. */
 const CASES: Array<[string[], string]> = [
   [
+    ['run', '--lib', 'ws', '--clients', '5', '--scenario', 'rooms', '--room-size', '6'],
+    'Error: --room-size 6 is larger than --clients 5: a room cannot have more members than there are clients. Lower --room-size or raise --clients.',
+  ],
+  [
+    ['run', '--lib', 'ws', '--clients', '5', '--scenario', 'rooms', '--publish-every', '20000'],
+    'Error: --publish-every 20000 ms is longer than the 10 s hold: members publish only during the hold, so some would publish nothing. Lower --publish-every or raise --hold to at least 20.',
+  ],
+  [
+    ['run', '--lib', 'ws', '--clients', '5', '--scenario', 'rooms', '--publish-every', '5'],
+    'Error: --publish-every must be a whole number from 10 to 3600000 (got "5"). Example: --publish-every 5000',
+  ],
+  [
+    ['run', '--lib', 'ws', '--clients', '5', '--scenario', 'rooms', '--message-bytes', '100'],
+    'Error: --message-bytes must be a whole number from 160 to 1048576 (got "100"). Example: --message-bytes 200',
+  ],
+  [
+    ['run', '--lib', 'ws', '--clients', '5', '--room-size', '5'],
+    'Error: --room-size applies to --scenario rooms only. Add --scenario rooms, or remove --room-size.',
+  ],
+  [
+    ['run', '--lib', 'ws', '--clients', '5', '--except-sender'],
+    'Error: --except-sender applies to --scenario rooms only. Add --scenario rooms, or remove --except-sender.',
+  ],
+  [
+    ['run', '--lib', 'ws', '--clients', '5', '--scenario', 'rooms', '--hold', '20', '--flap', '10%@5'],
+    'Error: --scenario rooms counts deliveries against a room membership that stays put; --flap makes clients leave and join again. Run --flap with --scenario broadcast.',
+  ],
+  [
     ['run', '--lib', 'ws', '--clients', '5', '--flap', '0%@5'],
     'Error: --flap 0%@5: the share must be above 0 % and at most 100 % of the connections (got 0 %). Example: --flap 10%@5',
   ],

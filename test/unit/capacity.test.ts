@@ -474,7 +474,7 @@ describe('parsing', () => {
     );
     assert.equal(
       usageMessage(() => parseSlo('echo.p99<5ms')),
-      '--slo "echo.p99<5ms": unknown metric "echo.p99". Known: connect.p50, connect.p90, connect.p99, timeToFirstMessage.p50, timeToFirstMessage.p90, timeToFirstMessage.p99.',
+      '--slo "echo.p99<5ms": unknown metric "echo.p99". Known: connect.p50, connect.p90, connect.p99, timeToFirstMessage.p50, timeToFirstMessage.p90, timeToFirstMessage.p99, room.p50, room.p90, room.p99.',
     );
     assert.equal(
       usageMessage(() => parseSlo('connect.p99>5ms')),

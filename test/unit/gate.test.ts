@@ -573,7 +573,7 @@ describe('thresholds', () => {
     );
     assert.equal(
       usageMessage(() => resolveThresholds(['latency=20'])),
-      '--threshold "latency=20": unknown metric "latency". Known: connect.p50, connect.p99, echo.p50, echo.p99, timeToFirstMessage.p50, timeToFirstMessage.p99, rss.steady, bytesPerClient, connected, failed.',
+      '--threshold "latency=20": unknown metric "latency". Known: connect.p50, connect.p99, echo.p50, echo.p99, timeToFirstMessage.p50, timeToFirstMessage.p99, room.p50, room.p99, rss.steady, bytesPerClient, connected, failed.',
     );
     assert.equal(
       usageMessage(() => resolveThresholds(['connect.p99=-5'])),

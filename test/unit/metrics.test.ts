@@ -40,6 +40,8 @@ describe('the metric registry', () => {
       'echo.p99',
       'timeToFirstMessage.p50',
       'timeToFirstMessage.p99',
+      'room.p50',
+      'room.p99',
       'rss.steady',
       'bytesPerClient',
       'connected',
@@ -54,6 +56,9 @@ describe('the metric registry', () => {
       'timeToFirstMessage.p50',
       'timeToFirstMessage.p90',
       'timeToFirstMessage.p99',
+      'room.p50',
+      'room.p90',
+      'room.p99',
     ]);
   });
 

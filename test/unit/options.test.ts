@@ -96,7 +96,7 @@ describe('resolveRunOptions', () => {
     );
     assert.equal(
       usageMessage(() => resolveRunOptions({ lib: 'ws', clients: '1', scenario: 'chat' })),
-      '--scenario must be one of echo, connect, broadcast or the path of an Artillery script ending in .yml (got "chat").',
+      '--scenario must be one of echo, connect, broadcast, rooms or the path of an Artillery script ending in .yml (got "chat").',
     );
   });
 });

@@ -125,7 +125,8 @@ export function roomOf(k: number, rooms: number): string {
   return `r${k % rooms}`;
 }
 
-export type WireMessage = WelcomeMessage | EchoMessage | BroadcastMessage | JoinMessage | JoinedMessage | PublishMessage;
+export type WireMessage =
+  WelcomeMessage | EchoMessage | BroadcastMessage | JoinMessage | JoinedMessage | PublishMessage;
 
 /** Socket.IO carries every message on this one event name. */
 export const SOCKETIO_EVENT = 'message';
