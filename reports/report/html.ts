@@ -8,6 +8,7 @@ import { restartSection } from './restart-table';
 import { escapeHtml as h } from './escape';
 import { broadcastFigures } from './figure-broadcast';
 import { dropFigures } from './figure-drops';
+import { roomFigures } from './figure-rooms';
 import { arrivalRateFigure } from './figure-rates';
 import { cellName, type FigureView } from './figure-view';
 import { FIGURES, figureView } from './figures';
@@ -138,6 +139,7 @@ export function renderHtml(report: LoadedReport): string {
     ...FIGURES.map((def) => figureView(def, groups, report.cells)),
     ...(rates ? [rates] : []),
     ...broadcastFigures(report.cells),
+    ...roomFigures(report.cells),
     ...dropFigures(report.cells),
   ];
   const title = 'realtime-bench report';

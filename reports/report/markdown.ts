@@ -16,6 +16,7 @@ import {
   type CellNumbers,
 } from './metrics';
 import { flapRows, restartRows } from './drops';
+import { roomRows } from './rooms';
 import { soaksMarkdown } from './soak';
 
 /** Packages that are the library under test, for the conditions footer. */
@@ -131,6 +132,40 @@ function across(a: Across | null, text: (v: number) => string = fmt): string {
 
 const whole = (v: number) => count(Math.round(v));
 
+/** The numbers of the "Rooms" figures: one row per series and client level. */
+export function roomsMarkdown(cells: readonly ReportCell[]): string[] {
+  const rows = roomRows(cells);
+  if (rows.length === 0) return [];
+  return [
+    '### Rooms',
+    '',
+    '| library | clients | trials | rooms | p50 (ms) | p90 (ms) | p99 (ms) | delivered (%) | received | expected | missed | duplicates | out of order | delivered/s |',
+    '|---|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    ...rows.map(
+      (r) =>
+        `| ${[
+          md(r.label),
+          count(r.clients),
+          String(r.cells.length),
+          md(r.shape),
+          across(r.p50),
+          across(r.p90),
+          across(r.p99),
+          across(r.deliveredPct, (v) => v.toFixed(2)),
+          across(r.received, whole),
+          across(r.expected, whole),
+          across(r.missed, whole),
+          across(r.duplicates, whole),
+          across(r.outOfOrder, whole),
+          across(r.deliveredPerSecond, whole),
+        ].join(' | ')} |`,
+    ),
+    '',
+    'Latency from when a message was due at its publisher to each member’s receipt; expected deliveries from the membership the nodes reported halfway through the hold.',
+    '',
+  ];
+}
+
 /** The numbers of the "Connections that drop" figures: one table for --flap, one for --rolling-restart. */
 export function dropsMarkdown(cells: readonly ReportCell[]): string[] {
   const out: string[] = [];
@@ -232,6 +267,7 @@ export function renderMarkdown(report: LoadedReport): string {
       out.push('');
     }
   }
+  out.push(...roomsMarkdown(report.cells));
   out.push(...dropsMarkdown(report.cells));
   if (report.limits.length) out.push(limitsMarkdown(report.limits));
   out.push(...soaksMarkdown(report.soaks));

@@ -3,7 +3,7 @@ import type { ArrivalRate } from '../../runner/config/run-options';
 import { isFlagged } from '../read/cell';
 import { bytesPerClientBelow, latencyOf, readMetric, type ReadLatency } from '../../runner/metrics/registry';
 import type { ReportCell } from '../read/read';
-import type { FlapReport, NodeRestart, RollingRestartFault } from '../../runner/result/schema';
+import type { FlapReport, NodeRestart, RollingRestartFault, RoomsReport } from '../../runner/result/schema';
 
 export { flagReason, isFlagged } from '../read/cell';
 
@@ -43,6 +43,9 @@ export interface CellNumbers {
   flaps: FlapReport | null;
   /** --rolling-restart: each node's restart, in order; null without one */
   restarts: NodeRestart[] | null;
+  /** --scenario rooms: room messages and their latency; null for other scenarios */
+  rooms: RoomsReport | null;
+  roomMs: ReadLatency | null;
 }
 
 /** The rolling restart a run made, when its result has a readable one. */
@@ -86,6 +89,8 @@ export function numbersOf(cell: ReportCell): CellNumbers {
         : null,
     flaps: r?.flaps && typeof r.flaps.intended === 'number' ? r.flaps : null,
     restarts: restartsOf(r),
+    rooms: r?.rooms && typeof r.rooms.published === 'number' ? r.rooms : null,
+    roomMs: latencyOf('room', r),
   };
 }
 
