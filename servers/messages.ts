@@ -29,7 +29,8 @@ export function clientMessage(message: unknown): ClientMessage | null {
   if (typeof message !== 'object' || message === null) return null;
   const m = message as { type?: unknown; room?: unknown };
   if (m.type === 'echo') return m as EchoMessage;
-  if ((m.type === 'join' || m.type === 'publish') && typeof m.room === 'string') return m as JoinMessage | PublishMessage;
+  if ((m.type === 'join' || m.type === 'publish') && typeof m.room === 'string')
+    return m as JoinMessage | PublishMessage;
   return null;
 }
 

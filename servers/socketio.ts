@@ -15,7 +15,14 @@ import {
   type SioTuning,
 } from './types';
 import { countClientClosed, HttpHost, urlHost } from './http';
-import { broadcastMessage, clientMessage, joinedMessage, sendAfter, welcomeMessage, type ClientMessage } from './messages';
+import {
+  broadcastMessage,
+  clientMessage,
+  joinedMessage,
+  sendAfter,
+  welcomeMessage,
+  type ClientMessage,
+} from './messages';
 import { versionsOf } from './versions';
 import { wsEngineClass } from './ws-engine';
 import { deliveryLog } from './delivery-log';

@@ -26,7 +26,11 @@ export async function openFanout(adapter: AdapterOptions, nodeId: string, receiv
     case 'none':
       return localFanout(receivers);
     case 'redis':
-      return (require('./redis-fanout') as typeof import('./redis-fanout')).RedisFanout.open(adapter, nodeId, receivers);
+      return (require('./redis-fanout') as typeof import('./redis-fanout')).RedisFanout.open(
+        adapter,
+        nodeId,
+        receivers,
+      );
     case 'amqp':
       return (require('./amqp-fanout') as typeof import('./amqp-fanout')).AmqpFanout.open(adapter, nodeId, receivers);
     case 'nats':
