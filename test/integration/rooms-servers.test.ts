@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { Lib, PublishMessage } from 'artillery-engine-bench/protocol';
 import { connect, type TestClient } from '../helpers/clients';
 import { waitFor } from '../helpers/procs';
-import { DEFAULT_AMQP_URL, DEFAULT_NATS_URL, DEFAULT_REDIS_URL } from '../../runner/config/defaults';
+import { DEFAULT_AMQP_URL, DEFAULT_NATS_URL, DEFAULT_PG_URL, DEFAULT_REDIS_URL } from '../../runner/config/defaults';
 import { createServer } from '../../servers/index';
 import type { AdapterOptions, BenchServer, NodeStats, ServerOptions } from '../../servers/types';
 
@@ -157,14 +157,23 @@ describe('rooms on a lone node', { timeout: TEST_TIMEOUT_MS }, () => {
 });
 
 /** Two nodes, one broker: which fan-out (ws, SockJS) or adapter (Socket.IO) each library takes. */
-const SYNCED: [Lib, 'redis' | 'amqp' | 'nats'][] = [
+const BROKER_URL = {
+  redis: DEFAULT_REDIS_URL,
+  amqp: DEFAULT_AMQP_URL,
+  nats: DEFAULT_NATS_URL,
+  'redis-streams': DEFAULT_REDIS_URL,
+  postgres: DEFAULT_PG_URL,
+};
+const SYNCED: [Lib, keyof typeof BROKER_URL][] = [
   ['ws', 'redis'],
   ['sockjs', 'nats'],
   ['sockjs', 'amqp'],
   ['socketio', 'redis'],
   ['socketio', 'nats'],
+  ['socketio', 'amqp'],
+  ['socketio', 'redis-streams'],
+  ['socketio', 'postgres'],
 ];
-const BROKER_URL = { redis: DEFAULT_REDIS_URL, amqp: DEFAULT_AMQP_URL, nats: DEFAULT_NATS_URL };
 
 describe('rooms across two nodes', { timeout: TEST_TIMEOUT_MS }, () => {
   for (const [lib, broker] of SYNCED) {
@@ -225,4 +234,39 @@ describe('rooms across two nodes', { timeout: TEST_TIMEOUT_MS }, () => {
       assert.deepEqual((await n1.server.stats()).rooms?.members, { ra: 2, rb: 1 });
     });
   }
+});
+
+describe('rooms on a Socket.IO cluster', { timeout: TEST_TIMEOUT_MS }, () => {
+  it('members on both workers get each message once; the primary sums the workers rooms', async (t) => {
+    const node = await startNode(t, 'socketio', { kind: 'cluster', workers: 2 }, 'node-1');
+    // one at a time, so least-connection gives each worker two
+    const ra: TestClient[] = [];
+    for (let i = 0; i < 4; i++) ra.push(await client(t, 'socketio', node));
+    const [a0, a1] = ra as [TestClient, TestClient];
+    await join(ra.map((c) => [c, 'ra']));
+    publish(a0, 'ra', 'a0', 1);
+    await received(
+      'a0#1',
+      ra.map((c) => [c, 1]),
+    );
+    publish(a0, 'ra', 'a0', 2, true);
+    await received(
+      'a0#2',
+      ra.slice(1).map((c) => [c, 2]),
+    );
+    publish(a1, 'ra', 'a1', 1);
+    await received('a1#1', [[a0, 2], ...ra.slice(1).map((c): [TestClient, number] => [c, 3])]);
+    assert.deepEqual(receipts(a0), ['a0#1', 'a1#1']);
+    for (const c of ra.slice(1)) assert.deepEqual(receipts(c), ['a0#1', 'a0#2', 'a1#1']);
+    const stats = await node.server.stats();
+    assert.deepEqual(
+      stats.workers?.map((w) => w.rooms?.members),
+      [{ ra: 2 }, { ra: 2 }],
+    );
+    assert.deepEqual(stats.rooms, { members: { ra: 4 }, writes: 4 + 3 + 4 });
+    assert.equal(
+      stats.workers?.reduce((sum, w) => sum + (w.rooms?.writes ?? 0), 0),
+      11,
+    );
+  });
 });
