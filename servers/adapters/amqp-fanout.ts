@@ -11,7 +11,8 @@ import { closeAmqp, connectAmqp } from './amqp-client';
  *
  * - exchange `bench.<key>.broadcast` (fanout, auto-delete): each node binds its own queue
  *   (exclusive, auto-delete, server-named) to it. The publisher sends an `Envelope`; every node,
- *   the publisher included, writes its text to its own clients, then reports back.
+ *   the publisher included, writes its text to its own clients, then reports back. Room messages
+ *   travel here too (`RoomEnvelope`, fire and forget), skipped by the node that sent them.
  * - queue `bench.<key>.delivered.<random id>` (exclusive, auto-delete): one per node, where it
  *   gets reports on what it published, sent to it through the default exchange.
  *

@@ -11,7 +11,8 @@ import { closeNats, connectNats } from './nats-client';
  * counting. Subjects, all under `bench.<key>.`:
  *
  * - `broadcast`: every node subscribes. The publisher sends an `Envelope`; every node, the
- *   publisher included, writes its text to its own clients, then reports back.
+ *   publisher included, writes its text to its own clients, then reports back. Room messages
+ *   travel here too (`RoomEnvelope`, fire and forget), skipped by the node that sent them.
  * - `delivered.<random id>`: one per node, where it gets reports on what it published.
  *
  * NATS does not say how many subscribers a message reached, so the nodes say hello on
