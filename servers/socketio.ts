@@ -126,20 +126,22 @@ export class SocketIoServer implements BenchServer {
       (message.x === 1 ? socket.to(message.room) : this.io.to(message.room)).emit(SOCKETIO_EVENT, message);
       return;
     }
-    const rooms = (this.rooms ??= { names: new Set(), writes: 0 });
-    rooms.names.add(message.room);
-    // A socket's first room (it is in its own id's already): from now on count its room
-    // message writes, which every broadcast, local or from another node, tells its listeners of.
-    if (socket.rooms.size === 1) {
-      socket.onAnyOutgoing((_event: string, sent?: { type?: unknown }) => {
-        if (sent?.type === 'publish') rooms.writes++;
-      });
-    }
+    (this.rooms ??= { names: new Set(), writes: 0 }).names.add(message.room);
+    // Once per socket (a session restored by connection state recovery is in its rooms already).
+    if (!socket.listenersAnyOutgoing().includes(this.countRoomWrite)) socket.onAnyOutgoing(this.countRoomWrite);
     const joined = () => void socket.emit(SOCKETIO_EVENT, joinedMessage(message.room));
     const joining = socket.join(message.room);
     if (joining instanceof Promise) void joining.then(joined);
     else joined();
   }
+
+  /**
+   * A member's listener: counts each room message written to it. Every write of a broadcast,
+   * local or from another node, tells the socket's listeners (socket.io-adapter 2.5).
+   */
+  private readonly countRoomWrite = (_event: string, sent?: { type?: unknown }): void => {
+    if (sent?.type === 'publish' && this.rooms !== null) this.rooms.writes++;
+  };
 
   async listen() {
     this.sync = await attachSocketIoAdapter(this.io as unknown as Server, this.adapter, this.nodeId);
