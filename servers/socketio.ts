@@ -15,7 +15,14 @@ import {
   type SioTuning,
 } from './types';
 import { countClientClosed, HttpHost, urlHost } from './http';
-import { broadcastMessage, isEcho, sendAfter, welcomeMessage } from './messages';
+import {
+  broadcastMessage,
+  clientMessage,
+  joinedMessage,
+  sendAfter,
+  welcomeMessage,
+  type ClientMessage,
+} from './messages';
 import { versionsOf } from './versions';
 import { wsEngineClass } from './ws-engine';
 import { deliveryLog } from './delivery-log';
@@ -49,7 +56,8 @@ interface ServerSideEvents {
  *   request, another wsEngine; default none of them
  *
  * An echo sent with an acknowledgement callback is answered through the ack, so acknowledged
- * round trips can be measured too (Artillery's socketio-v3 engine does).
+ * round trips can be measured too (Artillery's socketio-v3 engine does). A join is
+ * `socket.join(room)`, a publish `io.to(room)` (with `x`, `socket.to(room)`) over the adapter.
  */
 export class SocketIoServer implements BenchServer {
   readonly lib = 'socketio' as const;
@@ -59,6 +67,8 @@ export class SocketIoServer implements BenchServer {
   private readonly nodeId: string;
   private readonly tuning: SioTuning;
   private sync: SocketIoSync | undefined;
+  /** rooms clients joined here (Socket.IO keeps their members), and room messages written; null before the first join */
+  private rooms: { names: Set<string>; writes: number } | null = null;
   private seq = 0;
   private closing: Promise<void> | undefined;
 
@@ -92,8 +102,10 @@ export class SocketIoServer implements BenchServer {
 
   private onConnection(socket: Socket): void {
     socket.once('disconnect', countClientClosed);
-    socket.on(SOCKETIO_EVENT, (message: unknown, ack?: unknown) => {
-      if (!isEcho(message)) return;
+    socket.on(SOCKETIO_EVENT, (received: unknown, ack?: unknown) => {
+      const message = clientMessage(received);
+      if (message === null) return;
+      if (message.type !== 'echo') return this.onRoomMessage(socket, message);
       sendAfter(this.options.echoDelayMs, () => {
         if (typeof ack === 'function') ack(message);
         else socket.emit(SOCKETIO_EVENT, message);
@@ -103,6 +115,30 @@ export class SocketIoServer implements BenchServer {
     if (delay <= 0) return void socket.emit(SOCKETIO_EVENT, welcomeMessage(this.nodeId));
     const timer = setTimeout(() => socket.emit(SOCKETIO_EVENT, welcomeMessage(this.nodeId)), delay);
     socket.once('disconnect', () => clearTimeout(timer));
+  }
+
+  /**
+   * A join (answered `joined` once the socket is in the room) or a publish: to every member of
+   * the room on every node, through the adapter, the sender too unless it asked not.
+   */
+  private onRoomMessage(socket: Socket, message: Exclude<ClientMessage, { type: 'echo' }>): void {
+    if (message.type === 'publish') {
+      (message.x === 1 ? socket.to(message.room) : this.io.to(message.room)).emit(SOCKETIO_EVENT, message);
+      return;
+    }
+    const rooms = (this.rooms ??= { names: new Set(), writes: 0 });
+    rooms.names.add(message.room);
+    // A socket's first room (it is in its own id's already): from now on count its room
+    // message writes, which every broadcast, local or from another node, tells its listeners of.
+    if (socket.rooms.size === 1) {
+      socket.onAnyOutgoing((_event: string, sent?: { type?: unknown }) => {
+        if (sent?.type === 'publish') rooms.writes++;
+      });
+    }
+    const joined = () => void socket.emit(SOCKETIO_EVENT, joinedMessage(message.room));
+    const joining = socket.join(message.room);
+    if (joining instanceof Promise) void joining.then(joined);
+    else joined();
   }
 
   async listen() {
@@ -213,7 +249,20 @@ export class SocketIoServer implements BenchServer {
       pid: process.pid,
       clients: this.clientCount(),
       servers: await this.io.of('/').adapter.serverCount(),
+      ...(this.rooms && { rooms: { members: this.members(this.rooms.names), writes: this.rooms.writes } }),
     };
+  }
+
+  /** This node's members of each room clients joined; an emptied room is forgotten, as Socket.IO does. */
+  private members(names: Set<string>): Record<string, number> {
+    const members: Record<string, number> = {};
+    const rooms = this.io.of('/').adapter.rooms;
+    for (const name of names) {
+      const size = rooms.get(name)?.size ?? 0;
+      if (size > 0) members[name] = size;
+      else names.delete(name);
+    }
+    return members;
   }
 
   route(path: string, handler: RequestListener): void {

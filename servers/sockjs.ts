@@ -12,7 +12,7 @@ import {
   type ServerOptions,
 } from './types';
 import { countClientClosed, HttpHost, urlHost } from './http';
-import { isEchoText, sendAfter, welcomeMessage } from './messages';
+import { parseClientText, sendAfter, welcomeMessage } from './messages';
 import { versionsOf } from './versions';
 import { TextBroadcaster } from './adapters/text-broadcaster';
 
@@ -28,8 +28,8 @@ const OPEN = 1;
  * - `deflate` {boolean} cannot be honoured: sockjs 0.3 has no per-message deflate option, so
  *   `true` is reported as `unsupported`
  * - `pingIntervalMs` {number} SockJS heartbeat frame interval (`heartbeat_delay`)
- * - `adapter` {AdapterOptions} `redis`: broadcasts reach the clients of every node through
- *   Redis pub/sub (`adapters/redis-fanout.ts`); default none
+ * - `adapter` {AdapterOptions} `redis`, `amqp`, `nats`: broadcasts and room messages reach the
+ *   clients of every node through the broker (`adapters/redis-fanout.ts` and its kin); default none
  * - `nodeId` {string} this node's label; default `node-1`
  * - `logDeliveries` {boolean} print a `DeliveryLine` on stdout per broadcast delivered; default false
  * - `welcomeDelayMs` {number} for tests: send the welcome this many ms after the connection; default 0
@@ -71,10 +71,13 @@ class SockJsServer implements BenchServer {
     this.connections.add(conn);
     conn.on('close', () => {
       this.connections.delete(conn);
+      this.broadcaster.rooms.leave(conn);
       countClientClosed();
     });
     conn.on('data', (text: string) => {
-      if (isEchoText(text)) sendAfter(this.options.echoDelayMs, () => conn.write(text));
+      const message = parseClientText(text);
+      if (message?.type === 'echo') sendAfter(this.options.echoDelayMs, () => conn.write(text));
+      else if (message) this.broadcaster.onRoomMessage(conn, message, text);
     });
     const delay = this.options.welcomeDelayMs ?? 0;
     if (delay <= 0) return void conn.write(JSON.stringify(welcomeMessage(this.nodeId)));

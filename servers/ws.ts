@@ -12,7 +12,7 @@ import {
   type ServerOptions,
 } from './types';
 import { countClientClosed, HttpHost, urlHost } from './http';
-import { isEchoText, sendAfter, welcomeMessage } from './messages';
+import { parseClientText, sendAfter, welcomeMessage } from './messages';
 import { versionsOf } from './versions';
 import { TextBroadcaster } from './adapters/text-broadcaster';
 
@@ -29,8 +29,8 @@ const CLOSE_WAIT_MS = 1_000;
  * - `pingIntervalMs` {number} ping each client this often, counted from its own connection (as
  *   Engine.IO and SockJS do, so pings spread as arrivals do, never one burst to every client);
  *   one that has not answered the previous ping by then is terminated
- * - `adapter` {AdapterOptions} `redis`: broadcasts reach the clients of every node through
- *   Redis pub/sub (`adapters/redis-fanout.ts`); default none
+ * - `adapter` {AdapterOptions} `redis`, `amqp`, `nats`: broadcasts and room messages reach the
+ *   clients of every node through the broker (`adapters/redis-fanout.ts` and its kin); default none
  * - `nodeId` {string} this node's label; default `node-1`
  * - `logDeliveries` {boolean} print a `DeliveryLine` on stdout per broadcast delivered; default false
  * - `welcomeDelayMs` {number} for tests: send the welcome this many ms after the connection; default 0
@@ -68,11 +68,16 @@ class WsServer implements BenchServer {
   private onConnection(socket: WebSocket): void {
     // A client's protocol error closes its socket; unhandled, it would crash the server.
     socket.on('error', () => {});
-    socket.once('close', countClientClosed);
+    socket.once('close', () => {
+      countClientClosed();
+      this.broadcaster.rooms.leave(socket);
+    });
     this.heartbeat(socket);
     socket.on('message', (data, isBinary) => {
-      if (isEchoText(data.toString()))
-        sendAfter(this.options.echoDelayMs, () => socket.send(data, { binary: isBinary }));
+      const text = data.toString();
+      const message = parseClientText(text);
+      if (message?.type === 'echo') sendAfter(this.options.echoDelayMs, () => socket.send(data, { binary: isBinary }));
+      else if (message) this.broadcaster.onRoomMessage(socket, message, text);
     });
     const delay = this.options.welcomeDelayMs ?? 0;
     if (delay <= 0) return void socket.send(JSON.stringify(welcomeMessage(this.nodeId)));

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Channel, ChannelModel } from 'amqplib';
 import type { AdapterOptions } from '../types';
 import { versionsOf } from '../versions';
-import type { Deliver, Fanout } from './types';
-import { PresenceFanout, type Envelope, type Hello } from './fanout-reports';
+import type { Fanout, Receivers } from './types';
+import { PresenceFanout } from './fanout-reports';
 import { closeAmqp, connectAmqp } from './amqp-client';
 
 /**
@@ -11,7 +11,8 @@ import { closeAmqp, connectAmqp } from './amqp-client';
  *
  * - exchange `bench.<key>.broadcast` (fanout, auto-delete): each node binds its own queue
  *   (exclusive, auto-delete, server-named) to it. The publisher sends an `Envelope`; every node,
- *   the publisher included, writes its text to its own clients, then reports back.
+ *   the publisher included, writes its text to its own clients, then reports back. Room messages
+ *   travel here too (`RoomEnvelope`, fire and forget), skipped by the node that sent them.
  * - queue `bench.<key>.delivered.<random id>` (exclusive, auto-delete): one per node, where it
  *   gets reports on what it published, sent to it through the default exchange.
  *
@@ -29,15 +30,15 @@ export class AmqpFanout extends PresenceFanout implements Fanout {
     private readonly exchange: string,
     replyTo: string,
     self: string,
-    deliver: Deliver,
+    receivers: Receivers,
   ) {
-    super(self, replyTo, deliver);
+    super(self, replyTo, receivers);
   }
 
   static async open(
     o: Extract<AdapterOptions, { kind: 'amqp' }>,
     nodeId: string,
-    deliver: Deliver,
+    receivers: Receivers,
   ): Promise<AmqpFanout> {
     const prefix = `bench.${o.key}`;
     const { connection, channel } = await connectAmqp(o.url, `${prefix}.${nodeId}`);
@@ -45,7 +46,7 @@ export class AmqpFanout extends PresenceFanout implements Fanout {
       const self = randomBytes(6).toString('hex');
       const exchange = `${prefix}.broadcast`;
       const replyTo = `${prefix}.delivered.${self}`;
-      const fanout = new AmqpFanout(connection, channel, exchange, replyTo, self, deliver);
+      const fanout = new AmqpFanout(connection, channel, exchange, replyTo, self, receivers);
       await channel.assertExchange(exchange, 'fanout', { durable: false, autoDelete: true });
       const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
       await channel.bindQueue(queue, exchange, '');
@@ -61,8 +62,8 @@ export class AmqpFanout extends PresenceFanout implements Fanout {
   }
 
   /** Publishes on the exchange; throws when the channel is closed. */
-  protected send(message: Envelope | Hello): void {
-    this.channel.publish(this.exchange, '', Buffer.from(JSON.stringify(message)));
+  protected send(message: string): void {
+    this.channel.publish(this.exchange, '', Buffer.from(message));
   }
 
   protected reply(to: string, report: string): void {

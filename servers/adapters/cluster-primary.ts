@@ -41,7 +41,8 @@ type ClusterOptions = ServerOptions & { adapter: Extract<AdapterOptions, { kind:
  *   broadcasts through @socket.io/cluster-adapter, relayed here.
  * - The control routes (`/control/broadcast`, `/control/stats`, `/healthz`, and any `route()`)
  *   are served here: this process numbers the broadcasts and asks one worker to emit each, so
- *   seq stays one counter however the workers share the load.
+ *   seq stays one counter however the workers share the load. Its stats sum the workers'
+ *   clients, and their rooms' members and writes.
  * - Workers never outlive it: they exit when its IPC channel closes, and `close()` stops them.
  * - With `logDeliveries`, each worker logs its own deliveries (node id `<nodeId>.w<n>`) to this
  *   process's stdout; the primary delivers nothing.
@@ -236,7 +237,15 @@ export class ClusterPrimary implements BenchServer {
     );
     const workers = replies.filter((r): r is NodeStats => r !== null);
     this.lastClients = workers.reduce((sum, w) => sum + w.clients, 0);
-    return { nodeId: this.nodeId, pid: process.pid, clients: this.lastClients, servers: workers.length, workers };
+    const rooms = sumRooms(workers);
+    return {
+      nodeId: this.nodeId,
+      pid: process.pid,
+      clients: this.lastClients,
+      servers: workers.length,
+      workers,
+      ...(rooms && { rooms }),
+    };
   }
 
   clientCount(): number {
@@ -257,6 +266,18 @@ export class ClusterPrimary implements BenchServer {
     for (const socket of this.frontSockets) socket.destroy();
     await Promise.all([this.control.close(), ...this.workers.map((w) => stopWorker(w.worker))]);
   }
+}
+
+/** The workers' rooms as one node's: members per room and writes summed; undefined while none has any. */
+function sumRooms(workers: NodeStats[]): NodeStats['rooms'] {
+  let sum: NodeStats['rooms'];
+  for (const { rooms } of workers) {
+    if (rooms === undefined) continue;
+    sum ??= { members: {}, writes: 0 };
+    sum.writes += rooms.writes;
+    for (const [room, n] of Object.entries(rooms.members)) sum.members[room] = (sum.members[room] ?? 0) + n;
+  }
+  return sum;
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -2,7 +2,7 @@
  * What every ws and SockJS fan-out shares, whatever carries it (Redis, RabbitMQ, NATS): the
  * messages, and the publisher's wait for the nodes' delivery reports.
  */
-import type { Deliver, Delivery } from './types';
+import type { Deliver, DeliverRoom, Delivery, Receivers } from './types';
 
 /** How long a publisher waits for every node to report its deliveries (ms), as Socket.IO's adapters do. */
 export const ACK_TIMEOUT_MS = 5_000;
@@ -27,6 +27,48 @@ export function deliverEnvelope(message: string, deliver: Deliver): { envelope: 
   const envelope = JSON.parse(message) as Envelope;
   const report: Report = { seq: envelope.seq, clients: deliver(envelope.seq, envelope.text) };
   return { envelope, report: JSON.stringify(report) };
+}
+
+/**
+ * A room message on its way to the other nodes, on the broadcast channel too. Fire and forget:
+ * no reports. Its origin wrote it to its own members at once (leaving the sender out when it
+ * asked), so the others write it to all of theirs and the origin skips it when it comes back.
+ * `origin` comes first, so a node tells room messages, and its own, from the prefix alone.
+ */
+export interface RoomEnvelope {
+  /** the random id of the fan-out that sent it */
+  origin: string;
+  room: string;
+  /** the message as its publisher sent it */
+  text: string;
+}
+
+/** Wraps this node's room messages, and writes the other nodes' to this node's members. */
+export class RoomEnvelopes {
+  private static readonly PREFIX = '{"origin":';
+  private readonly own: string;
+
+  constructor(
+    private readonly self: string,
+    private readonly deliver: DeliverRoom,
+  ) {
+    this.own = `${RoomEnvelopes.PREFIX}${JSON.stringify(self)},`;
+  }
+
+  /** The JSON of this node's envelope for room message `text`. */
+  wrap(room: string, text: string): string {
+    const envelope: RoomEnvelope = { origin: this.self, room, text };
+    return JSON.stringify(envelope);
+  }
+
+  /** Reads a message of the broadcast channel; true when it was a room message (handled). */
+  onMessage(message: string): boolean {
+    if (!message.startsWith(RoomEnvelopes.PREFIX)) return false;
+    if (message.startsWith(this.own)) return true;
+    const { room, text } = JSON.parse(message) as RoomEnvelope;
+    this.deliver(room, text);
+    return true;
+  }
 }
 
 interface Pending {
@@ -109,7 +151,7 @@ export const HELLO_INTERVAL_MS = 1_000;
 /** A node not heard from for this long is counted out (ms). */
 export const HELLO_TIMEOUT_MS = 5_000;
 
-/** A presence message on the broadcast channel, told from an `Envelope` by its `hello` field. */
+/** A presence message on the broadcast channel, told from the others by its leading `hello` field. */
 export interface Hello {
   /** the sender's random id */
   hello: string;
@@ -182,18 +224,20 @@ export class Presence {
 export abstract class PresenceFanout {
   protected readonly pending = new PendingReports();
   protected readonly presence: Presence;
+  private readonly rooms: RoomEnvelopes;
 
   protected constructor(
     self: string,
     /** this node's address for reports on what it publishes */
     protected readonly replyTo: string,
-    private readonly deliver: Deliver,
+    private readonly receivers: Receivers,
   ) {
-    this.presence = new Presence(self, (hello) => this.send(hello));
+    this.presence = new Presence(self, (hello) => this.send(JSON.stringify(hello)));
+    this.rooms = new RoomEnvelopes(self, receivers.room);
   }
 
-  /** Publishes on the broadcast channel; throws when the connection is closed. */
-  protected abstract send(message: Envelope | Hello): void;
+  /** Publishes JSON text on the broadcast channel; throws when the connection is closed. */
+  protected abstract send(message: string): void;
   /** Sends a report to a publisher's `replyTo`; throws when the connection is closed. */
   protected abstract reply(to: string, report: string): void;
   protected abstract closeConnection(): Promise<void>;
@@ -202,12 +246,20 @@ export abstract class PresenceFanout {
     const { delivery } = this.pending.open(seq, this.presence.count());
     const envelope: Envelope = { seq, text, replyTo: this.replyTo };
     try {
-      this.send(envelope);
+      this.send(JSON.stringify(envelope));
     } catch (err) {
       this.pending.drop(seq);
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     return delivery;
+  }
+
+  publishRoom(room: string, text: string): void {
+    try {
+      this.send(this.rooms.wrap(room, text));
+    } catch {
+      // the connection is lost: the other nodes' members miss it, as with a broadcast
+    }
   }
 
   async servers(): Promise<number> {
@@ -221,8 +273,8 @@ export abstract class PresenceFanout {
   }
 
   protected onBroadcast(message: string): void {
-    if (this.presence.onMessage(message)) return;
-    const { envelope, report } = deliverEnvelope(message, this.deliver);
+    if (this.presence.onMessage(message) || this.rooms.onMessage(message)) return;
+    const { envelope, report } = deliverEnvelope(message, this.receivers.broadcast);
     try {
       this.reply(envelope.replyTo, report);
     } catch {

@@ -4,32 +4,37 @@
  */
 import type { Server } from 'socket.io';
 import type { AdapterOptions } from '../types';
-import type { Deliver, Fanout, SocketIoSync } from './types';
+import type { Fanout, Receivers, SocketIoSync } from './types';
 
 // The adapters import these from './types', never from here: this file requires them.
-export type { Deliver, Delivery, Fanout, SocketIoSync } from './types';
+export type { Deliver, DeliverRoom, Delivery, Fanout, Receivers, SocketIoSync } from './types';
 
 /** A lone node: deliver here, nothing else. */
-export function localFanout(deliver: Deliver): Fanout {
+export function localFanout(receivers: Receivers): Fanout {
   return {
     versions: {},
-    publish: async (seq, text) => ({ clients: deliver(seq, text) }),
+    publish: async (seq, text) => ({ clients: receivers.broadcast(seq, text) }),
+    publishRoom: () => {},
     servers: async () => 1,
     close: async () => {},
   };
 }
 
 /** Connects ws or SockJS to the others; rejects with `AdapterUnavailableError` when it cannot. */
-export async function openFanout(adapter: AdapterOptions, nodeId: string, deliver: Deliver): Promise<Fanout> {
+export async function openFanout(adapter: AdapterOptions, nodeId: string, receivers: Receivers): Promise<Fanout> {
   switch (adapter.kind) {
     case 'none':
-      return localFanout(deliver);
+      return localFanout(receivers);
     case 'redis':
-      return (require('./redis-fanout') as typeof import('./redis-fanout')).RedisFanout.open(adapter, nodeId, deliver);
+      return (require('./redis-fanout') as typeof import('./redis-fanout')).RedisFanout.open(
+        adapter,
+        nodeId,
+        receivers,
+      );
     case 'amqp':
-      return (require('./amqp-fanout') as typeof import('./amqp-fanout')).AmqpFanout.open(adapter, nodeId, deliver);
+      return (require('./amqp-fanout') as typeof import('./amqp-fanout')).AmqpFanout.open(adapter, nodeId, receivers);
     case 'nats':
-      return (require('./nats-fanout') as typeof import('./nats-fanout')).NatsFanout.open(adapter, nodeId, deliver);
+      return (require('./nats-fanout') as typeof import('./nats-fanout')).NatsFanout.open(adapter, nodeId, receivers);
     default:
       throw new TypeError(
         `adapter "${adapter.kind}" exists for Socket.IO only; ws and SockJS support none, redis, amqp and nats`,

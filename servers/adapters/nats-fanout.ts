@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { AdapterOptions } from '../types';
 import { versionsOf } from '../versions';
-import type { Deliver, Fanout } from './types';
-import { PresenceFanout, type Envelope, type Hello } from './fanout-reports';
+import type { Fanout, Receivers } from './types';
+import { PresenceFanout } from './fanout-reports';
 import { closeNats, connectNats } from './nats-client';
 
 /**
@@ -11,7 +11,8 @@ import { closeNats, connectNats } from './nats-client';
  * counting. Subjects, all under `bench.<key>.`:
  *
  * - `broadcast`: every node subscribes. The publisher sends an `Envelope`; every node, the
- *   publisher included, writes its text to its own clients, then reports back.
+ *   publisher included, writes its text to its own clients, then reports back. Room messages
+ *   travel here too (`RoomEnvelope`, fire and forget), skipped by the node that sent them.
  * - `delivered.<random id>`: one per node, where it gets reports on what it published.
  *
  * NATS does not say how many subscribers a message reached, so the nodes say hello on
@@ -27,20 +28,20 @@ export class NatsFanout extends PresenceFanout implements Fanout {
     private readonly subject: string,
     replyTo: string,
     self: string,
-    deliver: Deliver,
+    receivers: Receivers,
   ) {
-    super(self, replyTo, deliver);
+    super(self, replyTo, receivers);
   }
 
   static async open(
     o: Extract<AdapterOptions, { kind: 'nats' }>,
     nodeId: string,
-    deliver: Deliver,
+    receivers: Receivers,
   ): Promise<NatsFanout> {
     const prefix = `bench.${o.key}`;
     const nc = await connectNats(o.url, `${prefix}.${nodeId}`);
     const self = randomBytes(6).toString('hex');
-    const fanout = new NatsFanout(nc, `${prefix}.broadcast`, `${prefix}.delivered.${self}`, self, deliver);
+    const fanout = new NatsFanout(nc, `${prefix}.broadcast`, `${prefix}.delivered.${self}`, self, receivers);
     try {
       nc.subscribe(fanout.subject, { callback: (err, m) => void (err ?? fanout.onBroadcast(m.string())) });
       nc.subscribe(fanout.replyTo, { callback: (err, m) => void (err ?? fanout.pending.onReport(m.string())) });
@@ -56,8 +57,8 @@ export class NatsFanout extends PresenceFanout implements Fanout {
   }
 
   /** Publishes on the broadcast subject; throws when the connection is closed. */
-  protected send(message: Envelope | Hello): void {
-    this.nc.publish(this.subject, JSON.stringify(message));
+  protected send(message: string): void {
+    this.nc.publish(this.subject, message);
   }
 
   protected reply(to: string, report: string): void {

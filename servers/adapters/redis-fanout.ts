@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { AdapterOptions } from '../types';
 import { versionsOf } from '../versions';
-import type { Deliver, Delivery, Fanout } from './types';
-import { deliverEnvelope, PendingReports, type Envelope } from './fanout-reports';
+import type { Delivery, Fanout, Receivers } from './types';
+import { deliverEnvelope, PendingReports, RoomEnvelopes, type Envelope } from './fanout-reports';
 import { closeRedis, connectPair, type RedisClient } from './redis-client';
 
 /**
@@ -10,7 +10,8 @@ import { closeRedis, connectPair, type RedisClient } from './redis-client';
  * Socket.IO's Redis adapter. Channels, all under `bench:<key>:`:
  *
  * - `broadcast`: every node subscribes. The publisher sends an `Envelope`; every node, the
- *   publisher included, writes its text to its own clients, then reports back.
+ *   publisher included, writes its text to its own clients, then reports back. Room messages
+ *   travel here too (`RoomEnvelope`, fire and forget), skipped by the node that sent them.
  * - `delivered:<random id>`: one per node, where it gets reports on what it published.
  *
  * PUBLISH answers how many nodes received a broadcast, so the publisher knows how many reports
@@ -21,26 +22,30 @@ import { closeRedis, connectPair, type RedisClient } from './redis-client';
 export class RedisFanout implements Fanout {
   readonly versions = versionsOf([['redis'], ['redis', '@redis/client']]);
   private readonly pending = new PendingReports();
+  private readonly rooms: RoomEnvelopes;
 
   private constructor(
     private readonly pub: RedisClient,
     private readonly sub: RedisClient,
     private readonly channel: string,
     private readonly replyTo: string,
-    private readonly deliver: Deliver,
-  ) {}
+    self: string,
+    private readonly receivers: Receivers,
+  ) {
+    this.rooms = new RoomEnvelopes(self, receivers.room);
+  }
 
   static async open(
     o: Extract<AdapterOptions, { kind: 'redis' }>,
     nodeId: string,
-    deliver: Deliver,
+    receivers: Receivers,
   ): Promise<RedisFanout> {
     const prefix = `bench:${o.key}`;
     const { pub, sub } = await connectPair(o.url, prefix, nodeId);
-    const replyTo = `${prefix}:delivered:${randomBytes(6).toString('hex')}`;
-    const fanout = new RedisFanout(pub, sub, `${prefix}:broadcast`, replyTo, deliver);
+    const self = randomBytes(6).toString('hex');
+    const fanout = new RedisFanout(pub, sub, `${prefix}:broadcast`, `${prefix}:delivered:${self}`, self, receivers);
     await sub.subscribe(fanout.channel, (message) => fanout.onBroadcast(message));
-    await sub.subscribe(replyTo, (message) => fanout.onReport(message));
+    await sub.subscribe(fanout.replyTo, (message) => fanout.onReport(message));
     return fanout;
   }
 
@@ -60,6 +65,11 @@ export class RedisFanout implements Fanout {
     );
   }
 
+  publishRoom(room: string, text: string): void {
+    // A lost one shows as members of the other nodes that never got it; nothing to do here.
+    this.pub.publish(this.channel, this.rooms.wrap(room, text)).catch(() => {});
+  }
+
   async servers(): Promise<number> {
     const reply = (await this.pub.sendCommand(['PUBSUB', 'NUMSUB', this.channel])) as [string, number | string];
     return Number(reply[1]);
@@ -71,7 +81,8 @@ export class RedisFanout implements Fanout {
   }
 
   private onBroadcast(message: string): void {
-    const { envelope, report } = deliverEnvelope(message, this.deliver);
+    if (this.rooms.onMessage(message)) return;
+    const { envelope, report } = deliverEnvelope(message, this.receivers.broadcast);
     // A lost report shows as a node missing from the publisher's answer; nothing to do here.
     this.pub.publish(envelope.replyTo, report).catch(() => {});
   }

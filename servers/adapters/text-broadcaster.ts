@@ -1,24 +1,29 @@
+import type { JoinMessage, PublishMessage } from 'artillery-engine-bench/protocol';
 import type { AdapterOptions, BroadcastResult, NodeStats } from '../types';
 import { deliveryLog, type LogDelivery } from '../delivery-log';
-import { broadcastMessage } from '../messages';
-import { localFanout, openFanout, type Fanout } from './index';
+import { broadcastMessage, joinedMessage } from '../messages';
+import { Rooms, type TextWriter } from '../rooms';
+import { localFanout, openFanout, type Fanout, type Receivers } from './index';
 
 /** How a text-frame server (ws, SockJS) reaches its own clients. */
-export interface TextClients<C> {
+export interface TextClients<C> extends TextWriter<C> {
   all(): Iterable<C>;
-  isOpen(client: C): boolean;
-  write(client: C, text: string): void;
 }
 
 /**
- * The broadcasts of a server whose clients take JSON text frames (ws and SockJS): numbers them,
- * sends them through the fanout (this node alone, or every node over Redis), writes them to this
- * node's open clients and logs each delivery first.
+ * The broadcasts and room messages of a server whose clients take JSON text frames (ws and
+ * SockJS). Broadcasts: numbers them, sends them through the fanout (this node alone, or every
+ * node over a broker), writes them to this node's open clients and logs each delivery first.
+ * Room messages: writes them to this node's members at once, and through the same fanout to the
+ * other nodes' (fire and forget).
  */
 export class TextBroadcaster<C> {
+  /** this node's rooms; a closed client must `leave()` */
+  readonly rooms: Rooms<C>;
   private seq = 0;
   private fanout: Fanout;
   private readonly logDelivery: LogDelivery;
+  private readonly receivers: Receivers;
 
   constructor(
     private readonly clients: TextClients<C>,
@@ -29,7 +34,12 @@ export class TextBroadcaster<C> {
   ) {
     this.seq = firstSeq;
     this.logDelivery = deliveryLog(logDeliveries, nodeId);
-    this.fanout = localFanout((seq, text) => this.deliver(seq, text));
+    this.rooms = new Rooms(clients);
+    this.receivers = {
+      broadcast: (seq, text) => this.deliver(seq, text),
+      room: (room, text) => void this.rooms.deliver(room, text, null),
+    };
+    this.fanout = localFanout(this.receivers);
   }
 
   /** package → version of what the fanout loads */
@@ -39,7 +49,7 @@ export class TextBroadcaster<C> {
 
   /** Connects to the other nodes (a lone node has nothing to connect). */
   async open(): Promise<void> {
-    this.fanout = await openFanout(this.adapter, this.nodeId, (seq, text) => this.deliver(seq, text));
+    this.fanout = await openFanout(this.adapter, this.nodeId, this.receivers);
   }
 
   /** One broadcast to this node's clients only. */
@@ -54,8 +64,29 @@ export class TextBroadcaster<C> {
     return { seq, ...(await this.fanout.publish(seq, JSON.stringify(broadcastMessage(seq)))) };
   }
 
+  /**
+   * A client's join (answered `joined` once it is a member) or publish: `text` as the client
+   * sent it goes to every member of the room on every node, `client` too unless it asked not.
+   */
+  onRoomMessage(client: C, message: JoinMessage | PublishMessage, text: string): void {
+    if (message.type === 'join') {
+      this.rooms.join(client, message.room);
+      this.clients.write(client, JSON.stringify(joinedMessage(message.room)));
+      return;
+    }
+    this.fanout.publishRoom(message.room, text);
+    this.rooms.deliver(message.room, text, message.x === 1 ? client : null);
+  }
+
   async stats(clients: number): Promise<NodeStats> {
-    return { nodeId: this.nodeId, pid: process.pid, clients, servers: await this.fanout.servers() };
+    const rooms = this.rooms.stats();
+    return {
+      nodeId: this.nodeId,
+      pid: process.pid,
+      clients,
+      servers: await this.fanout.servers(),
+      ...(rooms && { rooms }),
+    };
   }
 
   close(): Promise<void> {

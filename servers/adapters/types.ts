@@ -13,6 +13,11 @@ export interface Fanout {
   readonly versions: Record<string, string>;
   /** Sends `text` (broadcast `seq`) to every client of every node, this one included. */
   publish(seq: number, text: string): Promise<Delivery>;
+  /**
+   * Sends room message `text` to the other nodes, which write it to their members of `room`
+   * (this node wrote it to its own already). Fire and forget: no reports.
+   */
+  publishRoom(room: string, text: string): void;
   /** Nodes synced through it, this one included. */
   servers(): Promise<number>;
   close(): Promise<void>;
@@ -20,6 +25,15 @@ export interface Fanout {
 
 /** Writes `text` (broadcast `seq`) to this node's open clients; returns how many. */
 export type Deliver = (seq: number, text: string) => number;
+
+/** Writes room message `text`, from another node, to this node's members of `room`. */
+export type DeliverRoom = (room: string, text: string) => void;
+
+/** What a node does with what the fan-out brings it. */
+export interface Receivers {
+  broadcast: Deliver;
+  room: DeliverRoom;
+}
 
 /** What syncs a Socket.IO server with the others. */
 export interface SocketIoSync {
