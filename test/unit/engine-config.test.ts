@@ -8,6 +8,8 @@ import {
   compileFlow,
   resolveEngineConfig,
   resolveReconnect,
+  resolveRooms,
+  smallestPublishBytes,
 } from 'artillery-engine-bench';
 
 describe('resolveEngineConfig', () => {
@@ -24,6 +26,8 @@ describe('resolveEngineConfig', () => {
       targets: null,
       sourceAddresses: null,
       generators: 1,
+      generatorIndex: 0,
+      rooms: null,
     });
     assert.equal(resolveEngineConfig({}, { BENCH_LIB: 'sockjs' }).lib, 'sockjs');
     assert.equal(resolveEngineConfig({ lib: 'socketio' }, { BENCH_LIB: 'sockjs' }).lib, 'socketio');
@@ -68,6 +72,85 @@ describe('resolveEngineConfig', () => {
   });
 });
 
+describe('rooms and generatorIndex', () => {
+  const ok = { rooms: 10, publishEveryMs: 1000, messageBytes: 200, exceptSender: false };
+
+  it('reads the rooms block, exceptSender false when absent', () => {
+    assert.deepEqual(resolveEngineConfig({ rooms: ok }, {}).rooms, ok);
+    const noExcept: Record<string, unknown> = { ...ok };
+    delete noExcept.exceptSender;
+    assert.deepEqual(resolveRooms(noExcept), ok);
+    assert.equal(resolveRooms(undefined), null);
+  });
+
+  it('names each bad field, its range and the value given', () => {
+    const bad = (patch: Record<string, unknown>) => () => resolveRooms({ ...ok, ...patch });
+    assert.throws(() => resolveRooms(10), {
+      name: 'EngineConfigError',
+      message:
+        'config.engines.bench.rooms must be an object { rooms, publishEveryMs, messageBytes, exceptSender }, got 10.',
+    });
+    assert.throws(bad({ rooms: 0 }), { message: "config.engines.bench.rooms.rooms must be an integer >= 1, got '0'." });
+    assert.throws(bad({ rooms: 2.5 }), {
+      message: "config.engines.bench.rooms.rooms must be an integer >= 1, got '2.5'.",
+    });
+    assert.throws(bad({ rooms: undefined }), {
+      message: "config.engines.bench.rooms.rooms must be an integer >= 1, got 'undefined'.",
+    });
+    assert.throws(bad({ publishEveryMs: 9 }), {
+      message: "config.engines.bench.rooms.publishEveryMs must be a number of ms >= 10, got '9'.",
+    });
+    assert.throws(bad({ exceptSender: 'yes' }), {
+      message: "config.engines.bench.rooms.exceptSender must be true or false, got 'yes'.",
+    });
+    const least = smallestPublishBytes(false);
+    assert.equal(
+      least,
+      89,
+      '{"type":"publish","room":"r0","from":"0.0.1","seq":1,"t":1000000000000,"s":1000000000000}',
+    );
+    assert.equal(smallestPublishBytes(true), least + ',"x":1'.length);
+    assert.equal(resolveRooms({ ...ok, messageBytes: least })?.messageBytes, least);
+    assert.throws(bad({ messageBytes: least - 1 }), {
+      message: `config.engines.bench.rooms.messageBytes must be an integer from 89 (the smallest publish message) to 1048576 (1 MiB), got '88'.`,
+    });
+    assert.throws(bad({ messageBytes: least, exceptSender: true }), {
+      message: `config.engines.bench.rooms.messageBytes must be an integer from 95 (the smallest publish message with x) to 1048576 (1 MiB), got '89'.`,
+    });
+    assert.equal(resolveRooms({ ...ok, messageBytes: 1024 * 1024 })?.messageBytes, 1024 * 1024);
+    assert.throws(bad({ messageBytes: 1024 * 1024 + 1 }), {
+      message: `config.engines.bench.rooms.messageBytes must be an integer from 89 (the smallest publish message) to 1048576 (1 MiB), got '1048577'.`,
+    });
+  });
+
+  it('takes a generator index below generators, and names a bad one with the range', () => {
+    assert.equal(resolveEngineConfig({ generators: 3, generatorIndex: 2 }, {}).generatorIndex, 2);
+    assert.throws(() => resolveEngineConfig({ generators: 3, generatorIndex: 3 }, {}), {
+      name: 'EngineConfigError',
+      message: "config.engines.bench.generatorIndex must be an integer from 0 to generators - 1 (2), got '3'.",
+    });
+    assert.throws(() => resolveEngineConfig({ generatorIndex: -1 }, {}), {
+      message: "config.engines.bench.generatorIndex must be an integer from 0 to generators - 1 (0), got '-1'.",
+    });
+  });
+
+  it('refuses a join step in a script without rooms, naming the block it needs', () => {
+    const flow = [{ connect: {} }, { join: {} }, { hold: {} }];
+    assert.deepEqual(compileFlow(flow, 'rooms')[1], { kind: 'join' });
+    const message =
+      "Scenario 'rooms', step 2 (join) needs config.engines.bench.rooms: { rooms, publishEveryMs, messageBytes, exceptSender }.";
+    assert.throws(() => compileFlow(flow, 'rooms', { rooms: false }), { name: 'EngineConfigError', message });
+    assert.throws(
+      () =>
+        new Engine(
+          { config: { target: 'ws://127.0.0.1:1/' }, scenarios: [{ name: 'rooms', engine: 'bench', flow }] },
+          new EventEmitter(),
+        ),
+      { message },
+    );
+  });
+});
+
 describe('compileFlow', () => {
   it('parses every step', () => {
     assert.deepEqual(
@@ -92,7 +175,7 @@ describe('compileFlow', () => {
 
   it('names the scenario, the step and the supported steps on an unknown step', () => {
     assert.throws(() => compileFlow([{ connect: {} }, { emit: 'x' }], 'echo'), {
-      message: `Scenario 'echo', step 2: unknown step {"emit":"x"}. The bench engine supports: connect, hold, disconnect, think.`,
+      message: `Scenario 'echo', step 2: unknown step {"emit":"x"}. The bench engine supports: connect, join, hold, disconnect, think.`,
     });
   });
 

@@ -3,6 +3,7 @@
  * `config.engines.bench`, the target, the phases and the flow steps.
  */
 import { isIP } from 'node:net';
+import { MAX_MESSAGE_BYTES, MIN_PUBLISH_EVERY_MS, smallestPublishBytes } from './rooms';
 import {
   DEFAULT_RECONNECT,
   LIBS,
@@ -12,6 +13,7 @@ import {
   type EngineConfig,
   type Lib,
   type ReconnectConfig,
+  type RoomsConfig,
   type ServerClock,
   type SioParser,
   type Transport,
@@ -41,6 +43,40 @@ export interface ResolvedEngineConfig {
   sourceAddresses: string[] | null;
   /** Artillery processes sharing the run's schedule (see EngineConfig.generators) */
   generators: number;
+  /** which of them this is, 0-based (see EngineConfig.generatorIndex) */
+  generatorIndex: number;
+  /** null: no rooms scenario (a `join` step is refused) */
+  rooms: RoomsConfig | null;
+}
+
+/** `config.engines.bench.rooms`, every field checked; null when absent. */
+export function resolveRooms(raw: unknown): RoomsConfig | null {
+  if (raw === undefined || raw === null) return null;
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new EngineConfigError(
+      `config.engines.bench.rooms must be an object { rooms, publishEveryMs, messageBytes, exceptSender }, got ${JSON.stringify(raw)}.`,
+    );
+  }
+  const r = raw as Record<string, unknown>;
+  const bad = (key: keyof RoomsConfig, expected: string) =>
+    new EngineConfigError(`config.engines.bench.rooms.${key} must be ${expected}, got '${String(r[key])}'.`);
+  const exceptSender = r.exceptSender ?? false;
+  if (typeof exceptSender !== 'boolean') throw bad('exceptSender', 'true or false');
+  const rooms = Number(r.rooms);
+  if (!(Number.isInteger(rooms) && rooms >= 1)) throw bad('rooms', 'an integer >= 1');
+  const publishEveryMs = Number(r.publishEveryMs);
+  if (!(Number.isFinite(publishEveryMs) && publishEveryMs >= MIN_PUBLISH_EVERY_MS)) {
+    throw bad('publishEveryMs', `a number of ms >= ${MIN_PUBLISH_EVERY_MS}`);
+  }
+  const messageBytes = Number(r.messageBytes);
+  const least = smallestPublishBytes(exceptSender);
+  if (!(Number.isInteger(messageBytes) && messageBytes >= least && messageBytes <= MAX_MESSAGE_BYTES)) {
+    throw bad(
+      'messageBytes',
+      `an integer from ${least} (the smallest publish message${exceptSender ? ' with x' : ''}) to ${MAX_MESSAGE_BYTES} (1 MiB)`,
+    );
+  }
+  return { rooms, publishEveryMs, messageBytes, exceptSender };
 }
 
 /** `config.engines.bench.reconnect` with defaults filled in; throws on a value out of range. */
@@ -150,6 +186,12 @@ export function resolveEngineConfig(raw: unknown, env: NodeJS.ProcessEnv = proce
       `config.engines.bench.generators must be an integer >= 1, got '${String(c.generators)}'.`,
     );
   }
+  const generatorIndex = Number(c.generatorIndex ?? 0);
+  if (!(Number.isInteger(generatorIndex) && generatorIndex >= 0 && generatorIndex < generators)) {
+    throw new EngineConfigError(
+      `config.engines.bench.generatorIndex must be an integer from 0 to generators - 1 (${generators - 1}), got '${String(c.generatorIndex)}'.`,
+    );
+  }
   return {
     targets: stringList(c.targets, 'targets', (t) => /^(wss?|https?):\/\//.test(t), 'ws(s):// or http(s):// URLs'),
     sourceAddresses: stringList(c.sourceAddresses, 'sourceAddresses', (a) => isIP(a) !== 0, 'IP addresses'),
@@ -162,12 +204,16 @@ export function resolveEngineConfig(raw: unknown, env: NodeJS.ProcessEnv = proce
     reconnect: resolveReconnect(c.reconnect),
     serverClock,
     generators,
+    generatorIndex,
+    rooms: resolveRooms(c.rooms),
   };
 }
 
 /** One step of a scenario flow, parsed. */
 export type Step =
   | { kind: 'connect' }
+  /** rooms scenario: join this client's room and wait for the server's `joined` */
+  | { kind: 'join' }
   | {
       kind: 'hold';
       echoEveryMs: number;
@@ -180,7 +226,7 @@ export type Step =
   | { kind: 'disconnect' }
   | { kind: 'think'; ms: number };
 
-const STEP_NAMES = ['connect', 'hold', 'disconnect', 'think'] as const;
+const STEP_NAMES = ['connect', 'join', 'hold', 'disconnect', 'think'] as const;
 
 function positiveOrZero(value: unknown, what: string): number {
   if (value === undefined || value === null) return 0;
@@ -197,8 +243,11 @@ function share(value: unknown, what: string): number {
   return n;
 }
 
-/** Parses a flow; throws on a step the engine does not know. */
-export function compileFlow(flow: unknown, scenarioName: string): Step[] {
+/**
+ * Parses a flow; throws on a step the engine does not know. With `rooms: false` (the script has
+ * no `config.engines.bench.rooms`) a `join` step is refused too.
+ */
+export function compileFlow(flow: unknown, scenarioName: string, opts: { rooms?: boolean } = {}): Step[] {
   if (!Array.isArray(flow)) {
     throw new EngineConfigError(
       `Scenario '${scenarioName}' has no flow. Give it a list of steps: ${STEP_NAMES.join(', ')}.`,
@@ -233,6 +282,13 @@ export function compileFlow(flow: unknown, scenarioName: string): Step[] {
         };
       case 'connect':
         return { kind: 'connect' };
+      case 'join':
+        if (opts.rooms === false) {
+          throw new EngineConfigError(
+            `${where} needs config.engines.bench.rooms: { rooms, publishEveryMs, messageBytes, exceptSender }.`,
+          );
+        }
+        return { kind: 'join' };
       default:
         return { kind: 'disconnect' };
     }

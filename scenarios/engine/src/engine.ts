@@ -25,11 +25,13 @@ import {
   epochMs,
   nativeAddons,
   packageDir,
+  roomOf,
   type Lib,
   type Role,
   type ServerClock,
 } from './protocol';
 import { Reporter } from './reporter';
+import { RoomMember, memberId } from './rooms';
 import { ConnectionError, Session, type Endpoint, type SessionHost } from './session';
 
 /** Phase names the engine gives meaning to. */
@@ -108,8 +110,8 @@ function controlUrl(target: string): string {
  * Artillery engine `bench`: connects with ws, socket.io-client or sockjs-client and measures
  * them through one code path (see session.ts).
  *
- * Flow steps: `connect: {}`, `hold: { echoEveryMs?, broadcastEveryMs? }`, `disconnect: {}`,
- * `think: <seconds>`. Phase names `hold` and `probe` carry meaning:
+ * Flow steps: `connect: {}`, `join: {}` (rooms scenario), `hold: { echoEveryMs?, broadcastEveryMs? }`,
+ * `disconnect: {}`, `think: <seconds>`. Phase names `hold` and `probe` carry meaning:
  * - a `hold` step keeps the connection until the `probe` phase (else the last phase) completes;
  *   echoes and broadcasts run only while the `hold` phase runs (or, with no such phase, for the
  *   whole hold);
@@ -162,6 +164,8 @@ export class Engine implements SessionHost {
   private ee: ScenarioEmitter | null = null;
   private readonly stall = parseStall(process.env[STALL_ENV]);
   private mainArrivals = 0;
+  /** main clients this engine has started: the next one's arrival index (rooms are given out by it) */
+  private mainIndex = 0;
   /** null until the first hold that asks for broadcasts decides it */
   private leader: boolean | null = null;
   /** every generator has started its hold (see EngineConfig.generators) */
@@ -189,7 +193,7 @@ export class Engine implements SessionHost {
       localAddress,
     }));
     for (const s of script.scenarios ?? []) {
-      if (s.engine === 'bench') compileFlow(s.flow, s.name ?? 'unnamed');
+      if (s.engine === 'bench') compileFlow(s.flow, s.name ?? 'unnamed', { rooms: this.config.rooms !== null });
     }
 
     const phases = script.config.phases ?? [];
@@ -230,7 +234,7 @@ export class Engine implements SessionHost {
   }
 
   createScenario(spec: ScenarioSpec, ee: ScenarioEmitter): (context: unknown, done: Done) => void {
-    const steps = compileFlow(spec.flow, spec.name ?? 'unnamed');
+    const steps = compileFlow(spec.flow, spec.name ?? 'unnamed', { rooms: this.config.rooms !== null });
     return (context, done) => {
       // Read first, in the arrival's own tick: the scheduler's due time for this VU.
       const scheduled = arrivalDue();
@@ -242,12 +246,13 @@ export class Engine implements SessionHost {
       const role = roleIn(this.currentPhase);
       if (scheduled === undefined && role !== 'warmup') this.recorder.count('arrivalsUnscheduled', ee);
       if (role === 'main' && this.stall && ++this.mainArrivals === this.stall.after) busyWait(this.stall.ms);
+      const index = role === 'main' ? this.mainIndex++ : -1;
       let run: Promise<void>;
       if (role === 'probe') {
         run = this.probeQueue.then(() => this.runFlow(steps, new Session(this, role, ee, dueAt)));
         this.probeQueue = run.then(noop, noop);
       } else {
-        run = this.runFlow(steps, new Session(this, role, ee, dueAt));
+        run = this.runFlow(steps, new Session(this, role, ee, dueAt), index);
       }
       run.then(
         () => done(null, context),
@@ -286,7 +291,8 @@ export class Engine implements SessionHost {
     this.holders.delete(session);
   }
 
-  private async runFlow(steps: readonly Step[], session: Session): Promise<void> {
+  /** @param index the main client's arrival index in this engine (-1: not a main client) */
+  private async runFlow(steps: readonly Step[], session: Session, index = -1): Promise<void> {
     try {
       for (const step of steps) {
         switch (step.kind) {
@@ -302,6 +308,10 @@ export class Engine implements SessionHost {
               if (--this.mainConnecting === 0 && this.holdMarkPending) this.markHolding();
             }
             break;
+          case 'join':
+            // Probes and warm-up clients join no room. compileFlow refused `join` without rooms.
+            if (session.role === 'main') await session.join(this.member(index));
+            break;
           case 'hold':
             await this.hold(session, step);
             break;
@@ -316,6 +326,12 @@ export class Engine implements SessionHost {
     } finally {
       session.close();
     }
+  }
+
+  /** Main client `index` of this engine is client `index × generators + generatorIndex` of the run. */
+  private member(index: number): RoomMember {
+    const { rooms, generators, generatorIndex } = this.config;
+    return new RoomMember(roomOf(index * generators + generatorIndex, rooms!.rooms), memberId(), rooms!);
   }
 
   private hold(session: Session, step: Extract<Step, { kind: 'hold' }>): Promise<void> {

@@ -16,9 +16,12 @@ export {
   compileFlow,
   resolveEngineConfig,
   resolveReconnect,
+  resolveRooms,
   type ResolvedEngineConfig,
   type Step,
 } from './config';
 export { ConnectionError } from './session';
+export { Recorder } from './metrics';
+export { RoomMember, padded, smallestPublishBytes, type Arrival } from './rooms';
 
 module.exports = Object.assign(Engine, exports);

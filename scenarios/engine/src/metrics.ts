@@ -8,6 +8,7 @@ import {
   type EngineCounts,
   type MetricName,
   type NodeCounts,
+  type RoomCounts,
 } from './protocol';
 
 /** The per-scenario emitter Artillery hands to `createScenario`. */
@@ -77,6 +78,20 @@ export class Recorder {
     const out: Record<string, string> = {};
     for (const [node, h] of this.reconnectByNode) out[node] = hdr.encodeIntoCompressedBase64(h);
     return { reconnectByNode: out };
+  }
+
+  /** per room, messages this engine's members published and received; null before any */
+  private rooms: RoomCounts | null = null;
+
+  /** One message published to `room`, or received by one of its members. */
+  room(room: string, what: keyof RoomCounts): void {
+    const counts = (this.rooms ??= { published: {}, received: {} })[what];
+    counts[room] = (counts[room] ?? 0) + 1;
+  }
+
+  /** Per room counts, for `snapshot` and `final` lines; nothing before any room message. */
+  encodeRooms(): { rooms?: RoomCounts } {
+    return this.rooms === null ? {} : { rooms: this.rooms };
   }
 
   /** Counts an error by code; `ee` also makes Artillery count `errors.<code>`. */

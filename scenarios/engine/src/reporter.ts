@@ -97,6 +97,7 @@ export class Reporter {
       loopDelayMs: loopDelay(this.totalDelay),
       histograms: this.recorder.encode(),
       ...this.recorder.encodeByNode(),
+      ...this.recorder.encodeRooms(),
       ...(afterPhase !== undefined && { afterPhase }),
     });
   }

@@ -8,7 +8,9 @@
  * firstMessageMs are the same from the client object's creation and from "connected". The lag
  * (actual start − due) is its own histogram. Echoes keep a fixed schedule too: each is stamped
  * with when it was due. Broadcast and welcome delivery compare the server's epoch stamp with
- * ours (only when the server shares this host's clock).
+ * ours (only when the server shares this host's clock). Room members (rooms scenario) publish on
+ * a fixed schedule too, and time each room message from its publisher's stamps: every publisher
+ * is a client on this host, so those compare whatever the server's clock.
  *
  * Kept small on purpose (thousands live at once): no per-session closures beyond the promise in
  * flight, one timer at a time, no stored samples.
@@ -18,6 +20,7 @@ import { errorCode } from './clients/types';
 import { backoffMs } from './config';
 import type { Recorder, ScenarioEmitter } from './metrics';
 import { ECHO_LATE_MS, epochMs, type ReconnectConfig, type Role } from './protocol';
+import type { RoomMember } from './rooms';
 
 /** A connection attempt or an open connection failed; `code` is what Artillery counts. */
 const FAILED_COUNTER = { main: 'failed', probe: 'probesFailed', warmup: 'warmupFailed' } as const;
@@ -93,8 +96,11 @@ export class Session implements ClientHandlers {
   /** when the current attempt's client object was created */
   private tStart = 0;
   private tOpen = 0;
-  /** the next echo's due time (performance.now() ms) */
+  /** the next echo's due time (performance.now() ms), while `echoing` */
   private echoDue = 0;
+  private echoing = false;
+  /** rooms scenario: this client's room, once its `join` step ran; null otherwise */
+  private member: RoomMember | null = null;
   /** broadcast seqs this client has received, for duplicates, order and gaps */
   private readonly seenSeqs = new Set<number>();
   private maxSeq = 0;
@@ -108,11 +114,11 @@ export class Session implements ClientHandlers {
   private tLost = 0;
   /** the highest seq before the loss, until the first broadcast after reconnecting; -1: none pending */
   private seqAtLoss = -1;
-  /** connect timeout while connecting, then the echo timer while holding */
+  /** connect timeout while connecting; then, open, the next of join timeout, echo and publish (see schedule) */
   private timer: NodeJS.Timeout | null = null;
   /** ends a held client's life (`hold` with `lifeMs`) */
   private lifeTimer: NodeJS.Timeout | null = null;
-  /** settles the step in progress (connect or hold) */
+  /** settles the step in progress (connect, join or hold) */
   private settle: ((err?: Error) => void) | null = null;
   private echoEveryMs = 0;
   /** why the connection was lost, so a later step fails with the same code */
@@ -165,6 +171,31 @@ export class Session implements ClientHandlers {
   }
 
   /**
+   * Rooms scenario: sends `join` for the member's room and resolves once the server answered
+   * `joined`; with no answer within the connect timeout, or the connection lost first, counts
+   * roomJoinFailed and rejects with a ConnectionError. After a reconnect the member joins again
+   * by itself (see reconnected).
+   */
+  join(member: RoomMember): Promise<void> {
+    if (this.lost) return Promise.reject(this.lost);
+    if (this.state !== State.Open || this.member !== null) {
+      return Promise.reject(new Error('bench: `join` may appear once per flow, after `connect` and before `hold`.'));
+    }
+    this.member = member;
+    return new Promise<void>((resolve, reject) => {
+      this.settle = (err) => (err ? reject(err) : resolve());
+      this.sendJoin(member);
+    });
+  }
+
+  private sendJoin(m: RoomMember): void {
+    m.joined = false;
+    m.joinSentAt = performance.now();
+    this.client?.send({ type: 'join', room: m.room });
+    this.schedule();
+  }
+
+  /**
    * Waits until `release()`, or with `lifeMs` until the client's life ends: it then closes
    * (cleanly, or with `abrupt` its socket reset) and counts one connection cycle. Starts echoes
    * when told to by `startTraffic()`.
@@ -188,16 +219,41 @@ export class Session implements ClientHandlers {
     this.finish();
   }
 
+  /** Starts echoes and, once joined, publishing; each from a random first offset. */
   startTraffic(): void {
-    if (this.echoEveryMs <= 0 || this.timer !== null || this.state !== State.Open) return;
+    if (this.state !== State.Open) return;
+    const now = performance.now();
     // A random first offset keeps thousands of clients from echoing in lockstep.
-    this.echoDue = performance.now() + Math.random() * this.echoEveryMs;
-    this.timer = setTimeout(Session.onEcho, this.echoDue - performance.now(), this);
+    if (this.echoEveryMs > 0 && !this.echoing) {
+      this.echoing = true;
+      this.echoDue = now + Math.random() * this.echoEveryMs;
+    }
+    const m = this.member;
+    if (m !== null && m.joined && !m.publishing) m.startPublishing(now);
+    this.schedule();
   }
 
   stopTraffic(): void {
-    // Only the echo timer: a reconnecting client's timer is its next attempt.
-    if (this.state === State.Open) this.clearTimer();
+    this.echoing = false;
+    if (this.member !== null) this.member.publishing = false;
+    // Only the traffic timer: a reconnecting client's timer is its next attempt.
+    if (this.state === State.Open) this.schedule();
+  }
+
+  /**
+   * The one timer of an open connection, set for the earliest of: the answer to a join due, the
+   * next echo, the next published message.
+   */
+  private schedule(): void {
+    this.clearTimer();
+    if (this.state !== State.Open) return;
+    let at = this.echoing ? this.echoDue : Infinity;
+    const m = this.member;
+    if (m !== null) {
+      if (m.publishing) at = Math.min(at, m.due);
+      if (m.joinSentAt > 0) at = Math.min(at, m.joinSentAt + this.host.clientOptions.connectTimeoutMs);
+    }
+    if (at < Infinity) this.timer = setTimeout(Session.onTick, Math.max(0, at - performance.now()), this);
   }
 
   /** Closes the client (`abrupt`: resets its socket); safe to call in any state. */
@@ -219,7 +275,8 @@ export class Session implements ClientHandlers {
 
   onMessage(message: unknown): void {
     const now = performance.now();
-    const m = message as { type?: unknown; t?: unknown } | null;
+    const m = message as { type?: unknown; t?: unknown; room?: unknown } | null;
+    if (m !== null && typeof m === 'object' && m.type === 'joined') return this.onJoined(m.room, now);
     if (m === null || typeof m !== 'object' || typeof m.t !== 'number') {
       this.host.recorder.error('bench.bad_message', this.ee);
       return;
@@ -274,9 +331,47 @@ export class Session implements ClientHandlers {
         recorder.atNode(this.node, 'received');
         break;
       }
+      case 'publish':
+        if (this.member !== null) this.member.receive(m, now, recorder, this.ee);
+        else recorder.error('bench.bad_message', this.ee);
+        break;
       default:
         recorder.error('bench.bad_message', this.ee);
     }
+  }
+
+  /** The server's answer to this member's join (first, or again after a reconnect). */
+  private onJoined(room: unknown, now: number): void {
+    const m = this.member;
+    const { recorder } = this.host;
+    if (m === null || m.joinSentAt === 0 || room !== m.room || this.state !== State.Open) {
+      recorder.error('bench.bad_message', this.ee);
+      return;
+    }
+    recorder.latency('joinMs', now - m.joinSentAt, this.ee);
+    recorder.count('roomJoined', this.ee);
+    m.joinSentAt = 0;
+    m.joined = true;
+    if (!m.joinedOnce) {
+      m.joinedOnce = true;
+      this.finish();
+    } else if (this.host.trafficOn()) return this.startTraffic(); // a rejoin: publishing resumes
+    this.schedule();
+  }
+
+  /**
+   * A join not answered within the connect timeout: counted. A first join fails the VU; a
+   * rejoin leaves the client held but out of its room (no publishing). True when the VU failed.
+   */
+  private joinFailed(m: RoomMember, code: string): boolean {
+    m.joinSentAt = 0;
+    this.host.recorder.count('roomJoinFailed', this.ee);
+    this.host.recorder.error(code, this.ee);
+    if (m.joinedOnce) return false;
+    this.close();
+    this.lost = new ConnectionError(code);
+    this.finish(this.lost);
+    return true;
   }
 
   onError(code: string): void {
@@ -341,6 +436,8 @@ export class Session implements ClientHandlers {
     if (this.client?.recovered?.() === true) recorder.count('sessionsRecovered', this.ee);
     this.resume = undefined;
     recorder.counts.open++;
+    // A member joins its room again on every new connection; it publishes again once joined.
+    if (this.member !== null) this.sendJoin(this.member);
     if (this.host.trafficOn()) this.startTraffic();
   }
 
@@ -348,6 +445,13 @@ export class Session implements ClientHandlers {
   private fail(code: string): void {
     const { recorder } = this.host;
     const wasOpen = this.state === State.Open;
+    const m = this.member;
+    // A join still waiting for its answer: lost first.
+    const joinLost = wasOpen && m !== null && m.joinSentAt > 0;
+    if (joinLost) {
+      m.joinSentAt = 0;
+      recorder.count('roomJoinFailed', this.ee);
+    }
     if (this.state === State.Connecting) {
       this.clearTimer();
       recorder.count(FAILED_COUNTER[this.role], this.ee);
@@ -371,14 +475,16 @@ export class Session implements ClientHandlers {
       this.role === 'main' &&
       this.host.reconnect !== null &&
       this.settle !== null &&
-      !this.host.isReleased()
+      !this.host.isReleased() &&
+      // Lost during the first join: the VU fails, it never held.
+      !(joinLost && !m.joinedOnce)
     ) {
       // Lost while holding: reconnect with back-off; the hold goes on.
       recorder.error(code, this.ee);
       recorder.count('connectionsLost', this.ee);
       recorder.atNode((this.lostNode = this.node), 'lost');
       recorder.counts.open--;
-      this.clearTimer();
+      this.stopTraffic(); // and its timer; they start afresh once reconnected
       this.resume = this.client?.resumeToken?.();
       this.dropClient();
       this.state = State.Reconnecting;
@@ -442,8 +548,7 @@ export class Session implements ClientHandlers {
    * Sends every echo that has come due, each stamped with when it was due, so a late timer
    * (a busy generator) shows up in echoMs instead of silently stretching the schedule.
    */
-  private sendDueEchoes(): void {
-    const now = performance.now();
+  private sendDueEchoes(now: number): void {
     const { recorder } = this.host;
     while (this.echoDue <= now && this.client !== null) {
       if (now - this.echoDue > ECHO_LATE_MS) recorder.count('echoLate', this.ee);
@@ -478,10 +583,16 @@ export class Session implements ClientHandlers {
     s.open();
   }
 
-  private static onEcho(s: Session): void {
+  private static onTick(s: Session): void {
     s.timer = null;
     if (s.state !== State.Open) return;
-    s.sendDueEchoes();
-    s.timer = setTimeout(Session.onEcho, Math.max(0, s.echoDue - performance.now()), s);
+    const now = performance.now();
+    const m = s.member;
+    if (m !== null && m.joinSentAt > 0 && now - m.joinSentAt >= s.host.clientOptions.connectTimeoutMs) {
+      if (s.joinFailed(m, 'bench.join_timeout')) return;
+    }
+    if (s.echoing) s.sendDueEchoes(now);
+    if (m?.publishing && s.client !== null) m.publishDue(s.client, now, s.host.recorder, s.ee);
+    s.schedule();
   }
 }
