@@ -146,7 +146,7 @@ export const RUN_FLAGS = {
     sweep: true,
   }),
   'room-size': str(
-    `--scenario rooms: members per room; clients are dealt round robin to ceil(clients / size) rooms (default ${ROOMS_DEFAULTS.roomSize}, or the clients when fewer)`,
+    `--scenario rooms: members per room; rooms fill one after another, size consecutive clients each (ceil(clients / size) rooms) (default ${ROOMS_DEFAULTS.roomSize}, or the clients when fewer)`,
     { sweep: true },
   ),
   'publish-every': str('--scenario rooms: each member publishes one message to its room this often (ms)', {

@@ -51,7 +51,7 @@ export const MAX_CLIENTS = 100_000;
 
 /** The rooms scenario's shape (--scenario rooms): a chat room workload. */
 export const ROOMS_DEFAULTS = {
-  /** members per room: clients are dealt to ceil(clients / roomSize) rooms, round robin */
+  /** members per room: rooms fill one after another, roomSize consecutive clients each */
   roomSize: 10,
   /** each member publishes one message this often (ms) */
   publishEveryMs: 5_000,

@@ -88,7 +88,7 @@ export interface RunOptions extends SioFlags {
   reconnectJitter?: string | number;
 }
 
-/** --scenario rooms, resolved: `rooms` rooms of `roomSize` members (the last ones one fewer when clients do not divide). */
+/** --scenario rooms, resolved: `rooms` rooms of `roomSize` members (the last one takes the remainder when clients do not divide). */
 export interface RoomsSettings {
   rooms: number;
   roomSize: number;

@@ -146,7 +146,7 @@ export function buildScript(
     ...(generator && generator.count > 1 && { generators: generator.count, generatorIndex: generator.index }),
     ...(o.rooms && {
       rooms: {
-        rooms: o.rooms.rooms,
+        roomSize: o.rooms.roomSize,
         publishEveryMs: o.rooms.publishEveryMs,
         messageBytes: o.rooms.messageBytes,
         exceptSender: o.rooms.exceptSender,

@@ -5,6 +5,8 @@ import type { RoomRead } from '../result/measurements';
 import { controlOf, type NodeSet } from '../topology/nodes';
 import { atHoldOffset, type Cancel } from './faults';
 
+/** The hold-end read comes this long before the hold ends, at most (s). */
+const END_MARGIN_S = 0.5;
 /** How long one node may take to answer a stats request (ms). */
 const READ_TIMEOUT_MS = 5_000;
 
@@ -38,7 +40,7 @@ export async function readRooms(urls: readonly string[], read: RoomRead, started
 
 /**
  * --scenario rooms: reads every node's room membership halfway through the hold (every client
- * has joined; members publish) and as the hold ends. Deliveries are expected from these counts,
+ * has joined; members publish) and just before the hold ends. Deliveries are expected from these counts,
  * not from what the run asked for, so a node that lost members or never got a join shows.
  */
 export function scheduleRoomReads(
@@ -49,15 +51,16 @@ export function scheduleRoomReads(
   reads: RoomRead[],
 ): Cancel[] {
   const urls = statsUrls(o, nodeSet);
-  return [o.holdSeconds / 2, o.holdSeconds].map((at) => {
-    const read: RoomRead = {
-      at: at === o.holdSeconds ? 'hold-end' : 'hold-mid',
-      takenAtMs: null,
-      nodes: [],
-      error: null,
-    };
+  // The end read comes a little before the hold ends: the clients leave as soon as it has.
+  const end = o.holdSeconds - Math.min(END_MARGIN_S, o.holdSeconds / 4);
+  const at: [RoomRead['at'], number][] = [
+    ['hold-mid', o.holdSeconds / 2],
+    ['hold-end', end],
+  ];
+  return at.map(([label, seconds]) => {
+    const read: RoomRead = { at: label, takenAtMs: null, nodes: [], error: null };
     reads.push(read);
-    return atHoldOffset(runDir, at, () => void readRooms(urls, read, startedAt));
+    return atHoldOffset(runDir, seconds, () => void readRooms(urls, read, startedAt));
   });
 }
 

@@ -38,7 +38,7 @@ const ARTILLERY = path.join(ROOT, 'node_modules/artillery/bin/run');
 /** Keeps Artillery's telemetry call from leaving the machine (see runner/artillery-preload.ts). */
 const PRELOAD = path.join(ROOT, 'dist/runner/loadgen/artillery-preload.js');
 const CLIENTS = 12;
-const ROOMS = 4;
+const ROOM_SIZE = 3;
 const PROBES = 2;
 /** A bound on one Artillery run, not an expectation. */
 const RUN_TIMEOUT_MS = 120_000;
@@ -193,7 +193,7 @@ async function runRooms(url: string, dir: string, rooms: RoomsConfig, lib: Lib =
     const final = finals[0]!;
     addCounts(counts, final.counts);
     for (let i = 0; i < final.counts.connected; i++)
-      sizes[roomOf(i, rooms.rooms)] = (sizes[roomOf(i, rooms.rooms)] ?? 0) + 1;
+      sizes[roomOf(i, rooms.roomSize)] = (sizes[roomOf(i, rooms.roomSize)] ?? 0) + 1;
     for (const what of ['published', 'received'] as const) {
       for (const [room, n] of Object.entries(final.rooms?.[what] ?? {})) sums[what][room] = (sums[what][room] ?? 0) + n;
     }
@@ -216,7 +216,12 @@ describe('rooms scenario: the engine under real Artillery against a room server'
   });
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  const ROOMS_CONFIG: RoomsConfig = { rooms: ROOMS, publishEveryMs: 200, messageBytes: 200, exceptSender: false };
+  const ROOMS_CONFIG: RoomsConfig = {
+    roomSize: ROOM_SIZE,
+    publishEveryMs: 200,
+    messageBytes: 200,
+    exceptSender: false,
+  };
   /** roomMs p50 against the well-behaved server, for the delayed run to move */
   let baselineP50 = NaN;
 
@@ -354,7 +359,7 @@ async function scriptedServer(onMessage: (socket: WebSocket, m: { type: string; 
 function oneMember(url: string, bench: Record<string, unknown>) {
   const runner = new EventEmitter();
   const phase = { name: 'hold', index: 0, pause: 10 };
-  const rooms = { rooms: 2, publishEveryMs: 50, messageBytes: 200, exceptSender: false };
+  const rooms = { roomSize: 2, publishEveryMs: 50, messageBytes: 200, exceptSender: false };
   const engine = new Engine(
     { config: { target: url, engines: { bench: { lib: 'ws', rooms, ...bench } }, phases: [phase] } },
     runner,

@@ -73,7 +73,7 @@ describe('resolveEngineConfig', () => {
 });
 
 describe('rooms and generatorIndex', () => {
-  const ok = { rooms: 10, publishEveryMs: 1000, messageBytes: 200, exceptSender: false };
+  const ok = { roomSize: 10, publishEveryMs: 1000, messageBytes: 200, exceptSender: false };
 
   it('reads the rooms block, exceptSender false when absent', () => {
     assert.deepEqual(resolveEngineConfig({ rooms: ok }, {}).rooms, ok);
@@ -88,14 +88,16 @@ describe('rooms and generatorIndex', () => {
     assert.throws(() => resolveRooms(10), {
       name: 'EngineConfigError',
       message:
-        'config.engines.bench.rooms must be an object { rooms, publishEveryMs, messageBytes, exceptSender }, got 10.',
+        'config.engines.bench.rooms must be an object { roomSize, publishEveryMs, messageBytes, exceptSender }, got 10.',
     });
-    assert.throws(bad({ rooms: 0 }), { message: "config.engines.bench.rooms.rooms must be an integer >= 1, got '0'." });
-    assert.throws(bad({ rooms: 2.5 }), {
-      message: "config.engines.bench.rooms.rooms must be an integer >= 1, got '2.5'.",
+    assert.throws(bad({ roomSize: 0 }), {
+      message: "config.engines.bench.rooms.roomSize must be an integer >= 1, got '0'.",
     });
-    assert.throws(bad({ rooms: undefined }), {
-      message: "config.engines.bench.rooms.rooms must be an integer >= 1, got 'undefined'.",
+    assert.throws(bad({ roomSize: 2.5 }), {
+      message: "config.engines.bench.rooms.roomSize must be an integer >= 1, got '2.5'.",
+    });
+    assert.throws(bad({ roomSize: undefined }), {
+      message: "config.engines.bench.rooms.roomSize must be an integer >= 1, got 'undefined'.",
     });
     assert.throws(bad({ publishEveryMs: 9 }), {
       message: "config.engines.bench.rooms.publishEveryMs must be a number of ms >= 10, got '9'.",
@@ -138,7 +140,7 @@ describe('rooms and generatorIndex', () => {
     const flow = [{ connect: {} }, { join: {} }, { hold: {} }];
     assert.deepEqual(compileFlow(flow, 'rooms')[1], { kind: 'join' });
     const message =
-      "Scenario 'rooms', step 2 (join) needs config.engines.bench.rooms: { rooms, publishEveryMs, messageBytes, exceptSender }.";
+      "Scenario 'rooms', step 2 (join) needs config.engines.bench.rooms: { roomSize, publishEveryMs, messageBytes, exceptSender }.";
     assert.throws(() => compileFlow(flow, 'rooms', { rooms: false }), { name: 'EngineConfigError', message });
     assert.throws(
       () =>

@@ -10,7 +10,7 @@ import {
   type RoomsConfig,
 } from 'artillery-engine-bench';
 
-const CONFIG: RoomsConfig = { rooms: 4, publishEveryMs: 100, messageBytes: 200, exceptSender: false };
+const CONFIG: RoomsConfig = { roomSize: 4, publishEveryMs: 100, messageBytes: 200, exceptSender: false };
 const quiet = { emit: () => true };
 
 /** A message of publisher `from` numbered `seq`, in room r1, stamped 5 ms before `now` (performance.now() ms). */
@@ -145,10 +145,10 @@ describe('room member, publish side', () => {
     }
   });
 
-  it('gives rooms out round robin', () => {
+  it('fills rooms one after another', () => {
     assert.deepEqual(
-      [0, 1, 2, 3, 4, 5].map((k) => roomOf(k, 4)),
-      ['r0', 'r1', 'r2', 'r3', 'r0', 'r1'],
+      [0, 1, 2, 3, 4, 5, 6, 7, 8].map((k) => roomOf(k, 4)),
+      ['r0', 'r0', 'r0', 'r0', 'r1', 'r1', 'r1', 'r1', 'r2'],
     );
   });
 });

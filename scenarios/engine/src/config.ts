@@ -54,7 +54,7 @@ export function resolveRooms(raw: unknown): RoomsConfig | null {
   if (raw === undefined || raw === null) return null;
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new EngineConfigError(
-      `config.engines.bench.rooms must be an object { rooms, publishEveryMs, messageBytes, exceptSender }, got ${JSON.stringify(raw)}.`,
+      `config.engines.bench.rooms must be an object { roomSize, publishEveryMs, messageBytes, exceptSender }, got ${JSON.stringify(raw)}.`,
     );
   }
   const r = raw as Record<string, unknown>;
@@ -62,8 +62,8 @@ export function resolveRooms(raw: unknown): RoomsConfig | null {
     new EngineConfigError(`config.engines.bench.rooms.${key} must be ${expected}, got '${String(r[key])}'.`);
   const exceptSender = r.exceptSender ?? false;
   if (typeof exceptSender !== 'boolean') throw bad('exceptSender', 'true or false');
-  const rooms = Number(r.rooms);
-  if (!(Number.isInteger(rooms) && rooms >= 1)) throw bad('rooms', 'an integer >= 1');
+  const roomSize = Number(r.roomSize);
+  if (!(Number.isInteger(roomSize) && roomSize >= 1)) throw bad('roomSize', 'an integer >= 1');
   const publishEveryMs = Number(r.publishEveryMs);
   if (!(Number.isFinite(publishEveryMs) && publishEveryMs >= MIN_PUBLISH_EVERY_MS)) {
     throw bad('publishEveryMs', `a number of ms >= ${MIN_PUBLISH_EVERY_MS}`);
@@ -76,7 +76,7 @@ export function resolveRooms(raw: unknown): RoomsConfig | null {
       `an integer from ${least} (the smallest publish message${exceptSender ? ' with x' : ''}) to ${MAX_MESSAGE_BYTES} (1 MiB)`,
     );
   }
-  return { rooms, publishEveryMs, messageBytes, exceptSender };
+  return { roomSize, publishEveryMs, messageBytes, exceptSender };
 }
 
 /** `config.engines.bench.reconnect` with defaults filled in; throws on a value out of range. */
@@ -285,7 +285,7 @@ export function compileFlow(flow: unknown, scenarioName: string, opts: { rooms?:
       case 'join':
         if (opts.rooms === false) {
           throw new EngineConfigError(
-            `${where} needs config.engines.bench.rooms: { rooms, publishEveryMs, messageBytes, exceptSender }.`,
+            `${where} needs config.engines.bench.rooms: { roomSize, publishEveryMs, messageBytes, exceptSender }.`,
           );
         }
         return { kind: 'join' };

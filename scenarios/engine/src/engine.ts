@@ -331,7 +331,7 @@ export class Engine implements SessionHost {
   /** Main client `index` of this engine is client `index × generators + generatorIndex` of the run. */
   private member(index: number): RoomMember {
     const { rooms, generators, generatorIndex } = this.config;
-    return new RoomMember(roomOf(index * generators + generatorIndex, rooms!.rooms), memberId(), rooms!);
+    return new RoomMember(roomOf(index * generators + generatorIndex, rooms!.roomSize), memberId(), rooms!);
   }
 
   private hold(session: Session, step: Extract<Step, { kind: 'hold' }>): Promise<void> {

@@ -120,9 +120,13 @@ export interface PublishMessage {
   p?: string;
 }
 
-/** The room main client number `k` of the run (0-based, across generators) joins: round robin. */
-export function roomOf(k: number, rooms: number): string {
-  return `r${k % rooms}`;
+/**
+ * The room main client number `k` of the run (0-based, across generators) joins: rooms fill one
+ * after another, `roomSize` consecutive clients each. Consecutive clients go to different nodes
+ * (round robin, behind a balancer or with --spread client), so every room spans the nodes.
+ */
+export function roomOf(k: number, roomSize: number): string {
+  return `r${Math.floor(k / roomSize)}`;
 }
 
 export type WireMessage =
@@ -197,8 +201,8 @@ export interface EngineConfig {
 
 /** The shape of the rooms scenario (bench run --scenario rooms). */
 export interface RoomsConfig {
-  /** rooms in the run; main client k joins `roomOf(k, rooms)`, so they fill evenly */
-  rooms: number;
+  /** members per room; main client k joins `roomOf(k, roomSize)` (the last room takes the remainder) */
+  roomSize: number;
   /** every member publishes one message every this many ms while the `hold` phase runs (random first offset) */
   publishEveryMs: number;
   /** length of each published message's JSON text (bytes), padded with `p` */
