@@ -149,14 +149,15 @@ export const RUN_FLAGS = {
     `--scenario rooms: members per room; rooms fill one after another, size consecutive clients each (ceil(clients / size) rooms) (default ${ROOMS_DEFAULTS.roomSize}, or the clients when fewer)`,
     { sweep: true },
   ),
-  'publish-every': str('--scenario rooms: each member publishes one message to its room this often (ms)', {
-    default: String(ROOMS_DEFAULTS.publishEveryMs),
-    sweep: true,
-  }),
-  'message-bytes': str('--scenario rooms: bytes per message (its JSON text, padded)', {
-    default: String(ROOMS_DEFAULTS.messageBytes),
-    sweep: true,
-  }),
+  // No parser default: resolveRooms refuses a room flag given with another scenario.
+  'publish-every': str(
+    `--scenario rooms: each member publishes one message to its room this often (ms, default ${ROOMS_DEFAULTS.publishEveryMs})`,
+    { sweep: true },
+  ),
+  'message-bytes': str(
+    `--scenario rooms: bytes per message (its JSON text, padded; default ${ROOMS_DEFAULTS.messageBytes})`,
+    { sweep: true },
+  ),
   'except-sender': bool('--scenario rooms: each message goes to the room but its sender (Socket.IO socket.to(room))', {
     sweep: true,
   }),

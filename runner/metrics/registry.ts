@@ -256,6 +256,10 @@ const SCALARS = {
     better: 'lower',
     read: (r) => num(at(r, 'server', 'inner', 'gc', 'steadyPauseMsPerSecond')),
   },
+  // The adapter's broker process(es), sampled as the nodes; null without a broker or in older files.
+  'broker.cpu': { unit: 'percent', better: 'lower', read: (r) => num(at(r, 'broker', 'cpuPercent')) },
+  'broker.rss.steady': { unit: 'bytes', better: 'lower', read: (r) => num(at(r, 'broker', 'rssBytes', 'steady')) },
+  'broker.rss.peak': { unit: 'bytes', better: 'lower', read: (r) => num(at(r, 'broker', 'rssBytes', 'peak')) },
 } satisfies Record<string, Scalar>;
 
 export type MetricName = `${LatencyName}.${Stat}` | keyof typeof SCALARS;

@@ -375,6 +375,18 @@ export function buildResult(m: Measurements): RunResult {
             samples: store(n.samples, t0),
           }))
         : null,
+    broker: m.broker
+      ? {
+          kind: m.broker.kind,
+          url: m.broker.url,
+          pids: m.broker.pids,
+          process: m.broker.process,
+          cpuPercent: activeCpu(m.broker.samples, activeFrom, activeTo),
+          rssBytes: summariseRss(m.broker.samples, serverIdle, window),
+          error: m.broker.error,
+          samples: store(m.broker.samples, t0),
+        }
+      : null,
     env: { ...m.env, versions: { ...m.env.versions, ...(ready?.versions ?? {}) } },
     kernel: m.kernel ?? null,
   };

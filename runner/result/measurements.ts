@@ -12,6 +12,7 @@ import type { SioTuning } from '../../servers/types';
 import type { ResolvedRunOptions } from '../config/run-options';
 import type {
   ArtilleryMetrics,
+  BrokerKind,
   FaultRecord,
   KernelNetRecord,
   MemoryCapReport,
@@ -141,6 +142,17 @@ export interface ReadyLine {
   native?: NativeAddons;
 }
 
+/** The adapter's broker as sampled: its processes' samples summed, or why it was not found. */
+export interface BrokerMeasured {
+  kind: BrokerKind;
+  /** password hidden */
+  url: string;
+  pids: number[];
+  process: string | null;
+  samples: ProcSample[];
+  error: string | null;
+}
+
 /** Everything a run measured, before it is summarised. */
 export interface Measurements {
   options: ResolvedRunOptions;
@@ -166,6 +178,8 @@ export interface Measurements {
   topology?: TopologyRecord;
   /** per-node samples, with several nodes */
   nodes?: { nodeId: string; pid: number; samples: ProcSample[] }[];
+  /** the adapter's broker, sampled as the nodes; null or absent: no broker */
+  broker?: BrokerMeasured | null;
   /** broadcast deliveries each node logged (node id → clients written, summed); null: not logged */
   deliveries?: Record<string, number> | null;
   /** distinct broadcasts (seqs) the nodes logged */

@@ -329,6 +329,11 @@ export interface RunResultBase {
         samples: StoredSample[];
       }[]
     | null;
+  /**
+   * The broker the adapter syncs the nodes through, sampled as the nodes are: what the sync
+   * layer costs. Null without one (--adapter none or cluster, a --target); absent in older files.
+   */
+  broker?: BrokerRecord | null;
   /** faults the run injected (--adapter-outage); empty when none */
   faults: FaultRecord[];
   /** how clients reached the server and from where (absent in results before --spread) */
@@ -359,6 +364,30 @@ export interface PhaseTimes {
 export interface ArtilleryMetrics {
   counters: Record<string, number>;
   summaries: Record<string, Record<string, number>>;
+}
+
+/** The service an adapter with a broker syncs nodes through. */
+export type BrokerKind = 'redis' | 'postgres' | 'amqp' | 'nats';
+
+/**
+ * A broker's processes over a run: the process listening on the adapter's host:port and all its
+ * descendants (PostgreSQL's backends, RabbitMQ's helpers), summed, re-read at every sample.
+ */
+export interface BrokerRecord {
+  kind: BrokerKind;
+  /** the adapter's URL, any password hidden */
+  url: string;
+  /** every process sampled, the listener first; empty when it was not found */
+  pids: number[];
+  /** the listener's command name (/proc/<pid>/comm), e.g. `redis-server`; null when not found */
+  process: string | null;
+  /** mean CPU from the first arrival to the end of the probes (% of one core), as the nodes' */
+  cpuPercent: number | null;
+  /** RSS summed over the processes: pages they share (PostgreSQL's shared buffers) count once each */
+  rssBytes: RssSummary;
+  samples: StoredSample[];
+  /** why it was not sampled (a broker on another machine, no process bench can read); null when it was */
+  error: string | null;
 }
 
 /** What a memory cap saw over a run. */

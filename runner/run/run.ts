@@ -25,6 +25,7 @@ import type { RoomRead } from '../result/measurements';
 import { clientsPerAddress } from '../topology/source-addresses';
 import { startNodes, type NodeSet } from '../topology/nodes';
 import { OwnRedis } from '../topology/redis-server';
+import { BrokerSampler, brokerOf } from './broker';
 import { raceExits } from './exit-race';
 import { checkBeforeStart, sourcePlan } from './start-checks';
 import { readLimits, type SystemLimits } from './preflight';
@@ -61,6 +62,7 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
   const run = newRun(o, hooks, iso, remote);
   try {
     await startServers(run);
+    await startBrokerSampler(run);
     await settleIdle(run);
     const scriptFiles = writeScripts(run);
     if (hooks.signal?.aborted) throw hooks.signal.reason;
@@ -108,6 +110,8 @@ interface RunState {
   serverSampler: ProcSampler | null;
   /** each node on its own, with several */
   nodeSamplers: { nodeId: string; sampler: ProcSampler }[];
+  /** the adapter's broker (Redis, PostgreSQL, RabbitMQ, NATS) on this machine */
+  brokerSampler: BrokerSampler | null;
   /** the Artillery processes, one per generator */
   artillery: ArtilleryProcess[];
   loadStartedAt: number | null;
@@ -166,6 +170,7 @@ function newRun(o: ResolvedRunOptions, hooks: RunHooks, iso: Isolation, remote: 
     ownRedis: null,
     serverSampler: null,
     nodeSamplers: [],
+    brokerSampler: null,
     artillery: [],
     loadStartedAt: null,
     kernelBefore: null,
@@ -195,6 +200,12 @@ async function startServers(run: RunState): Promise<void> {
       sampler: new ProcSampler(n.pid, o.sampleIntervalMs).start(),
     }));
   }
+}
+
+/** Samples the adapter's broker from before the load (idle) to the end, as the nodes. */
+async function startBrokerSampler(run: RunState): Promise<void> {
+  const broker = brokerOf(run.ownRedis ? { ...run.o, redisUrl: run.ownRedis.url } : run.o);
+  if (broker) run.brokerSampler = await BrokerSampler.start(broker, run.o.sampleIntervalMs);
 }
 
 /** --rolling-restart: each new node process is sampled, in the sum and on its own, where the old one was. */
@@ -287,6 +298,7 @@ async function awaitExit(run: RunState): Promise<RunOutcome> {
 async function finishLoad(run: RunState): Promise<void> {
   run.loadgenSampler?.sample();
   run.serverSampler?.sample();
+  run.brokerSampler?.sample();
   await Promise.all(run.artillery.map((a) => stopChild(a.child)));
 }
 
@@ -300,6 +312,7 @@ async function stopAndCollect(run: RunState): Promise<void> {
   run.loadgenSampler?.stop();
   run.serverSampler?.stop();
   for (const n of run.nodeSamplers) n.sampler.stop();
+  run.brokerSampler?.stop();
   await Promise.all(run.artillery.map((a) => stopChild(a.child)));
   await run.rolling?.settled();
   if (run.nodeSet) await stopServers(run, run.nodeSet);
@@ -357,6 +370,7 @@ function writeUp(run: RunState): RunResult {
           })),
     },
     nodes: run.nodeSamplers.map((n) => ({ nodeId: n.nodeId, pid: n.sampler.pid, samples: n.sampler.samples })),
+    broker: run.brokerSampler?.measured() ?? null,
     loadgen: {
       pid: run.artillery[0]?.child.pid ?? null,
       pids: loadgenPids(run),

@@ -38,14 +38,41 @@ export function readCpuSeconds(pid: number): number | null {
   }
 }
 
+/** When a process started: seconds after boot, or null when it is gone. */
+export function readStartSeconds(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]) / ticksPerSecond();
+  } catch {
+    return null;
+  }
+}
+
+/** Seconds since boot, or null where /proc does not say. */
+function readUptimeSeconds(): number | null {
+  try {
+    return Number.parseFloat(fs.readFileSync('/proc/uptime', 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** Which processes to sample: one, several, or a list read again at every sample. */
+export type PidSource = number | readonly number[] | (() => readonly number[]);
+
 /**
  * Samples the RSS and CPU of one process, or the sum over several (the nodes of one service), at
  * a fixed interval until stopped. A process that is gone counts as nothing; the sampler stops
- * recording once all are gone.
+ * recording once all are gone. Given a function, it asks it for the processes at every sample
+ * (a process tree whose children come and go): one that started since the previous sample
+ * counts its CPU from its start, one that was already running from this sample on.
  */
 export class ProcSampler {
   readonly samples: ProcSample[] = [];
   private pidList: number[];
+  private readonly source: (() => readonly number[]) | null;
+  /** seconds since boot at the last sample, to tell a process that started since */
+  private lastUptime: number | null = null;
   private timer: NodeJS.Timeout | undefined;
   private last: { t: number; cpuSeconds: number } | undefined;
   /** each process's CPU time at the last sample: a process that joins (replacePid) counts from 0 */
@@ -56,12 +83,13 @@ export class ProcSampler {
    * @param intervalMs sampling interval (ms)
    */
   constructor(
-    pid: number | readonly number[],
+    pid: PidSource,
     readonly intervalMs: number,
     /** oldest samples are dropped beyond this many */
     readonly maxSamples = Infinity,
   ) {
-    this.pidList = typeof pid === 'number' ? [pid] : [...pid];
+    this.source = typeof pid === 'function' ? pid : null;
+    this.pidList = typeof pid === 'number' ? [pid] : typeof pid === 'function' ? [] : [...pid];
   }
 
   get pids(): readonly number[] {
@@ -92,8 +120,24 @@ export class ProcSampler {
     return this;
   }
 
+  /** Reads the processes again from the source: a newcomer started since the last sample counts from 0. */
+  private refresh(): void {
+    if (this.source === null) return;
+    const next = [...new Set(this.source())];
+    const uptime = readUptimeSeconds();
+    for (const pid of next) {
+      if (this.lastCpu.has(pid) || this.lastUptime === null) continue;
+      const started = readStartSeconds(pid);
+      if (started !== null && started >= this.lastUptime) this.lastCpu.set(pid, 0);
+    }
+    for (const pid of this.lastCpu.keys()) if (!next.includes(pid)) this.lastCpu.delete(pid);
+    this.pidList = next;
+    this.lastUptime = uptime;
+  }
+
   /** Takes one sample now; returns it, or null when every process is gone. */
   sample(): ProcSample | null {
+    this.refresh();
     const t = Date.now();
     let rssBytes = 0;
     let cpuSeconds = 0;

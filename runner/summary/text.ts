@@ -3,7 +3,7 @@ import type { SweepManifest } from '../result/manifest';
 import { faultText } from '../result/faults';
 import { flapLines, sweepDropLines, type DropResult } from './flaps';
 import type { InnerSummary, RunResult } from '../result/build';
-import type { PerClientFloor, RollingRestartFault, RoomsReport } from '../result/schema';
+import type { BrokerRecord, PerClientFloor, RollingRestartFault, RoomsReport } from '../result/schema';
 import { kib, mib } from '../metrics/units';
 
 const num = (n: number | null | undefined, digits = 1) => (n === null || n === undefined ? '–' : n.toFixed(digits));
@@ -206,6 +206,7 @@ export function formatSummary(r: RunResult, outFile?: string): string {
       `  remote metrics   ${n} failed read${n === 1 ? '' : 's'} of --server-metrics, last: ${s.remoteErrors.last}`,
     );
   }
+  if (r.broker) lines.push(brokerLine(r.broker));
   const g = r.loadgen;
   lines.push(
     `  generator        CPU ${num(g.cpuPercent)}%  RSS peak ${mib(g.rssBytes)}  per client ${perClientText(g)}  loop delay p99 ${num(g.loopDelayMs?.p99)} ms`,
@@ -313,6 +314,14 @@ export function restartLines(f: RollingRestartFault): string[] {
     .join(', ');
   const skew = f.skewAtEnd === null ? '' : ` (busiest ${f.skewAtEnd}× an even share)`;
   return [...lines, `    clients at the end of the hold: ${end}${skew}`];
+}
+
+/** The adapter's broker: its processes' CPU and RSS, or why they were not read. */
+export function brokerLine(b: BrokerRecord): string {
+  if (b.error !== null) return `  broker           ${b.kind} at ${b.url}: not measured (${b.error})`;
+  const more = b.pids.length > 1 ? ` + ${b.pids.length - 1} more` : '';
+  const rss = b.rssBytes;
+  return `  broker           ${b.process ?? b.kind} (pid ${b.pids[0] ?? '–'}${more}) · CPU ${num(b.cpuPercent)}% · RSS idle ${mib(rss.idle)} steady ${mib(rss.steady)} peak ${mib(rss.peak)}`;
 }
 
 /** What the machine's network stack lost during the run, when it lost anything. */

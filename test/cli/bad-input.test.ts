@@ -178,7 +178,7 @@ const CASES: Array<[string[], string]> = [
   ],
   [
     ['gate', '--baseline', 'a', '--current', 'b', '--threshold', 'p99=5'],
-    'Error: --threshold "p99=5": unknown metric "p99". Known: connect.p50, connect.p99, echo.p50, echo.p99, timeToFirstMessage.p50, timeToFirstMessage.p99, rss.steady, bytesPerClient, connected, failed.',
+    'Error: --threshold "p99=5": unknown metric "p99". Known: connect.p50, connect.p99, echo.p50, echo.p99, timeToFirstMessage.p50, timeToFirstMessage.p99, room.p50, room.p99, rss.steady, bytesPerClient, connected, failed.',
   ],
   [
     ['capacity', 'results/sweep', '--memory', '8'],
@@ -186,11 +186,11 @@ const CASES: Array<[string[], string]> = [
   ],
   [
     ['capacity', 'results/sweep', '--slo', 'connect<5'],
-    'Error: --slo "connect<5": unknown metric "connect". Known: connect.p50, connect.p90, connect.p99, timeToFirstMessage.p50, timeToFirstMessage.p90, timeToFirstMessage.p99.',
+    'Error: --slo "connect<5": unknown metric "connect". Known: connect.p50, connect.p90, connect.p99, timeToFirstMessage.p50, timeToFirstMessage.p90, timeToFirstMessage.p99, room.p50, room.p90, room.p99.',
   ],
   [
     ['run', '--lib', 'ws', '--clients', '5', '--ensure', 'p99<5'],
-    'Error: --ensure "p99<5": unknown metric "p99". Known: connect, firstMessage, echo, broadcast, probe.connect, probe.firstMessage, reconnect, connectService, arrivalLag, timeToFirstMessage, welcomeDelivery, echoService, probe.connectService, probe.timeToFirstMessage (each .p50 .p90 .p99 .max .mean), rss.idle, rss.steady, rss.peak, bytesPerClient, loadgen.bytesPerClient, connected, failed, probe.failed, cpu, broadcast.lost, broadcast.outOfOrder, broadcast.duplicates, reconnect.failed, flap.delivered, flap.missed, flap.neverBack, flap.reconnect.p95, flap.reconnect.max, recovery.restored, restart.reconnect.p95, restart.reconnect.max, restart.down.max, restart.disconnected, restart.neverBack, restart.connectFailures, restart.skew, restart.survivorLoopDelay.max, heap.idle, heap.steady, heap.peak, heap.afterGc, elu.steady, serverLoopDelay.steady, gc.steadyPerSecond.',
+    'Error: --ensure "p99<5": unknown metric "p99". Known: connect, firstMessage, echo, broadcast, probe.connect, probe.firstMessage, reconnect, connectService, arrivalLag, timeToFirstMessage, welcomeDelivery, room, roomService, join, echoService, probe.connectService, probe.timeToFirstMessage (each .p50 .p90 .p99 .max .mean), rss.idle, rss.steady, rss.peak, bytesPerClient, loadgen.bytesPerClient, connected, failed, probe.failed, cpu, broadcast.lost, broadcast.outOfOrder, broadcast.duplicates, room.delivered, room.missed, room.duplicates, room.outOfOrder, room.joinFailed, room.deliveredPerSecond, reconnect.failed, flap.delivered, flap.missed, flap.neverBack, flap.reconnect.p95, flap.reconnect.max, recovery.restored, restart.reconnect.p95, restart.reconnect.max, restart.down.max, restart.disconnected, restart.neverBack, restart.connectFailures, restart.skew, restart.survivorLoopDelay.max, heap.idle, heap.steady, heap.peak, heap.afterGc, elu.steady, serverLoopDelay.steady, gc.steadyPerSecond, broker.cpu, broker.rss.steady, broker.rss.peak.',
   ],
   [
     ['run', '--lib', 'ws', '--clients', '5', '--rolling-restart'],
