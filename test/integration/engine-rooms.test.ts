@@ -26,11 +26,9 @@ import {
   type PublishMessage,
   type RoomCounts,
   type RoomsConfig,
-  LIBS,
   roomOf,
   type Lib,
 } from 'artillery-engine-bench';
-import { createServer } from '../../servers/index';
 import { addCounts } from '../../runner/loadgen/engine-events';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -304,29 +302,7 @@ describe('rooms scenario: the engine under real Artillery against a room server'
     assert.ok(Math.abs(moved - 50) <= 20, `roomMs p50 ${baselineP50} ms → ${baselineP50 + moved} ms`);
     assert.ok(p50Ms(r.run.histograms.roomServiceMs) >= 50, 'from the actual send too');
   });
-
-  for (const lib of LIBS) {
-    it(`${lib}: rooms.yml against bench's own ${lib} server: every member gets every message of its room once`, async () => {
-      const server = createServer(lib, {
-        port: 0,
-        host: '127.0.0.1',
-        transport: 'websocket',
-        deflate: false,
-        pingIntervalMs: 25_000,
-      });
-      const { url } = await server.listen();
-      let run: RoomsRun;
-      try {
-        run = await runRooms(url, fs.mkdtempSync(path.join(tmp, `${lib}-`)), ROOMS_CONFIG, lib);
-      } finally {
-        await server.close();
-      }
-      checkRooms({ run, server: null }, false);
-      assert.deepEqual(run.counts.errors, {});
-      assert.equal(run.counts.roomDuplicates, 0);
-      assert.equal(run.counts.roomOutOfOrder, 0);
-    });
-  }
+  // bench's own three servers run the same scenario through the CLI in rooms.test.ts.
 });
 
 /** A run, and the test server it ran against (null: one of bench's own servers). */

@@ -43,8 +43,9 @@ export const MAX_BROADCASTS_IN_FLIGHT = 16;
 /** Added to the sum of all phase lengths to bound every wait. */
 export const HOLD_CAP_MARGIN_MS = 60_000;
 /**
- * With broadcasts on, the holds end at the earliest this long after the last broadcast tick, so a
- * broadcast still on its way (through an adapter to another node) reaches clients still held.
+ * With broadcasts or room messages on, the holds end at the earliest this long after the last
+ * broadcast tick or publish, so a message still on its way (through an adapter to another node)
+ * reaches clients still held.
  */
 export const BROADCAST_SETTLE_MS = 1_000;
 /** How often a generator without probes looks for the probes-done file. */
@@ -467,7 +468,7 @@ export class Engine implements SessionHost {
    * to its last request, however late a busy publisher gave it. Bounded by the hold cap.
    */
   private releaseAfterBroadcasts(): void {
-    if (this.broadcastEveryMs <= 0 || this.broadcastsStoppedAt === 0) return this.release();
+    if ((this.broadcastEveryMs <= 0 && !this.config.rooms) || this.broadcastsStoppedAt === 0) return this.release();
     const last = Math.max(this.broadcastsStoppedAt, this.lastBroadcastAnsweredAt);
     const wait = this.broadcastsInFlight > 0 ? PROBES_DONE_POLL_MS : last + BROADCAST_SETTLE_MS - performance.now();
     if (wait <= 0) this.release();
@@ -521,7 +522,7 @@ export class Engine implements SessionHost {
   }
 
   private stopBroadcasts(): void {
-    if (this.broadcastEveryMs > 0) this.broadcastsStoppedAt = performance.now();
+    if (this.broadcastEveryMs > 0 || this.config.rooms) this.broadcastsStoppedAt = performance.now();
     if (this.broadcastTimer !== null) clearInterval(this.broadcastTimer);
     this.broadcastTimer = null;
   }
