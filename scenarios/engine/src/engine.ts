@@ -26,12 +26,15 @@ import {
   nativeAddons,
   packageDir,
   roomOf,
+  isPollingClient,
+  type CohortName,
   type Lib,
   type Role,
   type ServerClock,
 } from './protocol';
 import { Reporter } from './reporter';
 import { RoomMember, memberId } from './rooms';
+import { CohortHost } from './cohorts';
 import { ConnectionError, Session, type Endpoint, type SessionHost } from './session';
 
 /** Phase names the engine gives meaning to. */
@@ -253,7 +256,7 @@ export class Engine implements SessionHost {
         run = this.probeQueue.then(() => this.runFlow(steps, new Session(this, role, ee, dueAt)));
         this.probeQueue = run.then(noop, noop);
       } else {
-        run = this.runFlow(steps, new Session(this, role, ee, dueAt), index);
+        run = this.runFlow(steps, new Session(this.hostOf(index), role, ee, dueAt), index);
       }
       run.then(
         () => done(null, context),
@@ -327,6 +330,22 @@ export class Engine implements SessionHost {
     } finally {
       session.close();
     }
+  }
+
+  /** main clients' hosts by cohort (see cohorts.ts); empty without pollingShare */
+  private readonly cohortHosts = new Map<CohortName, CohortHost>();
+
+  /** What main client `index` sees of the engine: the engine itself, or with pollingShare its cohort's host. */
+  private hostOf(index: number): SessionHost {
+    const { pollingShare, generators, generatorIndex } = this.config;
+    if (index < 0 || pollingShare <= 0) return this;
+    const name: CohortName = isPollingClient(index * generators + generatorIndex, pollingShare)
+      ? 'polling'
+      : 'websocket';
+    const options = name === 'polling' ? { pollingOnly: true } : {};
+    if (!this.cohortHosts.has(name))
+      this.cohortHosts.set(name, new CohortHost(this, this.recorder.cohort(name), options));
+    return this.cohortHosts.get(name)!;
   }
 
   /** Main client `index` of this engine is client `index × generators + generatorIndex` of the run. */
