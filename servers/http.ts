@@ -122,6 +122,11 @@ export class HttpHost {
     return { cut: n, of: open.length };
   }
 
+  /** The TCP sockets of this node's WebSocket connections, open now (bench run --slow-clients reads their buffers). */
+  upgradedSockets(): Iterable<Socket> {
+    return this.upgraded;
+  }
+
   /** Serves one more path (exact match, any method), ahead of the built-in routes. */
   route(path: string, handler: http.RequestListener): void {
     this.routes.set(path, handler);

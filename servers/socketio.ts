@@ -15,6 +15,7 @@ import {
   type SioTuning,
 } from './types';
 import { countClientClosed, HttpHost, urlHost } from './http';
+import { measureBuffered, packetBytes } from './buffered';
 import {
   broadcastMessage,
   clientMessage,
@@ -253,6 +254,10 @@ export class SocketIoServer implements BenchServer {
       servers: await this.io.of('/').adapter.serverCount(),
       ...(this.rooms && { rooms: { members: this.members(this.rooms.names), writes: this.rooms.writes } }),
       transports: this.transports(),
+      buffered: measureBuffered(
+        this.host.upgradedSockets(),
+        writeBuffers((this.io.engine as unknown as { clients: unknown }).clients),
+      ),
     };
   }
 
@@ -307,3 +312,17 @@ function broadcastSeq(packet: unknown): number | null {
 }
 
 export const create: ServerFactory = (options) => new SocketIoServer(options);
+
+/**
+ * Engine.IO's own queue: every packet for a client goes into its Socket's `writeBuffer`, and
+ * `flush()` hands the lot to the transport only while the transport is `writable`. The websocket
+ * transport turns unwritable on `send()` and writable again once ws calls back for the last
+ * frame, which it does once the socket has taken it: with a full socket the packets stay here.
+ */
+function* writeBuffers(clients: unknown): Iterable<number> {
+  for (const c of Object.values((clients ?? {}) as Record<string, { writeBuffer?: { data?: unknown }[] }>)) {
+    let n = 0;
+    for (const p of c.writeBuffer ?? []) n += packetBytes(p.data);
+    yield n;
+  }
+}

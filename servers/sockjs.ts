@@ -11,6 +11,7 @@ import {
   type ServerFactory,
   type ServerOptions,
 } from './types';
+import { measureBuffered } from './buffered';
 import { countClientClosed, HttpHost, urlHost } from './http';
 import { parseClientText, sendAfter, welcomeMessage } from './messages';
 import { versionsOf } from './versions';
@@ -121,7 +122,12 @@ class SockJsServer implements BenchServer {
   async stats(): Promise<NodeStats> {
     const transports: Record<string, number> = {};
     for (const c of this.connections) transports[c.protocol] = (transports[c.protocol] ?? 0) + 1;
-    return { ...(await this.broadcaster.stats(this.clientCount())), transports };
+    const stats = await this.broadcaster.stats(this.clientCount());
+    return {
+      ...stats,
+      transports,
+      buffered: measureBuffered(this.host.upgradedSockets(), sendBuffers(this.connections)),
+    };
   }
 
   route(path: string, handler: RequestListener): void {
@@ -145,3 +151,17 @@ class SockJsServer implements BenchServer {
 }
 
 export const create: ServerFactory = (options) => new SockJsServer(options);
+
+/**
+ * SockJS's own queue: each connection's Session keeps `send_buffer` (strings) until a receiver
+ * takes it; a WebSocket receiver takes it at once (Session.tryFlush → doSendBulk → faye's
+ * `send`), so it holds bytes only between polls of the HTTP transports.
+ */
+function* sendBuffers(connections: Iterable<sockjs.Connection>): Iterable<number> {
+  for (const c of connections) {
+    const buffer = (c as unknown as { _session?: { send_buffer?: unknown[] } })._session?.send_buffer ?? [];
+    let n = 0;
+    for (const m of buffer) n += typeof m === 'string' ? Buffer.byteLength(m) : 0;
+    yield n;
+  }
+}

@@ -1,4 +1,5 @@
 import type { RequestListener } from 'node:http';
+import type { BufferedStats } from './buffered';
 import type { Lib, NativeAddons, SioParser, Transport } from 'artillery-engine-bench/protocol';
 
 /**
@@ -159,6 +160,12 @@ export interface NodeStats {
    * `polling`, SockJS's `xhr-polling` …), as the library says. Absent for ws (WebSocket only).
    */
   transports?: Record<string, number>;
+  /**
+   * Bytes waiting to go out to this node's WebSocket clients, now: in the library's queues, Node's
+   * socket buffers and the kernel's send queues (see servers/buffered.ts). A cluster primary's
+   * own is empty: its workers hold the connections. Absent from older servers.
+   */
+  buffered?: BufferedStats;
 }
 
 /** One library's server. Every implementation behaves the same (docs/server-contract.md). */

@@ -12,6 +12,7 @@ import {
   type ServerOptions,
 } from './types';
 import { countClientClosed, HttpHost, urlHost } from './http';
+import { measureBuffered } from './buffered';
 import { parseClientText, sendAfter, welcomeMessage } from './messages';
 import { versionsOf } from './versions';
 import { TextBroadcaster } from './adapters/text-broadcaster';
@@ -131,8 +132,9 @@ class WsServer implements BenchServer {
     return this.broadcaster.publish();
   }
 
-  stats(): Promise<NodeStats> {
-    return this.broadcaster.stats(this.clientCount());
+  async stats(): Promise<NodeStats> {
+    const stats = await this.broadcaster.stats(this.clientCount());
+    return { ...stats, buffered: measureBuffered(this.host.upgradedSockets(), senderQueues(this.wss.clients)) };
   }
 
   route(path: string, handler: RequestListener): void {
@@ -166,3 +168,14 @@ class WsServer implements BenchServer {
 }
 
 export const create: ServerFactory = (options) => new WsServer(options);
+
+/**
+ * ws's own queue above the socket: `bufferedAmount` is the socket's `writableLength` plus its
+ * Sender's `_bufferedBytes` (frames waiting for deflate), so the difference is the Sender's.
+ */
+function* senderQueues(clients: Iterable<WebSocket>): Iterable<number> {
+  for (const c of clients) {
+    const socket = (c as unknown as { _socket?: { writableLength?: number } })._socket;
+    yield Math.max(0, c.bufferedAmount - (socket?.writableLength ?? 0));
+  }
+}
