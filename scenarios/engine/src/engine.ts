@@ -36,6 +36,7 @@ import { Reporter } from './reporter';
 import { RoomMember, memberId } from './rooms';
 import { CohortHost } from './cohorts';
 import { ConnectionError, Session, type Endpoint, type SessionHost } from './session';
+import { SlowClients, resolveSlowClients } from './slow';
 
 /** Phase names the engine gives meaning to. */
 export const HOLD_PHASE = 'hold';
@@ -174,6 +175,8 @@ export class Engine implements SessionHost {
   private leader: boolean | null = null;
   /** every generator has started its hold (see EngineConfig.generators) */
   private allHolding: boolean;
+  /** slow consumers (EngineConfig.slowClients); null: none */
+  readonly slow: SlowClients | null;
 
   constructor(script: ArtilleryScript, runnerEE: RunnerEmitter, _helpers?: unknown) {
     this.config = resolveEngineConfig(script.config.engines?.bench);
@@ -199,6 +202,8 @@ export class Engine implements SessionHost {
     for (const s of script.scenarios ?? []) {
       if (s.engine === 'bench') compileFlow(s.flow, s.name ?? 'unnamed', { rooms: this.config.rooms !== null });
     }
+    const slow = resolveSlowClients(script.config.engines?.bench);
+    this.slow = slow && new SlowClients(slow, this.targets, this.config.sourceAddresses ?? []);
 
     const phases = script.config.phases ?? [];
     this.hasHoldPhase = phases.some((p) => p.name === HOLD_PHASE);
@@ -256,7 +261,14 @@ export class Engine implements SessionHost {
         run = this.probeQueue.then(() => this.runFlow(steps, new Session(this, role, ee, dueAt)));
         this.probeQueue = run.then(noop, noop);
       } else {
-        run = this.runFlow(steps, new Session(this.hostOf(index), role, ee, dueAt), index);
+        // A slow client is slow whatever its cohort: its host is its cohort's, seen through the throttle.
+        const host = this.hostOf(index);
+        const k = index * this.config.generators + this.config.generatorIndex;
+        run = this.runFlow(
+          steps,
+          new Session(index >= 0 && this.slow ? this.slow.hostFor(host, k) : host, role, ee, dueAt),
+          index,
+        );
       }
       run.then(
         () => done(null, context),
@@ -510,6 +522,7 @@ export class Engine implements SessionHost {
   private onDone(): void {
     this.release();
     this.reporter?.stop();
+    void this.slow?.close();
   }
 
   /**

@@ -8,6 +8,9 @@ import * as path from 'node:path';
 export * from './room-protocol';
 import type { JoinMessage, JoinedMessage, PublishMessage, RoomCounts, RoomsConfig } from './room-protocol';
 
+export { isSlowClient, slowClientCount, type SlowClientsConfig } from './slow-share';
+import type { SlowClientsConfig } from './slow-share';
+
 /** The libraries under test. */
 export type Lib = 'ws' | 'socketio' | 'sockjs';
 export const LIBS: readonly Lib[] = ['ws', 'socketio', 'sockjs'];
@@ -159,6 +162,11 @@ export interface EngineConfig {
    * measured apart as well (`cohorts` in snapshot and final lines). Absent: none.
    */
   pollingShare?: number;
+  /**
+   * slow consumers: this share of the main clients reads from its socket at a capped rate,
+   * through a throttling proxy in the engine (see throttle-proxy.ts); absent: none
+   */
+  slowClients?: SlowClientsConfig;
 }
 
 /** Whether main client `k` of the run (0-based, across generators) is one of the long-polling share: evenly spread, exactly ⌊n × share⌋ of the first n. */
@@ -237,6 +245,9 @@ export const METRICS = [
   'joinMs',
   'roomMs',
   'roomServiceMs',
+  'slowBroadcastMs',
+  'slowEchoMs',
+  'slowRoomMs',
 ] as const;
 export type MetricName = (typeof METRICS)[number];
 
@@ -266,6 +277,10 @@ export const ARTILLERY_METRIC: Record<MetricName, string> = {
   roomMs: 'bench.room.message',
   /** the same from when the publisher actually sent it */
   roomServiceMs: 'bench.room.message_service',
+  /** slow clients (--slow-clients): broadcastMs, echoMs and roomMs of theirs, kept apart */
+  slowBroadcastMs: 'bench.slow.broadcast',
+  slowEchoMs: 'bench.slow.echo',
+  slowRoomMs: 'bench.slow.room_message',
 };
 
 /** Counts the engine keeps. `connected`/`failed` are main clients; probes are counted apart. */
@@ -333,6 +348,13 @@ export interface EngineCounts {
   roomDuplicates?: number;
   /** rooms: a message that arrived after a later one of the same publisher, at the same member */
   roomOutOfOrder?: number;
+  /** slow clients (--slow-clients): connected (also in `connected`), and what they received (also in the totals) */
+  slowConnected?: number;
+  slowBroadcastsReceived?: number;
+  slowEchoReceived?: number;
+  slowRoomReceived?: number;
+  /** slow clients whose open connection the other side closed (also in `dropped`, or in `connectionsLost` when reconnecting) */
+  slowDropped?: number;
   /** client-side errors by code */
   errors: Record<string, number>;
   /**
@@ -397,6 +419,11 @@ export function emptyCounts(): EngineCounts {
     roomReceived: 0,
     roomDuplicates: 0,
     roomOutOfOrder: 0,
+    slowConnected: 0,
+    slowBroadcastsReceived: 0,
+    slowEchoReceived: 0,
+    slowRoomReceived: 0,
+    slowDropped: 0,
     errors: {},
     byNode: {},
   };
@@ -440,6 +467,11 @@ export const ARTILLERY_COUNTER: Record<CounterName, string> = {
   roomReceived: 'bench.room.received',
   roomDuplicates: 'bench.room.duplicates',
   roomOutOfOrder: 'bench.room.out_of_order',
+  slowConnected: 'bench.slow.connected',
+  slowBroadcastsReceived: 'bench.slow.broadcast.received',
+  slowEchoReceived: 'bench.slow.echo.received',
+  slowRoomReceived: 'bench.slow.room.received',
+  slowDropped: 'bench.slow.dropped',
 };
 
 /** An echo sent this long after it was due counts as late (timer slack is a few ms). */
