@@ -165,6 +165,10 @@ export const RUN_FLAGS = {
     'Socket.IO or SockJS: this share of the clients stays on HTTP long-polling (e.g. 5%), the rest on websocket; each measured apart too',
     { sweep: true },
   ),
+  'slow-clients': str(
+    'SHARE%:BYTES_PER_S: slow consumers, that share of the clients reads at most that many bytes/s (e.g. 10%:2000); docs/slow-consumers.md',
+    { sweep: true },
+  ),
   'connect-timeout': str('a connection attempt fails after this long (ms)', {
     default: String(RUN_DEFAULTS.connectTimeoutMs),
     sweep: true,

@@ -40,6 +40,8 @@ export interface RunOptions extends SioFlags {
   exceptSender?: boolean;
   /** a share of the clients stays on long-polling, e.g. `5%` */
   pollingShare?: string | number;
+  /** SHARE%:BYTES_PER_S: that share of the clients reads at a capped rate */
+  slowClients?: string;
   connectTimeout?: string | number;
   maxLoopDelay?: string | number;
   quiet?: boolean;
@@ -199,6 +201,17 @@ export interface ResolvedRunOptions {
   rollingRestart: { atSeconds: number } | null;
   /** how clients whose connection is lost during the hold reconnect; null: they do not */
   reconnect: ReconnectSettings | null;
+  /** slow consumers; null: every client reads as fast as it can */
+  slowClients: SlowClientsSettings | null;
+}
+
+/** --slow-clients: `slow` of the main clients (sharePct % of them, rounded down) read at most `bytesPerSecond`. */
+export interface SlowClientsSettings {
+  sharePct: number;
+  bytesPerSecond: number;
+  /** main clients that are slow: ⌊clients × sharePct / 100⌋ (artillery-engine-bench's slowClientCount) */
+  slow: number;
+  fast: number;
 }
 
 /** --flap: every `everySeconds` of the hold, each node resets `sharePct` % of its WebSocket connections. */

@@ -9,6 +9,7 @@ import { resolveSioTuning } from './sio-options';
 import { resolveTestSwitches } from './test-switches';
 import { resolveRooms } from './rooms-options';
 import { resolvePollingShare } from './polling-options';
+import { resolveSlowClients } from './slow-options';
 import {
   ADAPTERS,
   BURST,
@@ -43,7 +44,14 @@ import type { ResolvedRunOptions, RunOptions, ScenarioRef } from './run-option-t
 
 export * from './defaults';
 export type { SourceAddressSpec, Spread } from './spread-options';
-export type { ReconnectSettings, ResolvedRunOptions, RoomsSettings, RunOptions, ScenarioRef } from './run-option-types';
+export type {
+  ReconnectSettings,
+  ResolvedRunOptions,
+  RoomsSettings,
+  RunOptions,
+  ScenarioRef,
+  SlowClientsSettings,
+} from './run-option-types';
 export { isBenchmarkAddress } from './target-options';
 
 /**
@@ -253,6 +261,7 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
     flap: null,
     rollingRestart: null,
     reconnect: null,
+    slowClients: null,
   };
   if (target !== null && typeof resolved.sio.recoveryMs === 'number') {
     throw new UsageError(
@@ -291,6 +300,7 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
       `--scenario rooms counts deliveries against a room membership that stays put; --${fault} makes clients leave and join again. Run --${fault} with --scenario broadcast.`,
     );
   }
+  resolved.slowClients = resolveSlowClients(raw, resolved);
   resolved.forcedGcHeap = resolveForcedGc(raw, resolved);
   if (raw.out !== undefined && fs.existsSync(resolved.out) && fs.statSync(resolved.out).isDirectory()) {
     throw new UsageError(

@@ -153,6 +153,9 @@ export function buildScript(
         exceptSender: o.rooms.exceptSender,
       },
     }),
+    ...(o.slowClients && {
+      slowClients: { share: o.slowClients.sharePct / 100, bytesPerSecond: o.slowClients.bytesPerSecond },
+    }),
   };
   script.config = {
     ...config,
