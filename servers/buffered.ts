@@ -32,6 +32,11 @@ export interface BufferedStats {
   kernelMax: number | null;
   /** connections with more than BEHIND_BYTES waiting in their socket buffer and kernel queue together */
   behind: number;
+  /**
+   * clients of the library that closed in this process since it started (servers/http.ts
+   * countClientClosed): read twice, the difference is what closed in between, by either side
+   */
+  closedSinceStart: number;
 }
 
 /**
@@ -108,7 +113,11 @@ function readTxQueues(): Map<string, number> | null {
  * Reads every place bytes wait for `sockets` (the node's upgraded TCP sockets) and for the
  * library's clients (`libraryQueues`: each client's queued bytes).
  */
-export function measureBuffered(sockets: Iterable<Socket>, libraryQueues: Iterable<number>): BufferedStats {
+export function measureBuffered(
+  sockets: Iterable<Socket>,
+  libraryQueues: Iterable<number>,
+  closedSinceStart: number,
+): BufferedStats {
   const out: BufferedStats = {
     connections: 0,
     libraryBytes: 0,
@@ -118,6 +127,7 @@ export function measureBuffered(sockets: Iterable<Socket>, libraryQueues: Iterab
     kernelBytes: null,
     kernelMax: null,
     behind: 0,
+    closedSinceStart,
   };
   for (const n of libraryQueues) {
     out.libraryBytes += n;

@@ -14,7 +14,7 @@ import {
   type ServerOptions,
   type SioTuning,
 } from './types';
-import { countClientClosed, HttpHost, urlHost } from './http';
+import { clientsClosedCount, countClientClosed, HttpHost, urlHost } from './http';
 import { measureBuffered, packetBytes } from './buffered';
 import {
   broadcastMessage,
@@ -257,6 +257,7 @@ export class SocketIoServer implements BenchServer {
       buffered: measureBuffered(
         this.host.upgradedSockets(),
         writeBuffers((this.io.engine as unknown as { clients: unknown }).clients),
+        clientsClosedCount(),
       ),
     };
   }

@@ -12,7 +12,7 @@ import {
   type ServerOptions,
 } from './types';
 import { measureBuffered } from './buffered';
-import { countClientClosed, HttpHost, urlHost } from './http';
+import { clientsClosedCount, countClientClosed, HttpHost, urlHost } from './http';
 import { parseClientText, sendAfter, welcomeMessage } from './messages';
 import { versionsOf } from './versions';
 import { TextBroadcaster } from './adapters/text-broadcaster';
@@ -126,7 +126,7 @@ class SockJsServer implements BenchServer {
     return {
       ...stats,
       transports,
-      buffered: measureBuffered(this.host.upgradedSockets(), sendBuffers(this.connections)),
+      buffered: measureBuffered(this.host.upgradedSockets(), sendBuffers(this.connections), clientsClosedCount()),
     };
   }
 

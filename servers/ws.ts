@@ -11,7 +11,7 @@ import {
   type ServerFactory,
   type ServerOptions,
 } from './types';
-import { countClientClosed, HttpHost, urlHost } from './http';
+import { clientsClosedCount, countClientClosed, HttpHost, urlHost } from './http';
 import { measureBuffered } from './buffered';
 import { parseClientText, sendAfter, welcomeMessage } from './messages';
 import { versionsOf } from './versions';
@@ -134,7 +134,10 @@ class WsServer implements BenchServer {
 
   async stats(): Promise<NodeStats> {
     const stats = await this.broadcaster.stats(this.clientCount());
-    return { ...stats, buffered: measureBuffered(this.host.upgradedSockets(), senderQueues(this.wss.clients)) };
+    return {
+      ...stats,
+      buffered: measureBuffered(this.host.upgradedSockets(), senderQueues(this.wss.clients), clientsClosedCount()),
+    };
   }
 
   route(path: string, handler: RequestListener): void {
