@@ -7,6 +7,7 @@ import { summariseInner } from './inner';
 import { flapReport } from './flaps';
 import { roomsReport } from './rooms';
 import { transportsReport } from './transports';
+import { slowClientsReport } from './slow';
 import { withClientFigures } from './rolling-restart';
 import {
   SCHEMA_VERSION,
@@ -273,6 +274,7 @@ export function buildResult(m: Measurements): RunResult {
       flap: o.flap,
       ...(o.rooms && { rooms: o.rooms }),
       ...(o.pollingSharePct !== null && { pollingSharePct: o.pollingSharePct }),
+      ...(o.slowClients && { slowClients: o.slowClients }),
       wsNative: o.wsNative,
       serverTest: o.serverTest.echoDelayMs || o.serverTest.retainPerConnectionBytes ? o.serverTest : null,
     },
@@ -304,6 +306,7 @@ export function buildResult(m: Measurements): RunResult {
     flaps: flapReport(m),
     rooms: roomsReport(m),
     byTransport: transportsReport(m, broadcast),
+    slowClients: slowClientsReport(m, serverRss),
     reconnect: o.reconnect
       ? {
           settings: o.reconnect,

@@ -10,6 +10,7 @@ import type {
   Transport,
 } from 'artillery-engine-bench/protocol';
 import type { SioTuning } from '../../servers/types';
+import type { BufferedStats } from '../../servers/buffered';
 import type { ResolvedRunOptions } from '../config/run-options';
 import type {
   ArtilleryMetrics,
@@ -91,6 +92,18 @@ export interface RoomRead {
   /** ms after the run started; null: never taken (the hold never came) */
   takenAtMs: number | null;
   nodes: { nodeId: string; members: Record<string, number>; writes: number; transports?: Record<string, number> }[];
+  /** nodes that did not answer, and why; null when all did */
+  error: string | null;
+}
+
+/** --slow-clients: every node's buffered bytes and closed clients at one moment of the hold. */
+export interface SlowRead {
+  /** seconds into the hold it was asked for */
+  atSeconds: number;
+  /** ms after the run started; null: never taken (the hold never came) */
+  takenAtMs: number | null;
+  /** each node (a cluster primary's workers each as their own) */
+  nodes: { nodeId: string; buffered: BufferedStats }[];
   /** nodes that did not answer, and why; null when all did */
   error: string | null;
 }
@@ -178,6 +191,8 @@ export interface Measurements {
   faults?: FaultRecord[];
   /** --scenario rooms: the nodes' room membership, read during the hold and after (see RoomRead) */
   roomReads?: RoomRead[];
+  /** --slow-clients: the nodes' buffered bytes, read through the hold (see SlowRead) */
+  slowReads?: SlowRead[];
   /** how clients reached the nodes, and from which addresses */
   topology?: TopologyRecord;
   /** per-node samples, with several nodes */

@@ -21,7 +21,7 @@ import { ProcSampler } from '../sampling/proc-stats';
 import { RemoteSampler } from '../sampling/remote-sampler';
 import { buildResult } from '../result/build';
 import type { FaultRecord, MemoryCapReport, RunOutcome, RunResult, TopologyRecord } from '../result/schema';
-import type { RoomRead } from '../result/measurements';
+import type { RoomRead, SlowRead } from '../result/measurements';
 import { clientsPerAddress } from '../topology/source-addresses';
 import { startNodes, type NodeSet } from '../topology/nodes';
 import { OwnRedis } from '../topology/redis-server';
@@ -33,6 +33,7 @@ import { generatorCount } from './generators';
 import { scheduleFaults, type Cancel } from './faults';
 import { scheduleFlaps } from './flaps';
 import { readRoomsAfter, scheduleRoomReads } from './room-reads';
+import { scheduleSlowReads } from './slow-reads';
 import { scheduleForcedGc } from './forced-gc';
 import { scheduleRollingRestart, type RollingRestart } from './rolling-restart';
 import { reportProgress, type Progress } from './progress';
@@ -72,6 +73,8 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
     if (o.flap) run.faultTimers.push(...scheduleFlaps(o, run.nodeSet, run.runDir, run.startedAt, run.faults));
     if (o.rooms || o.pollingSharePct !== null)
       run.faultTimers.push(...scheduleRoomReads(o, run.nodeSet, run.runDir, run.startedAt, run.roomReads));
+    if (o.slowClients)
+      run.faultTimers.push(...scheduleSlowReads(o, run.nodeSet, run.runDir, run.startedAt, run.slowReads));
     startRollingRestart(run);
     run.outcome = await awaitExit(run);
     if (o.rooms || o.pollingSharePct !== null) await readRoomsAfter(o, run.nodeSet, run.startedAt, run.roomReads);
@@ -102,6 +105,8 @@ interface RunState {
   readonly faults: FaultRecord[];
   /** --scenario rooms: the nodes' membership, read during the hold and after */
   readonly roomReads: RoomRead[];
+  /** --slow-clients: the nodes' buffered bytes, read through the hold */
+  readonly slowReads: SlowRead[];
   nodeSet: NodeSet | null;
   /** loopback addresses clients connect from; null: the kernel's choice */
   readonly sourceAddresses: string[] | null;
@@ -166,6 +171,7 @@ function newRun(o: ResolvedRunOptions, hooks: RunHooks, iso: Isolation, remote: 
     startedAt: Date.now(),
     faults: [],
     roomReads: [],
+    slowReads: [],
     nodeSet: null,
     sourceAddresses: sourcePlan(o, hooks.limits),
     ownRedis: null,
@@ -381,6 +387,7 @@ function writeUp(run: RunState): RunResult {
     artillery: mergeArtilleryReports(run.artillery.map((a) => readArtilleryReport(a.reportFile))),
     faults: run.faults,
     ...((o.rooms || o.pollingSharePct !== null) && { roomReads: run.roomReads }),
+    ...(o.slowClients && { slowReads: run.slowReads }),
     topology: topologyOf(run),
     deliveries:
       nodeSet && nodeSet.deliveries.byNode.size > 0
