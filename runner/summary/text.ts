@@ -5,6 +5,7 @@ import { flapLines, sweepDropLines, type DropResult } from './flaps';
 import type { InnerSummary, RunResult } from '../result/build';
 import type { BrokerRecord, PerClientFloor, RollingRestartFault, RoomsReport } from '../result/schema';
 import { kib, mib } from '../metrics/units';
+import { slowLines } from './slow';
 
 const num = (n: number | null | undefined, digits = 1) => (n === null || n === undefined ? '–' : n.toFixed(digits));
 
@@ -212,6 +213,7 @@ export function formatSummary(r: RunResult, outFile?: string): string {
   }
   if (r.rooms) lines.push(...roomLines(r.rooms));
   if (r.byTransport) lines.push(...transportLines(r.byTransport));
+  if (r.slowClients) lines.push(...slowLines(r.slowClients));
   for (const f of r.faults ?? []) {
     if (f.kind !== 'flap') lines.push(`  fault            ${faultText(f, r.options.adapter ?? 'none')}`);
     if (f.kind === 'rolling-restart') lines.push(...restartLines(f));
