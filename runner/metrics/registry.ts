@@ -137,6 +137,10 @@ export const LATENCIES = {
   echoService: { read: (r) => at(r, 'echoServiceMs') },
   'probe.connectService': { read: (r) => at(r, 'probe', 'connectServiceMs') },
   'probe.timeToFirstMessage': { read: (r) => at(r, 'probe', 'timeToFirstMessageMs') },
+  // --slow-clients (null otherwise): the slow clients' own; broadcast, echo and room are then the fast ones'.
+  'slow.broadcast': { read: (r) => at(r, 'slowClients', 'slowLatencyMs', 'broadcast') },
+  'slow.echo': { read: (r) => at(r, 'slowClients', 'slowLatencyMs', 'echo') },
+  'slow.room': { read: (r) => at(r, 'slowClients', 'slowLatencyMs', 'room') },
 } satisfies Record<string, LatencyDef>;
 
 export type LatencyName = keyof typeof LATENCIES;
@@ -222,6 +226,24 @@ const SCALARS = {
     unit: 'percent',
     better: 'higher',
     read: (r) => num(at(r, 'byTransport', 'polling', 'broadcasts', 'deliveredPct')),
+  },
+  // --slow-clients (null otherwise): what the nodes held for them at most, and who was closed.
+  'slow.buffered': {
+    unit: 'bytes',
+    better: 'lower',
+    read: (r) => num(at(r, 'slowClients', 'buffered', 'max', 'total')),
+  },
+  'slow.bufferedPerClient': {
+    unit: 'bytes',
+    better: 'lower',
+    read: (r) => num(at(r, 'slowClients', 'buffered', 'max', 'perSlowClient')),
+  },
+  'slow.closed': { unit: 'count', better: 'lower', read: (r) => num(at(r, 'slowClients', 'closedDuringHold')) },
+  'slow.dropped': { unit: 'count', better: 'lower', read: (r) => num(at(r, 'slowClients', 'dropped', 'slow')) },
+  'slow.fastDelivered': {
+    unit: 'percent',
+    better: 'higher',
+    read: (r) => num(at(r, 'slowClients', 'broadcastDeliveredPct', 'fast')),
   },
   'reconnect.failed': { unit: 'count', better: 'lower', read: (r) => num(at(r, 'reconnect', 'failed')) },
   // --flap (null without flaps): deliveries against what nobody cut would have got, and the way back.

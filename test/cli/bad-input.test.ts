@@ -21,6 +21,30 @@ const CASES: Array<[string[], string]> = [
     'Error: --source-addresses binds WebSocket connections; long-polling goes through the client library’s own HTTP requests, which cannot bind an address. Remove one of them.',
   ],
   [
+    ['run', '--lib', 'ws', '--clients', '40', '--slow-clients', '10'],
+    'Error: --slow-clients must be SHARE%:BYTES_PER_S (got "10"). Example: --slow-clients 10%:2000 (10 % of the clients read at most 2,000 bytes/s)',
+  ],
+  [
+    ['run', '--lib', 'ws', '--clients', '40', '--slow-clients', '100%:2000'],
+    'Error: --slow-clients share must be above 0 % and below 100 % (got 100%): some clients must stay fast to compare with. Example: --slow-clients 10%:2000 (10 % of the clients read at most 2,000 bytes/s)',
+  ],
+  [
+    ['run', '--lib', 'ws', '--clients', '40', '--slow-clients', '10%:0'],
+    'Error: --slow-clients rate must be from 1 to 1000000000 bytes/s (got 0). Example: --slow-clients 10%:2000 (10 % of the clients read at most 2,000 bytes/s)',
+  ],
+  [
+    ['run', '--lib', 'ws', '--clients', '40', '--scenario', 'connect', '--slow-clients', '10%:2000'],
+    'Error: --slow-clients needs messages flowing to the clients; --scenario connect sends none after the welcome. Use --scenario broadcast, echo or rooms.',
+  ],
+  [
+    ['run', '--lib', 'ws', '--clients', '5', '--slow-clients', '10%:2000'],
+    'Error: --slow-clients 10% of --clients 5 is no client at all. Raise the share or --clients (at least 10 clients for 10%).',
+  ],
+  [
+    ['run', '--lib', 'ws', '--clients', '40', '--slow-clients', '10%:2000', '--target', 'wss://127.0.0.1:9/'],
+    'Error: --slow-clients connects slow clients through a local proxy, which cannot carry TLS for 127.0.0.1:9. Use a ws:// or http:// --target.',
+  ],
+  [
     ['run', '--lib', 'ws', '--clients', '5', '--scenario', 'rooms', '--room-size', '6'],
     'Error: --room-size 6 is larger than --clients 5: a room cannot have more members than there are clients. Lower --room-size or raise --clients.',
   ],
@@ -206,7 +230,7 @@ const CASES: Array<[string[], string]> = [
   ],
   [
     ['run', '--lib', 'ws', '--clients', '5', '--ensure', 'p99<5'],
-    'Error: --ensure "p99<5": unknown metric "p99". Known: connect, firstMessage, echo, broadcast, probe.connect, probe.firstMessage, reconnect, connectService, arrivalLag, timeToFirstMessage, welcomeDelivery, room, roomService, join, polling.connect, polling.echo, polling.broadcast, polling.room, websocket.echo, websocket.broadcast, echoService, probe.connectService, probe.timeToFirstMessage (each .p50 .p90 .p99 .max .mean), rss.idle, rss.steady, rss.peak, bytesPerClient, loadgen.bytesPerClient, connected, failed, probe.failed, cpu, broadcast.lost, broadcast.outOfOrder, broadcast.duplicates, room.delivered, room.missed, room.duplicates, room.outOfOrder, room.joinFailed, room.deliveredPerSecond, polling.outOfOrder, polling.delivered, reconnect.failed, flap.delivered, flap.missed, flap.neverBack, flap.reconnect.p95, flap.reconnect.max, recovery.restored, restart.reconnect.p95, restart.reconnect.max, restart.down.max, restart.disconnected, restart.neverBack, restart.connectFailures, restart.skew, restart.survivorLoopDelay.max, heap.idle, heap.steady, heap.peak, heap.afterGc, elu.steady, serverLoopDelay.steady, gc.steadyPerSecond, broker.cpu, broker.rss.steady, broker.rss.peak.',
+    'Error: --ensure "p99<5": unknown metric "p99". Known: connect, firstMessage, echo, broadcast, probe.connect, probe.firstMessage, reconnect, connectService, arrivalLag, timeToFirstMessage, welcomeDelivery, room, roomService, join, polling.connect, polling.echo, polling.broadcast, polling.room, websocket.echo, websocket.broadcast, echoService, probe.connectService, probe.timeToFirstMessage, slow.broadcast, slow.echo, slow.room (each .p50 .p90 .p99 .max .mean), rss.idle, rss.steady, rss.peak, bytesPerClient, loadgen.bytesPerClient, connected, failed, probe.failed, cpu, broadcast.lost, broadcast.outOfOrder, broadcast.duplicates, room.delivered, room.missed, room.duplicates, room.outOfOrder, room.joinFailed, room.deliveredPerSecond, polling.outOfOrder, polling.delivered, slow.buffered, slow.bufferedPerClient, slow.closed, slow.dropped, slow.fastDelivered, reconnect.failed, flap.delivered, flap.missed, flap.neverBack, flap.reconnect.p95, flap.reconnect.max, recovery.restored, restart.reconnect.p95, restart.reconnect.max, restart.down.max, restart.disconnected, restart.neverBack, restart.connectFailures, restart.skew, restart.survivorLoopDelay.max, heap.idle, heap.steady, heap.peak, heap.afterGc, elu.steady, serverLoopDelay.steady, gc.steadyPerSecond, broker.cpu, broker.rss.steady, broker.rss.peak.',
   ],
   [
     ['run', '--lib', 'ws', '--clients', '5', '--rolling-restart'],

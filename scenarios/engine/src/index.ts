@@ -23,5 +23,7 @@ export {
 export { ConnectionError } from './session';
 export { Recorder } from './metrics';
 export { RoomMember, padded, smallestPublishBytes, type Arrival } from './rooms';
+export { SlowClients, resolveSlowClients, slowRecorder } from './slow';
+export { ThrottleProxy, TokenBucket, type ThrottleStats } from './throttle-proxy';
 
 module.exports = Object.assign(Engine, exports);

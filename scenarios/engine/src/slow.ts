@@ -124,7 +124,8 @@ export class SlowClients {
   private through(e: Endpoint): Endpoint {
     const proxy = this.proxies.get(e.url);
     if (proxy === undefined) return e;
-    const { localAddress: _source, ...options } = e.options;
+    const options = { ...e.options };
+    delete options.localAddress;
     return { url: proxy.urlFor(e.url), options };
   }
 
