@@ -218,6 +218,14 @@ export function resolveEngineConfig(raw: unknown, env: NodeJS.ProcessEnv = proce
   };
 }
 
+/** Loopback, or 198.18.0.0/15 (bench's own namespaces): a server on this host, with this host's clock. */
+export function isLocalHost(target: string): boolean {
+  const h = new URL(target).hostname.replace(/^\[|\]$/g, '');
+  if (h === 'localhost' || h === '::1') return true;
+  const m = /^(\d+)\.(\d+)\.\d+\.\d+$/.exec(h);
+  return m !== null && (m[1] === '127' || (m[1] === '198' && (m[2] === '18' || m[2] === '19')));
+}
+
 /** One step of a scenario flow, parsed. */
 export type Step =
   | { kind: 'connect' }

@@ -7,6 +7,7 @@ import { errorCode } from './clients/types';
 import {
   EngineConfigError,
   compileFlow,
+  isLocalHost,
   resolveEngineConfig,
   totalPhaseSeconds,
   type PhaseSpec,
@@ -36,7 +37,7 @@ import { Reporter } from './reporter';
 import { RoomMember, memberId } from './rooms';
 import { CohortHost } from './cohorts';
 import { ConnectionError, Session, type Endpoint, type SessionHost } from './session';
-import { SlowClients, resolveSlowClients } from './slow';
+import { slowHosts, type HostChooser } from './slow';
 
 /** Phase names the engine gives meaning to. */
 export const HOLD_PHASE = 'hold';
@@ -82,14 +83,6 @@ function roleIn(phase: string | undefined): Role {
   if (phase === PROBE_PHASE) return 'probe';
   if (phase === WARMUP_PHASE) return 'warmup';
   return 'main';
-}
-
-/** Loopback, or 198.18.0.0/15 (bench's own namespaces): a server on this host, with this host's clock. */
-export function isLocalHost(target: string): boolean {
-  const h = new URL(target).hostname.replace(/^\[|\]$/g, '');
-  if (h === 'localhost' || h === '::1') return true;
-  const m = /^(\d+)\.(\d+)\.\d+\.\d+$/.exec(h);
-  return m !== null && (m[1] === '127' || (m[1] === '198' && (m[2] === '18' || m[2] === '19')));
 }
 
 /**
@@ -175,8 +168,7 @@ export class Engine implements SessionHost {
   private leader: boolean | null = null;
   /** every generator has started its hold (see EngineConfig.generators) */
   private allHolding: boolean;
-  /** slow consumers (EngineConfig.slowClients); null: none */
-  readonly slow: SlowClients | null;
+  private readonly slow: HostChooser;
 
   constructor(script: ArtilleryScript, runnerEE: RunnerEmitter, _helpers?: unknown) {
     this.config = resolveEngineConfig(script.config.engines?.bench);
@@ -202,8 +194,7 @@ export class Engine implements SessionHost {
     for (const s of script.scenarios ?? []) {
       if (s.engine === 'bench') compileFlow(s.flow, s.name ?? 'unnamed', { rooms: this.config.rooms !== null });
     }
-    const slow = resolveSlowClients(script.config.engines?.bench);
-    this.slow = slow && new SlowClients(slow, this.targets, this.config.sourceAddresses ?? []);
+    this.slow = slowHosts(script.config.engines?.bench, this, runnerEE);
 
     const phases = script.config.phases ?? [];
     this.hasHoldPhase = phases.some((p) => p.name === HOLD_PHASE);
@@ -261,14 +252,7 @@ export class Engine implements SessionHost {
         run = this.probeQueue.then(() => this.runFlow(steps, new Session(this, role, ee, dueAt)));
         this.probeQueue = run.then(noop, noop);
       } else {
-        // A slow client is slow whatever its cohort: its host is its cohort's, seen through the throttle.
-        const host = this.hostOf(index);
-        const k = index * this.config.generators + this.config.generatorIndex;
-        run = this.runFlow(
-          steps,
-          new Session(index >= 0 && this.slow ? this.slow.hostFor(host, k) : host, role, ee, dueAt),
-          index,
-        );
+        run = this.runFlow(steps, new Session(this.slow(this.hostOf(index), index), role, ee, dueAt), index);
       }
       run.then(
         () => done(null, context),
@@ -522,7 +506,6 @@ export class Engine implements SessionHost {
   private onDone(): void {
     this.release();
     this.reporter?.stop();
-    void this.slow?.close();
   }
 
   /**

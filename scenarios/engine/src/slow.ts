@@ -6,7 +6,7 @@
  * A slow session gets a host of its own: the engine itself, seen through a Proxy that answers
  * `recorder` and `nextEndpoint` differently. Session code is the same for every client.
  */
-import { EngineConfigError } from './config';
+import { EngineConfigError, type ResolvedEngineConfig } from './config';
 import type { Recorder } from './metrics';
 import { isSlowClient, type CounterName, type MetricName, type SlowClientsConfig } from './protocol';
 import type { Endpoint, SessionHost } from './session';
@@ -143,4 +143,29 @@ export class SlowClients {
   close(): Promise<void> {
     return Promise.all([...this.proxies.values()].map((p) => p.close())).then(() => undefined);
   }
+}
+
+/** The host a main client's session gets: `host` (the engine, or its cohort's), throttled if the client is slow. */
+export type HostChooser = (host: SessionHost, index: number) => SessionHost;
+
+/**
+ * The engine's slow clients, from `config.engines.bench`: a chooser that gives main client
+ * `index` of this engine (client `index × generators + generatorIndex` of the run) its throttled
+ * host when it is slow; every host unchanged without slow clients. The proxies close once the
+ * run is done, after the engine has let its clients go.
+ */
+export function slowHosts(
+  raw: unknown,
+  engine: {
+    readonly config: Pick<ResolvedEngineConfig, 'generators' | 'generatorIndex' | 'sourceAddresses'>;
+    readonly targets: readonly string[];
+  },
+  runnerEE: { on(event: 'done', listener: () => void): unknown },
+): HostChooser {
+  const config = resolveSlowClients(raw);
+  if (config === null) return (host) => host;
+  const { generators, generatorIndex, sourceAddresses } = engine.config;
+  const slow = new SlowClients(config, engine.targets, sourceAddresses ?? []);
+  runnerEE.on('done', () => setImmediate(() => void slow.close()));
+  return (host, index) => (index < 0 ? host : slow.hostFor(host, index * generators + generatorIndex));
 }
