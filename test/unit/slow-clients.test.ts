@@ -10,8 +10,11 @@ import {
   isSlowClient,
   resolveSlowClients,
   slowClientCount,
+  slowHosts,
   slowRecorder,
+  type Endpoint,
 } from 'artillery-engine-bench';
+import { EventEmitter } from 'node:events';
 import { parseSlowClients, resolveSlowClients as resolveSlowOption } from '../../runner/config/slow-options';
 import { measureBuffered, parseTxQueues, procAddress } from '../../servers/buffered';
 import { slowReadOffsets } from '../../runner/run/slow-reads';
@@ -129,6 +132,38 @@ describe('slow recorder', () => {
     assert.equal(r.counts.slowBroadcastsReceived, 1);
     assert.equal(r.counts.slowConnected, 1);
     assert.equal(slow.counts, r.counts);
+  });
+});
+
+describe('slow hosts', () => {
+  it('gives slow main clients a host with the slow recorder and the proxy URL; others, probes and warm-up their own', async () => {
+    const recorder = new Recorder();
+    const endpoint: Endpoint = {
+      url: 'ws://127.0.0.1:9/',
+      options: { connectTimeoutMs: 1000, localAddress: '127.0.0.2' } as Endpoint['options'],
+    };
+    const base = { recorder, nextEndpoint: () => endpoint } as unknown as Parameters<ReturnType<typeof slowHosts>>[0];
+    const ee = new EventEmitter();
+    const engine = {
+      config: { generators: 2, generatorIndex: 1, sourceAddresses: null },
+      targets: ['ws://127.0.0.1:9/'],
+    };
+    assert.equal(slowHosts({}, engine, ee)(base, 3), base, 'no slow clients: every host unchanged');
+    const choose = slowHosts({ slowClients: { share: 0.25, bytesPerSecond: 100 } }, engine, ee);
+    await new Promise((r) => setImmediate(r));
+    // Client i of this engine is client 2i + 1 of the run: slow when ⌊(k+1)/4⌋ > ⌊k/4⌋, i.e. k = 3, 7, …
+    const slowOnes = [0, 1, 2, 3, 4, 5].filter((i) => choose(base, i) !== base);
+    assert.deepEqual(slowOnes, [1, 3, 5]);
+    assert.equal(choose(base, -1), base, 'a probe or warm-up client is never slow');
+    const slow = choose(base, 1);
+    assert.equal(choose(base, 3), slow, 'one throttled host per base host');
+    const e = slow.nextEndpoint();
+    assert.match(e.url, /^ws:\/\/127\.0\.0\.1:\d+\/$/);
+    assert.notEqual(e.url, endpoint.url);
+    assert.equal(e.options.localAddress, undefined, 'the proxy connects from the source address, not the client');
+    slow.recorder.latency('broadcastMs', 1, quiet);
+    assert.equal(recorder.totalCount('slowBroadcastMs'), 1);
+    ee.emit('done');
   });
 });
 

@@ -20,10 +20,10 @@ export {
   type ResolvedEngineConfig,
   type Step,
 } from './config';
-export { ConnectionError } from './session';
+export { ConnectionError, type Endpoint } from './session';
 export { Recorder } from './metrics';
 export { RoomMember, padded, smallestPublishBytes, type Arrival } from './rooms';
-export { SlowClients, resolveSlowClients, slowRecorder } from './slow';
+export { SlowClients, resolveSlowClients, slowHosts, slowRecorder, type HostChooser } from './slow';
 export { ThrottleProxy, TokenBucket, type ThrottleStats } from './throttle-proxy';
 
 module.exports = Object.assign(Engine, exports);
