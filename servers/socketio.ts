@@ -27,6 +27,7 @@ import { versionsOf } from './versions';
 import { wsEngineClass } from './ws-engine';
 import { deliveryLog } from './delivery-log';
 import { attachSocketIoAdapter, type SocketIoSync } from './adapters/index';
+import { formatTopology } from './adapters/amqp-topology';
 
 /** Asks every other node how many clients it has (server-side, through the adapter). */
 const COUNT_EVENT = 'bench:count';
@@ -179,6 +180,7 @@ export class SocketIoServer implements BenchServer {
         ...this.sync.versions,
       },
       adapter: this.adapter.kind,
+      ...(this.adapter.kind === 'amqp' && { amqpTopology: formatTopology(this.adapter.topology) }),
       nodeId: this.nodeId,
       // Recovery read back from Socket.IO, which fills in its defaults: what it applies, not what was asked.
       sio: {

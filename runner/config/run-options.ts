@@ -8,6 +8,7 @@ import { findTopology } from './profiles';
 import { resolveSioTuning } from './sio-options';
 import { resolveTestSwitches } from './test-switches';
 import { resolveRooms } from './rooms-options';
+import { resolveAmqp } from './amqp-options';
 import {
   ADAPTERS,
   BURST,
@@ -243,6 +244,7 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
     wsNative: oneOf('ws-native', raw.wsNative ?? RUN_DEFAULTS.wsNative, ['on', 'off'] as const),
     generators: resolveGenerators(raw.generators, scenario),
     ...nodes,
+    amqp: resolveAmqp(raw, nodes.adapter),
     spread: 'balancer',
     sourceAddresses: parseSourceAddresses(raw.sourceAddresses),
     adapterOutage: null,

@@ -8,6 +8,7 @@ import { UsageError } from '../errors';
 import { BURST, type ArrivalRate, type ResolvedRunOptions } from '../config/run-options';
 import { artilleryPreload } from '../paths';
 import type { ArtilleryMetrics } from '../result/schema';
+import { roomAffinity } from '../config/amqp-options';
 
 /** Artillery phases for one built-in run: ramp, hold, probe. */
 export interface PhaseSpec {
@@ -152,6 +153,7 @@ export function buildScript(
         exceptSender: o.rooms.exceptSender,
       },
     }),
+    ...(roomAffinity(o) !== null && { affinity: { prefixes: roomAffinity(o)! } }),
   };
   script.config = {
     ...config,

@@ -133,6 +133,8 @@ export interface ReadyLine {
   metrics?: string;
   /** what carries broadcasts between nodes, and this node's label */
   adapter?: string;
+  /** --adapter amqp: its topology (`fanout`, `routing`, `prefix:N`) */
+  amqpTopology?: string;
   nodeId?: string;
   /** a cluster primary's workers, which serve the clients */
   workers?: { pid: number; nodeId?: string }[];

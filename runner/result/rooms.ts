@@ -19,6 +19,19 @@ function membershipRead(reads: readonly RoomRead[]): RoomRead | null {
   return whole('hold-mid') ?? whole('hold-end') ?? null;
 }
 
+/** How many nodes each room's members sit on, in one read: the most, and the rooms on one node alone. */
+function nodesPerRoom(read: RoomRead): { maxNodesPerRoom: number | null; roomsOnOneNode: number } {
+  const spans = new Map<string, number>();
+  for (const node of read.nodes) {
+    for (const [room, n] of Object.entries(node.members)) if (n > 0) spans.set(room, (spans.get(room) ?? 0) + 1);
+  }
+  const counts = [...spans.values()];
+  return {
+    maxNodesPerRoom: counts.length > 0 ? Math.max(...counts) : null,
+    roomsOnOneNode: counts.filter((c) => c === 1).length,
+  };
+}
+
 const sameMembership = (a: Map<string, number>, b: Map<string, number>) =>
   a.size === b.size && [...a].every(([room, n]) => b.get(room) === n);
 
@@ -79,6 +92,7 @@ export function roomsReport(m: Measurements): RoomsReport | null {
       minPerRoom: sizes.length > 0 ? Math.min(...sizes) : null,
       maxPerRoom: sizes.length > 0 ? Math.max(...sizes) : null,
       changed: members !== null && end !== undefined && !sameMembership(members, membersByRoom(end)),
+      ...(read ? nodesPerRoom(read) : { maxNodesPerRoom: null, roomsOnOneNode: 0 }),
       error: reads.map((r) => r.error).find((e) => e !== null) ?? null,
     },
     joined: counts.roomJoined ?? 0,

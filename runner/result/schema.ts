@@ -110,6 +110,9 @@ export interface RunResultBase {
     /** server nodes, and what carried broadcasts between them (absent in results before scale-out) */
     nodes?: number;
     adapter?: string;
+    /** --adapter amqp: --amqp-topology (`fanout`, `routing`, `prefix:N`) and --amqp-extra-bindings; absent with other adapters */
+    amqpTopology?: string;
+    amqpExtraBindings?: number;
     /** --kill-node-at, and how clients reconnect (absent in results before faults) */
     killNodeAt?: number | null;
     /** --rolling-restart: seconds after the hold started of the first restart; absent without one */
@@ -260,6 +263,8 @@ export interface RunResultBase {
     samplesFrom: 'local' | 'remote' | 'none';
     /** Socket.IO's tuning options as the server applied them; null: another library, or a --target */
     sio?: { parser: string; discardRequest: boolean; wsEngine: string | null; recoveryMs?: number | null } | null;
+    /** --adapter amqp: the topology the server said it applied (`fanout`, `routing`, `prefix:N`); absent otherwise */
+    amqpTopology?: string;
     /** ws's native add-ons as loaded in the server; null: not known (a --target) */
     native?: { bufferutil: boolean; utf8Validate: boolean } | null;
     /** with --server-metrics: reads of it that failed during the run, and the last reason; null: none failed */
@@ -511,6 +516,12 @@ export interface RoomsReport {
     maxPerRoom: number | null;
     changed: boolean;
     error: string | null;
+    /**
+     * the most nodes one room's members sat on, and the rooms whose members all sat on one node
+     * (room affinity, --amqp-topology prefix:N: every room); absent in older files
+     */
+    maxNodesPerRoom?: number | null;
+    roomsOnOneNode?: number;
   };
   /** joins the servers answered (reconnects' included), and joins that failed */
   joined: number;

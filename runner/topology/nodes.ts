@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 import type { Lib } from 'artillery-engine-bench/protocol';
-import { CONTROL_BROADCAST_PATH } from 'artillery-engine-bench/protocol';
+import { CONTROL_BROADCAST_PATH, PREFIX_PARAM } from 'artillery-engine-bench/protocol';
 import { startBalancer, type Balancer } from './balancer';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CONTROL_STATS_PATH } from '../../servers/http';
@@ -10,6 +10,7 @@ import type { ResolvedRunOptions } from '../config/run-options';
 import { DeliveryTally, startServerProcess, type ServerProcess } from './server-process';
 import { wsNativeEnv } from '../config/sio-options';
 import { redactUrl } from '../../servers/adapters/errors';
+import { amqpArgs, roomAffinity } from '../config/amqp-options';
 
 /** One server process of a run, for sampling and the result. */
 export interface NodeProcess {
@@ -136,7 +137,7 @@ function adapterArgs(o: ResolvedRunOptions, nodeId: string, key: string): string
   const args = ['--adapter', o.adapter, '--node-id', nodeId, '--cluster-key', key];
   if (o.adapter === 'redis' || o.adapter === 'redis-streams') args.push('--redis-url', o.redisUrl);
   if (o.adapter === 'postgres') args.push('--pg-url', o.pgUrl);
-  if (o.adapter === 'amqp') args.push('--amqp-url', o.amqpUrl);
+  if (o.adapter === 'amqp') args.push('--amqp-url', o.amqpUrl, ...amqpArgs(o.amqp));
   if (o.adapter === 'nats') args.push('--nats-url', o.natsUrl);
   if (o.adapter === 'cluster') args.push('--workers', String(o.nodes));
   return args;
@@ -253,6 +254,8 @@ export async function startNodes(
         host: iso.serverHost,
         maxconn: (o.clients ?? 0) + o.probes + o.warmup + 1_000,
         prefix: iso.prefix('server'),
+        // Room affinity: each client says its room's prefix in the URL, HAProxy routes on it.
+        urlParam: roomAffinity(o) ? PREFIX_PARAM : null,
       },
     );
     const target = libUrl(o.lib, balancer.host, balancer.port);

@@ -28,6 +28,7 @@ describe('resolveEngineConfig', () => {
       generators: 1,
       generatorIndex: 0,
       rooms: null,
+      affinity: null,
     });
     assert.equal(resolveEngineConfig({}, { BENCH_LIB: 'sockjs' }).lib, 'sockjs');
     assert.equal(resolveEngineConfig({ lib: 'socketio' }, { BENCH_LIB: 'sockjs' }).lib, 'socketio');

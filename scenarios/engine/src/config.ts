@@ -4,6 +4,7 @@
  */
 import { isIP } from 'node:net';
 import { MAX_MESSAGE_BYTES, MIN_PUBLISH_EVERY_MS, smallestPublishBytes } from './rooms';
+import { MAX_PREFIXES } from './affinity';
 import {
   DEFAULT_RECONNECT,
   LIBS,
@@ -47,6 +48,8 @@ export interface ResolvedEngineConfig {
   generatorIndex: number;
   /** null: no rooms scenario (a `join` step is refused) */
   rooms: RoomsConfig | null;
+  /** null: no room affinity (see EngineConfig.affinity) */
+  affinity: { prefixes: number } | null;
 }
 
 /** `config.engines.bench.rooms`, every field checked; null when absent. */
@@ -206,7 +209,20 @@ export function resolveEngineConfig(raw: unknown, env: NodeJS.ProcessEnv = proce
     generators,
     generatorIndex,
     rooms: resolveRooms(c.rooms),
+    affinity: resolveAffinity(c.affinity),
   };
+}
+
+/** `config.engines.bench.affinity`, checked; null when absent. */
+export function resolveAffinity(raw: unknown): { prefixes: number } | null {
+  if (raw === undefined || raw === null) return null;
+  const prefixes = Number((raw as { prefixes?: unknown }).prefixes);
+  if (typeof raw !== 'object' || !(Number.isInteger(prefixes) && prefixes >= 1 && prefixes <= MAX_PREFIXES)) {
+    throw new EngineConfigError(
+      `config.engines.bench.affinity must be { prefixes: N } with N an integer from 1 to ${MAX_PREFIXES}, got ${JSON.stringify(raw)}.`,
+    );
+  }
+  return { prefixes };
 }
 
 /** One step of a scenario flow, parsed. */

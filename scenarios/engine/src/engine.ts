@@ -32,6 +32,7 @@ import {
 } from './protocol';
 import { Reporter } from './reporter';
 import { RoomMember, memberId } from './rooms';
+import { roomPrefix, withPrefixParam } from './affinity';
 import { ConnectionError, Session, type Endpoint, type SessionHost } from './session';
 
 /** Phase names the engine gives meaning to. */
@@ -253,7 +254,11 @@ export class Engine implements SessionHost {
         run = this.probeQueue.then(() => this.runFlow(steps, new Session(this, role, ee, dueAt)));
         this.probeQueue = run.then(noop, noop);
       } else {
-        run = this.runFlow(steps, new Session(this, role, ee, dueAt), index);
+        const session = new Session(this, role, ee, dueAt);
+        const { affinity } = this.config;
+        if (index >= 0 && affinity && this.config.rooms)
+          session.prefix = roomPrefix(this.roomOf(index), affinity.prefixes);
+        run = this.runFlow(steps, session, index);
       }
       run.then(
         () => done(null, context),
@@ -266,8 +271,11 @@ export class Engine implements SessionHost {
     };
   }
 
-  nextEndpoint(): Endpoint {
-    const url = this.targets[this.nextTarget++ % this.targets.length]!;
+  nextEndpoint(prefix?: number): Endpoint {
+    let url: string;
+    if (prefix === undefined) url = this.targets[this.nextTarget++ % this.targets.length]!;
+    else if (this.targets.length > 1) url = this.targets[prefix % this.targets.length]!;
+    else url = withPrefixParam(this.targets[0]!, prefix);
     const n = this.sourceOptions.length;
     return { url, options: n === 0 ? this.clientOptions : this.sourceOptions[this.nextSource++ % n]! };
   }
@@ -331,8 +339,13 @@ export class Engine implements SessionHost {
 
   /** Main client `index` of this engine is client `index × generators + generatorIndex` of the run. */
   private member(index: number): RoomMember {
+    return new RoomMember(this.roomOf(index), memberId(), this.config.rooms!);
+  }
+
+  /** The room of main client `index` of this engine. */
+  private roomOf(index: number): string {
     const { rooms, generators, generatorIndex } = this.config;
-    return new RoomMember(roomOf(index * generators + generatorIndex, rooms!.roomSize), memberId(), rooms!);
+    return roomOf(index * generators + generatorIndex, rooms!.roomSize);
   }
 
   private hold(session: Session, step: Extract<Step, { kind: 'hold' }>): Promise<void> {

@@ -129,6 +129,8 @@ export function roomOf(k: number, roomSize: number): string {
   return `r${Math.floor(k / roomSize)}`;
 }
 
+export { MAX_PREFIXES, PREFIX_PARAM, roomHash, roomPrefix } from './affinity';
+
 export type WireMessage =
   WelcomeMessage | EchoMessage | BroadcastMessage | JoinMessage | JoinedMessage | PublishMessage;
 
@@ -197,6 +199,13 @@ export interface EngineConfig {
   generatorIndex?: number;
   /** the rooms scenario: every main client joins a room and publishes to it; absent: no rooms */
   rooms?: RoomsConfig;
+  /**
+   * rooms scenario, bench run --amqp-topology prefix:N: a main client connects to the node that
+   * owns its room's prefix (`roomPrefix(room, prefixes)`): with several `targets`, target number
+   * prefix mod their count; with one (a balancer), that target with `?prefix=P`, which HAProxy
+   * routes on. Absent: no affinity.
+   */
+  affinity?: { prefixes: number };
 }
 
 /** The shape of the rooms scenario (bench run --scenario rooms). */
