@@ -11,6 +11,7 @@ import { DeliveryTally, startServerProcess, type ServerProcess } from './server-
 import { wsNativeEnv } from '../config/sio-options';
 import { redactUrl } from '../../servers/adapters/errors';
 import { amqpArgs, roomAffinity } from '../config/amqp-options';
+import { noteRun, removeRun, runExchanges } from './amqp-leftovers';
 
 /** One server process of a run, for sampling and the result. */
 export interface NodeProcess {
@@ -175,6 +176,9 @@ export async function startNodes(
   };
   // One key per run: nodes of this run share state under it, and nothing of an earlier run.
   const key = `bench-${process.pid}-${Date.now()}`;
+  // RabbitMQ: noted before any node declares them, removed at the end (amqp-leftovers.ts).
+  const exchanges = o.adapter === 'amqp' ? runExchanges(key, o.amqp.topology) : [];
+  if (exchanges.length > 0) noteRun(key, exchanges);
   const servers: ServerProcess[] = [];
   const retired: ServerProcess[] = [];
   const nodes: NodeProcess[] = [];
@@ -185,6 +189,8 @@ export async function startNodes(
     await starting.catch(() => {});
     await balancer?.stop();
     await Promise.all(servers.map((s) => s.stop()));
+    // RabbitMQ unreachable now: the note stays, and the next run removes them.
+    if (exchanges.length > 0) await removeRun(o.amqpUrl, key, exchanges).catch(() => {});
   };
   const startAgain = (nodeId: string, firstSeq = 0): Promise<ServerProcess> => {
     const i = nodes.findIndex((n) => n.nodeId === nodeId);
