@@ -173,6 +173,8 @@ export async function startNodes(
     // A cluster primary would sample only itself, not the workers that hold the clients.
     innerSampleIntervalMs: o.adapter === 'cluster' ? 0 : o.sampleIntervalMs,
     serverTest: o.serverTest,
+    // A node binds its --amqp-extra-bindings before it listens, all nodes at once (1 ms each is ample).
+    startTimeoutMs: 20_000 + (o.adapter === 'amqp' ? o.amqp.extraBindings * o.nodes : 0),
   };
   // One key per run: nodes of this run share state under it, and nothing of an earlier run.
   const key = `bench-${process.pid}-${Date.now()}`;

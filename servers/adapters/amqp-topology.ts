@@ -109,10 +109,8 @@ export class RoomBindings {
     const key = roomKey(this.topology, room);
     let entry = this.keys.get(key);
     if (entry === undefined) {
-      const bound = this.channel.bindQueue(this.queue, this.exchange, key).then(
-        () => {},
-        () => {}, // the channel is closed: the node is going, its members with it
-      );
+      // A closed channel (the node is going, its members with it) answers the join at once.
+      const bound = rpc(() => this.channel.bindQueue(this.queue, this.exchange, key));
       this.keys.set(key, (entry = { rooms: new Set(), bound }));
     }
     entry.rooms.add(room);
@@ -126,11 +124,23 @@ export class RoomBindings {
     const entry = this.keys.get(key);
     if (entry === undefined || !entry.rooms.delete(room) || entry.rooms.size > 0) return;
     this.keys.delete(key);
-    this.channel.unbindQueue(this.queue, this.exchange, key).catch(() => {});
+    void rpc(() => this.channel.unbindQueue(this.queue, this.exchange, key));
   }
 
   /** Routing keys bound for rooms now. */
   get size(): number {
     return this.keys.size;
+  }
+}
+
+/** A channel request that settles either way: a closed channel throws at once, or rejects. */
+function rpc(request: () => Promise<unknown>): Promise<void> {
+  try {
+    return request().then(
+      () => {},
+      () => {},
+    );
+  } catch {
+    return Promise.resolve();
   }
 }
