@@ -254,7 +254,16 @@ export class SocketIoServer implements BenchServer {
       clients: this.clientCount(),
       servers: await this.io.of('/').adapter.serverCount(),
       ...(this.rooms && { rooms: { members: this.members(this.rooms.names), writes: this.rooms.writes } }),
+      transports: this.transports(),
     };
+  }
+
+  /** This node's Engine.IO clients by their transport now (`polling` until an upgrade completes). */
+  private transports(): Record<string, number> {
+    const out: Record<string, number> = {};
+    const clients = (this.io.engine as unknown as { clients: Record<string, { transport: { name: string } }> }).clients;
+    for (const c of Object.values(clients)) out[c.transport.name] = (out[c.transport.name] ?? 0) + 1;
+    return out;
   }
 
   /** This node's members of each room clients joined; an emptied room is forgotten, as Socket.IO does. */

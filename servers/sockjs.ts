@@ -120,8 +120,10 @@ class SockJsServer implements BenchServer {
     return this.broadcaster.publish();
   }
 
-  stats(): Promise<NodeStats> {
-    return this.broadcaster.stats(this.clientCount());
+  async stats(): Promise<NodeStats> {
+    const transports: Record<string, number> = {};
+    for (const c of this.connections) transports[c.protocol] = (transports[c.protocol] ?? 0) + 1;
+    return { ...(await this.broadcaster.stats(this.clientCount())), transports };
   }
 
   route(path: string, handler: RequestListener): void {

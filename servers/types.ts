@@ -168,6 +168,11 @@ export interface NodeStats {
    * Absent before any client joined a room.
    */
   rooms?: { members: Record<string, number>; writes: number };
+  /**
+   * Socket.IO and SockJS: this node's clients by the transport each is on now (`websocket`,
+   * `polling`, SockJS's `xhr-polling` …), as the library says. Absent for ws (WebSocket only).
+   */
+  transports?: Record<string, number>;
 }
 
 /** One library's server. Every implementation behaves the same (docs/server-contract.md). */

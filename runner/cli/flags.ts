@@ -169,6 +169,10 @@ export const RUN_FLAGS = {
   'except-sender': bool('--scenario rooms: each message goes to the room but its sender (Socket.IO socket.to(room))', {
     sweep: true,
   }),
+  'polling-share': str(
+    'Socket.IO or SockJS: this share of the clients stays on HTTP long-polling (e.g. 5%), the rest on websocket; each measured apart too',
+    { sweep: true },
+  ),
   'connect-timeout': str('a connection attempt fails after this long (ms)', {
     default: String(RUN_DEFAULTS.connectTimeoutMs),
     sweep: true,
@@ -441,6 +445,9 @@ export const LIMIT_FLAGS = {
   'max-loop-delay': str('generator event loop delay or arrival lag p99 (ms) above which it is saturated', {
     default: String(RUN_DEFAULTS.maxLoopDelayMs),
   }),
+  'polling-share': str(
+    'Socket.IO or SockJS: this share of every step’s clients stays on long-polling (e.g. 5%), the rest on websocket',
+  ),
   out: str('result file', { default: LIMIT_DEFAULTS.out }),
   json: bool('also print the result JSON on stdout'),
 } satisfies TableOf<LimitOptions>;

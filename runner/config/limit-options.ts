@@ -19,6 +19,8 @@ export interface LimitOptions {
   arrivalRate?: string | number;
   memoryLimit?: string;
   maxLoopDelay?: string | number;
+  /** a share of the clients kept on long-polling, e.g. `5%` (Socket.IO, SockJS) */
+  pollingShare?: string;
   out?: string;
   json?: boolean;
 }
@@ -62,6 +64,8 @@ export interface ResolvedLimitOptions {
   /** the server's RSS may not pass it; null: the machine's available memory */
   memoryLimitBytes: number | null;
   maxLoopDelayMs: number;
+  /** as given; checked with the run's own options (bench run --polling-share) */
+  pollingShare: string | null;
   out: string;
   json: boolean;
 }
@@ -139,6 +143,7 @@ export function resolveLimitOptions(raw: LimitOptions): ResolvedLimitOptions {
     arrivalRate: num('arrival-rate', raw.arrivalRate, LIMIT_DEFAULTS.arrivalRate, 1, 100_000, '1000'),
     memoryLimitBytes,
     maxLoopDelayMs: num('max-loop-delay', raw.maxLoopDelay, RUN_DEFAULTS.maxLoopDelayMs, 1, 60_000, '100'),
+    pollingShare: raw.pollingShare ?? null,
     out: raw.out ?? LIMIT_DEFAULTS.out,
     json: raw.json === true,
   };

@@ -39,6 +39,8 @@ export interface RunOptions extends SioFlags, AmqpFlags {
   messageBytes?: string | number;
   /** --scenario rooms: every message goes to the room but its sender */
   exceptSender?: boolean;
+  /** a share of the clients stays on long-polling, e.g. `5%` */
+  pollingShare?: string | number;
   connectTimeout?: string | number;
   maxLoopDelay?: string | number;
   quiet?: boolean;
@@ -134,6 +136,8 @@ export interface ResolvedRunOptions {
   broadcastEveryMs: number;
   /** the rooms scenario's shape; null for every other scenario */
   rooms: RoomsSettings | null;
+  /** percent of the main clients that stay on long-polling (Socket.IO, SockJS); null: none */
+  pollingSharePct: number | null;
   /** a connection attempt fails after this long (ms) */
   connectTimeoutMs: number;
   /** the generator counts as saturated above this event-loop delay p99 (ms) */

@@ -9,6 +9,7 @@ import { resolveSioTuning } from './sio-options';
 import { resolveTestSwitches } from './test-switches';
 import { resolveRooms } from './rooms-options';
 import { resolveAmqp } from './amqp-options';
+import { resolvePollingShare } from './polling-options';
 import {
   ADAPTERS,
   BURST,
@@ -227,6 +228,7 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
     echoEveryMs: num('echo-every', raw.echoEvery, autoEchoEveryMs(clients), 10, 3_600_000, '1000'),
     broadcastEveryMs: num('broadcast-every', raw.broadcastEvery, RUN_DEFAULTS.broadcastEveryMs, 10, 3_600_000, '1000'),
     rooms: null,
+    pollingSharePct: null,
     connectTimeoutMs: num('connect-timeout', raw.connectTimeout, RUN_DEFAULTS.connectTimeoutMs, 100, 600_000, '30000'),
     maxLoopDelayMs: num('max-loop-delay', raw.maxLoopDelay, RUN_DEFAULTS.maxLoopDelayMs, 1, 60_000, '100'),
     quiet: raw.quiet === true,
@@ -267,6 +269,7 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
   }
   resolved.rooms = resolveRooms(raw, scenario.kind === 'builtin' ? scenario.name : null, clients, resolved.holdSeconds);
   resolved.spread = resolveSpread(raw.spread, resolved);
+  resolved.pollingSharePct = resolvePollingShare(raw.pollingShare, resolved, raw.transport !== undefined);
   checkSourceAddressReach(resolved.sourceAddresses, resolved, LOCAL_PROFILE);
   resolved.adapterOutage = resolveOutage(raw.adapterOutage, resolved);
   resolved.adapterCrash = resolveCrash(raw, resolved);

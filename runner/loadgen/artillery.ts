@@ -145,6 +145,7 @@ export function buildScript(
     ...(sourceAddresses && { sourceAddresses }),
     ...(o.reconnect && { reconnect: o.reconnect }),
     ...(generator && generator.count > 1 && { generators: generator.count, generatorIndex: generator.index }),
+    ...(o.pollingSharePct !== null && { pollingShare: o.pollingSharePct / 100 }),
     ...(o.rooms && {
       rooms: {
         roomSize: o.rooms.roomSize,

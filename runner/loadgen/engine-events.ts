@@ -7,6 +7,8 @@ import {
   type LoopDelay,
   type MetricName,
   type RoomCounts,
+  type CohortName,
+  type CohortSnapshot,
 } from 'artillery-engine-bench/protocol';
 import type { EngineState } from '../result/measurements';
 
@@ -76,6 +78,7 @@ export function readEngineState(dir: string): EngineState {
     let histograms: Partial<Record<MetricName, string>> | undefined;
     let byNode: Record<string, string> | undefined;
     let rooms: RoomCounts | undefined;
+    let cohorts: Partial<Record<CohortName, CohortSnapshot>> | undefined;
     for (const e of events) {
       switch (e.event) {
         case 'started':
@@ -101,6 +104,7 @@ export function readEngineState(dir: string): EngineState {
           histograms = e.histograms;
           byNode = e.reconnectByNode;
           rooms = e.rooms ?? rooms;
+          cohorts = e.cohorts ?? cohorts;
           if (e.event === 'final') finals += 1;
           break;
       }
@@ -115,6 +119,13 @@ export function readEngineState(dir: string): EngineState {
     }
     for (const [node, encoded] of Object.entries(byNode ?? {})) (state.reconnectByNode![node] ??= []).push(encoded);
     if (rooms) addRoomCounts((state.rooms ??= { published: {}, received: {} }), rooms);
+    for (const [name, c] of Object.entries(cohorts ?? {}) as [CohortName, CohortSnapshot][]) {
+      const into = ((state.cohorts ??= {})[name] ??= { counts: emptyCounts(), histograms: {} });
+      addCounts(into.counts, c.counts);
+      for (const [metric, encoded] of Object.entries(c.histograms)) {
+        (into.histograms[metric as MetricName] ??= []).push(encoded);
+      }
+    }
   }
   state.final = files.length > 0 && finals === files.length;
   return state;

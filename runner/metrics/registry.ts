@@ -126,7 +126,14 @@ export const LATENCIES = {
     stats: { p50: SLO_AND(MEDIAN), p90: SLO_AND(), p99: SLO_AND(TAIL) },
   },
   roomService: { read: (r) => at(r, 'rooms', 'serviceMs') },
+  // --polling-share (null otherwise): each transport's clients on their own.
   join: { read: (r) => at(r, 'rooms', 'joinMs') },
+  'polling.connect': { read: (r) => at(r, 'byTransport', 'polling', 'connectMs') },
+  'polling.echo': { read: (r) => at(r, 'byTransport', 'polling', 'echoMs') },
+  'polling.broadcast': { read: (r) => at(r, 'byTransport', 'polling', 'broadcastMs') },
+  'polling.room': { read: (r) => at(r, 'byTransport', 'polling', 'roomMs') },
+  'websocket.echo': { read: (r) => at(r, 'byTransport', 'websocket', 'echoMs') },
+  'websocket.broadcast': { read: (r) => at(r, 'byTransport', 'websocket', 'broadcastMs') },
   echoService: { read: (r) => at(r, 'echoServiceMs') },
   'probe.connectService': { read: (r) => at(r, 'probe', 'connectServiceMs') },
   'probe.timeToFirstMessage': { read: (r) => at(r, 'probe', 'timeToFirstMessageMs') },
@@ -165,6 +172,12 @@ function sumRestarts(r: ResultFile, ...path: string[]): number | null {
   return xs === null ? null : xs.reduce((a, b) => a + b, 0);
 }
 
+/** The sum of the numbers at those paths; null when none is there. */
+function sumOf(r: ResultFile, ...paths: string[][]): number | null {
+  const xs = paths.map((p) => num(at(r, ...p))).filter((v): v is number => v !== null);
+  return xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0);
+}
+
 /** Every other number, in the order `--ensure` lists them. */
 const SCALARS = {
   'rss.idle': { unit: 'bytes', better: 'lower', read: (r) => num(at(r, 'server', 'rssBytes', 'idle')) },
@@ -194,6 +207,21 @@ const SCALARS = {
     unit: 'count',
     better: 'higher',
     read: (r) => num(at(r, 'rooms', 'deliveredPerSecond')),
+  },
+  'polling.outOfOrder': {
+    unit: 'count',
+    better: 'lower',
+    read: (r) =>
+      sumOf(
+        r,
+        ['byTransport', 'polling', 'broadcasts', 'outOfOrder'],
+        ['byTransport', 'polling', 'rooms', 'outOfOrder'],
+      ),
+  },
+  'polling.delivered': {
+    unit: 'percent',
+    better: 'higher',
+    read: (r) => num(at(r, 'byTransport', 'polling', 'broadcasts', 'deliveredPct')),
   },
   'reconnect.failed': { unit: 'count', better: 'lower', read: (r) => num(at(r, 'reconnect', 'failed')) },
   // --flap (null without flaps): deliveries against what nobody cut would have got, and the way back.

@@ -6,6 +6,7 @@ import { perClientMemory, summariseBy, type IdleWindow } from './series';
 import { summariseInner } from './inner';
 import { flapReport } from './flaps';
 import { roomsReport } from './rooms';
+import { transportsReport } from './transports';
 import { withClientFigures } from './rolling-restart';
 import {
   SCHEMA_VERSION,
@@ -223,6 +224,7 @@ export function buildResult(m: Measurements): RunResult {
   const serverRss = summariseRss(m.server.samples, serverIdle, window);
   const loadgenRss = summariseRss(m.loadgen.samples, loadgenIdle, window);
   const reasons = invalidReasons(m);
+  const broadcast = broadcastReport(m);
   const unscheduled = counts.arrivalsUnscheduled ?? 0;
   const relPhases: Record<string, PhaseTimes> = {};
   for (const [name, p] of Object.entries(m.engine.phases)) {
@@ -275,6 +277,7 @@ export function buildResult(m: Measurements): RunResult {
       sioRecoveryMs: o.sio.recoveryMs ?? null,
       flap: o.flap,
       ...(o.rooms && { rooms: o.rooms }),
+      ...(o.pollingSharePct !== null && { pollingSharePct: o.pollingSharePct }),
       wsNative: o.wsNative,
       serverTest: o.serverTest.echoDelayMs || o.serverTest.retainPerConnectionBytes ? o.serverTest : null,
     },
@@ -302,9 +305,10 @@ export function buildResult(m: Measurements): RunResult {
       failed: counts.warmupFailed ?? 0,
     },
     broadcasts: { received: counts.broadcastsReceived },
-    broadcast: broadcastReport(m),
+    broadcast,
     flaps: flapReport(m),
     rooms: roomsReport(m),
+    byTransport: transportsReport(m, broadcast),
     reconnect: o.reconnect
       ? {
           settings: o.reconnect,

@@ -71,6 +71,8 @@ export interface LimitResult {
     slo: string[];
     memoryLimitBytes: number | null;
     maxLoopDelayMs: number;
+    /** --polling-share: percent of every step's clients kept on long-polling (absent without) */
+    pollingSharePct?: number;
   };
   /** the server's RSS before any client (bytes), the first point of the memory projection; null: not read; absent in older files */
   idleRssBytes?: number | null;

@@ -1,4 +1,5 @@
 import type {
+  CohortName,
   RoomCounts,
   EngineCounts,
   LoopDelay,
@@ -81,14 +82,15 @@ export interface AfterGcSample {
 }
 
 /**
- * --scenario rooms: every node's room membership and room messages written, read at one moment:
+ * --scenario rooms and --polling-share: every node's room membership, room messages written and
+ * clients by transport, read at one moment:
  * halfway through the hold, as it ends, or after the load (writes final, members gone).
  */
 export interface RoomRead {
   at: 'hold-mid' | 'hold-end' | 'after';
   /** ms after the run started; null: never taken (the hold never came) */
   takenAtMs: number | null;
-  nodes: { nodeId: string; members: Record<string, number>; writes: number }[];
+  nodes: { nodeId: string; members: Record<string, number>; writes: number; transports?: Record<string, number> }[];
   /** nodes that did not answer, and why; null when all did */
   error: string | null;
 }
@@ -111,6 +113,8 @@ export interface EngineState {
   final: boolean;
   /** rooms scenario: per room, messages the workers' members published and received (summed over workers) */
   rooms?: RoomCounts;
+  /** with a long-polling share: each transport's clients apart, counts summed and histograms per worker */
+  cohorts?: Partial<Record<CohortName, { counts: EngineCounts; histograms: Partial<Record<MetricName, string[]>> }>>;
   /** whether the server's stamps compare with the engine's clock (from the `started` lines) */
   serverClock?: 'same' | 'other' | null;
   /** what the workers' clients loaded and spoke (from the `started` lines); absent from engines before them */

@@ -131,6 +131,8 @@ export interface RunResultBase {
     sioWsEngine?: string | null;
     /** --sio-recovery: how long a lost session is kept (ms); null: off (absent in older files) */
     sioRecoveryMs?: number | null;
+    /** --polling-share: percent of the clients kept on long-polling (absent without) */
+    pollingSharePct?: number;
     /** --scenario rooms: its shape (absent for other scenarios) */
     rooms?: { rooms: number; roomSize: number; publishEveryMs: number; messageBytes: number; exceptSender: boolean };
     /** --flap SHARE@EVERY; null: no flaps (absent in older files) */
@@ -231,6 +233,14 @@ export interface RunResultBase {
   flaps?: FlapReport | null;
   /** --scenario rooms: room messages published, expected from the nodes' membership, received; null otherwise */
   rooms?: RoomsReport | null;
+  /** --polling-share: the long-polling clients and the websocket ones, each on its own; null otherwise */
+  byTransport?: {
+    pollingSharePct: number;
+    websocket: TransportReport;
+    polling: TransportReport;
+    /** clients by transport as the nodes counted them halfway through the hold (summed); null: not read */
+    serverCounted: Record<string, number> | null;
+  } | null;
   /** new connections made one at a time after the hold, with every client still connected */
   probe: {
     requested: number;
@@ -553,4 +563,24 @@ export interface RoomsReport {
   serviceMs: LatencyStats | null;
   /** join sent → joined (ms) */
   joinMs: LatencyStats | null;
+}
+
+/** One transport's main clients in a run with --polling-share (they are in the run's figures too). */
+export interface TransportReport {
+  connected: number;
+  failed: number;
+  connectMs: LatencyStats | null;
+  echoMs: LatencyStats | null;
+  broadcastMs: LatencyStats | null;
+  roomMs: LatencyStats | null;
+  echo: { sent: number; received: number };
+  /** `expected`: broadcasts sent × this transport's connected clients; null without broadcasts */
+  broadcasts: {
+    expected: number | null;
+    received: number;
+    deliveredPct: number | null;
+    outOfOrder: number;
+    duplicates: number;
+  };
+  rooms: { received: number; outOfOrder: number; duplicates: number };
 }

@@ -99,6 +99,7 @@ export async function runLimit(o: ResolvedLimitOptions, hooks: LimitHooks = {}):
     probes: o.probes,
     arrivalRate: o.arrivalRate,
     maxLoopDelay: o.maxLoopDelayMs,
+    ...(o.pollingShare !== null && { pollingShare: o.pollingShare }),
     out: o.out,
   });
   const iso = applyProfile(LOCAL_PROFILE);
@@ -205,6 +206,7 @@ export async function runLimit(o: ResolvedLimitOptions, hooks: LimitHooks = {}):
       slo: o.slos.map((s) => s.expression),
       memoryLimitBytes: o.memoryLimitBytes,
       maxLoopDelayMs: o.maxLoopDelayMs,
+      ...(ro.pollingSharePct !== null && { pollingSharePct: ro.pollingSharePct }),
     },
     idleRssBytes,
     heldClients: held,

@@ -33,6 +33,7 @@ export async function readRooms(urls: readonly string[], read: RoomRead, started
         nodeId: r.value.nodeId,
         members: r.value.rooms?.members ?? {},
         writes: r.value.rooms?.writes ?? 0,
+        ...(r.value.transports && { transports: r.value.transports }),
       });
   }
   read.error = errors.length > 0 ? errors.join('; ') : null;

@@ -71,10 +71,11 @@ export async function runBench(o: ResolvedRunOptions, hooks: RunHooks = {}): Pro
     run.faultTimers = scheduleFaults(o, run.nodeSet, run.runDir, run.startedAt, run.faults, run.ownRedis);
     run.faultTimers.push(...scheduleForcedGc(o, run.nodeSet, run.runDir));
     if (o.flap) run.faultTimers.push(...scheduleFlaps(o, run.nodeSet, run.runDir, run.startedAt, run.faults));
-    if (o.rooms) run.faultTimers.push(...scheduleRoomReads(o, run.nodeSet, run.runDir, run.startedAt, run.roomReads));
+    if (o.rooms || o.pollingSharePct !== null)
+      run.faultTimers.push(...scheduleRoomReads(o, run.nodeSet, run.runDir, run.startedAt, run.roomReads));
     startRollingRestart(run);
     run.outcome = await awaitExit(run);
-    if (o.rooms) await readRoomsAfter(o, run.nodeSet, run.startedAt, run.roomReads);
+    if (o.rooms || o.pollingSharePct !== null) await readRoomsAfter(o, run.nodeSet, run.startedAt, run.roomReads);
     const failure = run.rolling?.failure();
     if (failure && run.outcome.status === 'completed') run.outcome = { status: 'errored', error: failure };
     await finishLoad(run);
@@ -388,7 +389,7 @@ function writeUp(run: RunState): RunResult {
     engine: readEngineState(run.runDir),
     artillery: mergeArtilleryReports(run.artillery.map((a) => readArtilleryReport(a.reportFile))),
     faults: run.faults,
-    ...(o.rooms && { roomReads: run.roomReads }),
+    ...((o.rooms || o.pollingSharePct !== null) && { roomReads: run.roomReads }),
     topology: topologyOf(run),
     deliveries:
       nodeSet && nodeSet.deliveries.byNode.size > 0

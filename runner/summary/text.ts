@@ -123,6 +123,41 @@ export function roomLines(k: RoomsReport): string[] {
   return lines;
 }
 
+/** --polling-share: each transport's clients, their latencies and what they received out of order. */
+export function transportLines(t: NonNullable<RunResult['byTransport']>): string[] {
+  const counted = t.serverCounted
+    ? `; the servers counted ${Object.entries(t.serverCounted)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([name, n]) => `${int(n)} on ${name}`)
+        .join(', ')}`
+    : '';
+  const lines = [
+    `  by transport     ${t.pollingSharePct} % of the clients kept on long-polling, the rest on websocket${counted}`,
+  ];
+  for (const name of ['websocket', 'polling'] as const) {
+    const x = t[name];
+    lines.push(
+      `  ${name}${' '.repeat(Math.max(1, 9 - name.length))}        ${int(x.connected)} connected, ${int(x.failed)} failed`,
+    );
+    for (const [label, s] of [
+      ['connect', x.connectMs],
+      ['echo', x.echoMs],
+      ['broadcast', x.broadcastMs],
+      ['room message', x.roomMs],
+    ] as const) {
+      if (s) lines.push(latencyRow(`  ${label}`, s));
+    }
+    const b = x.broadcasts;
+    const parts = [
+      b.expected ? `broadcasts ${int(b.received)} of ${int(b.expected)} (${b.deliveredPct} %)` : '',
+      b.received || b.expected ? `${int(b.outOfOrder)} out of order, ${int(b.duplicates)} duplicates` : '',
+      x.rooms.received ? `room messages ${int(x.rooms.received)}, ${int(x.rooms.outOfOrder)} out of order` : '',
+    ].filter((p) => p !== '');
+    if (parts.length) lines.push(`                     ${parts.join(' · ')}`);
+  }
+  return lines;
+}
+
 /** The human summary of one run (for stderr). Returns a string; the caller prints it. */
 export function formatSummary(r: RunResult, outFile?: string): string {
   const lines: string[] = [formatVerdict(r)];
@@ -176,6 +211,7 @@ export function formatSummary(r: RunResult, outFile?: string): string {
     }
   }
   if (r.rooms) lines.push(...roomLines(r.rooms));
+  if (r.byTransport) lines.push(...transportLines(r.byTransport));
   for (const f of r.faults ?? []) {
     if (f.kind !== 'flap') lines.push(`  fault            ${faultText(f, r.options.adapter ?? 'none')}`);
     if (f.kind === 'rolling-restart') lines.push(...restartLines(f));

@@ -162,7 +162,8 @@ export async function startNodes(
   const lastClients = (nodeId: string): number | null => deliveries.byNode.get(nodeId)?.lastClients ?? null;
   const base = {
     lib: o.lib,
-    transport: o.transport,
+    // With a long-polling share the server takes both transports (polling, then upgrade).
+    transport: o.pollingSharePct !== null ? 'polling' : o.transport,
     deflate: o.deflate,
     pingIntervalMs: o.pingIntervalMs,
     sio: o.sio,

@@ -245,6 +245,7 @@ export class ClusterPrimary implements BenchServer {
       servers: workers.length,
       workers,
       ...(rooms && { rooms }),
+      ...sumTransports(workers),
     };
   }
 
@@ -266,6 +267,15 @@ export class ClusterPrimary implements BenchServer {
     for (const socket of this.frontSockets) socket.destroy();
     await Promise.all([this.control.close(), ...this.workers.map((w) => stopWorker(w.worker))]);
   }
+}
+
+/** The workers' clients by transport, summed; nothing when no worker said. */
+function sumTransports(workers: NodeStats[]): Pick<NodeStats, 'transports'> {
+  if (!workers.some((w) => w.transports)) return {};
+  const transports: Record<string, number> = {};
+  for (const w of workers)
+    for (const [name, n] of Object.entries(w.transports ?? {})) transports[name] = (transports[name] ?? 0) + n;
+  return { transports };
 }
 
 /** The workers' rooms as one node's: members per room and writes summed; undefined while none has any. */

@@ -63,6 +63,22 @@ const CASES: Array<[string[], string]> = [
     'Error: --amqp-extra-bindings must be a whole number from 0 to 1000000 (got "many"). Example: --amqp-extra-bindings 40000',
   ],
   [
+    ['run', '--lib', 'ws', '--clients', '5', '--polling-share', '10%'],
+    'Error: --polling-share needs a library with a long-polling transport: --lib socketio or sockjs (ws has WebSocket only). Remove --polling-share.',
+  ],
+  [
+    ['run', '--lib', 'socketio', '--clients', '5', '--polling-share', '100%'],
+    'Error: --polling-share must be a percentage above 0 and below 100 (got "100%"). Example: --polling-share 5%',
+  ],
+  [
+    ['run', '--lib', 'socketio', '--clients', '5', '--polling-share', '5%', '--transport', 'polling'],
+    'Error: --polling-share keeps that share on long-polling and the rest on websocket; --transport polling starts every client on polling. Remove --transport.',
+  ],
+  [
+    ['run', '--lib', 'sockjs', '--clients', '5', '--polling-share', '5%', '--source-addresses', '2'],
+    'Error: --source-addresses binds WebSocket connections; long-polling goes through the client library’s own HTTP requests, which cannot bind an address. Remove one of them.',
+  ],
+  [
     ['run', '--lib', 'ws', '--clients', '5', '--scenario', 'rooms', '--room-size', '6'],
     'Error: --room-size 6 is larger than --clients 5: a room cannot have more members than there are clients. Lower --room-size or raise --clients.',
   ],
@@ -248,7 +264,7 @@ const CASES: Array<[string[], string]> = [
   ],
   [
     ['run', '--lib', 'ws', '--clients', '5', '--ensure', 'p99<5'],
-    'Error: --ensure "p99<5": unknown metric "p99". Known: connect, firstMessage, echo, broadcast, probe.connect, probe.firstMessage, reconnect, connectService, arrivalLag, timeToFirstMessage, welcomeDelivery, room, roomService, join, echoService, probe.connectService, probe.timeToFirstMessage (each .p50 .p90 .p99 .max .mean), rss.idle, rss.steady, rss.peak, bytesPerClient, loadgen.bytesPerClient, connected, failed, probe.failed, cpu, broadcast.lost, broadcast.outOfOrder, broadcast.duplicates, room.delivered, room.missed, room.duplicates, room.outOfOrder, room.joinFailed, room.deliveredPerSecond, reconnect.failed, flap.delivered, flap.missed, flap.neverBack, flap.reconnect.p95, flap.reconnect.max, recovery.restored, restart.reconnect.p95, restart.reconnect.max, restart.down.max, restart.disconnected, restart.neverBack, restart.connectFailures, restart.skew, restart.survivorLoopDelay.max, heap.idle, heap.steady, heap.peak, heap.afterGc, elu.steady, serverLoopDelay.steady, gc.steadyPerSecond, broker.cpu, broker.rss.steady, broker.rss.peak.',
+    'Error: --ensure "p99<5": unknown metric "p99". Known: connect, firstMessage, echo, broadcast, probe.connect, probe.firstMessage, reconnect, connectService, arrivalLag, timeToFirstMessage, welcomeDelivery, room, roomService, join, polling.connect, polling.echo, polling.broadcast, polling.room, websocket.echo, websocket.broadcast, echoService, probe.connectService, probe.timeToFirstMessage (each .p50 .p90 .p99 .max .mean), rss.idle, rss.steady, rss.peak, bytesPerClient, loadgen.bytesPerClient, connected, failed, probe.failed, cpu, broadcast.lost, broadcast.outOfOrder, broadcast.duplicates, room.delivered, room.missed, room.duplicates, room.outOfOrder, room.joinFailed, room.deliveredPerSecond, polling.outOfOrder, polling.delivered, reconnect.failed, flap.delivered, flap.missed, flap.neverBack, flap.reconnect.p95, flap.reconnect.max, recovery.restored, restart.reconnect.p95, restart.reconnect.max, restart.down.max, restart.disconnected, restart.neverBack, restart.connectFailures, restart.skew, restart.survivorLoopDelay.max, heap.idle, heap.steady, heap.peak, heap.afterGc, elu.steady, serverLoopDelay.steady, gc.steadyPerSecond, broker.cpu, broker.rss.steady, broker.rss.peak.',
   ],
   [
     ['run', '--lib', 'ws', '--clients', '5', '--rolling-restart'],

@@ -29,9 +29,24 @@ describe('resolveEngineConfig', () => {
       generatorIndex: 0,
       rooms: null,
       affinity: null,
+      pollingShare: 0,
     });
     assert.equal(resolveEngineConfig({}, { BENCH_LIB: 'sockjs' }).lib, 'sockjs');
     assert.equal(resolveEngineConfig({ lib: 'socketio' }, { BENCH_LIB: 'sockjs' }).lib, 'socketio');
+  });
+
+  it('takes a long-polling share for Socket.IO and SockJS, never for ws or outside 0..1', () => {
+    assert.equal(resolveEngineConfig({ lib: 'socketio', pollingShare: 0.05 }, {}).pollingShare, 0.05);
+    assert.equal(resolveEngineConfig({ lib: 'sockjs', pollingShare: 0.5 }, {}).pollingShare, 0.5);
+    assert.throws(() => resolveEngineConfig({ lib: 'ws', pollingShare: 0.1 }, {}), {
+      name: 'EngineConfigError',
+      message:
+        "config.engines.bench.pollingShare must be a number from 0 to 1 (exclusive), for socketio or sockjs (ws has no long-polling), got '0.1' with lib ws.",
+    });
+    assert.throws(() => resolveEngineConfig({ lib: 'socketio', pollingShare: 1 }, {}), {
+      message:
+        "config.engines.bench.pollingShare must be a number from 0 to 1 (exclusive), for socketio or sockjs (ws has no long-polling), got '1' with lib socketio.",
+    });
   });
 
   it('rejects an unknown library, naming where it came from and the allowed values', () => {

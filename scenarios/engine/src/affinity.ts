@@ -1,3 +1,5 @@
+import { roomOf } from './room-protocol';
+
 /**
  * Room affinity (bench run --amqp-topology prefix:N): a room belongs to one of N routing
  * prefixes, and a client goes to the node that owns its room's prefix. Shared by the servers
@@ -30,4 +32,27 @@ export function withPrefixParam(url: string, prefix: number): string {
   const u = new URL(url);
   u.searchParams.set(PREFIX_PARAM, String(prefix));
   return u.toString();
+}
+
+/**
+ * Where a client connects: with no prefix, target number `next` (round robin); with one, the
+ * node that owns it (prefix mod the targets), or the one target (a balancer) with `?prefix=P`.
+ */
+export function pickTarget(targets: readonly string[], prefix: number | null, next: number): string {
+  if (prefix === null) return targets[next % targets.length]!;
+  return targets.length > 1 ? targets[prefix % targets.length]! : withPrefixParam(targets[0]!, prefix);
+}
+
+/** The routing prefix of main client `index`'s room, when the engine has rooms and affinity; else null. */
+export function memberPrefix(
+  c: {
+    rooms: { roomSize: number } | null;
+    affinity: { prefixes: number } | null;
+    generators: number;
+    generatorIndex: number;
+  },
+  index: number,
+): number | null {
+  if (index < 0 || c.rooms === null || c.affinity === null) return null;
+  return roomPrefix(roomOf(index * c.generators + c.generatorIndex, c.rooms.roomSize), c.affinity.prefixes);
 }

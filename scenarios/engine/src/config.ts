@@ -50,6 +50,8 @@ export interface ResolvedEngineConfig {
   rooms: RoomsConfig | null;
   /** null: no room affinity (see EngineConfig.affinity) */
   affinity: { prefixes: number } | null;
+  /** 0: every main client on `transport` (see EngineConfig.pollingShare) */
+  pollingShare: number;
 }
 
 /** `config.engines.bench.rooms`, every field checked; null when absent. */
@@ -195,6 +197,12 @@ export function resolveEngineConfig(raw: unknown, env: NodeJS.ProcessEnv = proce
       `config.engines.bench.generatorIndex must be an integer from 0 to generators - 1 (${generators - 1}), got '${String(c.generatorIndex)}'.`,
     );
   }
+  const pollingShare = Number(c.pollingShare ?? 0);
+  if (!(pollingShare >= 0 && pollingShare < 1) || (pollingShare > 0 && lib === 'ws')) {
+    throw new EngineConfigError(
+      `config.engines.bench.pollingShare must be a number from 0 to 1 (exclusive), for socketio or sockjs (ws has no long-polling), got '${String(c.pollingShare)}' with lib ${lib}.`,
+    );
+  }
   return {
     targets: stringList(c.targets, 'targets', (t) => /^(wss?|https?):\/\//.test(t), 'ws(s):// or http(s):// URLs'),
     sourceAddresses: stringList(c.sourceAddresses, 'sourceAddresses', (a) => isIP(a) !== 0, 'IP addresses'),
@@ -210,6 +218,7 @@ export function resolveEngineConfig(raw: unknown, env: NodeJS.ProcessEnv = proce
     generatorIndex,
     rooms: resolveRooms(c.rooms),
     affinity: resolveAffinity(c.affinity),
+    pollingShare,
   };
 }
 

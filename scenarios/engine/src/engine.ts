@@ -26,13 +26,16 @@ import {
   nativeAddons,
   packageDir,
   roomOf,
+  isPollingClient,
+  type CohortName,
   type Lib,
   type Role,
   type ServerClock,
 } from './protocol';
 import { Reporter } from './reporter';
 import { RoomMember, memberId } from './rooms';
-import { roomPrefix, withPrefixParam } from './affinity';
+import { memberPrefix, pickTarget } from './affinity';
+import { CohortHost } from './cohorts';
 import { ConnectionError, Session, type Endpoint, type SessionHost } from './session';
 
 /** Phase names the engine gives meaning to. */
@@ -114,9 +117,8 @@ function controlUrl(target: string): string {
  *
  * Flow steps: `connect: {}`, `join: {}` (rooms scenario), `hold: { echoEveryMs?, broadcastEveryMs? }`,
  * `disconnect: {}`, `think: <seconds>`. Phase names `hold` and `probe` carry meaning:
- * - a `hold` step keeps the connection until the `probe` phase (else the last phase) completes;
- *   echoes and broadcasts run only while the `hold` phase runs (or, with no such phase, for the
- *   whole hold);
+ * - a `hold` step keeps the connection until the `probe` phase (else the last phase) completes; echoes and
+ *   broadcasts run only while the `hold` phase runs (or, with no such phase, for the whole hold);
  * - a VU that arrives during `warmup` connects, is counted apart and leaves at once: it only
  *   warms up code paths on both sides, so the measured ramp does not start cold;
  * - a VU that arrives during `probe` is a probe: it is measured apart, probes connect one at a
@@ -254,11 +256,8 @@ export class Engine implements SessionHost {
         run = this.probeQueue.then(() => this.runFlow(steps, new Session(this, role, ee, dueAt)));
         this.probeQueue = run.then(noop, noop);
       } else {
-        const session = new Session(this, role, ee, dueAt);
-        const { affinity } = this.config;
-        if (index >= 0 && affinity && this.config.rooms)
-          session.prefix = roomPrefix(this.roomOf(index), affinity.prefixes);
-        run = this.runFlow(steps, session, index);
+        const prefix = memberPrefix(this.config, index);
+        run = this.runFlow(steps, new Session(this.hostOf(index), role, ee, dueAt, prefix), index);
       }
       run.then(
         () => done(null, context),
@@ -271,11 +270,8 @@ export class Engine implements SessionHost {
     };
   }
 
-  nextEndpoint(prefix?: number): Endpoint {
-    let url: string;
-    if (prefix === undefined) url = this.targets[this.nextTarget++ % this.targets.length]!;
-    else if (this.targets.length > 1) url = this.targets[prefix % this.targets.length]!;
-    else url = withPrefixParam(this.targets[0]!, prefix);
+  nextEndpoint(prefix: number | null = null): Endpoint {
+    const url = pickTarget(this.targets, prefix, this.nextTarget++);
     const n = this.sourceOptions.length;
     return { url, options: n === 0 ? this.clientOptions : this.sourceOptions[this.nextSource++ % n]! };
   }
@@ -337,15 +333,26 @@ export class Engine implements SessionHost {
     }
   }
 
-  /** Main client `index` of this engine is client `index × generators + generatorIndex` of the run. */
-  private member(index: number): RoomMember {
-    return new RoomMember(this.roomOf(index), memberId(), this.config.rooms!);
+  /** main clients' hosts by cohort (see cohorts.ts); empty without pollingShare */
+  private readonly cohortHosts = new Map<CohortName, CohortHost>();
+
+  /** What main client `index` sees of the engine: the engine itself, or with pollingShare its cohort's host. */
+  private hostOf(index: number): SessionHost {
+    const { pollingShare, generators, generatorIndex } = this.config;
+    if (index < 0 || pollingShare <= 0) return this;
+    const name: CohortName = isPollingClient(index * generators + generatorIndex, pollingShare)
+      ? 'polling'
+      : 'websocket';
+    const options = name === 'polling' ? { pollingOnly: true } : {};
+    if (!this.cohortHosts.has(name))
+      this.cohortHosts.set(name, new CohortHost(this, this.recorder.cohort(name), options));
+    return this.cohortHosts.get(name)!;
   }
 
-  /** The room of main client `index` of this engine. */
-  private roomOf(index: number): string {
+  /** Main client `index` of this engine is client `index × generators + generatorIndex` of the run. */
+  private member(index: number): RoomMember {
     const { rooms, generators, generatorIndex } = this.config;
-    return roomOf(index * generators + generatorIndex, rooms!.roomSize);
+    return new RoomMember(roomOf(index * generators + generatorIndex, rooms!.roomSize), memberId(), rooms!);
   }
 
   private hold(session: Session, step: Extract<Step, { kind: 'hold' }>): Promise<void> {

@@ -7,6 +7,8 @@ import {
   type CounterName,
   type EngineCounts,
   type MetricName,
+  type CohortName,
+  type CohortSnapshot,
   type NodeCounts,
   type RoomCounts,
 } from './protocol';
@@ -38,11 +40,34 @@ export class Recorder {
   >;
 
   latency(name: MetricName, ms: number, ee: ScenarioEmitter): void {
+    ee.emit('histogram', ARTILLERY_METRIC[name], this.record(name, ms));
+  }
+
+  /** Into the histogram only; returns the value recorded (ms). */
+  protected record(name: MetricName, ms: number): number {
     // An HDR histogram holds no negative value. Every caller passes a difference of one
     // monotonic clock, or an epoch difference it has checked (Session.delivered), so this only guards.
     const clamped = ms > 0 ? ms : 0;
     this.histograms[name].recordValue(Math.round(clamped * 1000));
-    ee.emit('histogram', ARTILLERY_METRIC[name], clamped);
+    return clamped;
+  }
+
+  /** main clients measured apart as well, by cohort (see CohortRecorder); none unless asked for */
+  private readonly cohorts = new Map<CohortName, CohortRecorder>();
+
+  /** The recorder of one cohort of this engine's main clients, made on first use. */
+  cohort(name: CohortName): CohortRecorder {
+    let c = this.cohorts.get(name);
+    if (c === undefined) this.cohorts.set(name, (c = new CohortRecorder(this)));
+    return c;
+  }
+
+  /** Each cohort's counts and histograms, for `snapshot` and `final` lines; nothing without cohorts. */
+  encodeCohorts(): { cohorts?: Partial<Record<CohortName, CohortSnapshot>> } {
+    if (this.cohorts.size === 0) return {};
+    const out: Partial<Record<CohortName, CohortSnapshot>> = {};
+    for (const [name, c] of this.cohorts) out[name] = { counts: c.own, histograms: c.encode() };
+    return { cohorts: out };
   }
 
   count(name: CounterName, ee: ScenarioEmitter | null, by = 1): void {
@@ -110,5 +135,47 @@ export class Recorder {
       MetricName,
       string
     >;
+  }
+}
+
+/**
+ * One cohort of main clients (the long-polling share, or the rest): everything it records goes
+ * to the engine's recorder as before, and into this cohort's own histograms and counts too.
+ * `counts` is the engine's own object, so what a session updates directly (open clients) stays
+ * whole; the cohort's counts are `own`.
+ */
+export class CohortRecorder extends Recorder {
+  readonly own: EngineCounts = emptyCounts();
+
+  constructor(private readonly main: Recorder) {
+    super();
+    (this as { counts: EngineCounts }).counts = main.counts;
+  }
+
+  override latency(name: MetricName, ms: number, ee: ScenarioEmitter): void {
+    this.main.latency(name, ms, ee);
+    this.record(name, ms);
+  }
+
+  override count(name: CounterName, ee: ScenarioEmitter | null, by = 1): void {
+    this.main.count(name, ee, by);
+    this.own[name] = (this.own[name] ?? 0) + by;
+  }
+
+  override error(code: string, ee: ScenarioEmitter | null): void {
+    this.main.error(code, ee);
+    this.own.errors[code] = (this.own.errors[code] ?? 0) + 1;
+  }
+
+  override atNode(node: string | null, what: keyof NodeCounts): void {
+    this.main.atNode(node, what);
+  }
+
+  override reconnectedFrom(node: string | null, ms: number): void {
+    this.main.reconnectedFrom(node, ms);
+  }
+
+  override room(room: string, what: keyof RoomCounts): void {
+    this.main.room(room, what);
   }
 }

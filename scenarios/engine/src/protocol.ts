@@ -5,6 +5,10 @@
 
 import * as path from 'node:path';
 
+export * from './room-protocol';
+export { MAX_PREFIXES, PREFIX_PARAM, roomHash, roomPrefix } from './affinity';
+import type { JoinMessage, JoinedMessage, PublishMessage, RoomCounts, RoomsConfig } from './room-protocol';
+
 /** The libraries under test. */
 export type Lib = 'ws' | 'socketio' | 'sockjs';
 export const LIBS: readonly Lib[] = ['ws', 'socketio', 'sockjs'];
@@ -82,55 +86,6 @@ export interface BroadcastMessage {
   t: number;
 }
 
-/**
- * Rooms scenario: sent by a main client once its `welcome` arrived (and again after every
- * reconnect): put me in this room. The server answers `joined` once it has.
- */
-export interface JoinMessage {
-  type: 'join';
-  room: string;
-}
-
-/** The server's answer to `join`: the client is a member of `room` now. */
-export interface JoinedMessage {
-  type: 'joined';
-  room: string;
-}
-
-/**
- * Rooms scenario: sent by a room member on its schedule. The server sends this same message,
- * unchanged, to every member of `room` on every node (through the adapter), the sender included
- * unless `x` is 1 (Socket.IO: `io.to(room)`, with `x` `socket.to(room)`). Members receive it as
- * it was published, so `t` and `s` are the publisher's stamps.
- */
-export interface PublishMessage {
-  type: 'publish';
-  room: string;
-  /** the publishing client, unique in the run (`<pid>.<threadId>.<n>`) */
-  from: string;
-  /** the publisher's own count, from 1, one per message it publishes */
-  seq: number;
-  /** when the publisher's schedule said to send it (ms since epoch, fractional) */
-  t: number;
-  /** when the publisher actually sent it (same clock) */
-  s: number;
-  /** 1: to everyone in the room but the sender */
-  x?: 1;
-  /** padding, so the message is `RoomsConfig.messageBytes` long */
-  p?: string;
-}
-
-/**
- * The room main client number `k` of the run (0-based, across generators) joins: rooms fill one
- * after another, `roomSize` consecutive clients each. Consecutive clients go to different nodes
- * (round robin, behind a balancer or with --spread client), so every room spans the nodes.
- */
-export function roomOf(k: number, roomSize: number): string {
-  return `r${Math.floor(k / roomSize)}`;
-}
-
-export { MAX_PREFIXES, PREFIX_PARAM, roomHash, roomPrefix } from './affinity';
-
 export type WireMessage =
   WelcomeMessage | EchoMessage | BroadcastMessage | JoinMessage | JoinedMessage | PublishMessage;
 
@@ -206,18 +161,26 @@ export interface EngineConfig {
    * routes on. Absent: no affinity.
    */
   affinity?: { prefixes: number };
+  /**
+   * this share (0 < share < 1) of the main clients stays on HTTP long-polling (Socket.IO:
+   * `transports: ['polling']`; SockJS: `xhr-polling`), the rest use websocket; each group is
+   * measured apart as well (`cohorts` in snapshot and final lines). Absent: none.
+   */
+  pollingShare?: number;
 }
 
-/** The shape of the rooms scenario (bench run --scenario rooms). */
-export interface RoomsConfig {
-  /** members per room; main client k joins `roomOf(k, roomSize)` (the last room takes the remainder) */
-  roomSize: number;
-  /** every member publishes one message every this many ms while the `hold` phase runs (random first offset) */
-  publishEveryMs: number;
-  /** length of each published message's JSON text (bytes), padded with `p` */
-  messageBytes: number;
-  /** publish to everyone in the room but the sender (`x: 1`) */
-  exceptSender: boolean;
+/** Whether main client `k` of the run (0-based, across generators) is one of the long-polling share: evenly spread, exactly ⌊n × share⌋ of the first n. */
+export function isPollingClient(k: number, share: number): boolean {
+  return Math.floor((k + 1) * share) > Math.floor(k * share);
+}
+
+/** A group of main clients measured apart as well as with everyone (pollingShare: by transport). */
+export type CohortName = 'websocket' | 'polling';
+
+/** One cohort in a snapshot or final line: its own counts and histograms. */
+export interface CohortSnapshot {
+  counts: EngineCounts;
+  histograms: Partial<Record<MetricName, string>>;
 }
 
 /** `same`: the server runs on this host, stamps compare; `other`: they do not. */
@@ -562,15 +525,11 @@ export type EngineEvent =
       reconnectByNode?: Record<string, string>;
       /** rooms scenario: per room, messages this engine's members published and received (cumulative) */
       rooms?: RoomCounts;
+      /** with pollingShare: each transport's main clients on their own (they are in counts and histograms too) */
+      cohorts?: Partial<Record<CohortName, CohortSnapshot>>;
       /** a snapshot taken once a `probe` phase's last probe finished: that phase's index */
       afterPhase?: number;
     };
-
-/** Per room name: messages published to it by this engine's members, and received by them. */
-export interface RoomCounts {
-  published: Record<string, number>;
-  received: Record<string, number>;
-}
 
 /** Env var: folder where the engine writes its event files. */
 export const ENGINE_DIR_ENV = 'BENCH_ENGINE_DIR';

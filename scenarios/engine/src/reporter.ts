@@ -98,6 +98,7 @@ export class Reporter {
       histograms: this.recorder.encode(),
       ...this.recorder.encodeByNode(),
       ...this.recorder.encodeRooms(),
+      ...this.recorder.encodeCohorts(),
       ...(afterPhase !== undefined && { afterPhase }),
     });
   }

@@ -31,7 +31,11 @@ class SocketIoClient implements BenchClient {
 
   constructor(url: string, options: ClientOptions, h: ClientHandlers) {
     this.socket = io(url, {
-      transports: options.transport === 'websocket' ? ['websocket'] : ['polling', 'websocket'],
+      transports: options.pollingOnly
+        ? ['polling']
+        : options.transport === 'websocket'
+          ? ['websocket']
+          : ['polling', 'websocket'],
       reconnection: false,
       forceNew: true,
       // Keeps cookies in Node (engine.io-client's own jar): a balancer's sticky cookie then pins

@@ -38,7 +38,11 @@ class SockJsClient implements BenchClient {
   constructor(url: string, options: ClientOptions, h: ClientHandlers) {
     const sockjsOptions = {
       timeout: options.connectTimeoutMs,
-      ...(options.transport === 'websocket' ? { transports: ['websocket'] } : {}),
+      ...(options.pollingOnly
+        ? { transports: ['xhr-polling'] }
+        : options.transport === 'websocket'
+          ? { transports: ['websocket'] }
+          : {}),
       ...(options.localAddress !== undefined && {
         transportOptions: { websocket: bindTo(options.localAddress) },
       }),

@@ -22,6 +22,8 @@ export interface ClientOptions {
   connectTimeoutMs: number;
   /** the source address to connect from; undefined: the kernel's choice */
   localAddress?: string;
+  /** stay on HTTP long-polling (Socket.IO `polling` without upgrade, SockJS `xhr-polling`); default false */
+  pollingOnly?: boolean;
   /** what a lost connection's `resumeToken()` gave: the new connection asks the server to restore that session */
   resume?: unknown;
 }
