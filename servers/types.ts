@@ -173,6 +173,8 @@ export interface NodeStats {
    * `polling`, SockJS's `xhr-polling` …), as the library says. Absent for ws (WebSocket only).
    */
   transports?: Record<string, number>;
+  /** Socket.IO with extra namespaces (--namespaces): this node's sockets per namespace; absent without */
+  namespaces?: Record<string, number>;
 }
 
 /** One library's server. Every implementation behaves the same (docs/server-contract.md). */

@@ -166,6 +166,10 @@ export const RUN_FLAGS = {
     `--scenario rooms: bytes per message (its JSON text, padded; default ${ROOMS_DEFAULTS.messageBytes})`,
     { sweep: true },
   ),
+  namespaces: str(
+    '--scenario rooms, Socket.IO: namespaces each client multiplexes on its one connection (/ and /n2 … /nN): it joins its room in each, its messages take turns (default 1)',
+    { sweep: true },
+  ),
   'except-sender': bool('--scenario rooms: each message goes to the room but its sender (Socket.IO socket.to(room))', {
     sweep: true,
   }),

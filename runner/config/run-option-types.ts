@@ -39,6 +39,8 @@ export interface RunOptions extends SioFlags, AmqpFlags {
   messageBytes?: string | number;
   /** --scenario rooms: every message goes to the room but its sender */
   exceptSender?: boolean;
+  /** Socket.IO, --scenario rooms: namespaces each client multiplexes on its connection */
+  namespaces?: string | number;
   /** a share of the clients stays on long-polling, e.g. `5%` */
   pollingShare?: string | number;
   connectTimeout?: string | number;
@@ -93,6 +95,8 @@ export interface RunOptions extends SioFlags, AmqpFlags {
 
 /** --scenario rooms, resolved: `rooms` rooms of `roomSize` members (the last one takes the remainder when clients do not divide). */
 export interface RoomsSettings {
+  /** Socket.IO: sockets per connection, `/` and `/n2` … (1: the main namespace alone) */
+  namespaces: number;
   rooms: number;
   roomSize: number;
   publishEveryMs: number;

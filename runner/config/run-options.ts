@@ -267,7 +267,8 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
       `--${flag} applies to the servers bench run starts; with --target, give it to bench serve there. Remove --${flag}.`,
     );
   }
-  resolved.rooms = resolveRooms(raw, scenario.kind === 'builtin' ? scenario.name : null, clients, resolved.holdSeconds);
+  const builtinName = scenario.kind === 'builtin' ? scenario.name : null;
+  resolved.rooms = resolveRooms(raw, builtinName, clients, resolved.holdSeconds, lib);
   resolved.spread = resolveSpread(raw.spread, resolved);
   resolved.pollingSharePct = resolvePollingShare(raw.pollingShare, resolved, raw.transport !== undefined);
   checkSourceAddressReach(resolved.sourceAddresses, resolved, LOCAL_PROFILE);

@@ -146,6 +146,7 @@ export function buildScript(
     ...(o.reconnect && { reconnect: o.reconnect }),
     ...(generator && generator.count > 1 && { generators: generator.count, generatorIndex: generator.index }),
     ...(o.pollingSharePct !== null && { pollingShare: o.pollingSharePct / 100 }),
+    ...(o.rooms && o.rooms.namespaces > 1 && { namespaces: o.rooms.namespaces }),
     ...(o.rooms && {
       rooms: {
         roomSize: o.rooms.roomSize,

@@ -90,7 +90,13 @@ export interface RoomRead {
   at: 'hold-mid' | 'hold-end' | 'after';
   /** ms after the run started; null: never taken (the hold never came) */
   takenAtMs: number | null;
-  nodes: { nodeId: string; members: Record<string, number>; writes: number; transports?: Record<string, number> }[];
+  nodes: {
+    nodeId: string;
+    members: Record<string, number>;
+    writes: number;
+    transports?: Record<string, number>;
+    namespaces?: Record<string, number>;
+  }[];
   /** nodes that did not answer, and why; null when all did */
   error: string | null;
 }

@@ -13,6 +13,13 @@ export function membersByRoom(read: RoomRead): Map<string, number> {
   return members;
 }
 
+/** Sockets per namespace over every node of one read (--namespaces). */
+function socketsByNamespace(read: RoomRead): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const n of read.nodes) for (const [nsp, k] of Object.entries(n.namespaces ?? {})) out[nsp] = (out[nsp] ?? 0) + k;
+  return out;
+}
+
 /** The membership deliveries are expected from: halfway through the hold, else at its end; null: neither answered whole. */
 function membershipRead(reads: readonly RoomRead[]): RoomRead | null {
   const whole = (at: RoomRead['at']) => reads.find((r) => r.at === at && r.takenAtMs !== null && r.error === null);
@@ -85,6 +92,8 @@ export function roomsReport(m: Measurements): RoomsReport | null {
     publishEveryMs: shape.publishEveryMs,
     messageBytes: shape.messageBytes,
     exceptSender: shape.exceptSender,
+    namespaces: shape.namespaces,
+    ...(shape.namespaces > 1 && { socketsByNamespace: read ? socketsByNamespace(read) : null }),
     membership: {
       from: read?.at === 'hold-mid' || read?.at === 'hold-end' ? read.at : null,
       members: sizes.reduce((a, b) => a + b, 0),

@@ -134,7 +134,14 @@ export interface RunResultBase {
     /** --polling-share: percent of the clients kept on long-polling (absent without) */
     pollingSharePct?: number;
     /** --scenario rooms: its shape (absent for other scenarios) */
-    rooms?: { rooms: number; roomSize: number; publishEveryMs: number; messageBytes: number; exceptSender: boolean };
+    rooms?: {
+      rooms: number;
+      roomSize: number;
+      publishEveryMs: number;
+      messageBytes: number;
+      exceptSender: boolean;
+      namespaces?: number;
+    };
     /** --flap SHARE@EVERY; null: no flaps (absent in older files) */
     flap?: { sharePct: number; everySeconds: number } | null;
     wsNative?: 'on' | 'off';
@@ -513,6 +520,10 @@ export interface RoomsReport {
   publishEveryMs: number;
   messageBytes: number;
   exceptSender: boolean;
+  /** Socket.IO: namespaces each client multiplexed on its connection (1: `/` alone); absent in older files */
+  namespaces?: number;
+  /** with namespaces above 1: sockets per namespace as the nodes counted them halfway through the hold; null: not read */
+  socketsByNamespace?: Record<string, number> | null;
   /**
    * The rooms as the nodes reported them (GET /control/stats, summed over nodes), halfway through
    * the hold (`from`: else at its end; null: no node answered, and nothing is expected).

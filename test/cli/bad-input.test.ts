@@ -5,6 +5,14 @@ import { runBin } from '../helpers/bin';
 /** Each case: args → the exact one-line error. Exit 2, no stack trace. */
 const CASES: Array<[string[], string]> = [
   [
+    ['run', '--lib', 'ws', '--clients', '5', '--scenario', 'rooms', '--namespaces', '2'],
+    'Error: --namespaces multiplexes Socket.IO namespaces on one connection; ws has none. Remove --namespaces, or use --lib socketio.',
+  ],
+  [
+    ['run', '--lib', 'socketio', '--clients', '5', '--namespaces', '2'],
+    'Error: --namespaces applies to --scenario rooms only. Add --scenario rooms, or remove --namespaces.',
+  ],
+  [
     ['run', '--lib', 'ws', '--clients', '5', '--amqp-topology', 'routing'],
     'Error: --amqp-topology applies to --adapter amqp only (got --adapter none). Remove --amqp-topology, or add --adapter amqp.',
   ],

@@ -30,6 +30,7 @@ describe('resolveEngineConfig', () => {
       rooms: null,
       affinity: null,
       pollingShare: 0,
+      namespaces: 1,
     });
     assert.equal(resolveEngineConfig({}, { BENCH_LIB: 'sockjs' }).lib, 'sockjs');
     assert.equal(resolveEngineConfig({ lib: 'socketio' }, { BENCH_LIB: 'sockjs' }).lib, 'socketio');

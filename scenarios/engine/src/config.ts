@@ -52,6 +52,8 @@ export interface ResolvedEngineConfig {
   affinity: { prefixes: number } | null;
   /** 0: every main client on `transport` (see EngineConfig.pollingShare) */
   pollingShare: number;
+  /** Socket.IO sockets per connection (see EngineConfig.namespaces); 1 without */
+  namespaces: number;
 }
 
 /** `config.engines.bench.rooms`, every field checked; null when absent. */
@@ -203,6 +205,15 @@ export function resolveEngineConfig(raw: unknown, env: NodeJS.ProcessEnv = proce
       `config.engines.bench.pollingShare must be a number from 0 to 1 (exclusive), for socketio or sockjs (ws has no long-polling), got '${String(c.pollingShare)}' with lib ${lib}.`,
     );
   }
+  const namespaces = Number(c.namespaces ?? 1);
+  if (
+    !(Number.isInteger(namespaces) && namespaces >= 1 && namespaces <= 16) ||
+    (namespaces > 1 && lib !== 'socketio')
+  ) {
+    throw new EngineConfigError(
+      `config.engines.bench.namespaces must be an integer from 1 to 16, above 1 for socketio only, got '${String(c.namespaces)}' with lib ${lib}.`,
+    );
+  }
   return {
     targets: stringList(c.targets, 'targets', (t) => /^(wss?|https?):\/\//.test(t), 'ws(s):// or http(s):// URLs'),
     sourceAddresses: stringList(c.sourceAddresses, 'sourceAddresses', (a) => isIP(a) !== 0, 'IP addresses'),
@@ -219,6 +230,7 @@ export function resolveEngineConfig(raw: unknown, env: NodeJS.ProcessEnv = proce
     rooms: resolveRooms(c.rooms),
     affinity: resolveAffinity(c.affinity),
     pollingShare,
+    namespaces,
   };
 }
 

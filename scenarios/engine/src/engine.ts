@@ -185,12 +185,8 @@ export class Engine implements SessionHost {
     this.url = target;
     this.serverClock = this.config.serverClock ?? (isLocalHost(target) ? 'same' : 'other');
     this.sameClock = this.serverClock === 'same';
-    this.clientOptions = {
-      transport: this.config.transport,
-      deflate: this.config.deflate,
-      sioParser: this.config.sioParser,
-      connectTimeoutMs: this.config.connectTimeoutMs,
-    };
+    const { transport, deflate, sioParser, connectTimeoutMs, namespaces } = this.config;
+    this.clientOptions = { transport, deflate, sioParser, connectTimeoutMs, namespaces };
     this.targets = this.config.targets ?? [target];
     this.sourceOptions = (this.config.sourceAddresses ?? []).map((localAddress) => ({
       ...this.clientOptions,

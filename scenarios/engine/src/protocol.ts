@@ -167,6 +167,12 @@ export interface EngineConfig {
    * measured apart as well (`cohorts` in snapshot and final lines). Absent: none.
    */
   pollingShare?: number;
+  /**
+   * Socket.IO only, rooms scenario: sockets each client multiplexes on its one connection, `/`
+   * and `/n2` … `/nN` (1 to 16); it joins its room in each and its publishes take turns over
+   * them. Default 1.
+   */
+  namespaces?: number;
 }
 
 /** Whether main client `k` of the run (0-based, across generators) is one of the long-polling share: evenly spread, exactly ⌊n × share⌋ of the first n. */
