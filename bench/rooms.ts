@@ -4,7 +4,7 @@
  * every 5 s, on one node and on 3 nodes synced by Redis. Per run: room message latency from when
  * it was due at its publisher to each member's receipt (p50/p99/max), delivered of expected (the
  * membership the nodes reported), duplicates and out of order, messages sent and delivered per
- * second, and the server's CPU.
+ * second, the server's CPU and memory per client; and Socket.IO over two namespaces per connection.
  *
  *   node dist/bench/rooms.js [--clients 10000] [--room-size 10] [--publish-every 5000] [--hold 30]
  *                            [--nodes 3] [--libs ws,sockjs,socketio]
@@ -44,20 +44,37 @@ function run(name: string, args: string[]): RunResult | null {
   return fs.existsSync(out) ? (JSON.parse(fs.readFileSync(out, 'utf8')) as RunResult) : null;
 }
 
+const kib = (b: number | null | undefined) => (b === null || b === undefined ? '–' : (b / 1024).toFixed(1));
+/** label, file name, nodes, flags: every library on one node and on several, then Socket.IO over two namespaces */
+const SETUPS: [string, string, string, string[]][] = [
+  ...libs.flatMap((lib): [string, string, string, string[]][] => [
+    [lib, `${lib}-1`, '1', ['--lib', lib]],
+    [lib, `${lib}-${nodes}`, `${nodes} (redis)`, ['--lib', lib, '--nodes', nodes, '--adapter', 'redis']],
+  ]),
+  ...(libs.includes('socketio')
+    ? [
+        ['socketio, 2 namespaces', 'socketio-ns2-1', '1', ['--lib', 'socketio', '--namespaces', '2']] as [
+          string,
+          string,
+          string,
+          string[],
+        ],
+      ]
+    : []),
+];
+
 const rows: string[] = [];
-for (const lib of libs) {
-  for (const n of ['1', nodes]) {
-    const many = n !== '1';
-    const r = run(`${lib}-${n}`, ['--lib', lib, ...(many ? ['--nodes', n, '--adapter', 'redis'] : [])]);
-    const k = r?.rooms;
-    const cpu = r?.nodes?.length ? r.nodes.map((x) => f(x.cpuPercent, 0)).join(' + ') : f(r?.server.cpuPercent, 0);
-    rows.push(
-      !r || !k
-        ? `| ${lib} | ${n} | no result | | | | | | |`
-        : `| ${lib} | ${many ? `${n} (redis)` : n} | ${f(k.latencyMs?.p50, 2)} / ${f(k.latencyMs?.p99, 1)} / ${f(k.latencyMs?.max, 0)} | ${int(k.received)} of ${int(k.expected)} (${f(k.deliveredPct, 2)} %) | ${int(k.duplicates)} / ${int(k.outOfOrder)} | ${int(k.sentPerSecond)} / ${int(k.deliveredPerSecond)} | ${cpu} | ${r.valid ? 'valid' : `invalid: ${r.invalidReasons[0]}`} |`,
-    );
-    process.stderr.write(`${rows.at(-1)}\n`);
-  }
+for (const [lib, name, n, args] of SETUPS) {
+  const many = n !== '1';
+  const r = run(name, args);
+  const k = r?.rooms;
+  const cpu = r?.nodes?.length ? r.nodes.map((x) => f(x.cpuPercent, 0)).join(' + ') : f(r?.server.cpuPercent, 0);
+  rows.push(
+    !r || !k
+      ? `| ${lib} | ${n} | no result | | | | | | | |`
+      : `| ${lib} | ${n} | ${f(k.latencyMs?.p50, 2)} / ${f(k.latencyMs?.p99, 1)} / ${f(k.latencyMs?.max, 0)} | ${int(k.received)} of ${int(k.expected)} (${f(k.deliveredPct, 2)} %) | ${int(k.duplicates)} / ${int(k.outOfOrder)} | ${int(k.sentPerSecond)} / ${int(k.deliveredPerSecond)} | ${cpu} | ${many ? '–' : kib(r.server.bytesPerClient)} | ${r.valid ? 'valid' : `invalid: ${r.invalidReasons[0]}`} |`,
+  );
+  process.stderr.write(`${rows.at(-1)}\n`);
 }
 
 process.stdout.write(
@@ -66,8 +83,8 @@ process.stdout.write(
     '',
     `### Chat rooms: ${int(Number(clients))} clients in rooms of ${roomSize}, a message per member every ${every} ms, hold ${hold} s`,
     '',
-    '| library | nodes | room message p50 / p99 / max ms | delivered | duplicates / out of order | sent / delivered per s | server CPU % | run |',
-    '|---|--:|--:|--:|--:|--:|--:|---|',
+    '| library | nodes | room message p50 / p99 / max ms | delivered | duplicates / out of order | sent / delivered per s | server CPU % | memory per client KiB | run |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|---|',
     ...rows,
     '',
     `Results: ${outDir}`,

@@ -8,6 +8,14 @@ export interface TextWriter<C> {
 
 export type RoomStats = NonNullable<NodeStats['rooms']>;
 
+/** What else a node does as its rooms change (an adapter that routes by room binds and unbinds). */
+export interface RoomHooks {
+  /** a member joined `room` here; a promise: the join is answered once it resolves */
+  joined(room: string): Promise<void> | undefined;
+  /** `room` has no member left here */
+  emptied(room: string): void;
+}
+
 /**
  * The rooms of a ws or SockJS node, as an app on those libraries keeps them (Socket.IO has its
  * own): room name → this node's connections in it. A closed connection leaves its rooms, and an
@@ -20,17 +28,23 @@ export class Rooms<C> {
   private writes = 0;
   private joinedAny = false;
 
-  constructor(private readonly clients: TextWriter<C>) {}
+  constructor(
+    private readonly clients: TextWriter<C>,
+    private readonly hooks: RoomHooks | null = null,
+  ) {}
 
-  join(client: C, room: string): void {
+  /** Makes `client` a member of `room`; a promise when the join should be answered once it resolves. */
+  join(client: C, room: string): Promise<void> | undefined {
     this.joinedAny = true;
     let members = this.members.get(room);
     if (members === undefined) this.members.set(room, (members = new Set()));
-    if (members.has(client)) return;
-    members.add(client);
-    const rooms = this.roomsOf.get(client);
-    if (rooms === undefined) this.roomsOf.set(client, [room]);
-    else rooms.push(room);
+    if (!members.has(client)) {
+      members.add(client);
+      const rooms = this.roomsOf.get(client);
+      if (rooms === undefined) this.roomsOf.set(client, [room]);
+      else rooms.push(room);
+    }
+    return this.hooks?.joined(room);
   }
 
   /** A closed connection leaves every room it was in. */
@@ -41,7 +55,10 @@ export class Rooms<C> {
     for (const room of rooms) {
       const members = this.members.get(room);
       members?.delete(client);
-      if (members?.size === 0) this.members.delete(room);
+      if (members?.size === 0) {
+        this.members.delete(room);
+        this.hooks?.emptied(room);
+      }
     }
   }
 

@@ -28,6 +28,13 @@ import { versionsOf } from './versions';
 import { wsEngineClass } from './ws-engine';
 import { deliveryLog } from './delivery-log';
 import { attachSocketIoAdapter, type SocketIoSync } from './adapters/index';
+import { formatTopology } from './adapters/amqp-topology';
+
+/**
+ * The extra namespaces a client may open beside `/` (`/n2`, `/n3` …, --namespaces): rooms in
+ * each are that namespace's own; stats count the main namespace's members.
+ */
+export const EXTRA_NAMESPACES = /^\/n\d+$/;
 
 /** Asks every other node how many clients it has (server-side, through the adapter). */
 const COUNT_EVENT = 'bench:count';
@@ -98,11 +105,14 @@ export class SocketIoServer implements BenchServer {
       });
     }
     this.io.on('connection', (socket) => this.onConnection(socket));
+    // The rooms scenario's extra namespaces (--namespaces): the same handlers, multiplexed on one connection.
+    this.io.of(EXTRA_NAMESPACES).on('connection', (socket) => this.onConnection(socket));
     this.io.on(COUNT_EVENT, (reply) => reply(this.clientCount()));
   }
 
   private onConnection(socket: Socket): void {
-    socket.once('disconnect', countClientClosed);
+    // One client, one close: its extra namespaces' sockets go with its connection.
+    if (socket.nsp.name === '/') socket.once('disconnect', countClientClosed);
     socket.on(SOCKETIO_EVENT, (received: unknown, ack?: unknown) => {
       const message = clientMessage(received);
       if (message === null) return;
@@ -124,7 +134,7 @@ export class SocketIoServer implements BenchServer {
    */
   private onRoomMessage(socket: Socket, message: Exclude<ClientMessage, { type: 'echo' }>): void {
     if (message.type === 'publish') {
-      (message.x === 1 ? socket.to(message.room) : this.io.to(message.room)).emit(SOCKETIO_EVENT, message);
+      (message.x === 1 ? socket.to(message.room) : socket.nsp.to(message.room)).emit(SOCKETIO_EVENT, message);
       return;
     }
     (this.rooms ??= { names: new Set(), writes: 0 }).names.add(message.room);
@@ -180,6 +190,7 @@ export class SocketIoServer implements BenchServer {
         ...this.sync.versions,
       },
       adapter: this.adapter.kind,
+      ...(this.adapter.kind === 'amqp' && { amqpTopology: formatTopology(this.adapter.topology) }),
       nodeId: this.nodeId,
       // Recovery read back from Socket.IO, which fills in its defaults: what it applies, not what was asked.
       sio: {
@@ -259,7 +270,15 @@ export class SocketIoServer implements BenchServer {
         writeBuffers((this.io.engine as unknown as { clients: unknown }).clients),
         clientsClosedCount(),
       ),
+      ...this.namespaceSockets(),
     };
+  }
+
+  /** Sockets per namespace, once a client opened one beside `/`. */
+  private namespaceSockets(): Pick<NodeStats, 'namespaces'> {
+    const nsps = (this.io as unknown as { _nsps: Map<string, { name: string; sockets: Map<string, unknown> }> })._nsps;
+    if (nsps.size <= 1) return {};
+    return { namespaces: Object.fromEntries([...nsps.values()].map((n) => [n.name, n.sockets.size])) };
   }
 
   /** This node's Engine.IO clients by their transport now (`polling` until an upgrade completes). */

@@ -16,6 +16,7 @@ import { clientsClosedCount, countClientClosed, HttpHost, urlHost } from './http
 import { parseClientText, sendAfter, welcomeMessage } from './messages';
 import { versionsOf } from './versions';
 import { TextBroadcaster } from './adapters/text-broadcaster';
+import { formatTopology } from './adapters/amqp-topology';
 
 /** sockjs's `readyState` of an open connection. */
 const OPEN = 1;
@@ -105,6 +106,7 @@ class SockJsServer implements BenchServer {
         ...this.broadcaster.versions,
       },
       adapter: this.adapter.kind,
+      ...(this.adapter.kind === 'amqp' && { amqpTopology: formatTopology(this.adapter.topology) }),
       nodeId: this.nodeId,
       // faye-websocket, not ws
       native: nativeAddons(null),

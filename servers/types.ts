@@ -11,8 +11,12 @@ export type AdapterOptions =
   | { kind: 'none' }
   /** Socket.IO: the official Redis adapter; ws and SockJS: Redis pub/sub */
   | { kind: 'redis'; url: string; key: string }
-  /** RabbitMQ: a fanout exchange per run (Socket.IO: our adapter on ClusterAdapterWithHeartbeat) */
-  | { kind: 'amqp'; url: string; key: string }
+  /**
+   * RabbitMQ (Socket.IO: our adapter on ClusterAdapterWithHeartbeat): one exchange per run, laid
+   * out as `topology` says (default fanout); `extraBindings` routing keys bound at start by each
+   * node that nothing is published to (the incident of docs/scale-out.md); default 0
+   */
+  | { kind: 'amqp'; url: string; key: string; topology?: AmqpTopology; extraBindings?: number }
   /** NATS core pub/sub (Socket.IO: our adapter on ClusterAdapterWithHeartbeat) */
   | { kind: 'nats'; url: string; key: string }
   /** Socket.IO only: the Redis streams adapter (XADD/XREAD), built to survive Redis outages */
@@ -23,6 +27,14 @@ export type AdapterOptions =
   | { kind: 'cluster'; workers: number };
 
 export type AdapterKind = AdapterOptions['kind'];
+
+/**
+ * How RabbitMQ carries a run's messages (Crisp's three layouts): `fanout`, every node's queue
+ * gets every message; `routing`, a direct exchange, one routing key per room bound by the nodes
+ * with members in it (broadcasts on a key every node binds); `prefix`, rooms hashed into
+ * `prefixes` routing keys, each bound by the nodes with members in one of its rooms.
+ */
+export type AmqpTopology = { kind: 'fanout' } | { kind: 'routing' } | { kind: 'prefix'; prefixes: number };
 
 /** Options every server takes. Resolved: optional are only what makes a node of several, and the delivery log. */
 export interface ServerOptions {
@@ -102,6 +114,8 @@ export interface ServerDescription {
   /** package name → installed version of every library this server loads, adapters included */
   versions: Record<string, string>;
   adapter: AdapterKind;
+  /** --adapter amqp: its topology as given (`fanout`, `routing`, `prefix:N`); absent with other adapters */
+  amqpTopology?: string;
   nodeId: string;
   /** a cluster primary's workers, which serve its clients; absent otherwise */
   workers?: WorkerDescription[];
@@ -166,6 +180,8 @@ export interface NodeStats {
    * own is empty: its workers hold the connections. Absent from older servers.
    */
   buffered?: BufferedStats;
+  /** Socket.IO with extra namespaces (--namespaces): this node's sockets per namespace; absent without */
+  namespaces?: Record<string, number>;
 }
 
 /** One library's server. Every implementation behaves the same (docs/server-contract.md). */

@@ -16,6 +16,7 @@ import { measureBuffered } from './buffered';
 import { parseClientText, sendAfter, welcomeMessage } from './messages';
 import { versionsOf } from './versions';
 import { TextBroadcaster } from './adapters/text-broadcaster';
+import { formatTopology } from './adapters/amqp-topology';
 
 /** How long a stopping server waits for its clients to answer its close frame (ms). */
 const CLOSE_WAIT_MS = 1_000;
@@ -119,6 +120,7 @@ class WsServer implements BenchServer {
       pingIntervalMs: this.options.pingIntervalMs,
       versions: { ...versionsOf([['ws']]), ...this.broadcaster.versions },
       adapter: this.adapter.kind,
+      ...(this.adapter.kind === 'amqp' && { amqpTopology: formatTopology(this.adapter.topology) }),
       nodeId: this.nodeId,
       native: nativeAddons(__dirname),
     };

@@ -94,7 +94,7 @@ function fullKeyOf(c: ReportCell): GateKey | null {
     echoEveryMs: Number(o.echoEveryMs),
     broadcastEveryMs: Number(o.broadcastEveryMs),
     rooms: o.rooms
-      ? `${o.rooms.roomSize} members, a message every ${o.rooms.publishEveryMs} ms, ${o.rooms.messageBytes} B, ${o.rooms.exceptSender ? 'to all but the sender' : 'to all'}`
+      ? `${o.rooms.roomSize} members, a message every ${o.rooms.publishEveryMs} ms, ${o.rooms.messageBytes} B, ${o.rooms.exceptSender ? 'to all but the sender' : 'to all'}${(o.rooms.namespaces ?? 1) > 1 ? `, ${o.rooms.namespaces} namespaces` : ''}`
       : '',
     warmup: Number(o.warmup),
     probes: Number(o.probes),

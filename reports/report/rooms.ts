@@ -44,7 +44,7 @@ export function roomRows(cells: readonly ReportCell[]): RoomRow[] {
       lib: group[0]!.lib,
       clients: group[0]!.clients,
       cells: group,
-      shape: `${k.rooms} rooms of ${k.roomSize}, a message every ${k.publishEveryMs} ms, ${k.messageBytes} B${k.exceptSender ? ', all but the sender' : ''}`,
+      shape: `${k.rooms} rooms of ${k.roomSize}, a message every ${k.publishEveryMs} ms, ${k.messageBytes} B${k.exceptSender ? ', all but the sender' : ''}${(k.namespaces ?? 1) > 1 ? `, ${k.namespaces} namespaces` : ''}`,
       p50: at((n) => n.roomMs?.p50),
       p90: at((n) => n.roomMs?.p90),
       p99: at((n) => n.roomMs?.p99),

@@ -69,6 +69,14 @@ const SHARED = {
   'pg-url': str(`PostgreSQL for --adapter postgres (default ${DEFAULT_PG_URL})`, { sweep: true }),
   'amqp-url': str(`RabbitMQ for --adapter amqp (default ${DEFAULT_AMQP_URL})`, { sweep: true }),
   'nats-url': str(`NATS for --adapter nats (default ${DEFAULT_NATS_URL})`, { sweep: true }),
+  'amqp-topology': str(
+    "--adapter amqp: fanout (every node gets every message) | routing (direct exchange, a routing key per room, bound by the nodes with members in it) | prefix:N (rooms hashed into N keys, 1 to 65536; with --scenario rooms each client goes to its room's node) (default fanout)",
+    { sweep: true },
+  ),
+  'amqp-extra-bindings': str(
+    '--adapter amqp with --amqp-topology routing or prefix:N: routing keys each node binds to its queue at start, never published to (the bindings a restart tears down: docs/scale-out.md)',
+    { sweep: true },
+  ),
   quiet: bool('no progress on stderr'),
   'sio-parser': str(
     'Socket.IO only: packet encoding, default | msgpack (socket.io-msgpack-parser, server and clients)',
@@ -158,6 +166,10 @@ export const RUN_FLAGS = {
     `--scenario rooms: bytes per message (its JSON text, padded; default ${ROOMS_DEFAULTS.messageBytes})`,
     { sweep: true },
   ),
+  namespaces: str(
+    '--scenario rooms, Socket.IO: namespaces each client multiplexes on its one connection (/ and /n2 … /nN): it joins its room in each, its messages take turns (default 1)',
+    { sweep: true },
+  ),
   'except-sender': bool('--scenario rooms: each message goes to the room but its sender (Socket.IO socket.to(room))', {
     sweep: true,
   }),
@@ -243,6 +255,8 @@ export const RUN_FLAGS = {
   'pg-url': SHARED['pg-url'],
   'amqp-url': SHARED['amqp-url'],
   'nats-url': SHARED['nats-url'],
+  'amqp-topology': SHARED['amqp-topology'],
+  'amqp-extra-bindings': SHARED['amqp-extra-bindings'],
   ensure: str(
     'SLO to check, repeatable: e.g. "connect.p99<500ms" "rss.steady<300MB" "failed==0"; exit 1 if one fails',
     { array: true },
@@ -277,6 +291,8 @@ export const SERVE_FLAGS = {
   'pg-url': SHARED['pg-url'],
   'amqp-url': SHARED['amqp-url'],
   'nats-url': SHARED['nats-url'],
+  'amqp-topology': SHARED['amqp-topology'],
+  'amqp-extra-bindings': SHARED['amqp-extra-bindings'],
   'node-id': str("this node's label in stats and the ready line", { default: DEFAULT_NODE_ID }),
   workers: str('--adapter cluster: worker processes (default: one per CPU)'),
   'cluster-key': str('nodes with the same key share broadcasts; give each run its own', {

@@ -16,6 +16,7 @@ const ROOM_FLAGS = [
   ['publish-every', 'publishEvery'],
   ['message-bytes', 'messageBytes'],
   ['except-sender', 'exceptSender'],
+  ['namespaces', 'namespaces'],
 ] as const satisfies readonly (readonly [string, keyof RunOptions])[];
 
 /**
@@ -27,6 +28,7 @@ export function resolveRooms(
   scenario: ScenarioName | null,
   clients: number | null,
   holdSeconds: number,
+  lib: string,
 ): RoomsSettings | null {
   if (scenario !== 'rooms') {
     const given = ROOM_FLAGS.find(([, key]) => raw[key] !== undefined && raw[key] !== false);
@@ -60,7 +62,14 @@ export function resolveRooms(
     raw.messageBytes === undefined
       ? ROOMS_DEFAULTS.messageBytes
       : wholeNumber('message-bytes', raw.messageBytes, MIN_MESSAGE_BYTES, MAX_MESSAGE_BYTES, '200');
+  const namespaces = raw.namespaces === undefined ? 1 : wholeNumber('namespaces', raw.namespaces, 1, 16, '2');
+  if (namespaces > 1 && lib !== 'socketio') {
+    throw new UsageError(
+      `--namespaces multiplexes Socket.IO namespaces on one connection; ${lib} has none. Remove --namespaces, or use --lib socketio.`,
+    );
+  }
   return {
+    namespaces,
     rooms: Math.ceil(n / roomSize),
     roomSize,
     publishEveryMs,

@@ -6,11 +6,12 @@ import type { EnsureCheck } from '../metrics/expr';
 import type { SioTuning } from '../../servers/types';
 import type { AdapterKind, ArrivalRate, FailLimit, ScenarioName } from './defaults';
 import type { SioFlags } from './sio-options';
+import type { AmqpFlags, AmqpSettings } from './amqp-options';
 import type { SourceAddressSpec, Spread } from './spread-options';
 import type { ServerTestSwitches } from './test-switches';
 
 /** `bench run` options as the user gave them. Everything is optional; strings are raw input. */
-export interface RunOptions extends SioFlags {
+export interface RunOptions extends SioFlags, AmqpFlags {
   lib?: string;
   /** ws's native add-ons (bufferutil, utf-8-validate) in the server and the clients: on | off */
   wsNative?: string;
@@ -38,6 +39,8 @@ export interface RunOptions extends SioFlags {
   messageBytes?: string | number;
   /** --scenario rooms: every message goes to the room but its sender */
   exceptSender?: boolean;
+  /** Socket.IO, --scenario rooms: namespaces each client multiplexes on its connection */
+  namespaces?: string | number;
   /** a share of the clients stays on long-polling, e.g. `5%` */
   pollingShare?: string | number;
   /** SHARE%:BYTES_PER_S: that share of the clients reads at a capped rate */
@@ -94,6 +97,8 @@ export interface RunOptions extends SioFlags {
 
 /** --scenario rooms, resolved: `rooms` rooms of `roomSize` members (the last one takes the remainder when clients do not divide). */
 export interface RoomsSettings {
+  /** Socket.IO: sockets per connection, `/` and `/n2` … (1: the main namespace alone) */
+  namespaces: number;
   rooms: number;
   roomSize: number;
   publishEveryMs: number;
@@ -189,6 +194,8 @@ export interface ResolvedRunOptions {
   amqpUrl: string;
   /** NATS for `--adapter nats` */
   natsUrl: string;
+  /** `--adapter amqp`: the exchange's layout and the extra bindings per node (fanout and 0 with other adapters) */
+  amqp: AmqpSettings;
   /** Redis made unavailable (CLIENT PAUSE) from..to seconds after the hold starts; null: no fault */
   adapterOutage: { fromSeconds: number; toSeconds: number } | null;
   /** bench's own redis-server killed (SIGKILL) at from and started again at to, seconds after the hold starts; null: no fault */

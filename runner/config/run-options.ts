@@ -8,6 +8,7 @@ import { findTopology } from './profiles';
 import { resolveSioTuning } from './sio-options';
 import { resolveTestSwitches } from './test-switches';
 import { resolveRooms } from './rooms-options';
+import { resolveAmqp } from './amqp-options';
 import { resolvePollingShare } from './polling-options';
 import { resolveSlowClients } from './slow-options';
 import {
@@ -253,6 +254,7 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
     wsNative: oneOf('ws-native', raw.wsNative ?? RUN_DEFAULTS.wsNative, ['on', 'off'] as const),
     generators: resolveGenerators(raw.generators, scenario),
     ...nodes,
+    amqp: resolveAmqp(raw, nodes.adapter),
     spread: 'balancer',
     sourceAddresses: parseSourceAddresses(raw.sourceAddresses),
     adapterOutage: null,
@@ -274,7 +276,8 @@ export function resolveRunOptions(raw: RunOptions, now = new Date()): ResolvedRu
       `--${flag} applies to the servers bench run starts; with --target, give it to bench serve there. Remove --${flag}.`,
     );
   }
-  resolved.rooms = resolveRooms(raw, scenario.kind === 'builtin' ? scenario.name : null, clients, resolved.holdSeconds);
+  const builtinName = scenario.kind === 'builtin' ? scenario.name : null;
+  resolved.rooms = resolveRooms(raw, builtinName, clients, resolved.holdSeconds, lib);
   resolved.spread = resolveSpread(raw.spread, resolved);
   resolved.pollingSharePct = resolvePollingShare(raw.pollingShare, resolved, raw.transport !== undefined);
   checkSourceAddressReach(resolved.sourceAddresses, resolved, LOCAL_PROFILE);

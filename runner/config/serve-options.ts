@@ -18,10 +18,11 @@ import {
   SERVE_DEFAULTS,
 } from './defaults';
 import { resolveSioTuning, type SioFlags } from './sio-options';
+import { resolveAmqp, type AmqpFlags } from './amqp-options';
 import { MAX_TEST_DELAY_MS, resolveTestSwitches } from './test-switches';
 
 /** `bench serve` options as the user gave them. */
-export interface ServeOptions extends SioFlags {
+export interface ServeOptions extends SioFlags, AmqpFlags {
   lib?: string;
   port?: string | number;
   host?: string;
@@ -215,6 +216,7 @@ function resolveAdapter(raw: ServeOptions, lib: Lib): AdapterOptions {
   onlyWith('amqp-url', raw.amqpUrl, 'amqp');
   onlyWith('nats-url', raw.natsUrl, 'nats');
   onlyWith('workers', raw.workers, 'cluster');
+  resolveAmqp(raw, kind);
   const key = label('cluster-key', raw.clusterKey ?? SERVE_DEFAULTS.clusterKey, 'run-42');
   switch (kind) {
     case 'redis':
@@ -230,12 +232,17 @@ function resolveAdapter(raw: ServeOptions, lib: Lib): AdapterOptions {
         url: serviceUrl('pg-url', raw.pgUrl ?? DEFAULT_PG_URL, ['postgres:', 'postgresql:'], DEFAULT_PG_URL),
         key,
       };
-    case 'amqp':
+    case 'amqp': {
+      const { topology, extraBindings } = resolveAmqp(raw, kind);
       return {
         kind,
         url: serviceUrl('amqp-url', raw.amqpUrl ?? DEFAULT_AMQP_URL, ['amqp:', 'amqps:'], DEFAULT_AMQP_URL),
         key,
+        // Only what differs from the defaults: a fanout node's options read as they always did.
+        ...(topology.kind !== 'fanout' && { topology }),
+        ...(extraBindings > 0 && { extraBindings }),
       };
+    }
     case 'nats':
       return {
         kind,

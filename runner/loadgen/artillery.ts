@@ -8,6 +8,7 @@ import { UsageError } from '../errors';
 import { BURST, type ArrivalRate, type ResolvedRunOptions } from '../config/run-options';
 import { artilleryPreload } from '../paths';
 import type { ArtilleryMetrics } from '../result/schema';
+import { roomAffinity } from '../config/amqp-options';
 
 /** Artillery phases for one built-in run: ramp, hold, probe. */
 export interface PhaseSpec {
@@ -145,6 +146,7 @@ export function buildScript(
     ...(o.reconnect && { reconnect: o.reconnect }),
     ...(generator && generator.count > 1 && { generators: generator.count, generatorIndex: generator.index }),
     ...(o.pollingSharePct !== null && { pollingShare: o.pollingSharePct / 100 }),
+    ...(o.rooms && o.rooms.namespaces > 1 && { namespaces: o.rooms.namespaces }),
     ...(o.rooms && {
       rooms: {
         roomSize: o.rooms.roomSize,
@@ -156,6 +158,7 @@ export function buildScript(
     ...(o.slowClients && {
       slowClients: { share: o.slowClients.sharePct / 100, bytesPerSecond: o.slowClients.bytesPerSecond },
     }),
+    ...(roomAffinity(o) !== null && { affinity: { prefixes: roomAffinity(o)! } }),
   };
   script.config = {
     ...config,

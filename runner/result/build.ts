@@ -18,6 +18,7 @@ import {
   type RunResultBase,
   type StoredSample,
 } from './schema';
+import { formatTopology } from '../../servers/adapters/amqp-topology';
 
 // Readers import the result's types from here as well as from schema.ts.
 export * from './schema';
@@ -263,6 +264,10 @@ export function buildResult(m: Measurements): RunResult {
       ...(o.rollingRestart && { rollingRestart: o.rollingRestart.atSeconds }),
       reconnect: o.reconnect,
       adapter: o.adapter,
+      ...(o.adapter === 'amqp' && {
+        amqpTopology: formatTopology(o.amqp.topology),
+        amqpExtraBindings: o.amqp.extraBindings,
+      }),
       maxFailed: formatFailLimit(o.maxFailed),
       maxLagMs: o.maxLagMs,
       allowInvalid: o.allowInvalid,
@@ -343,6 +348,7 @@ export function buildResult(m: Measurements): RunResult {
       samplesFrom: m.server.samples.length === 0 ? 'none' : m.server.remotePid != null ? 'remote' : 'local',
       ...(m.server.remoteErrors !== undefined && { remoteErrors: m.server.remoteErrors }),
       sio: ready?.sio ?? null,
+      ...(ready?.amqpTopology && { amqpTopology: ready.amqpTopology }),
       native: ready?.native ?? null,
       memoryCap: m.server.memoryCap ?? null,
       samples: store(m.server.samples, t0),

@@ -91,7 +91,13 @@ export interface RoomRead {
   at: 'hold-mid' | 'hold-end' | 'after';
   /** ms after the run started; null: never taken (the hold never came) */
   takenAtMs: number | null;
-  nodes: { nodeId: string; members: Record<string, number>; writes: number; transports?: Record<string, number> }[];
+  nodes: {
+    nodeId: string;
+    members: Record<string, number>;
+    writes: number;
+    transports?: Record<string, number>;
+    namespaces?: Record<string, number>;
+  }[];
   /** nodes that did not answer, and why; null when all did */
   error: string | null;
 }
@@ -150,6 +156,8 @@ export interface ReadyLine {
   metrics?: string;
   /** what carries broadcasts between nodes, and this node's label */
   adapter?: string;
+  /** --adapter amqp: its topology (`fanout`, `routing`, `prefix:N`) */
+  amqpTopology?: string;
   nodeId?: string;
   /** a cluster primary's workers, which serve the clients */
   workers?: { pid: number; nodeId?: string }[];

@@ -13,10 +13,30 @@ export function membersByRoom(read: RoomRead): Map<string, number> {
   return members;
 }
 
+/** Sockets per namespace over every node of one read (--namespaces). */
+function socketsByNamespace(read: RoomRead): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const n of read.nodes) for (const [nsp, k] of Object.entries(n.namespaces ?? {})) out[nsp] = (out[nsp] ?? 0) + k;
+  return out;
+}
+
 /** The membership deliveries are expected from: halfway through the hold, else at its end; null: neither answered whole. */
 function membershipRead(reads: readonly RoomRead[]): RoomRead | null {
   const whole = (at: RoomRead['at']) => reads.find((r) => r.at === at && r.takenAtMs !== null && r.error === null);
   return whole('hold-mid') ?? whole('hold-end') ?? null;
+}
+
+/** How many nodes each room's members sit on, in one read: the most, and the rooms on one node alone. */
+function nodesPerRoom(read: RoomRead): { maxNodesPerRoom: number | null; roomsOnOneNode: number } {
+  const spans = new Map<string, number>();
+  for (const node of read.nodes) {
+    for (const [room, n] of Object.entries(node.members)) if (n > 0) spans.set(room, (spans.get(room) ?? 0) + 1);
+  }
+  const counts = [...spans.values()];
+  return {
+    maxNodesPerRoom: counts.length > 0 ? Math.max(...counts) : null,
+    roomsOnOneNode: counts.filter((c) => c === 1).length,
+  };
 }
 
 const sameMembership = (a: Map<string, number>, b: Map<string, number>) =>
@@ -72,6 +92,8 @@ export function roomsReport(m: Measurements): RoomsReport | null {
     publishEveryMs: shape.publishEveryMs,
     messageBytes: shape.messageBytes,
     exceptSender: shape.exceptSender,
+    namespaces: shape.namespaces,
+    ...(shape.namespaces > 1 && { socketsByNamespace: read ? socketsByNamespace(read) : null }),
     membership: {
       from: read?.at === 'hold-mid' || read?.at === 'hold-end' ? read.at : null,
       members: sizes.reduce((a, b) => a + b, 0),
@@ -79,6 +101,7 @@ export function roomsReport(m: Measurements): RoomsReport | null {
       minPerRoom: sizes.length > 0 ? Math.min(...sizes) : null,
       maxPerRoom: sizes.length > 0 ? Math.max(...sizes) : null,
       changed: members !== null && end !== undefined && !sameMembership(members, membersByRoom(end)),
+      ...(read ? nodesPerRoom(read) : { maxNodesPerRoom: null, roomsOnOneNode: 0 }),
       error: reads.map((r) => r.error).find((e) => e !== null) ?? null,
     },
     joined: counts.roomJoined ?? 0,

@@ -2,7 +2,7 @@ import type { Lib, LoopDelay } from 'artillery-engine-bench/protocol';
 import type { ArrivalRate } from '../config/run-options';
 import type { Calibration } from './calibration';
 import type { LatencyStats } from '../metrics/histograms';
-import type { SlowClientsReport } from './slow-schema';
+import type { SlowClientsOption, SlowClientsReport } from './slow-schema';
 
 // The result file's contract: what a run writes and every reader (report, gate, capacity)
 // reads. Types and version constants only, importing nothing above result, so that the modules
@@ -15,8 +15,6 @@ import type { SlowClientsReport } from './slow-schema';
  * count too), options.maxFailed/maxLagMs/allowInvalid, and `arrivalRate: "burst"`.
  * Readers accept 1 and 2.
  */
-export type { BufferedBytes, SlowClientsReport } from './slow-schema';
-
 export const SCHEMA_VERSION = 2;
 /** Result files the readers (report, gate, capacity) accept. */
 export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, SCHEMA_VERSION];
@@ -113,6 +111,9 @@ export interface RunResultBase {
     /** server nodes, and what carried broadcasts between them (absent in results before scale-out) */
     nodes?: number;
     adapter?: string;
+    /** --adapter amqp: --amqp-topology (`fanout`, `routing`, `prefix:N`) and --amqp-extra-bindings; absent with other adapters */
+    amqpTopology?: string;
+    amqpExtraBindings?: number;
     /** --kill-node-at, and how clients reconnect (absent in results before faults) */
     killNodeAt?: number | null;
     /** --rolling-restart: seconds after the hold started of the first restart; absent without one */
@@ -134,9 +135,15 @@ export interface RunResultBase {
     /** --polling-share: percent of the clients kept on long-polling (absent without) */
     pollingSharePct?: number;
     /** --scenario rooms: its shape (absent for other scenarios) */
-    rooms?: { rooms: number; roomSize: number; publishEveryMs: number; messageBytes: number; exceptSender: boolean };
-    /** --slow-clients: the share of clients that read slowly, their rate, and how many they are (absent without) */
-    slowClients?: { sharePct: number; bytesPerSecond: number; slow: number; fast: number };
+    rooms?: {
+      rooms: number;
+      roomSize: number;
+      publishEveryMs: number;
+      messageBytes: number;
+      exceptSender: boolean;
+      namespaces?: number;
+    };
+    slowClients?: SlowClientsOption;
     /** --flap SHARE@EVERY; null: no flaps (absent in older files) */
     flap?: { sharePct: number; everySeconds: number } | null;
     wsNative?: 'on' | 'off';
@@ -243,7 +250,6 @@ export interface RunResultBase {
     /** clients by transport as the nodes counted them halfway through the hold (summed); null: not read */
     serverCounted: Record<string, number> | null;
   } | null;
-  /** --slow-clients: what the slow clients got and cost the server, beside the fast ones; null or absent otherwise */
   slowClients?: SlowClientsReport | null;
   /** new connections made one at a time after the hold, with every client still connected */
   probe: {
@@ -277,6 +283,8 @@ export interface RunResultBase {
     samplesFrom: 'local' | 'remote' | 'none';
     /** Socket.IO's tuning options as the server applied them; null: another library, or a --target */
     sio?: { parser: string; discardRequest: boolean; wsEngine: string | null; recoveryMs?: number | null } | null;
+    /** --adapter amqp: the topology the server said it applied (`fanout`, `routing`, `prefix:N`); absent otherwise */
+    amqpTopology?: string;
     /** ws's native add-ons as loaded in the server; null: not known (a --target) */
     native?: { bufferutil: boolean; utf8Validate: boolean } | null;
     /** with --server-metrics: reads of it that failed during the run, and the last reason; null: none failed */
@@ -515,6 +523,10 @@ export interface RoomsReport {
   publishEveryMs: number;
   messageBytes: number;
   exceptSender: boolean;
+  /** Socket.IO: namespaces each client multiplexed on its connection (1: `/` alone); absent in older files */
+  namespaces?: number;
+  /** with namespaces above 1: sockets per namespace as the nodes counted them halfway through the hold; null: not read */
+  socketsByNamespace?: Record<string, number> | null;
   /**
    * The rooms as the nodes reported them (GET /control/stats, summed over nodes), halfway through
    * the hold (`from`: else at its end; null: no node answered, and nothing is expected).
@@ -528,6 +540,12 @@ export interface RoomsReport {
     maxPerRoom: number | null;
     changed: boolean;
     error: string | null;
+    /**
+     * the most nodes one room's members sat on, and the rooms whose members all sat on one node
+     * (room affinity, --amqp-topology prefix:N: every room); absent in older files
+     */
+    maxNodesPerRoom?: number | null;
+    roomsOnOneNode?: number;
   };
   /** joins the servers answered (reconnects' included), and joins that failed */
   joined: number;

@@ -1,6 +1,14 @@
 // --slow-clients in a result file (docs/result.md, docs/slow-consumers.md).
 import type { LatencyStats } from '../metrics/histograms';
 
+/** `options.slowClients`: the share of clients that read slowly, their rate, how many they are (absent without --slow-clients). */
+export interface SlowClientsOption {
+  sharePct: number;
+  bytesPerSecond: number;
+  slow: number;
+  fast: number;
+}
+
 /** Bytes waiting for the clients, summed over the nodes at one read (docs/slow-consumers.md). */
 export interface BufferedBytes {
   /** in the libraries' own queues (Engine.IO writeBuffer, SockJS send_buffer, ws Sender) */
@@ -17,7 +25,7 @@ export interface BufferedBytes {
   behind: number;
 }
 
-/** --slow-clients, as measured (docs/slow-consumers.md). */
+/** `slowClients` of a result (null or absent without --slow-clients): what the slow clients got and cost the server, beside the fast ones (docs/slow-consumers.md). */
 export interface SlowClientsReport {
   sharePct: number;
   bytesPerSecond: number;

@@ -1,6 +1,7 @@
 import { mergeEncoded, toStats } from '../metrics/histograms';
 import type { Measurements, SlowRead } from './measurements';
-import type { BufferedBytes, RssSummary, SlowClientsReport } from './schema';
+import type { RssSummary } from './schema';
+import type { BufferedBytes, SlowClientsReport } from './slow-schema';
 
 const pct = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 10_000) / 100 : null);
 

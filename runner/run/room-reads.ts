@@ -34,6 +34,7 @@ export async function readRooms(urls: readonly string[], read: RoomRead, started
         members: r.value.rooms?.members ?? {},
         writes: r.value.rooms?.writes ?? 0,
         ...(r.value.transports && { transports: r.value.transports }),
+        ...(r.value.namespaces && { namespaces: r.value.namespaces }),
       });
   }
   read.error = errors.length > 0 ? errors.join('; ') : null;

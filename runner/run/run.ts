@@ -25,6 +25,7 @@ import type { RoomRead, SlowRead } from '../result/measurements';
 import { clientsPerAddress } from '../topology/source-addresses';
 import { startNodes, type NodeSet } from '../topology/nodes';
 import { OwnRedis } from '../topology/redis-server';
+import { removeStaleRuns } from '../topology/amqp-leftovers';
 import { BrokerSampler, brokerOf } from './broker';
 import { raceExits } from './exit-race';
 import { checkBeforeStart, sourcePlan } from './start-checks';
@@ -194,6 +195,7 @@ async function startServers(run: RunState): Promise<void> {
   const { o } = run;
   if (o.target !== null) return;
   if (o.adapterCrash) run.ownRedis = await OwnRedis.start();
+  if (o.adapter === 'amqp') noteStale(run, await removeStaleRuns(o.amqpUrl));
   const nodeSet = await startNodes(run.ownRedis ? { ...o, redisUrl: run.ownRedis.url } : o, run.iso, run.runDir);
   run.nodeSet = nodeSet;
   // The service's memory is all its nodes together; each node is also sampled on its own.
@@ -207,6 +209,13 @@ async function startServers(run: RunState): Promise<void> {
       sampler: new ProcSampler(n.pid, o.sampleIntervalMs).start(),
     }));
   }
+}
+
+/** Tells what the cleanup of killed runs removed from the broker, and what it could not. */
+function noteStale(run: RunState, stale: { removed: string[]; failed: string[] }): void {
+  const notice = run.hooks.onNotice ?? ((l: string) => process.stderr.write(l + '\n'));
+  if (stale.removed.length > 0) notice(`adapter: removed leftovers of a killed run: ${stale.removed.join(', ')}`);
+  if (stale.failed.length > 0) notice(`adapter: cleanup incomplete: ${stale.failed.join('; ')}`);
 }
 
 /** Samples the adapter's broker from before the load (idle) to the end, as the nodes. */

@@ -156,6 +156,7 @@ export async function serve(o: ResolvedServeOptions, write: (line: string) => vo
     pingIntervalMs: d.pingIntervalMs,
     versions: d.versions,
     adapter: d.adapter,
+    ...(d.amqpTopology && { amqpTopology: d.amqpTopology }),
     nodeId: d.nodeId,
     ...(d.workers && { workers: d.workers }),
     ...(d.sio && { sio: d.sio }),

@@ -1,6 +1,6 @@
 import type { LatencyStats } from '../metrics/histograms';
 import { bytes, count } from '../metrics/units';
-import type { SlowClientsReport } from '../result/schema';
+import type { SlowClientsReport } from '../result/slow-schema';
 
 const ms = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v.toFixed(2));
 

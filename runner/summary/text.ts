@@ -101,7 +101,7 @@ export function roomLines(k: RoomsReport): string[] {
       ? 'no node reported its rooms'
       : `the nodes counted ${int(m.members)} members in ${int(m.rooms)} rooms${sizes}`;
   lines.push(
-    `  rooms            ${int(k.rooms)} × ${k.roomSize} asked; ${nodesSaid} · a message every ${k.publishEveryMs} ms per member · ${k.messageBytes} B · ${k.exceptSender ? 'to the room but the sender' : 'to the whole room'}`,
+    `  rooms            ${int(k.rooms)} × ${k.roomSize} asked; ${nodesSaid} · a message every ${k.publishEveryMs} ms per member · ${k.messageBytes} B · ${k.exceptSender ? 'to the room but the sender' : 'to the whole room'}${(k.namespaces ?? 1) > 1 ? ` · over ${k.namespaces} namespaces on each connection` : ''}`,
   );
   if (k.joinFailed > 0)
     lines.push(`                   ${int(k.joinFailed)} joins failed (of ${int(k.joined + k.joinFailed)})`);

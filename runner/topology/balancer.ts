@@ -33,6 +33,11 @@ export function haproxyConfig(
   frontend: { host: string; port: number },
   backends: readonly Backend[],
   maxconn: number,
+  /**
+   * a URL query parameter to route on (room affinity, --amqp-topology prefix:N): requests with
+   * the same value reach the same node (consistent hashing); those without it, round robin
+   */
+  urlParam: string | null = null,
 ): string {
   return [
     'global',
@@ -54,7 +59,7 @@ export function haproxyConfig(
     `  bind ${frontend.host}:${frontend.port}`,
     '  default_backend nodes',
     'backend nodes',
-    '  balance roundrobin',
+    ...(urlParam === null ? ['  balance roundrobin'] : [`  balance url_param ${urlParam}`, '  hash-type consistent']),
     '  cookie SERVERID insert indirect nocache',
     '  option httpchk GET /healthz',
     ...backends.map(
@@ -87,13 +92,13 @@ export function checkBalancer(): void {
 /** Starts HAProxy and resolves once it accepts connections. */
 export async function startBalancer(
   backends: readonly Backend[],
-  o: { dir: string; host?: string; maxconn: number; prefix?: readonly string[] },
+  o: { dir: string; host?: string; maxconn: number; prefix?: readonly string[]; urlParam?: string | null },
 ): Promise<Balancer> {
   checkBalancer();
   const host = o.host ?? '127.0.0.1';
   const port = await freePort(host);
   const cfg = path.join(o.dir, 'haproxy.cfg');
-  fs.writeFileSync(cfg, haproxyConfig({ host, port }, backends, o.maxconn));
+  fs.writeFileSync(cfg, haproxyConfig({ host, port }, backends, o.maxconn, o.urlParam ?? null));
   const child = spawnNode([SUPERVISE, 'haproxy', '-db', '-f', cfg], {}, undefined, o.prefix);
   const output = new OutputTail();
   child.stdout?.on('data', (d: Buffer) => output.push(d));

@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 import type { Lib } from 'artillery-engine-bench/protocol';
-import { CONTROL_BROADCAST_PATH } from 'artillery-engine-bench/protocol';
+import { CONTROL_BROADCAST_PATH, PREFIX_PARAM } from 'artillery-engine-bench/protocol';
 import { startBalancer, type Balancer } from './balancer';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CONTROL_STATS_PATH } from '../../servers/http';
@@ -10,6 +10,8 @@ import type { ResolvedRunOptions } from '../config/run-options';
 import { DeliveryTally, startServerProcess, type ServerProcess } from './server-process';
 import { wsNativeEnv } from '../config/sio-options';
 import { redactUrl } from '../../servers/adapters/errors';
+import { amqpArgs, roomAffinity } from '../config/amqp-options';
+import { noteRun, removeRun, runExchanges } from './amqp-leftovers';
 
 /** One server process of a run, for sampling and the result. */
 export interface NodeProcess {
@@ -136,7 +138,7 @@ function adapterArgs(o: ResolvedRunOptions, nodeId: string, key: string): string
   const args = ['--adapter', o.adapter, '--node-id', nodeId, '--cluster-key', key];
   if (o.adapter === 'redis' || o.adapter === 'redis-streams') args.push('--redis-url', o.redisUrl);
   if (o.adapter === 'postgres') args.push('--pg-url', o.pgUrl);
-  if (o.adapter === 'amqp') args.push('--amqp-url', o.amqpUrl);
+  if (o.adapter === 'amqp') args.push('--amqp-url', o.amqpUrl, ...amqpArgs(o.amqp));
   if (o.adapter === 'nats') args.push('--nats-url', o.natsUrl);
   if (o.adapter === 'cluster') args.push('--workers', String(o.nodes));
   return args;
@@ -172,9 +174,14 @@ export async function startNodes(
     // A cluster primary would sample only itself, not the workers that hold the clients.
     innerSampleIntervalMs: o.adapter === 'cluster' ? 0 : o.sampleIntervalMs,
     serverTest: o.serverTest,
+    // A node binds its --amqp-extra-bindings before it listens, all nodes at once (1 ms each is ample).
+    startTimeoutMs: 20_000 + (o.adapter === 'amqp' ? o.amqp.extraBindings * o.nodes : 0),
   };
   // One key per run: nodes of this run share state under it, and nothing of an earlier run.
   const key = `bench-${process.pid}-${Date.now()}`;
+  // RabbitMQ: noted before any node declares them, removed at the end (amqp-leftovers.ts).
+  const exchanges = o.adapter === 'amqp' ? runExchanges(key, o.amqp.topology) : [];
+  if (exchanges.length > 0) noteRun(key, exchanges);
   const servers: ServerProcess[] = [];
   const retired: ServerProcess[] = [];
   const nodes: NodeProcess[] = [];
@@ -185,6 +192,8 @@ export async function startNodes(
     await starting.catch(() => {});
     await balancer?.stop();
     await Promise.all(servers.map((s) => s.stop()));
+    // RabbitMQ unreachable now: the note stays, and the next run removes them.
+    if (exchanges.length > 0) await removeRun(o.amqpUrl, key, exchanges).catch(() => {});
   };
   const startAgain = (nodeId: string, firstSeq = 0): Promise<ServerProcess> => {
     const i = nodes.findIndex((n) => n.nodeId === nodeId);
@@ -254,6 +263,8 @@ export async function startNodes(
         host: iso.serverHost,
         maxconn: (o.clients ?? 0) + o.probes + o.warmup + 1_000,
         prefix: iso.prefix('server'),
+        // Room affinity: each client says its room's prefix in the URL, HAProxy routes on it.
+        urlParam: roomAffinity(o) ? PREFIX_PARAM : null,
       },
     );
     const target = libUrl(o.lib, balancer.host, balancer.port);

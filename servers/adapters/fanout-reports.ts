@@ -242,6 +242,11 @@ export abstract class PresenceFanout {
   protected abstract reply(to: string, report: string): void;
   protected abstract closeConnection(): Promise<void>;
 
+  /** Publishes room `room`'s message on the broadcast channel (a broker that routes by room overrides it). */
+  protected sendRoom(_room: string, message: string): void {
+    this.send(message);
+  }
+
   publish(seq: number, text: string): Promise<Delivery> {
     const { delivery } = this.pending.open(seq, this.presence.count());
     const envelope: Envelope = { seq, text, replyTo: this.replyTo };
@@ -256,7 +261,7 @@ export abstract class PresenceFanout {
 
   publishRoom(room: string, text: string): void {
     try {
-      this.send(this.rooms.wrap(room, text));
+      this.sendRoom(room, this.rooms.wrap(room, text));
     } catch {
       // the connection is lost: the other nodes' members miss it, as with a broadcast
     }

@@ -19,10 +19,15 @@ import { ClusterAdapterWithHeartbeat, type ClusterMessage, type ClusterResponse 
 
 /** How a broker carries one node's messages. */
 export interface Bus {
-  /** to every node (this one included: the adapter ignores its own) */
-  publish(payload: Uint8Array): void;
+  /** to every node (this one included: the adapter ignores its own), or those `message` concerns when the bus routes */
+  publish(payload: Uint8Array, message: ClusterMessage): void;
   /** to the node whose adapter is `requesterUid` */
   publishResponse(requesterUid: string, payload: Uint8Array): void;
+  /**
+   * A bus that routes by room: a socket joined `room` on this node (the join resolves once the
+   * returned promise does), and `room` has no socket left here. A socket's own room is no room.
+   */
+  rooms?: { joined(room: string): Promise<void> | undefined; emptied(room: string): void };
 }
 
 /** Heartbeats as the official adapters' defaults: a node silent for 10 s is counted out. */
@@ -34,6 +39,21 @@ class BrokerAdapter extends ClusterAdapterWithHeartbeat {
     private readonly bus: Bus,
   ) {
     super(nsp, HEARTBEAT);
+    const rooms = bus.rooms;
+    // Emitted by the in-memory adapter as a room loses its last socket (a socket's own room too: ignored there).
+    if (rooms) this.on('delete-room', (room: string) => rooms.emptied(room));
+  }
+
+  override addAll(id: string, rooms: Set<string>): Promise<void> | void {
+    super.addAll(id, rooms);
+    if (!this.bus.rooms) return;
+    const binds: Promise<void>[] = [];
+    for (const room of rooms) {
+      if (room === id) continue;
+      const bound = this.bus.rooms.joined(room);
+      if (bound) binds.push(bound);
+    }
+    if (binds.length > 0) return Promise.all(binds).then(() => {});
   }
 
   get id(): string {
@@ -41,7 +61,7 @@ class BrokerAdapter extends ClusterAdapterWithHeartbeat {
   }
 
   protected override doPublish(message: ClusterMessage): Promise<string> {
-    this.bus.publish(encode(message));
+    this.bus.publish(encode(message), message);
     // no offsets: connection state recovery is not supported, as with the postgres adapter
     return Promise.resolve('');
   }

@@ -34,7 +34,10 @@ export class TextBroadcaster<C> {
   ) {
     this.seq = firstSeq;
     this.logDelivery = deliveryLog(logDeliveries, nodeId);
-    this.rooms = new Rooms(clients);
+    this.rooms = new Rooms(clients, {
+      joined: (room) => this.fanout.roomJoined?.(room),
+      emptied: (room) => this.fanout.roomLeft?.(room),
+    });
     this.receivers = {
       broadcast: (seq, text) => this.deliver(seq, text),
       room: (room, text) => void this.rooms.deliver(room, text, null),
@@ -70,8 +73,10 @@ export class TextBroadcaster<C> {
    */
   onRoomMessage(client: C, message: JoinMessage | PublishMessage, text: string): void {
     if (message.type === 'join') {
-      this.rooms.join(client, message.room);
-      this.clients.write(client, JSON.stringify(joinedMessage(message.room)));
+      const joined = () => this.clients.write(client, JSON.stringify(joinedMessage(message.room)));
+      const bound = this.rooms.join(client, message.room);
+      if (bound === undefined) joined();
+      else void bound.then(() => this.clients.isOpen(client) && joined());
       return;
     }
     this.fanout.publishRoom(message.room, text);

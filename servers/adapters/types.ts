@@ -18,6 +18,13 @@ export interface Fanout {
    * (this node wrote it to its own already). Fire and forget: no reports.
    */
   publishRoom(room: string, text: string): void;
+  /**
+   * A member joined `room` on this node: a fan-out that routes by room binds it, and the join is
+   * answered once the promise resolves. Absent, or undefined: every node gets every room message.
+   */
+  roomJoined?(room: string): Promise<void> | undefined;
+  /** `room` has no member left on this node: unbind it. */
+  roomLeft?(room: string): void;
   /** Nodes synced through it, this one included. */
   servers(): Promise<number>;
   close(): Promise<void>;

@@ -5,6 +5,72 @@ import { runBin } from '../helpers/bin';
 /** Each case: args → the exact one-line error. Exit 2, no stack trace. */
 const CASES: Array<[string[], string]> = [
   [
+    ['run', '--lib', 'ws', '--clients', '5', '--scenario', 'rooms', '--namespaces', '2'],
+    'Error: --namespaces multiplexes Socket.IO namespaces on one connection; ws has none. Remove --namespaces, or use --lib socketio.',
+  ],
+  [
+    ['run', '--lib', 'socketio', '--clients', '5', '--namespaces', '2'],
+    'Error: --namespaces applies to --scenario rooms only. Add --scenario rooms, or remove --namespaces.',
+  ],
+  [
+    ['run', '--lib', 'ws', '--clients', '5', '--amqp-topology', 'routing'],
+    'Error: --amqp-topology applies to --adapter amqp only (got --adapter none). Remove --amqp-topology, or add --adapter amqp.',
+  ],
+  [
+    [
+      'run',
+      '--lib',
+      'socketio',
+      '--clients',
+      '5',
+      '--nodes',
+      '2',
+      '--adapter',
+      'redis',
+      '--amqp-topology',
+      'prefix:16',
+    ],
+    'Error: --amqp-topology applies to --adapter amqp only (got --adapter redis). Remove --amqp-topology, or add --adapter amqp.',
+  ],
+  [
+    ['run', '--lib', 'ws', '--clients', '5', '--nodes', '2', '--adapter', 'amqp', '--amqp-topology', 'prefix:0'],
+    'Error: --amqp-topology must be fanout, routing or prefix:N with N from 1 to 65536 (got "prefix:0"). Example: --amqp-topology prefix:256',
+  ],
+  [
+    ['run', '--lib', 'ws', '--clients', '5', '--nodes', '2', '--adapter', 'amqp', '--amqp-topology', 'prefix:65537'],
+    'Error: --amqp-topology must be fanout, routing or prefix:N with N from 1 to 65536 (got "prefix:65537"). Example: --amqp-topology prefix:256',
+  ],
+  [
+    ['serve', '--lib', 'sockjs', '--adapter', 'amqp', '--amqp-topology', 'topic'],
+    'Error: --amqp-topology must be fanout, routing or prefix:N with N from 1 to 65536 (got "topic"). Example: --amqp-topology prefix:256',
+  ],
+  [
+    ['serve', '--lib', 'ws', '--adapter', 'nats', '--amqp-topology', 'routing'],
+    'Error: --amqp-topology applies to --adapter amqp only (got --adapter nats). Remove --amqp-topology, or add --adapter amqp.',
+  ],
+  [
+    ['run', '--lib', 'ws', '--clients', '5', '--nodes', '2', '--adapter', 'amqp', '--amqp-extra-bindings', '100'],
+    'Error: --amqp-extra-bindings binds routing keys, which a fanout exchange ignores. Add --amqp-topology routing or prefix:N.',
+  ],
+  [
+    [
+      'run',
+      '--lib',
+      'ws',
+      '--clients',
+      '5',
+      '--nodes',
+      '2',
+      '--adapter',
+      'amqp',
+      '--amqp-topology',
+      'routing',
+      '--amqp-extra-bindings',
+      'many',
+    ],
+    'Error: --amqp-extra-bindings must be a whole number from 0 to 1000000 (got "many"). Example: --amqp-extra-bindings 40000',
+  ],
+  [
     ['run', '--lib', 'ws', '--clients', '5', '--polling-share', '10%'],
     'Error: --polling-share needs a library with a long-polling transport: --lib socketio or sockjs (ws has WebSocket only). Remove --polling-share.',
   ],

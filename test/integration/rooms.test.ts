@@ -59,7 +59,7 @@ async function roomsRun(name: string, args: string[]): Promise<{ res: RunResult;
 }
 
 /** Every member in its room as the nodes counted it, and every message published reached every member it should. */
-function checkRooms(res: RunResult, exceptSender: boolean): void {
+function checkRooms(res: RunResult, exceptSender: boolean, namespaces = 1): void {
   assert.equal(res.valid, true, res.invalidReasons.join('; '));
   const k = res.rooms!;
   const rooms = CLIENTS / ROOM_SIZE;
@@ -69,6 +69,7 @@ function checkRooms(res: RunResult, exceptSender: boolean): void {
     publishEveryMs: PUBLISH_MS,
     messageBytes: 200,
     exceptSender,
+    namespaces,
   });
   assert.equal(k.membership.from, 'hold-mid');
   assert.deepEqual(
@@ -126,6 +127,14 @@ describe('rooms (--scenario rooms)', () => {
     checkRooms(res, true);
     // Round robin over two nodes: every room has members on both, so its messages crossed Redis.
     assert.equal(res.nodes?.length, 2);
+  });
+
+  it('Socket.IO over two namespaces on each connection: every message once, the sockets multiplexed', async () => {
+    const { res, stderr } = await roomsRun('sio-ns', ['--lib', 'socketio', '--namespaces', '2']);
+    checkRooms(res, false, 2);
+    // One connection per client (the run's clients), two sockets on each.
+    assert.deepEqual(res.rooms!.socketsByNamespace, { '/': CLIENTS, '/n2': CLIENTS });
+    assert.match(stderr, /over 2 namespaces on each connection/);
   });
 
   it('SockJS on two nodes through NATS', async () => {

@@ -28,7 +28,9 @@ describe('resolveEngineConfig', () => {
       generators: 1,
       generatorIndex: 0,
       rooms: null,
+      affinity: null,
       pollingShare: 0,
+      namespaces: 1,
     });
     assert.equal(resolveEngineConfig({}, { BENCH_LIB: 'sockjs' }).lib, 'sockjs');
     assert.equal(resolveEngineConfig({ lib: 'socketio' }, { BENCH_LIB: 'sockjs' }).lib, 'socketio');

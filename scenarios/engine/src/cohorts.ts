@@ -32,8 +32,8 @@ export class CohortHost implements SessionHost {
     return this.engine.sameClock;
   }
 
-  nextEndpoint(): Endpoint {
-    const e = this.engine.nextEndpoint();
+  nextEndpoint(prefix: number | null = null): Endpoint {
+    const e = this.engine.nextEndpoint(prefix);
     return { url: e.url, options: { ...e.options, ...this.options } };
   }
 

@@ -4,6 +4,7 @@
  */
 import { isIP } from 'node:net';
 import { MAX_MESSAGE_BYTES, MIN_PUBLISH_EVERY_MS, smallestPublishBytes } from './rooms';
+import { MAX_PREFIXES } from './affinity';
 import {
   DEFAULT_RECONNECT,
   LIBS,
@@ -47,8 +48,12 @@ export interface ResolvedEngineConfig {
   generatorIndex: number;
   /** null: no rooms scenario (a `join` step is refused) */
   rooms: RoomsConfig | null;
+  /** null: no room affinity (see EngineConfig.affinity) */
+  affinity: { prefixes: number } | null;
   /** 0: every main client on `transport` (see EngineConfig.pollingShare) */
   pollingShare: number;
+  /** Socket.IO sockets per connection (see EngineConfig.namespaces); 1 without */
+  namespaces: number;
 }
 
 /** `config.engines.bench.rooms`, every field checked; null when absent. */
@@ -200,6 +205,15 @@ export function resolveEngineConfig(raw: unknown, env: NodeJS.ProcessEnv = proce
       `config.engines.bench.pollingShare must be a number from 0 to 1 (exclusive), for socketio or sockjs (ws has no long-polling), got '${String(c.pollingShare)}' with lib ${lib}.`,
     );
   }
+  const namespaces = Number(c.namespaces ?? 1);
+  if (
+    !(Number.isInteger(namespaces) && namespaces >= 1 && namespaces <= 16) ||
+    (namespaces > 1 && lib !== 'socketio')
+  ) {
+    throw new EngineConfigError(
+      `config.engines.bench.namespaces must be an integer from 1 to 16, above 1 for socketio only, got '${String(c.namespaces)}' with lib ${lib}.`,
+    );
+  }
   return {
     targets: stringList(c.targets, 'targets', (t) => /^(wss?|https?):\/\//.test(t), 'ws(s):// or http(s):// URLs'),
     sourceAddresses: stringList(c.sourceAddresses, 'sourceAddresses', (a) => isIP(a) !== 0, 'IP addresses'),
@@ -214,7 +228,9 @@ export function resolveEngineConfig(raw: unknown, env: NodeJS.ProcessEnv = proce
     generators,
     generatorIndex,
     rooms: resolveRooms(c.rooms),
+    affinity: resolveAffinity(c.affinity),
     pollingShare,
+    namespaces,
   };
 }
 
@@ -224,6 +240,18 @@ export function isLocalHost(target: string): boolean {
   if (h === 'localhost' || h === '::1') return true;
   const m = /^(\d+)\.(\d+)\.\d+\.\d+$/.exec(h);
   return m !== null && (m[1] === '127' || (m[1] === '198' && (m[2] === '18' || m[2] === '19')));
+}
+
+/** `config.engines.bench.affinity`, checked; null when absent. */
+export function resolveAffinity(raw: unknown): { prefixes: number } | null {
+  if (raw === undefined || raw === null) return null;
+  const prefixes = Number((raw as { prefixes?: unknown }).prefixes);
+  if (typeof raw !== 'object' || !(Number.isInteger(prefixes) && prefixes >= 1 && prefixes <= MAX_PREFIXES)) {
+    throw new EngineConfigError(
+      `config.engines.bench.affinity must be { prefixes: N } with N an integer from 1 to ${MAX_PREFIXES}, got ${JSON.stringify(raw)}.`,
+    );
+  }
+  return { prefixes };
 }
 
 /** One step of a scenario flow, parsed. */

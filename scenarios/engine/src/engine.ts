@@ -35,6 +35,7 @@ import {
 } from './protocol';
 import { Reporter } from './reporter';
 import { RoomMember, memberId } from './rooms';
+import { memberPrefix, pickTarget } from './affinity';
 import { CohortHost } from './cohorts';
 import { ConnectionError, Session, type Endpoint, type SessionHost } from './session';
 import { slowHosts, type HostChooser } from './slow';
@@ -110,9 +111,8 @@ function controlUrl(target: string): string {
  *
  * Flow steps: `connect: {}`, `join: {}` (rooms scenario), `hold: { echoEveryMs?, broadcastEveryMs? }`,
  * `disconnect: {}`, `think: <seconds>`. Phase names `hold` and `probe` carry meaning:
- * - a `hold` step keeps the connection until the `probe` phase (else the last phase) completes;
- *   echoes and broadcasts run only while the `hold` phase runs (or, with no such phase, for the
- *   whole hold);
+ * - a `hold` step keeps the connection until the `probe` phase (else the last phase) completes; echoes and
+ *   broadcasts run only while the `hold` phase runs (or, with no such phase, for the whole hold);
  * - a VU that arrives during `warmup` connects, is counted apart and leaves at once: it only
  *   warms up code paths on both sides, so the measured ramp does not start cold;
  * - a VU that arrives during `probe` is a probe: it is measured apart, probes connect one at a
@@ -180,12 +180,8 @@ export class Engine implements SessionHost {
     this.url = target;
     this.serverClock = this.config.serverClock ?? (isLocalHost(target) ? 'same' : 'other');
     this.sameClock = this.serverClock === 'same';
-    this.clientOptions = {
-      transport: this.config.transport,
-      deflate: this.config.deflate,
-      sioParser: this.config.sioParser,
-      connectTimeoutMs: this.config.connectTimeoutMs,
-    };
+    const { transport, deflate, sioParser, connectTimeoutMs, namespaces } = this.config;
+    this.clientOptions = { transport, deflate, sioParser, connectTimeoutMs, namespaces };
     this.targets = this.config.targets ?? [target];
     this.sourceOptions = (this.config.sourceAddresses ?? []).map((localAddress) => ({
       ...this.clientOptions,
@@ -252,7 +248,8 @@ export class Engine implements SessionHost {
         run = this.probeQueue.then(() => this.runFlow(steps, new Session(this, role, ee, dueAt)));
         this.probeQueue = run.then(noop, noop);
       } else {
-        run = this.runFlow(steps, new Session(this.slow(this.hostOf(index), index), role, ee, dueAt), index);
+        const prefix = memberPrefix(this.config, index);
+        run = this.runFlow(steps, new Session(this.slow(this.hostOf(index), index), role, ee, dueAt, prefix), index);
       }
       run.then(
         () => done(null, context),
@@ -265,8 +262,8 @@ export class Engine implements SessionHost {
     };
   }
 
-  nextEndpoint(): Endpoint {
-    const url = this.targets[this.nextTarget++ % this.targets.length]!;
+  nextEndpoint(prefix: number | null = null): Endpoint {
+    const url = pickTarget(this.targets, prefix, this.nextTarget++);
     const n = this.sourceOptions.length;
     return { url, options: n === 0 ? this.clientOptions : this.sourceOptions[this.nextSource++ % n]! };
   }

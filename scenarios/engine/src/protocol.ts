@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 
 export * from './room-protocol';
+export { MAX_PREFIXES, PREFIX_PARAM, roomHash, roomPrefix } from './affinity';
 import type { JoinMessage, JoinedMessage, PublishMessage, RoomCounts, RoomsConfig } from './room-protocol';
 
 export { isSlowClient, slowClientCount, type SlowClientsConfig } from './slow-share';
@@ -157,6 +158,13 @@ export interface EngineConfig {
   /** the rooms scenario: every main client joins a room and publishes to it; absent: no rooms */
   rooms?: RoomsConfig;
   /**
+   * rooms scenario, bench run --amqp-topology prefix:N: a main client connects to the node that
+   * owns its room's prefix (`roomPrefix(room, prefixes)`): with several `targets`, target number
+   * prefix mod their count; with one (a balancer), that target with `?prefix=P`, which HAProxy
+   * routes on. Absent: no affinity.
+   */
+  affinity?: { prefixes: number };
+  /**
    * this share (0 < share < 1) of the main clients stays on HTTP long-polling (Socket.IO:
    * `transports: ['polling']`; SockJS: `xhr-polling`), the rest use websocket; each group is
    * measured apart as well (`cohorts` in snapshot and final lines). Absent: none.
@@ -167,6 +175,12 @@ export interface EngineConfig {
    * through a throttling proxy in the engine (see throttle-proxy.ts); absent: none
    */
   slowClients?: SlowClientsConfig;
+  /**
+   * Socket.IO only, rooms scenario: sockets each client multiplexes on its one connection, `/`
+   * and `/n2` … `/nN` (1 to 16); it joins its room in each and its publishes take turns over
+   * them. Default 1.
+   */
+  namespaces?: number;
 }
 
 /** Whether main client `k` of the run (0-based, across generators) is one of the long-polling share: evenly spread, exactly ⌊n × share⌋ of the first n. */

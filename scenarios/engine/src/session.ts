@@ -42,8 +42,8 @@ export interface Endpoint {
 export interface SessionHost {
   readonly adapter: ClientAdapter;
   readonly clientOptions: ClientOptions;
-  /** where the next connection goes and from which address: round robin over the run's nodes and sources */
-  nextEndpoint(): Endpoint;
+  /** where the next connection goes and from which address: round robin, or the node of room prefix `prefix` */
+  nextEndpoint(prefix?: number | null): Endpoint;
   readonly recorder: Recorder;
   /** null: a lost connection stays lost */
   readonly reconnect: Required<ReconnectConfig> | null;
@@ -139,6 +139,8 @@ export class Session implements ClientHandlers {
     readonly role: Role,
     private readonly ee: ScenarioEmitter,
     private readonly dueAt: number = performance.now(),
+    /** room affinity: the routing prefix of this client's room, which decides its node; null: none */
+    private readonly prefix: number | null = null,
   ) {}
 
   /** Resolves once the welcome arrived; rejects with a ConnectionError otherwise. */
@@ -162,7 +164,7 @@ export class Session implements ClientHandlers {
     const handlers = new AttemptHandlers(this, ++this.generation);
     try {
       // A reconnect takes the next endpoint too: with clients spread over nodes, its node may be the one that died.
-      const endpoint = this.host.nextEndpoint();
+      const endpoint = this.host.nextEndpoint(this.prefix);
       const options = this.resume === undefined ? endpoint.options : { ...endpoint.options, resume: this.resume };
       this.client = this.host.adapter.connect(endpoint.url, options, handlers);
     } catch (err) {

@@ -28,6 +28,12 @@ interface SioResume {
 
 class SocketIoClient implements BenchClient {
   private readonly socket: Socket;
+  /** the extra namespaces' sockets on the same connection (--namespaces), `/n2` … */
+  private readonly extra: Socket[] = [];
+  /** joined answers still to come before the session hears one: one per namespace */
+  private joinsPending = 0;
+  /** the namespace the next publish goes out on (0: `/`) */
+  private nextPublish = 0;
 
   constructor(url: string, options: ClientOptions, h: ClientHandlers) {
     this.socket = io(url, {
@@ -57,16 +63,37 @@ class SocketIoClient implements BenchClient {
     if (resume !== undefined)
       Object.assign(this.socket as unknown as RecoveryFields, { _pid: resume.pid, _lastOffset: resume.offset });
     this.socket.on('connect', () => h.onOpen());
-    this.socket.on(SOCKETIO_EVENT, (message: unknown) => h.onMessage(message));
+    const onMessage = (message: unknown, main: boolean) => {
+      const type = (message as { type?: unknown } | null)?.type;
+      // Each namespace welcomes its socket; the session hears the main one's.
+      if (!main && type === 'welcome') return;
+      // A join is done once every namespace answered.
+      if (type === 'joined' && this.extra.length > 0 && --this.joinsPending > 0) return;
+      h.onMessage(message);
+    };
+    this.socket.on(SOCKETIO_EVENT, (message: unknown) => onMessage(message, true));
+    for (let n = 2; n <= (options.namespaces ?? 1); n++) {
+      const nsp = this.socket.io.socket(`/n${n}`);
+      nsp.on(SOCKETIO_EVENT, (message: unknown) => onMessage(message, false));
+      this.extra.push(nsp);
+    }
     this.socket.on('connect_error', (err) => h.onError(errorCode(err, 'socketio.connect_error')));
     this.socket.on('disconnect', (reason) => h.onClose(`socketio.${reason.replace(/ /g, '_')}`));
   }
 
   send(message: object): void {
-    this.socket.emit(SOCKETIO_EVENT, message);
+    const type = (message as { type?: unknown }).type;
+    if (this.extra.length > 0 && type === 'join') {
+      this.joinsPending = this.extra.length + 1;
+      for (const s of [this.socket, ...this.extra]) s.emit(SOCKETIO_EVENT, message);
+    } else if (this.extra.length > 0 && type === 'publish') {
+      const n = this.nextPublish++ % (this.extra.length + 1);
+      (n === 0 ? this.socket : this.extra[n - 1]!).emit(SOCKETIO_EVENT, message);
+    } else this.socket.emit(SOCKETIO_EVENT, message);
   }
 
   close(): void {
+    for (const s of this.extra) s.disconnect();
     this.socket.disconnect();
   }
 

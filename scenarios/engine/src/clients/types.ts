@@ -22,6 +22,11 @@ export interface ClientOptions {
   connectTimeoutMs: number;
   /** the source address to connect from; undefined: the kernel's choice */
   localAddress?: string;
+  /**
+   * Socket.IO only: sockets multiplexed on the one connection, `/` and `/n2` … `/nN` (rooms
+   * scenario: a join goes to each, publishes take turns); default 1
+   */
+  namespaces?: number;
   /** stay on HTTP long-polling (Socket.IO `polling` without upgrade, SockJS `xhr-polling`); default false */
   pollingOnly?: boolean;
   /** what a lost connection's `resumeToken()` gave: the new connection asks the server to restore that session */
