@@ -135,14 +135,7 @@ export interface RunResultBase {
     /** --polling-share: percent of the clients kept on long-polling (absent without) */
     pollingSharePct?: number;
     /** --scenario rooms: its shape (absent for other scenarios) */
-    rooms?: {
-      rooms: number;
-      roomSize: number;
-      publishEveryMs: number;
-      messageBytes: number;
-      exceptSender: boolean;
-      namespaces?: number;
-    };
+    rooms?: RoomsShape;
     slowClients?: SlowClientsOption;
     /** --flap SHARE@EVERY; null: no flaps (absent in older files) */
     flap?: { sharePct: number; everySeconds: number } | null;
@@ -516,8 +509,8 @@ export interface RunEnv {
 }
 
 /** --scenario rooms, as measured (docs/rooms.md). */
-export interface RoomsReport {
-  /** the shape asked for: rooms, members each, each member's publish interval, bytes per message */
+/** The rooms scenario's shape as asked for: rooms, members each, each member's publish interval, bytes per message. */
+export interface RoomsShape {
   rooms: number;
   roomSize: number;
   publishEveryMs: number;
@@ -525,6 +518,9 @@ export interface RoomsReport {
   exceptSender: boolean;
   /** Socket.IO: namespaces each client multiplexed on its connection (1: `/` alone); absent in older files */
   namespaces?: number;
+}
+
+export interface RoomsReport extends RoomsShape {
   /** with namespaces above 1: sockets per namespace as the nodes counted them halfway through the hold; null: not read */
   socketsByNamespace?: Record<string, number> | null;
   /**

@@ -1,43 +1,24 @@
-import { CONTROL_STATS_PATH } from '../../servers/http';
-import type { NodeStats } from '../../servers/types';
 import type { ResolvedRunOptions } from '../config/run-options';
 import type { RoomRead } from '../result/measurements';
-import { controlOf, type NodeSet } from '../topology/nodes';
+import type { NodeSet } from '../topology/nodes';
 import { atHoldOffset, type Cancel } from './faults';
+import { readNodeStats, statsUrls } from './node-stats';
 
 /** The hold-end read comes this long before the hold ends, at most (s). */
 const END_MARGIN_S = 0.5;
-/** How long one node may take to answer a stats request (ms). */
-const READ_TIMEOUT_MS = 5_000;
-
-/** The URLs whose stats hold the run's rooms: every node (a cluster primary sums its workers), or the target. */
-function statsUrls(o: ResolvedRunOptions, nodeSet: NodeSet | null): string[] {
-  return nodeSet ? nodeSet.servers.map((s) => s.ready.url) : o.target ? [o.target] : [];
-}
-
 /** Reads every node's rooms (`GET /control/stats`) into `read`. */
 export async function readRooms(urls: readonly string[], read: RoomRead, startedAt: number): Promise<void> {
   read.takenAtMs = Date.now() - startedAt;
-  const results = await Promise.allSettled(
-    urls.map(async (url) => {
-      const res = await fetch(controlOf(url, CONTROL_STATS_PATH), { signal: AbortSignal.timeout(READ_TIMEOUT_MS) });
-      if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
-      return (await res.json()) as NodeStats;
-    }),
-  );
-  const errors: string[] = [];
-  for (const r of results) {
-    if (r.status === 'rejected') errors.push((r.reason as Error).message);
-    else
-      read.nodes.push({
-        nodeId: r.value.nodeId,
-        members: r.value.rooms?.members ?? {},
-        writes: r.value.rooms?.writes ?? 0,
-        ...(r.value.transports && { transports: r.value.transports }),
-        ...(r.value.namespaces && { namespaces: r.value.namespaces }),
-      });
-  }
-  read.error = errors.length > 0 ? errors.join('; ') : null;
+  const { stats, error } = await readNodeStats(urls);
+  for (const s of stats)
+    read.nodes.push({
+      nodeId: s.nodeId,
+      members: s.rooms?.members ?? {},
+      writes: s.rooms?.writes ?? 0,
+      ...(s.transports && { transports: s.transports }),
+      ...(s.namespaces && { namespaces: s.namespaces }),
+    });
+  read.error = error;
 }
 
 /**

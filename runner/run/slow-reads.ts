@@ -1,20 +1,12 @@
-import { CONTROL_STATS_PATH } from '../../servers/http';
 import type { BufferedStats } from '../../servers/buffered';
 import type { NodeStats } from '../../servers/types';
 import type { ResolvedRunOptions } from '../config/run-options';
 import type { SlowRead } from '../result/measurements';
-import { controlOf, type NodeSet } from '../topology/nodes';
+import type { NodeSet } from '../topology/nodes';
 import { atHoldOffset, type Cancel } from './faults';
-
-/** How long one node may take to answer a stats request (ms). */
-const READ_TIMEOUT_MS = 5_000;
+import { readNodeStats, statsUrls } from './node-stats';
 /** Reads of the hold at most: one a second, fewer and further apart in a long hold. */
 export const MAX_SLOW_READS = 30;
-
-/** The URLs whose stats hold the run's connections: every node, or the target. */
-function statsUrls(o: ResolvedRunOptions, nodeSet: NodeSet | null): string[] {
-  return nodeSet ? nodeSet.servers.map((s) => s.ready.url) : o.target ? [o.target] : [];
-}
 
 /** A node's buffered bytes, and its cluster workers' (which hold a primary's connections). */
 function bufferedOf(stats: NodeStats): { nodeId: string; buffered: BufferedStats }[] {
@@ -25,21 +17,12 @@ function bufferedOf(stats: NodeStats): { nodeId: string; buffered: BufferedStats
 /** Reads every node's buffered bytes (`GET /control/stats`) into `read`. */
 export async function readBuffered(urls: readonly string[], read: SlowRead, startedAt: number): Promise<void> {
   read.takenAtMs = Date.now() - startedAt;
-  const results = await Promise.allSettled(
-    urls.map(async (url) => {
-      const res = await fetch(controlOf(url, CONTROL_STATS_PATH), { signal: AbortSignal.timeout(READ_TIMEOUT_MS) });
-      if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
-      return (await res.json()) as NodeStats;
-    }),
-  );
-  const errors: string[] = [];
-  for (const r of results) {
-    if (r.status === 'rejected') errors.push((r.reason as Error).message);
-    else {
-      const nodes = bufferedOf(r.value);
-      if (nodes.length === 0) errors.push(`${r.value.nodeId}: no buffered bytes in its stats (an older server)`);
-      read.nodes.push(...nodes);
-    }
+  const { stats, error } = await readNodeStats(urls);
+  const errors = error === null ? [] : [error];
+  for (const s of stats) {
+    const nodes = bufferedOf(s);
+    if (nodes.length === 0) errors.push(`${s.nodeId}: no buffered bytes in its stats (an older server)`);
+    read.nodes.push(...nodes);
   }
   read.error = errors.length > 0 ? errors.join('; ') : null;
 }
