@@ -9,6 +9,7 @@ import { escapeHtml as h } from './escape';
 import { broadcastFigures } from './figure-broadcast';
 import { dropFigures } from './figure-drops';
 import { roomFigures } from './figure-rooms';
+import { clientFigures } from './figure-clients';
 import { arrivalRateFigure } from './figure-rates';
 import { cellName, type FigureView } from './figure-view';
 import { FIGURES, figureView } from './figures';
@@ -140,6 +141,7 @@ export function renderHtml(report: LoadedReport): string {
     ...(rates ? [rates] : []),
     ...broadcastFigures(report.cells),
     ...roomFigures(report.cells),
+    ...clientFigures(report.cells),
     ...dropFigures(report.cells),
   ];
   const title = 'realtime-bench report';

@@ -17,6 +17,7 @@ import {
 } from './metrics';
 import { flapRows, restartRows } from './drops';
 import { roomRows } from './rooms';
+import { pollingRows, slowRows } from './clients';
 import { soaksMarkdown } from './soak';
 
 /** Packages that are the library under test, for the conditions footer. */
@@ -166,6 +167,62 @@ export function roomsMarkdown(cells: readonly ReportCell[]): string[] {
   ];
 }
 
+/** The numbers of the "Slow consumers" and "Long-polling share" figures. */
+export function clientsMarkdown(cells: readonly ReportCell[]): string[] {
+  const out: string[] = [];
+  const slow = slowRows(cells);
+  if (slow.length) {
+    out.push(
+      '### Slow consumers',
+      '',
+      '| library | clients | trials | slow clients | held per slow client (KiB) | in kernel send queues (KiB) | fast p50 (ms) | fast p99 (ms) | slow clients received | closed during hold |',
+      '|---|--:|--:|---|--:|--:|--:|--:|--:|--:|',
+      ...slow.map(
+        (r) =>
+          `| ${[
+            md(r.label),
+            count(r.clients),
+            String(r.cells.length),
+            md(r.slow),
+            across(r.heldPerSlowClient, (v) => whole(v / 1024)),
+            across(r.kernel, (v) => whole(v / 1024)),
+            across(r.fastP50),
+            across(r.fastP99),
+            across(r.slowReceived, whole),
+            across(r.closed, whole),
+          ].join(' | ')} |`,
+      ),
+      '',
+    );
+  }
+  const polling = pollingRows(cells);
+  if (polling.length) {
+    out.push(
+      '### Long-polling share',
+      '',
+      '| library | clients | trials | on polling (%) | websocket p50 (ms) | websocket p99 (ms) | polling p50 (ms) | polling p99 (ms) | out of order: websocket | out of order: polling |',
+      '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+      ...polling.map(
+        (r) =>
+          `| ${[
+            md(r.label),
+            count(r.clients),
+            String(r.cells.length),
+            String(r.sharePct),
+            across(r.websocketP50),
+            across(r.websocketP99),
+            across(r.pollingP50),
+            across(r.pollingP99),
+            across(r.websocketOutOfOrder, whole),
+            across(r.pollingOutOfOrder, whole),
+          ].join(' | ')} |`,
+      ),
+      '',
+    );
+  }
+  return out;
+}
+
 /** The numbers of the "Connections that drop" figures: one table for --flap, one for --rolling-restart. */
 export function dropsMarkdown(cells: readonly ReportCell[]): string[] {
   const out: string[] = [];
@@ -268,6 +325,7 @@ export function renderMarkdown(report: LoadedReport): string {
     }
   }
   out.push(...roomsMarkdown(report.cells));
+  out.push(...clientsMarkdown(report.cells));
   out.push(...dropsMarkdown(report.cells));
   if (report.limits.length) out.push(limitsMarkdown(report.limits));
   out.push(...soaksMarkdown(report.soaks));

@@ -4,6 +4,7 @@ import { isFlagged } from '../read/cell';
 import { bytesPerClientBelow, latencyOf, readMetric, type ReadLatency } from '../../runner/metrics/registry';
 import type { ReportCell } from '../read/read';
 import type { FlapReport, NodeRestart, RollingRestartFault, RoomsReport } from '../../runner/result/schema';
+import type { SlowClientsReport } from '../../runner/result/slow-schema';
 
 export { flagReason, isFlagged } from '../read/cell';
 
@@ -46,6 +47,10 @@ export interface CellNumbers {
   /** --scenario rooms: room messages and their latency; null for other scenarios */
   rooms: RoomsReport | null;
   roomMs: ReadLatency | null;
+  /** --slow-clients: what the slow clients got and cost; null without */
+  slow: SlowClientsReport | null;
+  /** --polling-share: each transport's clients; null without */
+  byTransport: NonNullable<RunResult['byTransport']> | null;
 }
 
 /** The rolling restart a run made, when its result has a readable one. */
@@ -91,6 +96,8 @@ export function numbersOf(cell: ReportCell): CellNumbers {
     restarts: restartsOf(r),
     rooms: r?.rooms && typeof r.rooms.published === 'number' ? r.rooms : null,
     roomMs: latencyOf('room', r),
+    slow: r?.slowClients && typeof r.slowClients.slow === 'number' ? r.slowClients : null,
+    byTransport: r?.byTransport && typeof r.byTransport.pollingSharePct === 'number' ? r.byTransport : null,
   };
 }
 

@@ -26,6 +26,7 @@ import { clientsPerAddress } from '../topology/source-addresses';
 import { startNodes, type NodeSet } from '../topology/nodes';
 import { OwnRedis } from '../topology/redis-server';
 import { removeStaleRuns } from '../topology/amqp-leftovers';
+import { removeStaleStreams } from '../topology/redis-leftovers';
 import { BrokerSampler, brokerOf } from './broker';
 import { raceExits } from './exit-race';
 import { checkBeforeStart, sourcePlan } from './start-checks';
@@ -196,6 +197,7 @@ async function startServers(run: RunState): Promise<void> {
   if (o.target !== null) return;
   if (o.adapterCrash) run.ownRedis = await OwnRedis.start();
   if (o.adapter === 'amqp') noteStale(run, await removeStaleRuns(o.amqpUrl));
+  if (o.adapter === 'redis-streams') noteStale(run, await removeStaleStreams(o.redisUrl));
   const nodeSet = await startNodes(run.ownRedis ? { ...o, redisUrl: run.ownRedis.url } : o, run.iso, run.runDir);
   run.nodeSet = nodeSet;
   // The service's memory is all its nodes together; each node is also sampled on its own.

@@ -12,6 +12,7 @@ import { wsNativeEnv } from '../config/sio-options';
 import { redactUrl } from '../../servers/adapters/errors';
 import { amqpArgs, roomAffinity } from '../config/amqp-options';
 import { noteRun, removeRun, runExchanges } from './amqp-leftovers';
+import { removeRunStream } from './redis-leftovers';
 
 /** One server process of a run, for sampling and the result. */
 export interface NodeProcess {
@@ -194,6 +195,8 @@ export async function startNodes(
     await Promise.all(servers.map((s) => s.stop()));
     // RabbitMQ unreachable now: the note stays, and the next run removes them.
     if (exchanges.length > 0) await removeRun(o.amqpUrl, key, exchanges).catch(() => {});
+    // Redis unreachable now (a crash or outage the run made): the next run removes it.
+    if (o.adapter === 'redis-streams') await removeRunStream(o.redisUrl, key).catch(() => {});
   };
   const startAgain = (nodeId: string, firstSeq = 0): Promise<ServerProcess> => {
     const i = nodes.findIndex((n) => n.nodeId === nodeId);

@@ -5,6 +5,11 @@ import { versionsOf } from '../versions';
 import type { SocketIoSync } from './types';
 import { closeRedis, connectRedis, ignoreRedisLoss } from './redis-client';
 
+/** The stream run `key`'s nodes share; it outlives them (runner/topology/redis-leftovers.ts removes it). */
+export function streamNameOf(key: string): string {
+  return `bench:${key}:stream`;
+}
+
 /**
  * The Redis streams adapter: broadcasts go through one stream (XADD, read back with a blocking
  * XREAD from the last id seen), so a node that loses Redis reads on from where it stopped
@@ -19,7 +24,7 @@ export async function attach(
   const prefix = `bench:${o.key}`;
   const client = await connectRedis(o.url, `${prefix}:${nodeId}:streams`);
   process.on('unhandledRejection', ignoreRedisLoss);
-  io.adapter(createAdapter(client, { streamName: `${prefix}:stream`, channelPrefix: prefix }));
+  io.adapter(createAdapter(client, { streamName: streamNameOf(o.key), channelPrefix: prefix }));
   return {
     versions: versionsOf([['@socket.io/redis-streams-adapter'], ['redis'], ['redis', '@redis/client']]),
     // The adapter's own reading client is a duplicate it closes with the server.
