@@ -25,11 +25,9 @@ import {
   arrivalDue,
   epochMs,
   nativeAddons,
-  packageDir,
   roomOf,
   isPollingClient,
   type CohortName,
-  type Lib,
   type Role,
   type ServerClock,
 } from './protocol';
@@ -39,6 +37,7 @@ import { memberPrefix, pickTarget } from './affinity';
 import { CohortHost } from './cohorts';
 import { ConnectionError, Session, type Endpoint, type SessionHost } from './session';
 import { slowHosts, type HostChooser } from './slow';
+import { busyWait, clientWsFrom, phaseName } from './engine-util';
 
 /** Phase names the engine gives meaning to. */
 export const HOLD_PHASE = 'hold';
@@ -290,6 +289,8 @@ export class Engine implements SessionHost {
 
   /** @param index the main client's arrival index in this engine (-1: not a main client) */
   private async runFlow(steps: readonly Step[], session: Session, index = -1): Promise<void> {
+    // A member still joining counts as connecting: nobody publishes before every room is whole.
+    let joining = false;
     try {
       for (const step of steps) {
         switch (step.kind) {
@@ -301,13 +302,21 @@ export class Engine implements SessionHost {
             this.mainConnecting++;
             try {
               await session.connect();
+              joining = steps.some((s) => s.kind === 'join');
             } finally {
-              if (--this.mainConnecting === 0 && this.holdMarkPending) this.markHolding();
+              if (!joining) this.connected();
             }
             break;
           case 'join':
             // Probes and warm-up clients join no room. compileFlow refused `join` without rooms.
-            if (session.role === 'main') await session.join(this.member(index));
+            try {
+              if (session.role === 'main') await session.join(this.member(index));
+            } finally {
+              if (joining) {
+                joining = false;
+                this.connected();
+              }
+            }
             break;
           case 'hold':
             await this.hold(session, step);
@@ -357,7 +366,7 @@ export class Engine implements SessionHost {
       this.broadcastEveryMs = broadcastEveryMs;
       if (this.traffic) this.startBroadcasts();
     }
-    if (this.traffic) session.startTraffic();
+    if (this.traffic && (this.config.rooms === null || this.mainConnecting === 0)) session.startTraffic();
     return held;
   }
 
@@ -412,6 +421,13 @@ export class Engine implements SessionHost {
    * Tells the other generators this one's clients are all held, once no first connection is in
    * progress: a broadcast then reaches every client that connected, so each can count what it missed.
    */
+  /** A main client's first connection (and join) is done: the last one starts the rooms' traffic and marks the hold. */
+  private connected(): void {
+    if (--this.mainConnecting > 0) return;
+    if (this.holdMarkPending) this.markHolding();
+    if (this.traffic && this.config.rooms !== null) for (const s of this.holders) s.startTraffic();
+  }
+
   private markHolding(): void {
     this.holdMarkPending = this.mainConnecting > 0;
     if (this.holdMarkPending) return;
@@ -467,8 +483,8 @@ export class Engine implements SessionHost {
     if (this.traffic === on) return;
     this.traffic = on;
     for (const s of this.holders) {
-      if (on) s.startTraffic();
-      else s.stopTraffic();
+      if (!on) s.stopTraffic();
+      else if (this.config.rooms === null || this.mainConnecting === 0) s.startTraffic();
     }
     if (on) this.startBroadcasts();
     else this.stopBroadcasts();
@@ -574,19 +590,3 @@ export class Engine implements SessionHost {
 }
 
 function noop(): void {}
-
-function busyWait(ms: number): void {
-  const until = performance.now() + ms;
-  while (performance.now() < until);
-}
-
-function phaseName(spec: PhaseSpec): string {
-  return spec.name ?? `phase-${spec.index ?? '?'}`;
-}
-
-/** Where the client library's own ws resolves from: socket.io-client through engine.io-client; SockJS uses none. */
-function clientWsFrom(lib: Lib): string | null {
-  if (lib === 'sockjs') return null;
-  if (lib === 'ws') return __dirname;
-  return packageDir('engine.io-client', packageDir('socket.io-client', __dirname));
-}
