@@ -133,6 +133,16 @@ function across(a: Across | null, text: (v: number) => string = fmt): string {
 
 const whole = (v: number) => count(Math.round(v));
 
+/** One Markdown table row. */
+const tableRow = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+
+/** The first cells of a row of the per-series tables: the series, its client level, its trials. */
+const rowHead = (r: { label: string; clients: number; cells: readonly unknown[] }) => [
+  md(r.label),
+  count(r.clients),
+  String(r.cells.length),
+];
+
 /** The numbers of the "Rooms" figures: one row per series and client level. */
 export function roomsMarkdown(cells: readonly ReportCell[]): string[] {
   const rows = roomRows(cells);
@@ -142,24 +152,21 @@ export function roomsMarkdown(cells: readonly ReportCell[]): string[] {
     '',
     '| library | clients | trials | rooms | p50 (ms) | p90 (ms) | p99 (ms) | delivered (%) | received | expected | missed | duplicates | out of order | delivered/s |',
     '|---|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
-    ...rows.map(
-      (r) =>
-        `| ${[
-          md(r.label),
-          count(r.clients),
-          String(r.cells.length),
-          md(r.shape),
-          across(r.p50),
-          across(r.p90),
-          across(r.p99),
-          across(r.deliveredPct, (v) => v.toFixed(2)),
-          across(r.received, whole),
-          across(r.expected, whole),
-          across(r.missed, whole),
-          across(r.duplicates, whole),
-          across(r.outOfOrder, whole),
-          across(r.deliveredPerSecond, whole),
-        ].join(' | ')} |`,
+    ...rows.map((r) =>
+      tableRow([
+        ...rowHead(r),
+        md(r.shape),
+        across(r.p50),
+        across(r.p90),
+        across(r.p99),
+        across(r.deliveredPct, (v) => v.toFixed(2)),
+        across(r.received, whole),
+        across(r.expected, whole),
+        across(r.missed, whole),
+        across(r.duplicates, whole),
+        across(r.outOfOrder, whole),
+        across(r.deliveredPerSecond, whole),
+      ]),
     ),
     '',
     'Latency from when a message was due at its publisher to each member’s receipt; expected deliveries from the membership the nodes reported halfway through the hold.',
@@ -177,20 +184,17 @@ export function clientsMarkdown(cells: readonly ReportCell[]): string[] {
       '',
       '| library | clients | trials | slow clients | held per slow client (KiB) | in kernel send queues (KiB) | fast p50 (ms) | fast p99 (ms) | slow clients received | closed during hold |',
       '|---|--:|--:|---|--:|--:|--:|--:|--:|--:|',
-      ...slow.map(
-        (r) =>
-          `| ${[
-            md(r.label),
-            count(r.clients),
-            String(r.cells.length),
-            md(r.slow),
-            across(r.heldPerSlowClient, (v) => whole(v / 1024)),
-            across(r.kernel, (v) => whole(v / 1024)),
-            across(r.fastP50),
-            across(r.fastP99),
-            across(r.slowReceived, whole),
-            across(r.closed, whole),
-          ].join(' | ')} |`,
+      ...slow.map((r) =>
+        tableRow([
+          ...rowHead(r),
+          md(r.slow),
+          across(r.heldPerSlowClient, (v) => whole(v / 1024)),
+          across(r.kernel, (v) => whole(v / 1024)),
+          across(r.fastP50),
+          across(r.fastP99),
+          across(r.slowReceived, whole),
+          across(r.closed, whole),
+        ]),
       ),
       '',
     );
@@ -202,20 +206,17 @@ export function clientsMarkdown(cells: readonly ReportCell[]): string[] {
       '',
       '| library | clients | trials | on polling (%) | websocket p50 (ms) | websocket p99 (ms) | polling p50 (ms) | polling p99 (ms) | out of order: websocket | out of order: polling |',
       '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
-      ...polling.map(
-        (r) =>
-          `| ${[
-            md(r.label),
-            count(r.clients),
-            String(r.cells.length),
-            String(r.sharePct),
-            across(r.websocketP50),
-            across(r.websocketP99),
-            across(r.pollingP50),
-            across(r.pollingP99),
-            across(r.websocketOutOfOrder, whole),
-            across(r.pollingOutOfOrder, whole),
-          ].join(' | ')} |`,
+      ...polling.map((r) =>
+        tableRow([
+          ...rowHead(r),
+          String(r.sharePct),
+          across(r.websocketP50),
+          across(r.websocketP99),
+          across(r.pollingP50),
+          across(r.pollingP99),
+          across(r.websocketOutOfOrder, whole),
+          across(r.pollingOutOfOrder, whole),
+        ]),
       ),
       '',
     );
@@ -233,25 +234,22 @@ export function dropsMarkdown(cells: readonly ReportCell[]): string[] {
       '',
       '| library | clients | trials | flaps | delivered (%) | delivered | intended | missed | missed while reconnecting | reconnect p50 (ms) | reconnect p95 (ms) | reconnect max (ms) | never back | sessions restored | broadcasts replayed |',
       '|---|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
-      ...flaps.map(
-        (r) =>
-          `| ${[
-            md(r.label),
-            count(r.clients),
-            String(r.cells.length),
-            md(r.flaps),
-            across(r.deliveredPct, (v) => v.toFixed(2)),
-            across(r.delivered, whole),
-            across(r.intended, whole),
-            across(r.missed, whole),
-            across(r.missedWhileReconnecting, whole),
-            across(r.reconnect.p50),
-            across(r.reconnect.p95),
-            across(r.reconnect.max),
-            across(r.neverBack, whole),
-            across(r.sessionsRecovered, whole),
-            across(r.broadcastsRecovered, whole),
-          ].join(' | ')} |`,
+      ...flaps.map((r) =>
+        tableRow([
+          ...rowHead(r),
+          md(r.flaps),
+          across(r.deliveredPct, (v) => v.toFixed(2)),
+          across(r.delivered, whole),
+          across(r.intended, whole),
+          across(r.missed, whole),
+          across(r.missedWhileReconnecting, whole),
+          across(r.reconnect.p50),
+          across(r.reconnect.p95),
+          across(r.reconnect.max),
+          across(r.neverBack, whole),
+          across(r.sessionsRecovered, whole),
+          across(r.broadcastsRecovered, whole),
+        ]),
       ),
       '',
       'Delivered counts each client and broadcast once, over what every held client would have received had nobody been cut; reconnect runs from the lost connection to the welcome on a new one. Sessions restored and broadcasts replayed: Socket.IO’s connection state recovery (--sio-recovery).',
@@ -265,19 +263,16 @@ export function dropsMarkdown(cells: readonly ReportCell[]): string[] {
       '',
       '| library | clients | trials | node | disconnected | back p50 (ms) | back p95 (ms) | back max (ms) | never back |',
       '|---|--:|--:|---|--:|--:|--:|--:|--:|',
-      ...restarts.map(
-        (r) =>
-          `| ${[
-            md(r.label),
-            count(r.clients),
-            String(r.cells.length),
-            md(`${r.nodeId}${r.publisher ? ' (publisher)' : ''}`),
-            across(r.disconnected, whole),
-            across(r.reconnect.p50),
-            across(r.reconnect.p95),
-            across(r.reconnect.max),
-            across(r.neverBack, whole),
-          ].join(' | ')} |`,
+      ...restarts.map((r) =>
+        tableRow([
+          ...rowHead(r),
+          md(`${r.nodeId}${r.publisher ? ' (publisher)' : ''}`),
+          across(r.disconnected, whole),
+          across(r.reconnect.p50),
+          across(r.reconnect.p95),
+          across(r.reconnect.max),
+          across(r.neverBack, whole),
+        ]),
       ),
       '',
     );
